@@ -1,0 +1,1 @@
+//! The File Sync error catalog (being written: see issue 3).

@@ -1,0 +1,164 @@
+//! Findings: the result of one check about one resource, and the report that carries them.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// The outcome of a check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Something is wrong and will break (or already breaks) sync.
+    Fail,
+    /// Not broken now, but will be, or needs attention.
+    Warning,
+    /// The facts needed were not available (see `reason`).
+    Unknown,
+    /// Right as it is.
+    Pass,
+    /// The check does not apply to this resource.
+    NotApplicable,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Fail => "fail",
+            Status::Warning => "warning",
+            Status::NotApplicable => "not_applicable",
+            Status::Unknown => "unknown",
+        }
+    }
+}
+
+/// One check's verdict on one resource.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Finding {
+    /// The check's stable id, e.g. `cloud-endpoint.service-share-role`.
+    pub check: String,
+    pub status: Status,
+    /// The resource the verdict is about.
+    pub resource_id: String,
+    /// A short name a person recognises (server name, share name, ...).
+    pub resource_name: String,
+    /// The identity (object id) concerned, where one is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub principal_id: Option<String>,
+    /// The role concerned, as a role definition id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_definition_id: Option<String>,
+    /// The scope concerned (where the role must be).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// The File Sync HRESULTs this finding explains, as `0x...` strings.
+    #[serde(default)]
+    pub error_codes: Vec<String>,
+    /// What was found, in plain words.
+    pub message: String,
+    /// What to do about it (empty when nothing needs doing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remediation: Option<String>,
+    /// The exact command that fixes it (Az.StorageSync, Az.Resources, Az.Storage or this tool).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
+    /// Why the status is `unknown`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The facts the verdict rests on.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub evidence: BTreeMap<String, serde_json::Value>,
+}
+
+impl Finding {
+    pub fn new(check: &str, status: Status, resource_id: impl Into<String>, resource_name: impl Into<String>, message: impl Into<String>) -> Self {
+        Finding {
+            check: check.to_string(),
+            status,
+            resource_id: resource_id.into(),
+            resource_name: resource_name.into(),
+            principal_id: None,
+            role_definition_id: None,
+            scope: None,
+            error_codes: Vec::new(),
+            message: message.into(),
+            remediation: None,
+            command: None,
+            reason: None,
+            evidence: BTreeMap::new(),
+        }
+    }
+    pub fn principal(mut self, p: impl Into<String>) -> Self {
+        self.principal_id = Some(p.into());
+        self
+    }
+    pub fn role(mut self, role_definition_id: impl Into<String>) -> Self {
+        self.role_definition_id = Some(role_definition_id.into());
+        self
+    }
+    pub fn scope(mut self, s: impl Into<String>) -> Self {
+        self.scope = Some(s.into());
+        self
+    }
+    pub fn codes(mut self, codes: &[&str]) -> Self {
+        self.error_codes = codes.iter().map(|c| c.to_string()).collect();
+        self
+    }
+    pub fn fix(mut self, remediation: impl Into<String>, command: Option<String>) -> Self {
+        self.remediation = Some(remediation.into());
+        self.command = command;
+        self
+    }
+    pub fn because(mut self, reason: impl Into<String>) -> Self {
+        self.reason = Some(reason.into());
+        self
+    }
+    pub fn evidence(mut self, key: &str, value: impl Serialize) -> Self {
+        self.evidence.insert(key.to_string(), serde_json::to_value(value).unwrap_or(serde_json::Value::Null));
+        self
+    }
+}
+
+/// Counts by status.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    pub total: usize,
+    pub pass: usize,
+    pub fail: usize,
+    pub warning: usize,
+    pub not_applicable: usize,
+    pub unknown: usize,
+}
+
+impl Summary {
+    pub fn of(findings: &[Finding]) -> Summary {
+        let mut s = Summary { total: findings.len(), ..Default::default() };
+        for f in findings {
+            match f.status {
+                Status::Pass => s.pass += 1,
+                Status::Fail => s.fail += 1,
+                Status::Warning => s.warning += 1,
+                Status::NotApplicable => s.not_applicable += 1,
+                Status::Unknown => s.unknown += 1,
+            }
+        }
+        s
+    }
+}
+
+/// The JSON report: `{"schemaVersion":1, "findings":[...], "summary":{...}}` plus context.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    pub schema_version: u32,
+    pub tool_version: String,
+    /// When the snapshot behind the report was collected.
+    pub collected_at: chrono::DateTime<chrono::Utc>,
+    pub target: crate::snapshot::Target,
+    pub findings: Vec<Finding>,
+    pub summary: Summary,
+}
+
+pub const REPORT_SCHEMA_VERSION: u32 = 1;

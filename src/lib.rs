@@ -1,0 +1,24 @@
+//! `filesync_identity`: diagnose and repair Azure File Sync managed-identity deployments.
+//!
+//! The crate is organised as the work flows: [`arm`] reads Azure Resource Manager through one client,
+//! [`collect`] gathers a [`snapshot::Snapshot`], [`checks`] turn a snapshot into [`findings::Finding`]s
+//! (pure functions, no I/O), and [`report`] renders them. The command-line tool (`src/main.rs`) and the
+//! C ABI ([`ffi`]) are thin layers over [`api`].
+
+pub mod catalog;
+pub mod cloud;
+pub mod credentials;
+pub mod error;
+pub mod events;
+pub mod findings;
+pub mod fsutil;
+pub mod resource_id;
+pub mod roles;
+pub mod secret;
+pub mod snapshot;
+
+pub use error::{Error, ErrorKind, Result};
+pub use secret::Secret;
+
+/// This build's version.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,407 @@
+//! Azure resource ids and role-assignment scopes: parsing, validation, and containment.
+//!
+//! Everything that ends up in a URL passes through here first, so no path, query or host can be injected
+//! through a name or an id: each segment is checked against the characters ARM allows.
+
+use std::fmt;
+
+use crate::error::{Error, Result};
+
+/// A validated ARM resource id or scope, e.g.
+/// `/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Storage/storageAccounts/{sa}`.
+///
+/// Comparison is case-insensitive, as in ARM. Trailing slashes are dropped.
+#[derive(Clone)]
+pub struct ResourceId {
+    /// The id as given (normalized: one leading slash, no trailing slash).
+    text: String,
+    /// Segments, without empty ones.
+    segments: Vec<String>,
+}
+
+impl PartialEq for ResourceId {
+    fn eq(&self, other: &Self) -> bool {
+        self.text.eq_ignore_ascii_case(&other.text)
+    }
+}
+impl Eq for ResourceId {}
+
+impl std::hash::Hash for ResourceId {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.text.to_ascii_lowercase().hash(state)
+    }
+}
+
+impl fmt::Display for ResourceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl fmt::Debug for ResourceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ResourceId({})", self.text)
+    }
+}
+
+impl serde::Serialize for ResourceId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(&self.text)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ResourceId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        ResourceId::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Is `c` allowed in one segment of a resource id? ARM names are letters, digits and `-._()`; a few
+/// resource types allow more (spaces are not among them for the types this tool touches). Anything that
+/// could change a URL's meaning (`/ ? # % \ :` and control characters, spaces) is refused.
+fn segment_char_ok(c: char) -> bool {
+    c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '(' | ')' | '~' | '$' | '@' | '+' | '!' | '*' | ',' | ';' | '=' | '\'')
+}
+
+/// Validate one name that will become a URL path segment.
+pub fn validate_segment(what: &str, name: &str) -> Result<()> {
+    if name.is_empty() {
+        return Err(Error::invalid_input(format!("{what} is empty")));
+    }
+    if name.len() > 260 {
+        return Err(Error::invalid_input(format!("{what} is longer than 260 characters")));
+    }
+    if name == "." || name == ".." {
+        return Err(Error::invalid_input(format!("{what} '{name}' is not a valid name")));
+    }
+    if let Some(bad) = name.chars().find(|c| !segment_char_ok(*c)) {
+        return Err(Error::invalid_input(format!(
+            "{what} '{}' contains the character {:?}, which Azure resource names do not allow",
+            name.escape_debug(),
+            bad
+        )));
+    }
+    Ok(())
+}
+
+/// Validate a GUID (subscription id, principal id, role definition GUID).
+pub fn validate_guid(what: &str, value: &str) -> Result<uuid::Uuid> {
+    uuid::Uuid::parse_str(value.trim()).map_err(|_| {
+        Error::invalid_input(format!(
+            "{what} '{}' is not a GUID (expected the form 00000000-0000-0000-0000-000000000000)",
+            value.escape_debug()
+        ))
+    })
+}
+
+impl ResourceId {
+    /// Parse and validate an id. Accepts ids with or without a trailing slash, in any letter case.
+    pub fn parse(input: &str) -> Result<Self> {
+        let trimmed = input.trim();
+        if trimmed.is_empty() {
+            return Err(Error::invalid_input("the resource id is empty"));
+        }
+        if !trimmed.starts_with('/') {
+            return Err(Error::invalid_input(format!(
+                "the resource id '{}' must start with '/', as in /subscriptions/<id>/resourceGroups/<name>/...",
+                trimmed.escape_debug()
+            )));
+        }
+        let segments: Vec<String> = trimmed.split('/').filter(|s| !s.is_empty()).map(str::to_string).collect();
+        if trimmed.contains("//") && trimmed.trim_end_matches('/').contains("//") {
+            return Err(Error::invalid_input(format!(
+                "the resource id '{}' has an empty segment ('//')",
+                trimmed.escape_debug()
+            )));
+        }
+        for seg in &segments {
+            validate_segment("a segment of the resource id", seg).map_err(|e| {
+                Error::invalid_input(format!("the resource id '{}' is malformed: {}", trimmed.escape_debug(), e.message()))
+            })?;
+        }
+        let text = if segments.is_empty() { "/".to_string() } else { format!("/{}", segments.join("/")) };
+        let id = ResourceId { text, segments };
+        id.validate_structure()?;
+        Ok(id)
+    }
+
+    fn validate_structure(&self) -> Result<()> {
+        let s = &self.segments;
+        let bad = |why: &str| {
+            Err(Error::invalid_input(format!("the resource id '{}' is malformed: {why}", self.text)))
+        };
+        if s.is_empty() {
+            return Ok(()); // the root scope "/"
+        }
+        let first = s[0].to_ascii_lowercase();
+        match first.as_str() {
+            "subscriptions" => {
+                if s.len() < 2 {
+                    return bad("the subscription id is missing after /subscriptions");
+                }
+                if uuid::Uuid::parse_str(&s[1]).is_err() {
+                    return bad("the subscription id is not a GUID");
+                }
+                if s.len() >= 3 {
+                    let third = s[2].to_ascii_lowercase();
+                    if third == "resourcegroups" {
+                        if s.len() < 4 {
+                            return bad("the resource group name is missing after /resourceGroups");
+                        }
+                        if s.len() > 4 {
+                            self.validate_provider_tail(4)?;
+                        }
+                    } else if third == "providers" {
+                        self.validate_provider_tail(2)?;
+                    } else {
+                        return bad("expected 'resourceGroups' or 'providers' after the subscription id");
+                    }
+                }
+                Ok(())
+            }
+            "providers" => {
+                // Management groups and tenant-level providers.
+                if s.len() < 2 {
+                    return bad("the provider namespace is missing after /providers");
+                }
+                Ok(())
+            }
+            _ => bad("it must start with /subscriptions/ or /providers/"),
+        }
+    }
+
+    fn validate_provider_tail(&self, at: usize) -> Result<()> {
+        let s = &self.segments;
+        if !s[at].eq_ignore_ascii_case("providers") {
+            return Err(Error::invalid_input(format!(
+                "the resource id '{}' is malformed: expected 'providers' after the resource group",
+                self.text
+            )));
+        }
+        if s.len() < at + 2 {
+            return Err(Error::invalid_input(format!(
+                "the resource id '{}' is malformed: the provider namespace is missing",
+                self.text
+            )));
+        }
+        Ok(())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    pub fn segments(&self) -> &[String] {
+        &self.segments
+    }
+
+    /// The subscription id, if the id lies within a subscription.
+    pub fn subscription_id(&self) -> Option<&str> {
+        match self.segments.as_slice() {
+            [first, sub, ..] if first.eq_ignore_ascii_case("subscriptions") => Some(sub.as_str()),
+            _ => None,
+        }
+    }
+
+    /// The resource group name, if the id lies within a resource group.
+    pub fn resource_group(&self) -> Option<&str> {
+        match self.segments.as_slice() {
+            [first, _, rg, name, ..] if first.eq_ignore_ascii_case("subscriptions") && rg.eq_ignore_ascii_case("resourceGroups") => {
+                Some(name.as_str())
+            }
+            _ => None,
+        }
+    }
+
+    /// The last segment (the resource's name).
+    pub fn name(&self) -> Option<&str> {
+        self.segments.last().map(String::as_str)
+    }
+
+    /// The value following a `key` segment (case-insensitive), e.g. `value_after("storageAccounts")`.
+    pub fn value_after(&self, key: &str) -> Option<&str> {
+        self.segments.windows(2).find(|w| w[0].eq_ignore_ascii_case(key)).map(|w| w[1].as_str())
+    }
+
+    /// Does this id (as a scope) contain `other`? True when equal, or when this id's segments are a prefix
+    /// of `other`'s (case-insensitive). The root scope `/` and management-group scopes are treated as
+    /// containing everything, because ARM only returns such assignments for scopes below them.
+    pub fn contains(&self, other: &ResourceId) -> bool {
+        if self.segments.is_empty() || self.is_management_group() {
+            return true;
+        }
+        self.segments.len() <= other.segments.len()
+            && self.segments.iter().zip(&other.segments).all(|(a, b)| a.eq_ignore_ascii_case(b))
+    }
+
+    /// A management-group scope (`/providers/Microsoft.Management/managementGroups/{name}`).
+    pub fn is_management_group(&self) -> bool {
+        matches!(self.segments.as_slice(), [p, ns, mg, ..] if p.eq_ignore_ascii_case("providers")
+            && ns.eq_ignore_ascii_case("Microsoft.Management") && mg.eq_ignore_ascii_case("managementGroups"))
+    }
+
+    /// Append segments (each validated) to form a child id.
+    pub fn child(&self, parts: &[&str]) -> Result<ResourceId> {
+        let mut text = self.text.trim_end_matches('/').to_string();
+        for p in parts {
+            validate_segment("a name", p)?;
+            text.push('/');
+            text.push_str(p);
+        }
+        ResourceId::parse(&text)
+    }
+
+    /// Is this a storage account id (`.../providers/Microsoft.Storage/storageAccounts/{name}`)?
+    pub fn is_storage_account(&self) -> bool {
+        let s = &self.segments;
+        s.len() == 8
+            && s[4].eq_ignore_ascii_case("providers")
+            && s[5].eq_ignore_ascii_case("Microsoft.Storage")
+            && s[6].eq_ignore_ascii_case("storageAccounts")
+    }
+
+    /// Is this a Storage Sync Service id?
+    pub fn is_storage_sync_service(&self) -> bool {
+        let s = &self.segments;
+        s.len() == 8
+            && s[4].eq_ignore_ascii_case("providers")
+            && s[5].eq_ignore_ascii_case("Microsoft.StorageSync")
+            && s[6].eq_ignore_ascii_case("storageSyncServices")
+    }
+
+    /// The storage account that contains this id, if any.
+    pub fn storage_account(&self) -> Option<ResourceId> {
+        let s = &self.segments;
+        if s.len() >= 8 && s[5].eq_ignore_ascii_case("Microsoft.Storage") && s[6].eq_ignore_ascii_case("storageAccounts") {
+            ResourceId::parse(&format!("/{}", s[..8].join("/"))).ok()
+        } else {
+            None
+        }
+    }
+}
+
+/// How a role-assignment scope at a file share is spelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShareScopeSpelling {
+    /// `.../fileServices/default/fileshares/{share}`: the scope File Sync evaluates.
+    FileShares,
+    /// `.../fileServices/default/shares/{share}`: the share's ARM resource id; reported as not working.
+    Shares,
+}
+
+/// The role-assignment scope File Sync uses for a share:
+/// `{account}/fileServices/default/fileshares/{share}`.
+pub fn file_share_scope(account: &ResourceId, share: &str) -> Result<ResourceId> {
+    account.child(&["fileServices", "default", "fileshares", share])
+}
+
+/// The ARM resource id of a share: `{account}/fileServices/default/shares/{share}`.
+pub fn share_resource_id(account: &ResourceId, share: &str) -> Result<ResourceId> {
+    account.child(&["fileServices", "default", "shares", share])
+}
+
+/// If `scope` is a share-level scope, return (account, share name, spelling).
+pub fn parse_share_scope(scope: &ResourceId) -> Option<(ResourceId, String, ShareScopeSpelling)> {
+    let s = scope.segments();
+    if s.len() == 12
+        && s[8].eq_ignore_ascii_case("fileServices")
+        && s[9].eq_ignore_ascii_case("default")
+    {
+        let spelling = if s[10].eq_ignore_ascii_case("fileshares") {
+            ShareScopeSpelling::FileShares
+        } else if s[10].eq_ignore_ascii_case("shares") {
+            ShareScopeSpelling::Shares
+        } else {
+            return None;
+        };
+        let account = scope.storage_account()?;
+        return Some((account, s[11].clone(), spelling));
+    }
+    None
+}
+
+/// The id of a Storage Sync Service from its parts.
+pub fn storage_sync_service_id(subscription: &str, resource_group: &str, name: &str) -> Result<ResourceId> {
+    validate_guid("the subscription id", subscription)?;
+    validate_segment("the resource group name", resource_group)?;
+    validate_segment("the Storage Sync Service name", name)?;
+    ResourceId::parse(&format!(
+        "/subscriptions/{subscription}/resourceGroups/{resource_group}/providers/Microsoft.StorageSync/storageSyncServices/{name}"
+    ))
+}
+
+/// Is `guid` the all-zero GUID (which File Sync uses for "none")?
+pub fn is_zero_guid(guid: &str) -> bool {
+    let t = guid.trim().trim_matches('"');
+    t.is_empty() || uuid::Uuid::parse_str(t).map(|u| u.is_nil()).unwrap_or(false)
+}
+
+/// The GUID at the end of a role definition id, lower-cased
+/// (`/subscriptions/x/providers/Microsoft.Authorization/roleDefinitions/{guid}` or just the GUID).
+pub fn role_guid(role_definition_id: &str) -> String {
+    role_definition_id.trim_end_matches('/').rsplit('/').next().unwrap_or("").to_ascii_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SA: &str = "/subscriptions/3a048283-338f-4002-a9dd-a50fdadcb392/resourceGroups/rg1/providers/Microsoft.Storage/storageAccounts/sa1";
+
+    #[test]
+    fn parses_and_normalizes() {
+        let id = ResourceId::parse(&format!("{SA}/")).unwrap();
+        assert_eq!(id.as_str(), SA);
+        assert_eq!(id.subscription_id(), Some("3a048283-338f-4002-a9dd-a50fdadcb392"));
+        assert_eq!(id.resource_group(), Some("rg1"));
+        assert_eq!(id.name(), Some("sa1"));
+        assert!(id.is_storage_account());
+        assert_eq!(id, ResourceId::parse(&SA.to_uppercase().replace("3A048283-338F-4002-A9DD-A50FDADCB392", "3a048283-338f-4002-a9dd-a50fdadcb392")).unwrap());
+    }
+
+    #[test]
+    fn rejects_malformed() {
+        for bad in [
+            "",
+            "subscriptions/x",
+            "/subscriptions/not-a-guid/resourceGroups/rg",
+            "/subscriptions/3a048283-338f-4002-a9dd-a50fdadcb392/resourceGroups",
+            "/subscriptions/3a048283-338f-4002-a9dd-a50fdadcb392/resourceGroups/rg?x=1",
+            "/subscriptions/3a048283-338f-4002-a9dd-a50fdadcb392/resourceGroups/r g",
+            "/subscriptions/3a048283-338f-4002-a9dd-a50fdadcb392/resourceGroups/rg/providers/../x",
+            "/subscriptions/3a048283-338f-4002-a9dd-a50fdadcb392/resourceGroups/rg%2f",
+            "/subscriptions/3a048283-338f-4002-a9dd-a50fdadcb392/resourceGroups/rg#frag",
+            "/subscriptions/3a048283-338f-4002-a9dd-a50fdadcb392//resourceGroups/rg",
+            "/foo/bar",
+        ] {
+            let e = ResourceId::parse(bad).unwrap_err();
+            assert_eq!(e.kind(), crate::ErrorKind::InvalidInput, "{bad}");
+        }
+    }
+
+    #[test]
+    fn containment() {
+        let sa = ResourceId::parse(SA).unwrap();
+        let rg = ResourceId::parse("/subscriptions/3a048283-338f-4002-a9dd-a50fdadcb392/resourceGroups/RG1").unwrap();
+        let share = file_share_scope(&sa, "share1").unwrap();
+        let wrong = share_resource_id(&sa, "share1").unwrap();
+        assert!(rg.contains(&sa));
+        assert!(sa.contains(&share));
+        assert!(!share.contains(&sa));
+        assert!(!wrong.contains(&share));
+        let other_rg = ResourceId::parse("/subscriptions/3a048283-338f-4002-a9dd-a50fdadcb392/resourceGroups/rg10").unwrap();
+        assert!(!ResourceId::parse("/subscriptions/3a048283-338f-4002-a9dd-a50fdadcb392/resourceGroups/rg1").unwrap().contains(&other_rg));
+        let mg = ResourceId::parse("/providers/Microsoft.Management/managementGroups/root").unwrap();
+        assert!(mg.contains(&share));
+        assert_eq!(parse_share_scope(&wrong).unwrap().2, ShareScopeSpelling::Shares);
+        assert_eq!(parse_share_scope(&share).unwrap().2, ShareScopeSpelling::FileShares);
+    }
+
+    #[test]
+    fn zero_guid_means_none() {
+        assert!(is_zero_guid("00000000-0000-0000-0000-000000000000"));
+        assert!(is_zero_guid(""));
+        assert!(!is_zero_guid("00000000-0000-0000-0000-000000000001"));
+    }
+}

@@ -1,0 +1,507 @@
+//! The snapshot: everything `collect` read about a deployment, as versioned JSON.
+//!
+//! Checks are pure functions over a snapshot, so a snapshot saved today can be diagnosed offline later,
+//! attached to a support ticket, or diffed between runs. The format is documented in
+//! `docs/snapshot.md`; `schemaVersion` changes whenever a field changes meaning or a required field is added.
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::resource_id::{is_zero_guid, ResourceId};
+
+/// The snapshot format this build reads and writes.
+pub const SNAPSHOT_SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Snapshot {
+    pub schema_version: u32,
+    /// When the collection finished (UTC).
+    pub collected_at: DateTime<Utc>,
+    /// `filesync-identity` version that wrote the file.
+    #[serde(default)]
+    pub tool_version: String,
+    /// The cloud name (`AzureCloud`, ..., or `Custom`).
+    #[serde(default)]
+    pub cloud: String,
+    /// What was collected.
+    pub target: Target,
+    /// Who collected it (from the token's claims), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caller: Option<Caller>,
+    /// The object id of the Microsoft.StorageSync first-party service principal in this tenant, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_sync_principal_id: Option<String>,
+    /// Where `storageSyncPrincipalId` came from (`graph`, `flag`), or why it is unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_sync_principal_source: Option<String>,
+    pub services: Vec<StorageSyncService>,
+    pub storage_accounts: Vec<StorageAccount>,
+    /// Every role assignment read, de-duplicated by id, for all scopes that bear on the storage accounts
+    /// (inherited ones from resource groups, subscriptions and management groups included).
+    pub role_assignments: Vec<RoleAssignment>,
+    /// Deny assignments read at the storage accounts (at, above and below them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deny_assignments: Vec<DenyAssignment>,
+    /// Management locks on the storage accounts and their resource groups.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub locks: Vec<ManagementLock>,
+    /// Requests that failed during collection; checks that depend on them report `unknown`.
+    #[serde(default)]
+    pub collection_errors: Vec<CollectionError>,
+}
+
+/// What a collection covered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Target {
+    /// `service`, `resourceGroup` or `subscription`.
+    pub kind: TargetKind,
+    pub subscription_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_group: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum TargetKind {
+    Service,
+    ResourceGroup,
+    Subscription,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Caller {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StorageSyncService {
+    pub id: ResourceId,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    /// The service's managed identity; `None` when it has none.
+    #[serde(default)]
+    pub identity: Option<ManagedIdentity>,
+    /// `properties.useIdentity`: the service uses its identity (and its servers' identities) for storage.
+    #[serde(default)]
+    pub use_identity: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incoming_traffic_policy: Option<String>,
+    /// `systemData.lastModifiedAt`, used to tell an identity switched on minutes ago.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_modified_at: Option<DateTime<Utc>>,
+    pub registered_servers: Vec<RegisteredServer>,
+    pub sync_groups: Vec<SyncGroup>,
+}
+
+impl StorageSyncService {
+    /// The principal id of the system-assigned identity, if there is one.
+    pub fn system_principal_id(&self) -> Option<&str> {
+        let id = self.identity.as_ref()?;
+        if !id.has_system_assigned() {
+            return None;
+        }
+        id.principal_id.as_deref().filter(|p| !is_zero_guid(p))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ManagedIdentity {
+    /// `None`, `SystemAssigned`, `UserAssigned` or `SystemAssigned, UserAssigned`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub principal_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant_id: Option<String>,
+}
+
+impl ManagedIdentity {
+    pub fn has_system_assigned(&self) -> bool {
+        self.kind.split(',').any(|t| t.trim().eq_ignore_ascii_case("SystemAssigned"))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RegisteredServer {
+    /// The ARM id (`.../registeredServers/{serverId}`).
+    pub id: ResourceId,
+    pub server_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub friendly_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_version: Option<String>,
+    /// `Ok`, `NearExpiry`, `Expired`, `Blocked`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_version_status: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_version_expiration_date: Option<String>,
+    /// `Standalone`, `ClusterNode`, `ClusterName`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_role: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_heart_beat: Option<String>,
+    /// Object id of the identity the server uses (zero GUID: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub application_id: Option<String>,
+    /// `properties.identity`: the server is set to use its identity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<bool>,
+    /// Object id of an identity the server has but does not use yet (zero GUID: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latest_application_id: Option<String>,
+    /// `Certificate` or `ManagedIdentity`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active_auth_type: Option<String>,
+}
+
+impl RegisteredServer {
+    /// A name a person recognises: friendly name, then server name, then the server id.
+    pub fn display_name(&self) -> &str {
+        self.friendly_name
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .or(self.server_name.as_deref().filter(|s| !s.is_empty()))
+            .unwrap_or(&self.server_id)
+    }
+
+    /// Is the server authenticating with its managed identity?
+    pub fn uses_managed_identity(&self) -> bool {
+        self.active_auth_type.as_deref().is_some_and(|t| t.eq_ignore_ascii_case("ManagedIdentity"))
+    }
+
+    /// The identity the server uses now (ManagedIdentity mode), if any.
+    pub fn active_identity(&self) -> Option<&str> {
+        if self.uses_managed_identity() {
+            self.application_id.as_deref().filter(|a| !is_zero_guid(a))
+        } else {
+            None
+        }
+    }
+
+    /// The identity the server has: the active one, else `latestApplicationId`, else a non-zero
+    /// `applicationId` reported while still in certificate mode.
+    pub fn any_identity(&self) -> Option<&str> {
+        self.active_identity()
+            .or(self.latest_application_id.as_deref().filter(|a| !is_zero_guid(a)))
+            .or(self.application_id.as_deref().filter(|a| !is_zero_guid(a)))
+    }
+
+    pub fn role(&self) -> &str {
+        self.server_role.as_deref().unwrap_or("Standalone")
+    }
+
+    pub fn is_cluster_name(&self) -> bool {
+        self.role().eq_ignore_ascii_case("ClusterName")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncGroup {
+    pub id: ResourceId,
+    pub name: String,
+    pub cloud_endpoints: Vec<CloudEndpoint>,
+    pub server_endpoints: Vec<ServerEndpoint>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CloudEndpoint {
+    pub id: ResourceId,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub friendly_name: Option<String>,
+    /// As ARM reported it (may be empty or malformed: checks say so).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_account_resource_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub azure_file_share_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_account_tenant_id: Option<String>,
+}
+
+impl CloudEndpoint {
+    /// The storage account id, when it parses as one.
+    pub fn storage_account_id(&self) -> Option<ResourceId> {
+        let raw = self.storage_account_resource_id.as_deref()?;
+        ResourceId::parse(raw).ok().filter(|id| id.is_storage_account())
+    }
+    /// The share name, when set.
+    pub fn share(&self) -> Option<&str> {
+        self.azure_file_share_name.as_deref().filter(|s| !s.is_empty())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServerEndpoint {
+    pub id: ResourceId,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub friendly_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_resource_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_local_path: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_name: Option<String>,
+    /// `syncStatus.uploadStatus.lastSyncResult` (signed 32-bit HRESULT).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upload_last_sync_result: Option<i32>,
+    /// `syncStatus.downloadStatus.lastSyncResult`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub download_last_sync_result: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_sync_timestamp: Option<String>,
+    /// Per-item errors (`filesNotSyncingErrors`), upload and download together.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files_not_syncing_errors: Vec<ErrorCount>,
+    /// `recallStatus.recallErrors`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recall_errors: Vec<ErrorCount>,
+}
+
+impl ServerEndpoint {
+    /// The registered server's `serverId`, taken from `serverResourceId`.
+    pub fn server_id(&self) -> Option<&str> {
+        let raw = self.server_resource_id.as_deref()?;
+        raw.trim_end_matches('/').rsplit('/').next().filter(|s| !s.is_empty())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ErrorCount {
+    pub error_code: i32,
+    #[serde(default)]
+    pub count: u64,
+    /// `upload`, `download` or `recall`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub direction: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StorageAccount {
+    pub id: ResourceId,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    /// False when the account could not be read (see `collectionErrors`); the other fields are then empty.
+    #[serde(default = "yes")]
+    pub read: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_acls: Option<NetworkAcls>,
+    /// `properties.allowSharedKeyAccess`; absent means allowed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_shared_key_access: Option<bool>,
+    /// `Enabled`, `Disabled`, `SecuredByPerimeter`; absent means enabled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_network_access: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub private_endpoint_connections: Vec<PrivateEndpointConnection>,
+    /// File share names in the account; `None` when they could not be listed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shares: Option<Vec<String>>,
+    /// Were the role assignments bearing on this account read? If not, role checks are `unknown`.
+    #[serde(default)]
+    pub role_assignments_read: bool,
+    /// The caller's effective permissions on the account; `None` when not read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caller_permissions: Option<Vec<Permission>>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl StorageAccount {
+    pub fn shared_key_allowed(&self) -> bool {
+        self.allow_shared_key_access.unwrap_or(true)
+    }
+    pub fn firewall_on(&self) -> bool {
+        self.network_acls.as_ref().is_some_and(|n| n.default_action.eq_ignore_ascii_case("Deny"))
+    }
+    pub fn has_share(&self, share: &str) -> Option<bool> {
+        self.shares.as_ref().map(|s| s.iter().any(|x| x.eq_ignore_ascii_case(share)))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NetworkAcls {
+    /// Comma-separated: `None`, `AzureServices`, `Logging`, `Metrics`.
+    #[serde(default)]
+    pub bypass: String,
+    /// `Allow` or `Deny`.
+    pub default_action: String,
+    #[serde(default)]
+    pub ip_rules: Vec<String>,
+    #[serde(default)]
+    pub virtual_network_rules: Vec<String>,
+}
+
+impl NetworkAcls {
+    pub fn bypasses_azure_services(&self) -> bool {
+        self.bypass.split(',').any(|b| b.trim().eq_ignore_ascii_case("AzureServices"))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PrivateEndpointConnection {
+    pub id: String,
+    /// `Approved`, `Pending`, `Rejected`, `Disconnected`.
+    #[serde(default)]
+    pub status: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Permission {
+    #[serde(default)]
+    pub actions: Vec<String>,
+    #[serde(default)]
+    pub not_actions: Vec<String>,
+    #[serde(default)]
+    pub data_actions: Vec<String>,
+    #[serde(default)]
+    pub not_data_actions: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RoleAssignment {
+    pub id: String,
+    pub scope: ResourceId,
+    pub role_definition_id: String,
+    pub principal_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub principal_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
+}
+
+impl RoleAssignment {
+    pub fn role_guid(&self) -> String {
+        crate::resource_id::role_guid(&self.role_definition_id)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DenyAssignment {
+    pub id: String,
+    pub scope: ResourceId,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub actions: Vec<String>,
+    #[serde(default)]
+    pub data_actions: Vec<String>,
+    #[serde(default)]
+    pub not_actions: Vec<String>,
+    #[serde(default)]
+    pub not_data_actions: Vec<String>,
+    /// Principal ids denied (`00000000-...` means everyone).
+    #[serde(default)]
+    pub principals: Vec<String>,
+    #[serde(default)]
+    pub exclude_principals: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ManagementLock {
+    pub id: String,
+    /// The scope the lock sits on.
+    pub scope: ResourceId,
+    /// `ReadOnly` or `CanNotDelete`.
+    pub level: String,
+}
+
+/// A request that failed during collection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CollectionError {
+    /// The resource the failed read was about.
+    pub resource_id: String,
+    /// What was being read (`storageAccount`, `roleAssignments`, `permissions`, `shares`, ...).
+    pub operation: String,
+    pub kind: ErrorKind,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arm_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+}
+
+impl Snapshot {
+    /// Parse a snapshot from JSON text, with a message that names the path of any problem.
+    pub fn from_json(text: &str) -> Result<Snapshot> {
+        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+            Error::invalid_file(format!("the snapshot is not valid JSON ({e}); was the file cut short or edited by hand?"))
+        })?;
+        let version = value.get("schemaVersion").ok_or_else(|| {
+            Error::invalid_file("the file has no 'schemaVersion': it is not a filesync-identity snapshot")
+        })?;
+        match version.as_u64() {
+            Some(v) if v == SNAPSHOT_SCHEMA_VERSION as u64 => {}
+            Some(v) => {
+                return Err(Error::invalid_file(format!(
+                    "the snapshot has schemaVersion {v}, but this build of filesync-identity reads version {SNAPSHOT_SCHEMA_VERSION}; collect it again with this version, or use the version that wrote it"
+                )))
+            }
+            None => return Err(Error::invalid_file("'schemaVersion' must be a whole number")),
+        }
+        serde_path_to_error::deserialize(value).map_err(|e| {
+            let path = e.path().to_string();
+            Error::invalid_file(format!("the snapshot's shape is broken at '{path}': {}", e.inner()))
+        })
+    }
+
+    /// Read and parse a snapshot file.
+    pub fn load(path: &Path) -> Result<Snapshot> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Error::new(ErrorKind::InvalidFile, format!("cannot read the snapshot '{}': {e}", path.display()))
+        })?;
+        Snapshot::from_json(&text).map_err(|e| e.context(format!("'{}'", path.display())))
+    }
+
+    pub fn to_json_pretty(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a snapshot always serializes")
+    }
+
+    /// Write the snapshot atomically (temporary file, flush, rename).
+    pub fn save(&self, path: &Path) -> Result<()> {
+        crate::fsutil::write_atomic(path, self.to_json_pretty().as_bytes())
+    }
+
+    /// The storage account with this id (case-insensitive).
+    pub fn storage_account(&self, id: &ResourceId) -> Option<&StorageAccount> {
+        self.storage_accounts.iter().find(|a| &a.id == id)
+    }
+}
