@@ -5,6 +5,7 @@
 //! (pure functions, no I/O), and [`report`] renders them. The command-line tool (`src/main.rs`) and the
 //! C ABI ([`ffi`]) are thin layers over [`api`].
 
+pub mod api;
 pub mod catalog;
 pub mod cloud;
 pub mod credentials;
