@@ -42,19 +42,91 @@ pub struct SessionOptions {
     pub storage_sync_principal_id: Option<String>,
 }
 
-/// A session: settings plus (lazily) the ARM client. Cheap to share between threads.
+/// A session: settings, the cloud, and the credential. Cheap to share between threads; each request
+/// builds its own ARM client (so each has its own events, cancellation and statistics) over the shared
+/// credential, whose token cache is thereby shared too.
 pub struct Session {
     pub options: SessionOptions,
+    cloud: crate::cloud::Cloud,
+    credential: std::sync::OnceLock<std::sync::Arc<dyn crate::credentials::TokenCredential>>,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("cloud", &self.cloud.name)
+            .field("arm", &self.cloud.resource_manager)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Session {
     pub fn new(options: SessionOptions) -> Result<Session> {
-        crate::cloud::Cloud::resolve(
+        let cloud = crate::cloud::Cloud::resolve(
             options.cloud.as_deref(),
             options.arm_endpoint.as_deref(),
             options.graph_endpoint.as_deref(),
         )?;
-        Ok(Session { options })
+        if let Some(p) = &options.storage_sync_principal_id {
+            crate::resource_id::validate_guid("storageSyncPrincipalId", p)?;
+        }
+        if options.concurrency == Some(0) {
+            return Err(Error::invalid_input("concurrency must be at least 1"));
+        }
+        Ok(Session { options, cloud, credential: std::sync::OnceLock::new() })
+    }
+
+    pub fn cloud(&self) -> &crate::cloud::Cloud {
+        &self.cloud
+    }
+
+    /// The credential, built on first use.
+    pub fn credential(&self) -> Result<std::sync::Arc<dyn crate::credentials::TokenCredential>> {
+        if let Some(c) = self.credential.get() {
+            return Ok(c.clone());
+        }
+        let opts = crate::credentials::CredentialOptions::from_json(
+            self.options.credential.as_ref().unwrap_or(&serde_json::Value::Null),
+        )?;
+        let built = crate::credentials::build(&opts, &self.cloud)?;
+        Ok(self.credential.get_or_init(|| built).clone())
+    }
+
+    /// An ARM client for one request.
+    pub fn client(
+        &self,
+        events: std::sync::Arc<dyn EventSink>,
+        cancel: CancellationToken,
+    ) -> Result<crate::arm::ArmClient> {
+        let mut o = crate::arm::ClientOptions::default();
+        if let Some(c) = self.options.concurrency {
+            o.concurrency = c.clamp(1, 256);
+        }
+        if let Some(t) = self.options.timeout_seconds {
+            o.timeout = std::time::Duration::from_secs(t.clamp(1, 3600));
+        }
+        if let Some(r) = self.options.max_retries {
+            o.max_retries = r.min(20);
+        }
+        crate::arm::ArmClient::new(self.cloud.clone(), self.credential()?, o, events, cancel)
+    }
+}
+
+/// A target from request JSON: `{resourceId}` or `{subscriptionId, resourceGroup?, name?}`.
+fn target_from(v: &serde_json::Value) -> Result<crate::collect::TargetSpec> {
+    let s = |k: &str| v.get(k).and_then(|x| x.as_str());
+    crate::collect::TargetSpec::from_parts(s("resourceId"), s("subscriptionId"), s("resourceGroup"), s("name"))
+}
+
+fn str_list(v: Option<&serde_json::Value>) -> Result<Vec<String>> {
+    match v {
+        None | Some(serde_json::Value::Null) => Ok(Vec::new()),
+        Some(serde_json::Value::Array(a)) => a
+            .iter()
+            .map(|x| x.as_str().map(str::to_string).ok_or_else(|| Error::invalid_input("check ids must be strings")))
+            .collect(),
+        Some(serde_json::Value::String(s)) => Ok(vec![s.clone()]),
+        Some(_) => Err(Error::invalid_input("'checks' and 'skip' must be lists of check ids")),
     }
 }
 
@@ -62,13 +134,64 @@ impl Session {
 pub async fn execute(
     session: &Session,
     request: &serde_json::Value,
-    events: &dyn EventSink,
+    events: std::sync::Arc<dyn EventSink>,
     cancel: &CancellationToken,
 ) -> Result<serde_json::Value> {
-    let _ = (session, events, cancel);
-    let op = request
-        .get("operation")
-        .and_then(|v| v.as_str())
-        .ok_or_else(|| Error::invalid_input("the request has no 'operation' (expected explain, listChecks, test, collect, plan or apply)"))?;
-    Err(Error::invalid_input(format!("unknown operation '{op}'")))
+    let op = request.get("operation").and_then(|v| v.as_str()).ok_or_else(|| {
+        Error::invalid_input(
+            "the request has no 'operation' (expected explain, listChecks, test, collect, plan or apply)",
+        )
+    })?;
+    match op {
+        "listChecks" => Ok(serde_json::to_value(crate::checks::all()).map_err(|e| Error::internal(e.to_string()))?),
+        "test" => {
+            let snapshot = snapshot_for(session, request, events, cancel).await?;
+            let selection = crate::checks::Selection {
+                only: str_list(request.get("checks"))?,
+                skip: str_list(request.get("skip"))?,
+            };
+            selection.validate()?;
+            let ctx = crate::checks::CheckContext::at(snapshot.collected_at);
+            let report = crate::checks::report(&snapshot, &ctx, &selection);
+            Ok(to_value(&report))
+        }
+        "collect" => {
+            let snapshot = snapshot_for(session, request, events, cancel).await?;
+            if let Some(path) = request.get("outputPath").and_then(|p| p.as_str()) {
+                snapshot.save(std::path::Path::new(path))?;
+            }
+            Ok(to_value(&snapshot))
+        }
+        other => Err(Error::invalid_input(format!(
+            "unknown operation '{other}' (expected explain, listChecks, test, collect, plan or apply)"
+        ))),
+    }
+}
+
+/// The snapshot a request is about: given inline, read from a file, or collected live.
+async fn snapshot_for(
+    session: &Session,
+    request: &serde_json::Value,
+    events: std::sync::Arc<dyn EventSink>,
+    cancel: &CancellationToken,
+) -> Result<crate::snapshot::Snapshot> {
+    if let Some(inline) = request.get("snapshot") {
+        return crate::snapshot::Snapshot::from_json(&inline.to_string());
+    }
+    if let Some(path) = request.get("snapshotPath").and_then(|p| p.as_str()) {
+        return crate::snapshot::Snapshot::load(std::path::Path::new(path));
+    }
+    let target = request.get("target").ok_or_else(|| {
+        Error::invalid_input("say what to diagnose: 'target' ({resourceId} or {subscriptionId, resourceGroup, name}), 'snapshotPath' or 'snapshot'")
+    })?;
+    let spec = target_from(target)?;
+    let client = session.client(events, cancel.clone())?;
+    let mut options = crate::collect::CollectOptions::new(spec);
+    options.storage_sync_principal_id = session.options.storage_sync_principal_id.clone();
+    crate::collect::collect(&client, &options).await
+}
+
+/// Serialize one of our own types (which cannot fail) to a JSON value.
+fn to_value<T: Serialize>(v: &T) -> serde_json::Value {
+    serde_json::to_value(v).unwrap_or(serde_json::Value::Null)
 }

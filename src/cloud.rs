@@ -149,7 +149,10 @@ mod tests {
             "https://management.usgovcloudapi.net"
         );
         assert!(Cloud::resolve(Some("mars"), None, None).is_err());
-        assert_eq!(Cloud::resolve(None, Some("http://127.0.0.1:8080/"), None).unwrap().resource_manager, "http://127.0.0.1:8080");
+        assert_eq!(
+            Cloud::resolve(None, Some("http://127.0.0.1:8080/"), None).unwrap().resource_manager,
+            "http://127.0.0.1:8080"
+        );
         assert!(Cloud::resolve(None, Some("http://example.com"), None).is_err());
         assert!(Cloud::resolve(None, Some("https://example.com/?a=b"), None).is_err());
         assert!(Cloud::resolve(None, Some("ftp://localhost"), None).is_err());

@@ -72,7 +72,13 @@ pub struct Finding {
 }
 
 impl Finding {
-    pub fn new(check: &str, status: Status, resource_id: impl Into<String>, resource_name: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(
+        check: &str,
+        status: Status,
+        resource_id: impl Into<String>,
+        resource_name: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         Finding {
             check: check.to_string(),
             status,

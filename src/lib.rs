@@ -6,13 +6,18 @@
 //! C ABI ([`ffi`]) are thin layers over [`api`].
 
 pub mod api;
+pub mod arm;
+pub mod arm_models;
 pub mod catalog;
+pub mod checks;
 pub mod cloud;
+pub mod collect;
 pub mod credentials;
 pub mod error;
 pub mod events;
 pub mod findings;
 pub mod fsutil;
+pub mod report;
 pub mod resource_id;
 pub mod roles;
 pub mod secret;

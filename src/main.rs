@@ -1,1 +1,398 @@
-fn main() {}
+//! `filesync-identity`: the command-line tool. A thin layer: parse flags, call the library, print.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use filesync_identity::checks::{self, CheckContext, Selection};
+use filesync_identity::collect::{CollectOptions, TargetSpec};
+use filesync_identity::events::{Event, EventSink, LogLevel};
+use filesync_identity::report::{self, TableStyle};
+use filesync_identity::snapshot::Snapshot;
+use filesync_identity::{Error, ErrorKind, Result};
+
+/// The sample deployment `demo` diagnoses: realistic, with several things wrong.
+const SAMPLE: &str = include_str!("../examples/sample-deployment.json");
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "filesync-identity",
+    version,
+    about = "Diagnose and repair Azure File Sync managed-identity deployments",
+    long_about = "Diagnose and repair Azure File Sync managed-identity deployments.\n\nExit codes: 0 no check failed, 1 a check failed, 2 bad usage or input, 3 Azure or network error.",
+    propagate_version = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// Show each ARM request (method, path, status, request id) on stderr.
+    #[arg(short, long, global = true)]
+    verbose: bool,
+    /// No progress output on stderr.
+    #[arg(short, long, global = true)]
+    quiet: bool,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Diagnose a deployment: live from Azure, or offline from a snapshot (--snapshot).
+    Test(TestArgs),
+    /// Read a deployment into a snapshot file, for offline diagnosis or a support ticket.
+    Collect(CollectArgs),
+    /// Diagnose the bundled sample deployment (no Azure needed).
+    Demo(DemoArgs),
+    /// List every check: its id, what it verifies, and the error codes it explains.
+    ListChecks(ListChecksArgs),
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+enum OutputFormat {
+    Table,
+    Json,
+}
+
+#[derive(Args, Debug, Clone)]
+struct TargetArgs {
+    /// Subscription id of the Storage Sync Service(s).
+    #[arg(long, env = "AZURE_SUBSCRIPTION_ID", value_name = "GUID")]
+    subscription: Option<String>,
+    /// Resource group; without --name, every Storage Sync Service in it.
+    #[arg(long, short = 'g', value_name = "NAME")]
+    resource_group: Option<String>,
+    /// Storage Sync Service name (needs --resource-group).
+    #[arg(long, short = 'n', value_name = "NAME")]
+    name: Option<String>,
+    /// Full resource id of the Storage Sync Service (instead of --subscription/--resource-group/--name).
+    #[arg(long, value_name = "ID", conflicts_with_all = ["resource_group", "name"])]
+    resource_id: Option<String>,
+}
+
+#[derive(Args, Debug, Clone)]
+struct ConnectionArgs {
+    /// Azure cloud: AzureCloud, AzureUSGovernment or AzureChinaCloud.
+    #[arg(long, env = "AZURE_CLOUD", default_value = "AzureCloud", value_name = "NAME")]
+    cloud: String,
+    /// ARM endpoint to use instead of the cloud's (https; http only to 127.0.0.1/localhost for tests).
+    #[arg(long, value_name = "URL")]
+    arm_endpoint: Option<String>,
+    /// Microsoft Graph endpoint to use instead of the cloud's.
+    #[arg(long, value_name = "URL")]
+    graph_endpoint: Option<String>,
+    /// A bearer token for ARM (else: AZURE_ACCESS_TOKEN, workload identity, a client secret, Azure Arc,
+    /// then the Azure CLI). Never printed.
+    #[arg(long, env = "AZURE_ACCESS_TOKEN", hide_env_values = true, value_name = "TOKEN")]
+    access_token: Option<String>,
+    /// How to sign in: auto, access-token, azure-cli, managed-identity, azure-arc, client-secret,
+    /// workload-identity.
+    #[arg(long, default_value = "auto", value_name = "KIND")]
+    credential: String,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 16, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    concurrency: u16,
+    /// Time limit for one request, in seconds.
+    #[arg(long, default_value_t = 60, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    timeout: u64,
+    /// Retries for throttling and transient failures.
+    #[arg(long, default_value_t = 5, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=20))]
+    max_retries: u32,
+    /// Object id of the Microsoft.StorageSync service principal in your tenant (otherwise looked up in
+    /// Microsoft Graph when the credential allows).
+    #[arg(long, value_name = "GUID")]
+    storage_sync_principal_id: Option<String>,
+}
+
+#[derive(Args, Debug, Clone)]
+struct SelectArgs {
+    /// Run only this check (repeatable; `area.*` selects an area).
+    #[arg(long = "check", value_name = "ID")]
+    check: Vec<String>,
+    /// Skip this check (repeatable).
+    #[arg(long = "skip", value_name = "ID")]
+    skip: Vec<String>,
+    /// Output format (default: table).
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    format: OutputFormat,
+    /// Show only problems (fail, warning, unknown) in the table.
+    #[arg(long)]
+    problems_only: bool,
+}
+
+#[derive(Args, Debug)]
+struct TestArgs {
+    #[command(flatten)]
+    target: TargetArgs,
+    #[command(flatten)]
+    connection: ConnectionArgs,
+    #[command(flatten)]
+    select: SelectArgs,
+    /// Diagnose this snapshot file instead of reading Azure.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["subscription", "resource_group", "name", "resource_id"])]
+    snapshot: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+struct CollectArgs {
+    #[command(flatten)]
+    target: TargetArgs,
+    #[command(flatten)]
+    connection: ConnectionArgs,
+    /// Where to write the snapshot (written atomically; `-` for stdout).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: PathBuf,
+}
+
+#[derive(Args, Debug)]
+struct DemoArgs {
+    #[command(flatten)]
+    select: SelectArgs,
+}
+
+#[derive(Args, Debug)]
+struct ListChecksArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    format: OutputFormat,
+}
+
+/// Prints events on stderr: progress (one line, rewritten on a terminal), warnings, and with --verbose
+/// every request.
+struct StderrSink {
+    verbose: bool,
+    quiet: bool,
+    tty: bool,
+    last_progress: std::sync::Mutex<Option<std::time::Instant>>,
+}
+
+impl EventSink for StderrSink {
+    fn emit(&self, event: Event) {
+        let mut err = std::io::stderr().lock();
+        match event {
+            Event::Progress { status, percent, .. } if !self.quiet => {
+                if self.tty {
+                    let p = percent.map(|p| format!("{p:>3}% ")).unwrap_or_default();
+                    let mut line = format!("{p}{status}");
+                    line.truncate(100);
+                    let _ = write!(err, "\r\x1b[2K{line}");
+                    if percent == Some(100) {
+                        let _ = writeln!(err);
+                    }
+                } else {
+                    // Not a terminal: at most one line every 2 seconds, and the last one.
+                    let mut last = self.last_progress.lock().unwrap_or_else(|p| p.into_inner());
+                    let due = last.map(|t| t.elapsed().as_secs() >= 2).unwrap_or(true);
+                    if due || percent == Some(100) {
+                        *last = Some(std::time::Instant::now());
+                        let _ = writeln!(err, "{}{status}", percent.map(|p| format!("[{p:>3}%] ")).unwrap_or_default());
+                    }
+                }
+            }
+            Event::Request { method, path, status, request_id, duration_ms, attempt } if self.verbose => {
+                let path = path.split('?').next().unwrap_or("");
+                let retry = if attempt > 1 { format!(" (attempt {attempt})") } else { String::new() };
+                let _ = writeln!(
+                    err,
+                    "{}{method} {path} -> {status} in {duration_ms} ms, request id {}{retry}",
+                    if self.tty { "\r\x1b[2K" } else { "" },
+                    request_id.as_deref().unwrap_or("-")
+                );
+            }
+            Event::Log { level, message } => {
+                let show = match level {
+                    LogLevel::Warning => !self.quiet,
+                    LogLevel::Info => !self.quiet,
+                    LogLevel::Verbose | LogLevel::Debug => self.verbose,
+                };
+                if show {
+                    let tag = match level {
+                        LogLevel::Warning => "warning: ",
+                        _ => "",
+                    };
+                    let _ = writeln!(err, "{}{tag}{message}", if self.tty { "\r\x1b[2K" } else { "" });
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn color_enabled() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+}
+
+fn print_report(snapshot: &Snapshot, select: &SelectArgs) -> Result<i32> {
+    let selection = Selection { only: select.check.clone(), skip: select.skip.clone() };
+    selection.validate()?;
+    let ctx = CheckContext::at(snapshot.collected_at);
+    let report = checks::report(snapshot, &ctx, &selection);
+    let text = match select.format {
+        OutputFormat::Json => report::render_json(&report),
+        OutputFormat::Table => {
+            report::render_table(&report, TableStyle { color: color_enabled(), show_passing: !select.problems_only })
+        }
+    };
+    write_stdout(&text)?;
+    Ok(checks::exit_code(&report))
+}
+
+fn write_stdout(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Ok(()) => Ok(()),
+        // A closed pipe (`| head`) is not an error worth a message.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Error::new(ErrorKind::Io, format!("cannot write the output: {e}"))),
+    }
+}
+
+fn credential_options(c: &ConnectionArgs) -> Result<serde_json::Value> {
+    let kind = match c.credential.to_ascii_lowercase().replace(['-', '_'], "").as_str() {
+        "auto" => "auto",
+        "accesstoken" | "token" => "accessToken",
+        "azurecli" | "cli" => "azureCli",
+        "managedidentity" | "imds" => "managedIdentity",
+        "azurearc" | "arc" => "azureArc",
+        "clientsecret" => "clientSecret",
+        "workloadidentity" => "workloadIdentity",
+        other => {
+            return Err(Error::invalid_input(format!(
+                "unknown credential '{other}': use auto, access-token, azure-cli, managed-identity, azure-arc, client-secret or workload-identity"
+            )))
+        }
+    };
+    Ok(match (&c.access_token, kind) {
+        (Some(t), "auto" | "accessToken") => serde_json::json!({"kind": "accessToken", "token": t}),
+        (None, "accessToken") => {
+            return Err(Error::invalid_input("--credential access-token needs --access-token or AZURE_ACCESS_TOKEN"))
+        }
+        _ => serde_json::json!({ "kind": kind }),
+    })
+}
+
+fn session_options(c: &ConnectionArgs) -> Result<filesync_identity::api::SessionOptions> {
+    Ok(filesync_identity::api::SessionOptions {
+        cloud: Some(c.cloud.clone()),
+        arm_endpoint: c.arm_endpoint.clone(),
+        graph_endpoint: c.graph_endpoint.clone(),
+        credential: Some(credential_options(c)?),
+        concurrency: Some(c.concurrency as usize),
+        timeout_seconds: Some(c.timeout),
+        max_retries: Some(c.max_retries),
+        storage_sync_principal_id: c.storage_sync_principal_id.clone(),
+    })
+}
+
+fn target_spec(t: &TargetArgs) -> Result<TargetSpec> {
+    TargetSpec::from_parts(
+        t.resource_id.as_deref(),
+        t.subscription.as_deref(),
+        t.resource_group.as_deref(),
+        t.name.as_deref(),
+    )
+}
+
+async fn collect_live(target: &TargetArgs, connection: &ConnectionArgs, sink: Arc<dyn EventSink>) -> Result<Snapshot> {
+    let spec = target_spec(target)?;
+    if let Some(p) = &connection.storage_sync_principal_id {
+        filesync_identity::resource_id::validate_guid("--storage-sync-principal-id", p)?;
+    }
+    let session = filesync_identity::api::Session::new(session_options(connection)?)?;
+    let cancel = filesync_identity::api::CancellationToken::new();
+    let ctrl_c = cancel.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            ctrl_c.cancel();
+        }
+    });
+    let client = session.client(sink, cancel)?;
+    let mut options = CollectOptions::new(spec);
+    options.storage_sync_principal_id = connection.storage_sync_principal_id.clone();
+    filesync_identity::collect::collect(&client, &options).await
+}
+
+async fn run(cli: Cli) -> Result<i32> {
+    let sink: Arc<dyn EventSink> = Arc::new(StderrSink {
+        verbose: cli.verbose,
+        quiet: cli.quiet,
+        tty: std::io::stderr().is_terminal(),
+        last_progress: Default::default(),
+    });
+    match cli.command {
+        Command::Demo(args) => {
+            let snapshot = Snapshot::from_json(SAMPLE)
+                .map_err(|e| Error::internal(format!("the bundled sample is broken: {e}")))?;
+            print_report(&snapshot, &args.select)
+        }
+        Command::ListChecks(args) => {
+            let text = match args.format {
+                OutputFormat::Json => {
+                    let list: Vec<_> = checks::all().iter().collect();
+                    format!("{}\n", serde_json::to_string_pretty(&list).expect("checks serialize"))
+                }
+                OutputFormat::Table => {
+                    let mut s = String::new();
+                    for c in checks::all() {
+                        s.push_str(&format!("{}\n  {}\n  {}\n", c.id, c.title, c.description));
+                        if !c.error_codes.is_empty() {
+                            s.push_str(&format!("  explains: {}\n", c.error_codes.join(", ")));
+                        }
+                        s.push('\n');
+                    }
+                    s
+                }
+            };
+            write_stdout(&text)?;
+            Ok(0)
+        }
+        Command::Test(args) => {
+            let snapshot = match &args.snapshot {
+                Some(path) => Snapshot::load(path)?,
+                None => collect_live(&args.target, &args.connection, sink).await?,
+            };
+            print_report(&snapshot, &args.select)
+        }
+        Command::Collect(args) => {
+            let snapshot = collect_live(&args.target, &args.connection, sink.clone()).await?;
+            if args.output.as_os_str() == "-" {
+                write_stdout(&format!("{}\n", snapshot.to_json_pretty()))?;
+            } else {
+                snapshot.save(&args.output)?;
+                if !cli.quiet {
+                    eprintln!(
+                        "Wrote {} ({} services, {} storage accounts, {} role assignments{}).",
+                        args.output.display(),
+                        snapshot.services.len(),
+                        snapshot.storage_accounts.len(),
+                        snapshot.role_assignments.len(),
+                        if snapshot.collection_errors.is_empty() {
+                            String::new()
+                        } else {
+                            format!(", {} parts could not be read", snapshot.collection_errors.len())
+                        }
+                    );
+                }
+            }
+            Ok(0)
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(70);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => ExitCode::from(code as u8),
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(e.kind().exit_code() as u8)
+        }
+    }
+}

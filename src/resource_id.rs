@@ -61,7 +61,8 @@ impl<'de> serde::Deserialize<'de> for ResourceId {
 /// resource types allow more (spaces are not among them for the types this tool touches). Anything that
 /// could change a URL's meaning (`/ ? # % \ :` and control characters, spaces) is refused.
 fn segment_char_ok(c: char) -> bool {
-    c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '(' | ')' | '~' | '$' | '@' | '+' | '!' | '*' | ',' | ';' | '=' | '\'')
+    c.is_alphanumeric()
+        || matches!(c, '-' | '_' | '.' | '(' | ')' | '~' | '$' | '@' | '+' | '!' | '*' | ',' | ';' | '=' | '\'')
 }
 
 /// Validate one name that will become a URL path segment.
@@ -117,7 +118,11 @@ impl ResourceId {
         }
         for seg in &segments {
             validate_segment("a segment of the resource id", seg).map_err(|e| {
-                Error::invalid_input(format!("the resource id '{}' is malformed: {}", trimmed.escape_debug(), e.message()))
+                Error::invalid_input(format!(
+                    "the resource id '{}' is malformed: {}",
+                    trimmed.escape_debug(),
+                    e.message()
+                ))
             })?;
         }
         let text = if segments.is_empty() { "/".to_string() } else { format!("/{}", segments.join("/")) };
@@ -128,9 +133,7 @@ impl ResourceId {
 
     fn validate_structure(&self) -> Result<()> {
         let s = &self.segments;
-        let bad = |why: &str| {
-            Err(Error::invalid_input(format!("the resource id '{}' is malformed: {why}", self.text)))
-        };
+        let bad = |why: &str| Err(Error::invalid_input(format!("the resource id '{}' is malformed: {why}", self.text)));
         if s.is_empty() {
             return Ok(()); // the root scope "/"
         }
@@ -207,7 +210,9 @@ impl ResourceId {
     /// The resource group name, if the id lies within a resource group.
     pub fn resource_group(&self) -> Option<&str> {
         match self.segments.as_slice() {
-            [first, _, rg, name, ..] if first.eq_ignore_ascii_case("subscriptions") && rg.eq_ignore_ascii_case("resourceGroups") => {
+            [first, _, rg, name, ..]
+                if first.eq_ignore_ascii_case("subscriptions") && rg.eq_ignore_ascii_case("resourceGroups") =>
+            {
                 Some(name.as_str())
             }
             _ => None,
@@ -273,7 +278,10 @@ impl ResourceId {
     /// The storage account that contains this id, if any.
     pub fn storage_account(&self) -> Option<ResourceId> {
         let s = &self.segments;
-        if s.len() >= 8 && s[5].eq_ignore_ascii_case("Microsoft.Storage") && s[6].eq_ignore_ascii_case("storageAccounts") {
+        if s.len() >= 8
+            && s[5].eq_ignore_ascii_case("Microsoft.Storage")
+            && s[6].eq_ignore_ascii_case("storageAccounts")
+        {
             ResourceId::parse(&format!("/{}", s[..8].join("/"))).ok()
         } else {
             None
@@ -304,10 +312,7 @@ pub fn share_resource_id(account: &ResourceId, share: &str) -> Result<ResourceId
 /// If `scope` is a share-level scope, return (account, share name, spelling).
 pub fn parse_share_scope(scope: &ResourceId) -> Option<(ResourceId, String, ShareScopeSpelling)> {
     let s = scope.segments();
-    if s.len() == 12
-        && s[8].eq_ignore_ascii_case("fileServices")
-        && s[9].eq_ignore_ascii_case("default")
-    {
+    if s.len() == 12 && s[8].eq_ignore_ascii_case("fileServices") && s[9].eq_ignore_ascii_case("default") {
         let spelling = if s[10].eq_ignore_ascii_case("fileshares") {
             ShareScopeSpelling::FileShares
         } else if s[10].eq_ignore_ascii_case("shares") {
@@ -357,7 +362,14 @@ mod tests {
         assert_eq!(id.resource_group(), Some("rg1"));
         assert_eq!(id.name(), Some("sa1"));
         assert!(id.is_storage_account());
-        assert_eq!(id, ResourceId::parse(&SA.to_uppercase().replace("3A048283-338F-4002-A9DD-A50FDADCB392", "3a048283-338f-4002-a9dd-a50fdadcb392")).unwrap());
+        assert_eq!(
+            id,
+            ResourceId::parse(
+                &SA.to_uppercase()
+                    .replace("3A048283-338F-4002-A9DD-A50FDADCB392", "3a048283-338f-4002-a9dd-a50fdadcb392")
+            )
+            .unwrap()
+        );
     }
 
     #[test]
@@ -390,8 +402,11 @@ mod tests {
         assert!(sa.contains(&share));
         assert!(!share.contains(&sa));
         assert!(!wrong.contains(&share));
-        let other_rg = ResourceId::parse("/subscriptions/3a048283-338f-4002-a9dd-a50fdadcb392/resourceGroups/rg10").unwrap();
-        assert!(!ResourceId::parse("/subscriptions/3a048283-338f-4002-a9dd-a50fdadcb392/resourceGroups/rg1").unwrap().contains(&other_rg));
+        let other_rg =
+            ResourceId::parse("/subscriptions/3a048283-338f-4002-a9dd-a50fdadcb392/resourceGroups/rg10").unwrap();
+        assert!(!ResourceId::parse("/subscriptions/3a048283-338f-4002-a9dd-a50fdadcb392/resourceGroups/rg1")
+            .unwrap()
+            .contains(&other_rg));
         let mg = ResourceId::parse("/providers/Microsoft.Management/managementGroups/root").unwrap();
         assert!(mg.contains(&share));
         assert_eq!(parse_share_scope(&wrong).unwrap().2, ShareScopeSpelling::Shares);

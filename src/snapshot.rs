@@ -463,7 +463,9 @@ impl Snapshot {
     /// Parse a snapshot from JSON text, with a message that names the path of any problem.
     pub fn from_json(text: &str) -> Result<Snapshot> {
         let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
-            Error::invalid_file(format!("the snapshot is not valid JSON ({e}); was the file cut short or edited by hand?"))
+            Error::invalid_file(format!(
+                "the snapshot is not valid JSON ({e}); was the file cut short or edited by hand?"
+            ))
         })?;
         let version = value.get("schemaVersion").ok_or_else(|| {
             Error::invalid_file("the file has no 'schemaVersion': it is not a filesync-identity snapshot")

@@ -1,0 +1,678 @@
+//! The one ARM client: every request to Azure Resource Manager (and Microsoft Graph) goes through here.
+//!
+//! It owns authentication (a bearer token per audience, refreshed before expiry and once after a 401),
+//! retries with back-off for transient failures (honouring `Retry-After`), `nextLink` paging, a
+//! per-request timeout, a bound on concurrent requests, a bound on response size, cancellation, request
+//! events, and request statistics by kind (for the benchmark).
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+
+use crate::cloud::Cloud;
+use crate::credentials::{AccessToken, TokenCredential};
+use crate::error::{ArmErrorDetail, Error, ErrorKind, Result};
+use crate::events::{Event, EventSink, LogLevel};
+
+/// The api-version used for each resource provider. ARM rejects a request without one.
+pub mod api_versions {
+    /// Microsoft.StorageSync: 2022-09-01 carries every identity field and is available in every cloud.
+    pub const STORAGE_SYNC: &str = "2022-09-01";
+    /// Microsoft.Storage (storage accounts, file shares).
+    pub const STORAGE: &str = "2023-05-01";
+    /// Microsoft.Authorization role assignments, permissions, deny assignments.
+    pub const AUTHORIZATION: &str = "2022-04-01";
+    /// Microsoft.Authorization/locks.
+    pub const LOCKS: &str = "2016-09-01";
+}
+
+/// Settings of the client.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// Concurrent requests at most (default 16).
+    pub concurrency: usize,
+    /// Time limit for one attempt of one request (default 60 s).
+    pub timeout: Duration,
+    /// Retries after the first attempt for transient failures (default 5).
+    pub max_retries: u32,
+    /// First back-off delay; doubles each retry, with jitter (default 1 s).
+    pub retry_base_delay: Duration,
+    /// Longest wait for one retry, whatever `Retry-After` says (default 60 s).
+    pub max_retry_delay: Duration,
+    /// Responses larger than this are refused (default 64 MiB).
+    pub max_response_bytes: usize,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            concurrency: 16,
+            timeout: Duration::from_secs(60),
+            max_retries: 5,
+            retry_base_delay: Duration::from_secs(1),
+            max_retry_delay: Duration::from_secs(60),
+            max_response_bytes: 64 * 1024 * 1024,
+        }
+    }
+}
+
+/// Counts of requests, by kind, for benchmarks and `--verbose` summaries.
+#[derive(Debug, Default)]
+pub struct Stats {
+    by_kind: Mutex<BTreeMap<String, u64>>,
+    attempts: AtomicU64,
+    throttled: AtomicU64,
+    retries: AtomicU64,
+    writes: AtomicU64,
+}
+
+impl Stats {
+    /// Logical requests by kind (`GET storageAccounts`, `GET roleAssignments`, ...), retries not counted.
+    pub fn by_kind(&self) -> BTreeMap<String, u64> {
+        self.by_kind.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+    /// Every HTTP attempt, retries included.
+    pub fn attempts(&self) -> u64 {
+        self.attempts.load(Ordering::Relaxed)
+    }
+    /// Responses with status 429.
+    pub fn throttled(&self) -> u64 {
+        self.throttled.load(Ordering::Relaxed)
+    }
+    pub fn retries(&self) -> u64 {
+        self.retries.load(Ordering::Relaxed)
+    }
+    pub fn writes(&self) -> u64 {
+        self.writes.load(Ordering::Relaxed)
+    }
+    fn count(&self, kind: String) {
+        *self.by_kind.lock().unwrap_or_else(|p| p.into_inner()).entry(kind).or_default() += 1;
+    }
+}
+
+/// A response that is not an error.
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub status: u16,
+    pub body: Value,
+    pub request_id: Option<String>,
+    /// Headers a caller may need (`Azure-AsyncOperation`, `Location`, `Retry-After`), lower-case names.
+    pub headers: BTreeMap<String, String>,
+}
+
+pub struct ArmClient {
+    http: reqwest::Client,
+    cloud: Cloud,
+    credential: Arc<dyn TokenCredential>,
+    tokens: Mutex<BTreeMap<String, AccessToken>>,
+    token_refresh: tokio::sync::Mutex<()>,
+    limiter: Arc<Semaphore>,
+    options: ClientOptions,
+    events: Arc<dyn EventSink>,
+    cancel: CancellationToken,
+    stats: Arc<Stats>,
+}
+
+impl std::fmt::Debug for ArmClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ArmClient").field("endpoint", &self.cloud.resource_manager).finish_non_exhaustive()
+    }
+}
+
+/// Which HTTP statuses are worth a retry.
+fn transient(status: u16) -> bool {
+    matches!(status, 408 | 429 | 500 | 502 | 503 | 504)
+}
+
+/// A short label for a path, used to count requests by kind: the method and the last resource type
+/// segment (`GET storageAccounts`, `GET roleAssignments`, `PUT roleAssignments`).
+pub fn request_kind(method: &str, path: &str) -> String {
+    let path = path.split('?').next().unwrap_or("");
+    let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    // Known collection names, searched from the end.
+    const TYPES: &[&str] = &[
+        "roleAssignments",
+        "permissions",
+        "denyAssignments",
+        "locks",
+        "serverEndpoints",
+        "cloudEndpoints",
+        "syncGroups",
+        "registeredServers",
+        "shares",
+        "operations",
+        "operationresults",
+        "storageAccounts",
+        "storageSyncServices",
+        "servicePrincipals",
+    ];
+    let mut kind = "other".to_string();
+    for (i, s) in segs.iter().enumerate().rev() {
+        if let Some(t) = TYPES.iter().find(|t| t.eq_ignore_ascii_case(s)) {
+            // `.../storageAccounts/{name}` is a GET of one; `.../storageAccounts` a list.
+            let is_list = i == segs.len() - 1;
+            kind = if is_list && !matches!(*t, "permissions") { format!("{t} (list)") } else { t.to_string() };
+            break;
+        }
+    }
+    format!("{method} {kind}")
+}
+
+fn header(resp: &reqwest::Response, name: &str) -> Option<String> {
+    resp.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
+}
+
+/// Parse `Retry-After` (seconds, or an HTTP date).
+fn retry_after(value: Option<&str>) -> Option<Duration> {
+    let v = value?.trim();
+    if let Ok(secs) = v.parse::<f64>() {
+        if secs.is_finite() && secs >= 0.0 {
+            return Some(Duration::from_secs_f64(secs.min(3600.0)));
+        }
+    }
+    let when = chrono::DateTime::parse_from_rfc2822(v).ok()?;
+    let delta = when.with_timezone(&chrono::Utc) - chrono::Utc::now();
+    Some(delta.to_std().unwrap_or(Duration::ZERO))
+}
+
+/// Strip the query string (it may carry a skip token) for messages: method and path only.
+fn describe(method: &Method, url: &reqwest::Url) -> String {
+    format!("{method} {}", url.path())
+}
+
+impl ArmClient {
+    pub fn new(
+        cloud: Cloud,
+        credential: Arc<dyn TokenCredential>,
+        options: ClientOptions,
+        events: Arc<dyn EventSink>,
+        cancel: CancellationToken,
+    ) -> Result<ArmClient> {
+        let http = reqwest::Client::builder()
+            .timeout(options.timeout)
+            .connect_timeout(Duration::from_secs(15).min(options.timeout))
+            // A redirect could carry the Authorization header to another host: never follow one.
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(format!("filesync-identity/{}", crate::VERSION))
+            .build()
+            .map_err(|e| Error::internal(format!("cannot build the HTTP client: {e}")))?;
+        Ok(ArmClient {
+            http,
+            cloud,
+            credential,
+            tokens: Mutex::new(BTreeMap::new()),
+            token_refresh: tokio::sync::Mutex::new(()),
+            limiter: Arc::new(Semaphore::new(options.concurrency.max(1))),
+            options,
+            events,
+            cancel,
+            stats: Arc::new(Stats::default()),
+        })
+    }
+
+    pub fn cloud(&self) -> &Cloud {
+        &self.cloud
+    }
+    pub fn stats(&self) -> Arc<Stats> {
+        self.stats.clone()
+    }
+    pub fn events(&self) -> &dyn EventSink {
+        &*self.events
+    }
+    pub fn cancel_token(&self) -> &CancellationToken {
+        &self.cancel
+    }
+
+    /// The bearer token for an audience, from the cache when it has more than 5 minutes left.
+    pub async fn token(&self, scope: &str, force_refresh: bool) -> Result<AccessToken> {
+        let fresh = |t: &AccessToken| match t.expires_on {
+            Some(exp) => exp - chrono::Utc::now() > chrono::Duration::minutes(5),
+            None => true,
+        };
+        if !force_refresh {
+            if let Some(t) = self.tokens.lock().unwrap_or_else(|p| p.into_inner()).get(scope) {
+                if fresh(t) {
+                    return Ok(t.clone());
+                }
+            }
+        }
+        let _one_at_a_time = self.token_refresh.lock().await;
+        if !force_refresh {
+            if let Some(t) = self.tokens.lock().unwrap_or_else(|p| p.into_inner()).get(scope) {
+                if fresh(t) {
+                    return Ok(t.clone());
+                }
+            }
+        }
+        let token = tokio::select! {
+            t = self.credential.get_token(scope) => t?,
+            _ = self.cancel.cancelled() => return Err(Error::cancelled()),
+        };
+        self.tokens.lock().unwrap_or_else(|p| p.into_inner()).insert(scope.to_string(), token.clone());
+        Ok(token)
+    }
+
+    /// An absolute URL for an ARM path (which must start with '/').
+    pub fn url(&self, path_and_query: &str) -> Result<reqwest::Url> {
+        if !path_and_query.starts_with('/') {
+            return Err(Error::internal(format!("ARM path must start with '/': {path_and_query}")));
+        }
+        reqwest::Url::parse(&format!("{}{}", self.cloud.resource_manager, path_and_query))
+            .map_err(|e| Error::invalid_input(format!("cannot form a URL for '{path_and_query}': {e}")))
+    }
+
+    /// `path` plus `api-version`.
+    pub fn path_with_version(path: &str, api_version: &str) -> String {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        format!("{path}{sep}api-version={api_version}")
+    }
+
+    /// GET one resource as JSON.
+    pub async fn get(&self, path: &str, api_version: &str) -> Result<Value> {
+        let url = self.url(&Self::path_with_version(path, api_version))?;
+        Ok(self.send(Method::GET, url, None, &self.cloud.arm_scope()).await?.body)
+    }
+
+    /// GET a collection, following `nextLink` to the end. Returns the items of every page.
+    pub async fn list(&self, path: &str, api_version: &str) -> Result<Vec<Value>> {
+        let first = self.url(&Self::path_with_version(path, api_version))?;
+        self.list_url(first, &self.cloud.arm_scope()).await
+    }
+
+    /// GET a collection from an absolute URL (ARM or Graph), following `nextLink` / `@odata.nextLink`.
+    pub async fn list_url(&self, first: reqwest::Url, scope: &str) -> Result<Vec<Value>> {
+        let origin = first.origin();
+        let mut items = Vec::new();
+        let mut next = Some(first);
+        let mut pages = 0u32;
+        while let Some(url) = next.take() {
+            pages += 1;
+            if pages > 10_000 {
+                return Err(Error::new(
+                    ErrorKind::Arm,
+                    format!("paging through {} did not end after 10000 pages", url.path()),
+                ));
+            }
+            let resp = self.send(Method::GET, url.clone(), None, scope).await?;
+            match resp.body.get("value") {
+                Some(Value::Array(v)) => items.extend(v.iter().cloned()),
+                Some(Value::Null) | None => {}
+                Some(_) => {
+                    return Err(Error::new(
+                        ErrorKind::Arm,
+                        format!("the list at {} has a 'value' that is not an array", url.path()),
+                    ))
+                }
+            }
+            let link = resp.body.get("nextLink").or_else(|| resp.body.get("@odata.nextLink")).and_then(Value::as_str);
+            if let Some(link) = link.filter(|l| !l.is_empty()) {
+                let parsed = reqwest::Url::parse(link)
+                    .map_err(|e| Error::new(ErrorKind::Arm, format!("ARM sent an unusable nextLink ({e})")))?;
+                // The token must never travel to another host.
+                if parsed.origin() != origin {
+                    return Err(Error::new(
+                        ErrorKind::Arm,
+                        format!(
+                            "ARM sent a nextLink to another host ({}); refusing to follow it with the token",
+                            parsed.origin().ascii_serialization()
+                        ),
+                    ));
+                }
+                next = Some(parsed);
+            }
+        }
+        Ok(items)
+    }
+
+    /// PUT a body. PUT is idempotent, so transient failures are retried.
+    pub async fn put(&self, path: &str, api_version: &str, body: &Value) -> Result<Response> {
+        let url = self.url(&Self::path_with_version(path, api_version))?;
+        self.send(Method::PUT, url, Some(body), &self.cloud.arm_scope()).await
+    }
+
+    /// PATCH a body (retried only when the request was surely not processed: 429 and connect errors).
+    pub async fn patch(&self, path: &str, api_version: &str, body: &Value) -> Result<Response> {
+        let url = self.url(&Self::path_with_version(path, api_version))?;
+        self.send(Method::PATCH, url, Some(body), &self.cloud.arm_scope()).await
+    }
+
+    /// GET an absolute URL that ARM gave us (an async-operation URL); must be on the ARM host.
+    pub async fn get_absolute(&self, url: &str) -> Result<Response> {
+        let parsed = reqwest::Url::parse(url)
+            .map_err(|e| Error::new(ErrorKind::Arm, format!("ARM sent an unusable URL ({e})")))?;
+        let arm = reqwest::Url::parse(&self.cloud.resource_manager).map_err(|e| Error::internal(e.to_string()))?;
+        if parsed.origin() != arm.origin() {
+            return Err(Error::new(
+                ErrorKind::Arm,
+                format!(
+                    "ARM sent an operation URL on another host ({}); refusing to send the token there",
+                    parsed.origin().ascii_serialization()
+                ),
+            ));
+        }
+        self.send(Method::GET, parsed, None, &self.cloud.arm_scope()).await
+    }
+
+    /// Send one logical request, with retries. Returns the response for 2xx, an [`Error`] otherwise.
+    pub async fn send(&self, method: Method, url: reqwest::Url, body: Option<&Value>, scope: &str) -> Result<Response> {
+        let what = describe(&method, &url);
+        self.stats.count(request_kind(method.as_str(), url.path()));
+        if method != Method::GET {
+            self.stats.writes.fetch_add(1, Ordering::Relaxed);
+        }
+        let idempotent = matches!(method, Method::GET | Method::PUT | Method::DELETE | Method::HEAD);
+        let mut attempt: u32 = 0;
+        let mut reauthenticated = false;
+        loop {
+            attempt += 1;
+            if self.cancel.is_cancelled() {
+                return Err(Error::cancelled());
+            }
+            let token = self.token(scope, false).await?;
+            let permit = tokio::select! {
+                p = self.limiter.clone().acquire_owned() => p.map_err(|_| Error::internal("request limiter closed"))?,
+                _ = self.cancel.cancelled() => return Err(Error::cancelled()),
+            };
+            let started = Instant::now();
+            let mut req = self
+                .http
+                .request(method.clone(), url.clone())
+                .bearer_auth(token.token.expose())
+                .header("Accept", "application/json")
+                .header("x-ms-client-request-id", uuid::Uuid::new_v4().to_string());
+            if let Some(b) = body {
+                req = req.json(b);
+            }
+            self.stats.attempts.fetch_add(1, Ordering::Relaxed);
+            let outcome = tokio::select! {
+                r = req.send() => r,
+                _ = self.cancel.cancelled() => return Err(Error::cancelled()),
+            };
+            let resp = match outcome {
+                Ok(r) => r,
+                Err(e) => {
+                    drop(permit);
+                    let connect = e.is_connect();
+                    let kind_msg = if e.is_timeout() {
+                        format!("{what} timed out after {} s", self.options.timeout.as_secs())
+                    } else if connect {
+                        format!("cannot connect to {} for {what}", self.cloud.resource_manager)
+                    } else {
+                        format!("{what} failed on the network: {}", without_url(&e))
+                    };
+                    self.emit_request(&method, &url, 0, None, started, attempt);
+                    if (idempotent || connect) && attempt <= self.options.max_retries {
+                        self.backoff(attempt, None, &kind_msg).await?;
+                        continue;
+                    }
+                    return Err(Error::new(ErrorKind::Network, format!("{kind_msg}; check the network path to Azure Resource Manager (proxy, firewall, DNS) and try again")));
+                }
+            };
+            let status = resp.status().as_u16();
+            let request_id = header(&resp, "x-ms-request-id");
+            let correlation_id = header(&resp, "x-ms-correlation-request-id");
+            let retry_after_hdr = header(&resp, "retry-after");
+            let mut headers = BTreeMap::new();
+            for name in
+                ["azure-asyncoperation", "location", "retry-after", "x-ms-ratelimit-remaining-subscription-reads"]
+            {
+                if let Some(v) = header(&resp, name) {
+                    headers.insert(name.to_string(), v);
+                }
+            }
+            let body_result = self.read_body(resp, &what).await;
+            drop(permit);
+            self.emit_request(&method, &url, status, request_id.clone(), started, attempt);
+            if status == 429 {
+                self.stats.throttled.fetch_add(1, Ordering::Relaxed);
+            }
+            let bytes = match body_result {
+                Ok(b) => b,
+                Err(e) => {
+                    // A body cut short is a transient network failure; a too-large body is not.
+                    if e.kind() == ErrorKind::Network && idempotent && attempt <= self.options.max_retries {
+                        self.backoff(attempt, None, e.message()).await?;
+                        continue;
+                    }
+                    return Err(e);
+                }
+            };
+            if (200..300).contains(&status) {
+                let body = if bytes.is_empty() {
+                    Value::Null
+                } else {
+                    match serde_json::from_slice::<Value>(&bytes) {
+                        Ok(v) => v,
+                        Err(e) => {
+                            if idempotent && attempt <= self.options.max_retries {
+                                self.backoff(attempt, None, &format!("{what} returned a malformed JSON body")).await?;
+                                continue;
+                            }
+                            return Err(Error::new(
+                                ErrorKind::Arm,
+                                format!("{what} returned a body that is not valid JSON ({e}); this is usually transient, try again"),
+                            )
+                            .with_arm(ArmErrorDetail { status, request_id, correlation_id, request: Some(what.clone()), ..Default::default() }));
+                        }
+                    }
+                };
+                return Ok(Response { status, body, request_id, headers });
+            }
+            let (code, message) = parse_arm_error(&bytes);
+            let detail = ArmErrorDetail {
+                status,
+                code: code.clone(),
+                message: message.clone(),
+                request_id,
+                correlation_id,
+                request: Some(what.clone()),
+            };
+            if status == 401 && !reauthenticated {
+                // The token may have expired mid-run: get a fresh one once.
+                reauthenticated = true;
+                self.tokens.lock().unwrap_or_else(|p| p.into_inner()).remove(scope);
+                self.credential.invalidate(scope);
+                crate::events::log(&*self.events, LogLevel::Verbose, format!("{what}: 401, getting a fresh token"));
+                if self.token(scope, true).await.is_ok() {
+                    continue;
+                }
+            }
+            let retry_ok = transient(status) && (idempotent || status == 429);
+            if retry_ok && attempt <= self.options.max_retries {
+                self.backoff(attempt, retry_after(retry_after_hdr.as_deref()), &format!("{what}: HTTP {status}"))
+                    .await?;
+                continue;
+            }
+            return Err(arm_error(&what, detail));
+        }
+    }
+
+    async fn read_body(&self, mut resp: reqwest::Response, what: &str) -> Result<Vec<u8>> {
+        let limit = self.options.max_response_bytes;
+        if let Some(len) = resp.content_length() {
+            if len as usize > limit {
+                return Err(Error::new(
+                    ErrorKind::Arm,
+                    format!("{what}: the response is {len} bytes, more than the {limit}-byte limit; refusing it"),
+                ));
+            }
+        }
+        let mut buf = Vec::new();
+        loop {
+            let chunk = tokio::select! {
+                c = resp.chunk() => c,
+                _ = self.cancel.cancelled() => return Err(Error::cancelled()),
+            };
+            match chunk {
+                Ok(Some(c)) => {
+                    if buf.len() + c.len() > limit {
+                        return Err(Error::new(
+                            ErrorKind::Arm,
+                            format!("{what}: the response exceeds the {limit}-byte limit; refusing it"),
+                        ));
+                    }
+                    buf.extend_from_slice(&c);
+                }
+                Ok(None) => return Ok(buf),
+                Err(e) => {
+                    return Err(Error::new(
+                        ErrorKind::Network,
+                        format!("{what}: the response was cut short ({})", without_url(&e)),
+                    ))
+                }
+            }
+        }
+    }
+
+    async fn backoff(&self, attempt: u32, retry_after: Option<Duration>, why: &str) -> Result<()> {
+        self.stats.retries.fetch_add(1, Ordering::Relaxed);
+        let exp = self.options.retry_base_delay.saturating_mul(1u32 << (attempt - 1).min(10));
+        let jitter = exp.mul_f64(fastrand::f64() * 0.25);
+        let delay = retry_after.unwrap_or(exp + jitter).min(self.options.max_retry_delay);
+        crate::events::log(
+            &*self.events,
+            LogLevel::Verbose,
+            format!(
+                "{why}; retrying in {:.1} s (attempt {} of {})",
+                delay.as_secs_f64(),
+                attempt + 1,
+                self.options.max_retries + 1
+            ),
+        );
+        tokio::select! {
+            _ = tokio::time::sleep(delay) => Ok(()),
+            _ = self.cancel.cancelled() => Err(Error::cancelled()),
+        }
+    }
+
+    fn emit_request(
+        &self,
+        method: &Method,
+        url: &reqwest::Url,
+        status: u16,
+        request_id: Option<String>,
+        started: Instant,
+        attempt: u32,
+    ) {
+        let path = match url.query() {
+            Some(q) => format!("{}?{}", url.path(), q),
+            None => url.path().to_string(),
+        };
+        self.events.emit(Event::Request {
+            method: method.to_string(),
+            path,
+            status,
+            request_id,
+            duration_ms: started.elapsed().as_millis() as u64,
+            attempt,
+        });
+    }
+}
+
+/// A reqwest error's text without the URL (which could carry a skip token).
+fn without_url(e: &reqwest::Error) -> String {
+    let mut s = e.to_string();
+    if let Some(u) = e.url() {
+        s = s.replace(u.as_str(), u.path());
+    }
+    let mut source = std::error::Error::source(e);
+    while let Some(inner) = source {
+        s.push_str(": ");
+        s.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    s
+}
+
+/// `{"error":{"code","message"}}` (also tolerates a top-level `code`/`message`, and OData errors).
+pub fn parse_arm_error(bytes: &[u8]) -> (Option<String>, Option<String>) {
+    let v: Value = match serde_json::from_slice(bytes) {
+        Ok(v) => v,
+        Err(_) => {
+            let text = String::from_utf8_lossy(bytes);
+            let t = text.trim();
+            return (None, if t.is_empty() { None } else { Some(t.chars().take(300).collect()) });
+        }
+    };
+    let err = v.get("error").unwrap_or(&v);
+    let code = err.get("code").and_then(Value::as_str).map(str::to_string);
+    let message = err.get("message").and_then(Value::as_str).map(str::to_string);
+    (code, message)
+}
+
+/// Turn an ARM error response into an [`Error`] with the right kind and a sentence about what to do.
+pub fn arm_error(what: &str, detail: ArmErrorDetail) -> Error {
+    let status = StatusCode::from_u16(detail.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let arm_msg = detail.message.clone().unwrap_or_default();
+    let (kind, advice) = match detail.status {
+        401 => (
+            ErrorKind::Authentication,
+            "the token was rejected; sign in again (Connect-AzAccount or az login) or pass a fresh --access-token",
+        ),
+        403 => (
+            ErrorKind::Authorization,
+            "the signed-in identity lacks the rights for this; ask an Owner or User Access Administrator for the role named in the message",
+        ),
+        404 => (ErrorKind::NotFound, "check the subscription, resource group and name"),
+        429 => (ErrorKind::Throttled, "Azure Resource Manager kept throttling; wait a few minutes and run again"),
+        500..=599 => (ErrorKind::Arm, "Azure answered with a server error; this is usually transient, run again"),
+        _ => (ErrorKind::Arm, "see the message from Azure"),
+    };
+    let reason = status.canonical_reason().unwrap_or("error");
+    let msg = if arm_msg.is_empty() {
+        format!("{what} failed: {} {reason}; {advice}", detail.status)
+    } else {
+        format!("{what} failed: {arm_msg} ({advice})")
+    };
+    Error::new(kind, msg).with_arm(detail)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds() {
+        assert_eq!(
+            request_kind("GET", "/subscriptions/x/resourceGroups/r/providers/Microsoft.Storage/storageAccounts/sa"),
+            "GET storageAccounts"
+        );
+        assert_eq!(
+            request_kind("GET", "/subscriptions/x/resourceGroups/r/providers/Microsoft.Storage/storageAccounts/sa/providers/Microsoft.Authorization/roleAssignments"),
+            "GET roleAssignments (list)"
+        );
+        assert_eq!(
+            request_kind("GET", "/subscriptions/x/providers/Microsoft.Authorization/permissions"),
+            "GET permissions"
+        );
+    }
+
+    #[test]
+    fn retry_after_parsing() {
+        assert_eq!(retry_after(Some("7")), Some(Duration::from_secs(7)));
+        assert_eq!(retry_after(Some("garbage")), None);
+        assert_eq!(retry_after(None), None);
+        assert!(retry_after(Some("Wed, 21 Oct 2015 07:28:00 GMT")).is_some());
+    }
+
+    #[test]
+    fn arm_errors_are_parsed() {
+        let (c, m) = parse_arm_error(br#"{"error":{"code":"AuthorizationFailed","message":"no"}}"#);
+        assert_eq!(c.as_deref(), Some("AuthorizationFailed"));
+        assert_eq!(m.as_deref(), Some("no"));
+        let e = arm_error(
+            "GET /x",
+            ArmErrorDetail { status: 403, code: c, message: m, request_id: Some("rid".into()), ..Default::default() },
+        );
+        assert_eq!(e.kind(), ErrorKind::Authorization);
+        assert!(e.to_string().contains("rid"));
+        let (c, m) = parse_arm_error(b"<html>oops</html>");
+        assert!(c.is_none() && m.unwrap().contains("oops"));
+    }
+}

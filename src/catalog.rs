@@ -1,1 +1,0 @@
-//! The File Sync error catalog (being written: see issue 3).

@@ -1,0 +1,247 @@
+//! Checks of the identities themselves: the service's, the servers', and the agent that uses them.
+
+use super::{ps_quote, CheckContext, Index};
+use crate::findings::{Finding, Status};
+use crate::snapshot::{RegisteredServer, StorageSyncService};
+
+pub(super) fn collection_read(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
+    ix.snapshot
+        .collection_errors
+        .iter()
+        .map(|e| {
+            let name = e.resource_id.rsplit('/').next().unwrap_or_default().to_string();
+            let mut f = Finding::new(
+                "collection.read",
+                Status::Unknown,
+                &e.resource_id,
+                name,
+                format!("Could not read {} of this resource: {}", e.operation, e.message),
+            )
+            .because(format!("{} could not be read; checks that need it report unknown", e.operation))
+            .evidence("operation", &e.operation)
+            .evidence("kind", e.kind.as_str());
+            if let Some(s) = e.status {
+                f = f.evidence("status", s);
+            }
+            if let Some(c) = &e.arm_code {
+                f = f.evidence("armCode", c);
+            }
+            if let Some(r) = &e.request_id {
+                f = f.evidence("requestId", r);
+            }
+            let fix = if e.status == Some(403) {
+                "Give the identity that runs this tool read access here (Reader, or Azure File Sync Reader on the service), then run it again."
+            } else {
+                "Run the collection again; if it keeps failing, quote the request id to Azure support."
+            };
+            f.fix(fix, None)
+        })
+        .collect()
+}
+
+fn rg_name(svc: &StorageSyncService) -> (String, String) {
+    (svc.id.resource_group().unwrap_or_default().to_string(), svc.name.clone())
+}
+
+pub(super) fn service_identity(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
+    ix.snapshot
+        .services
+        .iter()
+        .map(|svc| {
+            let (rg, name) = rg_name(svc);
+            let f = Finding::new("service.identity", Status::Pass, svc.id.as_str(), &svc.name, "");
+            match (svc.system_principal_id(), &svc.identity) {
+                (Some(pid), _) => Finding {
+                    message: format!("The Storage Sync Service has a system-assigned identity (principal {pid})."),
+                    ..f.principal(pid).evidence("identityType", svc.identity.as_ref().map(|i| i.kind.clone()))
+                },
+                (None, Some(i)) if !i.has_system_assigned() => Finding {
+                    status: Status::Fail,
+                    message: format!(
+                        "The Storage Sync Service has only a '{}' identity; File Sync uses the system-assigned one, which is off.",
+                        i.kind
+                    ),
+                    ..f.codes(&["0x80c8305f"]).evidence("identityType", &i.kind)
+                }
+                .fix(
+                    "Turn on the service's system-assigned identity and grant it its roles (filesync-identity enable-identity does both).",
+                    Some(format!("Set-AzStorageSyncServiceIdentity -ResourceGroupName {} -Name {}", ps_quote(&rg), ps_quote(&name))),
+                ),
+                _ => Finding {
+                    status: Status::Fail,
+                    message: "The Storage Sync Service has no system-assigned managed identity, so it can only reach storage with keys.".into(),
+                    ..f.codes(&["0x80c8305f"]).evidence("identityType", svc.identity.as_ref().map(|i| i.kind.clone()))
+                }
+                .fix(
+                    "Turn on the service's system-assigned identity and grant it its roles (filesync-identity enable-identity does both, and shows the plan first).",
+                    Some(format!("Set-AzStorageSyncServiceIdentity -ResourceGroupName {} -Name {}", ps_quote(&rg), ps_quote(&name))),
+                ),
+            }
+        })
+        .collect()
+}
+
+pub(super) fn service_use_identity(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
+    ix.snapshot
+        .services
+        .iter()
+        .map(|svc| {
+            let (rg, name) = rg_name(svc);
+            let f = Finding::new("service.use-identity", Status::Pass, svc.id.as_str(), &svc.name, "")
+                .evidence("useIdentity", svc.use_identity);
+            if svc.use_identity {
+                Finding { message: "The service is in managed-identity mode (useIdentity is true).".into(), ..f }
+            } else if svc.system_principal_id().is_some() {
+                Finding {
+                    status: Status::Warning,
+                    message: "The service has an identity but does not use it yet (useIdentity is false): it still hands out storage account keys.".into(),
+                    ..f
+                }
+                .fix(
+                    "Grant the identities their roles, then switch the service to its identity (filesync-identity enable-identity does it in that order).",
+                    Some(format!("Set-AzStorageSyncServiceIdentity -ResourceGroupName {} -Name {}", ps_quote(&rg), ps_quote(&name))),
+                )
+            } else {
+                Finding {
+                    status: Status::Fail,
+                    message: "The service is in shared-key mode (useIdentity is false) and has no identity to switch to.".into(),
+                    ..f
+                }
+                .fix(
+                    "Turn on the service's identity, grant the roles, then set useIdentity (filesync-identity enable-identity).",
+                    Some(format!("Set-AzStorageSyncServiceIdentity -ResourceGroupName {} -Name {}", ps_quote(&rg), ps_quote(&name))),
+                )
+            }
+        })
+        .collect()
+}
+
+fn servers<'a>(ix: &Index<'a>) -> impl Iterator<Item = (&'a StorageSyncService, &'a RegisteredServer)> {
+    ix.snapshot.services.iter().flat_map(|s| s.registered_servers.iter().map(move |r| (s, r)))
+}
+
+fn identity_how_to() -> &'static str {
+    "Give the server a system-assigned managed identity: outside Azure, connect it to Azure Arc (azcmagent connect); on an Azure VM, turn on the VM's system-assigned identity. The File Sync agent (20.0 or later) reports it to the service on its own."
+}
+
+pub(super) fn server_identity(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
+    servers(ix)
+        .map(|(_, s)| {
+            let f = Finding::new("server.identity", Status::Pass, s.id.as_str(), s.display_name(), "")
+                .evidence("applicationId", &s.application_id)
+                .evidence("latestApplicationId", &s.latest_application_id)
+                .evidence("serverRole", s.role());
+            if s.is_cluster_name() {
+                return Finding {
+                    status: Status::NotApplicable,
+                    message: "This is a failover cluster's name object; its nodes' identities are what File Sync uses.".into(),
+                    ..f
+                };
+            }
+            match s.any_identity() {
+                Some(id) => Finding { message: format!("The server has a managed identity (object id {id})."), ..f.principal(id) },
+                None => Finding {
+                    status: Status::Fail,
+                    message: "The server has no managed identity (applicationId and latestApplicationId are empty), so it can only sync with keys.".into(),
+                    ..f.codes(&["0x80c86063"])
+                }
+                .fix(identity_how_to(), Some("azcmagent connect --resource-group <group> --tenant-id <tenant> --location <region> --subscription-id <subscription>".into())),
+            }
+        })
+        .collect()
+}
+
+pub(super) fn server_auth_mode(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
+    servers(ix)
+        .map(|(svc, s)| {
+            let (rg, name) = rg_name(svc);
+            let f = Finding::new("server.auth-mode", Status::Pass, s.id.as_str(), s.display_name(), "")
+                .evidence("activeAuthType", &s.active_auth_type)
+                .evidence("identity", s.identity);
+            if s.is_cluster_name() {
+                return Finding { status: Status::NotApplicable, message: "A failover cluster's name object does not authenticate itself; its nodes do.".into(), ..f };
+            }
+            if s.uses_managed_identity() {
+                return match s.active_identity() {
+                    Some(id) => Finding { message: format!("The server authenticates with its managed identity ({id})."), ..f.principal(id) },
+                    None => Finding {
+                        status: Status::Fail,
+                        message: "The server is set to ManagedIdentity but reports no applicationId: its identity was removed or reset.".into(),
+                        ..f.codes(&["0x80c86063", "0x80190193"])
+                    }
+                    .fix(identity_how_to(), None),
+                };
+            }
+            match s.any_identity() {
+                Some(id) => Finding {
+                    status: Status::Warning,
+                    message: format!("The server has a managed identity ({id}) but still authenticates with its certificate."),
+                    ..f.principal(id)
+                }
+                .fix(
+                    "Grant the identity Storage File Data Privileged Contributor on its shares, then switch the server to it (filesync-identity enable-identity does both).",
+                    Some(format!(
+                        "Set-AzStorageSyncServer -ResourceGroupName {} -StorageSyncServiceName {} -ServerId {} -Identity",
+                        ps_quote(&rg),
+                        ps_quote(&name),
+                        ps_quote(&s.server_id)
+                    )),
+                ),
+                None => Finding {
+                    status: Status::Fail,
+                    message: "The server authenticates with its certificate and has no managed identity to switch to.".into(),
+                    ..f
+                }
+                .fix(identity_how_to(), None),
+            }
+        })
+        .collect()
+}
+
+/// Parse `a.b.c.d` into comparable numbers.
+pub(crate) fn parse_version(v: &str) -> Option<[u32; 4]> {
+    let mut out = [0u32; 4];
+    let mut n = 0;
+    for (i, part) in v.trim().split('.').enumerate() {
+        if i >= 4 {
+            return None;
+        }
+        out[i] = part.trim().parse().ok()?;
+        n += 1;
+    }
+    (n >= 2).then_some(out)
+}
+
+pub(super) fn server_agent_version(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
+    const GA: [u32; 4] = [20, 0, 0, 0];
+    const PREVIEW: [u32; 4] = [19, 1, 0, 0];
+    servers(ix)
+        .map(|(_, s)| {
+            let f = Finding::new("server.agent-version", Status::Pass, s.id.as_str(), s.display_name(), "")
+                .evidence("agentVersion", &s.agent_version);
+            if s.is_cluster_name() {
+                return Finding { status: Status::NotApplicable, message: "The cluster name object runs no agent of its own.".into(), ..f };
+            }
+            let fix = "Update the Azure File Sync agent to the latest version (Microsoft Update, or the installer from the Download Center).";
+            match s.agent_version.as_deref().map(|v| (v, parse_version(v))) {
+                None => Finding { status: Status::Unknown, message: "The server reports no agent version.".into(), ..f }
+                    .because("agentVersion is missing"),
+                Some((v, None)) => Finding { status: Status::Unknown, message: format!("The agent version '{v}' could not be read."), ..f }
+                    .because("agentVersion is not a version number"),
+                Some((v, Some(ver))) if ver >= GA => Finding { message: format!("Agent {v} supports managed identities."), ..f },
+                Some((v, Some(ver))) if ver >= PREVIEW => Finding {
+                    status: Status::Warning,
+                    message: format!("Agent {v} supports managed identities only as the preview did; 20.0.0.0 or later is the supported minimum."),
+                    ..f
+                }
+                .fix(fix, None),
+                Some((v, Some(_))) => Finding {
+                    status: Status::Fail,
+                    message: format!("Agent {v} cannot use a managed identity; 20.0.0.0 or later is needed."),
+                    ..f
+                }
+                .fix(fix, None),
+            }
+        })
+        .collect()
+}

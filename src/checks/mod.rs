@@ -1,0 +1,219 @@
+//! The checks: pure functions from a [`Snapshot`] to [`Finding`]s. No I/O, no clock (the time is in the
+//! [`CheckContext`]), so the same snapshot always gives the same report.
+//!
+//! Every check has a stable id (`area.what`), a title, a description and the File Sync error codes it can
+//! explain; `filesync-identity --list-checks` prints them.
+
+mod identity;
+mod index;
+mod permissions;
+mod storage;
+
+use chrono::{DateTime, Utc};
+
+use crate::error::{Error, Result};
+use crate::findings::{Finding, Report, Status, Summary, REPORT_SCHEMA_VERSION};
+use crate::snapshot::Snapshot;
+
+pub use index::{Index, RoleState};
+
+/// What the checks need besides the snapshot.
+#[derive(Debug, Clone)]
+pub struct CheckContext {
+    /// "Now", for ages (heartbeats, identity propagation).
+    pub now: DateTime<Utc>,
+    /// How long a freshly enabled identity or new role assignment may take to take effect.
+    pub propagation_delay: chrono::Duration,
+}
+
+impl CheckContext {
+    pub fn at(now: DateTime<Utc>) -> Self {
+        CheckContext { now, propagation_delay: chrono::Duration::minutes(15) }
+    }
+}
+
+/// A check's description.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckInfo {
+    pub id: &'static str,
+    pub title: &'static str,
+    /// What it verifies, in a sentence or two.
+    pub description: &'static str,
+    /// File Sync error codes it can explain.
+    pub error_codes: &'static [&'static str],
+    #[serde(skip)]
+    pub run: fn(&Index, &CheckContext) -> Vec<Finding>,
+}
+
+/// Every check, in report order.
+pub fn all() -> &'static [CheckInfo] {
+    CHECKS
+}
+
+static CHECKS: &[CheckInfo] = &[
+    CheckInfo {
+        id: "collection.read",
+        title: "Everything could be read",
+        description: "Reports each part of the deployment that could not be read during collection (for example a 403 on one storage account), so the checks that depend on it say 'unknown' rather than guess.",
+        error_codes: &[],
+        run: identity::collection_read,
+    },
+    CheckInfo {
+        id: "service.identity",
+        title: "Storage Sync Service has a system-assigned identity",
+        description: "The Storage Sync Service needs a system-assigned managed identity to reach storage accounts and shares without keys.",
+        error_codes: &["0x80c8305f"],
+        run: identity::service_identity,
+    },
+    CheckInfo {
+        id: "service.use-identity",
+        title: "Storage Sync Service uses its identity",
+        description: "properties.useIdentity must be true for the service (and the servers that have identities) to stop using storage account keys.",
+        error_codes: &["0x80c8305f"],
+        run: identity::service_use_identity,
+    },
+    CheckInfo {
+        id: "server.identity",
+        title: "Registered server has a managed identity",
+        description: "Each registered server needs its own system-assigned identity (Azure Arc outside Azure, the VM's identity in Azure); File Sync reports it as applicationId or latestApplicationId.",
+        error_codes: &["0x80c86063"],
+        run: identity::server_identity,
+    },
+    CheckInfo {
+        id: "server.auth-mode",
+        title: "Registered server authenticates with its identity",
+        description: "activeAuthType must be ManagedIdentity. A server with an identity that still uses its certificate has not been switched yet.",
+        error_codes: &["0x80c86063", "0x80190193"],
+        run: identity::server_auth_mode,
+    },
+    CheckInfo {
+        id: "server.agent-version",
+        title: "File Sync agent supports managed identities",
+        description: "Managed identities need agent 20.0.0.0 or later (19.1.0.0 was the preview minimum).",
+        error_codes: &[],
+        run: identity::server_agent_version,
+    },
+    CheckInfo {
+        id: "cloud-endpoint.service-account-role",
+        title: "Service identity holds Storage Account Contributor on the storage account",
+        description: "The Storage Sync Service's identity needs Storage Account Contributor on each storage account that holds a cloud endpoint's share (at the account or above).",
+        error_codes: &["0x80c8305f"],
+        run: permissions::service_account_role,
+    },
+    CheckInfo {
+        id: "cloud-endpoint.service-share-role",
+        title: "Service identity holds Storage File Data Privileged Contributor on the share",
+        description: "The Storage Sync Service's identity needs Storage File Data Privileged Contributor on each cloud endpoint's share (scope .../fileServices/default/fileshares/<share>, or above).",
+        error_codes: &["0x80c86053"],
+        run: permissions::service_share_role,
+    },
+    CheckInfo {
+        id: "server-endpoint.server-share-role",
+        title: "Server identity holds Storage File Data Privileged Contributor on the share",
+        description: "Each server with a server endpoint in a sync group needs Storage File Data Privileged Contributor on the sync group's share, for its own identity (for a failover cluster: every node's identity).",
+        error_codes: &["0x80c86063", "0x80190193"],
+        run: permissions::server_share_role,
+    },
+    CheckInfo {
+        id: "storage.trusted-services",
+        title: "Storage firewall lets trusted Azure services in",
+        description: "When the storage account firewall is on (default action Deny), its exceptions must include AzureServices so the Storage Sync Service can reach it.",
+        error_codes: &["0x80c83096", "0x80131500"],
+        run: storage::trusted_services,
+    },
+    CheckInfo {
+        id: "storage.shared-key-access",
+        title: "Shared key access is on while anything still uses keys",
+        description: "Turning off shared key access (allowSharedKeyAccess=false) breaks sync while the service is not in identity mode or any server still uses its certificate.",
+        error_codes: &["0x80c8307c"],
+        run: storage::shared_key_access,
+    },
+    CheckInfo {
+        id: "storage.legacy-sync-principal",
+        title: "Microsoft.StorageSync holds Reader and Data Access while keys are in use",
+        description: "While the service or any server still uses keys, the Microsoft.StorageSync first-party service principal needs Reader and Data Access on the storage account.",
+        error_codes: &["0x80c8305f"],
+        run: storage::legacy_sync_principal,
+    },
+];
+
+/// Which checks to run.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// Run only these (empty: all).
+    pub only: Vec<String>,
+    /// Skip these.
+    pub skip: Vec<String>,
+}
+
+impl Selection {
+    /// Validate the ids; unknown ones are an error that lists the known ones.
+    pub fn validate(&self) -> Result<()> {
+        for id in self.only.iter().chain(&self.skip) {
+            let known =
+                all().iter().any(|c| c.id == id || id.ends_with(".*") && c.id.starts_with(id.trim_end_matches('*')));
+            if !known {
+                let ids: Vec<&str> = all().iter().map(|c| c.id).collect();
+                return Err(Error::invalid_input(format!("unknown check '{id}'; the checks are: {}", ids.join(", "))));
+            }
+        }
+        Ok(())
+    }
+
+    fn matches(pattern: &str, id: &str) -> bool {
+        pattern == id || (pattern.ends_with(".*") && id.starts_with(pattern.trim_end_matches('*')))
+    }
+
+    pub fn includes(&self, id: &str) -> bool {
+        (self.only.is_empty() || self.only.iter().any(|p| Self::matches(p, id)))
+            && !self.skip.iter().any(|p| Self::matches(p, id))
+    }
+}
+
+/// Run the selected checks. Findings come in check order, then by resource id.
+pub fn run(snapshot: &Snapshot, ctx: &CheckContext, selection: &Selection) -> Vec<Finding> {
+    let index = Index::new(snapshot);
+    let mut out = Vec::new();
+    for check in all().iter().filter(|c| selection.includes(c.id)) {
+        let mut findings = (check.run)(&index, ctx);
+        findings.sort_by(|a, b| {
+            (a.resource_id.to_ascii_lowercase(), &a.principal_id)
+                .cmp(&(b.resource_id.to_ascii_lowercase(), &b.principal_id))
+        });
+        debug_assert!(
+            findings.iter().all(|f| f.check == check.id),
+            "check {} emitted a finding with another id",
+            check.id
+        );
+        out.extend(findings);
+    }
+    out
+}
+
+/// Run the checks and wrap the findings in a report.
+pub fn report(snapshot: &Snapshot, ctx: &CheckContext, selection: &Selection) -> Report {
+    let findings = run(snapshot, ctx, selection);
+    Report {
+        schema_version: REPORT_SCHEMA_VERSION,
+        tool_version: crate::VERSION.to_string(),
+        collected_at: snapshot.collected_at,
+        target: snapshot.target.clone(),
+        summary: Summary::of(&findings),
+        findings,
+    }
+}
+
+/// The exit code a report implies: 1 when any check failed, else 0.
+pub fn exit_code(report: &Report) -> i32 {
+    if report.findings.iter().any(|f| f.status == Status::Fail) {
+        1
+    } else {
+        0
+    }
+}
+
+/// Quote a value for a PowerShell command line (single quotes, doubled inside).
+pub(crate) fn ps_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}

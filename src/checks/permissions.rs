@@ -1,0 +1,307 @@
+//! Role assignments the identities need.
+
+use super::{ps_quote, CheckContext, Index, RoleState};
+use crate::findings::{Finding, Status};
+use crate::resource_id::{file_share_scope, ResourceId};
+use crate::roles::{self, BuiltInRole};
+use crate::snapshot::{CloudEndpoint, RegisteredServer, StorageSyncService, SyncGroup};
+
+/// The command that grants a role.
+pub(crate) fn grant_command(principal: &str, role: BuiltInRole, scope: &str) -> String {
+    format!(
+        "New-AzRoleAssignment -ObjectId {} -RoleDefinitionName {} -Scope {}",
+        ps_quote(principal),
+        ps_quote(role.name),
+        ps_quote(scope)
+    )
+}
+
+/// "share 'x' of storage account 'y'" or "storage account 'y'".
+pub(crate) fn describe_scope(scope: &ResourceId) -> String {
+    if let Some((account, share, _)) = crate::resource_id::parse_share_scope(scope) {
+        return format!("share '{share}' of storage account '{}'", account.name().unwrap_or_default());
+    }
+    if scope.is_storage_account() {
+        return format!("storage account '{}'", scope.name().unwrap_or_default());
+    }
+    scope.to_string()
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+/// Judge one (principal, role, scope). `required` says whether its absence breaks sync now (fail) or only
+/// after a switch that has not happened yet (warning).
+#[allow(clippy::too_many_arguments)]
+fn judge(
+    ix: &Index,
+    check: &str,
+    resource_id: &str,
+    resource_name: &str,
+    who: &str,
+    principal: &str,
+    role: BuiltInRole,
+    scope: &ResourceId,
+    account: &ResourceId,
+    required: bool,
+    codes: &[&str],
+) -> Finding {
+    let subscription = account.subscription_id().unwrap_or_default();
+    let f = Finding::new(check, Status::Pass, resource_id, resource_name, "")
+        .principal(principal)
+        .role(roles::role_definition_id(subscription, role))
+        .scope(scope.as_str());
+    match ix.role_state(principal, role.guid, scope, account) {
+        RoleState::Effective(ra) => Finding {
+            message: format!(
+                "{} holds {} on {} (assigned at {}).",
+                capitalize(who),
+                role.name,
+                describe_scope(scope),
+                describe_scope(&ra.scope)
+            ),
+            ..f.evidence("assignmentId", &ra.id).evidence("assignmentScope", ra.scope.as_str())
+        },
+        RoleState::NotRead => Finding {
+            status: Status::Unknown,
+            message: format!(
+                "Could not tell whether {who} holds {}: the storage account's role assignments could not be read.",
+                role.name
+            ),
+            ..f
+        }
+        .because("role assignments of the storage account were not read (see collection.read)"),
+        state => {
+            let wrong = if let RoleState::WrongShareScope(ra) = state { Some(ra) } else { None };
+            let mut msg = if required {
+                format!(
+                    "{} lacks {} on {}; sync fails with {}.",
+                    capitalize(who),
+                    role.name,
+                    describe_scope(scope),
+                    codes.join(" / ")
+                )
+            } else {
+                format!(
+                    "{} lacks {} on {}; it will be needed once identity mode is switched on.",
+                    capitalize(who),
+                    role.name,
+                    describe_scope(scope)
+                )
+            };
+            if let Some(ra) = wrong {
+                msg.push_str(&format!(
+                    " An assignment exists at the share's ARM resource id ({}), but File Sync only honours the '.../fileServices/default/fileshares/<share>' scope.",
+                    ra.scope
+                ));
+            }
+            let mut f = Finding {
+                status: if required { Status::Fail } else { Status::Warning },
+                message: msg,
+                ..f.codes(codes)
+            };
+            if let Some(ra) = wrong {
+                f = f.evidence("wrongScopeAssignmentId", &ra.id);
+            }
+            f.fix(
+                format!(
+                    "Assign {} to {who} at {} (filesync-identity repair grants every missing role).",
+                    role.name,
+                    describe_scope(scope)
+                ),
+                Some(grant_command(principal, role, scope.as_str())),
+            )
+        }
+    }
+}
+
+fn endpoint_name(c: &CloudEndpoint, group: &SyncGroup) -> String {
+    match c.share() {
+        Some(s) => format!("{} (sync group {})", s, group.name),
+        None => format!("cloud endpoint {} (sync group {})", c.name, group.name),
+    }
+}
+
+/// Shared frame for the two service-identity checks.
+fn service_role_check(ix: &Index, check: &str, role: BuiltInRole, share_scope: bool, codes: &[&str]) -> Vec<Finding> {
+    ix.cloud_endpoints()
+        .map(|(svc, group, c)| {
+            let name = endpoint_name(c, group);
+            let base = Finding::new(check, Status::NotApplicable, c.id.as_str(), &name, "");
+            let Some(principal) = svc.system_principal_id() else {
+                return Finding {
+                    message: "The Storage Sync Service has no identity to hold the role (see service.identity).".into(),
+                    ..base
+                };
+            };
+            let Some(account) = c.storage_account_id() else {
+                return Finding {
+                    status: Status::Unknown,
+                    message: format!(
+                        "The cloud endpoint names no usable storage account ('{}').",
+                        c.storage_account_resource_id.as_deref().unwrap_or("")
+                    ),
+                    ..base
+                }
+                .because("storageAccountResourceId is empty or malformed");
+            };
+            let scope = if share_scope {
+                match c.share().map(|s| file_share_scope(&account, s)) {
+                    Some(Ok(s)) => s,
+                    _ => {
+                        return Finding {
+                            status: Status::Unknown,
+                            message: "The cloud endpoint names no usable file share.".into(),
+                            ..base
+                        }
+                        .because("azureFileShareName is empty or malformed")
+                    }
+                }
+            } else {
+                account.clone()
+            };
+            judge(
+                ix,
+                check,
+                c.id.as_str(),
+                &name,
+                "the Storage Sync Service's identity",
+                principal,
+                role,
+                &scope,
+                &account,
+                svc.use_identity,
+                codes,
+            )
+        })
+        .collect()
+}
+
+pub(super) fn service_account_role(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
+    service_role_check(
+        ix,
+        "cloud-endpoint.service-account-role",
+        roles::STORAGE_ACCOUNT_CONTRIBUTOR,
+        false,
+        &["0x80c8305f"],
+    )
+}
+
+pub(super) fn service_share_role(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
+    service_role_check(
+        ix,
+        "cloud-endpoint.service-share-role",
+        roles::STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR,
+        true,
+        &["0x80c86053"],
+    )
+}
+
+/// The identities that must hold the share role for a server endpoint's server, with whether each is in
+/// use now: the server's own, or for a cluster name object every node's.
+fn identities_for<'a>(
+    ix: &Index<'a>,
+    svc: &'a StorageSyncService,
+    server: &'a RegisteredServer,
+) -> Vec<(&'a RegisteredServer, &'a str, bool)> {
+    let members = if server.is_cluster_name() { ix.cluster_nodes(svc, server) } else { vec![server] };
+    members.into_iter().filter_map(|s| s.any_identity().map(|id| (s, id, s.uses_managed_identity()))).collect()
+}
+
+pub(super) fn server_share_role(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
+    let check = "server-endpoint.server-share-role";
+    let role = roles::STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR;
+    let mut out = Vec::new();
+    for (svc, group, ep) in ix.server_endpoints() {
+        let server = ix.server_of(svc, ep);
+        let server_name =
+            server.map(|s| s.display_name().to_string()).or(ep.server_name.clone()).unwrap_or_else(|| ep.name.clone());
+        let name = format!(
+            "{} on {} (sync group {})",
+            ep.server_local_path.as_deref().unwrap_or(&ep.name),
+            server_name,
+            group.name
+        );
+        let base = Finding::new(check, Status::NotApplicable, ep.id.as_str(), &name, "");
+        let Some(server) = server else {
+            out.push(
+                Finding {
+                    status: Status::Unknown,
+                    message: "The server endpoint's registered server was not found.".into(),
+                    ..base
+                }
+                .because("serverResourceId matches no registered server"),
+            );
+            continue;
+        };
+        let Some(cloud) = group.cloud_endpoints.first() else {
+            out.push(Finding {
+                message: "The sync group has no cloud endpoint, so there is no share to reach.".into(),
+                ..base
+            });
+            continue;
+        };
+        let (Some(account), Some(share)) = (cloud.storage_account_id(), cloud.share()) else {
+            out.push(
+                Finding {
+                    status: Status::Unknown,
+                    message: "The sync group's cloud endpoint names no usable storage account or share.".into(),
+                    ..base
+                }
+                .because("cloud endpoint is incomplete"),
+            );
+            continue;
+        };
+        let Ok(scope) = file_share_scope(&account, share) else {
+            out.push(
+                Finding {
+                    status: Status::Unknown,
+                    message: format!("The share name '{share}' is not usable."),
+                    ..base
+                }
+                .because("share name is malformed"),
+            );
+            continue;
+        };
+        let identities = identities_for(ix, svc, server);
+        if identities.is_empty() {
+            let msg = if server.is_cluster_name() {
+                "No node of this failover cluster has a managed identity yet, so there is nothing to grant (see server.identity)."
+            } else {
+                "The server has no managed identity yet, so it syncs with keys and needs no role (see server.identity)."
+            };
+            out.push(Finding { message: msg.into(), ..base });
+            continue;
+        }
+        for (member, principal, in_use) in identities {
+            let who = if server.is_cluster_name() {
+                format!("the identity of cluster node '{}'", member.display_name())
+            } else {
+                format!("the identity of server '{}'", member.display_name())
+            };
+            out.push(
+                judge(
+                    ix,
+                    check,
+                    ep.id.as_str(),
+                    &name,
+                    &who,
+                    principal,
+                    role,
+                    &scope,
+                    &account,
+                    in_use && svc.use_identity,
+                    &["0x80c86063", "0x80190193"],
+                )
+                .evidence("server", member.display_name())
+                .evidence("activeAuthType", &member.active_auth_type),
+            );
+        }
+    }
+    out
+}

@@ -1,0 +1,142 @@
+//! Storage account settings that decide whether File Sync gets in.
+
+use super::{ps_quote, CheckContext, Index, RoleState};
+use crate::findings::{Finding, Status};
+use crate::roles;
+use crate::snapshot::StorageAccount;
+
+fn unread(check: &str, a: &StorageAccount) -> Finding {
+    Finding::new(check, Status::Unknown, a.id.as_str(), &a.name, "The storage account's settings could not be read.")
+        .because("the storage account could not be read (see collection.read)")
+}
+
+fn rg(a: &StorageAccount) -> String {
+    a.id.resource_group().unwrap_or_default().to_string()
+}
+
+pub(super) fn trusted_services(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
+    let check = "storage.trusted-services";
+    ix.referenced_accounts()
+        .into_iter()
+        .map(|a| {
+            if !a.read {
+                return unread(check, a);
+            }
+            let f = Finding::new(check, Status::Pass, a.id.as_str(), &a.name, "")
+                .evidence("defaultAction", a.network_acls.as_ref().map(|n| n.default_action.clone()))
+                .evidence("bypass", a.network_acls.as_ref().map(|n| n.bypass.clone()));
+            match &a.network_acls {
+                Some(n) if a.firewall_on() && !n.bypasses_azure_services() => {
+                    let mut bypass: Vec<String> =
+                        n.bypass.split(',').map(|b| b.trim().to_string()).filter(|b| !b.is_empty() && !b.eq_ignore_ascii_case("None")).collect();
+                    bypass.push("AzureServices".into());
+                    Finding {
+                        status: Status::Fail,
+                        message: "The storage firewall is on and does not let trusted Azure services in, so the Storage Sync Service is blocked.".into(),
+                        ..f.codes(&["0x80c83096", "0x80131500"])
+                    }
+                    .fix(
+                        "Add the exception 'Allow Azure services on the trusted services list to access this storage account' (bypass AzureServices), keeping the other exceptions.",
+                        Some(format!(
+                            "Update-AzStorageAccountNetworkRuleSet -ResourceGroupName {} -Name {} -Bypass {}",
+                            ps_quote(&rg(a)),
+                            ps_quote(&a.name),
+                            bypass.join(",")
+                        )),
+                    )
+                }
+                Some(_) if a.firewall_on() => Finding { message: "The storage firewall is on and lets trusted Azure services in.".into(), ..f },
+                _ => Finding { message: "The storage firewall is off (default action Allow).".into(), ..f },
+            }
+        })
+        .collect()
+}
+
+pub(super) fn shared_key_access(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
+    let check = "storage.shared-key-access";
+    ix.referenced_accounts()
+        .into_iter()
+        .map(|a| {
+            if !a.read {
+                return unread(check, a);
+            }
+            let users = ix.key_users(&a.id);
+            let f = Finding::new(check, Status::Pass, a.id.as_str(), &a.name, "")
+                .evidence("allowSharedKeyAccess", a.allow_shared_key_access)
+                .evidence("stillUsingKeys", &users);
+            match (a.shared_key_allowed(), users.is_empty()) {
+                (true, true) => Finding {
+                    message: "Shared key access is on; nothing needs it any more, so it can be turned off.".into(),
+                    ..f
+                },
+                (true, false) => Finding { message: "Shared key access is on, as it must be while keys are still in use.".into(), ..f },
+                (false, true) => Finding { message: "Shared key access is off, and everything uses managed identities.".into(), ..f },
+                (false, false) => Finding {
+                    status: Status::Fail,
+                    message: format!("Shared key access is off, but keys are still in use: {}.", users.join("; ")),
+                    ..f.codes(&["0x80c8307c"])
+                }
+                .fix(
+                    "Turn shared key access back on until the service and every server use managed identities, or finish the switch first (filesync-identity enable-identity).",
+                    Some(format!(
+                        "Set-AzStorageAccount -ResourceGroupName {} -Name {} -AllowSharedKeyAccess $true",
+                        ps_quote(&rg(a)),
+                        ps_quote(&a.name)
+                    )),
+                ),
+            }
+        })
+        .collect()
+}
+
+pub(super) fn legacy_sync_principal(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
+    let check = "storage.legacy-sync-principal";
+    let role = roles::READER_AND_DATA_ACCESS;
+    ix.referenced_accounts()
+        .into_iter()
+        .map(|a| {
+            let users = ix.key_users(&a.id);
+            let f = Finding::new(check, Status::NotApplicable, a.id.as_str(), &a.name, "").evidence("stillUsingKeys", &users);
+            if users.is_empty() {
+                return Finding { message: "Nothing uses keys on this account, so Microsoft.StorageSync needs no role here.".into(), ..f };
+            }
+            let subscription = a.id.subscription_id().unwrap_or_default();
+            let f = f.role(roles::role_definition_id(subscription, role)).scope(a.id.as_str());
+            let Some(principal) = ix.snapshot.storage_sync_principal_id.as_deref() else {
+                let why = ix.snapshot.storage_sync_principal_source.clone().unwrap_or_else(|| "unknown".into());
+                return Finding {
+                    status: Status::Unknown,
+                    message: "Could not verify the Reader and Data Access role of Microsoft.StorageSync: its object id in this tenant is not known.".into(),
+                    ..f
+                }
+                .because(format!("{why}; pass --storage-sync-principal-id (Get-AzADServicePrincipal -ApplicationId 9469b9f5-6722-4481-a2b2-14ed560b706f)"));
+            };
+            let f = f.principal(principal);
+            match ix.role_state(principal, role.guid, &a.id, &a.id) {
+                RoleState::Effective(ra) => Finding {
+                    status: Status::Pass,
+                    message: format!("Microsoft.StorageSync holds Reader and Data Access (assigned at {}).", super::permissions::describe_scope(&ra.scope)),
+                    ..f.evidence("assignmentId", &ra.id)
+                },
+                RoleState::NotRead => Finding {
+                    status: Status::Unknown,
+                    message: "Could not tell whether Microsoft.StorageSync holds Reader and Data Access: role assignments were not read.".into(),
+                    ..f
+                }
+                .because("role assignments of the storage account were not read (see collection.read)"),
+                _ => Finding {
+                    status: Status::Fail,
+                    message: format!(
+                        "Microsoft.StorageSync lacks Reader and Data Access on the account while keys are still in use ({}).",
+                        users.join("; ")
+                    ),
+                    ..f.codes(&["0x80c8305f"])
+                }
+                .fix(
+                    "Give the Microsoft.StorageSync service principal (object id, not app id) Reader and Data Access on the storage account.",
+                    Some(super::permissions::grant_command(principal, role, a.id.as_str())),
+                ),
+            }
+        })
+        .collect()
+}

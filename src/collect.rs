@@ -1,0 +1,511 @@
+//! `collect`: read one Storage Sync Service, or every service in a resource group or subscription, and
+//! everything that bears on their identities, into a [`Snapshot`].
+//!
+//! Request economy: the number of requests grows with services, sync groups and storage accounts, never
+//! with servers or principals. Per service: the service (or one listing for many), its registered servers
+//! and its sync groups; per sync group: its cloud and server endpoints; per storage account: the account,
+//! its shares, ONE role-assignment listing (at, above and below the account: inherited assignments and
+//! share-level ones in one go), the caller's permissions, deny assignments and locks. Storage accounts are
+//! read as soon as the first cloud endpoint that names them arrives, and each only once.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use futures::future::join_all;
+use serde_json::Value;
+use tokio::sync::OnceCell;
+
+use crate::arm::{api_versions, ArmClient};
+use crate::arm_models as m;
+use crate::error::{Error, ErrorKind, Result};
+use crate::events::{log, Event, LogLevel};
+use crate::resource_id::{validate_guid, validate_segment, ResourceId};
+use crate::snapshot::*;
+
+/// What to collect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TargetSpec {
+    /// One Storage Sync Service by id.
+    Service(ResourceId),
+    /// Every service in a resource group.
+    ResourceGroup { subscription_id: String, resource_group: String },
+    /// Every service in a subscription.
+    Subscription { subscription_id: String },
+}
+
+impl TargetSpec {
+    /// Build a target from the command line's pieces: a resource id, or subscription [+ group [+ name]].
+    pub fn from_parts(
+        resource_id: Option<&str>,
+        subscription: Option<&str>,
+        resource_group: Option<&str>,
+        name: Option<&str>,
+    ) -> Result<TargetSpec> {
+        if let Some(id) = resource_id {
+            if subscription.is_some() || resource_group.is_some() || name.is_some() {
+                return Err(Error::invalid_input(
+                    "give either a resource id, or a subscription with a resource group and name, not both",
+                ));
+            }
+            let id = ResourceId::parse(id)?;
+            if !id.is_storage_sync_service() {
+                return Err(Error::invalid_input(format!(
+                    "'{id}' is not a Storage Sync Service id; expected /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.StorageSync/storageSyncServices/<name>"
+                )));
+            }
+            return Ok(TargetSpec::Service(id));
+        }
+        let sub = subscription.ok_or_else(|| {
+            Error::invalid_input("say what to diagnose: --resource-id, or --subscription with --resource-group and --name (or set AZURE_SUBSCRIPTION_ID)")
+        })?;
+        validate_guid("the subscription id", sub)?;
+        match (resource_group, name) {
+            (Some(rg), Some(n)) => Ok(TargetSpec::Service(crate::resource_id::storage_sync_service_id(sub, rg, n)?)),
+            (Some(rg), None) => {
+                validate_segment("the resource group name", rg)?;
+                Ok(TargetSpec::ResourceGroup { subscription_id: sub.to_string(), resource_group: rg.to_string() })
+            }
+            (None, Some(_)) => Err(Error::invalid_input("--name needs --resource-group")),
+            (None, None) => Ok(TargetSpec::Subscription { subscription_id: sub.to_string() }),
+        }
+    }
+
+    pub fn to_target(&self) -> Target {
+        match self {
+            TargetSpec::Service(id) => Target {
+                kind: TargetKind::Service,
+                subscription_id: id.subscription_id().unwrap_or_default().to_string(),
+                resource_group: id.resource_group().map(str::to_string),
+                name: id.name().map(str::to_string),
+            },
+            TargetSpec::ResourceGroup { subscription_id, resource_group } => Target {
+                kind: TargetKind::ResourceGroup,
+                subscription_id: subscription_id.clone(),
+                resource_group: Some(resource_group.clone()),
+                name: None,
+            },
+            TargetSpec::Subscription { subscription_id } => Target {
+                kind: TargetKind::Subscription,
+                subscription_id: subscription_id.clone(),
+                resource_group: None,
+                name: None,
+            },
+        }
+    }
+}
+
+/// Options of a collection.
+#[derive(Debug, Clone)]
+pub struct CollectOptions {
+    pub target: TargetSpec,
+    /// The Microsoft.StorageSync service principal's object id, when the caller knows it.
+    pub storage_sync_principal_id: Option<String>,
+    /// Look the object id up in Microsoft Graph when it is not given (default true).
+    pub lookup_storage_sync_principal: bool,
+}
+
+impl CollectOptions {
+    pub fn new(target: TargetSpec) -> Self {
+        CollectOptions { target, storage_sync_principal_id: None, lookup_storage_sync_principal: true }
+    }
+}
+
+/// Errors that stop a collection outright; all others are recorded and the collection goes on.
+fn is_fatal(e: &Error) -> bool {
+    matches!(e.kind(), ErrorKind::Cancelled | ErrorKind::Authentication | ErrorKind::Internal)
+}
+
+struct Collector<'a> {
+    client: &'a ArmClient,
+    errors: Mutex<Vec<CollectionError>>,
+    accounts: Mutex<HashMap<String, Arc<OnceCell<StorageAccount>>>>,
+    assignments: Mutex<HashMap<String, RoleAssignment>>,
+    denies: Mutex<HashMap<String, DenyAssignment>>,
+    locks: Mutex<HashMap<String, ManagementLock>>,
+    groups_total: AtomicUsize,
+    groups_done: AtomicUsize,
+}
+
+impl<'a> Collector<'a> {
+    /// Record a non-fatal failure, or pass a fatal one up.
+    fn record(&self, resource: &str, operation: &str, e: Error) -> Result<()> {
+        if is_fatal(&e) {
+            return Err(e);
+        }
+        log(self.client.events(), LogLevel::Warning, format!("could not read {operation} of {resource}: {e}"));
+        self.errors.lock().unwrap_or_else(|p| p.into_inner()).push(CollectionError {
+            resource_id: resource.to_string(),
+            operation: operation.to_string(),
+            kind: e.kind(),
+            message: e.to_string(),
+            status: e.arm().map(|a| a.status),
+            arm_code: e.arm_code().map(str::to_string),
+            request_id: e.request_id().map(str::to_string),
+        });
+        Ok(())
+    }
+
+    fn progress(&self, status: String) {
+        let total = self.groups_total.load(Ordering::Relaxed);
+        let done = self.groups_done.load(Ordering::Relaxed);
+        let percent = (done * 100).checked_div(total).map(|p| p.min(100) as u8);
+        self.client.events().emit(Event::Progress {
+            activity: "Collecting the File Sync deployment".into(),
+            status,
+            percent,
+        });
+    }
+
+    async fn services(&self, target: &TargetSpec) -> Result<Vec<StorageSyncService>> {
+        let raw: Vec<Value> = match target {
+            TargetSpec::Service(id) => {
+                let v = self.client.get(id.as_str(), api_versions::STORAGE_SYNC).await.map_err(|e| {
+                    if e.kind() == ErrorKind::NotFound {
+                        Error::new(ErrorKind::NotFound, format!(
+                            "there is no Storage Sync Service '{}' in resource group '{}' of subscription {} (or the signed-in identity cannot see it): {}",
+                            id.name().unwrap_or_default(), id.resource_group().unwrap_or_default(), id.subscription_id().unwrap_or_default(), e
+                        )).with_resource(id.as_str())
+                    } else {
+                        e.with_resource(id.as_str())
+                    }
+                })?;
+                vec![v]
+            }
+            TargetSpec::ResourceGroup { subscription_id, resource_group } => {
+                let path = format!("/subscriptions/{subscription_id}/resourceGroups/{resource_group}/providers/Microsoft.StorageSync/storageSyncServices");
+                self.client.list(&path, api_versions::STORAGE_SYNC).await?
+            }
+            TargetSpec::Subscription { subscription_id } => {
+                let path =
+                    format!("/subscriptions/{subscription_id}/providers/Microsoft.StorageSync/storageSyncServices");
+                self.client.list(&path, api_versions::STORAGE_SYNC).await?
+            }
+        };
+        raw.iter().map(m::service).collect()
+    }
+
+    async fn fill_service(&self, mut svc: StorageSyncService) -> Result<StorageSyncService> {
+        let base = svc.id.as_str().to_string();
+        let servers_path = format!("{base}/registeredServers");
+        let groups_path = format!("{base}/syncGroups");
+        let (servers, groups) = futures::join!(
+            self.client.list(&servers_path, api_versions::STORAGE_SYNC),
+            self.client.list(&groups_path, api_versions::STORAGE_SYNC)
+        );
+        match servers {
+            Ok(list) => {
+                for v in &list {
+                    match m::registered_server(v) {
+                        Ok(s) => svc.registered_servers.push(s),
+                        Err(e) => self.record(&base, "registeredServers", e)?,
+                    }
+                }
+            }
+            Err(e) => self.record(&base, "registeredServers", e)?,
+        }
+        let groups = match groups {
+            Ok(list) => list,
+            Err(e) => {
+                self.record(&base, "syncGroups", e)?;
+                Vec::new()
+            }
+        };
+        let mut parsed = Vec::new();
+        for v in &groups {
+            match m::sync_group(v) {
+                Ok(g) => parsed.push(g),
+                Err(e) => self.record(&base, "syncGroups", e)?,
+            }
+        }
+        self.groups_total.fetch_add(parsed.len(), Ordering::Relaxed);
+        self.progress(format!("{}: {} servers, {} sync groups", svc.name, svc.registered_servers.len(), parsed.len()));
+        let filled = join_all(parsed.into_iter().map(|g| self.fill_sync_group(g))).await;
+        for g in filled {
+            svc.sync_groups.push(g?);
+        }
+        Ok(svc)
+    }
+
+    async fn fill_sync_group(&self, mut group: SyncGroup) -> Result<SyncGroup> {
+        let base = group.id.as_str().to_string();
+        let cloud = async {
+            let list = self.client.list(&format!("{base}/cloudEndpoints"), api_versions::STORAGE_SYNC).await;
+            let mut endpoints = Vec::new();
+            match list {
+                Ok(list) => {
+                    for v in &list {
+                        match m::cloud_endpoint(v) {
+                            Ok(c) => endpoints.push(c),
+                            Err(e) => self.record(&base, "cloudEndpoints", e)?,
+                        }
+                    }
+                }
+                Err(e) => self.record(&base, "cloudEndpoints", e)?,
+            }
+            // Read each storage account as soon as it is known (once, however many groups name it).
+            let reads = endpoints.iter().filter_map(|c| c.storage_account_id()).map(|id| self.account(id));
+            for r in join_all(reads).await {
+                r?;
+            }
+            Ok::<_, Error>(endpoints)
+        };
+        let server = async {
+            let list = self.client.list(&format!("{base}/serverEndpoints"), api_versions::STORAGE_SYNC).await;
+            let mut endpoints = Vec::new();
+            match list {
+                Ok(list) => {
+                    for v in &list {
+                        match m::server_endpoint(v) {
+                            Ok(s) => endpoints.push(s),
+                            Err(e) => self.record(&base, "serverEndpoints", e)?,
+                        }
+                    }
+                }
+                Err(e) => self.record(&base, "serverEndpoints", e)?,
+            }
+            Ok::<_, Error>(endpoints)
+        };
+        let (c, s) = futures::join!(cloud, server);
+        group.cloud_endpoints = c?;
+        group.server_endpoints = s?;
+        self.groups_done.fetch_add(1, Ordering::Relaxed);
+        self.progress(format!("sync group {}", group.name));
+        Ok(group)
+    }
+
+    /// Read a storage account once; later callers wait for the first read.
+    async fn account(&self, id: ResourceId) -> Result<()> {
+        let key = id.as_str().to_ascii_lowercase();
+        let cell = {
+            let mut map = self.accounts.lock().unwrap_or_else(|p| p.into_inner());
+            map.entry(key).or_insert_with(|| Arc::new(OnceCell::new())).clone()
+        };
+        cell.get_or_try_init(|| self.read_account(id)).await?;
+        Ok(())
+    }
+
+    async fn read_account(&self, id: ResourceId) -> Result<StorageAccount> {
+        let c = self.client;
+        let base = id.as_str().to_string();
+        let authz = format!("{base}/providers/Microsoft.Authorization");
+        let (shares_path, assignments_path, permissions_path, denies_path, locks_path) = (
+            format!("{base}/fileServices/default/shares"),
+            format!("{authz}/roleAssignments"),
+            format!("{authz}/permissions"),
+            format!("{authz}/denyAssignments"),
+            format!("{authz}/locks"),
+        );
+        let (account, shares, assignments, permissions, denies, locks) = futures::join!(
+            c.get(&base, api_versions::STORAGE),
+            c.list(&shares_path, api_versions::STORAGE),
+            c.list(&assignments_path, api_versions::AUTHORIZATION),
+            c.list(&permissions_path, api_versions::AUTHORIZATION),
+            c.list(&denies_path, api_versions::AUTHORIZATION),
+            c.list(&locks_path, api_versions::LOCKS),
+        );
+        let mut acct = match account {
+            Ok(v) => match m::storage_account(&v) {
+                Ok(a) => a,
+                Err(e) => {
+                    self.record(&base, "storageAccount", e)?;
+                    unread_account(&id)
+                }
+            },
+            Err(e) => {
+                self.record(&base, "storageAccount", e)?;
+                unread_account(&id)
+            }
+        };
+        match shares {
+            Ok(list) => acct.shares = Some(list.iter().filter_map(m::share_name).collect()),
+            Err(e) => self.record(&base, "shares", e)?,
+        }
+        match assignments {
+            Ok(list) => {
+                let mut ok = true;
+                let mut map = self.assignments.lock().unwrap_or_else(|p| p.into_inner());
+                for v in &list {
+                    match m::role_assignment(v) {
+                        Ok(a) => {
+                            map.insert(a.id.to_ascii_lowercase(), a);
+                        }
+                        Err(e) => {
+                            ok = false;
+                            drop(map);
+                            self.record(&base, "roleAssignments", e)?;
+                            map = self.assignments.lock().unwrap_or_else(|p| p.into_inner());
+                        }
+                    }
+                }
+                acct.role_assignments_read = ok;
+            }
+            Err(e) => self.record(&base, "roleAssignments", e)?,
+        }
+        match permissions {
+            Ok(list) => {
+                let mut perms = Vec::new();
+                for v in &list {
+                    match m::permission(v) {
+                        Ok(p) => perms.push(p),
+                        Err(e) => self.record(&base, "permissions", e)?,
+                    }
+                }
+                acct.caller_permissions = Some(perms);
+            }
+            Err(e) => self.record(&base, "permissions", e)?,
+        }
+        match denies {
+            Ok(list) => {
+                for v in &list {
+                    match m::deny_assignment(v) {
+                        Ok(d) => {
+                            self.denies.lock().unwrap_or_else(|p| p.into_inner()).insert(d.id.to_ascii_lowercase(), d);
+                        }
+                        Err(e) => self.record(&base, "denyAssignments", e)?,
+                    }
+                }
+            }
+            Err(e) => self.record(&base, "denyAssignments", e)?,
+        }
+        match locks {
+            Ok(list) => {
+                for v in &list {
+                    match m::lock(v) {
+                        Ok(l) => {
+                            self.locks.lock().unwrap_or_else(|p| p.into_inner()).insert(l.id.to_ascii_lowercase(), l);
+                        }
+                        Err(e) => self.record(&base, "locks", e)?,
+                    }
+                }
+            }
+            Err(e) => self.record(&base, "locks", e)?,
+        }
+        Ok(acct)
+    }
+}
+
+fn unread_account(id: &ResourceId) -> StorageAccount {
+    StorageAccount {
+        id: id.clone(),
+        name: id.name().unwrap_or_default().to_string(),
+        location: None,
+        read: false,
+        network_acls: None,
+        allow_shared_key_access: None,
+        public_network_access: None,
+        private_endpoint_connections: Vec::new(),
+        shares: None,
+        role_assignments_read: false,
+        caller_permissions: None,
+    }
+}
+
+/// Look up the Microsoft.StorageSync service principal's object id in Microsoft Graph.
+pub async fn lookup_storage_sync_principal(client: &ArmClient) -> std::result::Result<String, String> {
+    let cloud = client.cloud();
+    let app_id = cloud.storage_sync_app_id.clone().ok_or_else(|| {
+        format!("the Microsoft.StorageSync app id is not known for {}; pass --storage-sync-principal-id", cloud.name)
+    })?;
+    let url =
+        format!("{}/v1.0/servicePrincipals?$filter=appId%20eq%20'{app_id}'&$select=id,appId,displayName", cloud.graph);
+    let url = reqwest::Url::parse(&url).map_err(|e| e.to_string())?;
+    let items = client.list_url(url, &cloud.graph_scope()).await.map_err(|e| {
+        format!(
+            "Microsoft Graph could not be asked ({}); pass --storage-sync-principal-id to check the legacy role",
+            e.message()
+        )
+    })?;
+    items.iter().find_map(|v| v.get("id").and_then(Value::as_str).map(str::to_string)).ok_or_else(|| {
+        format!("no service principal with app id {app_id} in this tenant (Azure File Sync was never registered here?)")
+    })
+}
+
+/// Collect a snapshot.
+pub async fn collect(client: &ArmClient, options: &CollectOptions) -> Result<Snapshot> {
+    let c = Collector {
+        client,
+        errors: Mutex::new(Vec::new()),
+        accounts: Mutex::new(HashMap::new()),
+        assignments: Mutex::new(HashMap::new()),
+        denies: Mutex::new(HashMap::new()),
+        locks: Mutex::new(HashMap::new()),
+        groups_total: AtomicUsize::new(0),
+        groups_done: AtomicUsize::new(0),
+    };
+    c.progress("finding Storage Sync Services".into());
+    let principal = async {
+        if let Some(p) = &options.storage_sync_principal_id {
+            (Some(p.to_ascii_lowercase()), Some("flag".to_string()))
+        } else if options.lookup_storage_sync_principal {
+            match lookup_storage_sync_principal(client).await {
+                Ok(id) => (Some(id.to_ascii_lowercase()), Some("graph".to_string())),
+                Err(why) => {
+                    log(client.events(), LogLevel::Verbose, format!("Microsoft.StorageSync principal unknown: {why}"));
+                    (None, Some(format!("unknown: {why}")))
+                }
+            }
+        } else {
+            (None, Some("unknown: not looked up".to_string()))
+        }
+    };
+    let services = async {
+        let services = c.services(&options.target).await?;
+        let filled = join_all(services.into_iter().map(|s| c.fill_service(s))).await;
+        filled.into_iter().collect::<Result<Vec<_>>>()
+    };
+    let ((principal_id, principal_source), services) = futures::join!(principal, services);
+    let mut services = services?;
+    services.sort_by_key(|a| a.id.as_str().to_ascii_lowercase());
+
+    let mut storage_accounts: Vec<StorageAccount> = c
+        .accounts
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner())
+        .into_values()
+        .filter_map(|cell| Arc::try_unwrap(cell).ok().and_then(|c| c.into_inner()))
+        .collect();
+    storage_accounts.sort_by_key(|a| a.id.as_str().to_ascii_lowercase());
+    let mut role_assignments: Vec<RoleAssignment> =
+        c.assignments.into_inner().unwrap_or_else(|p| p.into_inner()).into_values().collect();
+    role_assignments.sort_by_key(|a| a.id.to_ascii_lowercase());
+    let mut deny_assignments: Vec<DenyAssignment> =
+        c.denies.into_inner().unwrap_or_else(|p| p.into_inner()).into_values().collect();
+    deny_assignments.sort_by(|a, b| a.id.cmp(&b.id));
+    let mut locks: Vec<ManagementLock> =
+        c.locks.into_inner().unwrap_or_else(|p| p.into_inner()).into_values().collect();
+    locks.sort_by(|a, b| a.id.cmp(&b.id));
+    let mut collection_errors = c.errors.into_inner().unwrap_or_else(|p| p.into_inner());
+    collection_errors.sort_by(|a, b| (&a.resource_id, &a.operation).cmp(&(&b.resource_id, &b.operation)));
+
+    let caller = match client.token(&client.cloud().arm_scope(), false).await {
+        Ok(t) => crate::credentials::token_claims(&t.token)
+            .map(|claims| Caller { object_id: claims.oid, tenant_id: claims.tid }),
+        Err(_) => None,
+    };
+    c_progress_done(client, services.len(), storage_accounts.len());
+    Ok(Snapshot {
+        schema_version: SNAPSHOT_SCHEMA_VERSION,
+        collected_at: chrono::Utc::now(),
+        tool_version: crate::VERSION.to_string(),
+        cloud: client.cloud().name.clone(),
+        target: options.target.to_target(),
+        caller,
+        storage_sync_principal_id: principal_id,
+        storage_sync_principal_source: principal_source,
+        services,
+        storage_accounts,
+        role_assignments,
+        deny_assignments,
+        locks,
+        collection_errors,
+    })
+}
+
+fn c_progress_done(client: &ArmClient, services: usize, accounts: usize) {
+    client.events().emit(Event::Progress {
+        activity: "Collecting the File Sync deployment".into(),
+        status: format!("done: {services} services, {accounts} storage accounts"),
+        percent: Some(100),
+    });
+}

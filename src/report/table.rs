@@ -1,0 +1,111 @@
+//! The table report: findings grouped by resource, one line each, with the fix under every problem.
+
+use std::fmt::Write;
+
+use super::resource_kind;
+use crate::findings::{Report, Status};
+
+/// How to draw the table.
+#[derive(Debug, Clone, Copy)]
+pub struct TableStyle {
+    /// ANSI colours (off for NO_COLOR, or when the output is not a terminal).
+    pub color: bool,
+    /// Show passing and not-applicable findings too (default: yes).
+    pub show_passing: bool,
+}
+
+impl Default for TableStyle {
+    fn default() -> Self {
+        TableStyle { color: false, show_passing: true }
+    }
+}
+
+fn paint(color: bool, code: &str, text: &str) -> String {
+    if color {
+        format!("\x1b[{code}m{text}\x1b[0m")
+    } else {
+        text.to_string()
+    }
+}
+
+fn label(status: Status, color: bool) -> String {
+    let (text, code) = match status {
+        Status::Pass => ("PASS", "32"),
+        Status::Fail => ("FAIL", "1;31"),
+        Status::Warning => ("WARN", "33"),
+        Status::Unknown => ("????", "35"),
+        Status::NotApplicable => ("n/a ", "2"),
+    };
+    paint(color, code, text)
+}
+
+/// Render the report as text.
+pub fn render_table(report: &Report, style: TableStyle) -> String {
+    let mut out = String::new();
+    let t = &report.target;
+    let what = match (&t.resource_group, &t.name) {
+        (Some(rg), Some(n)) => {
+            format!("Storage Sync Service '{n}' (resource group {rg}, subscription {})", t.subscription_id)
+        }
+        (Some(rg), None) => {
+            format!("every Storage Sync Service in resource group {rg} (subscription {})", t.subscription_id)
+        }
+        _ => format!("every Storage Sync Service in subscription {}", t.subscription_id),
+    };
+    let _ = writeln!(out, "{}", paint(style.color, "1", &format!("Azure File Sync managed identities: {what}")));
+    let _ = writeln!(out, "Collected {}\n", report.collected_at.format("%Y-%m-%d %H:%M UTC"));
+
+    // Group by resource, in the order resources first appear.
+    let mut groups: Vec<(&str, &str, Vec<usize>)> = Vec::new();
+    for (i, f) in report.findings.iter().enumerate() {
+        if !style.show_passing && matches!(f.status, Status::Pass | Status::NotApplicable) {
+            continue;
+        }
+        match groups.iter_mut().find(|g| g.0.eq_ignore_ascii_case(&f.resource_id)) {
+            Some(g) => g.2.push(i),
+            None => groups.push((&f.resource_id, &f.resource_name, vec![i])),
+        }
+    }
+    let width = report.findings.iter().map(|f| f.check.len()).max().unwrap_or(10);
+    for (id, name, idx) in &groups {
+        let _ = writeln!(out, "{} {}", paint(style.color, "1", resource_kind(id)), paint(style.color, "1;36", name));
+        for &i in idx {
+            let f = &report.findings[i];
+            let _ =
+                writeln!(out, "  {}  {:width$}  {}", label(f.status, style.color), f.check, f.message, width = width);
+            let pad = " ".repeat(10 + width);
+            if matches!(f.status, Status::Fail | Status::Warning | Status::Unknown) {
+                if let Some(r) = &f.reason {
+                    let _ = writeln!(out, "{pad}why:  {r}");
+                }
+                if let Some(r) = &f.remediation {
+                    let _ = writeln!(out, "{pad}fix:  {r}");
+                }
+                if let Some(c) = &f.command {
+                    let _ = writeln!(out, "{pad}run:  {}", paint(style.color, "36", c));
+                }
+                if !f.error_codes.is_empty() {
+                    let _ = writeln!(out, "{pad}explains: {}", f.error_codes.join(", "));
+                }
+            }
+        }
+        out.push('\n');
+    }
+    if groups.is_empty() {
+        let _ = writeln!(out, "No findings to show.\n");
+    }
+    let s = &report.summary;
+    let verdict = if s.fail > 0 {
+        paint(style.color, "1;31", "Problems found.")
+    } else if s.warning > 0 || s.unknown > 0 {
+        paint(style.color, "33", "No failures, but look at the warnings.")
+    } else {
+        paint(style.color, "1;32", "All checks passed.")
+    };
+    let _ = writeln!(
+        out,
+        "Summary: {} findings: {} pass, {} fail, {} warning, {} unknown, {} not applicable. {verdict}",
+        s.total, s.pass, s.fail, s.warning, s.unknown, s.not_applicable
+    );
+    out
+}
