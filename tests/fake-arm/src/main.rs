@@ -1,0 +1,92 @@
+//! `fake-arm --topology FILE [--port N] [--log FILE] [--ignore-stdin]`
+//!
+//! Prints `listening on http://127.0.0.1:PORT` as its first line of standard output, then serves until it
+//! is killed or, when its standard input is a pipe or socket, until that input closes (so a harness can
+//! stop it by closing stdin). With `--ignore-stdin`, or when stdin is a terminal, /dev/null or a file,
+//! only a signal stops it.
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+
+use fake_arm::{FakeArm, Options, Topology};
+
+const USAGE: &str = "usage: fake-arm --topology FILE [--port N] [--log FILE] [--ignore-stdin]";
+
+fn main() {
+    match run() {
+        Ok(()) => {}
+        Err(e) => {
+            eprintln!("fake-arm: {e}");
+            eprintln!("{USAGE}");
+            std::process::exit(2);
+        }
+    }
+}
+
+fn run() -> Result<(), String> {
+    let mut args = std::env::args().skip(1);
+    let mut topology: Option<PathBuf> = None;
+    let mut options = Options::default();
+    let mut ignore_stdin = false;
+    while let Some(a) = args.next() {
+        let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
+        match a.as_str() {
+            "--topology" => topology = Some(PathBuf::from(value("--topology")?)),
+            "--port" => {
+                let v = value("--port")?;
+                options.port = v.parse().map_err(|_| format!("--port '{v}' is not a port number"))?;
+            }
+            "--log" => options.log_path = Some(PathBuf::from(value("--log")?)),
+            "--ignore-stdin" => ignore_stdin = true,
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return Ok(());
+            }
+            other => return Err(format!("unknown argument '{other}'")),
+        }
+    }
+    let path = topology.ok_or("--topology FILE is required")?;
+    let topo = Topology::load(&path)?;
+    let arm = FakeArm::try_start_blocking_with(topo, options)?;
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "listening on {}", arm.url()).map_err(|e| e.to_string())?;
+        out.flush().map_err(|e| e.to_string())?;
+    }
+    if !ignore_stdin && stdin_is_a_stream() {
+        // Serve until stdin closes.
+        let mut buf = [0u8; 1024];
+        let mut stdin = std::io::stdin().lock();
+        loop {
+            match stdin.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+        }
+        drop(arm);
+        Ok(())
+    } else {
+        loop {
+            std::thread::park();
+        }
+    }
+}
+
+/// Is stdin a pipe or a socket (something a harness holds open), rather than a terminal, /dev/null or a
+/// file (which a background job gets, and which would end the server at once)?
+#[cfg(unix)]
+fn stdin_is_a_stream() -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    match std::fs::metadata("/dev/stdin") {
+        Ok(m) => {
+            let t = m.file_type();
+            t.is_fifo() || t.is_socket()
+        }
+        Err(_) => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn stdin_is_a_stream() -> bool {
+    true
+}
