@@ -15,6 +15,7 @@ pub mod collect;
 pub mod credentials;
 pub mod error;
 pub mod events;
+pub mod ffi;
 pub mod findings;
 pub mod fsutil;
 pub mod report;

@@ -1,0 +1,799 @@
+//! The C ABI: a small, stable surface over [`crate::api`] for the PowerShell module (and any other host).
+//!
+//! Shape (rustls-ffi style): opaque handles, every function returns an [`FsiResult`] (or a documented
+//! sentinel), inputs are UTF-8 JSON given as pointer + length (never NUL-terminated), outputs are
+//! [`FsiBuffer`]s the caller frees with [`fsi_buffer_free`]. Details of a failure are kept per OS thread and
+//! read with [`fsi_last_error`] as JSON.
+//!
+//! Requests run on one process-wide tokio runtime created on first use; any number of threads (PowerShell
+//! runspaces) may start, wait on, cancel and free requests at once. Progress and log events are buffered
+//! per request and fetched with [`fsi_events_take`]: nothing calls back into the host.
+//!
+//! Every export runs inside `catch_unwind`: a panic comes back as [`FsiResult::Panic`], never as an abort of
+//! the host process.
+//!
+//! Keep this file on edition 2021 (`#[no_mangle]`, not `#[unsafe(no_mangle)]`) and every export a free
+//! function at module level: the C# generator (csbindgen) sees nothing else. `tests/bindings.rs` fails
+//! when an export is missing from `bindings/NativeMethods.g.cs` or when the checked-in bindings are stale.
+
+use std::cell::RefCell;
+use std::ffi::c_char;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::api::{CancellationToken, Session, SessionOptions};
+use crate::error::{Error, ErrorKind};
+use crate::events::BufferSink;
+
+/// The outcome of an `fsi_` call. 0 is success; 2..=13 are the crate's error kinds (same numbers as
+/// `ErrorKind`); 100 and up are ABI-level failures. The numbers are stable.
+#[repr(i32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FsiResult {
+    /// Success.
+    Ok = 0,
+    /// The input is wrong: malformed JSON, an unknown field, a bad resource id, an unknown operation.
+    InvalidInput = 2,
+    /// A snapshot or plan file could not be read or has the wrong shape or version.
+    InvalidFile = 3,
+    /// No token could be obtained, or ARM rejected it (401).
+    Authentication = 4,
+    /// ARM refused the request: the caller lacks rights (403).
+    Authorization = 5,
+    /// The resource does not exist (404).
+    NotFound = 6,
+    /// ARM answered with another error after all retries.
+    Arm = 7,
+    /// The network failed (connection, DNS, TLS, timeout).
+    Network = 8,
+    /// ARM kept throttling (429) past the retry budget.
+    Throttled = 9,
+    /// Reading or writing a local file failed.
+    Io = 10,
+    /// The request was cancelled (`fsi_request_cancel` or `fsi_request_free` while running).
+    Cancelled = 11,
+    /// A bug in the library. Please report it with the message.
+    Internal = 12,
+    /// The live state moved on since the plan was made; nothing was applied.
+    Conflict = 13,
+    /// A required pointer argument was NULL.
+    NullPointer = 100,
+    /// An input buffer was not valid UTF-8.
+    InvalidUtf8 = 101,
+    /// The library panicked inside this call (a bug). The call had no effect; the process is fine.
+    Panic = 102,
+    /// The request is still running: `fsi_request_wait` timed out, or the result was asked for too early.
+    Busy = 103,
+    /// The request's result was already taken by an earlier `fsi_request_take_result`.
+    AlreadyTaken = 104,
+}
+
+impl FsiResult {
+    /// The stable name used in error JSON (`kind`).
+    pub fn name(self) -> &'static str {
+        match self {
+            FsiResult::Ok => "Ok",
+            FsiResult::NullPointer => "NullPointer",
+            FsiResult::InvalidUtf8 => "InvalidUtf8",
+            FsiResult::Panic => "Panic",
+            FsiResult::Busy => "Busy",
+            FsiResult::AlreadyTaken => "AlreadyTaken",
+            other => match other.error_kind() {
+                Some(k) => k.as_str(),
+                None => "Unknown",
+            },
+        }
+    }
+
+    fn error_kind(self) -> Option<ErrorKind> {
+        Some(match self {
+            FsiResult::InvalidInput => ErrorKind::InvalidInput,
+            FsiResult::InvalidFile => ErrorKind::InvalidFile,
+            FsiResult::Authentication => ErrorKind::Authentication,
+            FsiResult::Authorization => ErrorKind::Authorization,
+            FsiResult::NotFound => ErrorKind::NotFound,
+            FsiResult::Arm => ErrorKind::Arm,
+            FsiResult::Network => ErrorKind::Network,
+            FsiResult::Throttled => ErrorKind::Throttled,
+            FsiResult::Io => ErrorKind::Io,
+            FsiResult::Cancelled => ErrorKind::Cancelled,
+            FsiResult::Internal => ErrorKind::Internal,
+            FsiResult::Conflict => ErrorKind::Conflict,
+            _ => return None,
+        })
+    }
+
+    /// The PowerShell `ErrorCategory` name the module uses for this outcome.
+    fn category(self) -> &'static str {
+        match self {
+            FsiResult::Ok => "NotSpecified",
+            FsiResult::InvalidInput | FsiResult::NullPointer | FsiResult::InvalidUtf8 => "InvalidArgument",
+            FsiResult::InvalidFile => "InvalidData",
+            FsiResult::Authentication => "AuthenticationError",
+            FsiResult::Authorization => "PermissionDenied",
+            FsiResult::NotFound => "ObjectNotFound",
+            FsiResult::Arm => "InvalidResult",
+            FsiResult::Network => "ConnectionError",
+            FsiResult::Throttled => "LimitsExceeded",
+            FsiResult::Io => "ResourceUnavailable",
+            FsiResult::Cancelled => "OperationStopped",
+            FsiResult::Conflict => "InvalidOperation",
+            FsiResult::Busy => "ResourceBusy",
+            FsiResult::AlreadyTaken => "InvalidOperation",
+            FsiResult::Internal | FsiResult::Panic => "NotSpecified",
+        }
+    }
+
+    /// What a person should do next, in one sentence.
+    fn recommended_action(self) -> &'static str {
+        match self {
+            FsiResult::Ok => "",
+            FsiResult::InvalidInput => "Check the parameters named in the message and run the command again.",
+            FsiResult::InvalidFile => "Give a snapshot or plan file written by this version of the tool (Export-AzFileSyncSnapshot).",
+            FsiResult::Authentication => "Run Connect-AzAccount (or pass a fresh -AccessToken) and run the command again.",
+            FsiResult::Authorization => "Run as an identity with the rights named in the message (for role assignments: Owner, User Access Administrator, Role Based Access Control Administrator or Azure File Sync Administrator on the storage accounts).",
+            FsiResult::NotFound => "Check the subscription, resource group and Storage Sync Service name (Get-AzContext shows the current subscription).",
+            FsiResult::Arm => "Quote the ARM code and request id from the message when you contact support, or run the command again later.",
+            FsiResult::Network => "Check the network path to Azure Resource Manager (proxy, firewall, DNS) and run the command again.",
+            FsiResult::Throttled => "Azure Resource Manager is throttling this subscription: wait a few minutes and run the command again.",
+            FsiResult::Io => "Check that the path exists and that you may read or write it.",
+            FsiResult::Cancelled => "",
+            FsiResult::Conflict => "The deployment changed since the plan was made: run the command again to make a fresh plan.",
+            FsiResult::Internal | FsiResult::Panic => "This is a bug in AzFileSync.ManagedIdentity: please report it with the message.",
+            FsiResult::NullPointer | FsiResult::InvalidUtf8 | FsiResult::Busy | FsiResult::AlreadyTaken => {
+                "This is a bug in the caller of the native library: please report it with the message."
+            }
+        }
+    }
+}
+
+impl From<ErrorKind> for FsiResult {
+    fn from(kind: ErrorKind) -> Self {
+        match kind {
+            ErrorKind::InvalidInput => FsiResult::InvalidInput,
+            ErrorKind::InvalidFile => FsiResult::InvalidFile,
+            ErrorKind::Authentication => FsiResult::Authentication,
+            ErrorKind::Authorization => FsiResult::Authorization,
+            ErrorKind::NotFound => FsiResult::NotFound,
+            ErrorKind::Arm => FsiResult::Arm,
+            ErrorKind::Network => FsiResult::Network,
+            ErrorKind::Throttled => FsiResult::Throttled,
+            ErrorKind::Io => FsiResult::Io,
+            ErrorKind::Cancelled => FsiResult::Cancelled,
+            ErrorKind::Internal => FsiResult::Internal,
+            ErrorKind::Conflict => FsiResult::Conflict,
+        }
+    }
+}
+
+/// A failure on its way out: the result code and the error JSON that `fsi_last_error` returns.
+#[derive(Debug, Clone)]
+struct Failure {
+    code: FsiResult,
+    json: Value,
+}
+
+impl Failure {
+    fn new(code: FsiResult, message: impl Into<String>) -> Self {
+        Failure { code, json: error_json(code, &message.into(), None) }
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        let code = FsiResult::from(e.kind());
+        Failure { code, json: error_json(code, &e.to_string(), Some(&e)) }
+    }
+}
+
+/// The error JSON: `{code, kind, message, errorId, category, recommendedAction, armCode, requestId,
+/// correlationId, httpStatus, resourceId, arm}`. `errorId` is `AzFileSync.Arm.<ARM code>` when ARM gave a
+/// code, else `AzFileSync.<kind>`; `category` is a PowerShell `ErrorCategory` name.
+fn error_json(code: FsiResult, message: &str, err: Option<&Error>) -> Value {
+    let arm = err.and_then(|e| e.arm());
+    let arm_code = arm.and_then(|a| a.code.clone());
+    let error_id = match &arm_code {
+        Some(c) if !c.is_empty() => {
+            let clean: String = c.chars().filter(|ch| ch.is_ascii_alphanumeric() || *ch == '.' || *ch == '_').collect();
+            format!("AzFileSync.Arm.{clean}")
+        }
+        _ => format!("AzFileSync.{}", code.name()),
+    };
+    json!({
+        "code": code as i32,
+        "kind": code.name(),
+        "message": message,
+        "errorId": error_id,
+        "category": code.category(),
+        "recommendedAction": code.recommended_action(),
+        "armCode": arm_code,
+        "requestId": arm.and_then(|a| a.request_id.clone()),
+        "correlationId": arm.and_then(|a| a.correlation_id.clone()),
+        "httpStatus": arm.map(|a| a.status).filter(|s| *s != 0),
+        "resourceId": err.and_then(|e| e.resource_id().map(str::to_string)),
+        "arm": arm,
+    })
+}
+
+thread_local! {
+    static LAST_ERROR: RefCell<Option<Failure>> = const { RefCell::new(None) };
+}
+
+fn set_last_error(f: &Failure) {
+    LAST_ERROR.with(|l| *l.borrow_mut() = Some(f.clone()));
+}
+
+fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = p.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = p.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "unknown panic payload".to_string()
+    }
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Test hook: when set, every export panics inside its boundary.
+    static FORCE_PANIC: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Called first inside every boundary. In unit-test builds it panics on demand; otherwise it does nothing.
+#[inline(always)]
+fn test_hook(_export: &str) {
+    #[cfg(test)]
+    if FORCE_PANIC.with(|f| f.get()) {
+        panic!("forced panic in {_export} (test hook)");
+    }
+}
+
+/// Run an export's body: a panic or an error becomes a result code and the thread's last error.
+fn boundary(export: &str, body: impl FnOnce() -> Result<FsiResult, Failure>) -> FsiResult {
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        test_hook(export);
+        body()
+    }));
+    match outcome {
+        Ok(Ok(code)) => code,
+        Ok(Err(f)) => {
+            set_last_error(&f);
+            f.code
+        }
+        Err(p) => {
+            let f = Failure::new(FsiResult::Panic, format!("internal panic in {export}: {}", panic_message(&*p)));
+            set_last_error(&f);
+            FsiResult::Panic
+        }
+    }
+}
+
+/// Run an export that returns a value rather than a result code: on panic, `fallback` and the thread's last
+/// error says `Panic`.
+fn boundary_value<T>(export: &str, fallback: T, body: impl FnOnce() -> T) -> T {
+    match catch_unwind(AssertUnwindSafe(|| {
+        test_hook(export);
+        body()
+    })) {
+        Ok(v) => v,
+        Err(p) => {
+            let f = Failure::new(FsiResult::Panic, format!("internal panic in {export}: {}", panic_message(&*p)));
+            set_last_error(&f);
+            fallback
+        }
+    }
+}
+
+fn null(what: &str) -> Failure {
+    Failure::new(FsiResult::NullPointer, format!("{what} is NULL"))
+}
+
+/// Read `len` bytes at `ptr` as UTF-8 JSON.
+///
+/// # Safety
+/// `ptr` must be NULL or point to `len` readable bytes.
+unsafe fn read_json(ptr: *const u8, len: usize, what: &str) -> Result<Value, Failure> {
+    if ptr.is_null() {
+        return Err(null(what));
+    }
+    if len > isize::MAX as usize {
+        return Err(Failure::new(FsiResult::InvalidInput, format!("{what}: length {len} is too large")));
+    }
+    // SAFETY: the caller guarantees `len` readable bytes at `ptr`, which is not NULL.
+    let bytes = unsafe { std::slice::from_raw_parts(ptr, len) };
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        Failure::new(
+            FsiResult::InvalidUtf8,
+            format!("{what} is not valid UTF-8 (invalid byte at offset {})", e.valid_up_to()),
+        )
+    })?;
+    serde_json::from_str(text)
+        .map_err(|e| Failure::new(FsiResult::InvalidInput, format!("{what} is not valid JSON: {e}")))
+}
+
+/// Write `value` to an out pointer that was checked for NULL.
+///
+/// # Safety
+/// `out` must be valid for a write.
+unsafe fn put<T>(out: *mut *mut T, value: T) {
+    // SAFETY: checked by the caller.
+    unsafe { *out = Box::into_raw(Box::new(value)) };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Runtime
+
+fn runtime() -> Result<&'static tokio::runtime::Runtime, Failure> {
+    static RUNTIME: OnceLock<Result<tokio::runtime::Runtime, String>> = OnceLock::new();
+    RUNTIME
+        .get_or_init(|| {
+            tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .thread_name("filesync-identity")
+                .build()
+                .map_err(|e| e.to_string())
+        })
+        .as_ref()
+        .map_err(|e| Failure::new(FsiResult::Internal, format!("could not start the async runtime: {e}")))
+}
+
+/// How long a cancelled request may take to wind down by itself (so the core can report what it did)
+/// before it is dropped and reported as cancelled.
+const CANCEL_GRACE: Duration = Duration::from_secs(2);
+
+// ---------------------------------------------------------------------------------------------------------
+// Handles
+
+/// A byte buffer owned by the library (UTF-8 JSON). Read it with `fsi_buffer_data` / `fsi_buffer_len`, free
+/// it with `fsi_buffer_free`.
+pub struct FsiBuffer {
+    data: Box<[u8]>,
+}
+
+impl FsiBuffer {
+    fn json(v: &Value) -> FsiBuffer {
+        FsiBuffer { data: v.to_string().into_bytes().into_boxed_slice() }
+    }
+}
+
+/// A session: cloud, endpoints and credential. Shared by any number of requests and threads.
+pub struct FsiSession {
+    inner: Arc<Session>,
+}
+
+/// A running or finished request.
+pub struct FsiRequest {
+    shared: Arc<RequestShared>,
+}
+
+struct RequestShared {
+    state: Mutex<RequestState>,
+    done: Condvar,
+    events: Arc<BufferSink>,
+    cancel: CancellationToken,
+}
+
+enum RequestState {
+    Running,
+    Done(Result<Value, Failure>),
+    Taken,
+}
+
+impl RequestShared {
+    fn finish(&self, outcome: Result<Value, Failure>) {
+        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        *st = RequestState::Done(outcome);
+        self.done.notify_all();
+    }
+}
+
+/// Test-only request fields, honoured in debug builds only (the shipped module is a release build, where
+/// they are passed through to the core untouched): `ffiTestDelayMs` waits (cancellably) before the request
+/// runs, `ffiTestPanic` panics inside the request's task.
+#[cfg(debug_assertions)]
+async fn debug_hooks(request: &mut Value, cancel: &CancellationToken) -> Result<(), Error> {
+    let Some(obj) = request.as_object_mut() else {
+        return Ok(());
+    };
+    if let Some(ms) = obj.remove("ffiTestDelayMs").and_then(|v| v.as_u64()) {
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_millis(ms)) => {}
+            _ = cancel.cancelled() => return Err(Error::cancelled()),
+        }
+    }
+    if obj.remove("ffiTestPanic").and_then(|v| v.as_bool()) == Some(true) {
+        panic!("forced panic inside a request (ffiTestPanic)");
+    }
+    Ok(())
+}
+
+async fn run_request(session: Arc<Session>, mut request: Value, shared: Arc<RequestShared>) {
+    use futures::FutureExt;
+    let work = async {
+        #[cfg(debug_assertions)]
+        debug_hooks(&mut request, &shared.cancel).await?;
+        crate::api::execute(&session, &request, shared.events.clone(), &shared.cancel).await
+    };
+    let grace = async {
+        shared.cancel.cancelled().await;
+        tokio::time::sleep(CANCEL_GRACE).await;
+    };
+    let guarded = async {
+        tokio::select! {
+            biased;
+            r = work => r,
+            _ = grace => Err(Error::cancelled()),
+        }
+    };
+    let outcome = match AssertUnwindSafe(guarded).catch_unwind().await {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(Failure::from(e)),
+        Err(p) => Err(Failure::new(
+            FsiResult::Panic,
+            format!("internal panic while running the request: {}", panic_message(&*p)),
+        )),
+    };
+    shared.finish(outcome);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Exports
+
+/// The library's version, e.g. `0.1.0`, as a static NUL-terminated ASCII string.
+///
+/// Ownership: the string is static; never free it. Thread safety: callable from any thread.
+/// On an internal panic (a bug) it returns an empty string and `fsi_last_error` says `Panic`.
+#[no_mangle]
+pub extern "C" fn fsi_version() -> *const c_char {
+    static VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "\0");
+    boundary_value("fsi_version", c"".as_ptr(), || VERSION.as_ptr().cast())
+}
+
+/// Details of the most recent failed `fsi_` call on the calling OS thread, as UTF-8 JSON:
+/// `{"code":5,"kind":"Authorization","message":"...","errorId":"AzFileSync.Arm.AuthorizationFailed",
+/// "category":"PermissionDenied","recommendedAction":"...","armCode":"AuthorizationFailed",
+/// "requestId":"...","correlationId":"...","httpStatus":403,"resourceId":"...","arm":{...}}`
+/// (absent facts are `null`). When no call has failed on this thread: `{"code":0,"kind":"Ok",...}`.
+///
+/// Ownership: on success `*out_buffer` receives a new buffer the caller frees with `fsi_buffer_free`.
+/// Thread safety: reads only the calling thread's state; successful calls do not clear it, so call this
+/// right after the failing call, on the same thread. Errors: `NullPointer` when `out_buffer` is NULL.
+///
+/// # Safety
+/// `out_buffer` must be NULL or valid for a write.
+#[no_mangle]
+pub unsafe extern "C" fn fsi_last_error(out_buffer: *mut *mut FsiBuffer) -> FsiResult {
+    boundary("fsi_last_error", || {
+        if out_buffer.is_null() {
+            return Err(null("out_buffer"));
+        }
+        let json = LAST_ERROR
+            .with(|l| l.borrow().as_ref().map(|f| f.json.clone()))
+            .unwrap_or_else(|| error_json(FsiResult::Ok, "", None));
+        // SAFETY: checked non-NULL; the caller guarantees it is writable.
+        unsafe { put(out_buffer, FsiBuffer::json(&json)) };
+        Ok(FsiResult::Ok)
+    })
+}
+
+/// Open a session from UTF-8 JSON options (`options_json`, `len` bytes, no NUL needed):
+/// `{"cloud":"AzureCloud","armEndpoint":"https://...","graphEndpoint":"...","credential":{"kind":"accessToken","token":"..."},
+/// "concurrency":16,"timeoutSeconds":60,"maxRetries":5,"storageSyncPrincipalId":"..."}`, every field optional;
+/// an unknown field is an error (so a typo is not silently ignored).
+///
+/// Ownership: the input is only read during the call. On success `*out_session` receives a session the
+/// caller frees with `fsi_session_free`; on error it is set to NULL (when not NULL itself).
+/// Thread safety: any thread; the session may then be used from several threads at once.
+/// Errors: `NullPointer`, `InvalidUtf8`, `InvalidInput` (bad JSON, unknown field, unknown cloud, an http
+/// endpoint that is not loopback); details from `fsi_last_error`.
+///
+/// # Safety
+/// `options_json` must point to `len` readable bytes; `out_session` must be NULL or valid for a write.
+#[no_mangle]
+pub unsafe extern "C" fn fsi_session_new(
+    options_json: *const u8,
+    len: usize,
+    out_session: *mut *mut FsiSession,
+) -> FsiResult {
+    boundary("fsi_session_new", || {
+        if out_session.is_null() {
+            return Err(null("out_session"));
+        }
+        // SAFETY: checked non-NULL.
+        unsafe { *out_session = std::ptr::null_mut() };
+        // SAFETY: the caller guarantees `len` bytes at `options_json`.
+        let value = unsafe { read_json(options_json, len, "the session options") }?;
+        let Some(obj) = value.as_object() else {
+            return Err(Failure::new(FsiResult::InvalidInput, "the session options must be a JSON object"));
+        };
+        let known = serde_json::to_value(SessionOptions::default()).unwrap_or(Value::Null);
+        if let Some(unknown) = obj.keys().find(|k| known.get(k.as_str()).is_none()) {
+            return Err(Failure::new(
+                FsiResult::InvalidInput,
+                format!("unknown session option '{}'", unknown.escape_debug()),
+            ));
+        }
+        let options: SessionOptions = serde_path_to_error::deserialize(&value).map_err(|e| {
+            Failure::new(FsiResult::InvalidInput, format!("session option '{}' has the wrong type", e.path()))
+        })?;
+        let session = Session::new(options)?;
+        // SAFETY: checked non-NULL.
+        unsafe { put(out_session, FsiSession { inner: Arc::new(session) }) };
+        Ok(FsiResult::Ok)
+    })
+}
+
+/// Free a session. NULL is a no-op. Requests started from it keep what they need and run to their end.
+///
+/// Ownership: takes back the session; do not use the pointer afterwards. Thread safety: do not free a
+/// session while another thread is starting a request on it.
+///
+/// # Safety
+/// `session` must be NULL or a pointer from `fsi_session_new` that was not freed yet.
+#[no_mangle]
+pub unsafe extern "C" fn fsi_session_free(session: *mut FsiSession) {
+    boundary("fsi_session_free", || {
+        if !session.is_null() {
+            // SAFETY: the caller hands back a pointer from Box::into_raw, once.
+            drop(unsafe { Box::from_raw(session) });
+        }
+        Ok(FsiResult::Ok)
+    });
+}
+
+/// Start a request: UTF-8 JSON (`request_json`, `len` bytes) such as `{"operation":"explain","code":"0x80c8305f"}`
+/// (operations: `explain`, `listChecks`, `test`, `collect`, `plan`, `apply`; see the crate's `api` module).
+/// It runs in the background on the library's runtime; use `fsi_request_wait`, `fsi_events_take`,
+/// `fsi_request_take_result`, `fsi_request_cancel`.
+///
+/// Ownership: the input is only read during the call. On success `*out_request` receives a request the
+/// caller frees with `fsi_request_free` (also when it failed); on error it is set to NULL.
+/// Thread safety: any thread, several at once, on the same session too.
+/// Errors: `NullPointer`, `InvalidUtf8`, `InvalidInput` (not JSON); errors of the operation itself
+/// (including an unknown operation) come from `fsi_request_take_result`.
+///
+/// # Safety
+/// `session` must be a live session; `request_json` must point to `len` readable bytes; `out_request` must
+/// be NULL or valid for a write.
+#[no_mangle]
+pub unsafe extern "C" fn fsi_request_start(
+    session: *const FsiSession,
+    request_json: *const u8,
+    len: usize,
+    out_request: *mut *mut FsiRequest,
+) -> FsiResult {
+    boundary("fsi_request_start", || {
+        if out_request.is_null() {
+            return Err(null("out_request"));
+        }
+        // SAFETY: checked non-NULL.
+        unsafe { *out_request = std::ptr::null_mut() };
+        if session.is_null() {
+            return Err(null("session"));
+        }
+        // SAFETY: the caller guarantees a live session.
+        let session = Arc::clone(unsafe { &(*session).inner });
+        // SAFETY: the caller guarantees `len` bytes at `request_json`.
+        let request = unsafe { read_json(request_json, len, "the request") }?;
+        let rt = runtime()?;
+        let shared = Arc::new(RequestShared {
+            state: Mutex::new(RequestState::Running),
+            done: Condvar::new(),
+            events: Arc::new(BufferSink::new()),
+            cancel: CancellationToken::new(),
+        });
+        rt.spawn(run_request(session, request, Arc::clone(&shared)));
+        // SAFETY: checked non-NULL.
+        unsafe { put(out_request, FsiRequest { shared }) };
+        Ok(FsiResult::Ok)
+    })
+}
+
+/// Wait until the request has finished, for at most `timeout_ms` milliseconds (0 polls; `0xFFFFFFFF` waits
+/// without limit). Returns `Ok` when it has finished (successfully or not: read the outcome with
+/// `fsi_request_take_result`), `Busy` when it is still running after the timeout. A host that must show
+/// progress waits in short slices and calls `fsi_events_take` between them.
+///
+/// Thread safety: any thread, several at once; `fsi_request_cancel` from another thread makes a waiting
+/// call return promptly (within about two seconds even if the operation ignores cancellation).
+/// Errors: `NullPointer`.
+///
+/// # Safety
+/// `request` must be NULL or a live request.
+#[no_mangle]
+pub unsafe extern "C" fn fsi_request_wait(request: *const FsiRequest, timeout_ms: u32) -> FsiResult {
+    boundary("fsi_request_wait", || {
+        if request.is_null() {
+            return Err(null("request"));
+        }
+        // SAFETY: the caller guarantees a live request.
+        let shared = unsafe { &(*request).shared };
+        let st = shared.state.lock().unwrap_or_else(|p| p.into_inner());
+        let running = |s: &mut RequestState| matches!(s, RequestState::Running);
+        let st = if timeout_ms == u32::MAX {
+            shared.done.wait_while(st, running).unwrap_or_else(|p| p.into_inner())
+        } else {
+            let timeout = Duration::from_millis(u64::from(timeout_ms));
+            shared.done.wait_timeout_while(st, timeout, running).unwrap_or_else(|p| p.into_inner()).0
+        };
+        Ok(if matches!(*st, RequestState::Running) { FsiResult::Busy } else { FsiResult::Ok })
+    })
+}
+
+/// Ask a running request to stop. Returns at once; the request then finishes with `Cancelled` (or with
+/// what the operation had completed, if it stops by itself within about two seconds). Cancelling a finished
+/// request does nothing.
+///
+/// Thread safety: meant to be called from another thread than the one waiting (Ctrl+C handlers).
+/// Errors: `NullPointer`.
+///
+/// # Safety
+/// `request` must be NULL or a live request.
+#[no_mangle]
+pub unsafe extern "C" fn fsi_request_cancel(request: *const FsiRequest) -> FsiResult {
+    boundary("fsi_request_cancel", || {
+        if request.is_null() {
+            return Err(null("request"));
+        }
+        // SAFETY: the caller guarantees a live request.
+        unsafe { &(*request).shared }.cancel.cancel();
+        Ok(FsiResult::Ok)
+    })
+}
+
+/// Take the outcome of a finished request. On success returns `Ok` and `*out_buffer` holds the result JSON.
+/// When the operation failed, returns its error code (e.g. `Authorization`, `Cancelled`, `Panic`) and
+/// `*out_buffer` holds the error JSON (the same shape as `fsi_last_error`, which is set too).
+/// Returns `Busy` (and NULL) while the request is running, `AlreadyTaken` on a second call.
+///
+/// Ownership: the buffer belongs to the caller (free with `fsi_buffer_free`); `*out_buffer` is NULL when no
+/// buffer was produced. Thread safety: any thread; exactly one caller gets the outcome.
+///
+/// # Safety
+/// `request` must be NULL or a live request; `out_buffer` must be NULL or valid for a write.
+#[no_mangle]
+pub unsafe extern "C" fn fsi_request_take_result(
+    request: *const FsiRequest,
+    out_buffer: *mut *mut FsiBuffer,
+) -> FsiResult {
+    boundary("fsi_request_take_result", || {
+        if out_buffer.is_null() {
+            return Err(null("out_buffer"));
+        }
+        // SAFETY: checked non-NULL.
+        unsafe { *out_buffer = std::ptr::null_mut() };
+        if request.is_null() {
+            return Err(null("request"));
+        }
+        // SAFETY: the caller guarantees a live request.
+        let shared = unsafe { &(*request).shared };
+        let mut st = shared.state.lock().unwrap_or_else(|p| p.into_inner());
+        match std::mem::replace(&mut *st, RequestState::Taken) {
+            RequestState::Running => {
+                *st = RequestState::Running;
+                Err(Failure::new(FsiResult::Busy, "the request is still running; call fsi_request_wait first"))
+            }
+            RequestState::Taken => {
+                Err(Failure::new(FsiResult::AlreadyTaken, "the result of this request was already taken"))
+            }
+            RequestState::Done(Ok(v)) => {
+                // SAFETY: checked non-NULL.
+                unsafe { put(out_buffer, FsiBuffer::json(&v)) };
+                Ok(FsiResult::Ok)
+            }
+            RequestState::Done(Err(f)) => {
+                set_last_error(&f);
+                // SAFETY: checked non-NULL.
+                unsafe { put(out_buffer, FsiBuffer::json(&f.json)) };
+                Ok(f.code)
+            }
+        }
+    })
+}
+
+/// Take the events buffered since the last call as a UTF-8 JSON array (possibly `[]`) of
+/// `{"type":"progress","activity","status","percent"?}`, `{"type":"request","method","path","status",
+/// "requestId"?,"durationMs","attempt"}` and `{"type":"log","level":"debug|verbose|info|warning","message"}`.
+/// At most 10,000 events are kept per request (the oldest are dropped first).
+///
+/// Ownership: on success `*out_buffer` is a new buffer for the caller to free with `fsi_buffer_free`.
+/// Thread safety: any thread; each event is returned once. Errors: `NullPointer`.
+///
+/// # Safety
+/// `request` must be NULL or a live request; `out_buffer` must be NULL or valid for a write.
+#[no_mangle]
+pub unsafe extern "C" fn fsi_events_take(request: *const FsiRequest, out_buffer: *mut *mut FsiBuffer) -> FsiResult {
+    boundary("fsi_events_take", || {
+        if out_buffer.is_null() {
+            return Err(null("out_buffer"));
+        }
+        // SAFETY: checked non-NULL.
+        unsafe { *out_buffer = std::ptr::null_mut() };
+        if request.is_null() {
+            return Err(null("request"));
+        }
+        // SAFETY: the caller guarantees a live request.
+        let events = unsafe { &(*request).shared }.events.drain();
+        let json = serde_json::to_value(events)
+            .map_err(|e| Failure::new(FsiResult::Internal, format!("could not serialize events: {e}")))?;
+        // SAFETY: checked non-NULL.
+        unsafe { put(out_buffer, FsiBuffer::json(&json)) };
+        Ok(FsiResult::Ok)
+    })
+}
+
+/// Free a request. NULL is a no-op. A request that is still running is cancelled first and winds down in
+/// the background; this call never blocks. Its result and events, if not taken, are discarded.
+///
+/// Ownership: takes back the request; do not use the pointer afterwards. Thread safety: no other thread may
+/// use the request during or after this call.
+///
+/// # Safety
+/// `request` must be NULL or a pointer from `fsi_request_start` that was not freed yet.
+#[no_mangle]
+pub unsafe extern "C" fn fsi_request_free(request: *mut FsiRequest) {
+    boundary("fsi_request_free", || {
+        if !request.is_null() {
+            // SAFETY: the caller hands back a pointer from Box::into_raw, once.
+            let req = unsafe { Box::from_raw(request) };
+            req.shared.cancel.cancel();
+        }
+        Ok(FsiResult::Ok)
+    });
+}
+
+/// The first byte of a buffer (not NUL-terminated: use `fsi_buffer_len`). NULL for a NULL buffer.
+///
+/// Ownership: the bytes belong to the buffer and live until `fsi_buffer_free`. Thread safety: any thread.
+/// On an internal panic (a bug) it returns NULL and `fsi_last_error` says `Panic`.
+///
+/// # Safety
+/// `buffer` must be NULL or a live buffer.
+#[no_mangle]
+pub unsafe extern "C" fn fsi_buffer_data(buffer: *const FsiBuffer) -> *const u8 {
+    boundary_value("fsi_buffer_data", std::ptr::null(), || {
+        if buffer.is_null() {
+            return std::ptr::null();
+        }
+        // SAFETY: the caller guarantees a live buffer.
+        unsafe { &*buffer }.data.as_ptr()
+    })
+}
+
+/// The length of a buffer in bytes; 0 for a NULL buffer.
+///
+/// Thread safety: any thread. On an internal panic (a bug) it returns 0 and `fsi_last_error` says `Panic`.
+///
+/// # Safety
+/// `buffer` must be NULL or a live buffer.
+#[no_mangle]
+pub unsafe extern "C" fn fsi_buffer_len(buffer: *const FsiBuffer) -> usize {
+    boundary_value("fsi_buffer_len", 0, || {
+        if buffer.is_null() {
+            return 0;
+        }
+        // SAFETY: the caller guarantees a live buffer.
+        unsafe { &*buffer }.data.len()
+    })
+}
+
+/// Free a buffer returned by this library. NULL is a no-op. Never free it with the C runtime's `free`.
+///
+/// # Safety
+/// `buffer` must be NULL or a buffer from this library that was not freed yet.
+#[no_mangle]
+pub unsafe extern "C" fn fsi_buffer_free(buffer: *mut FsiBuffer) {
+    boundary("fsi_buffer_free", || {
+        if !buffer.is_null() {
+            // SAFETY: the caller hands back a pointer from Box::into_raw, once.
+            drop(unsafe { Box::from_raw(buffer) });
+        }
+        Ok(FsiResult::Ok)
+    });
+}
+
+#[cfg(test)]
+mod tests;
