@@ -162,10 +162,15 @@ impl<'a> Collector<'a> {
             TargetSpec::Service(id) => {
                 let v = self.client.get(id.as_str(), api_versions::STORAGE_SYNC).await.map_err(|e| {
                     if e.kind() == ErrorKind::NotFound {
-                        Error::new(ErrorKind::NotFound, format!(
+                        let detail = e.arm().cloned();
+                        let wrapped = Error::new(ErrorKind::NotFound, format!(
                             "there is no Storage Sync Service '{}' in resource group '{}' of subscription {} (or the signed-in identity cannot see it): {}",
-                            id.name().unwrap_or_default(), id.resource_group().unwrap_or_default(), id.subscription_id().unwrap_or_default(), e
-                        )).with_resource(id.as_str())
+                            id.name().unwrap_or_default(), id.resource_group().unwrap_or_default(), id.subscription_id().unwrap_or_default(), e.message()
+                        )).with_resource(id.as_str());
+                        match detail {
+                            Some(d) => wrapped.with_arm(d),
+                            None => wrapped,
+                        }
                     } else {
                         e.with_resource(id.as_str())
                     }

@@ -1,0 +1,166 @@
+//! Issue 2: the client speaks ARM the way ARM expects (api-versions, tokens, paths, paging), reads each
+//! thing once, and the fake rejects what ARM rejects.
+
+mod support;
+
+use fake_arm::FakeArm;
+use filesync_identity::collect::TargetSpec;
+use support::*;
+
+#[tokio::test]
+async fn every_request_is_authorized_versioned_and_read_once() {
+    let fake = FakeArm::start(healthy().topology()).await;
+    let _ = diagnose(&fake).await;
+    let log = fake.request_log();
+    assert!(!log.is_empty());
+    for r in &log {
+        assert!(r.authorized, "unauthorized request {} {}", r.method, r.path);
+        assert_eq!(r.status, 200, "{} {}?{} answered {} {:?}", r.method, r.path, r.query, r.status, r.error_code);
+        assert_eq!(r.method, "GET", "collect must not write");
+        if !r.path.starts_with("/v1.0/") {
+            assert!(r.param("api-version").is_some(), "no api-version on {}", r.path);
+        }
+    }
+    // Nothing is read twice.
+    let mut seen = std::collections::HashSet::new();
+    for r in &log {
+        assert!(seen.insert(format!("{}?{}", r.path.to_lowercase(), r.query)), "read twice: {}?{}", r.path, r.query);
+    }
+    // The request budget: service, servers, sync groups, one sync group's two endpoint lists, the
+    // storage account's six reads, and one Graph lookup.
+    assert_eq!(log.len(), 1 + 2 + 2 + 6 + 1, "{:#?}", log.iter().map(|r| &r.path).collect::<Vec<_>>());
+    // One role-assignment listing per storage account, whatever the number of principals.
+    assert_eq!(log.iter().filter(|r| r.path.ends_with("/roleAssignments")).count(), 1);
+}
+
+#[tokio::test]
+async fn request_count_does_not_grow_with_servers() {
+    let mut d = healthy();
+    for i in 0..40 {
+        let id = format!("22222222-aaaa-4bbb-8ccc-{i:012}");
+        let p = format!("6b6b6b6b-0000-4000-8000-{i:012}");
+        let mut s = fake_arm::RegisteredServerSeed::new(&id, &format!("extra{i}.contoso.com")).using_identity(&p);
+        s.agent_version = "20.0.0.0".into();
+        d.service.registered_servers.push(s);
+        d.service.sync_groups[0].server_endpoints.push(fake_arm::ServerEndpointSeed::new(
+            &format!("e1e1e1e1-0000-4000-8000-{i:012}"),
+            &id,
+            "D:\\x",
+        ));
+        d.assignments.push((share_scope(), fake_arm::roles::STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR, p));
+    }
+    let fake = FakeArm::start(d.topology()).await;
+    let run = diagnose(&fake).await;
+    assert_eq!(fake.request_log().len(), 12);
+    assert_eq!(run.of("server-endpoint.server-share-role").len(), 42);
+}
+
+#[tokio::test]
+async fn paging_follows_next_links() {
+    let mut d = healthy();
+    for i in 0..5 {
+        let name = format!("group{i}");
+        d.service.sync_groups.push(fake_arm::SyncGroupSeed::new(&name).with_cloud_endpoint(
+            fake_arm::CloudEndpointSeed::new(&format!("c1c1c1c1-0000-4000-8000-{i:012}"), &account_id(), SHARE),
+        ));
+    }
+    let fake = FakeArm::start(d.topology().with_page_size(2)).await;
+    let run = diagnose(&fake).await;
+    assert_eq!(run.snapshot.services[0].sync_groups.len(), 6);
+    assert!(fake.request_log().iter().any(|r| r.query.contains("skiptoken")), "no page after the first was read");
+}
+
+#[tokio::test]
+async fn resource_group_and_subscription_targets() {
+    let d = healthy();
+    let mut other =
+        fake_arm::ServiceSeed::new(SUB, "rg-other", "sync-dev").with_identity("5a5a5a5a-0000-4000-8000-0000000000dd");
+    other.use_identity = true;
+    let fake = FakeArm::start(d.topology().with_service(other.clone())).await;
+    let rg = try_diagnose(&fake, TargetSpec::ResourceGroup { subscription_id: SUB.into(), resource_group: RG.into() })
+        .await
+        .unwrap();
+    assert_eq!(rg.snapshot.services.len(), 1);
+    let sub = try_diagnose(&fake, TargetSpec::Subscription { subscription_id: SUB.into() }).await.unwrap();
+    assert_eq!(sub.snapshot.services.len(), 2);
+}
+
+#[tokio::test]
+async fn missing_service_is_a_clear_not_found() {
+    let fake = FakeArm::start(healthy().topology()).await;
+    let id = filesync_identity::resource_id::storage_sync_service_id(SUB, RG, "nope").unwrap();
+    let e = try_diagnose(&fake, TargetSpec::Service(id)).await.err().expect("must fail");
+    assert_eq!(e.kind(), filesync_identity::ErrorKind::NotFound);
+    assert!(e.to_string().contains("no Storage Sync Service 'nope'"), "{e}");
+    assert!(e.request_id().is_some());
+}
+
+#[tokio::test]
+async fn a_bad_token_is_an_authentication_error() {
+    let fake = FakeArm::start(healthy().topology()).await;
+    let mut opts = session_options(&fake);
+    opts.credential = Some(serde_json::json!({"kind": "accessToken", "token": "not-a-known-token"}));
+    let session = filesync_identity::api::Session::new(opts).unwrap();
+    let client = session
+        .client(
+            std::sync::Arc::new(filesync_identity::events::NullSink),
+            filesync_identity::api::CancellationToken::new(),
+        )
+        .unwrap();
+    let target = TargetSpec::Service(filesync_identity::resource_id::ResourceId::parse(&service_id()).unwrap());
+    let e = filesync_identity::collect::collect(&client, &filesync_identity::collect::CollectOptions::new(target))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), filesync_identity::ErrorKind::Authentication);
+    assert_eq!(e.arm_code(), Some("InvalidAuthenticationToken"));
+    assert!(!e.to_string().contains("not-a-known-token"));
+}
+
+#[tokio::test]
+async fn transient_errors_are_retried_with_retry_after() {
+    let fake = FakeArm::start(healthy().topology()).await;
+    fake.inject(
+        fake_arm::Fault::new(
+            "GET",
+            "/syncGroups",
+            fake_arm::FaultAction::status_retry_after(429, "TooManyRequests", "slow down", 0),
+        )
+        .times(1),
+    );
+    fake.inject(
+        fake_arm::Fault::new(
+            "GET",
+            "/registeredServers",
+            fake_arm::FaultAction::status(503, "ServiceUnavailable", "x"),
+        )
+        .times(1),
+    );
+    let run = diagnose(&fake).await;
+    assert!(run.snapshot.collection_errors.is_empty(), "{:?}", run.snapshot.collection_errors);
+    assert_eq!(run.snapshot.services[0].sync_groups.len(), 1);
+    let statuses: Vec<u16> = fake.request_log().iter().map(|r| r.status).collect();
+    assert!(statuses.contains(&429) && statuses.contains(&503));
+}
+
+#[tokio::test]
+async fn the_fake_rejects_what_arm_rejects() {
+    let fake = FakeArm::start(healthy().topology()).await;
+    let http = reqwest::Client::new();
+    let url = format!("{}{}", fake.url(), service_id());
+    // No api-version.
+    let r = http.get(&url).bearer_auth(TOKEN).send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "MissingApiVersionParameter");
+    // No token.
+    let r = http.get(format!("{url}?api-version=2022-09-01")).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    // The version our client sends is accepted.
+    let r = http
+        .get(format!("{url}?api-version={}", filesync_identity::arm::api_versions::STORAGE_SYNC))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}

@@ -1,0 +1,171 @@
+//! Shared test support: a healthy deployment to start from, ways to break it, and helpers that run the
+//! collector and the checks against the fake ARM.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use fake_arm::*;
+use filesync_identity::api::{CancellationToken, Session, SessionOptions};
+use filesync_identity::checks::{self, CheckContext, Selection};
+use filesync_identity::collect::{self, CollectOptions, TargetSpec};
+use filesync_identity::events::{BufferSink, EventSink};
+use filesync_identity::findings::{Finding, Report, Status};
+use filesync_identity::snapshot::Snapshot;
+
+pub const SUB: &str = "2b4e6a8c-1d3f-4a5b-9c7d-0e1f2a3b4c5d";
+pub const RG: &str = "rg-sync";
+pub const RG_STORAGE: &str = "rg-storage";
+pub const SVC: &str = "sync-prod";
+/// The bearer token every test uses. A sentinel: it must never show up in any output.
+pub const TOKEN: &str = "sentinel-token-7f3c9a1e-do-not-print";
+pub const CALLER: &str = "0c0c0c0c-1111-4222-8333-444455556666";
+pub const P_SVC: &str = "5a5a5a5a-0000-4000-8000-000000000001";
+pub const P_S1: &str = "5a5a5a5a-0000-4000-8000-000000000011";
+pub const P_S2: &str = "5a5a5a5a-0000-4000-8000-000000000012";
+pub const P_SYNC: &str = "5a5a5a5a-0000-4000-8000-0000000000aa";
+pub const SYNC_APP_ID: &str = "9469b9f5-6722-4481-a2b2-14ed560b706f";
+pub const SERVER1: &str = "11111111-aaaa-4bbb-8ccc-000000000001";
+pub const SERVER2: &str = "11111111-aaaa-4bbb-8ccc-000000000002";
+pub const ACCOUNT: &str = "stsyncprod";
+pub const SHARE: &str = "projects";
+
+pub fn account_id() -> String {
+    format!("/subscriptions/{SUB}/resourceGroups/{RG_STORAGE}/providers/Microsoft.Storage/storageAccounts/{ACCOUNT}")
+}
+pub fn share_scope() -> String {
+    format!("{}/fileServices/default/fileshares/{SHARE}", account_id())
+}
+pub fn service_id() -> String {
+    format!("/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.StorageSync/storageSyncServices/{SVC}")
+}
+
+/// The pieces of a deployment, so tests can change one thing and build the topology.
+#[derive(Clone)]
+pub struct Deployment {
+    pub service: ServiceSeed,
+    pub account: StorageAccountSeed,
+    pub assignments: Vec<(String, &'static str, String)>,
+    pub graph_principal: bool,
+}
+
+/// Everything right: the service and both servers use their identities, every role is granted at the
+/// right scope, the firewall is on with the trusted-services exception, key access is off.
+pub fn healthy() -> Deployment {
+    let server = |id: &str, name: &str, p: &str| {
+        let mut s = RegisteredServerSeed::new(id, name).using_identity(p);
+        s.agent_version = "20.0.0.0".into();
+        s
+    };
+    let group = SyncGroupSeed::new("projects")
+        .with_cloud_endpoint(CloudEndpointSeed::new("c0c0c0c0-0000-4000-8000-000000000001", &account_id(), SHARE))
+        .with_server_endpoint(ServerEndpointSeed::new("e0e0e0e0-0000-4000-8000-000000000001", SERVER1, "D:\\Projects"))
+        .with_server_endpoint(ServerEndpointSeed::new("e0e0e0e0-0000-4000-8000-000000000002", SERVER2, "E:\\Projects"));
+    let service = ServiceSeed::new(SUB, RG, SVC)
+        .with_identity(P_SVC)
+        .with_use_identity(true)
+        .with_server(server(SERVER1, "fs1.contoso.com", P_S1))
+        .with_server(server(SERVER2, "fs2.contoso.com", P_S2))
+        .with_sync_group(group);
+    let mut account =
+        StorageAccountSeed::new(SUB, RG_STORAGE, ACCOUNT).with_share(SHARE).with_firewall("Deny", "AzureServices");
+    account.allow_shared_key_access = Some(false);
+    Deployment {
+        service,
+        account,
+        assignments: vec![
+            (account_id(), roles::STORAGE_ACCOUNT_CONTRIBUTOR, P_SVC.to_string()),
+            (share_scope(), roles::STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR, P_SVC.to_string()),
+            (share_scope(), roles::STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR, P_S1.to_string()),
+            (share_scope(), roles::STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR, P_S2.to_string()),
+            (account_id(), roles::READER_AND_DATA_ACCESS, P_SYNC.to_string()),
+            (format!("/subscriptions/{SUB}"), roles::OWNER, CALLER.to_string()),
+        ],
+        graph_principal: true,
+    }
+}
+
+impl Deployment {
+    pub fn without_assignment(mut self, role: &str, principal: &str) -> Self {
+        let before = self.assignments.len();
+        self.assignments.retain(|(_, r, p)| !(*r == role && p == principal));
+        assert!(self.assignments.len() < before, "no assignment of {role} to {principal} to remove");
+        self
+    }
+    pub fn server_mut(&mut self, id: &str) -> &mut RegisteredServerSeed {
+        self.service.registered_servers.iter_mut().find(|s| s.server_id == id).expect("server")
+    }
+    pub fn topology(&self) -> Topology {
+        let mut t = Topology::new()
+            .with_token(TOKEN, CALLER)
+            .with_service(self.service.clone())
+            .with_storage_account(self.account.clone());
+        for p in [P_SVC, P_S1, P_S2, P_SYNC] {
+            t = t.with_principal(p);
+        }
+        for (scope, role, principal) in &self.assignments {
+            t = t.assign(scope, role, principal);
+        }
+        if self.graph_principal {
+            t = t.with_graph_service_principal(ServicePrincipalSeed::new(SYNC_APP_ID, P_SYNC, "Microsoft.StorageSync"));
+        }
+        t
+    }
+}
+
+/// Session options pointing at the fake.
+pub fn session_options(fake: &FakeArm) -> SessionOptions {
+    SessionOptions {
+        arm_endpoint: Some(fake.url().to_string()),
+        graph_endpoint: Some(fake.url().to_string()),
+        credential: Some(serde_json::json!({"kind": "accessToken", "token": TOKEN})),
+        max_retries: Some(2),
+        ..Default::default()
+    }
+}
+
+pub struct Run {
+    pub snapshot: Snapshot,
+    pub report: Report,
+    pub events: Arc<BufferSink>,
+}
+
+/// Collect the test service from the fake and run every check.
+pub async fn diagnose(fake: &FakeArm) -> Run {
+    try_diagnose(fake, TargetSpec::Service(filesync_identity::resource_id::ResourceId::parse(&service_id()).unwrap()))
+        .await
+        .expect("collection succeeds")
+}
+
+pub async fn try_diagnose(fake: &FakeArm, target: TargetSpec) -> filesync_identity::Result<Run> {
+    let session = Session::new(session_options(fake))?;
+    let events = Arc::new(BufferSink::new());
+    let sink: Arc<dyn EventSink> = events.clone();
+    let client = session.client(sink, CancellationToken::new())?;
+    let snapshot = collect::collect(&client, &CollectOptions::new(target)).await?;
+    let report = checks::report(&snapshot, &CheckContext::at(snapshot.collected_at), &Selection::default());
+    Ok(Run { snapshot, report, events })
+}
+
+impl Run {
+    pub fn of(&self, check: &str) -> Vec<&Finding> {
+        self.report.findings.iter().filter(|f| f.check == check).collect()
+    }
+    /// The one finding of `check` whose resource id contains `resource` (case-insensitive).
+    pub fn one(&self, check: &str, resource: &str) -> &Finding {
+        let r = resource.to_ascii_lowercase();
+        let found: Vec<_> =
+            self.of(check).into_iter().filter(|f| f.resource_id.to_ascii_lowercase().contains(&r)).collect();
+        assert_eq!(found.len(), 1, "expected one {check} finding for {resource}, got {found:#?}");
+        found[0]
+    }
+    pub fn statuses(&self, check: &str) -> Vec<Status> {
+        self.of(check).iter().map(|f| f.status).collect()
+    }
+    pub fn problems(&self) -> Vec<&Finding> {
+        self.report
+            .findings
+            .iter()
+            .filter(|f| matches!(f.status, Status::Fail | Status::Warning | Status::Unknown))
+            .collect()
+    }
+}
