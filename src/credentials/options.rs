@@ -1,0 +1,297 @@
+//! [`CredentialOptions`]: how to get a token, as the command line and the C ABI give it, and [`build`].
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Deserializer};
+
+use super::{
+    default_http_client, local_http_client, AzureArcCredential, AzureCliCredential, CachingCredential,
+    ClientSecretCredential, ManagedIdentityCredential, StaticTokenCredential, TokenCredential,
+    WorkloadIdentityCredential, DEFAULT_ARC_ENDPOINT,
+};
+use crate::cloud::Cloud;
+use crate::error::{Error, Result};
+use crate::secret::Secret;
+
+/// How to get a token. JSON: `{"kind": "<kind>", ...fields}`, camelCase, e.g.
+/// `{"kind": "accessToken", "token": "eyJ..."}` or `{"kind": "managedIdentity", "clientId": "..."}`.
+/// Unknown fields are refused. `Debug` shows no secret (they are [`Secret`]s).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase", deny_unknown_fields)]
+pub enum CredentialOptions {
+    /// Pick from the environment: `AZURE_ACCESS_TOKEN` -> access token; `AZURE_FEDERATED_TOKEN_FILE` ->
+    /// workload identity; `AZURE_CLIENT_SECRET` + `AZURE_TENANT_ID` + `AZURE_CLIENT_ID` -> client secret;
+    /// `IDENTITY_ENDPOINT` + `IMDS_ENDPOINT` -> Azure Arc; otherwise the Azure CLI. (A VM's managed identity
+    /// is never picked automatically: ask for `managedIdentity`.)
+    #[default]
+    Auto,
+    /// A token handed over by the caller; `AZURE_ACCESS_TOKEN` when `token` is absent.
+    #[serde(rename_all = "camelCase")]
+    AccessToken {
+        #[serde(default, deserialize_with = "secret_opt")]
+        token: Option<Secret>,
+    },
+    /// `az account get-access-token`.
+    #[serde(rename_all = "camelCase")]
+    AzureCli {
+        #[serde(default)]
+        tenant_id: Option<String>,
+        /// Default 30.
+        #[serde(default)]
+        timeout_seconds: Option<u64>,
+    },
+    /// The Azure VM's managed identity (IMDS). At most one of `clientId`, `objectId`, `resourceId`
+    /// (user-assigned); none for the system-assigned identity.
+    #[serde(rename_all = "camelCase")]
+    ManagedIdentity {
+        #[serde(default)]
+        client_id: Option<String>,
+        #[serde(default)]
+        object_id: Option<String>,
+        #[serde(default)]
+        resource_id: Option<String>,
+        /// Default `http://169.254.169.254`.
+        #[serde(default)]
+        endpoint: Option<String>,
+    },
+    /// The Azure Arc-enabled server's managed identity.
+    #[serde(rename_all = "camelCase")]
+    AzureArc {
+        /// Default `IDENTITY_ENDPOINT`, else `http://localhost:40342/metadata/identity/oauth2/token`.
+        #[serde(default)]
+        endpoint: Option<String>,
+        /// Default `/var/opt/azcmagent/tokens` or `%ProgramData%\AzureConnectedMachineAgent\Tokens`.
+        #[serde(default)]
+        key_directory: Option<PathBuf>,
+    },
+    /// An app registration with a client secret; missing fields come from `AZURE_TENANT_ID`,
+    /// `AZURE_CLIENT_ID`, `AZURE_CLIENT_SECRET`.
+    #[serde(rename_all = "camelCase")]
+    ClientSecret {
+        #[serde(default)]
+        tenant_id: Option<String>,
+        #[serde(default)]
+        client_id: Option<String>,
+        #[serde(default, deserialize_with = "secret_opt")]
+        client_secret: Option<Secret>,
+        /// Default: the cloud's (`https://login.microsoftonline.com`, ...).
+        #[serde(default)]
+        authority_host: Option<String>,
+    },
+    /// Workload identity federation; missing fields come from `AZURE_TENANT_ID`, `AZURE_CLIENT_ID`,
+    /// `AZURE_FEDERATED_TOKEN_FILE`.
+    #[serde(rename_all = "camelCase")]
+    WorkloadIdentity {
+        #[serde(default)]
+        tenant_id: Option<String>,
+        #[serde(default)]
+        client_id: Option<String>,
+        #[serde(default)]
+        token_file: Option<PathBuf>,
+        /// Default: the cloud's.
+        #[serde(default)]
+        authority_host: Option<String>,
+    },
+}
+
+fn secret_opt<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<Secret>, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.map(Secret::new))
+}
+
+impl CredentialOptions {
+    /// Parse the JSON form. Errors are InvalidInput and never quote a value.
+    pub fn from_json(value: &serde_json::Value) -> Result<Self> {
+        let mut v = if value.is_null() { serde_json::json!({}) } else { value.clone() };
+        if let Some(m) = v.as_object_mut() {
+            m.entry("kind").or_insert_with(|| "auto".into());
+        }
+        serde_path_to_error::deserialize::<_, CredentialOptions>(&v).map_err(|e| {
+            // Name the field, never quote a value (serde quotes values in type and variant errors).
+            let inner = e.inner().to_string();
+            let what = if inner.starts_with("unknown variant") {
+                "unknown kind".to_string()
+            } else if inner.starts_with("unknown field") || inner.starts_with("missing field") {
+                super::scrub(&inner, &[])
+            } else if !v.is_object() {
+                "expected a JSON object".to_string()
+            } else if let Some(pos) = inner.rfind(", expected ") {
+                // `invalid type: string "<value>", expected u64`: keep what was expected only.
+                format!("wrong type or value ({})", super::scrub(&inner[pos + 2..], &[]))
+            } else {
+                "wrong type or value".to_string()
+            };
+            let path = e.path().to_string();
+            let at = if path.is_empty() || path == "." { String::new() } else { format!(" at '{path}'") };
+            Error::invalid_input(format!(
+                "the credential options are not valid{at}: {what} (kinds: auto, accessToken, azureCli, managedIdentity, azureArc, clientSecret, workloadIdentity)"
+            ))
+        })
+    }
+
+    /// The kind as spelled in JSON.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            CredentialOptions::Auto => "auto",
+            CredentialOptions::AccessToken { .. } => "accessToken",
+            CredentialOptions::AzureCli { .. } => "azureCli",
+            CredentialOptions::ManagedIdentity { .. } => "managedIdentity",
+            CredentialOptions::AzureArc { .. } => "azureArc",
+            CredentialOptions::ClientSecret { .. } => "clientSecret",
+            CredentialOptions::WorkloadIdentity { .. } => "workloadIdentity",
+        }
+    }
+}
+
+/// The process environment, with empty values counted as unset.
+fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// Build the credential `options` describe, reading the process environment where they leave things out.
+/// Every credential except a handed-over token is wrapped in a [`CachingCredential`]. Token requests to
+/// Entra ID use [`default_http_client`]; those to the VM metadata service and the Arc agent use
+/// [`local_http_client`] (no proxy).
+pub fn build(options: &CredentialOptions, cloud: &Cloud) -> Result<Arc<dyn TokenCredential>> {
+    build_with(options, cloud, &process_env, None)
+}
+
+/// [`build`] with an injected environment lookup and, optionally, one HTTP client for every credential
+/// (it must not follow redirects). Empty values from `env` count as unset.
+pub fn build_with(
+    options: &CredentialOptions,
+    cloud: &Cloud,
+    env: &dyn Fn(&str) -> Option<String>,
+    http: Option<reqwest::Client>,
+) -> Result<Arc<dyn TokenCredential>> {
+    let env = |name: &str| env(name).filter(|v| !v.trim().is_empty());
+    let remote = || match &http {
+        Some(c) => Ok(c.clone()),
+        None => default_http_client(),
+    };
+    let local = || match &http {
+        Some(c) => Ok(c.clone()),
+        None => local_http_client(),
+    };
+    let cached = |c: Arc<dyn TokenCredential>| -> Result<Arc<dyn TokenCredential>> {
+        Ok(Arc::new(CachingCredential::from_arc(c)))
+    };
+
+    match options {
+        CredentialOptions::Auto => {
+            let chosen = if env("AZURE_ACCESS_TOKEN").is_some() {
+                CredentialOptions::AccessToken { token: None }
+            } else if env("AZURE_FEDERATED_TOKEN_FILE").is_some() {
+                CredentialOptions::WorkloadIdentity {
+                    tenant_id: None,
+                    client_id: None,
+                    token_file: None,
+                    authority_host: None,
+                }
+            } else if env("AZURE_CLIENT_SECRET").is_some()
+                && env("AZURE_TENANT_ID").is_some()
+                && env("AZURE_CLIENT_ID").is_some()
+            {
+                CredentialOptions::ClientSecret {
+                    tenant_id: None,
+                    client_id: None,
+                    client_secret: None,
+                    authority_host: None,
+                }
+            } else if env("IDENTITY_ENDPOINT").is_some() && env("IMDS_ENDPOINT").is_some() {
+                CredentialOptions::AzureArc { endpoint: None, key_directory: None }
+            } else {
+                CredentialOptions::AzureCli { tenant_id: env("AZURE_TENANT_ID"), timeout_seconds: None }
+            };
+            build_with(&chosen, cloud, &env, http.clone())
+        }
+        CredentialOptions::AccessToken { token } => {
+            let token = match token {
+                Some(t) => t.clone(),
+                None => Secret::new(env("AZURE_ACCESS_TOKEN").ok_or_else(|| {
+                    Error::invalid_input(
+                        "no access token was given: pass --access-token, set AZURE_ACCESS_TOKEN, or sign in another way",
+                    )
+                })?),
+            };
+            Ok(Arc::new(StaticTokenCredential::new(token)?))
+        }
+        CredentialOptions::AzureCli { tenant_id, timeout_seconds } => {
+            let mut c = AzureCliCredential::new();
+            if let Some(t) = tenant_id {
+                c = c.with_tenant(t.clone())?;
+            }
+            if let Some(s) = timeout_seconds {
+                if *s == 0 {
+                    return Err(Error::invalid_input("the Azure CLI timeout must be at least one second"));
+                }
+                c = c.with_timeout(Duration::from_secs(*s));
+            }
+            cached(Arc::new(c))
+        }
+        CredentialOptions::ManagedIdentity { client_id, object_id, resource_id, endpoint } => {
+            let given = [client_id, object_id, resource_id].iter().filter(|x| x.is_some()).count();
+            if given > 1 {
+                return Err(Error::invalid_input(
+                    "give at most one of the managed identity's client id, object id and resource id",
+                ));
+            }
+            let mut c = ManagedIdentityCredential::new(local()?);
+            if let Some(e) = endpoint {
+                c = c.with_endpoint(e)?;
+            }
+            if let Some(id) = client_id {
+                c = c.with_client_id(id.clone())?;
+            }
+            if let Some(id) = object_id {
+                c = c.with_object_id(id.clone())?;
+            }
+            if let Some(id) = resource_id {
+                c = c.with_resource_id(id.clone())?;
+            }
+            cached(Arc::new(c))
+        }
+        CredentialOptions::AzureArc { endpoint, key_directory } => {
+            let endpoint =
+                endpoint.clone().or_else(|| env("IDENTITY_ENDPOINT")).unwrap_or_else(|| DEFAULT_ARC_ENDPOINT.into());
+            let mut c = AzureArcCredential::new(local()?).with_endpoint(&endpoint)?;
+            if let Some(d) = key_directory {
+                c = c.with_key_directory(d.clone());
+            }
+            cached(Arc::new(c))
+        }
+        CredentialOptions::ClientSecret { tenant_id, client_id, client_secret, authority_host } => {
+            let missing = |name: &str| {
+                Error::invalid_input(format!("a client secret sign-in needs {name} (or the matching option)"))
+            };
+            let tenant =
+                tenant_id.clone().or_else(|| env("AZURE_TENANT_ID")).ok_or_else(|| missing("AZURE_TENANT_ID"))?;
+            let client =
+                client_id.clone().or_else(|| env("AZURE_CLIENT_ID")).ok_or_else(|| missing("AZURE_CLIENT_ID"))?;
+            let secret = match client_secret {
+                Some(s) => s.clone(),
+                None => Secret::new(env("AZURE_CLIENT_SECRET").ok_or_else(|| missing("AZURE_CLIENT_SECRET"))?),
+            };
+            let mut c = ClientSecretCredential::new(remote()?, cloud, tenant, client, secret)?;
+            if let Some(a) = authority_host {
+                c = c.with_authority_host(a)?;
+            }
+            cached(Arc::new(c))
+        }
+        CredentialOptions::WorkloadIdentity { tenant_id, client_id, token_file, authority_host } => {
+            let mut c = WorkloadIdentityCredential::from_env(
+                remote()?,
+                cloud,
+                &env,
+                tenant_id.clone(),
+                client_id.clone(),
+                token_file.clone(),
+            )?;
+            if let Some(a) = authority_host {
+                c = c.with_authority_host(a)?;
+            }
+            cached(Arc::new(c))
+        }
+    }
+}

@@ -1,0 +1,96 @@
+//! A token handed over by the caller: `--access-token`, `AZURE_ACCESS_TOKEN`, or PowerShell's
+//! `Get-AzAccessToken`.
+
+use std::fmt;
+
+use chrono::Utc;
+use futures::future::BoxFuture;
+
+use super::jwt::{audience_mismatch, token_claims, TokenClaims};
+use super::{auth_error, scope_to_resource, AccessToken, TokenCredential};
+use crate::error::{Error, Result};
+use crate::secret::Secret;
+
+/// A token that counts as expired this long before its `exp` (a request started now would fail).
+const EXPIRY_SKEW_SECONDS: i64 = 30;
+
+/// A token given by the caller. A JWT's `exp` and `aud` are read (no signature check) so that an expired
+/// token or one for another resource fails with a clear message instead of a 401; an opaque token is
+/// passed on as it is.
+#[derive(Clone)]
+pub struct StaticTokenCredential {
+    token: Secret,
+    claims: Option<TokenClaims>,
+}
+
+impl StaticTokenCredential {
+    /// Whitespace around the token and a leading `Bearer ` are removed. An empty token is an InvalidInput
+    /// error.
+    pub fn new(token: Secret) -> Result<Self> {
+        let trimmed = token.expose().trim();
+        let trimmed =
+            trimmed.strip_prefix("Bearer ").or_else(|| trimmed.strip_prefix("bearer ")).unwrap_or(trimmed).trim();
+        if trimmed.is_empty() {
+            return Err(Error::invalid_input(
+                "the access token is empty: pass a token from `Get-AzAccessToken` or `az account get-access-token`",
+            ));
+        }
+        let token = Secret::new(trimmed);
+        let claims = token_claims(&token);
+        Ok(StaticTokenCredential { token, claims })
+    }
+
+    /// The token's claims, when it is a JWT.
+    pub fn claims(&self) -> Option<&TokenClaims> {
+        self.claims.as_ref()
+    }
+
+    fn check(&self, scope: &str) -> Result<AccessToken> {
+        let resource = scope_to_resource(scope);
+        let fix = format!(
+            "get one with `Get-AzAccessToken -ResourceUrl {resource}` (PowerShell) or `az account get-access-token --resource {resource}` (Azure CLI), or sign in another way"
+        );
+        let exp = self.claims.as_ref().and_then(|c| c.exp);
+        if let Some(exp) = exp {
+            let now = Utc::now();
+            if exp <= now + chrono::Duration::seconds(EXPIRY_SKEW_SECONDS) {
+                let ago = (now - exp).num_minutes();
+                let when = if ago > 0 {
+                    format!("expired at {} ({ago} minutes ago)", exp.format("%Y-%m-%d %H:%M:%S UTC"))
+                } else {
+                    format!("expires at {} (now)", exp.format("%Y-%m-%d %H:%M:%S UTC"))
+                };
+                return Err(auth_error(format!("the access token that was handed over {when}: {fix}")));
+            }
+        }
+        if let Some(aud) = self.claims.as_ref().and_then(|c| c.aud.as_deref()) {
+            if let Some((have, want)) = audience_mismatch(aud, resource) {
+                return Err(auth_error(format!(
+                    "the access token that was handed over is for {have}, but this request needs a token for {want}: {fix}"
+                )));
+            }
+        }
+        Ok(AccessToken { token: self.token.clone(), expires_on: exp })
+    }
+}
+
+impl fmt::Debug for StaticTokenCredential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let c = self.claims.as_ref();
+        f.debug_struct("StaticTokenCredential")
+            .field("token", &"<redacted>")
+            .field("aud", &c.and_then(|c| c.aud.as_deref()))
+            .field("exp", &c.and_then(|c| c.exp))
+            .finish()
+    }
+}
+
+impl TokenCredential for StaticTokenCredential {
+    fn get_token<'a>(&'a self, scope: &'a str) -> BoxFuture<'a, Result<AccessToken>> {
+        Box::pin(async move { self.check(scope) })
+    }
+
+    fn name(&self) -> &'static str {
+        "access token"
+    }
+}
