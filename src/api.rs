@@ -19,8 +19,9 @@ use crate::events::EventSink;
 
 pub use tokio_util::sync::CancellationToken;
 
-/// How to reach Azure. Serialized as camelCase JSON for the C ABI.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+/// How to reach Azure. Serialized as camelCase JSON for the C ABI. Its `Debug` never shows the
+/// credential (which may hold a token or a client secret).
+#[derive(Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct SessionOptions {
     /// `AzureCloud` (default), `AzureUSGovernment`, `AzureChinaCloud`.
@@ -40,6 +41,22 @@ pub struct SessionOptions {
     pub max_retries: Option<u32>,
     /// Object id of the Microsoft.StorageSync service principal in this tenant, when known.
     pub storage_sync_principal_id: Option<String>,
+}
+
+impl std::fmt::Debug for SessionOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = self.credential.as_ref().and_then(|c| c.get("kind")).and_then(|k| k.as_str()).unwrap_or("auto");
+        f.debug_struct("SessionOptions")
+            .field("cloud", &self.cloud)
+            .field("arm_endpoint", &self.arm_endpoint)
+            .field("graph_endpoint", &self.graph_endpoint)
+            .field("credential", &format_args!("{{kind: {kind}, ..<redacted>}}"))
+            .field("concurrency", &self.concurrency)
+            .field("timeout_seconds", &self.timeout_seconds)
+            .field("max_retries", &self.max_retries)
+            .field("storage_sync_principal_id", &self.storage_sync_principal_id)
+            .finish()
+    }
 }
 
 /// A session: settings, the cloud, and the credential. Cheap to share between threads; each request
@@ -143,6 +160,21 @@ pub async fn execute(
         )
     })?;
     match op {
+        "explain" => {
+            let code = request
+                .get("code")
+                .map(|c| match c {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+                .ok_or_else(|| {
+                    Error::invalid_input(
+                        "'explain' needs a 'code' (0x80c8305f, -2134364065, 2160603231 or a symbolic name)",
+                    )
+                })?;
+            let entry = crate::catalog::lookup(&code).map_err(Error::from)?;
+            Ok(entry.to_json())
+        }
         "listChecks" => Ok(serde_json::to_value(crate::checks::all()).map_err(|e| Error::internal(e.to_string()))?),
         "test" => {
             let snapshot = snapshot_for(session, request, events, cancel).await?;

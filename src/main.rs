@@ -46,6 +46,8 @@ enum Command {
     Demo(DemoArgs),
     /// List every check: its id, what it verifies, and the error codes it explains.
     ListChecks(ListChecksArgs),
+    /// Explain a File Sync error code (0x80c8305f, -2134364065, 2160603231, 80c8305f or a symbolic name).
+    Explain(ExplainArgs),
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -148,6 +150,17 @@ struct CollectArgs {
 struct DemoArgs {
     #[command(flatten)]
     select: SelectArgs,
+}
+
+#[derive(Args, Debug)]
+struct ExplainArgs {
+    /// The error code, in any spelling: hex (0x80c8305f or 80c8305f), signed or unsigned decimal, or the
+    /// symbolic name (ECS_E_...). Case does not matter.
+    #[arg(value_name = "CODE", allow_hyphen_values = true)]
+    code: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    format: OutputFormat,
 }
 
 #[derive(Args, Debug)]
@@ -342,6 +355,17 @@ async fn run(cli: Cli) -> Result<i32> {
                     }
                     s
                 }
+            };
+            write_stdout(&text)?;
+            Ok(0)
+        }
+        Command::Explain(args) => {
+            let entry = filesync_identity::catalog::lookup(&args.code).map_err(Error::from)?;
+            let text = match args.format {
+                OutputFormat::Json => {
+                    format!("{}\n", serde_json::to_string_pretty(&entry.to_json()).expect("entries serialize"))
+                }
+                OutputFormat::Table => filesync_identity::catalog::render_text(entry),
             };
             write_stdout(&text)?;
             Ok(0)

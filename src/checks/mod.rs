@@ -77,7 +77,7 @@ static CHECKS: &[CheckInfo] = &[
         id: "server.identity",
         title: "Registered server has a managed identity",
         description: "Each registered server needs its own system-assigned identity (Azure Arc outside Azure, the VM's identity in Azure); File Sync reports it as applicationId or latestApplicationId.",
-        error_codes: &["0x80c86063"],
+        error_codes: &["0x80c86063", "0x80190193"],
         run: identity::server_identity,
     },
     CheckInfo {
@@ -90,8 +90,8 @@ static CHECKS: &[CheckInfo] = &[
     CheckInfo {
         id: "server.agent-version",
         title: "File Sync agent supports managed identities",
-        description: "Managed identities need agent 20.0.0.0 or later (19.1.0.0 was the preview minimum).",
-        error_codes: &[],
+        description: "Managed identities need agent 20.0.0.0 or later (19.1.0.0 was the preview minimum); an expired or blocked agent cannot sync at all.",
+        error_codes: &["0x80c8306b"],
         run: identity::server_agent_version,
     },
     CheckInfo {
