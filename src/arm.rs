@@ -402,7 +402,7 @@ impl ArmClient {
                     let kind_msg = if e.is_timeout() {
                         format!("{what} timed out after {} s", self.options.timeout.as_secs())
                     } else if connect {
-                        format!("cannot connect to {} for {what}", self.cloud.resource_manager)
+                        format!("cannot connect to {} for {what}", url.origin().ascii_serialization())
                     } else {
                         format!("{what} failed on the network: {}", without_url(&e))
                     };
@@ -411,7 +411,13 @@ impl ArmClient {
                         self.backoff(attempt, None, &kind_msg).await?;
                         continue;
                     }
-                    return Err(Error::new(ErrorKind::Network, format!("{kind_msg}; check the network path to Azure Resource Manager (proxy, firewall, DNS) and try again")));
+                    return Err(Error::new(
+                        ErrorKind::Network,
+                        format!(
+                            "{kind_msg}; check the network path to {} (proxy, firewall, DNS) and try again",
+                            url.origin().ascii_serialization()
+                        ),
+                    ));
                 }
             };
             let status = resp.status().as_u16();

@@ -406,6 +406,9 @@ fn unread_account(id: &ResourceId) -> StorageAccount {
     }
 }
 
+/// How long the optional Microsoft Graph lookup may take.
+const GRAPH_LOOKUP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Look up the Microsoft.StorageSync service principal's object id in Microsoft Graph.
 pub async fn lookup_storage_sync_principal(client: &ArmClient) -> std::result::Result<String, String> {
     let cloud = client.cloud();
@@ -443,7 +446,12 @@ pub async fn collect(client: &ArmClient, options: &CollectOptions) -> Result<Sna
         if let Some(p) = &options.storage_sync_principal_id {
             (Some(p.to_ascii_lowercase()), Some("flag".to_string()))
         } else if options.lookup_storage_sync_principal {
-            match lookup_storage_sync_principal(client).await {
+            // The lookup is a nicety: never let it hold the diagnosis up for long.
+            let lookup = tokio::time::timeout(GRAPH_LOOKUP_TIMEOUT, lookup_storage_sync_principal(client));
+            let outcome = lookup.await.unwrap_or_else(|_| {
+                Err(format!("Microsoft Graph did not answer within {} s", GRAPH_LOOKUP_TIMEOUT.as_secs()))
+            });
+            match outcome {
                 Ok(id) => (Some(id.to_ascii_lowercase()), Some("graph".to_string())),
                 Err(why) => {
                     log(client.events(), LogLevel::Verbose, format!("Microsoft.StorageSync principal unknown: {why}"));
@@ -459,8 +467,9 @@ pub async fn collect(client: &ArmClient, options: &CollectOptions) -> Result<Sna
         let filled = join_all(services.into_iter().map(|s| c.fill_service(s))).await;
         filled.into_iter().collect::<Result<Vec<_>>>()
     };
-    let ((principal_id, principal_source), services) = futures::join!(principal, services);
-    let mut services = services?;
+    // A failure to read the services ends the collection at once, without waiting for the lookup.
+    let ((principal_id, principal_source), mut services) =
+        futures::future::try_join(futures::FutureExt::map(principal, Ok::<_, Error>), services).await?;
     services.sort_by_key(|a| a.id.as_str().to_ascii_lowercase());
 
     let mut storage_accounts: Vec<StorageAccount> = c
