@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 status=0
 
 echo "== Rust workspace: cargo test --workspace"
-if ! cargo test --workspace --all-targets; then
+if ! cargo test --workspace --all-targets --no-fail-fast; then
   status=1
 fi
 
