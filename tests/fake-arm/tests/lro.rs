@@ -11,9 +11,21 @@ use serde_json::json;
 
 const V: &str = "api-version=2022-09-01";
 
+/// Poll an operation until it leaves InProgress (the machine may be loaded: no fixed sleep decides it).
+async fn wait_until_done(arm: &FakeArm, op: &str) -> Resp {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let s = get(arm, "owner", op).await;
+        if s.body["status"] != json!("InProgress") || std::time::Instant::now() > deadline {
+            return s;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 #[tokio::test]
 async fn service_patch_is_202_in_progress_then_succeeded_and_only_then_visible() {
-    let arm = FakeArm::start(topology().with_lro_delay_ms(400)).await;
+    let arm = FakeArm::start(topology().with_lro_delay_ms(2000)).await;
     let r = send(
         &arm,
         "PATCH",
@@ -41,8 +53,7 @@ async fn service_patch_is_202_in_progress_then_succeeded_and_only_then_visible()
     assert_eq!(svc.body["properties"]["useIdentity"], json!(false));
     assert_eq!(arm.pending_operations(), 1);
 
-    tokio::time::sleep(Duration::from_millis(450)).await;
-    let s = get(&arm, "owner", &async_op).await;
+    let s = wait_until_done(&arm, &async_op).await;
     assert_eq!(s.body["status"], json!("Succeeded"));
     assert!(s.body["endTime"].is_string());
     let done = get(&arm, "owner", &location).await;
@@ -66,7 +77,7 @@ async fn service_patch_is_202_in_progress_then_succeeded_and_only_then_visible()
 
 #[tokio::test]
 async fn new_identity_is_subject_to_replication_delay() {
-    let arm = FakeArm::start(topology().with_replication_delay_ms(400)).await;
+    let arm = FakeArm::start(topology().with_replication_delay_ms(2000)).await;
     let r = send(
         &arm,
         "PATCH",
@@ -87,7 +98,7 @@ async fn new_identity_is_subject_to_replication_delay() {
     )
     .await;
     assert_eq!(r.code(), "PrincipalNotFound");
-    tokio::time::sleep(Duration::from_millis(450)).await;
+    tokio::time::sleep(Duration::from_millis(2100)).await;
     let r = send(
         &arm,
         "PUT",
@@ -137,7 +148,7 @@ async fn service_patch_validation() {
 
 #[tokio::test]
 async fn registered_server_patch_switches_to_managed_identity() {
-    let arm = FakeArm::start(topology().with_lro_delay_ms(300)).await;
+    let arm = FakeArm::start(topology().with_lro_delay_ms(2000)).await;
     let p = format!("{}/registeredServers/{SERVER1}?{V}", svc_path());
     // The identity must be the server's own.
     let r = send(
@@ -173,8 +184,7 @@ async fn registered_server_patch_switches_to_managed_identity() {
     let before = get(&arm, "owner", &p).await;
     assert_eq!(before.body["properties"]["activeAuthType"], json!("Certificate"));
     assert_eq!(get(&arm, "owner", &op).await.body["status"], json!("InProgress"));
-    tokio::time::sleep(Duration::from_millis(350)).await;
-    assert_eq!(get(&arm, "owner", &op).await.body["status"], json!("Succeeded"));
+    assert_eq!(wait_until_done(&arm, &op).await.body["status"], json!("Succeeded"));
     let after = get(&arm, "owner", &p).await;
     let props = &after.body["properties"];
     assert_eq!(props["activeAuthType"], json!("ManagedIdentity"));

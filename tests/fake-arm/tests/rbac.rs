@@ -238,7 +238,7 @@ async fn management_group_reader_inherits_reads() {
 
 #[tokio::test]
 async fn principal_not_found_during_replication_then_created() {
-    let arm = FakeArm::start(topology().with_replication_delay_ms(400)).await;
+    let arm = FakeArm::start(topology().with_replication_delay_ms(2000)).await;
     let fresh = "99999999-0000-4000-8000-000000000001";
     let path = ra_path(&sa_id(), &new_name());
     // Not in the directory at all.
@@ -251,7 +251,7 @@ async fn principal_not_found_during_replication_then_created() {
     let r = send(&arm, "PUT", Some("owner"), &path, Some(ra_body(roles::STORAGE_ACCOUNT_CONTRIBUTOR, fresh))).await;
     assert_eq!(r.code(), "PrincipalNotFound");
     // ... and created after it.
-    tokio::time::sleep(Duration::from_millis(450)).await;
+    tokio::time::sleep(Duration::from_millis(2100)).await;
     let r = send(&arm, "PUT", Some("owner"), &path, Some(ra_body(roles::STORAGE_ACCOUNT_CONTRIBUTOR, fresh))).await;
     assert_eq!(r.status, 201, "{}", r.body);
     assert_eq!(r.body["properties"]["principalId"], json!(fresh));
