@@ -82,6 +82,16 @@ namespace AzFileSync.ManagedIdentity
         internal abstract string PlanKind { get; }
         internal abstract string Activity { get; }
 
+        /// <summary>A failed change as an ErrorRecord: AzFileSync.Arm.&lt;ARM code&gt; (or AzFileSync.ChangeFailed).</summary>
+        static ErrorRecord ChangeFailed(FileSyncChangeResult r)
+        {
+            string id = string.IsNullOrEmpty(r.ErrorCode) ? "AzFileSync.ChangeFailed" : "AzFileSync.Arm." + r.ErrorCode;
+            string message = string.Format("{0}: {1}{2}", r.Description, r.Message, string.IsNullOrEmpty(r.RequestId) ? "" : " (request id " + r.RequestId + ")");
+            var e = new ErrorRecord(new InvalidOperationException(message), id, ErrorCategory.InvalidResult, r);
+            e.ErrorDetails = new ErrorDetails(message) { RecommendedAction = "Fix the cause named in the message and run the command again: changes already made are kept and not repeated." };
+            return e;
+        }
+
         readonly HashSet<string> _planned = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
 
         protected override void ProcessRecord()
@@ -102,7 +112,14 @@ namespace AzFileSync.ManagedIdentity
                 WriteError(ToErrorRecord(e, request["target"]));
                 return;
             }
-            foreach (var w in Json.StrArr(plan, "warnings")) WriteWarning(w);
+            foreach (var item in Json.Arr(plan, "manualSteps") ?? new List<object>())
+            {
+                var step = item as Dictionary<string, object>;
+                string command = Json.Str(step, "command");
+                WriteWarning(string.Format("{0}: {1}{2}", Json.Str(step, "resourceName"), Json.Str(step, "message"),
+                    string.IsNullOrEmpty(command) ? "" : " (" + command + ")"));
+            }
+            foreach (var note in Json.StrArr(plan, "notes")) WriteWarning(note);
 
             var byId = new Dictionary<string, FileSyncPlannedChange>(StringComparer.Ordinal);
             var approved = new List<object>();
@@ -135,8 +152,7 @@ namespace AzFileSync.ManagedIdentity
                 byId.TryGetValue(Json.Str(r, "id") ?? "", out change);
                 var result = new FileSyncChangeResult(r, change);
                 WriteObject(result);
-                var error = Json.Obj(r, "error");
-                if (error != null) WriteError(ToErrorRecord(new FileSyncNativeException(error), result));
+                if (result.Status == "failed") WriteError(ChangeFailed(result));
             }
         }
     }

@@ -96,51 +96,72 @@ namespace AzFileSync.ManagedIdentity
         public string Article { get; private set; }
     }
 
-    /// <summary>One change of a plan, as applied (or refused) by Repair-AzFileSyncPermission or Enable-AzFileSyncManagedIdentity.</summary>
+    /// <summary>The outcome of one change of a plan (Repair-AzFileSyncPermission, Enable-AzFileSyncManagedIdentity).</summary>
     public sealed class FileSyncChangeResult
     {
-        internal FileSyncChangeResult(Dictionary<string, object> result, FileSyncPlannedChange change)
+        internal FileSyncChangeResult(Dictionary<string, object> r, FileSyncPlannedChange change)
         {
-            Id = Json.Str(result, "id") ?? (change != null ? change.Id : null);
-            Status = Json.Str(result, "status");
-            Message = Json.Str(result, "message");
-            var err = Json.Obj(result, "error");
-            ErrorCode = Json.Str(result, "armCode") ?? Json.Str(err, "armCode") ?? Json.Str(err, "kind");
-            RequestId = Json.Str(result, "requestId") ?? Json.Str(err, "requestId");
-            if (change != null)
-            {
-                Description = change.Description;
-                Target = change.Target;
-            }
+            Id = Json.Str(r, "id");
+            Kind = Json.Str(r, "kind");
+            Description = Json.Str(r, "title") ?? (change != null ? change.Description : null);
+            Status = Json.Str(r, "outcome");
+            Message = Json.Str(r, "message");
+            ErrorCode = Json.Str(r, "armCode");
+            RequestId = Json.Str(r, "requestId");
+            Path = Json.Str(r, "path");
+            Target = change != null ? change.Target : Path;
         }
 
         public string Id { get; private set; }
-        /// <summary>created, alreadyPresent, skipped or failed (as the core reports it).</summary>
+        public string Kind { get; private set; }
+        /// <summary>created, alreadyPresent, skipped, failed (or wouldChange), as the core reports it.</summary>
         public string Status { get; private set; }
         public string Description { get; private set; }
         public string Target { get; private set; }
         public string Message { get; private set; }
+        /// <summary>ARM's error code when the change failed.</summary>
         public string ErrorCode { get; private set; }
         public string RequestId { get; private set; }
+        /// <summary>The ARM path that was written.</summary>
+        public string Path { get; private set; }
     }
 
-    /// <summary>One change of a plan, as the core proposed it (shown to ShouldProcess).</summary>
+    /// <summary>One change of a plan, as the core proposed it (what ShouldProcess is asked about).</summary>
     public sealed class FileSyncPlannedChange
     {
         internal FileSyncPlannedChange(Dictionary<string, object> c)
         {
             Id = Json.Str(c, "id");
+            Kind = Json.Str(c, "kind");
+            Description = Json.Str(c, "title") ?? Id;
             var request = Json.Obj(c, "request");
             Method = Json.Str(request, "method");
             Path = Json.Str(request, "path");
-            Description = Json.Str(c, "description") ?? Json.Str(c, "action") ?? Id;
-            Target = Json.Str(c, "target") ?? Json.Str(c, "scope") ?? Path ?? Id;
+            var grant = Json.Obj(c, "grant");
+            Target = Json.Str(grant, "scope") ?? Path ?? Id;
+            PrincipalId = Json.Str(grant, "principalId");
+            RoleName = Json.Str(grant, "roleName");
+            SecurityPostureChange = Json.Bool(c, "securityPostureChange") ?? false;
+            var reasons = new List<string>();
+            foreach (var item in Json.Arr(c, "reasons") ?? new List<object>())
+            {
+                string m = Json.Str(item as Dictionary<string, object>, "message");
+                if (m != null) reasons.Add(m);
+            }
+            Reasons = reasons.ToArray();
         }
 
         public string Id { get; private set; }
+        public string Kind { get; private set; }
         public string Description { get; private set; }
+        /// <summary>The scope of a role assignment, or the resource a PATCH changes.</summary>
         public string Target { get; private set; }
         public string Method { get; private set; }
         public string Path { get; private set; }
+        public string PrincipalId { get; private set; }
+        public string RoleName { get; private set; }
+        public bool SecurityPostureChange { get; private set; }
+        /// <summary>The findings this change fixes.</summary>
+        public string[] Reasons { get; private set; }
     }
 }
