@@ -18,6 +18,7 @@ pub mod events;
 pub mod ffi;
 pub mod findings;
 pub mod fsutil;
+pub mod fuzzing;
 pub mod report;
 pub mod resource_id;
 pub mod roles;
