@@ -30,6 +30,9 @@ const CHECK_CODES: &[(&str, &[&str])] = &[
     ("cloud-endpoint.share-exists", &["0x80c86030"]),
     ("role.wrong-share-scope", &["0x80c86053", "0x80c86063"]),
     ("role.deny-assignment", &["0x80c8305f", "0x80c86053", "0x80c86063"]),
+    ("identity.tenant", &["0x80c83079", "0x80c83088"]),
+    ("server.identity-drift", &["0x80c83079", "0x80c86063"]),
+    ("server.agent-status", &["0x80c8306b"]),
 ];
 
 /// The wrong decimals the official articles print, and the code each belongs to.

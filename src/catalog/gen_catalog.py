@@ -61,6 +61,9 @@ CHECKS = {
     "cloud-endpoint.share-exists": ["0x80c86030"],
     "role.wrong-share-scope": ["0x80c86053", "0x80c86063"],
     "role.deny-assignment": ["0x80c8305f", "0x80c86053", "0x80c86063"],
+    "identity.tenant": ["0x80c83079", "0x80c83088"],
+    "server.identity-drift": ["0x80c83079", "0x80c86063"],
+    "server.agent-status": ["0x80c8306b"],
 }
 
 # Codes a check names that the reference table lacks: (category, summary, explanation, remediation).

@@ -49,6 +49,9 @@ pub const CHECK_IDS: &[&str] = &[
     "cloud-endpoint.share-exists",
     "role.wrong-share-scope",
     "role.deny-assignment",
+    "identity.tenant",
+    "server.identity-drift",
+    "server.agent-status",
 ];
 
 /// How many suggestions an unknown input gets at most.
