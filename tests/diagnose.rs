@@ -26,6 +26,17 @@ async fn healthy_deployment_passes_every_check() {
         "storage.trusted-services",
         "storage.shared-key-access",
         "storage.legacy-sync-principal",
+        "caller.can-repair",
+        "role.wrong-share-scope",
+        "role.deny-assignment",
+        "storage.lock",
+        "storage.network-access",
+        "cloud-endpoint.share-exists",
+        "identity.tenant",
+        "server.identity-drift",
+        "server.agent-status",
+        "server.heartbeat",
+        "sync.live-errors",
     ] {
         assert!(!run.of(check).is_empty(), "{check} produced no finding");
     }
@@ -275,4 +286,338 @@ async fn roles_unreadable_make_role_checks_unknown_not_fail() {
     assert_eq!(read[0].evidence.get("armCode").and_then(|v| v.as_str()), Some("AuthorizationFailed"));
     assert!(read[0].evidence.contains_key("requestId"));
     assert_eq!(filesync_identity::checks::exit_code(&run.report), 0, "unknown is not a failure");
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Issue 3: more checks. Each scenario turns one check from pass to fail (or warning).
+
+fn rg_storage() -> String {
+    format!("/subscriptions/{SUB}/resourceGroups/{RG_STORAGE}")
+}
+
+const EVERYONE: &str = "00000000-0000-0000-0000-000000000000";
+const OTHER_TENANT: &str = "99999999-0000-4000-8000-000000000000";
+
+async fn diagnose_topology(t: fake_arm::Topology) -> Run {
+    let fake = FakeArm::start(t).await;
+    diagnose(&fake).await
+}
+
+#[tokio::test]
+async fn caller_without_role_assignment_write_is_told_a_repair_would_fail() {
+    let mut d = healthy().without_assignment(roles::OWNER, CALLER);
+    d.assignments.push((format!("/subscriptions/{SUB}"), roles::CONTRIBUTOR, CALLER.into()));
+    let run = diagnose_topology(d.topology()).await;
+    let f = run.one("caller.can-repair", ACCOUNT);
+    assert_eq!(f.status, Status::Warning);
+    assert!(f.message.contains("A repair would fail") && f.message.contains("roleAssignments/write"), "{}", f.message);
+    assert_eq!(filesync_identity::checks::exit_code(&run.report), 0, "a warning, not a failure");
+    // Azure File Sync Administrator on the account is enough.
+    let mut d = healthy().without_assignment(roles::OWNER, CALLER);
+    d.assignments.push((format!("/subscriptions/{SUB}"), roles::READER, CALLER.into()));
+    d.assignments.push((account_id(), roles::FILE_SYNC_ADMINISTRATOR, CALLER.into()));
+    let run = diagnose_topology(d.topology()).await;
+    assert_eq!(run.one("caller.can-repair", ACCOUNT).status, Status::Pass);
+}
+
+#[tokio::test]
+async fn share_role_at_the_shares_spelling_has_its_own_finding() {
+    let mut d = healthy().without_assignment(roles::STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR, P_S2);
+    let wrong = format!("{}/fileServices/default/shares/{SHARE}", account_id());
+    d.assignments.push((wrong.clone(), roles::STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR, P_S2.into()));
+    let run = diagnose_topology(d.topology()).await;
+    let f = run.of("role.wrong-share-scope");
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(f[0].status, Status::Fail);
+    assert_eq!(f[0].principal_id.as_deref(), Some(P_S2));
+    assert_eq!(f[0].scope.as_deref(), Some(share_scope().as_str()));
+    let cmd = f[0].command.as_deref().unwrap();
+    assert!(
+        cmd.contains(&format!("-Scope '{wrong}'")) && cmd.contains(&format!("-Scope '{}'", share_scope())),
+        "{cmd}"
+    );
+}
+
+#[tokio::test]
+async fn deny_assignment_cancelling_a_present_role_fails() {
+    let deny = fake_arm::DenyAssignmentSeed {
+        name: "deployment-stack-deny".into(),
+        scope: rg_storage(),
+        actions: vec!["*/write".into()],
+        principals: vec![EVERYONE.into()],
+        ..Default::default()
+    };
+    let run = diagnose_topology(healthy().topology().with_deny_assignment(deny.clone())).await;
+    let f = run.of("role.deny-assignment");
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(f[0].status, Status::Fail);
+    assert_eq!(f[0].principal_id.as_deref(), Some(P_SVC));
+    assert_eq!(f[0].error_codes, vec!["0x80c8305f"]);
+    assert!(f[0].message.contains("deployment-stack-deny"), "{}", f[0].message);
+    // Excluding the service's identity lifts it.
+    let mut excluded = deny;
+    excluded.exclude_principals = vec![P_SVC.into()];
+    let run = diagnose_topology(healthy().topology().with_deny_assignment(excluded)).await;
+    assert_eq!(run.statuses("role.deny-assignment"), vec![Status::Pass]);
+}
+
+#[tokio::test]
+async fn read_only_lock_on_the_resource_group_fails_can_not_delete_passes() {
+    let t = healthy().topology().with_lock(fake_arm::LockSeed::new("keep", &account_id(), "CanNotDelete"));
+    let run = diagnose_topology(t).await;
+    assert_eq!(run.one("storage.lock", ACCOUNT).status, Status::Pass);
+    let t = healthy().topology().with_lock(fake_arm::LockSeed::new("frozen", &rg_storage(), "ReadOnly"));
+    let run = diagnose_topology(t).await;
+    let f = run.one("storage.lock", ACCOUNT);
+    assert_eq!(f.status, Status::Fail);
+    assert_eq!(f.error_codes, vec!["0x80c83092"]);
+    assert!(f.command.as_deref().unwrap().starts_with("Remove-AzResourceLock -LockId"), "{:?}", f.command);
+}
+
+#[tokio::test]
+async fn missing_share_fails() {
+    let mut d = healthy();
+    d.account.shares = vec!["something-else".into()];
+    let run = diagnose_topology(d.topology()).await;
+    let f = &run.of("cloud-endpoint.share-exists")[0];
+    assert_eq!(f.status, Status::Fail);
+    assert_eq!(f.error_codes, vec!["0x80c86030"]);
+    assert!(f.command.as_deref().unwrap().contains("New-AzRmStorageShare"));
+}
+
+#[tokio::test]
+async fn storage_account_in_another_tenant_fails() {
+    let mut d = healthy();
+    d.service.sync_groups[0].cloud_endpoints[0].storage_account_tenant_id = Some(OTHER_TENANT.into());
+    let run = diagnose_topology(d.topology()).await;
+    let f = run.one("identity.tenant", SVC);
+    assert_eq!(f.status, Status::Fail);
+    assert!(f.message.contains(OTHER_TENANT), "{}", f.message);
+    assert_eq!(f.error_codes, vec!["0x80c83079", "0x80c83088"]);
+}
+
+#[tokio::test]
+async fn server_identity_reset_is_detected() {
+    // The server's identity was reset: it reports a new object id; the share still grants the old one.
+    const P_NEW: &str = "5a5a5a5a-0000-4000-8000-0000000000b1";
+    let mut d = healthy();
+    d.server_mut(SERVER1).application_id = Some(P_NEW.into());
+    let run = diagnose_topology(d.topology().with_principal(P_NEW)).await;
+    let f = run.one("server.identity-drift", SERVER1);
+    assert_eq!(f.status, Status::Fail);
+    assert_eq!(f.principal_id.as_deref(), Some(P_NEW));
+    assert!(f.message.contains(P_S1), "the former identity is named: {}", f.message);
+    assert!(f.command.as_deref().unwrap().contains(P_NEW));
+    assert_eq!(run.one("server.identity-drift", SERVER2).status, Status::Pass);
+}
+
+#[tokio::test]
+async fn role_assignment_of_a_deleted_principal_is_reported() {
+    // ARM lists an assignment of a deleted principal with principalType Unknown.
+    const P_GONE: &str = "5a5a5a5a-0000-4000-8000-0000000000d1";
+    let mut seed = fake_arm::RoleAssignmentSeed::new(
+        "7d7d7d7d-0000-4000-8000-000000000001",
+        &share_scope(),
+        roles::STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR,
+        P_GONE,
+    );
+    seed.principal_type = "Unknown".into();
+    let run = diagnose_topology(healthy().topology().with_role_assignment(seed)).await;
+    let f = run.one("server.identity-drift", "7d7d7d7d-0000-4000-8000-000000000001");
+    assert_eq!(f.status, Status::Warning);
+    assert_eq!(f.principal_id.as_deref(), Some(P_GONE));
+    assert!(f.message.contains("no longer exists"), "{}", f.message);
+}
+
+#[tokio::test]
+async fn cluster_name_endpoint_needs_the_role_for_every_node() {
+    const CLUSTER: &str = "11111111-aaaa-4bbb-8ccc-0000000000c0";
+    const CLUSTER_ID: &str = "c1c1c1c1-0000-4000-8000-000000000000";
+    let mut d = healthy().without_assignment(roles::STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR, P_S2);
+    for s in d.service.registered_servers.iter_mut() {
+        s.server_role = "ClusterNode".into();
+        s.cluster_id = Some(CLUSTER_ID.into());
+        s.cluster_name = Some("fscluster".into());
+    }
+    let mut name = fake_arm::RegisteredServerSeed::new(CLUSTER, "fscluster.contoso.com");
+    name.server_role = "ClusterName".into();
+    name.cluster_id = Some(CLUSTER_ID.into());
+    name.cluster_name = Some("fscluster".into());
+    name.last_heart_beat = d.service.registered_servers[0].last_heart_beat.clone();
+    d.service.registered_servers.push(name);
+    let group = &mut d.service.sync_groups[0];
+    group.server_endpoints.truncate(1);
+    group.server_endpoints[0].server_id = CLUSTER.into();
+    let run = diagnose_topology(d.topology()).await;
+    let f = run.of("server-endpoint.server-share-role");
+    assert_eq!(f.len(), 2, "one verdict per node: {f:#?}");
+    let failed: Vec<_> = f.iter().filter(|f| f.status == Status::Fail).collect();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].principal_id.as_deref(), Some(P_S2));
+    assert!(failed[0].message.contains("cluster node 'fs2.contoso.com'"), "{}", failed[0].message);
+    assert_eq!(run.one("server.identity", CLUSTER).status, Status::NotApplicable);
+}
+
+#[tokio::test]
+async fn agent_status_and_stale_heartbeat() {
+    let mut d = healthy();
+    d.server_mut(SERVER1).agent_version_status = "Blocked".into();
+    let s2 = d.server_mut(SERVER2);
+    s2.agent_version_status = "NearExpiry".into();
+    s2.agent_version_expiration_date = Some("2027-01-31T00:00:00Z".into());
+    s2.last_heart_beat = Some((chrono::Utc::now() - chrono::Duration::days(3)).to_rfc3339());
+    let run = diagnose_topology(d.topology()).await;
+    let blocked = run.one("server.agent-status", SERVER1);
+    assert_eq!(blocked.status, Status::Fail);
+    assert_eq!(blocked.error_codes, vec!["0x80c8306b"]);
+    let near = run.one("server.agent-status", SERVER2);
+    assert_eq!(near.status, Status::Warning);
+    assert!(near.message.contains("2027-01-31"), "{}", near.message);
+    assert_eq!(run.one("server.heartbeat", SERVER1).status, Status::Pass);
+    let stale = run.one("server.heartbeat", SERVER2);
+    assert_eq!(stale.status, Status::Warning);
+    assert!(stale.message.contains("days before the collection"), "{}", stale.message);
+}
+
+#[tokio::test]
+async fn network_access() {
+    // Public access off and no private endpoint: nothing gets in.
+    let mut d = healthy();
+    d.account.public_network_access = Some("Disabled".into());
+    let run = diagnose_topology(d.topology()).await;
+    let f = run.one("storage.network-access", ACCOUNT);
+    assert_eq!(f.status, Status::Fail);
+    assert_eq!(f.error_codes, vec!["0x80c8033e", "0x80c83099"]);
+    // An approved private endpoint fixes it.
+    d.account.private_endpoint_connections =
+        vec![fake_arm::PrivateEndpointConnectionSeed { name: "pe-file".into(), status: "Approved".into() }];
+    let run = diagnose_topology(d.topology()).await;
+    assert_eq!(run.one("storage.network-access", ACCOUNT).status, Status::Pass);
+    // Firewall on with no rule through which servers come in: a warning.
+    let mut d = healthy();
+    d.account.network_acls.ip_rules.clear();
+    let run = diagnose_topology(d.topology()).await;
+    assert_eq!(run.one("storage.network-access", ACCOUNT).status, Status::Warning);
+}
+
+#[tokio::test]
+async fn identity_switched_on_minutes_ago_is_pending_not_failed() {
+    let mut d = healthy().without_assignment(roles::STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR, P_S1);
+    d.service.last_modified_at = Some(chrono::Utc::now() - chrono::Duration::minutes(3));
+    let run = diagnose_topology(d.topology()).await;
+    let f = run
+        .of("server-endpoint.server-share-role")
+        .into_iter()
+        .find(|f| f.principal_id.as_deref() == Some(P_S1))
+        .unwrap()
+        .clone();
+    assert_eq!(f.status, Status::Warning);
+    assert!(f.message.contains("propagating"), "{}", f.message);
+    assert_eq!(filesync_identity::checks::exit_code(&run.report), 0);
+}
+
+#[tokio::test]
+async fn live_errors_are_explained_by_the_failing_check() {
+    let mut d = healthy().without_assignment(roles::STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR, P_S1);
+    let ep = &mut d.service.sync_groups[0].server_endpoints[0];
+    ep.upload_last_sync_result = 0x80c86063u32 as i32;
+    ep.recall_errors = vec![fake_arm::RecallErrorSeed { error_code: 0x80c86063u32 as i32, count: 4 }];
+    let ep2 = &mut d.service.sync_groups[0].server_endpoints[1];
+    ep2.files_not_syncing_errors = vec![fake_arm::FilesNotSyncingSeed {
+        error_code: 0x80c80065u32 as i32,
+        persistent_count: 2,
+        ..Default::default()
+    }];
+    let run = diagnose_topology(d.topology()).await;
+    let live = run.of("sync.live-errors");
+    assert_eq!(live.len(), 2, "{live:#?}");
+    let f = live.iter().find(|f| f.error_codes == ["0x80c86063"]).unwrap();
+    assert_eq!(f.status, Status::Fail);
+    assert!(
+        f.message.starts_with("0x80c86063 (ECS_E_AZURE_AUTHORIZATION_PERMISSION_MISMATCH) on server 'fs1.contoso.com'"),
+        "{}",
+        f.message
+    );
+    assert!(
+        f.message.contains("is explained by: the identity of server 'fs1.contoso.com' lacks Storage File Data Privileged Contributor on share 'projects'"),
+        "{}",
+        f.message
+    );
+    assert_eq!(f.evidence["explainedBy"], "server-endpoint.server-share-role");
+    assert!(f.command.as_deref().unwrap().contains(&share_scope()));
+    // A known code nothing here explains still gets the catalog's summary.
+    let other = live.iter().find(|f| f.error_codes == ["0x80c80065"]).unwrap();
+    assert_eq!(other.status, Status::Warning);
+    assert!(other.message.contains("ECS_E_DATA_TRANSFER_BLOCKED"), "{}", other.message);
+}
+
+#[tokio::test]
+async fn every_failure_at_once_is_one_coherent_report() {
+    const P_NEW: &str = "5a5a5a5a-0000-4000-8000-0000000000b1";
+    let mut d = healthy()
+        .without_assignment(roles::OWNER, CALLER)
+        .without_assignment(roles::STORAGE_ACCOUNT_CONTRIBUTOR, P_SVC)
+        .without_assignment(roles::STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR, P_S2);
+    d.assignments.push((format!("/subscriptions/{SUB}"), roles::CONTRIBUTOR, CALLER.into()));
+    d.assignments.push((
+        format!("{}/fileServices/default/shares/{SHARE}", account_id()),
+        roles::STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR,
+        P_S2.into(),
+    ));
+    d.account = d.account.with_firewall("Deny", "None");
+    d.account.public_network_access = Some("Disabled".into());
+    d.account.shares = vec![];
+    d.service.sync_groups[0].cloud_endpoints[0].storage_account_tenant_id = Some(OTHER_TENANT.into());
+    d.server_mut(SERVER1).application_id = Some(P_NEW.into());
+    d.server_mut(SERVER1).agent_version_status = "Expired".into();
+    d.server_mut(SERVER2).last_heart_beat = Some((chrono::Utc::now() - chrono::Duration::days(10)).to_rfc3339());
+    d.service.sync_groups[0].server_endpoints[1].upload_last_sync_result = 0x80c86063u32 as i32;
+    let t = d
+        .topology()
+        .with_principal(P_NEW)
+        .with_lock(fake_arm::LockSeed::new("frozen", &rg_storage(), "ReadOnly"))
+        .with_deny_assignment(fake_arm::DenyAssignmentSeed {
+            name: "no-data".into(),
+            scope: account_id(),
+            data_actions: vec!["Microsoft.Storage/storageAccounts/fileServices/*".into()],
+            principals: vec![EVERYONE.into()],
+            ..Default::default()
+        });
+    let run = diagnose_topology(t).await;
+    for (check, want) in [
+        ("caller.can-repair", Status::Warning),
+        ("role.wrong-share-scope", Status::Fail),
+        ("role.deny-assignment", Status::Fail),
+        ("storage.lock", Status::Fail),
+        ("cloud-endpoint.share-exists", Status::Fail),
+        ("identity.tenant", Status::Fail),
+        ("server.identity-drift", Status::Fail),
+        ("server.agent-status", Status::Fail),
+        ("server.heartbeat", Status::Warning),
+        ("storage.network-access", Status::Fail),
+        ("storage.trusted-services", Status::Fail),
+        ("cloud-endpoint.service-account-role", Status::Fail),
+        ("server-endpoint.server-share-role", Status::Fail),
+        ("sync.live-errors", Status::Fail),
+    ] {
+        assert!(run.statuses(check).contains(&want), "{check}: {:?}", run.statuses(check));
+    }
+    // One report: the summary adds up, every finding names a known check, live errors come last and
+    // point at findings that exist in the same report.
+    let r = &run.report;
+    assert_eq!(r.summary.total, r.findings.len());
+    let ids: Vec<&str> = filesync_identity::checks::all().iter().map(|c| c.id).collect();
+    assert!(r.findings.iter().all(|f| ids.contains(&f.check.as_str())));
+    assert_eq!(r.findings.last().unwrap().check, "sync.live-errors");
+    for f in run.of("sync.live-errors") {
+        if let Some(by) = f.evidence.get("explainedBy").and_then(|v| v.as_str()) {
+            let res = f.evidence["explainingResource"].as_str().unwrap();
+            assert!(r.findings.iter().any(|g| g.check == by && g.resource_id == res), "{by} on {res}");
+        }
+    }
+    assert_eq!(filesync_identity::checks::exit_code(r), 1);
+    // The JSON form round-trips.
+    let json = serde_json::to_string(r).unwrap();
+    let back: filesync_identity::findings::Report = serde_json::from_str(&json).unwrap();
+    assert_eq!(&back, r);
 }

@@ -4,10 +4,17 @@
 //! Every check has a stable id (`area.what`), a title, a description and the File Sync error codes it can
 //! explain; `filesync-identity --list-checks` prints them.
 
+mod access;
 mod identity;
 mod index;
+mod live;
+mod pending;
 mod permissions;
+mod resources;
+mod servers;
 mod storage;
+#[cfg(test)]
+mod tests;
 
 use chrono::{DateTime, Utc};
 
@@ -74,6 +81,13 @@ static CHECKS: &[CheckInfo] = &[
         run: identity::service_use_identity,
     },
     CheckInfo {
+        id: "identity.tenant",
+        title: "Service, storage accounts and caller are in one tenant",
+        description: "The Storage Sync Service's identity (identity.tenantId), each storage account (the cloud endpoint's storageAccountTenantId) and the signed-in caller must be in one Entra tenant; File Sync does not support identities across tenants.",
+        error_codes: &["0x80c83079", "0x80c83088"],
+        run: access::tenant,
+    },
+    CheckInfo {
         id: "server.identity",
         title: "Registered server has a managed identity",
         description: "Each registered server needs its own system-assigned identity (Azure Arc outside Azure, the VM's identity in Azure); File Sync reports it as applicationId or latestApplicationId.",
@@ -88,11 +102,39 @@ static CHECKS: &[CheckInfo] = &[
         run: identity::server_auth_mode,
     },
     CheckInfo {
+        id: "server.identity-drift",
+        title: "Registered server's identity still exists",
+        description: "A server whose identity was reset or re-created reports an applicationId no role assignment names, while its share still grants the role to the former identity; assignments whose principal no longer exists (no principal type) are left-overs.",
+        error_codes: &["0x80c83079", "0x80c86063"],
+        run: access::identity_drift,
+    },
+    CheckInfo {
         id: "server.agent-version",
         title: "File Sync agent supports managed identities",
         description: "Managed identities need agent 20.0.0.0 or later (19.1.0.0 was the preview minimum); an expired or blocked agent cannot sync at all.",
         error_codes: &["0x80c8306b"],
         run: identity::server_agent_version,
+    },
+    CheckInfo {
+        id: "server.agent-status",
+        title: "File Sync agent is still supported",
+        description: "agentVersionStatus: Expired or Blocked agents cannot sync (fail); NearExpiry is a warning with the expiration date.",
+        error_codes: &["0x80c8306b"],
+        run: servers::agent_status,
+    },
+    CheckInfo {
+        id: "server.heartbeat",
+        title: "Registered server reports to the service",
+        description: "lastHeartBeat older than a day before the collection means the server is offline or cannot reach Azure (and will not pick up identity changes).",
+        error_codes: &[],
+        run: servers::heartbeat,
+    },
+    CheckInfo {
+        id: "cloud-endpoint.share-exists",
+        title: "Cloud endpoint's file share exists",
+        description: "The share a cloud endpoint names must exist in its storage account.",
+        error_codes: &["0x80c86030"],
+        run: resources::share_exists,
     },
     CheckInfo {
         id: "cloud-endpoint.service-account-role",
@@ -116,11 +158,32 @@ static CHECKS: &[CheckInfo] = &[
         run: permissions::server_share_role,
     },
     CheckInfo {
+        id: "role.wrong-share-scope",
+        title: "No File Sync role sits at the share's ARM resource id",
+        description: "A role assignment at .../fileServices/default/shares/<share> (the share's ARM id, what Bicep 'scope: share' produces) is not honoured by File Sync; it must be at .../fileServices/default/fileshares/<share>.",
+        error_codes: &["0x80c86053", "0x80c86063"],
+        run: access::wrong_share_scope,
+    },
+    CheckInfo {
+        id: "role.deny-assignment",
+        title: "No deny assignment cancels a File Sync role",
+        description: "A deny assignment that covers the storage account or share and names a File Sync identity (or everyone, without excluding it) blocks what its roles grant (account write and listKeys, file data actions).",
+        error_codes: &["0x80c8305f", "0x80c86053", "0x80c86063"],
+        run: access::deny_assignment,
+    },
+    CheckInfo {
         id: "storage.trusted-services",
         title: "Storage firewall lets trusted Azure services in",
         description: "When the storage account firewall is on (default action Deny), its exceptions must include AzureServices so the Storage Sync Service can reach it.",
         error_codes: &["0x80c83096", "0x80131500"],
         run: storage::trusted_services,
+    },
+    CheckInfo {
+        id: "storage.network-access",
+        title: "Servers can reach the storage account",
+        description: "publicNetworkAccess Disabled needs an approved private endpoint; a firewall that denies by default needs an IP rule, a virtual network rule or an approved private endpoint through which the servers come in.",
+        error_codes: &["0x80c8033e", "0x80c83099"],
+        run: resources::network_access,
     },
     CheckInfo {
         id: "storage.shared-key-access",
@@ -130,11 +193,32 @@ static CHECKS: &[CheckInfo] = &[
         run: storage::shared_key_access,
     },
     CheckInfo {
+        id: "storage.lock",
+        title: "No ReadOnly lock on the storage account",
+        description: "A ReadOnly lock on the storage account or its resource group blocks File Sync (and role assignments); CanNotDelete locks are fine.",
+        error_codes: &["0x80c83092"],
+        run: resources::lock,
+    },
+    CheckInfo {
         id: "storage.legacy-sync-principal",
         title: "Microsoft.StorageSync holds Reader and Data Access while keys are in use",
         description: "While the service or any server still uses keys, the Microsoft.StorageSync first-party service principal needs Reader and Data Access on the storage account.",
         error_codes: &["0x80c8305f"],
         run: storage::legacy_sync_principal,
+    },
+    CheckInfo {
+        id: "caller.can-repair",
+        title: "The signed-in identity can grant the roles a repair needs",
+        description: "A repair writes role assignments: the caller needs Microsoft.Authorization/roleAssignments/write on each storage account (Owner, User Access Administrator, Role Based Access Control Administrator, or Azure File Sync Administrator, whose condition allows exactly the File Sync roles).",
+        error_codes: &[],
+        run: access::caller_can_repair,
+    },
+    CheckInfo {
+        id: "sync.live-errors",
+        title: "Errors the servers report are explained",
+        description: "Each server endpoint's last upload and download results, per-item errors and recall errors, looked up in the error catalog and tied to the finding that explains them. Runs after (and on the findings of) the other checks.",
+        error_codes: &[],
+        run: live::live_errors,
     },
 ];
 

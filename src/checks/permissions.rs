@@ -128,7 +128,14 @@ fn endpoint_name(c: &CloudEndpoint, group: &SyncGroup) -> String {
 }
 
 /// Shared frame for the two service-identity checks.
-fn service_role_check(ix: &Index, check: &str, role: BuiltInRole, share_scope: bool, codes: &[&str]) -> Vec<Finding> {
+fn service_role_check(
+    ix: &Index,
+    ctx: &CheckContext,
+    check: &str,
+    role: BuiltInRole,
+    share_scope: bool,
+    codes: &[&str],
+) -> Vec<Finding> {
     ix.cloud_endpoints()
         .map(|(svc, group, c)| {
             let name = endpoint_name(c, group);
@@ -165,7 +172,7 @@ fn service_role_check(ix: &Index, check: &str, role: BuiltInRole, share_scope: b
             } else {
                 account.clone()
             };
-            judge(
+            let f = judge(
                 ix,
                 check,
                 c.id.as_str(),
@@ -177,14 +184,16 @@ fn service_role_check(ix: &Index, check: &str, role: BuiltInRole, share_scope: b
                 &account,
                 svc.use_identity,
                 codes,
-            )
+            );
+            super::pending::soften(ctx, svc, f)
         })
         .collect()
 }
 
-pub(super) fn service_account_role(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
+pub(super) fn service_account_role(ix: &Index, ctx: &CheckContext) -> Vec<Finding> {
     service_role_check(
         ix,
+        ctx,
         "cloud-endpoint.service-account-role",
         roles::STORAGE_ACCOUNT_CONTRIBUTOR,
         false,
@@ -192,9 +201,10 @@ pub(super) fn service_account_role(ix: &Index, _ctx: &CheckContext) -> Vec<Findi
     )
 }
 
-pub(super) fn service_share_role(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
+pub(super) fn service_share_role(ix: &Index, ctx: &CheckContext) -> Vec<Finding> {
     service_role_check(
         ix,
+        ctx,
         "cloud-endpoint.service-share-role",
         roles::STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR,
         true,
@@ -213,7 +223,7 @@ fn identities_for<'a>(
     members.into_iter().filter_map(|s| s.any_identity().map(|id| (s, id, s.uses_managed_identity()))).collect()
 }
 
-pub(super) fn server_share_role(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
+pub(super) fn server_share_role(ix: &Index, ctx: &CheckContext) -> Vec<Finding> {
     let check = "server-endpoint.server-share-role";
     let role = roles::STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR;
     let mut out = Vec::new();
@@ -284,7 +294,9 @@ pub(super) fn server_share_role(ix: &Index, _ctx: &CheckContext) -> Vec<Finding>
             } else {
                 format!("the identity of server '{}'", member.display_name())
             };
-            out.push(
+            out.push(super::pending::soften(
+                ctx,
+                svc,
                 judge(
                     ix,
                     check,
@@ -300,7 +312,7 @@ pub(super) fn server_share_role(ix: &Index, _ctx: &CheckContext) -> Vec<Finding>
                 )
                 .evidence("server", member.display_name())
                 .evidence("activeAuthType", &member.active_auth_type),
-            );
+            ));
         }
     }
     out

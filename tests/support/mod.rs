@@ -54,6 +54,8 @@ pub fn healthy() -> Deployment {
     let server = |id: &str, name: &str, p: &str| {
         let mut s = RegisteredServerSeed::new(id, name).using_identity(p);
         s.agent_version = "20.0.0.0".into();
+        // A server that reported minutes ago (server.heartbeat judges it against the collection time).
+        s.last_heart_beat = Some((chrono::Utc::now() - chrono::Duration::minutes(5)).to_rfc3339());
         s
     };
     let group = SyncGroupSeed::new("projects")
@@ -69,6 +71,8 @@ pub fn healthy() -> Deployment {
     let mut account =
         StorageAccountSeed::new(SUB, RG_STORAGE, ACCOUNT).with_share(SHARE).with_firewall("Deny", "AzureServices");
     account.allow_shared_key_access = Some(false);
+    // The servers come in through the firewall by their public address (storage.network-access).
+    account.network_acls.ip_rules.push(IpRuleSeed { value: "203.0.113.10".into(), action: None });
     Deployment {
         service,
         account,

@@ -1,0 +1,181 @@
+//! Live errors: the error codes the servers report, looked up in the catalog and tied to the finding that
+//! explains them.
+//!
+//! This check reads the other checks' verdicts. To stay a pure function of the snapshot (and to explain a
+//! code even when the explaining check was not selected), it runs the other checks itself.
+
+use super::{CheckContext, Index};
+use crate::catalog;
+use crate::findings::{Finding, Status};
+use crate::snapshot::{ServerEndpoint, StorageSyncService, SyncGroup};
+
+pub(super) const CHECK: &str = "sync.live-errors";
+
+pub(super) fn live_errors(ix: &Index, ctx: &CheckContext) -> Vec<Finding> {
+    let others: Vec<Finding> = super::all().iter().filter(|c| c.id != CHECK).flat_map(|c| (c.run)(ix, ctx)).collect();
+    review(ix, &others)
+}
+
+/// Where a code was seen on one server endpoint.
+struct Seen {
+    code: i32,
+    places: Vec<String>,
+    /// Did a whole session fail with it (rather than single items or recalls)?
+    session: bool,
+    count: u64,
+}
+
+fn collect_codes(ep: &ServerEndpoint) -> Vec<Seen> {
+    let mut out: Vec<Seen> = Vec::new();
+    let mut add = |code: i32, place: String, session: bool, count: u64| {
+        if code == 0 {
+            return;
+        }
+        match out.iter_mut().find(|s| s.code == code) {
+            Some(s) => {
+                if !s.places.contains(&place) {
+                    s.places.push(place);
+                }
+                s.session |= session;
+                s.count += count;
+            }
+            None => out.push(Seen { code, places: vec![place], session, count }),
+        }
+    };
+    if let Some(c) = ep.upload_last_sync_result {
+        add(c, "last upload session".into(), true, 0);
+    }
+    if let Some(c) = ep.download_last_sync_result {
+        add(c, "last download session".into(), true, 0);
+    }
+    for e in &ep.files_not_syncing_errors {
+        let dir = e.direction.as_deref().unwrap_or("sync");
+        add(e.error_code, format!("{dir} of single items"), false, e.count);
+    }
+    for e in &ep.recall_errors {
+        add(e.error_code, "recall of tiered files".into(), false, e.count);
+    }
+    out
+}
+
+/// Resource ids whose findings bear on this server endpoint.
+fn related_ids(ix: &Index, svc: &StorageSyncService, group: &SyncGroup, ep: &ServerEndpoint) -> Vec<String> {
+    let mut ids = vec![ep.id.to_string(), svc.id.to_string()];
+    if let Some(server) = ix.server_of(svc, ep) {
+        ids.push(server.id.to_string());
+        if server.is_cluster_name() {
+            ids.extend(ix.cluster_nodes(svc, server).iter().map(|n| n.id.to_string()));
+        }
+    }
+    for c in &group.cloud_endpoints {
+        ids.push(c.id.to_string());
+        if let Some(a) = c.storage_account_id() {
+            ids.push(a.to_string());
+        }
+    }
+    ids.iter().map(|s| s.to_ascii_lowercase()).collect()
+}
+
+fn lower_first(s: &str) -> String {
+    let mut c = s.chars();
+    match (c.next(), s.chars().nth(1)) {
+        (Some(f), Some(second)) if !second.is_uppercase() => f.to_lowercase().collect::<String>() + c.as_str(),
+        _ => s.to_string(),
+    }
+}
+
+pub(super) fn review(ix: &Index, others: &[Finding]) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (svc, group, ep) in ix.server_endpoints() {
+        let server = ix.server_of(svc, ep);
+        let server_name =
+            server.map(|s| s.display_name().to_string()).or(ep.server_name.clone()).unwrap_or_else(|| ep.name.clone());
+        let name = format!(
+            "{} on {} (sync group {})",
+            ep.server_local_path.as_deref().unwrap_or(&ep.name),
+            server_name,
+            group.name
+        );
+        let codes = collect_codes(ep);
+        if codes.is_empty() {
+            out.push(Finding::new(
+                CHECK,
+                Status::Pass,
+                ep.id.as_str(),
+                &name,
+                "The server endpoint reports no sync, per-item or recall errors.",
+            ));
+            continue;
+        }
+        let related = related_ids(ix, svc, group, ep);
+        for seen in codes {
+            let hex = catalog::hex(seen.code);
+            let status = if seen.session { Status::Fail } else { Status::Warning };
+            let places = seen.places.join(", ");
+            let base = Finding::new(CHECK, status, ep.id.as_str(), &name, "")
+                .evidence("code", &hex)
+                .evidence("decimal", seen.code)
+                .evidence("seenIn", &seen.places);
+            let base = if seen.count > 0 { base.evidence("count", seen.count) } else { base };
+            let Some(entry) = catalog::get(seen.code) else {
+                out.push(
+                    Finding {
+                        message: format!(
+                            "{hex} ({}) on server '{server_name}' ({places}) is not in this tool's catalog of File Sync errors.",
+                            seen.code
+                        ),
+                        ..base
+                    }
+                    .fix(
+                        "Look the code up in the File Sync troubleshooting articles, or run Debug-StorageSyncServer -Diagnose on the server.",
+                        Some(format!("filesync-identity explain {hex}")),
+                    ),
+                );
+                continue;
+            };
+            let label = entry.name().map(|n| format!("{hex} ({n})")).unwrap_or_else(|| hex.clone());
+            let base = Finding { error_codes: vec![hex.clone()], ..base }.evidence("article", entry.article);
+            let mut explaining: Vec<&Finding> = others
+                .iter()
+                .filter(|f| matches!(f.status, Status::Fail | Status::Warning))
+                .filter(|f| f.error_codes.contains(&hex) || entry.explained_by(&f.check))
+                .filter(|f| related.contains(&f.resource_id.to_ascii_lowercase()))
+                .collect();
+            explaining.sort_by_key(|f| (f.status, !f.error_codes.contains(&hex)));
+            match explaining.first() {
+                Some(first) => {
+                    let mut checks: Vec<&str> = explaining.iter().map(|f| f.check.as_str()).collect();
+                    checks.dedup();
+                    let mut f = Finding {
+                        message: format!(
+                            "{label} on server '{server_name}' ({places}) is explained by: {}",
+                            lower_first(&first.message)
+                        ),
+                        ..base
+                    }
+                    .evidence("explainedBy", &first.check)
+                    .evidence("explainingResource", &first.resource_id)
+                    .evidence("explainingChecks", &checks);
+                    if let Some(p) = &first.principal_id {
+                        f = f.principal(p.as_str());
+                    }
+                    if let Some(r) = &first.remediation {
+                        f = f.fix(r.as_str(), first.command.clone());
+                    }
+                    out.push(f);
+                }
+                None => out.push(
+                    Finding {
+                        message: format!(
+                            "{label} on server '{server_name}' ({places}): {}. None of this tool's checks found its cause in this deployment.",
+                            entry.summary.trim_end_matches('.')
+                        ),
+                        ..base
+                    }
+                    .fix(entry.remediation, Some(format!("filesync-identity explain {hex}"))),
+                ),
+            }
+        }
+    }
+    out
+}

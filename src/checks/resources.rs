@@ -1,0 +1,203 @@
+//! Azure resources File Sync depends on: the share itself, locks, and the network path to the account.
+
+use super::{ps_quote, CheckContext, Index};
+use crate::findings::{Finding, Status};
+use crate::snapshot::StorageAccount;
+
+fn rg(a: &StorageAccount) -> String {
+    a.id.resource_group().unwrap_or_default().to_string()
+}
+
+/// Did collection fail to read `operation` of this account?
+pub(super) fn not_read(ix: &Index, a: &StorageAccount, operation: &str) -> bool {
+    ix.snapshot
+        .collection_errors
+        .iter()
+        .any(|e| e.operation == operation && e.resource_id.eq_ignore_ascii_case(a.id.as_str()))
+}
+
+pub(super) fn share_exists(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
+    let check = "cloud-endpoint.share-exists";
+    ix.cloud_endpoints()
+        .map(|(_, group, c)| {
+            let name = match c.share() {
+                Some(s) => format!("{s} (sync group {})", group.name),
+                None => format!("cloud endpoint {} (sync group {})", c.name, group.name),
+            };
+            let f = Finding::new(check, Status::Unknown, c.id.as_str(), &name, "")
+                .evidence("azureFileShareName", &c.azure_file_share_name);
+            let (Some(account_id), Some(share)) = (c.storage_account_id(), c.share()) else {
+                return Finding { message: "The cloud endpoint names no usable storage account or share.".into(), ..f }
+                    .because("storageAccountResourceId or azureFileShareName is empty or malformed");
+            };
+            let Some(account) = ix.account(&account_id) else {
+                return Finding { message: "The storage account was not collected.".into(), ..f }
+                    .because("the storage account is missing from the snapshot");
+            };
+            match account.has_share(share) {
+                None => Finding {
+                    message: format!("Could not tell whether share '{share}' exists: the account's shares could not be listed."),
+                    ..f
+                }
+                .because("the share list of the storage account could not be read (see collection.read)"),
+                Some(true) => Finding {
+                    status: Status::Pass,
+                    message: format!("Share '{share}' exists in storage account '{}'.", account.name),
+                    ..f
+                },
+                Some(false) => Finding {
+                    status: Status::Fail,
+                    message: format!(
+                        "Share '{share}' does not exist in storage account '{}' (it was deleted or renamed), so sync to it fails with 0x80c86030.",
+                        account.name
+                    ),
+                    ..f.codes(&["0x80c86030"]).evidence("shares", &account.shares)
+                }
+                .fix(
+                    "Restore the share (soft delete keeps it for a while), or create it again; if the data is gone for good, remove the cloud endpoint and sync group and create them anew.",
+                    Some(format!(
+                        "New-AzRmStorageShare -ResourceGroupName {} -StorageAccountName {} -Name {}",
+                        ps_quote(&rg(account)),
+                        ps_quote(&account.name),
+                        ps_quote(share)
+                    )),
+                ),
+            }
+        })
+        .collect()
+}
+
+pub(super) fn lock(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
+    let check = "storage.lock";
+    ix.referenced_accounts()
+        .into_iter()
+        .map(|a| {
+            let locks: Vec<_> = ix.snapshot.locks.iter().filter(|l| l.scope.contains(&a.id)).collect();
+            let f = Finding::new(check, Status::Pass, a.id.as_str(), &a.name, "")
+                .evidence("locks", locks.iter().map(|l| format!("{} ({})", l.id, l.level)).collect::<Vec<_>>());
+            let read_only: Vec<_> = locks.iter().filter(|l| l.level.eq_ignore_ascii_case("ReadOnly")).collect();
+            if let Some(l) = read_only.first() {
+                let on = if l.scope == a.id {
+                    "the storage account".to_string()
+                } else if l.scope.resource_group().is_some() && l.scope.segments().len() == 4 {
+                    format!("its resource group '{}'", l.scope.resource_group().unwrap_or_default())
+                } else {
+                    format!("'{}'", l.scope)
+                };
+                let command = read_only
+                    .iter()
+                    .map(|l| format!("Remove-AzResourceLock -LockId {} -Force", ps_quote(&l.id)))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                return Finding {
+                    status: Status::Fail,
+                    message: format!(
+                        "A ReadOnly lock on {on} blocks File Sync from changing the account (and blocks role assignments on it), so sync fails with 0x80c83092."
+                    ),
+                    ..f.codes(&["0x80c83092"]).evidence("lockId", &l.id)
+                }
+                .fix(
+                    "Remove the ReadOnly lock (or replace it with a CanNotDelete lock, which protects the account without blocking File Sync).",
+                    Some(command),
+                );
+            }
+            if not_read(ix, a, "locks") {
+                return Finding {
+                    status: Status::Unknown,
+                    message: "Could not tell whether a lock blocks the account: its locks could not be read.".into(),
+                    ..f
+                }
+                .because("the locks of the storage account could not be read (see collection.read)");
+            }
+            if locks.is_empty() {
+                Finding { message: "No management lock applies to the account.".into(), ..f }
+            } else {
+                Finding { message: "Only CanNotDelete locks apply to the account; they do not hinder File Sync.".into(), ..f }
+            }
+        })
+        .collect()
+}
+
+pub(super) fn network_access(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
+    let check = "storage.network-access";
+    ix.referenced_accounts()
+        .into_iter()
+        .map(|a| {
+            if !a.read {
+                return Finding::new(check, Status::Unknown, a.id.as_str(), &a.name, "The storage account's settings could not be read.")
+                    .because("the storage account could not be read (see collection.read)");
+            }
+            let approved: Vec<&str> = a
+                .private_endpoint_connections
+                .iter()
+                .filter(|p| p.status.eq_ignore_ascii_case("Approved"))
+                .map(|p| p.id.as_str())
+                .collect();
+            let public = a.public_network_access.as_deref().unwrap_or("Enabled");
+            let (ips, vnets) = a.network_acls.as_ref().map(|n| (n.ip_rules.len(), n.virtual_network_rules.len())).unwrap_or((0, 0));
+            let f = Finding::new(check, Status::Pass, a.id.as_str(), &a.name, "")
+                .evidence("publicNetworkAccess", public)
+                .evidence("defaultAction", a.network_acls.as_ref().map(|n| n.default_action.clone()))
+                .evidence("ipRules", ips)
+                .evidence("virtualNetworkRules", vnets)
+                .evidence("approvedPrivateEndpoints", &approved);
+            let pe_fix = "Create a private endpoint for the account's file service in a network the servers reach (and approve it), with private DNS for <account>.file.core.windows.net.";
+            if public.eq_ignore_ascii_case("Disabled") {
+                if approved.is_empty() {
+                    return Finding {
+                        status: Status::Fail,
+                        message: "Public network access is disabled and the account has no approved private endpoint, so neither the servers nor File Sync can reach it (0x80c83099, 0x80c8033e).".into(),
+                        ..f.codes(&["0x80c8033e", "0x80c83099"])
+                    }
+                    .fix(
+                        pe_fix,
+                        Some(format!(
+                            "New-AzPrivateEndpoint -ResourceGroupName {} -Name {} -Location <region> -Subnet <subnet> -PrivateLinkServiceConnection (New-AzPrivateLinkServiceConnection -Name {} -PrivateLinkServiceId {} -GroupId 'file')",
+                            ps_quote(&rg(a)),
+                            ps_quote(&format!("{}-file-pe", a.name)),
+                            ps_quote(&format!("{}-file", a.name)),
+                            ps_quote(a.id.as_str())
+                        )),
+                    );
+                }
+                return Finding {
+                    message: format!("Public network access is disabled; the servers reach the account through {} approved private endpoint(s).", approved.len()),
+                    ..f
+                };
+            }
+            if public.eq_ignore_ascii_case("SecuredByPerimeter") {
+                return Finding {
+                    status: Status::Unknown,
+                    message: "The account is secured by a network security perimeter, whose rules this tool does not read.".into(),
+                    ..f
+                }
+                .because("publicNetworkAccess is SecuredByPerimeter");
+            }
+            if !a.firewall_on() {
+                return Finding { message: "The account accepts traffic from all networks.".into(), ..f };
+            }
+            if ips == 0 && vnets == 0 && approved.is_empty() {
+                return Finding {
+                    status: Status::Warning,
+                    message: "The storage firewall is on with no IP rule, no virtual network rule and no approved private endpoint: unless the servers reach the account some other way, sync fails with 0x80c8033e or 0x80c83099.".into(),
+                    ..f.codes(&["0x80c8033e", "0x80c83099"])
+                }
+                .fix(
+                    "Allow the servers in: add their public IP addresses or their virtual network subnets to the firewall, or give them a private endpoint.",
+                    Some(format!(
+                        "Add-AzStorageAccountNetworkRule -ResourceGroupName {} -Name {} -IPAddressOrRange '<server public IP>'",
+                        ps_quote(&rg(a)),
+                        ps_quote(&a.name)
+                    )),
+                );
+            }
+            Finding {
+                message: format!(
+                    "The storage firewall is on and lets servers in through {ips} IP rule(s), {vnets} virtual network rule(s) and {} approved private endpoint(s).",
+                    approved.len()
+                ),
+                ..f
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,119 @@
+//! The health of registered servers as the service sees it: agent support status and heartbeat.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+
+use super::{CheckContext, Index};
+use crate::findings::{Finding, Status};
+use crate::snapshot::{RegisteredServer, StorageSyncService};
+
+fn servers<'a>(ix: &Index<'a>) -> impl Iterator<Item = (&'a StorageSyncService, &'a RegisteredServer)> {
+    ix.snapshot.services.iter().flat_map(|s| s.registered_servers.iter().map(move |r| (s, r)))
+}
+
+/// Parse the timestamps ARM sends for servers (RFC 3339, with or without a zone; zone-less means UTC).
+pub(crate) fn parse_arm_time(s: &str) -> Option<DateTime<Utc>> {
+    let s = s.trim().trim_matches('"');
+    if let Ok(d) = DateTime::parse_from_rfc3339(s) {
+        return Some(d.with_timezone(&Utc));
+    }
+    for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d %H:%M:%SZ", "%m/%d/%Y %H:%M:%S"] {
+        if let Ok(n) = NaiveDateTime::parse_from_str(s.trim_end_matches('Z'), fmt.trim_end_matches('Z')) {
+            return Some(n.and_utc());
+        }
+    }
+    None
+}
+
+const UPDATE_AGENT: &str = "Update the Azure File Sync agent to the latest version (Microsoft Update, or the installer from the Download Center).";
+
+pub(super) fn agent_status(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
+    let check = "server.agent-status";
+    servers(ix)
+        .map(|(_, s)| {
+            let f = Finding::new(check, Status::Pass, s.id.as_str(), s.display_name(), "")
+                .evidence("agentVersion", &s.agent_version)
+                .evidence("agentVersionStatus", &s.agent_version_status)
+                .evidence("agentVersionExpirationDate", &s.agent_version_expiration_date);
+            if s.is_cluster_name() {
+                return Finding { status: Status::NotApplicable, message: "The cluster name object runs no agent of its own.".into(), ..f };
+            }
+            let version = s.agent_version.as_deref().unwrap_or("of unknown version");
+            let until = s
+                .agent_version_expiration_date
+                .as_deref()
+                .map(|d| match parse_arm_time(d) {
+                    Some(t) => t.format("%Y-%m-%d").to_string(),
+                    None => d.to_string(),
+                })
+                .map(|d| format!(" (expires {d})"))
+                .unwrap_or_default();
+            match s.agent_version_status.as_deref() {
+                None => Finding { status: Status::Unknown, message: "The server reports no agent version status.".into(), ..f }
+                    .because("agentVersionStatus is missing"),
+                Some(st) if st.eq_ignore_ascii_case("Ok") => {
+                    Finding { message: format!("Agent {version} is supported{until}."), ..f }
+                }
+                Some(st) if st.eq_ignore_ascii_case("NearExpiry") => Finding {
+                    status: Status::Warning,
+                    message: format!("Agent {version} is close to the end of its support{until}; once it expires the server stops syncing."),
+                    ..f
+                }
+                .fix(UPDATE_AGENT, None),
+                Some(st) if st.eq_ignore_ascii_case("Expired") || st.eq_ignore_ascii_case("Blocked") => Finding {
+                    status: Status::Fail,
+                    message: format!(
+                        "Agent {version} is {}{until}: the service refuses it, so the server does not sync (0x80c8306b).",
+                        st.to_ascii_lowercase()
+                    ),
+                    ..f.codes(&["0x80c8306b"])
+                }
+                .fix(UPDATE_AGENT, None),
+                Some(st) => Finding { status: Status::Unknown, message: format!("The agent version status '{st}' is not one this tool knows."), ..f }
+                    .because("agentVersionStatus is not Ok, NearExpiry, Expired or Blocked"),
+            }
+        })
+        .collect()
+}
+
+/// A heartbeat older than this is stale.
+pub(crate) fn stale_after() -> chrono::Duration {
+    chrono::Duration::days(1)
+}
+
+pub(super) fn heartbeat(ix: &Index, ctx: &CheckContext) -> Vec<Finding> {
+    let check = "server.heartbeat";
+    servers(ix)
+        .map(|(_, s)| {
+            let f = Finding::new(check, Status::Pass, s.id.as_str(), s.display_name(), "").evidence("lastHeartBeat", &s.last_heart_beat);
+            if s.is_cluster_name() {
+                return Finding { status: Status::NotApplicable, message: "The cluster name object sends no heartbeat; its nodes do.".into(), ..f };
+            }
+            let Some(raw) = s.last_heart_beat.as_deref() else {
+                return Finding { status: Status::Unknown, message: "The server reports no heartbeat time.".into(), ..f }
+                    .because("lastHeartBeat is missing");
+            };
+            let Some(at) = parse_arm_time(raw) else {
+                return Finding { status: Status::Unknown, message: format!("The heartbeat time '{raw}' could not be read."), ..f }
+                    .because("lastHeartBeat is not a timestamp");
+            };
+            let age = ctx.now - at;
+            if age > stale_after() {
+                let days = age.num_hours() as f64 / 24.0;
+                Finding {
+                    status: Status::Warning,
+                    message: format!(
+                        "The server last reported to the service at {} ({days:.1} days before the collection): it is offline, or its agent cannot reach Azure, so identity changes will not reach it either.",
+                        at.format("%Y-%m-%d %H:%M UTC")
+                    ),
+                    ..f
+                }
+                .fix(
+                    "Check that the server is running, the Storage Sync Agent service (FileSyncSvc) is started, and the server can reach Azure (Test-StorageSyncNetworkConnectivity on the server).",
+                    Some("Test-StorageSyncNetworkConnectivity".into()),
+                )
+            } else {
+                Finding { message: format!("The server last reported at {}.", at.format("%Y-%m-%d %H:%M UTC")), ..f }
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,448 @@
+//! Snapshot-level unit tests of the checks: a healthy snapshot built in memory, broken one fact at a time.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use serde_json::json;
+
+use super::{report, CheckContext, Selection};
+use crate::findings::{Finding, Status};
+use crate::roles;
+use crate::snapshot::*;
+
+const SUB: &str = "2b4e6a8c-1d3f-4a5b-9c7d-0e1f2a3b4c5d";
+const TENANT: &str = "72f988bf-0000-4000-8000-00000000fa4e";
+const CALLER: &str = "0c0c0c0c-1111-4222-8333-444455556666";
+const P_SVC: &str = "5a5a5a5a-0000-4000-8000-000000000001";
+const P_S1: &str = "5a5a5a5a-0000-4000-8000-000000000011";
+const P_S2: &str = "5a5a5a5a-0000-4000-8000-000000000012";
+const S1: &str = "11111111-aaaa-4bbb-8ccc-000000000001";
+const S2: &str = "11111111-aaaa-4bbb-8ccc-000000000002";
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 22, 9, 0, 0).unwrap()
+}
+fn svc_id() -> String {
+    format!("/subscriptions/{SUB}/resourceGroups/rg-sync/providers/Microsoft.StorageSync/storageSyncServices/sync-prod")
+}
+fn account() -> String {
+    format!("/subscriptions/{SUB}/resourceGroups/rg-storage/providers/Microsoft.Storage/storageAccounts/stsyncprod")
+}
+fn share_scope() -> String {
+    format!("{}/fileServices/default/fileshares/projects", account())
+}
+fn ra(n: u32, scope: &str, role: &str, principal: &str) -> serde_json::Value {
+    json!({
+        "id": format!("{scope}/providers/Microsoft.Authorization/roleAssignments/00000000-0000-4000-8000-{n:012}"),
+        "scope": scope,
+        "roleDefinitionId": format!("/subscriptions/{SUB}/providers/Microsoft.Authorization/roleDefinitions/{role}"),
+        "principalId": principal,
+        "principalType": "ServicePrincipal"
+    })
+}
+fn server(id: &str, name: &str, principal: &str) -> serde_json::Value {
+    json!({
+        "id": format!("{}/registeredServers/{id}", svc_id()),
+        "serverId": id, "serverName": name, "agentVersion": "20.0.0.0", "agentVersionStatus": "Ok",
+        "lastHeartBeat": "2026-11-22T08:55:00Z", "applicationId": principal, "identity": true,
+        "activeAuthType": "ManagedIdentity"
+    })
+}
+fn endpoint(n: u32, server: &str, path: &str) -> serde_json::Value {
+    json!({
+        "id": format!("{}/syncGroups/projects/serverEndpoints/e0e0e0e0-0000-4000-8000-{n:012}", svc_id()),
+        "name": format!("e0e0e0e0-0000-4000-8000-{n:012}"),
+        "serverResourceId": format!("{}/registeredServers/{server}", svc_id()),
+        "serverLocalPath": path, "uploadLastSyncResult": 0, "downloadLastSyncResult": 0
+    })
+}
+
+/// Everything right (the same deployment as tests/support's healthy one).
+fn healthy() -> Snapshot {
+    let v = json!({
+        "schemaVersion": 1, "collectedAt": now(), "cloud": "AzureCloud",
+        "target": {"kind": "service", "subscriptionId": SUB},
+        "caller": {"objectId": CALLER, "tenantId": TENANT},
+        "storageSyncPrincipalId": "5a5a5a5a-0000-4000-8000-0000000000aa",
+        "services": [{
+            "id": svc_id(), "name": "sync-prod",
+            "identity": {"type": "SystemAssigned", "principalId": P_SVC, "tenantId": TENANT},
+            "useIdentity": true, "lastModifiedAt": "2026-10-01T00:00:00Z",
+            "registeredServers": [server(S1, "fs1", P_S1), server(S2, "fs2", P_S2)],
+            "syncGroups": [{
+                "id": format!("{}/syncGroups/projects", svc_id()), "name": "projects",
+                "cloudEndpoints": [{
+                    "id": format!("{}/syncGroups/projects/cloudEndpoints/c1", svc_id()), "name": "c1",
+                    "storageAccountResourceId": account(), "azureFileShareName": "projects",
+                    "storageAccountTenantId": TENANT
+                }],
+                "serverEndpoints": [endpoint(1, S1, "D:\\Projects"), endpoint(2, S2, "E:\\Projects")]
+            }]
+        }],
+        "storageAccounts": [{
+            "id": account(), "name": "stsyncprod", "read": true,
+            "networkAcls": {"bypass": "AzureServices", "defaultAction": "Deny", "ipRules": ["203.0.113.10"], "virtualNetworkRules": []},
+            "allowSharedKeyAccess": false, "shares": ["projects"], "roleAssignmentsRead": true,
+            "callerPermissions": [{"actions": ["*"]}]
+        }],
+        "roleAssignments": [
+            ra(1, &account(), roles::STORAGE_ACCOUNT_CONTRIBUTOR.guid, P_SVC),
+            ra(2, &share_scope(), roles::STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR.guid, P_SVC),
+            ra(3, &share_scope(), roles::STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR.guid, P_S1),
+            ra(4, &share_scope(), roles::STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR.guid, P_S2),
+            ra(5, &format!("/subscriptions/{SUB}"), roles::OWNER.guid, CALLER)
+        ]
+    });
+    serde_json::from_value(v).expect("fixture snapshot")
+}
+
+fn run(s: &Snapshot) -> Vec<Finding> {
+    report(s, &CheckContext::at(s.collected_at), &Selection::default()).findings
+}
+fn of<'a>(fs: &'a [Finding], check: &str) -> Vec<&'a Finding> {
+    fs.iter().filter(|f| f.check == check).collect()
+}
+fn statuses(fs: &[Finding], check: &str) -> Vec<Status> {
+    of(fs, check).iter().map(|f| f.status).collect()
+}
+fn svc(s: &mut Snapshot) -> &mut StorageSyncService {
+    &mut s.services[0]
+}
+fn acct(s: &mut Snapshot) -> &mut StorageAccount {
+    &mut s.storage_accounts[0]
+}
+fn drop_assignment(s: &mut Snapshot, principal: &str, role: &str) {
+    s.role_assignments.retain(|r| !(r.principal_id == principal && r.role_guid() == role));
+}
+fn push_assignment(s: &mut Snapshot, n: u32, scope: &str, role: &str, principal: &str) {
+    s.role_assignments.push(serde_json::from_value(ra(n, scope, role, principal)).unwrap());
+}
+
+#[test]
+fn fixture_is_healthy_on_every_check() {
+    let fs = run(&healthy());
+    let bad: Vec<_> = fs.iter().filter(|f| !matches!(f.status, Status::Pass | Status::NotApplicable)).collect();
+    assert!(bad.is_empty(), "{bad:#?}");
+    for c in super::all() {
+        if c.id != "collection.read" {
+            assert!(!of(&fs, c.id).is_empty(), "{} produced no finding", c.id);
+        }
+    }
+}
+
+#[test]
+fn action_wildcards_match_like_arm() {
+    use super::access::{action_matches, permits};
+    assert!(action_matches("*", "Microsoft.Authorization/roleAssignments/write"));
+    assert!(action_matches("microsoft.authorization/*", "Microsoft.Authorization/roleAssignments/write"));
+    assert!(action_matches("Microsoft.Authorization/*/Write", "Microsoft.Authorization/roleAssignments/write"));
+    assert!(!action_matches("*/read", "Microsoft.Authorization/roleAssignments/write"));
+    let contributor = Permission {
+        actions: vec!["*".into()],
+        not_actions: vec!["Microsoft.Authorization/*/Delete".into(), "Microsoft.Authorization/*/Write".into()],
+        ..Default::default()
+    };
+    assert!(!permits(std::slice::from_ref(&contributor), "Microsoft.Authorization/roleAssignments/write"));
+    let uaa = Permission { actions: vec!["*/read".into(), "Microsoft.Authorization/*".into()], ..Default::default() };
+    assert!(permits(&[contributor, uaa], "Microsoft.Authorization/roleAssignments/write"));
+}
+
+#[test]
+fn caller_can_repair() {
+    let mut s = healthy();
+    acct(&mut s).caller_permissions = Some(vec![Permission {
+        actions: vec!["*".into()],
+        not_actions: vec!["Microsoft.Authorization/*/Write".into()],
+        ..Default::default()
+    }]);
+    drop_assignment(&mut s, CALLER, roles::OWNER.guid);
+    push_assignment(&mut s, 9, &format!("/subscriptions/{SUB}"), roles::CONTRIBUTOR.guid, CALLER);
+    let fs = run(&s);
+    let f = of(&fs, "caller.can-repair")[0];
+    assert_eq!(f.status, Status::Warning);
+    assert!(f.message.contains("A repair would fail"), "{}", f.message);
+    assert!(f.command.as_deref().unwrap().contains("Azure File Sync Administrator"));
+    // File Sync Administrator: the permissions API may not show its conditional right; its assignment does.
+    push_assignment(&mut s, 10, &account(), roles::FILE_SYNC_ADMINISTRATOR.guid, CALLER);
+    let fs = run(&s);
+    let f = of(&fs, "caller.can-repair")[0];
+    assert_eq!(f.status, Status::Pass, "{}", f.message);
+    assert!(f.message.contains("Azure File Sync Administrator"));
+    // An RBAC Administrator assignment whose condition leaves out a role a repair needs.
+    let mut s = healthy();
+    drop_assignment(&mut s, CALLER, roles::OWNER.guid);
+    push_assignment(&mut s, 11, &account(), roles::RBAC_ADMINISTRATOR.guid, CALLER);
+    s.role_assignments.last_mut().unwrap().condition = Some(format!(
+        "@Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {{{}}}",
+        roles::STORAGE_ACCOUNT_CONTRIBUTOR.guid
+    ));
+    let fs = run(&s);
+    let f = of(&fs, "caller.can-repair")[0];
+    assert_eq!(f.status, Status::Warning);
+    assert!(f.message.contains("Storage File Data Privileged Contributor"), "{}", f.message);
+    // Not read: unknown.
+    let mut s = healthy();
+    acct(&mut s).caller_permissions = None;
+    assert_eq!(statuses(&run(&s), "caller.can-repair"), vec![Status::Unknown]);
+}
+
+#[test]
+fn wrong_share_scope() {
+    let mut s = healthy();
+    drop_assignment(&mut s, P_S1, roles::STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR.guid);
+    let wrong = format!("{}/fileServices/default/shares/projects", account());
+    push_assignment(&mut s, 20, &wrong, roles::STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR.guid, P_S1);
+    let fs = run(&s);
+    let f = of(&fs, "role.wrong-share-scope");
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].status, Status::Fail);
+    assert_eq!(f[0].principal_id.as_deref(), Some(P_S1));
+    assert_eq!(f[0].error_codes, vec!["0x80c86063"]);
+    let cmd = f[0].command.as_deref().unwrap();
+    assert!(
+        cmd.starts_with("Remove-AzRoleAssignment") && cmd.contains(&wrong) && cmd.contains(&share_scope()),
+        "{cmd}"
+    );
+    // Not effective: the role check fails too.
+    assert!(statuses(&fs, "server-endpoint.server-share-role").contains(&Status::Fail));
+    // Next to a valid one it only misleads.
+    push_assignment(&mut s, 21, &share_scope(), roles::STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR.guid, P_S1);
+    assert_eq!(statuses(&run(&s), "role.wrong-share-scope"), vec![Status::Warning]);
+}
+
+fn deny(scope: &str, actions: &[&str], data: &[&str], principals: &[&str], exclude: &[&str]) -> DenyAssignment {
+    DenyAssignment {
+        id: format!("{scope}/providers/Microsoft.Authorization/denyAssignments/d1"),
+        scope: crate::resource_id::ResourceId::parse(scope).unwrap(),
+        name: "stack-deny".into(),
+        actions: actions.iter().map(|s| s.to_string()).collect(),
+        data_actions: data.iter().map(|s| s.to_string()).collect(),
+        not_actions: vec![],
+        not_data_actions: vec![],
+        principals: principals.iter().map(|s| s.to_string()).collect(),
+        exclude_principals: exclude.iter().map(|s| s.to_string()).collect(),
+    }
+}
+
+#[test]
+fn deny_assignment() {
+    let everyone = "00000000-0000-0000-0000-000000000000";
+    let mut s = healthy();
+    let rg = format!("/subscriptions/{SUB}/resourceGroups/rg-storage");
+    s.deny_assignments.push(deny(&rg, &["*/write"], &[], &[everyone], &[]));
+    let fs = run(&s);
+    let f = of(&fs, "role.deny-assignment");
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(f[0].status, Status::Fail);
+    assert_eq!(f[0].principal_id.as_deref(), Some(P_SVC));
+    assert_eq!(f[0].error_codes, vec!["0x80c8305f"]);
+    // Excluding the service's principal lifts it.
+    s.deny_assignments[0].exclude_principals.push(P_SVC.into());
+    assert_eq!(statuses(&run(&s), "role.deny-assignment"), vec![Status::Pass]);
+    // File data denied to one server.
+    let mut s = healthy();
+    s.deny_assignments.push(deny(&account(), &[], &["Microsoft.Storage/storageAccounts/fileServices/*"], &[P_S2], &[]));
+    let fs = run(&s);
+    let f = of(&fs, "role.deny-assignment");
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].principal_id.as_deref(), Some(P_S2));
+    assert_eq!(f[0].error_codes, vec!["0x80c86063"]);
+    // Read-only denies do not cancel anything File Sync needs from its roles... except read of data.
+    let mut s = healthy();
+    s.deny_assignments.push(deny(&account(), &["Microsoft.Network/*"], &[], &[everyone], &[]));
+    assert_eq!(statuses(&run(&s), "role.deny-assignment"), vec![Status::Pass]);
+}
+
+#[test]
+fn read_only_lock() {
+    let mut s = healthy();
+    let rg = format!("/subscriptions/{SUB}/resourceGroups/rg-storage");
+    s.locks.push(ManagementLock {
+        id: format!("{rg}/providers/Microsoft.Authorization/locks/keep"),
+        scope: crate::resource_id::ResourceId::parse(&rg).unwrap(),
+        level: "CanNotDelete".into(),
+    });
+    assert_eq!(statuses(&run(&s), "storage.lock"), vec![Status::Pass]);
+    s.locks.push(ManagementLock {
+        id: format!("{rg}/providers/Microsoft.Authorization/locks/frozen"),
+        scope: crate::resource_id::ResourceId::parse(&rg).unwrap(),
+        level: "ReadOnly".into(),
+    });
+    let fs = run(&s);
+    let f = of(&fs, "storage.lock")[0];
+    assert_eq!(f.status, Status::Fail);
+    assert_eq!(f.error_codes, vec!["0x80c83092"]);
+    assert!(f.message.contains("resource group 'rg-storage'"), "{}", f.message);
+    assert!(f.command.as_deref().unwrap().contains("locks/frozen"));
+}
+
+#[test]
+fn share_exists() {
+    let mut s = healthy();
+    acct(&mut s).shares = Some(vec!["other".into()]);
+    let fs = run(&s);
+    let f = of(&fs, "cloud-endpoint.share-exists")[0];
+    assert_eq!(f.status, Status::Fail);
+    assert_eq!(f.error_codes, vec!["0x80c86030"]);
+    acct(&mut s).shares = None;
+    assert_eq!(statuses(&run(&s), "cloud-endpoint.share-exists"), vec![Status::Unknown]);
+}
+
+#[test]
+fn tenant_consistency() {
+    let mut s = healthy();
+    svc(&mut s).sync_groups[0].cloud_endpoints[0].storage_account_tenant_id =
+        Some("99999999-0000-4000-8000-000000000000".into());
+    let fs = run(&s);
+    let f = of(&fs, "identity.tenant")[0];
+    assert_eq!(f.status, Status::Fail);
+    assert_eq!(f.error_codes, vec!["0x80c83079", "0x80c83088"]);
+    let mut s = healthy();
+    s.caller.as_mut().unwrap().tenant_id = Some("99999999-0000-4000-8000-000000000000".into());
+    assert_eq!(statuses(&run(&s), "identity.tenant"), vec![Status::Warning]);
+}
+
+#[test]
+fn identity_drift() {
+    // The server's identity was reset: its share grants the role to the former identity.
+    let mut s = healthy();
+    let old = "5a5a5a5a-0000-4000-8000-0000000000f1";
+    let new = "5a5a5a5a-0000-4000-8000-0000000000f2";
+    s.role_assignments.retain(|r| r.principal_id != P_S1);
+    push_assignment(&mut s, 30, &share_scope(), roles::STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR.guid, old);
+    svc(&mut s).registered_servers[0].application_id = Some(new.into());
+    let fs = run(&s);
+    let f: Vec<_> = of(&fs, "server.identity-drift").into_iter().filter(|f| f.status != Status::Pass).collect();
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(f[0].status, Status::Fail);
+    assert_eq!(f[0].principal_id.as_deref(), Some(new));
+    assert!(f[0].message.contains(old), "{}", f[0].message);
+    // The identity the server reports was deleted: ARM lists its assignments with no principal type.
+    let mut s = healthy();
+    for r in s.role_assignments.iter_mut().filter(|r| r.principal_id == P_S2) {
+        r.principal_type = Some("Unknown".into());
+    }
+    let fs = run(&s);
+    let f: Vec<_> = of(&fs, "server.identity-drift").into_iter().filter(|f| f.status != Status::Pass).collect();
+    assert_eq!(f.len(), 1);
+    assert!(f[0].message.contains("no longer exists"));
+    // A left-over assignment of a deleted principal elsewhere is a warning of its own.
+    let mut s = healthy();
+    push_assignment(&mut s, 31, &account(), roles::STORAGE_ACCOUNT_CONTRIBUTOR.guid, old);
+    s.role_assignments.last_mut().unwrap().principal_type = None;
+    let fs = run(&s);
+    let f: Vec<_> = of(&fs, "server.identity-drift").into_iter().filter(|f| f.status != Status::Pass).collect();
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].status, Status::Warning);
+    assert!(f[0].resource_id.contains("roleAssignments"));
+}
+
+#[test]
+fn cluster_nodes_need_the_share_role() {
+    let mut s = healthy();
+    let cluster = "11111111-aaaa-4bbb-8ccc-0000000000c0";
+    let mut name: RegisteredServer = serde_json::from_value(server(cluster, "fscluster", P_S1)).unwrap();
+    name.server_role = Some("ClusterName".into());
+    name.cluster_id = Some("c1c1c1c1-0000-4000-8000-000000000000".into());
+    name.application_id = None;
+    name.active_auth_type = None;
+    for srv in svc(&mut s).registered_servers.iter_mut() {
+        srv.server_role = Some("ClusterNode".into());
+        srv.cluster_id = name.cluster_id.clone();
+    }
+    svc(&mut s).registered_servers.push(name);
+    let ep = &mut svc(&mut s).sync_groups[0].server_endpoints;
+    ep.truncate(1);
+    ep[0].server_resource_id = Some(format!("{}/registeredServers/{cluster}", svc_id()));
+    drop_assignment(&mut s, P_S2, roles::STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR.guid);
+    let fs = run(&s);
+    let f = of(&fs, "server-endpoint.server-share-role");
+    assert_eq!(f.len(), 2, "one verdict per node: {f:#?}");
+    let failed: Vec<_> = f.iter().filter(|f| f.status == Status::Fail).collect();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].principal_id.as_deref(), Some(P_S2));
+    assert!(failed[0].message.contains("cluster node 'fs2'"), "{}", failed[0].message);
+}
+
+#[test]
+fn agent_status_and_heartbeat() {
+    let mut s = healthy();
+    let servers = &mut svc(&mut s).registered_servers;
+    servers[0].agent_version_status = Some("Expired".into());
+    servers[1].agent_version_status = Some("NearExpiry".into());
+    servers[1].agent_version_expiration_date = Some("2026-12-31T00:00:00Z".into());
+    servers[1].last_heart_beat = Some("2026-11-19T08:00:00Z".into());
+    let fs = run(&s);
+    let st = of(&fs, "server.agent-status");
+    assert_eq!(st.iter().map(|f| f.status).collect::<Vec<_>>(), vec![Status::Fail, Status::Warning]);
+    assert_eq!(st[0].error_codes, vec!["0x80c8306b"]);
+    assert!(st[1].message.contains("2026-12-31"), "{}", st[1].message);
+    assert_eq!(statuses(&fs, "server.heartbeat"), vec![Status::Pass, Status::Warning]);
+    // A heartbeat is judged against the collection time, not the wall clock.
+    let ctx = CheckContext::at(now() + Duration::days(30));
+    let later = report(&s, &ctx, &Selection::default()).findings;
+    assert_eq!(statuses(&later, "server.heartbeat"), vec![Status::Warning, Status::Warning]);
+}
+
+#[test]
+fn network_access() {
+    let mut s = healthy();
+    acct(&mut s).public_network_access = Some("Disabled".into());
+    let fs = run(&s);
+    let f = of(&fs, "storage.network-access")[0];
+    assert_eq!(f.status, Status::Fail);
+    assert_eq!(f.error_codes, vec!["0x80c8033e", "0x80c83099"]);
+    acct(&mut s).private_endpoint_connections =
+        vec![PrivateEndpointConnection { id: "pe1".into(), status: "Approved".into() }];
+    assert_eq!(statuses(&run(&s), "storage.network-access"), vec![Status::Pass]);
+    let mut s = healthy();
+    acct(&mut s).network_acls.as_mut().unwrap().ip_rules.clear();
+    assert_eq!(statuses(&run(&s), "storage.network-access"), vec![Status::Warning]);
+    acct(&mut s).private_endpoint_connections =
+        vec![PrivateEndpointConnection { id: "pe1".into(), status: "Pending".into() }];
+    assert_eq!(statuses(&run(&s), "storage.network-access"), vec![Status::Warning]);
+}
+
+#[test]
+fn pending_activation_softens_role_failures() {
+    let mut s = healthy();
+    drop_assignment(&mut s, P_SVC, roles::STORAGE_ACCOUNT_CONTRIBUTOR.guid);
+    assert_eq!(statuses(&run(&s), "cloud-endpoint.service-account-role"), vec![Status::Fail]);
+    svc(&mut s).last_modified_at = Some(now() - Duration::minutes(4));
+    let fs = run(&s);
+    let f = of(&fs, "cloud-endpoint.service-account-role")[0];
+    assert_eq!(f.status, Status::Warning);
+    assert!(f.message.contains("propagating"), "{}", f.message);
+    // Past the delay, it is a failure again.
+    svc(&mut s).last_modified_at = Some(now() - Duration::minutes(20));
+    assert_eq!(statuses(&run(&s), "cloud-endpoint.service-account-role"), vec![Status::Fail]);
+}
+
+#[test]
+fn live_errors_are_tied_to_the_finding_that_explains_them() {
+    let mut s = healthy();
+    drop_assignment(&mut s, P_S1, roles::STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR.guid);
+    let eps = &mut svc(&mut s).sync_groups[0].server_endpoints;
+    eps[0].upload_last_sync_result = Some(0x80c86063u32 as i32);
+    eps[1].recall_errors = vec![ErrorCount { error_code: 0x80c8305fu32 as i32, count: 3, direction: None }];
+    eps[1].files_not_syncing_errors = vec![ErrorCount { error_code: 0x7abc_def0, count: 1, direction: None }];
+    let fs = run(&s);
+    let live = of(&fs, "sync.live-errors");
+    assert_eq!(live.len(), 3, "{live:#?}");
+    let explained = live.iter().find(|f| f.error_codes == ["0x80c86063"]).unwrap();
+    assert_eq!(explained.status, Status::Fail);
+    assert!(explained
+        .message
+        .starts_with("0x80c86063 (ECS_E_AZURE_AUTHORIZATION_PERMISSION_MISMATCH) on server 'fs1'"));
+    assert!(explained.message.contains("is explained by: the identity of server 'fs1' lacks Storage File Data Privileged Contributor on share 'projects'"), "{}", explained.message);
+    assert_eq!(explained.evidence["explainedBy"], "server-endpoint.server-share-role");
+    assert!(explained.command.as_deref().unwrap().starts_with("New-AzRoleAssignment"));
+    let known = live.iter().find(|f| f.error_codes == ["0x80c8305f"]).unwrap();
+    assert_eq!(known.status, Status::Warning);
+    assert!(known.message.contains("None of this tool's checks found its cause"), "{}", known.message);
+    let unknown = live.iter().find(|f| f.error_codes.is_empty()).unwrap();
+    assert!(unknown.message.contains("not in this tool's catalog"), "{}", unknown.message);
+    // Selecting the live check alone still explains (it runs the others itself).
+    let sel = Selection { only: vec!["sync.live-errors".into()], skip: vec![] };
+    let alone = report(&s, &CheckContext::at(now()), &sel).findings;
+    assert!(alone.iter().all(|f| f.check == "sync.live-errors"));
+    assert!(alone.iter().any(|f| f.evidence.contains_key("explainedBy")));
+}
