@@ -7,8 +7,11 @@
 //! - `listChecks` -> the checks with their ids, titles and codes
 //! - `test` `{target | snapshotPath | snapshot, checks?, skip?}` -> a report `{schemaVersion, findings, summary}`
 //! - `collect` `{target, outputPath?}` -> a snapshot (and writes it atomically when `outputPath` is given)
-//! - `plan` `{kind: "repair"|"enableIdentity", target | snapshotPath}` -> a plan
-//! - `apply` `{plan, whatIf?}` -> per-change results
+//! - `plan` `{kind: "repair"|"enableIdentity", target | snapshotPath | snapshot, includeSecurityPostureChanges?}`
+//!   -> a plan (see [`crate::plan`])
+//! - `apply` `{plan | planPath, whatIf?, only?: [change ids], principalNotFoundTimeoutSeconds?}` -> an apply
+//!   report `{results: [{id, outcome, message, armCode, requestId}], summary}` (see [`crate::apply`]); a plan
+//!   whose live state moved on is refused with error kind `Conflict`
 //!
 //! A target is `{resourceId}` or `{subscriptionId, resourceGroup?, name?}`.
 
@@ -193,6 +196,43 @@ pub async fn execute(
                 snapshot.save(std::path::Path::new(path))?;
             }
             Ok(to_value(&snapshot))
+        }
+        "plan" => {
+            let kind = crate::plan::PlanKind::parse(
+                request
+                    .get("kind")
+                    .and_then(|k| k.as_str())
+                    .ok_or_else(|| Error::invalid_input("'plan' needs a 'kind': \"repair\" or \"enableIdentity\""))?,
+            )?;
+            let options = crate::plan::PlanOptions {
+                include_security_posture_changes: request
+                    .get("includeSecurityPostureChanges")
+                    .and_then(|v| v.as_bool())
+                    .unwrap_or(false),
+            };
+            let snapshot = snapshot_for(session, request, events, cancel).await?;
+            Ok(to_value(&crate::plan::make(&snapshot, kind, options)))
+        }
+        "apply" => {
+            let plan = match (request.get("plan"), request.get("planPath").and_then(|p| p.as_str())) {
+                (Some(p), _) => crate::plan::Plan::from_value(p.clone())?,
+                (None, Some(path)) => crate::plan::Plan::load(std::path::Path::new(path))?,
+                (None, None) => {
+                    return Err(Error::invalid_input("'apply' needs a 'plan' (as made by 'plan') or a 'planPath'"))
+                }
+            };
+            let mut options = crate::apply::ApplyOptions {
+                what_if: request.get("whatIf").and_then(|v| v.as_bool()).unwrap_or(false),
+                ..Default::default()
+            };
+            if let Some(only) = request.get("only").filter(|v| !v.is_null()) {
+                options.only = Some(str_list(Some(only))?);
+            }
+            if let Some(secs) = request.get("principalNotFoundTimeoutSeconds").and_then(|v| v.as_f64()) {
+                options.principal_not_found_timeout = std::time::Duration::from_secs_f64(secs.clamp(0.0, 3600.0));
+            }
+            let client = session.client(events, cancel.clone())?;
+            Ok(to_value(&crate::apply::apply(&client, &plan, &options).await?))
         }
         other => Err(Error::invalid_input(format!(
             "unknown operation '{other}' (expected explain, listChecks, test, collect, plan or apply)"

@@ -6,6 +6,7 @@
 //! C ABI ([`ffi`]) are thin layers over [`api`].
 
 pub mod api;
+pub mod apply;
 pub mod arm;
 pub mod arm_models;
 pub mod catalog;
@@ -19,6 +20,7 @@ pub mod ffi;
 pub mod findings;
 pub mod fsutil;
 pub mod fuzzing;
+pub mod plan;
 pub mod report;
 pub mod resource_id;
 pub mod roles;

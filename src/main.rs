@@ -7,6 +7,8 @@ use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod cli_repair;
+
 use filesync_identity::checks::{self, CheckContext, Selection};
 use filesync_identity::collect::{CollectOptions, TargetSpec};
 use filesync_identity::events::{Event, EventSink, LogLevel};
@@ -46,6 +48,12 @@ enum Command {
     Demo(DemoArgs),
     /// List every check: its id, what it verifies, and the error codes it explains.
     ListChecks(ListChecksArgs),
+    /// Grant the role assignments the checks find missing: plan, show, confirm, apply.
+    Repair(cli_repair::PlanArgs),
+    /// Switch a deployment to managed identities (service identity, roles, useIdentity, servers).
+    EnableIdentity(cli_repair::PlanArgs),
+    /// Apply a plan written by --plan-output, refusing if the live state moved on since.
+    Apply(cli_repair::ApplyArgs),
     /// Explain a File Sync error code (0x80c8305f, -2134364065, 2160603231, 80c8305f or a symbolic name).
     Explain(ExplainArgs),
 }
@@ -377,6 +385,13 @@ async fn run(cli: Cli) -> Result<i32> {
             };
             print_report(&snapshot, &args.select)
         }
+        Command::Repair(args) => {
+            cli_repair::run_plan(filesync_identity::plan::PlanKind::Repair, args, sink, cli.quiet).await
+        }
+        Command::EnableIdentity(args) => {
+            cli_repair::run_plan(filesync_identity::plan::PlanKind::EnableIdentity, args, sink, cli.quiet).await
+        }
+        Command::Apply(args) => cli_repair::run_apply(args, sink).await,
         Command::Collect(args) => {
             let snapshot = collect_live(&args.target, &args.connection, sink.clone()).await?;
             if args.output.as_os_str() == "-" {

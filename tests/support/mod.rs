@@ -46,6 +46,8 @@ pub struct Deployment {
     pub account: StorageAccountSeed,
     pub assignments: Vec<(String, &'static str, String)>,
     pub graph_principal: bool,
+    /// Storage accounts besides `account` (see `with_second_account`).
+    pub extra_accounts: Vec<StorageAccountSeed>,
 }
 
 /// Everything right: the service and both servers use their identities, every role is granted at the
@@ -85,6 +87,7 @@ pub fn healthy() -> Deployment {
             (format!("/subscriptions/{SUB}"), roles::OWNER, CALLER.to_string()),
         ],
         graph_principal: true,
+        extra_accounts: Vec::new(),
     }
 }
 
@@ -103,6 +106,9 @@ impl Deployment {
             .with_token(TOKEN, CALLER)
             .with_service(self.service.clone())
             .with_storage_account(self.account.clone());
+        for a in &self.extra_accounts {
+            t = t.with_storage_account(a.clone());
+        }
         for p in [P_SVC, P_S1, P_S2, P_SYNC] {
             t = t.with_principal(p);
         }
@@ -172,4 +178,119 @@ impl Run {
             .filter(|f| matches!(f.status, Status::Fail | Status::Warning | Status::Unknown))
             .collect()
     }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Issue 4: a second storage account, plans and apply.
+
+pub const ACCOUNT2: &str = "stsyncarchive";
+pub const SHARE2: &str = "archive";
+
+pub fn account2_id() -> String {
+    format!("/subscriptions/{SUB}/resourceGroups/{RG_STORAGE}/providers/Microsoft.Storage/storageAccounts/{ACCOUNT2}")
+}
+pub fn share2_scope() -> String {
+    format!("{}/fileServices/default/fileshares/{SHARE2}", account2_id())
+}
+
+impl Deployment {
+    /// A second sync group `archive` on a second storage account, both servers in it, every role granted.
+    pub fn with_second_account(mut self) -> Self {
+        let group = SyncGroupSeed::new("archive")
+            .with_cloud_endpoint(CloudEndpointSeed::new("c0c0c0c0-0000-4000-8000-000000000002", &account2_id(), SHARE2))
+            .with_server_endpoint(ServerEndpointSeed::new(
+                "e0e0e0e0-0000-4000-8000-000000000003",
+                SERVER1,
+                "D:\\Archive",
+            ))
+            .with_server_endpoint(ServerEndpointSeed::new(
+                "e0e0e0e0-0000-4000-8000-000000000004",
+                SERVER2,
+                "E:\\Archive",
+            ));
+        self.service = self.service.with_sync_group(group);
+        let mut account = StorageAccountSeed::new(SUB, RG_STORAGE, ACCOUNT2)
+            .with_share(SHARE2)
+            .with_firewall("Deny", "AzureServices");
+        account.allow_shared_key_access = self.account.allow_shared_key_access;
+        self.extra_accounts.push(account);
+        self.assignments.extend([
+            (account2_id(), roles::STORAGE_ACCOUNT_CONTRIBUTOR, P_SVC.to_string()),
+            (share2_scope(), roles::STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR, P_SVC.to_string()),
+            (share2_scope(), roles::STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR, P_S1.to_string()),
+            (share2_scope(), roles::STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR, P_S2.to_string()),
+            (account2_id(), roles::READER_AND_DATA_ACCESS, P_SYNC.to_string()),
+        ]);
+        self
+    }
+
+    /// Remove every assignment the File Sync identities hold (the caller's rights stay).
+    pub fn without_file_sync_roles(mut self) -> Self {
+        self.assignments.retain(|(_, _, p)| p == CALLER);
+        self
+    }
+}
+
+/// An ARM client for the fake, with its events.
+pub fn arm_client(fake: &FakeArm) -> (filesync_identity::arm::ArmClient, Arc<BufferSink>) {
+    let session = Session::new(session_options(fake)).expect("session");
+    let events = Arc::new(BufferSink::new());
+    let sink: Arc<dyn EventSink> = events.clone();
+    (session.client(sink, CancellationToken::new()).expect("client"), events)
+}
+
+/// Apply options with short waits, for tests.
+pub fn fast_apply() -> filesync_identity::apply::ApplyOptions {
+    filesync_identity::apply::ApplyOptions {
+        principal_not_found_timeout: std::time::Duration::from_secs(10),
+        principal_retry_base: std::time::Duration::from_millis(50),
+        lro_timeout: std::time::Duration::from_secs(10),
+        lro_min_poll: std::time::Duration::from_millis(20),
+        lro_max_poll: std::time::Duration::from_millis(200),
+        ..Default::default()
+    }
+}
+
+/// Diagnose, then plan `kind` from the live state.
+pub async fn plan_live(fake: &FakeArm, kind: filesync_identity::plan::PlanKind) -> filesync_identity::plan::Plan {
+    let run = diagnose(fake).await;
+    match kind {
+        filesync_identity::plan::PlanKind::Repair => {
+            filesync_identity::plan::plan_repair(&run.snapshot, &run.report.findings)
+        }
+        filesync_identity::plan::PlanKind::EnableIdentity => {
+            filesync_identity::plan::plan_enable_identity(&run.snapshot)
+        }
+    }
+}
+
+/// Plan from the live state and apply it.
+pub async fn plan_and_apply(
+    fake: &FakeArm,
+    kind: filesync_identity::plan::PlanKind,
+    options: &filesync_identity::apply::ApplyOptions,
+) -> (filesync_identity::plan::Plan, filesync_identity::Result<filesync_identity::apply::ApplyReport>) {
+    let plan = plan_live(fake, kind).await;
+    let (client, _) = arm_client(fake);
+    let report = filesync_identity::apply::apply(&client, &plan, options).await;
+    (plan, report)
+}
+
+/// The role assignments as a sorted list of (scope lower-cased, role guid, principal), duplicates kept.
+pub fn assignment_set(fake: &FakeArm) -> Vec<(String, String, String)> {
+    let mut v: Vec<_> = fake
+        .role_assignments()
+        .into_iter()
+        .map(|ra| {
+            let role = ra.role_definition_id.rsplit('/').next().unwrap_or_default().to_ascii_lowercase();
+            (ra.scope.to_ascii_lowercase(), role, ra.principal_id.to_ascii_lowercase())
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// Write requests in the fake's log (PUT, PATCH, POST, DELETE).
+pub fn writes_in_log(fake: &FakeArm) -> Vec<String> {
+    fake.request_log().iter().filter(|r| r.is_write()).map(|r| format!("{} {}", r.method, r.path)).collect()
 }

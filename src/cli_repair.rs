@@ -1,0 +1,213 @@
+//! The `repair`, `enable-identity` and `apply` commands: plan, show, confirm, apply.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::Args;
+
+use filesync_identity::apply::{self, ApplyOptions, ApplyReport};
+use filesync_identity::checks::{self, CheckContext, Selection};
+use filesync_identity::collect::CollectOptions;
+use filesync_identity::events::EventSink;
+use filesync_identity::plan::{self, Plan, PlanKind, PlanOptions};
+use filesync_identity::{Error, ErrorKind, Result};
+
+use crate::{ConnectionArgs, OutputFormat, TargetArgs};
+
+#[derive(Args, Debug)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    target: TargetArgs,
+    #[command(flatten)]
+    connection: ConnectionArgs,
+    #[command(flatten)]
+    apply: ApplyFlags,
+    /// Write the plan to this file (atomically) and stop; apply it later with `apply --plan FILE`.
+    #[arg(long, value_name = "FILE")]
+    plan_output: Option<PathBuf>,
+    /// Also plan storage firewall and shared-key changes (flagged as security posture changes).
+    #[arg(long)]
+    include_security_posture_changes: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ApplyArgs {
+    /// The plan file to apply (as written by --plan-output).
+    #[arg(long, value_name = "FILE")]
+    plan: PathBuf,
+    #[command(flatten)]
+    connection: ConnectionArgs,
+    #[command(flatten)]
+    apply: ApplyFlags,
+    /// Apply only this change id (repeatable).
+    #[arg(long = "only", value_name = "ID")]
+    only: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct ApplyFlags {
+    /// Show the plan and send no write to Azure.
+    #[arg(long)]
+    what_if: bool,
+    /// Apply without asking (required when stdin is not a terminal).
+    #[arg(long, short = 'y')]
+    yes: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    format: OutputFormat,
+    /// How long to keep retrying a role assignment for an identity that is not replicated yet, in seconds.
+    #[arg(long, default_value_t = 300, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(0..=3600))]
+    principal_timeout: u64,
+}
+
+fn client(connection: &ConnectionArgs, sink: Arc<dyn EventSink>) -> Result<filesync_identity::arm::ArmClient> {
+    if let Some(p) = &connection.storage_sync_principal_id {
+        filesync_identity::resource_id::validate_guid("--storage-sync-principal-id", p)?;
+    }
+    let session = filesync_identity::api::Session::new(crate::session_options(connection)?)?;
+    let cancel = filesync_identity::api::CancellationToken::new();
+    let ctrl_c = cancel.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            ctrl_c.cancel();
+        }
+    });
+    session.client(sink, cancel)
+}
+
+fn print_plan(plan: &Plan, format: OutputFormat) -> Result<()> {
+    match format {
+        OutputFormat::Json => crate::write_stdout(&format!("{}\n", plan.to_json_pretty())),
+        OutputFormat::Table => crate::write_stdout(&plan::render_plan_table(plan)),
+    }
+}
+
+/// Ask on the terminal, or refuse when there is no one to ask.
+fn confirm(plan: &Plan, flags: &ApplyFlags) -> Result<bool> {
+    if flags.yes {
+        return Ok(true);
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(Error::invalid_input(
+            "refusing to change Azure without a confirmation: stdin is not a terminal, so there is no one to ask. Review the plan with --what-if (or --plan-output FILE), then run again with --yes",
+        ));
+    }
+    let posture = plan.changes.iter().filter(|c| c.security_posture_change).count();
+    let mut err = std::io::stderr().lock();
+    let _ = write!(
+        err,
+        "\nApply these {} change(s) to Azure{}? Type 'yes' to go on: ",
+        plan.changes.len(),
+        if posture > 0 { format!(", {posture} of them changing storage security settings") } else { String::new() }
+    );
+    let _ = err.flush();
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
+}
+
+async fn apply_and_print(
+    client: &filesync_identity::arm::ArmClient,
+    plan: &Plan,
+    flags: &ApplyFlags,
+    only: Option<Vec<String>>,
+) -> Result<i32> {
+    let options = ApplyOptions {
+        only,
+        principal_not_found_timeout: std::time::Duration::from_secs(flags.principal_timeout),
+        ..Default::default()
+    };
+    let report: ApplyReport = match apply::apply(client, plan, &options).await {
+        Ok(r) => r,
+        Err(e) if e.kind() == ErrorKind::Conflict => {
+            eprintln!("error: {e}");
+            return Ok(2);
+        }
+        Err(e) => return Err(e),
+    };
+    match flags.format {
+        OutputFormat::Json => {
+            crate::write_stdout(&format!("{}\n", serde_json::to_string_pretty(&report).expect("reports serialize")))?
+        }
+        OutputFormat::Table => crate::write_stdout(&format!("\n{}", apply::render_report_table(&report)))?,
+    }
+    Ok(report.exit_code())
+}
+
+/// `repair` and `enable-identity`.
+pub async fn run_plan(kind: PlanKind, args: PlanArgs, sink: Arc<dyn EventSink>, quiet: bool) -> Result<i32> {
+    let spec = crate::target_spec(&args.target)?;
+    let client = client(&args.connection, sink)?;
+    let mut options = CollectOptions::new(spec);
+    options.storage_sync_principal_id = args.connection.storage_sync_principal_id.clone();
+    let snapshot = filesync_identity::collect::collect(&client, &options).await?;
+    let plan_options = PlanOptions { include_security_posture_changes: args.include_security_posture_changes };
+    let plan = match kind {
+        PlanKind::Repair => {
+            let findings = checks::run(&snapshot, &CheckContext::at(snapshot.collected_at), &Selection::default());
+            plan::plan_repair_with(&snapshot, &findings, plan_options)
+        }
+        PlanKind::EnableIdentity => plan::plan_enable_identity(&snapshot),
+    };
+    if let Some(path) = &args.plan_output {
+        plan.save(path)?;
+        if !quiet {
+            eprintln!(
+                "Wrote the plan to {} ({} change(s), {} manual step(s)). Nothing was changed. Review it, then run: filesync-identity apply --plan {}",
+                path.display(),
+                plan.changes.len(),
+                plan.manual_steps.len(),
+                path.display()
+            );
+        }
+        return Ok(0);
+    }
+    print_plan(&plan, args.apply.format)?;
+    if args.apply.what_if || plan.changes.is_empty() {
+        return Ok(0);
+    }
+    if !confirm(&plan, &args.apply)? {
+        eprintln!("Nothing was changed.");
+        return Ok(0);
+    }
+    apply_and_print(&client, &plan, &args.apply, None).await
+}
+
+/// `apply --plan FILE`.
+pub async fn run_apply(args: ApplyArgs, sink: Arc<dyn EventSink>) -> Result<i32> {
+    let plan = Plan::load(&args.plan)?;
+    let client = client(&args.connection, sink)?;
+    let only = if args.only.is_empty() { None } else { Some(args.only.clone()) };
+    if args.apply.format == OutputFormat::Table {
+        print_plan(&plan, OutputFormat::Table)?;
+    }
+    if args.apply.what_if {
+        // Read the live state, check it against the plan and the caller's rights; write nothing.
+        let options = ApplyOptions { what_if: true, only, ..Default::default() };
+        let report = match apply::apply(&client, &plan, &options).await {
+            Ok(r) => r,
+            Err(e) if e.kind() == ErrorKind::Conflict => {
+                eprintln!("error: {e}");
+                return Ok(2);
+            }
+            Err(e) => return Err(e),
+        };
+        match args.apply.format {
+            OutputFormat::Json => crate::write_stdout(&format!(
+                "{}\n",
+                serde_json::to_string_pretty(&report).expect("reports serialize")
+            ))?,
+            OutputFormat::Table => crate::write_stdout(&format!("\n{}", apply::render_report_table(&report)))?,
+        }
+        return Ok(0);
+    }
+    if plan.changes.is_empty() {
+        return Ok(0);
+    }
+    if !confirm(&plan, &args.apply)? {
+        eprintln!("Nothing was changed.");
+        return Ok(0);
+    }
+    apply_and_print(&client, &plan, &args.apply, only).await
+}

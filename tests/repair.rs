@@ -1,0 +1,703 @@
+//! Issue 4: plans, apply, and the `repair` / `enable-identity` / `apply` commands, against the fake ARM.
+
+mod support;
+
+use std::collections::BTreeSet;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use fake_arm::{roles, FakeArm, Fault, FaultAction, RoleAssignmentSeed};
+use filesync_identity::apply::{self, ApplyOptions, Outcome};
+use filesync_identity::findings::Status;
+use filesync_identity::plan::{self, ChangeKind, Plan, PlanKind, PlanOptions};
+use filesync_identity::ErrorKind;
+use support::*;
+
+const PERMISSION_CHECKS: [&str; 4] = [
+    "cloud-endpoint.service-account-role",
+    "cloud-endpoint.service-share-role",
+    "server-endpoint.server-share-role",
+    "storage.legacy-sync-principal",
+];
+
+/// Two accounts, every File Sync role missing; keys still on (so the legacy role is needed too) because
+/// server 2 still uses its certificate.
+fn broken() -> Deployment {
+    let mut d = healthy().with_second_account().without_file_sync_roles();
+    d.account.allow_shared_key_access = None;
+    for a in &mut d.extra_accounts {
+        a.allow_shared_key_access = None;
+    }
+    let s = d.server_mut(SERVER2);
+    s.active_auth_type = "Certificate".into();
+    s.application_id = None;
+    s.identity = Some(false);
+    s.latest_application_id = Some(P_S2.into());
+    d
+}
+
+fn failing_permission_findings(run: &Run) -> usize {
+    PERMISSION_CHECKS
+        .iter()
+        .flat_map(|c| run.of(c))
+        .filter(|f| matches!(f.status, Status::Fail | Status::Warning))
+        .count()
+}
+
+fn outcomes(report: &apply::ApplyReport) -> Vec<Outcome> {
+    report.results.iter().map(|r| r.outcome).collect()
+}
+
+#[tokio::test]
+async fn what_if_sends_zero_writes() {
+    let fake = FakeArm::start(broken().topology()).await;
+    let plan = plan_live(&fake, PlanKind::Repair).await;
+    assert!(plan.changes.len() >= 8, "{}", plan::render_plan_table(&plan));
+    fake.clear_log();
+    let (client, _) = arm_client(&fake);
+    let report = apply::apply(&client, &plan, &ApplyOptions { what_if: true, ..fast_apply() }).await.unwrap();
+    assert!(report.what_if);
+    assert!(outcomes(&report).iter().all(|o| *o == Outcome::WouldChange), "{report:#?}");
+    assert_eq!(writes_in_log(&fake), Vec::<String>::new());
+    assert_eq!(fake.write_count(), 0);
+    assert_eq!(report.summary.writes_sent, 0);
+    assert!(report.summary.message.contains("nothing was sent"));
+    // It did read the live state (the plan's basis) before answering.
+    assert!(fake.request_log().iter().any(|r| r.method == "GET"));
+
+    // The same for the full switch on a shared-key deployment: no PATCH, no PUT.
+    let fake = FakeArm::start(shared_key_mixed().topology()).await;
+    let plan = plan_live(&fake, PlanKind::EnableIdentity).await;
+    fake.clear_log();
+    let (client, _) = arm_client(&fake);
+    let report = apply::apply(&client, &plan, &ApplyOptions { what_if: true, ..fast_apply() }).await.unwrap();
+    assert!(!report.results.is_empty());
+    assert_eq!(writes_in_log(&fake), Vec::<String>::new());
+    assert_eq!(fake.pending_operations(), 0);
+}
+
+#[tokio::test]
+async fn repair_turns_every_failing_permission_check_to_pass_and_a_second_run_writes_nothing() {
+    let fake = FakeArm::start(broken().topology()).await;
+    let before = diagnose(&fake).await;
+    assert!(failing_permission_findings(&before) >= 8, "{:#?}", before.problems());
+    let (plan, report) = plan_and_apply(&fake, PlanKind::Repair, &fast_apply()).await;
+    let report = report.unwrap();
+    assert_eq!(report.summary.failed, 0, "{report:#?}");
+    assert_eq!(report.summary.created, plan.changes.len());
+    assert_eq!(report.exit_code(), 0);
+    // Every assignment was sent with principalType ServicePrincipal under its deterministic name.
+    for r in fake.request_log().iter().filter(|r| r.method == "PUT") {
+        let body = r.body.as_ref().unwrap();
+        assert_eq!(body["properties"]["principalType"], "ServicePrincipal");
+        let name = r.path.rsplit('/').next().unwrap();
+        let scope = r.path.split("/providers/Microsoft.Authorization/").next().unwrap();
+        let role = body["properties"]["roleDefinitionId"].as_str().unwrap().rsplit('/').next().unwrap();
+        let principal = body["properties"]["principalId"].as_str().unwrap();
+        assert_eq!(name, plan::assignment_name(scope, principal, role));
+    }
+    let after = diagnose(&fake).await;
+    for check in PERMISSION_CHECKS {
+        for f in after.of(check) {
+            assert!(
+                matches!(f.status, Status::Pass | Status::NotApplicable),
+                "{check} still {:?}: {}",
+                f.status,
+                f.message
+            );
+        }
+    }
+    assert_eq!(failing_permission_findings(&after), 0);
+
+    // A second run: nothing left to plan, and applying the old plan again sends no write.
+    fake.clear_log();
+    let (again, report2) = plan_and_apply(&fake, PlanKind::Repair, &fast_apply()).await;
+    assert!(again.changes.is_empty(), "{}", plan::render_plan_table(&again));
+    assert_eq!(report2.unwrap().summary.total, 0);
+    let (client, _) = arm_client(&fake);
+    let old = apply::apply(&client, &plan, &fast_apply()).await.unwrap();
+    assert!(outcomes(&old).iter().all(|o| *o == Outcome::AlreadyPresent), "{old:#?}");
+    assert_eq!(writes_in_log(&fake), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn a_just_created_identity_is_assigned_without_a_fixed_sleep() {
+    let d = healthy().without_assignment(roles::STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR, P_S2);
+    let fake = FakeArm::start(d.topology()).await;
+    let plan = plan_live(&fake, PlanKind::Repair).await;
+    assert_eq!(plan.changes.len(), 1);
+    // The server's identity appears in the directory now and replicates for 1.5 s.
+    fake.remove_principal(P_S2);
+    let fake2 = FakeArm::start({
+        let mut t = d.topology();
+        t.principal_replication_delay_ms = 1500;
+        t
+    })
+    .await;
+    let plan = plan_live(&fake2, PlanKind::Repair).await;
+    let started = Instant::now();
+    let (client, _) = arm_client(&fake2);
+    let report = apply::apply(&client, &plan, &fast_apply()).await.unwrap();
+    let took = started.elapsed();
+    assert_eq!(outcomes(&report), vec![Outcome::Created], "{report:#?}");
+    let not_found = fake2.count_by(|r| r.error_code.as_deref() == Some("PrincipalNotFound"));
+    assert!(not_found >= 1, "the principal was not replicated at first");
+    // Back-off, not a fixed sleep: done soon after the principal replicated (1.5 s after start).
+    assert!(took < Duration::from_millis(3500), "took {took:?}");
+    assert!(report.results[0].message.contains("replicate"), "{}", report.results[0].message);
+    assert!(assignment_set(&fake2).contains(&(
+        share_scope().to_ascii_lowercase(),
+        roles::STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR.into(),
+        P_S2.to_ascii_lowercase()
+    )));
+
+    // A principal that never appears fails after the bounded time, with ARM's code.
+    let options = ApplyOptions { principal_not_found_timeout: Duration::from_millis(300), ..fast_apply() };
+    let started = Instant::now();
+    let (client, _) = arm_client(&fake);
+    let report = apply::apply(&client, &plan_live(&fake, PlanKind::Repair).await, &options).await;
+    // P_S2 was removed from the directory: it is no longer part of any snapshot-independent check, so the
+    // change is sent and fails with PrincipalNotFound after the bound.
+    let report = report.unwrap();
+    assert_eq!(report.results[0].outcome, Outcome::Failed, "{report:#?}");
+    assert_eq!(report.results[0].arm_code.as_deref(), Some("PrincipalNotFound"));
+    assert!(report.results[0].request_id.is_some());
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(report.exit_code(), 1);
+}
+
+#[tokio::test]
+async fn a_403_on_one_account_leaves_the_others_done_and_reported() {
+    // ARM refuses the writes on the second account.
+    let fake = FakeArm::start(broken().topology()).await;
+    fake.inject(Fault::new(
+        "PUT",
+        &format!("storageAccounts/{ACCOUNT2}"),
+        FaultAction::status(403, "AuthorizationFailed", "The client does not have authorization"),
+    ));
+    let (plan, report) = plan_and_apply(&fake, PlanKind::Repair, &fast_apply()).await;
+    let report = report.unwrap();
+    let on2 = |id: &str| {
+        plan.changes.iter().find(|c| c.id == id).unwrap().request.path.to_ascii_lowercase().contains(ACCOUNT2)
+    };
+    assert!(report.results.iter().any(|r| on2(&r.id)) && report.results.iter().any(|r| !on2(&r.id)));
+    for r in &report.results {
+        if on2(&r.id) {
+            assert_eq!(r.outcome, Outcome::Failed, "{r:#?}");
+            assert_eq!(r.arm_code.as_deref(), Some("AuthorizationFailed"));
+            assert!(r.request_id.is_some(), "the request id is reported");
+        } else {
+            assert_eq!(r.outcome, Outcome::Created, "{r:#?}");
+        }
+    }
+    assert_eq!(report.exit_code(), 1);
+    assert!(report.summary.message.contains("failed"), "{}", report.summary.message);
+    let after = diagnose(&fake).await;
+    for f in PERMISSION_CHECKS.iter().flat_map(|c| after.of(c)) {
+        let on_second = f.scope.as_deref().unwrap_or(&f.resource_id).to_ascii_lowercase().contains(ACCOUNT2)
+            || f.resource_id.contains("c0c0c0c0-0000-4000-8000-000000000002")
+            || f.resource_id.contains("e0e0e0e0-0000-4000-8000-000000000003")
+            || f.resource_id.contains("e0e0e0e0-0000-4000-8000-000000000004");
+        if !on_second {
+            assert!(matches!(f.status, Status::Pass | Status::NotApplicable), "{}: {}", f.check, f.message);
+        }
+    }
+
+    // The caller may write role assignments on the first account only: the rights check sees it first
+    // and sends nothing to the second.
+    let mut d = broken();
+    d.assignments.retain(|(_, _, p)| p != CALLER);
+    d.assignments.push((format!("/subscriptions/{SUB}"), roles::READER, CALLER.to_string()));
+    d.assignments.push((account_id(), roles::OWNER, CALLER.to_string()));
+    let fake = FakeArm::start(d.topology()).await;
+    let plan = plan_live(&fake, PlanKind::Repair).await;
+    fake.clear_log();
+    let (client, _) = arm_client(&fake);
+    let report = apply::apply(&client, &plan, &fast_apply()).await.unwrap();
+    for r in &report.results {
+        if on2_path(&plan, &r.id) {
+            assert_eq!(r.outcome, Outcome::Failed);
+            assert!(r.message.contains("Microsoft.Authorization/roleAssignments/write"), "{}", r.message);
+            assert!(r.message.contains(ACCOUNT2), "{}", r.message);
+        } else {
+            assert_eq!(r.outcome, Outcome::Created, "{r:#?}");
+        }
+    }
+    assert!(
+        writes_in_log(&fake).iter().all(|w| !w.to_ascii_lowercase().contains(ACCOUNT2)),
+        "{:?}",
+        writes_in_log(&fake)
+    );
+
+    // With no right anywhere, apply stops before any write, naming the scope and the action.
+    let mut d = broken();
+    d.assignments.retain(|(_, _, p)| p != CALLER);
+    d.assignments.push((format!("/subscriptions/{SUB}"), roles::CONTRIBUTOR, CALLER.to_string()));
+    let fake = FakeArm::start(d.topology()).await;
+    let plan = plan_live(&fake, PlanKind::Repair).await;
+    fake.clear_log();
+    let (client, _) = arm_client(&fake);
+    let e = apply::apply(&client, &plan, &fast_apply()).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Authorization);
+    assert!(e.to_string().contains("Microsoft.Authorization/roleAssignments/write"), "{e}");
+    assert!(e.to_string().contains(ACCOUNT), "{e}");
+    assert_eq!(fake.write_count(), 0);
+}
+
+fn on2_path(plan: &Plan, id: &str) -> bool {
+    plan.changes.iter().find(|c| c.id == id).unwrap().request.path.to_ascii_lowercase().contains(ACCOUNT2)
+}
+
+fn with_names(fake: &FakeArm) -> BTreeSet<(String, String, String, String)> {
+    fake.role_assignments()
+        .into_iter()
+        .map(|ra: RoleAssignmentSeed| {
+            (
+                ra.scope.to_ascii_lowercase(),
+                ra.role_definition_id.rsplit('/').next().unwrap().to_string(),
+                ra.principal_id.to_ascii_lowercase(),
+                ra.name.to_ascii_lowercase(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_run_killed_half_way_and_run_again_ends_like_one_clean_run() {
+    // The reference: one clean run.
+    let clean = FakeArm::start(broken().topology()).await;
+    plan_and_apply(&clean, PlanKind::Repair, &fast_apply()).await.1.unwrap();
+    let want = assignment_set(&clean);
+
+    let fake = FakeArm::start(broken().topology()).await;
+    fake.set_latency_ms(40);
+    let plan = plan_live(&fake, PlanKind::Repair).await;
+    fake.clear_log();
+    // One answer is lost after ARM processed the write (the client retries: same name, no duplicate).
+    fake.inject(Fault::new("PUT", "roleAssignments", FaultAction::TruncatedBody).times(1));
+    let opts = session_options(&fake);
+    let task = tokio::spawn({
+        let plan = plan.clone();
+        async move {
+            let session = filesync_identity::api::Session::new(opts).unwrap();
+            let client =
+                session.client(std::sync::Arc::new(filesync_identity::events::NullSink), Default::default()).unwrap();
+            apply::apply(&client, &plan, &fast_apply()).await
+        }
+    });
+    // Kill it once a few writes went through.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while fake.write_count() < 3 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    task.abort();
+    let _ = task.await;
+    let half = assignment_set(&fake);
+    assert!(half.len() < want.len(), "the run was stopped half way ({} of {})", half.len(), want.len());
+    fake.set_latency_ms(0);
+    // Run again: it converges.
+    let (_, report) = plan_and_apply(&fake, PlanKind::Repair, &fast_apply()).await;
+    assert_eq!(report.unwrap().summary.failed, 0);
+    let got = assignment_set(&fake);
+    assert_eq!(got, want);
+    let unique: BTreeSet<_> = got.iter().collect();
+    assert_eq!(unique.len(), got.len(), "no duplicate assignment");
+    assert_eq!(with_names(&fake), with_names(&clean), "the same names as a clean run");
+    // And the interrupted plan itself can be applied again: everything is already there.
+    let (client, _) = arm_client(&fake);
+    fake.clear_log();
+    let r = apply::apply(&client, &plan, &fast_apply()).await.unwrap();
+    assert!(outcomes(&r).iter().all(|o| *o == Outcome::AlreadyPresent));
+    assert_eq!(fake.write_count(), 0);
+}
+
+/// Shared-key mode: the service has no identity; server 1 has an identity it does not use yet,
+/// server 2 has none; only Microsoft.StorageSync holds its role.
+fn shared_key_mixed() -> Deployment {
+    let mut d = healthy();
+    d.service.identity = None;
+    d.service.use_identity = false;
+    d.account.allow_shared_key_access = None;
+    let s1 = d.server_mut(SERVER1);
+    *s1 = std::mem::take(s1).ready_for_identity(P_S1);
+    s1.application_id = None;
+    s1.identity = Some(false);
+    let s2 = d.server_mut(SERVER2);
+    s2.active_auth_type = "Certificate".into();
+    s2.application_id = None;
+    s2.latest_application_id = None;
+    s2.identity = Some(false);
+    d.assignments.retain(|(_, r, p)| p == CALLER || *r == roles::READER_AND_DATA_ACCESS);
+    d
+}
+
+#[tokio::test]
+async fn enable_identity_on_a_shared_key_deployment_with_mixed_servers() {
+    let mut t = shared_key_mixed().topology();
+    t.lro_delay_ms = 150;
+    t.lro_retry_after_secs = 0;
+    // The new service identity takes a moment to replicate: its grants wait for it.
+    t.principal_replication_delay_ms = 400;
+    let fake = FakeArm::start(t).await;
+    tokio::time::sleep(Duration::from_millis(450)).await; // seeded principals replicated
+    let plan = plan_live(&fake, PlanKind::EnableIdentity).await;
+    let kinds: Vec<ChangeKind> = plan.changes.iter().map(|c| c.kind).collect();
+    assert_eq!(kinds.first(), Some(&ChangeKind::EnableServiceIdentity));
+    assert!(kinds.contains(&ChangeKind::SetUseIdentity));
+    assert_eq!(kinds.iter().filter(|k| **k == ChangeKind::SetServerIdentity).count(), 1);
+    // Placeholders for the principal that does not exist yet.
+    let placeholder: Vec<_> = plan.changes.iter().filter(|c| c.principal_from.is_some()).collect();
+    assert_eq!(placeholder.len(), 2);
+    assert!(placeholder.iter().all(|c| c.request.body["properties"]["principalId"] == plan::PRINCIPAL_PLACEHOLDER));
+    // Server 2 is not skipped silently.
+    assert_eq!(plan.manual_steps.len(), 1);
+    assert!(plan.manual_steps[0].message.contains("Azure Arc") && plan.manual_steps[0].message.contains("fs2"));
+
+    let started = Instant::now();
+    let (client, events) = arm_client(&fake);
+    let report = apply::apply(&client, &plan, &fast_apply()).await.unwrap();
+    assert_eq!(report.summary.failed, 0, "{report:#?}");
+    assert_eq!(report.summary.created, plan.changes.len());
+    assert!(started.elapsed() < Duration::from_secs(6));
+    assert_eq!(report.manual_steps.len(), 1);
+    // One progress event per change.
+    let progress = events
+        .drain()
+        .into_iter()
+        .filter(|e| matches!(e, filesync_identity::events::Event::Progress { activity, .. } if activity == "Applying the plan"))
+        .count();
+    assert!(progress > plan.changes.len());
+
+    let svc = fake.service(SUB, RG, SVC).unwrap();
+    assert_eq!(svc["properties"]["useIdentity"], true);
+    assert!(svc["identity"]["principalId"].as_str().is_some());
+    let s1 = fake.registered_server(SUB, RG, SVC, SERVER1).unwrap();
+    assert_eq!(s1["properties"]["activeAuthType"], "ManagedIdentity");
+    assert_eq!(s1["properties"]["applicationId"], P_S1);
+
+    // `test` passes for everything that could be fixed: only server 2's own findings remain.
+    let run = diagnose(&fake).await;
+    for check in [
+        "service.identity",
+        "service.use-identity",
+        "cloud-endpoint.service-account-role",
+        "cloud-endpoint.service-share-role",
+        "storage.legacy-sync-principal",
+    ] {
+        assert!(run.statuses(check).iter().all(|s| *s == Status::Pass), "{check}: {:?}", run.of(check));
+    }
+    assert_eq!(run.one("server.auth-mode", SERVER1).status, Status::Pass);
+    let fails: Vec<_> = run.report.findings.iter().filter(|f| f.status == Status::Fail).collect();
+    assert!(!fails.is_empty());
+    assert!(fails.iter().all(|f| f.resource_id.contains(SERVER2)), "{fails:#?}");
+
+    // A second run changes nothing.
+    fake.clear_log();
+    let (again, r) = plan_and_apply(&fake, PlanKind::EnableIdentity, &fast_apply()).await;
+    assert!(again.changes.is_empty(), "{}", plan::render_plan_table(&again));
+    assert_eq!(again.manual_steps.len(), 1);
+    assert_eq!(r.unwrap().summary.total, 0);
+    assert_eq!(fake.write_count(), 0);
+}
+
+#[tokio::test]
+async fn a_failed_service_patch_skips_what_depends_on_it() {
+    let mut t = shared_key_mixed().topology();
+    t.lro_retry_after_secs = 0;
+    let fake = FakeArm::start(t).await;
+    fake.inject(
+        Fault::new(
+            "PATCH",
+            "storageSyncServices/sync-prod",
+            FaultAction::FailOperation { code: "InternalServerError".into(), message: "boom".into() },
+        )
+        .times(1),
+    );
+    let (plan, report) = plan_and_apply(&fake, PlanKind::EnableIdentity, &fast_apply()).await;
+    let report = report.unwrap();
+    assert_eq!(report.results[0].outcome, Outcome::Failed);
+    assert_eq!(report.results[0].arm_code.as_deref(), Some("InternalServerError"));
+    for (c, r) in plan.changes.iter().zip(&report.results).skip(1) {
+        if c.principal_from.is_some() || c.kind == ChangeKind::SetUseIdentity || c.kind == ChangeKind::SetServerIdentity
+        {
+            assert_eq!(r.outcome, Outcome::Skipped, "{r:#?}");
+            assert!(r.message.contains("needs"), "{}", r.message);
+        } else {
+            // Grants for identities that exist already do not depend on the service.
+            assert_eq!(r.outcome, Outcome::Created, "{r:#?}");
+        }
+    }
+    assert_eq!(fake.count_by(|r| r.method == "PATCH"), 1);
+}
+
+#[tokio::test]
+async fn plan_files_round_trip_and_a_stale_plan_is_refused() {
+    let mut d = broken();
+    d.service.use_identity = false;
+    let mut t = d.topology();
+    t.lro_retry_after_secs = 0;
+    let fake = FakeArm::start(t).await;
+    let plan = plan_live(&fake, PlanKind::Repair).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("plan.json");
+    plan.save(&path).unwrap();
+    let loaded = Plan::load(&path).unwrap();
+    assert_eq!(loaded, plan);
+    assert_eq!(loaded.basis.fingerprint, plan::fingerprint(&plan.basis.facts));
+
+    // A hand-edited plan that grants Owner is refused as a file.
+    let mut v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    v["changes"][0]["grant"]["roleGuid"] = roles::OWNER.into();
+    let e = Plan::from_value(v).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidFile);
+
+    // The live state moves on (someone switched the service to its identity): apply refuses, writes nothing.
+    let (client, _) = arm_client(&fake);
+    let svc = service_id();
+    client.patch(&svc, "2022-09-01", &serde_json::json!({"properties": {"useIdentity": true}})).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while fake.pending_operations() > 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    fake.clear_log();
+    let e = apply::apply(&client, &loaded, &fast_apply()).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Conflict);
+    assert!(e.to_string().contains("useIdentity"), "{e}");
+    assert_eq!(fake.write_count(), 0);
+
+    // The command line says so, with exit code 2.
+    let o = bin()
+        .args([
+            "apply",
+            "--plan",
+            path.to_str().unwrap(),
+            "--yes",
+            "--arm-endpoint",
+            fake.url(),
+            "--graph-endpoint",
+            fake.url(),
+        ])
+        .env("AZURE_ACCESS_TOKEN", TOKEN)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("moved on"), "{err}");
+    assert_eq!(fake.write_count(), 0);
+}
+
+#[tokio::test]
+async fn every_planned_change_is_a_safe_one() {
+    let mut firewall = broken();
+    firewall.account = firewall.account.clone().with_firewall("Deny", "None");
+    let mut wrong_scope = healthy().without_assignment(roles::STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR, P_S1);
+    wrong_scope.assignments.push((
+        format!("{}/fileServices/default/shares/{SHARE}", account_id()),
+        roles::STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR,
+        P_S1.to_string(),
+    ));
+    let mut plans = Vec::new();
+    for d in [broken(), shared_key_mixed(), firewall.clone(), wrong_scope] {
+        let fake = FakeArm::start(d.topology()).await;
+        let run = diagnose(&fake).await;
+        let known = plan::known_principals(&run.snapshot);
+        for p in [
+            plan::plan_repair(&run.snapshot, &run.report.findings),
+            plan::plan_repair_with(
+                &run.snapshot,
+                &run.report.findings,
+                PlanOptions { include_security_posture_changes: true },
+            ),
+            plan::plan_enable_identity(&run.snapshot),
+        ] {
+            p.validate().unwrap();
+            for c in &p.changes {
+                if c.kind != ChangeKind::RoleAssignment {
+                    continue;
+                }
+                let g = c.grant.as_ref().unwrap();
+                assert!(filesync_identity::roles::GRANTABLE.iter().any(|r| r.guid == g.role_guid), "{c:#?}");
+                assert!(
+                    known.contains(&g.principal_id.to_ascii_lowercase())
+                        || (g.principal_id == plan::PRINCIPAL_PLACEHOLDER && c.principal_from.is_some()),
+                    "{c:#?}"
+                );
+                let scope = filesync_identity::resource_id::ResourceId::parse(&g.scope).unwrap();
+                assert!(scope.is_storage_account() || g.scope.contains("/fileServices/default/fileshares/"), "{c:#?}");
+                assert!(!g.scope.contains("/shares/"), "never the shares spelling: {c:#?}");
+                assert_eq!(c.request.body["properties"]["principalType"], "ServicePrincipal");
+                assert!(!c.security_posture_change);
+            }
+            plans.push(p);
+        }
+    }
+    // Storage settings only with the flag, and then flagged.
+    let fake = FakeArm::start(firewall.topology()).await;
+    let run = diagnose(&fake).await;
+    let plain = plan::plan_repair(&run.snapshot, &run.report.findings);
+    assert!(plain.changes.iter().all(|c| !c.security_posture_change && c.kind == ChangeKind::RoleAssignment));
+    assert!(plain.notes.iter().any(|n| n.contains("storage.trusted-services")), "{:?}", plain.notes);
+    let flagged = plan::plan_repair_with(
+        &run.snapshot,
+        &run.report.findings,
+        PlanOptions { include_security_posture_changes: true },
+    );
+    let posture: Vec<_> = flagged.changes.iter().filter(|c| c.security_posture_change).collect();
+    assert_eq!(posture.len(), 1, "{}", plan::render_plan_table(&flagged));
+    assert_eq!(posture[0].kind, ChangeKind::SetStorageTrustedServices);
+    assert!(plan::render_plan_table(&flagged).contains("SECURITY POSTURE CHANGE"));
+    // The wrong `shares` spelling is repaired at `fileshares`.
+    let p = &plans[9];
+    assert_eq!(p.changes.len(), 1);
+    assert_eq!(p.changes[0].grant.as_ref().unwrap().scope, share_scope());
+    // Ids are stable: the same snapshot gives the same plan (but for its time).
+    let again = plan::plan_repair(&run.snapshot, &run.report.findings);
+    assert_eq!(again.changes, plain.changes);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The command line
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_filesync-identity"));
+    for v in [
+        "AZURE_ACCESS_TOKEN",
+        "AZURE_SUBSCRIPTION_ID",
+        "AZURE_CLOUD",
+        "NO_COLOR",
+        "AZURE_CLIENT_SECRET",
+        "IDENTITY_ENDPOINT",
+    ] {
+        c.env_remove(v);
+    }
+    c.stdin(Stdio::null());
+    c
+}
+
+fn text(o: &Output) -> (String, String) {
+    (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
+}
+
+fn cli(fake: &FakeArm, args: &[&str]) -> Output {
+    let svc = service_id();
+    let mut all: Vec<&str> = args.to_vec();
+    all.extend(["--resource-id", &svc, "--arm-endpoint", fake.url(), "--graph-endpoint", fake.url()]);
+    bin().args(&all).env("AZURE_ACCESS_TOKEN", TOKEN).output().unwrap()
+}
+
+#[tokio::test]
+async fn command_line_repair() {
+    let fake = FakeArm::start(broken().topology()).await;
+    // --what-if: the plan, no write.
+    let o = cli(&fake, &["repair", "--what-if"]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(out.contains("Plan (repair)") && out.contains("Grant Storage File Data Privileged Contributor"), "{out}");
+    assert!(out.contains("request: PUT /subscriptions/"), "{out}");
+    assert_eq!(writes_in_log(&fake), Vec::<String>::new());
+    // No terminal and no --yes: refused, no write.
+    let o = cli(&fake, &["repair"]);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("--yes") && err.contains("not a terminal"), "{err}");
+    assert_eq!(fake.write_count(), 0);
+    // --plan-output: a plan file, no write; then apply it.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("repair-plan.json");
+    let o = cli(&fake, &["repair", "--plan-output", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    let plan = Plan::load(&file).unwrap();
+    assert!(!plan.changes.is_empty());
+    assert_eq!(fake.write_count(), 0);
+    let o = bin()
+        .args([
+            "apply",
+            "--plan",
+            file.to_str().unwrap(),
+            "--yes",
+            "--format",
+            "json",
+            "--arm-endpoint",
+            fake.url(),
+            "--graph-endpoint",
+            fake.url(),
+        ])
+        .env("AZURE_ACCESS_TOKEN", TOKEN)
+        .output()
+        .unwrap();
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["summary"]["created"].as_u64().unwrap() as usize, plan.changes.len());
+    assert_eq!(v["results"][0]["outcome"], "created");
+    // Run again with --yes: nothing to do, no write.
+    fake.clear_log();
+    let o = cli(&fake, &["repair", "--yes"]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(out.contains("Nothing to change"), "{out}");
+    assert_eq!(fake.write_count(), 0);
+}
+
+#[tokio::test]
+async fn command_line_exit_codes_for_failures() {
+    let fake = FakeArm::start(broken().topology()).await;
+    fake.inject(Fault::new(
+        "PUT",
+        &format!("storageAccounts/{ACCOUNT2}"),
+        FaultAction::status(403, "AuthorizationFailed", "no"),
+    ));
+    let o = cli(&fake, &["repair", "--yes"]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(out.contains("FAILED") && out.contains("DONE") && out.contains("Summary:"), "{out}");
+    // A plan file that is not a plan: bad input.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("nope.json");
+    std::fs::write(&file, "{\"hello\": 1}").unwrap();
+    let o = bin().args(["apply", "--plan", file.to_str().unwrap(), "--yes"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("not a filesync-identity plan"));
+}
+
+#[tokio::test]
+async fn the_api_plans_and_applies_selected_changes() {
+    let fake = FakeArm::start(broken().topology()).await;
+    let session = filesync_identity::api::Session::new(session_options(&fake)).unwrap();
+    let sink: std::sync::Arc<dyn filesync_identity::events::EventSink> =
+        std::sync::Arc::new(filesync_identity::events::NullSink);
+    let cancel = filesync_identity::api::CancellationToken::new();
+    let plan = filesync_identity::api::execute(
+        &session,
+        &serde_json::json!({"operation": "plan", "kind": "repair", "target": {"resourceId": service_id()}}),
+        sink.clone(),
+        &cancel,
+    )
+    .await
+    .unwrap();
+    let ids: Vec<String> =
+        plan["changes"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_string()).collect();
+    assert!(ids.len() >= 2);
+    fake.clear_log();
+    let report = filesync_identity::api::execute(
+        &session,
+        &serde_json::json!({"operation": "apply", "plan": plan, "only": [ids[0]]}),
+        sink.clone(),
+        &cancel,
+    )
+    .await
+    .unwrap();
+    assert_eq!(report["results"][0]["outcome"], "created");
+    assert!(report["results"].as_array().unwrap()[1..].iter().all(|r| r["outcome"] == "skipped"));
+    assert_eq!(fake.count_by(|r| r.is_write()), 1);
+    let e = filesync_identity::api::execute(
+        &session,
+        &serde_json::json!({"operation": "apply", "plan": plan, "only": ["no-such-change"]}),
+        sink,
+        &cancel,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
+}
