@@ -123,6 +123,9 @@ pub struct ApplySummary {
     pub would_change: usize,
     /// Write requests sent (retries of one change count once).
     pub writes_sent: u64,
+    /// The run was cancelled before every change was attempted (run again to finish: it is safe).
+    #[serde(default)]
+    pub cancelled: bool,
     /// One sentence: what was and was not done.
     pub message: String,
 }
@@ -141,9 +144,11 @@ pub struct ApplyReport {
 }
 
 impl ApplyReport {
-    /// 0 when nothing failed, 1 when some change failed.
+    /// 0 when nothing failed, 1 when some change failed, 130 when the run was cancelled.
     pub fn exit_code(&self) -> i32 {
-        if self.summary.failed > 0 {
+        if self.summary.cancelled {
+            130
+        } else if self.summary.failed > 0 {
             1
         } else {
             0
@@ -686,6 +691,7 @@ fn summarize(results: &[ChangeResult], writes_sent: u64, what_if: bool, cancelle
         failed: count(Outcome::Failed),
         would_change: count(Outcome::WouldChange),
         writes_sent,
+        cancelled,
         message: String::new(),
     };
     s.message = if what_if {

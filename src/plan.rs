@@ -556,6 +556,9 @@ pub fn plan_repair(snapshot: &Snapshot, findings: &[Finding]) -> Plan {
 pub fn plan_repair_with(snapshot: &Snapshot, findings: &[Finding], options: PlanOptions) -> Plan {
     let mut b = Builder::new(snapshot);
     let known = known_principals(snapshot);
+    for f in findings.iter().filter(|f| f.status == Status::Unknown && ROLE_CHECKS.contains(&f.check.as_str())) {
+        b.note(format!("{} ({}): {} Not planned: run again once it can be read.", f.check, f.resource_name, f.message));
+    }
     for f in findings.iter().filter(|f| matches!(f.status, Status::Fail | Status::Warning)) {
         let reason = Reason { check: f.check.clone(), message: f.message.clone() };
         if ROLE_CHECKS.contains(&f.check.as_str()) {

@@ -311,6 +311,40 @@ async fn a_run_killed_half_way_and_run_again_ends_like_one_clean_run() {
     assert_eq!(fake.write_count(), 0);
 }
 
+#[tokio::test]
+async fn a_cancelled_run_says_so_and_a_rerun_finishes() {
+    let fake = FakeArm::start(broken().topology()).await;
+    let plan = plan_live(&fake, PlanKind::Repair).await;
+    fake.clear_log();
+    fake.set_latency_ms(40);
+    let cancel = filesync_identity::api::CancellationToken::new();
+    let session = filesync_identity::api::Session::new(session_options(&fake)).unwrap();
+    let client = session.client(std::sync::Arc::new(filesync_identity::events::NullSink), cancel.clone()).unwrap();
+    let options = fast_apply();
+    let run = apply::apply(&client, &plan, &options);
+    let stop = async {
+        while fake.write_count() < 2 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        cancel.cancel();
+    };
+    let (report, ()) = tokio::join!(run, stop);
+    let report = report.unwrap();
+    assert!(report.summary.cancelled, "{report:#?}");
+    assert_eq!(report.exit_code(), 130);
+    assert!(report.summary.created >= 1 && report.summary.skipped >= 1, "{report:#?}");
+    assert!(report.summary.message.contains("run again"));
+    fake.set_latency_ms(0);
+    let (_, again) = plan_and_apply(&fake, PlanKind::Repair, &fast_apply()).await;
+    let again = again.unwrap();
+    assert_eq!(again.summary.failed, 0);
+    // The write in flight when the run was cancelled may have happened: the re-run does the rest, once.
+    assert!(again.summary.created + report.summary.created <= plan.changes.len());
+    assert_eq!(failing_permission_findings(&diagnose(&fake).await), 0);
+    let set = assignment_set(&fake);
+    assert_eq!(set.iter().collect::<BTreeSet<_>>().len(), set.len(), "no duplicate assignment");
+}
+
 /// Shared-key mode: the service has no identity; server 1 has an identity it does not use yet,
 /// server 2 has none; only Microsoft.StorageSync holds its role.
 fn shared_key_mixed() -> Deployment {
