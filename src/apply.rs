@@ -736,7 +736,8 @@ pub fn render_report_table(report: &ApplyReport) -> String {
         if let Some(q) = &r.request_id {
             ids.push(format!("request id {q}"));
         }
-        if !ids.is_empty() && r.outcome == Outcome::Failed {
+        let already_said = r.request_id.as_deref().is_some_and(|q| r.message.contains(q));
+        if !ids.is_empty() && r.outcome == Outcome::Failed && !already_said {
             s.push_str(&format!("           ({})\n", ids.join(", ")));
         }
     }

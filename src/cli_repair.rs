@@ -26,7 +26,8 @@ pub struct PlanArgs {
     /// Write the plan to this file (atomically) and stop; apply it later with `apply --plan FILE`.
     #[arg(long, value_name = "FILE")]
     plan_output: Option<PathBuf>,
-    /// Also plan storage firewall and shared-key changes (flagged as security posture changes).
+    /// Also plan storage firewall and shared-key changes, flagged as security posture changes (repair only;
+    /// enable-identity never changes storage settings).
     #[arg(long)]
     include_security_posture_changes: bool,
 }

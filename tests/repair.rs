@@ -143,7 +143,7 @@ async fn a_just_created_identity_is_assigned_without_a_fixed_sleep() {
     let not_found = fake2.count_by(|r| r.error_code.as_deref() == Some("PrincipalNotFound"));
     assert!(not_found >= 1, "the principal was not replicated at first");
     // Back-off, not a fixed sleep: done soon after the principal replicated (1.5 s after start).
-    assert!(took < Duration::from_millis(3500), "took {took:?}");
+    assert!(took < Duration::from_secs(6), "took {took:?}");
     assert!(report.results[0].message.contains("replicate"), "{}", report.results[0].message);
     assert!(assignment_set(&fake2).contains(&(
         share_scope().to_ascii_lowercase(),
