@@ -13,6 +13,30 @@ if ! cargo test --workspace --all-targets --no-fail-fast; then
 fi
 
 echo
+echo "== Fuzzing (short runs; longer runs: see fuzz/README.md)"
+if cargo fuzz --version >/dev/null 2>&1; then
+  secs="${FUZZ_SECONDS:-20}"
+  for target in snapshot_load resource_id error_code ffi_bytes; do
+    # cargo-fuzz needs nightly features; RUSTC_BOOTSTRAP lets the stable compiler provide them.
+    # libFuzzer exits 77 on a crash (set below); any other failure means the fuzzer could not be built or run.
+    RUSTC_BOOTSTRAP=1 cargo fuzz run "$target" "fuzz/seeds/$target" -- -max_total_time="$secs" -rss_limit_mb=4096 \
+      -error_exitcode=77 >"target/fuzz-$target.log" 2>&1
+    rc=$?
+    if [ "$rc" -eq 0 ]; then
+      echo "fuzz $target: no crash in ${secs}s ($(grep -o 'Done [0-9]* runs' "target/fuzz-$target.log" | tail -1))"
+    elif [ "$rc" -eq 77 ]; then
+      echo "fuzz $target: FAILED: a crash (input saved in fuzz/artifacts/$target; add it to fuzz/regressions/$target)"
+      tail -40 "target/fuzz-$target.log"
+      status=1
+    else
+      echo "fuzz $target: skipped: the fuzzer could not be built or run here (exit $rc; see target/fuzz-$target.log)"
+    fi
+  done
+else
+  echo "skipped: cargo-fuzz is not installed (cargo install cargo-fuzz); the seeds and saved crashes still ran in tests/fuzz_regressions.rs"
+fi
+
+echo
 echo "== PowerShell module"
 if [ -f ps-module/tests/run.sh ]; then
   if ! bash ps-module/tests/run.sh; then
