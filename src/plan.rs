@@ -980,10 +980,8 @@ impl Plan {
                         if s.len() < 2 || !s[s.len() - 2].eq_ignore_ascii_case("registeredServers") {
                             return Err(bad("the path is not a registered server"));
                         }
-                        id.as_str()
-                            .rsplit_once("/registeredServers/")
-                            .map(|(svc, _)| svc.to_string())
-                            .unwrap_or_default()
+                        let lower = id.as_str().to_ascii_lowercase();
+                        lower.rsplit_once("/registeredservers/").map(|(svc, _)| svc.to_string()).unwrap_or_default()
                     } else {
                         id.as_str().to_string()
                     };

@@ -675,6 +675,23 @@ async fn command_line_repair() {
 }
 
 #[tokio::test]
+async fn command_line_enable_identity_what_if() {
+    let fake = FakeArm::start(shared_key_mixed().topology()).await;
+    let o = cli(&fake, &["enable-identity", "--what-if", "--format", "json"]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    let plan = Plan::from_json(&out).unwrap();
+    assert_eq!(plan.kind, PlanKind::EnableIdentity);
+    assert_eq!(plan.changes[0].kind, ChangeKind::EnableServiceIdentity);
+    assert_eq!(plan.manual_steps.len(), 1);
+    let o = cli(&fake, &["enable-identity", "--what-if"]);
+    let (out, _) = text(&o);
+    assert!(out.contains("Manual steps") && out.contains("Azure Arc"), "{out}");
+    assert!(out.contains("{assignmentName}"), "{out}");
+    assert_eq!(writes_in_log(&fake), Vec::<String>::new());
+}
+
+#[tokio::test]
 async fn command_line_exit_codes_for_failures() {
     let fake = FakeArm::start(broken().topology()).await;
     fake.inject(Fault::new(
