@@ -430,6 +430,7 @@ pub struct ArmRoleAssignmentProperties {
     pub principal_type: Option<String>,
     pub scope: Option<String>,
     pub condition: Option<String>,
+    pub created_on: Option<String>,
 }
 
 pub fn role_assignment(v: &Value) -> Result<RoleAssignment> {
@@ -456,6 +457,7 @@ pub fn role_assignment(v: &Value) -> Result<RoleAssignment> {
         principal_id: clean(p.principal_id).unwrap_or_default().to_ascii_lowercase(),
         principal_type: clean(p.principal_type),
         condition: clean(p.condition),
+        created_on: parse_time(p.created_on.as_deref()),
     })
 }
 

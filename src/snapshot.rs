@@ -401,6 +401,9 @@ pub struct RoleAssignment {
     pub principal_type: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub condition: Option<String>,
+    /// `createdOn`: a grant made minutes ago may still be propagating.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_on: Option<DateTime<Utc>>,
 }
 
 impl RoleAssignment {

@@ -621,3 +621,24 @@ async fn every_failure_at_once_is_one_coherent_report() {
     let back: filesync_identity::findings::Report = serde_json::from_str(&json).unwrap();
     assert_eq!(&back, r);
 }
+
+#[tokio::test]
+async fn live_error_right_after_the_grant_is_reported_as_pending() {
+    // The server's role was granted just now (seeded assignments date from long ago): a permission error
+    // is the grant still taking effect, not a missing role.
+    let mut d = healthy().without_assignment(roles::STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR, P_S1);
+    d.service.sync_groups[0].server_endpoints[0].upload_last_sync_result = 0x80c86063u32 as i32;
+    let fake = FakeArm::start(d.topology()).await;
+    fake.add_role_assignment(fake_arm::RoleAssignmentSeed::new(
+        "7e7e7e7e-0000-4000-8000-000000000001",
+        &share_scope(),
+        roles::STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR,
+        P_S1,
+    ));
+    let run = diagnose(&fake).await;
+    assert!(run.snapshot.role_assignments.iter().all(|ra| ra.created_on.is_some()), "createdOn is collected");
+    let f = run.of("sync.live-errors").into_iter().find(|f| !f.error_codes.is_empty()).unwrap().clone();
+    assert_eq!(f.status, Status::Warning);
+    assert!(f.message.contains("still taking effect"), "{}", f.message);
+    assert_eq!(f.principal_id.as_deref(), Some(P_S1));
+}

@@ -84,8 +84,22 @@ pub(super) fn caller_can_repair(ix: &Index, _ctx: &CheckContext) -> Vec<Finding>
                 // A condition on the granting assignment (the permissions API does not show it) may still
                 // rule out some of the roles a repair grants.
                 if !unconditional_admin {
-                    let conditioned: Vec<&&RoleAssignment> = mine.iter().filter(|ra| ra.condition.is_some()).collect();
-                    let all_limited = !mine.is_empty() && file_sync_admin.is_none() && conditioned.len() == mine.len();
+                    // The assignments that can grant roles at all: the built-in admin roles, and custom roles
+                    // (whose actions the snapshot does not carry).
+                    let granting: Vec<&&RoleAssignment> = mine
+                        .iter()
+                        .filter(|ra| {
+                            let g = ra.role_guid();
+                            [roles::OWNER, roles::USER_ACCESS_ADMINISTRATOR, roles::RBAC_ADMINISTRATOR]
+                                .iter()
+                                .any(|r| r.guid == g)
+                                || !roles::KNOWN.iter().any(|r| r.guid == g)
+                        })
+                        .collect();
+                    let conditioned: Vec<&&RoleAssignment> =
+                        granting.iter().copied().filter(|ra| ra.condition.is_some()).collect();
+                    let all_limited =
+                        !granting.is_empty() && file_sync_admin.is_none() && conditioned.len() == granting.len();
                     if all_limited {
                         let text = conditioned.iter().filter_map(|ra| ra.condition.as_deref()).collect::<Vec<_>>().join(" ");
                         let excluded: Vec<&str> = needed
@@ -582,10 +596,16 @@ pub(super) fn identity_drift(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
             if naming.is_empty() {
                 // An assignment of the share role to a principal nobody in this deployment uses, on a share
                 // this server syncs: most likely the server's former identity.
+                // People and groups often hold the role too; only service principals (or deleted ones) can
+                // be a former server identity.
                 let orphans: Vec<&RoleAssignment> = snap
                     .role_assignments
                     .iter()
                     .filter(|ra| ra.role_guid() == share_role.guid && !is_known(&ra.principal_id))
+                    .filter(|ra| {
+                        deleted_type(ra)
+                            || ra.principal_type.as_deref().is_some_and(|t| t.eq_ignore_ascii_case("ServicePrincipal"))
+                    })
                     .filter(|ra| {
                         shares.iter().any(|(acct, share)| {
                             parse_share_scope(&ra.scope)

@@ -13,7 +13,7 @@ pub(super) const CHECK: &str = "sync.live-errors";
 
 pub(super) fn live_errors(ix: &Index, ctx: &CheckContext) -> Vec<Finding> {
     let others: Vec<Finding> = super::all().iter().filter(|c| c.id != CHECK).flat_map(|c| (c.run)(ix, ctx)).collect();
-    review(ix, &others)
+    review(ix, ctx, &others)
 }
 
 /// Where a code was seen on one server endpoint.
@@ -84,7 +84,27 @@ fn lower_first(s: &str) -> String {
     }
 }
 
-pub(super) fn review(ix: &Index, others: &[Finding]) -> Vec<Finding> {
+/// A role that would prevent the code, granted less than the propagation delay before the collection.
+fn fresh_grant<'a>(
+    ix: &Index<'a>,
+    ctx: &CheckContext,
+    entry: &catalog::CatalogEntry,
+    others: &[Finding],
+    related: &[String],
+) -> Option<(&'a crate::snapshot::RoleAssignment, String)> {
+    others
+        .iter()
+        .filter(|f| f.status == Status::Pass && entry.explained_by(&f.check))
+        .filter(|f| related.contains(&f.resource_id.to_ascii_lowercase()))
+        .find_map(|f| {
+            let id = f.evidence.get("assignmentId")?.as_str()?;
+            let ra = ix.snapshot.role_assignments.iter().find(|ra| ra.id.eq_ignore_ascii_case(id))?;
+            let age = ctx.now - ra.created_on?;
+            (age >= chrono::Duration::zero() && age < ctx.propagation_delay).then(|| (ra, f.check.clone()))
+        })
+}
+
+pub(super) fn review(ix: &Index, ctx: &CheckContext, others: &[Finding]) -> Vec<Finding> {
     let mut out = Vec::new();
     for (svc, group, ep) in ix.server_endpoints() {
         let server = ix.server_of(svc, ep);
@@ -145,6 +165,7 @@ pub(super) fn review(ix: &Index, others: &[Finding]) -> Vec<Finding> {
             match explaining.first() {
                 Some(first) => {
                     let mut checks: Vec<&str> = explaining.iter().map(|f| f.check.as_str()).collect();
+                    checks.sort_unstable();
                     checks.dedup();
                     let mut f = Finding {
                         message: format!(
@@ -164,7 +185,25 @@ pub(super) fn review(ix: &Index, others: &[Finding]) -> Vec<Finding> {
                     }
                     out.push(f);
                 }
-                None => out.push(
+                None => match fresh_grant(ix, ctx, entry, others, &related) {
+                    Some((ra, check)) => out.push(
+                        Finding {
+                            status: Status::Warning,
+                            message: format!(
+                                "{label} on server '{server_name}' ({places}) is most likely a grant still taking effect: {} was assigned to {} {} minute(s) before the collection (see {check}); role assignments take up to {} minutes to apply.",
+                                crate::roles::display_name(&ra.role_definition_id),
+                                ra.principal_id,
+                                (ctx.now - ra.created_on.unwrap_or(ctx.now)).num_minutes(),
+                                ctx.propagation_delay.num_minutes()
+                            ),
+                            ..base
+                        }
+                        .principal(ra.principal_id.as_str())
+                        .evidence("pendingActivation", true)
+                        .evidence("assignmentId", &ra.id)
+                        .fix("Wait a quarter of an hour and sync again (or restart the Storage Sync Agent service), then check again.", None),
+                    ),
+                    None => out.push(
                     Finding {
                         message: format!(
                             "{label} on server '{server_name}' ({places}): {}. None of this tool's checks found its cause in this deployment.",
@@ -173,7 +212,8 @@ pub(super) fn review(ix: &Index, others: &[Finding]) -> Vec<Finding> {
                         ..base
                     }
                     .fix(entry.remediation, Some(format!("filesync-identity explain {hex}"))),
-                ),
+                    ),
+                },
             }
         }
     }

@@ -174,6 +174,7 @@ fn caller_can_repair() {
         "@Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {{{}}}",
         roles::STORAGE_ACCOUNT_CONTRIBUTOR.guid
     ));
+    push_assignment(&mut s, 12, &format!("/subscriptions/{SUB}"), roles::READER.guid, CALLER);
     let fs = run(&s);
     let f = of(&fs, "caller.can-repair")[0];
     assert_eq!(f.status, Status::Warning);
@@ -315,6 +316,12 @@ fn identity_drift() {
     assert_eq!(f[0].status, Status::Fail);
     assert_eq!(f[0].principal_id.as_deref(), Some(new));
     assert!(f[0].message.contains(old), "{}", f[0].message);
+    // A person holding the share role is no former server identity.
+    let mut s = healthy();
+    s.role_assignments.retain(|r| r.principal_id != P_S1);
+    push_assignment(&mut s, 32, &share_scope(), roles::STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR.guid, old);
+    s.role_assignments.last_mut().unwrap().principal_type = Some("User".into());
+    assert!(statuses(&run(&s), "server.identity-drift").iter().all(|st| *st == Status::Pass));
     // The identity the server reports was deleted: ARM lists its assignments with no principal type.
     let mut s = healthy();
     for r in s.role_assignments.iter_mut().filter(|r| r.principal_id == P_S2) {
@@ -445,4 +452,24 @@ fn live_errors_are_tied_to_the_finding_that_explains_them() {
     let alone = report(&s, &CheckContext::at(now()), &sel).findings;
     assert!(alone.iter().all(|f| f.check == "sync.live-errors"));
     assert!(alone.iter().any(|f| f.evidence.contains_key("explainedBy")));
+}
+
+#[test]
+fn live_error_right_after_a_grant_is_called_pending() {
+    let mut s = healthy();
+    let grant = s.role_assignments.iter_mut().find(|r| r.principal_id == P_S1).unwrap();
+    grant.created_on = Some(now() - Duration::minutes(6));
+    svc(&mut s).sync_groups[0].server_endpoints[0].upload_last_sync_result = Some(0x80c86063u32 as i32);
+    let fs = run(&s);
+    let f = of(&fs, "sync.live-errors").into_iter().find(|f| !f.error_codes.is_empty()).unwrap();
+    assert_eq!(f.status, Status::Warning);
+    assert!(f.message.contains("still taking effect") && f.message.contains("6 minute"), "{}", f.message);
+    assert_eq!(f.principal_id.as_deref(), Some(P_S1));
+    // An old grant does not excuse the error.
+    let grant = s.role_assignments.iter_mut().find(|r| r.principal_id == P_S1).unwrap();
+    grant.created_on = Some(now() - Duration::days(2));
+    let fs = run(&s);
+    let f = of(&fs, "sync.live-errors").into_iter().find(|f| !f.error_codes.is_empty()).unwrap();
+    assert_eq!(f.status, Status::Fail);
+    assert!(f.message.contains("None of this tool's checks found its cause"), "{}", f.message);
 }
