@@ -10,14 +10,26 @@ use crate::snapshot::{DenyAssignment, Permission, RegisteredServer, RoleAssignme
 
 /// ARM's wildcard match: `*` matches any run of characters, case-insensitive.
 pub(crate) fn action_matches(pattern: &str, action: &str) -> bool {
-    fn go(p: &[u8], a: &[u8]) -> bool {
-        match p.split_first() {
-            None => a.is_empty(),
-            Some((b'*', rest)) => (0..=a.len()).any(|i| go(rest, &a[i..])),
-            Some((c, rest)) => a.first().is_some_and(|x| x.eq_ignore_ascii_case(c)) && go(rest, &a[1..]),
+    // Greedy matching with one back-up point: O(len(pattern) * len(action)) however many stars.
+    let (p, a) = (pattern.trim().as_bytes(), action.trim().as_bytes());
+    let (mut i, mut j) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while j < a.len() {
+        if i < p.len() && p[i] == b'*' {
+            star = Some((i, j));
+            i += 1;
+        } else if i < p.len() && p[i].eq_ignore_ascii_case(&a[j]) {
+            i += 1;
+            j += 1;
+        } else if let Some((si, sj)) = star {
+            i = si + 1;
+            j = sj + 1;
+            star = Some((si, sj + 1));
+        } else {
+            return false;
         }
     }
-    go(pattern.trim().as_bytes(), action.trim().as_bytes())
+    p[i..].iter().all(|&c| c == b'*')
 }
 
 fn any_matches(patterns: &[String], action: &str) -> bool {

@@ -135,6 +135,12 @@ fn action_wildcards_match_like_arm() {
     assert!(action_matches("microsoft.authorization/*", "Microsoft.Authorization/roleAssignments/write"));
     assert!(action_matches("Microsoft.Authorization/*/Write", "Microsoft.Authorization/roleAssignments/write"));
     assert!(!action_matches("*/read", "Microsoft.Authorization/roleAssignments/write"));
+    assert!(action_matches("Microsoft.*/*Assignments/*", "Microsoft.Authorization/roleAssignments/write"));
+    assert!(!action_matches("Microsoft.Storage/*", "Microsoft.Authorization/roleAssignments/write"));
+    assert!(action_matches("", "") && !action_matches("", "x") && action_matches("**", ""));
+    // Many stars stay fast (no backtracking blow-up on hostile input).
+    let hostile = "*a".repeat(40) + "b";
+    assert!(!action_matches(&hostile, &"a".repeat(200)));
     let contributor = Permission {
         actions: vec!["*".into()],
         not_actions: vec!["Microsoft.Authorization/*/Delete".into(), "Microsoft.Authorization/*/Write".into()],
