@@ -9,7 +9,7 @@
 //! [`lookup`] accepts any common spelling: hex with or without `0x`, signed or unsigned decimal, the wrong
 //! decimals some articles print, and the symbolic name.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::OnceLock;
 
@@ -322,11 +322,11 @@ struct Catalog {
     /// Sorted by code.
     entries: Vec<CatalogEntry>,
     /// Upper-case symbolic name -> entry index.
-    by_name: HashMap<String, usize>,
+    by_name: BTreeMap<String, usize>,
     /// Upper-case context name -> entry indexes (the names shared by several codes live here).
-    by_context_name: HashMap<String, Vec<usize>>,
+    by_context_name: BTreeMap<String, Vec<usize>>,
     /// Wrong doc decimal -> entry index.
-    by_alias: HashMap<i64, usize>,
+    by_alias: BTreeMap<i64, usize>,
 }
 
 impl Catalog {
@@ -445,9 +445,9 @@ fn build(data: &'static str) -> Result<Catalog, String> {
     if let Some(w) = entries.windows(2).find(|w| w[0].code == w[1].code) {
         return Err(format!("code {} appears twice", w[0].hex()));
     }
-    let mut by_name = HashMap::new();
-    let mut by_context_name: HashMap<String, Vec<usize>> = HashMap::new();
-    let mut by_alias = HashMap::new();
+    let mut by_name = BTreeMap::new();
+    let mut by_context_name: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    let mut by_alias = BTreeMap::new();
     for (i, e) in entries.iter().enumerate() {
         for name in &e.names {
             if by_name.insert(name.to_uppercase(), i).is_some() {
