@@ -38,7 +38,8 @@ impl ErrorKind {
     /// The process exit code for this kind (2: bad usage or input, 3: Azure or network error).
     pub fn exit_code(self) -> i32 {
         match self {
-            ErrorKind::InvalidInput | ErrorKind::InvalidFile | ErrorKind::Io => 2,
+            // A stale plan is bad input too: collect or plan again.
+            ErrorKind::InvalidInput | ErrorKind::InvalidFile | ErrorKind::Io | ErrorKind::Conflict => 2,
             ErrorKind::Cancelled => 130,
             ErrorKind::Internal => 70,
             _ => 3,

@@ -64,6 +64,19 @@ enum OutputFormat {
     Json,
 }
 
+/// Formats of a diagnosis report (`test`, `demo`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+enum ReportFormat {
+    /// Lines grouped by resource (coloured on a terminal unless NO_COLOR is set).
+    Table,
+    /// The stable JSON report (docs/report.schema.json).
+    Json,
+    /// For tickets and wikis, with a Mermaid diagram.
+    Markdown,
+    /// One self-contained HTML file with an SVG diagram.
+    Html,
+}
+
 #[derive(Args, Debug, Clone)]
 struct TargetArgs {
     /// Subscription id of the Storage Sync Service(s).
@@ -123,8 +136,8 @@ struct SelectArgs {
     #[arg(long = "skip", value_name = "ID")]
     skip: Vec<String>,
     /// Output format (default: table).
-    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
-    format: OutputFormat,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    format: ReportFormat,
     /// Show only problems (fail, warning, unknown) in the table.
     #[arg(long)]
     problems_only: bool,
@@ -240,7 +253,7 @@ impl EventSink for StderrSink {
 }
 
 fn color_enabled() -> bool {
-    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+    TableStyle::detect(std::io::stdout().is_terminal(), std::env::var_os("NO_COLOR").as_deref()).color
 }
 
 fn print_report(snapshot: &Snapshot, select: &SelectArgs) -> Result<i32> {
@@ -249,8 +262,10 @@ fn print_report(snapshot: &Snapshot, select: &SelectArgs) -> Result<i32> {
     let ctx = CheckContext::at(snapshot.collected_at);
     let report = checks::report(snapshot, &ctx, &selection);
     let text = match select.format {
-        OutputFormat::Json => report::render_json(&report),
-        OutputFormat::Table => {
+        ReportFormat::Json => report::render_json(&report),
+        ReportFormat::Markdown => report::render_markdown(&report, snapshot),
+        ReportFormat::Html => report::render_html(&report, snapshot),
+        ReportFormat::Table => {
             report::render_table(&report, TableStyle { color: color_enabled(), show_passing: !select.problems_only })
         }
     };

@@ -1,16 +1,26 @@
-//! Rendering reports: a table for people at a terminal, JSON for programs.
+//! Rendering reports: a table for people at a terminal, JSON for programs (schema:
+//! `docs/report.schema.json`), Markdown for tickets and wikis (with a Mermaid diagram) and one
+//! self-contained HTML file (with the same diagram as inline SVG).
 
+pub mod diagram;
+mod html;
+mod markdown;
 mod table;
 
+pub use diagram::Diagram;
+pub use html::render_html;
+pub use markdown::render_markdown;
 pub use table::{render_table, TableStyle};
 
-use crate::findings::Report;
+use crate::findings::{Report, Status};
 
 /// Output formats of `test`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Table,
     Json,
+    Markdown,
+    Html,
 }
 
 impl Format {
@@ -18,7 +28,11 @@ impl Format {
         match s.to_ascii_lowercase().as_str() {
             "table" | "text" => Ok(Format::Table),
             "json" => Ok(Format::Json),
-            other => Err(crate::Error::invalid_input(format!("unknown format '{other}': use table or json"))),
+            "markdown" | "md" => Ok(Format::Markdown),
+            "html" => Ok(Format::Html),
+            other => {
+                Err(crate::Error::invalid_input(format!("unknown format '{other}': use table, json, markdown or html")))
+            }
         }
     }
 }
@@ -47,5 +61,97 @@ pub fn resource_kind(resource_id: &str) -> &'static str {
         "Storage account"
     } else {
         "Resource"
+    }
+}
+
+/// The findings about one resource, in report order.
+#[derive(Debug, Clone)]
+pub struct Group<'a> {
+    pub resource_id: &'a str,
+    pub resource_name: &'a str,
+    /// Indices into `report.findings`.
+    pub findings: Vec<usize>,
+    /// The worst status among them.
+    pub worst: Status,
+}
+
+impl Group<'_> {
+    /// Indices of the findings that need attention (fail, warning, unknown), worst first.
+    pub fn problems(&self, report: &Report) -> Vec<usize> {
+        let mut p: Vec<usize> =
+            self.findings.iter().copied().filter(|&i| is_problem(report.findings[i].status)).collect();
+        p.sort_by_key(|&i| report.findings[i].status);
+        p
+    }
+    /// Indices of the passing and not-applicable findings.
+    pub fn others(&self, report: &Report) -> Vec<usize> {
+        self.findings.iter().copied().filter(|&i| !is_problem(report.findings[i].status)).collect()
+    }
+}
+
+/// Fail, warning and unknown need a person's attention.
+pub fn is_problem(s: Status) -> bool {
+    matches!(s, Status::Fail | Status::Warning | Status::Unknown)
+}
+
+/// Findings grouped by resource (case-insensitive id), resources with failures first, then warnings and
+/// unknowns, then the rest; otherwise in the order resources first appear.
+pub fn groups(report: &Report) -> Vec<Group<'_>> {
+    let mut groups: Vec<Group<'_>> = Vec::new();
+    for (i, f) in report.findings.iter().enumerate() {
+        match groups.iter_mut().find(|g| g.resource_id.eq_ignore_ascii_case(&f.resource_id)) {
+            Some(g) => {
+                g.findings.push(i);
+                g.worst = g.worst.min(f.status);
+            }
+            None => groups.push(Group {
+                resource_id: &f.resource_id,
+                resource_name: &f.resource_name,
+                findings: vec![i],
+                worst: f.status,
+            }),
+        }
+    }
+    // A stable sort keeps first-appearance order within each rank.
+    groups.sort_by_key(|g| match g.worst {
+        Status::Fail => 0,
+        Status::Warning | Status::Unknown => 1,
+        Status::Pass | Status::NotApplicable => 2,
+    });
+    groups
+}
+
+/// What the report is about, in a sentence.
+pub fn describe_target(t: &crate::snapshot::Target) -> String {
+    match (&t.resource_group, &t.name) {
+        (Some(rg), Some(n)) => {
+            format!("Storage Sync Service '{n}' (resource group {rg}, subscription {})", t.subscription_id)
+        }
+        (Some(rg), None) => {
+            format!("every Storage Sync Service in resource group {rg} (subscription {})", t.subscription_id)
+        }
+        _ => format!("every Storage Sync Service in subscription {}", t.subscription_id),
+    }
+}
+
+/// The one-line verdict of a summary.
+pub fn verdict(s: &crate::findings::Summary) -> &'static str {
+    if s.fail > 0 {
+        "Problems found."
+    } else if s.warning > 0 || s.unknown > 0 {
+        "No failures, but look at the warnings."
+    } else {
+        "All checks passed."
+    }
+}
+
+/// A status as a short upper-case word.
+pub fn status_word(s: Status) -> &'static str {
+    match s {
+        Status::Fail => "FAIL",
+        Status::Warning => "WARNING",
+        Status::Unknown => "UNKNOWN",
+        Status::Pass => "PASS",
+        Status::NotApplicable => "N/A",
     }
 }

@@ -20,6 +20,14 @@ impl Default for TableStyle {
     }
 }
 
+impl TableStyle {
+    /// Colour only when stdout is a terminal and `NO_COLOR` is unset or empty (<https://no-color.org>).
+    pub fn detect(stdout_is_terminal: bool, no_color: Option<&std::ffi::OsStr>) -> TableStyle {
+        let no_color = no_color.is_some_and(|v| !v.is_empty());
+        TableStyle { color: stdout_is_terminal && !no_color, ..TableStyle::default() }
+    }
+}
+
 fn paint(color: bool, code: &str, text: &str) -> String {
     if color {
         format!("\x1b[{code}m{text}\x1b[0m")
@@ -108,4 +116,52 @@ pub fn render_table(report: &Report, style: TableStyle) -> String {
         s.total, s.pass, s.fail, s.warning, s.unknown, s.not_applicable
     );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::OsStr;
+
+    #[test]
+    fn colour_only_on_a_terminal_without_no_color() {
+        assert!(TableStyle::detect(true, None).color);
+        assert!(!TableStyle::detect(true, Some(OsStr::new("1"))).color, "NO_COLOR=1 turns colour off");
+        assert!(!TableStyle::detect(true, Some(OsStr::new("false"))).color, "any non-empty NO_COLOR counts");
+        assert!(TableStyle::detect(true, Some(OsStr::new(""))).color, "an empty NO_COLOR is ignored");
+        assert!(!TableStyle::detect(false, None).color, "plain when not a terminal");
+        assert!(!TableStyle::detect(false, Some(OsStr::new("1"))).color);
+        assert!(TableStyle::detect(true, None).show_passing);
+    }
+
+    #[test]
+    fn plain_style_writes_no_escape_codes() {
+        let snapshot = crate::snapshot::Snapshot::from_json(include_str!("../../examples/sample-deployment.json"))
+            .expect("the sample parses");
+        let ctx = crate::checks::CheckContext::at(snapshot.collected_at);
+        let report = crate::checks::report(&snapshot, &ctx, &Default::default());
+        let plain = render_table(&report, TableStyle::detect(true, Some(OsStr::new("1"))));
+        assert!(!plain.contains('\x1b'), "NO_COLOR output has no ANSI escapes");
+        let coloured = render_table(&report, TableStyle::detect(true, None));
+        assert!(coloured.contains("\x1b[1;31mFAIL\x1b[0m"), "a terminal gets colours");
+        let stripped = strip_ansi(&coloured);
+        assert_eq!(stripped, plain, "colour changes nothing but the escapes");
+    }
+
+    fn strip_ansi(s: &str) -> String {
+        let mut out = String::new();
+        let mut chars = s.chars();
+        while let Some(c) = chars.next() {
+            if c == '\x1b' {
+                for c in chars.by_ref() {
+                    if c == 'm' {
+                        break;
+                    }
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
 }
