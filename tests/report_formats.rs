@@ -246,6 +246,11 @@ fn check_html(what: &str, html: &str) -> String {
         assert_eq!(count, 0, "{what}: '{bad}' found: the report must be self-contained");
     }
     let text = parse_xml(what, html, true);
+    // Every in-page link has its target.
+    for part in html.split("href=\"#").skip(1) {
+        let target = &part[..part.find('"').unwrap()];
+        assert!(html.contains(&format!("id=\"{target}\"")), "{what}: link to #{target}, which does not exist");
+    }
     let svg = svg_of(html);
     parse_xml(&format!("{what} SVG"), svg, true);
     assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""), "{what}: the SVG declares its namespace");

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::fmt::Write;
 
 use super::diagram::{Diagram, Node};
-use super::{describe_target, groups, resource_kind, status_word, verdict};
+use super::{attention, check_title, describe_target, groups, resource_kind, status_word, verdict};
 use crate::findings::{Finding, Report, Status};
 use crate::snapshot::Snapshot;
 
@@ -70,6 +70,14 @@ code, pre { font-family: "Cascadia Code", Consolas, "SFMono-Regular", Menlo, mon
 .card.unknown { border-top-color: var(--unknown); } .card.unknown .n { color: var(--unknown); }
 .card.pass { border-top-color: var(--pass); } .card.pass .n { color: var(--pass); }
 .card.total { border-top-color: var(--accent); }
+table.glance { width: 100%; border-collapse: collapse; }
+table.glance th { text-align: left; font-size: 12px; color: var(--muted); text-transform: uppercase;
+  letter-spacing: .04em; font-weight: 600; padding: 8px 12px; border-bottom: 1px solid var(--line); }
+table.glance td { padding: 7px 12px; border-bottom: 1px solid #f0f0f0; vertical-align: baseline; }
+table.glance tr:last-child td { border-bottom: 0; }
+table.glance .kind { color: var(--muted); }
+a { color: var(--accent); text-decoration: none; } a:hover { text-decoration: underline; }
+.panel.flush { padding: 0; overflow: hidden; }
 .panel { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 14px 16px; }
 .diagram { overflow-x: auto; }
 .diagram svg { display: block; max-width: 100%; height: auto; }
@@ -175,6 +183,33 @@ pub fn render_html(report: &Report, snapshot: &Snapshot) -> String {
     }
     let _ = writeln!(out, "</div>");
 
+    // What needs attention, at a glance, each linking to its resource below.
+    let groups = groups(report);
+    let attention = attention(report, &groups);
+    if !attention.is_empty() {
+        let _ = writeln!(
+            out,
+            "<h2>Needs attention</h2>\n<div class=\"panel flush\"><table class=\"glance\">\
+             <thead><tr><th>Status</th><th>Resource</th><th>Check</th><th>Explains</th></tr></thead><tbody>"
+        );
+        for (g, i) in attention {
+            let f = &report.findings[i];
+            let _ = writeln!(
+                out,
+                "<tr><td><span class=\"badge {}\">{}</span></td><td><span class=\"kind\">{}</span> \
+                 <a href=\"#res-{}\">{}</a></td><td>{}</td><td>{}</td></tr>",
+                class(f.status),
+                status_word(f.status),
+                escape(resource_kind(&f.resource_id)),
+                g + 1,
+                escape(&f.resource_name),
+                escape(check_title(&f.check)),
+                f.error_codes.iter().map(|c| format!("<code class=\"code\">{}</code>", escape(c))).collect::<String>()
+            );
+        }
+        let _ = writeln!(out, "</tbody></table></div>");
+    }
+
     // The picture.
     let diagram = Diagram::build(report, snapshot);
     if !diagram.nodes.is_empty() {
@@ -190,16 +225,16 @@ pub fn render_html(report: &Report, snapshot: &Snapshot) -> String {
 
     // Findings by resource.
     let _ = writeln!(out, "<h2>Findings</h2>");
-    let groups = groups(report);
     if groups.is_empty() {
         let _ = writeln!(out, "<div class=\"panel\">No findings.</div>");
     }
-    for g in &groups {
+    for (n, g) in groups.iter().enumerate() {
         let _ = writeln!(
             out,
-            "<article class=\"res {}\">\n<header><h3><span class=\"kind\">{}</span>{}</h3>\
+            "<article class=\"res {}\" id=\"res-{}\">\n<header><h3><span class=\"kind\">{}</span>{}</h3>\
              <div class=\"rid\">{}</div></header>",
             class(g.worst),
+            n + 1,
             escape(resource_kind(g.resource_id)),
             escape(g.resource_name),
             escape(g.resource_id)

@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use super::diagram::{Diagram, NodeKind};
-use super::{describe_target, groups, resource_kind, status_word, verdict};
+use super::{attention, check_title, describe_target, groups, resource_kind, status_word, verdict};
 use crate::findings::{Report, Status};
 use crate::snapshot::Snapshot;
 
@@ -167,6 +167,28 @@ pub fn render_markdown(report: &Report, snapshot: &Snapshot) -> String {
     }
     let _ = writeln!(out, "| **Total** | **{}** |\n", s.total);
 
+    let groups = groups(report);
+    let attention = attention(report, &groups);
+    if !attention.is_empty() {
+        let _ = writeln!(out, "## Needs attention\n");
+        let _ = writeln!(out, "| Status | Resource | Check | Explains |\n| --- | --- | --- | --- |");
+        for (_, i) in attention {
+            let f = &report.findings[i];
+            let codes: Vec<String> = f.error_codes.iter().map(|c| code(c)).collect();
+            let _ = writeln!(
+                out,
+                "| {} {} | {} {} | {} | {} |",
+                icon(f.status),
+                status_word(f.status),
+                escape(resource_kind(&f.resource_id)),
+                escape(&f.resource_name),
+                escape(check_title(&f.check)),
+                codes.join(", ")
+            );
+        }
+        out.push('\n');
+    }
+
     let diagram = Diagram::build(report, snapshot);
     if !diagram.nodes.is_empty() {
         let _ = writeln!(out, "## Deployment\n");
@@ -178,7 +200,6 @@ pub fn render_markdown(report: &Report, snapshot: &Snapshot) -> String {
     }
 
     let _ = writeln!(out, "## Findings\n");
-    let groups = groups(report);
     if groups.is_empty() {
         let _ = writeln!(out, "No findings.\n");
     }

@@ -155,3 +155,20 @@ pub fn status_word(s: Status) -> &'static str {
         Status::NotApplicable => "N/A",
     }
 }
+
+/// A check's title (its id when the check is unknown to this build).
+pub fn check_title(id: &str) -> &str {
+    crate::checks::all().iter().find(|c| c.id == id).map(|c| c.title).unwrap_or(id)
+}
+
+/// Every finding that needs attention, as (group index, finding index): failures first, then warnings and
+/// unknowns, in group order.
+pub fn attention(report: &Report, groups: &[Group<'_>]) -> Vec<(usize, usize)> {
+    let mut out: Vec<(usize, usize)> = groups
+        .iter()
+        .enumerate()
+        .flat_map(|(g, group)| group.problems(report).into_iter().map(move |i| (g, i)))
+        .collect();
+    out.sort_by_key(|&(g, i)| (report.findings[i].status != Status::Fail, g));
+    out
+}
