@@ -493,3 +493,18 @@ fn healthy_deployment_has_no_red_link() {
     assert!(!md.contains("linkStyle"), "no red link without a failed finding");
     assert!(!render_html(&report, &snapshot).contains("class=\"link failed\""));
 }
+
+#[test]
+fn test_command_renders_the_same_reports_from_a_snapshot_file() {
+    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/sample-deployment.json");
+    for format in ["markdown", "html"] {
+        let o = Command::new(env!("CARGO_BIN_EXE_filesync-identity"))
+            .args(["test", "--snapshot", sample, "--format", format])
+            .env_remove("AZURE_SUBSCRIPTION_ID")
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(1), "{format}: {}", String::from_utf8_lossy(&o.stderr));
+        let out = String::from_utf8(o.stdout).unwrap().replace(env!("CARGO_PKG_VERSION"), "VERSION");
+        assert_eq!(out, demo(format), "test --snapshot and demo differ in {format}");
+    }
+}
