@@ -508,3 +508,37 @@ fn test_command_renders_the_same_reports_from_a_snapshot_file() {
         assert_eq!(out, demo(format), "test --snapshot and demo differ in {format}");
     }
 }
+
+#[test]
+fn two_services_draw_as_one_well_formed_picture() {
+    // A resource-group target with a second service (its own servers, sync groups and endpoints).
+    let mut v: Value = serde_json::from_str(SAMPLE).unwrap();
+    let copy = serde_json::to_string(&v["services"][0])
+        .unwrap()
+        .replace("storageSyncServices/contoso-filesync/", "storageSyncServices/contoso-dr/")
+        .replace("\"name\":\"contoso-filesync\"", "\"name\":\"contoso-dr\"");
+    v["services"].as_array_mut().unwrap().push(serde_json::from_str(&copy).unwrap());
+    v["target"] = serde_json::json!({"kind": "resourceGroup", "subscriptionId": v["target"]["subscriptionId"], "resourceGroup": "rg-filesync-prod"});
+    let snapshot = Snapshot::from_json(&v.to_string()).unwrap();
+    let report = report_of(&snapshot);
+    let diagram = Diagram::build(&report, &snapshot);
+    assert_eq!(diagram.nodes.iter().filter(|n| n.kind == NodeKind::Service).count(), 2);
+    let ids: BTreeSet<&str> = diagram.nodes.iter().map(|n| n.id.as_str()).collect();
+    assert_eq!(ids.len(), diagram.nodes.len(), "node ids are unique");
+    check_mermaid(&mermaid_block(&render_markdown(&report, &snapshot)), &report, &snapshot);
+    check_html("two services", &render_html(&report, &snapshot));
+}
+
+#[test]
+fn an_all_pass_report_says_so() {
+    let snapshot = sample();
+    let mut report = report_of(&snapshot);
+    report.findings.retain(|f| matches!(f.status, Status::Pass | Status::NotApplicable));
+    report.summary = filesync_identity::findings::Summary::of(&report.findings);
+    let md = render_markdown(&report, &snapshot);
+    assert!(md.contains("All checks passed.") && !md.contains("## Needs attention") && !md.contains("linkStyle"));
+    let html = render_html(&report, &snapshot);
+    assert!(html.contains("<div class=\"verdict pass\">All checks passed.</div>"));
+    assert!(!html.contains("Needs attention") && !html.contains("class=\"link failed\""));
+    check_html("all-pass HTML", &html);
+}
