@@ -4,8 +4,13 @@
 //! retries with back-off for transient failures (honouring `Retry-After`), `nextLink` paging, a
 //! per-request timeout, a bound on concurrent requests, a bound on response size, cancellation, request
 //! events, and request statistics by kind (for the benchmark).
+//!
+//! Reads are paced per subscription: ARM meters them as a token bucket and says how many are left in
+//! `x-ms-ratelimit-remaining-subscription-reads`. Once that falls to the reserve (twice the concurrency),
+//! reads go out no faster than `read_pace_per_second`; a 429's `Retry-After` holds every read to that
+//! subscription back (not only the one that got it), and halves the pace (at most once a second).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -47,6 +52,9 @@ pub struct ClientOptions {
     pub max_retry_delay: Duration,
     /// Responses larger than this are refused (default 64 MiB).
     pub max_response_bytes: usize,
+    /// Reads per second per subscription once ARM says the bucket is nearly empty (default 25, ARM's
+    /// documented refill rate).
+    pub read_pace_per_second: f64,
 }
 
 impl Default for ClientOptions {
@@ -58,6 +66,7 @@ impl Default for ClientOptions {
             retry_base_delay: Duration::from_secs(1),
             max_retry_delay: Duration::from_secs(60),
             max_response_bytes: 64 * 1024 * 1024,
+            read_pace_per_second: 25.0,
         }
     }
 }
@@ -96,6 +105,31 @@ impl Stats {
     }
 }
 
+/// Read pacing for one subscription (see the module comment).
+#[derive(Debug)]
+struct Pace {
+    /// Reads left in ARM's bucket, as the last answer said.
+    remaining: Option<u64>,
+    /// No read before this (the latest 429's `Retry-After`).
+    resume_at: Option<Instant>,
+    /// The next free send slot while pacing.
+    next_slot: Instant,
+    /// Reads per second while pacing.
+    rate: f64,
+    /// When the pace was last halved.
+    slowed_at: Option<Instant>,
+}
+
+/// The pacing key of a URL: its host and subscription (ARM's buckets are per subscription).
+fn pace_key(url: &reqwest::Url) -> String {
+    let mut segs = url.path_segments().into_iter().flatten();
+    let sub = match segs.next() {
+        Some(s) if s.eq_ignore_ascii_case("subscriptions") => segs.next().unwrap_or("").to_ascii_lowercase(),
+        _ => String::new(),
+    };
+    format!("{}|{sub}", url.host_str().unwrap_or(""))
+}
+
 /// A response that is not an error.
 #[derive(Debug, Clone)]
 pub struct Response {
@@ -113,6 +147,7 @@ pub struct ArmClient {
     tokens: Mutex<BTreeMap<String, AccessToken>>,
     token_refresh: tokio::sync::Mutex<()>,
     limiter: Arc<Semaphore>,
+    pacing: Mutex<HashMap<String, Pace>>,
     options: ClientOptions,
     events: Arc<dyn EventSink>,
     cancel: CancellationToken,
@@ -209,6 +244,7 @@ impl ArmClient {
             tokens: Mutex::new(BTreeMap::new()),
             token_refresh: tokio::sync::Mutex::new(()),
             limiter: Arc::new(Semaphore::new(options.concurrency.max(1))),
+            pacing: Mutex::new(HashMap::new()),
             options,
             events,
             cancel,
@@ -379,6 +415,9 @@ impl ArmClient {
                 p = self.limiter.clone().acquire_owned() => p.map_err(|_| Error::internal("request limiter closed"))?,
                 _ = self.cancel.cancelled() => return Err(Error::cancelled()),
             };
+            if method == Method::GET {
+                self.pace(&url).await?;
+            }
             let started = Instant::now();
             let mut req = self
                 .http
@@ -431,6 +470,15 @@ impl ArmClient {
                 if let Some(v) = header(&resp, name) {
                     headers.insert(name.to_string(), v);
                 }
+            }
+            if method == Method::GET {
+                let remaining = headers.get("x-ms-ratelimit-remaining-subscription-reads").and_then(|v| v.parse().ok());
+                let wait = if status == 429 {
+                    Some(retry_after(retry_after_hdr.as_deref()).unwrap_or_default())
+                } else {
+                    None
+                };
+                self.observe(&url, remaining, wait);
             }
             let body_result = self.read_body(resp, &what).await;
             drop(permit);
@@ -496,6 +544,67 @@ impl ArmClient {
                 continue;
             }
             return Err(arm_error(&what, detail));
+        }
+    }
+
+    /// Wait for this read's turn: after a 429's `Retry-After`, and at the pace once the bucket is low.
+    async fn pace(&self, url: &reqwest::Url) -> Result<()> {
+        let until = {
+            let mut map = self.pacing.lock().unwrap_or_else(|p| p.into_inner());
+            let now = Instant::now();
+            let rate = self.options.read_pace_per_second;
+            if !(rate.is_finite() && rate > 0.0) {
+                return Ok(());
+            }
+            let p = map.entry(pace_key(url)).or_insert_with(|| Pace {
+                remaining: None,
+                resume_at: None,
+                next_slot: now,
+                rate,
+                slowed_at: None,
+            });
+            let mut at = p.resume_at.filter(|r| *r > now).unwrap_or(now);
+            let reserve = 2 * self.options.concurrency.max(1) as u64;
+            if p.remaining.is_some_and(|r| r <= reserve) {
+                at = at.max(p.next_slot);
+                p.next_slot = at + Duration::from_secs_f64(1.0 / p.rate);
+            }
+            at
+        };
+        if until > Instant::now() {
+            tokio::select! {
+                _ = tokio::time::sleep_until(until.into()) => {}
+                _ = self.cancel.cancelled() => return Err(Error::cancelled()),
+            }
+        }
+        Ok(())
+    }
+
+    /// Note what a read's answer says about the bucket: the reads left, or a 429 and its wait.
+    fn observe(&self, url: &reqwest::Url, remaining: Option<u64>, throttled_for: Option<Duration>) {
+        if remaining.is_none() && throttled_for.is_none() {
+            return;
+        }
+        let mut map = self.pacing.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        let rate = self.options.read_pace_per_second;
+        let p = map.entry(pace_key(url)).or_insert_with(|| Pace {
+            remaining: None,
+            resume_at: None,
+            next_slot: now,
+            rate,
+            slowed_at: None,
+        });
+        if let Some(wait) = throttled_for {
+            p.remaining = Some(0);
+            let until = now + wait.min(self.options.max_retry_delay);
+            p.resume_at = Some(p.resume_at.map_or(until, |r| r.max(until)));
+            if p.slowed_at.is_none_or(|t| now.duration_since(t) >= Duration::from_secs(1)) {
+                p.rate = (p.rate / 2.0).max(1.0);
+                p.slowed_at = Some(now);
+            }
+        } else {
+            p.remaining = remaining;
         }
     }
 
