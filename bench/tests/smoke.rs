@@ -1,0 +1,95 @@
+//! CI smoke test of the benchmark: the generators, the request models and the runner work at a tiny size,
+//! and the collector sends exactly the requests its design says (nothing read twice, paging included),
+//! which is never fewer than the floor. A correctness test, not a timing one.
+
+use fake_arm::FakeArm;
+use filesync_bench::{gen, model, run};
+use filesync_identity::arm::request_kind;
+use filesync_identity::checks::{self, CheckContext, Selection};
+
+async fn check(shape: gen::Shape) {
+    let g = gen::generate(&shape);
+    let m = model::models(&g.topology, &g.target, true);
+    assert_eq!(m.sync_groups, shape.sync_groups(), "{}", shape.name);
+    assert_eq!(m.accounts, shape.accounts(), "{}", shape.name);
+    let fake = FakeArm::start(g.topology.clone()).await;
+    let got = run::collect(fake.url(), &g.target).await.expect("the collection succeeds");
+    let stats = got.stats.by_kind();
+    assert_eq!(stats, m.ours.by_kind, "{}: requests by kind, measured vs our collector's model", shape.name);
+    assert_eq!(got.stats.attempts(), m.ours.total(), "{}: no retries without faults", shape.name);
+    assert_eq!(got.stats.throttled(), 0);
+    // The fake's own log agrees with the client's count.
+    let mut logged = std::collections::BTreeMap::<String, u64>::new();
+    for r in fake.request_log() {
+        assert_eq!(r.status, 200, "{} {} answered {}", r.method, r.path, r.status);
+        *logged.entry(request_kind(&r.method, &r.path)).or_default() += 1;
+    }
+    assert_eq!(logged, m.ours.by_kind, "{}: the fake's request log", shape.name);
+    // The floor is a floor, and our design differs from it only where the model says.
+    assert!(m.floor.total() <= m.ours.total());
+    for (kind, n) in &m.floor.by_kind {
+        if !kind.contains("roleAssignments") && !kind.contains("denyAssignments") {
+            assert_eq!(m.ours.by_kind.get(kind), Some(n), "{}: {kind}", shape.name);
+        }
+    }
+    assert!(m.floor.critical_path >= 4 && m.floor.critical_path <= m.ours.critical_path);
+    assert!(m.baseline.total() > m.ours.total());
+    // The snapshot is whole and the checks run on it.
+    assert!(got.snapshot.collection_errors.is_empty(), "{:?}", got.snapshot.collection_errors);
+    let groups: usize = got.snapshot.services.iter().map(|s| s.sync_groups.len()).sum();
+    assert_eq!(groups, shape.sync_groups());
+    assert_eq!(got.snapshot.storage_accounts.len(), shape.accounts());
+    let report = checks::report(&got.snapshot, &CheckContext::at(got.snapshot.collected_at), &Selection::default());
+    assert!(!report.findings.is_empty());
+}
+
+#[tokio::test]
+async fn typical_quick_requests_match_the_model() {
+    check(gen::Shape::typical_quick()).await;
+}
+
+#[tokio::test]
+async fn limits_quick_requests_match_the_model() {
+    check(gen::Shape::limits_quick()).await;
+}
+
+/// Under ARM's token bucket the client waits (Retry-After, and pacing on the reads-left header) rather
+/// than failing: every request answered, nothing lost, at most a handful of 429s.
+#[tokio::test]
+async fn throttled_collection_waits_instead_of_failing() {
+    let shape = gen::Shape::limits_quick();
+    let g = gen::generate(&shape);
+    let m = model::models(&g.topology, &g.target, true);
+    let fake = FakeArm::start(g.topology.clone().with_throttle(40.0, 40.0)).await;
+    let got = run::collect(fake.url(), &g.target).await.expect("the collection succeeds");
+    assert!(got.snapshot.collection_errors.is_empty(), "{:?}", got.snapshot.collection_errors);
+    assert_eq!(got.stats.by_kind(), m.ours.by_kind);
+    assert!(got.stats.throttled() <= 5, "{} 429s", got.stats.throttled());
+    assert!(m.ours.total() > 40, "the run must outlast the burst to prove anything");
+}
+
+#[test]
+fn floor_formula_by_hand() {
+    // typical-quick: 1 service by id, 5 servers, 9 groups (2 server endpoints each), 3 accounts with 3
+    // shares each, page size 4.
+    let shape = gen::Shape::typical_quick();
+    let g = gen::generate(&shape);
+    let m = model::models(&g.topology, &g.target, true);
+    let f = &m.floor.by_kind;
+    assert_eq!(f["GET servicePrincipals (list)"], 1);
+    assert_eq!(f["GET storageSyncServices"], 1);
+    assert_eq!(f["GET registeredServers (list)"], 2); // p(5)
+    assert_eq!(f["GET syncGroups (list)"], 3); // p(9)
+    assert_eq!(f["GET cloudEndpoints (list)"], 9);
+    assert_eq!(f["GET serverEndpoints (list)"], 9);
+    assert_eq!(f["GET storageAccounts"], 3);
+    assert_eq!(f["GET shares (list)"], 3); // p(3) each
+    assert_eq!(f["GET permissions"], 3);
+    assert_eq!(f["GET locks (list)"], 3);
+    assert_eq!(f["GET denyAssignments (list)"], 1); // once for the subscription
+                                                    // The generator is deterministic.
+    assert_eq!(gen::generate(&shape).topology, g.topology);
+    assert_eq!(model::pages(0, 100), 1);
+    assert_eq!(model::pages(100, 100), 1);
+    assert_eq!(model::pages(101, 100), 2);
+}
