@@ -4,11 +4,12 @@
 #   reference System.Management.Automation.dll), .format.ps1xml, en-US/ help (MAML built from docs/*.md),
 #   linux-x64/filesync_identity.so and, when the cross toolchain is present, win-x64/filesync_identity.dll.
 #
-# Usage: ps-module/build.sh [--debug] [--out DIR] [--install-windows-toolchain]
+# Usage: ps-module/build.sh [--debug] [--out DIR] [--install-windows-toolchain | --skip-windows]
 #   --debug   build the native library without --release (faster; debug builds honour test-only request
 #             fields; never ship it)
 #   --out DIR where to put the AzFileSync.ManagedIdentity folder (default ps-module/out)
 #   --install-windows-toolchain  rustup target add x86_64-pc-windows-gnu and apt-get install mingw-w64
+#   --skip-windows  do not build win-x64/ even when the cross toolchain is there (the tests do not load it)
 #
 # Needs: cargo, python3 with pip, mcs (installed with apt-get when missing and running as root).
 # The reference assembly is downloaded from PyPI (pwsh==0.7.0, sha256 pinned) into a cache outside git
@@ -20,11 +21,13 @@ root="$(cd "$here/.." && pwd)"
 profile=release
 outdir="$here/out"
 install_windows=0
+skip_windows=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --debug) profile=debug ;;
     --out) outdir="$2"; shift ;;
     --install-windows-toolchain) install_windows=1 ;;
+    --skip-windows) skip_windows=1 ;;
     *) echo "build.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -90,7 +93,9 @@ if [ "$install_windows" = 1 ]; then
   fi
 fi
 windows_status="skipped: the $win_target Rust target or mingw-w64 (x86_64-w64-mingw32-gcc) is not installed; run with --install-windows-toolchain"
-if rustup target list --installed 2>/dev/null | grep -qx "$win_target" && command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1; then
+if [ "$skip_windows" = 1 ]; then
+  windows_status="skipped: --skip-windows"
+elif rustup target list --installed 2>/dev/null | grep -qx "$win_target" && command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1; then
   say "building the Windows DLL ($win_target, $profile)"
   (cd "$root" && cargo build --quiet --lib "${cargo_profile_flag[@]}" --target "$win_target")
   mkdir -p "$mod/win-x64"

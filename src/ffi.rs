@@ -410,11 +410,15 @@ async fn debug_hooks(request: &mut Value, cancel: &CancellationToken) -> Result<
     Ok(())
 }
 
-async fn run_request(session: Arc<Session>, mut request: Value, shared: Arc<RequestShared>) {
+async fn run_request(session: Arc<Session>, request: Value, shared: Arc<RequestShared>) {
     use futures::FutureExt;
     let work = async {
         #[cfg(debug_assertions)]
-        debug_hooks(&mut request, &shared.cancel).await?;
+        let request = {
+            let mut request = request;
+            debug_hooks(&mut request, &shared.cancel).await?;
+            request
+        };
         crate::api::execute(&session, &request, shared.events.clone(), &shared.cancel).await
     };
     let grace = async {

@@ -140,7 +140,9 @@ namespace AzFileSync.ManagedIdentity
                 switch (Json.Str(e, "type"))
                 {
                     case "progress":
-                        var rec = new ProgressRecord(ProgressActivityId, Json.Str(e, "activity") ?? activity, Json.Str(e, "status") ?? "...");
+                        string act = Json.Str(e, "activity");
+                        string status = Json.Str(e, "status");
+                        var rec = new ProgressRecord(ProgressActivityId, string.IsNullOrEmpty(act) ? activity : act, string.IsNullOrEmpty(status) ? "..." : status);
                         long? pct = Json.Long(e, "percent");
                         rec.PercentComplete = pct.HasValue ? (int)Math.Max(0, Math.Min(100, pct.Value)) : -1;
                         WriteProgress(rec);

@@ -298,6 +298,11 @@ static class Tests
             Assert(checkedParams >= 30, "checked {0} parameters", checkedParams);
         });
 
+        Case("the module initializer does nothing off Windows (PowerShell 7 finds linux-x64/ itself)", () =>
+        {
+            new ModuleInitializer().OnImport();
+        });
+
         Case("binding: a missing mandatory parameter, an unknown one, and -WhatIf where ShouldProcess is not supported are refused", () =>
         {
             Assert(Run<GetAzFileSyncErrorInfoCommand>().BindingError != null, "Code is mandatory");
@@ -451,6 +456,14 @@ static class Tests
                 Assert(inv.Terminating.CategoryInfo.Category == ErrorCategory.AuthenticationError, "category");
             });
 
+            Case("-AccessToken without an Az context needs -SubscriptionId for a name: one clear error", () =>
+            {
+                var token = new SecureString();
+                foreach (char ch in "tok-owner") token.AppendChar(ch);
+                var inv = Run<TestAzFileSyncManagedIdentityCommand>(new { ResourceGroupName = Rg, Name = Svc, AccessToken = token }, opts: Live(arm, new FakeAz { Installed = false }));
+                Assert(inv.Terminating != null && inv.Terminating.FullyQualifiedErrorId == "AzFileSync.NoSubscription", "{0}", Dump(inv));
+            });
+
             Case("Export-AzFileSyncSnapshot writes a snapshot (relative path) that Test -SnapshotPath reads offline", () =>
             {
                 string dir = Path.Combine(Path.GetTempPath(), "azfs-export-" + Guid.NewGuid().ToString("N"));
@@ -467,51 +480,72 @@ static class Tests
 
             Case("Repair -WhatIf lists each change and sends zero writes", () =>
             {
-                var inv = Run<RepairAzFileSyncPermissionCommand>(new { ResourceGroupName = Rg, Name = Svc, WhatIf = true }, opts: Live(arm, new FakeAz()));
-                int before = arm.Writes();
-                Assert(before == 0, "writes {0}", before);
-                if (PlanUnsupported(inv)) throw new SkipException("TODO: the core has no 'plan' operation yet (issue 4); zero writes verified, per-change -WhatIf not");
-                Assert(inv.Errors.Count == 0 && inv.WhatIf.Count > 0 && inv.ShouldProcessCalls.All(c => !c.Item3), "{0}", Dump(inv));
-                Assert(inv.Output.Count == 0, "no results under -WhatIf");
+                using (var fresh = new FakeArm(Topology(0)))
+                {
+                    int before = fresh.Writes();
+                    var inv = Run<RepairAzFileSyncPermissionCommand>(new { ResourceGroupName = Rg, Name = Svc, WhatIf = true }, opts: Live(fresh, new FakeAz()));
+                    Assert(fresh.Writes() == before, "writes {0}", fresh.Writes() - before);
+                    if (PlanUnsupported(inv)) throw new SkipException("TODO: the core has no 'plan' operation yet (issue 4); zero writes verified, per-change -WhatIf not");
+                    Assert(inv.Errors.Count == 0 && inv.WhatIf.Count > 0 && inv.ShouldProcessCalls.All(c => !c.Item3), "{0}", Dump(inv));
+                    Assert(inv.Output.Count == 0, "no results under -WhatIf");
+                }
             });
 
             Case("Enable (ConfirmImpact High) asks before each change; declining writes nothing", () =>
             {
-                var opts = Live(arm, new FakeAz());
-                int asked = 0;
-                opts.ConfirmAnswer = (t, a) => { asked++; return false; };
-                var inv = Run<EnableAzFileSyncManagedIdentityCommand>(new { ResourceId = ServiceId }, opts: opts);
-                Assert(arm.Writes() == 0, "writes {0}", arm.Writes());
-                if (PlanUnsupported(inv)) throw new SkipException("TODO: the core has no 'plan' operation yet (issue 4); zero writes verified, prompts not");
-                Assert(asked == inv.ShouldProcessCalls.Count && inv.Output.Count == 0, "{0}", Dump(inv));
+                using (var fresh = new FakeArm(Topology(0)))
+                {
+                    var opts = Live(fresh, new FakeAz());
+                    int asked = 0;
+                    opts.ConfirmAnswer = (t, a) => { asked++; return false; };
+                    int before = fresh.Writes();
+                    var inv = Run<EnableAzFileSyncManagedIdentityCommand>(new { ResourceId = ServiceId }, opts: opts);
+                    Assert(fresh.Writes() == before, "writes {0}", fresh.Writes() - before);
+                    if (PlanUnsupported(inv)) throw new SkipException("TODO: the core has no 'plan' operation yet (issue 4); zero writes verified, prompts not");
+                    Assert(asked > 0 && asked == inv.ShouldProcessCalls.Count && inv.Output.Count == 0, "asked {0}: {1}", asked, Dump(inv));
+                }
             });
 
             Case("Repair -Confirm applies only the approved change", () =>
             {
-                var opts = Live(arm, new FakeAz());
-                int n = 0;
-                opts.ConfirmAnswer = (t, a) => ++n == 1;
-                var inv = Run<RepairAzFileSyncPermissionCommand>(new { ResourceGroupName = Rg, Name = Svc, Confirm = true }, opts: opts);
-                if (PlanUnsupported(inv)) throw new SkipException("TODO: the core has no 'plan'/'apply' operations yet (issue 4)");
-                var results = inv.OutputOf<FileSyncChangeResult>().ToList();
-                Assert(n >= 1 && results.Count == 1, "asked {0}, results {1}: {2}", n, results.Count, Dump(inv));
-                Assert(arm.Writes() >= 1, "the approved change was written");
+                using (var fresh = new FakeArm(Topology(0)))
+                {
+                    var opts = Live(fresh, new FakeAz());
+                    int n = 0;
+                    opts.ConfirmAnswer = (t, a) => ++n == 1;
+                    int before = fresh.Writes();
+                    var inv = Run<RepairAzFileSyncPermissionCommand>(new { ResourceGroupName = Rg, Name = Svc, Confirm = true }, opts: opts);
+                    if (PlanUnsupported(inv)) throw new SkipException("TODO: the core has no 'plan'/'apply' operations yet (issue 4)");
+                    var results = inv.OutputOf<FileSyncChangeResult>().ToList();
+                    var approved = inv.ShouldProcessCalls.Where(c => c.Item3).Select(c => c.Item1).ToList();
+                    Assert(n > 1 && approved.Count == 1 && inv.Errors.Count == 0, "asked {0}, approved {1}: {2}", n, approved.Count, Dump(inv));
+                    // One result per change: the approved one done, the declined ones skipped (not selected).
+                    var done = results.Where(r => r.Status != "skipped").ToList();
+                    Assert(done.Count == 1 && done[0].Status == "created" && done[0].Target == approved[0], "done: {0}", string.Join(", ", results.Select(r => r.Status + " " + r.Target)));
+                    Assert(results.Count(r => r.Status == "skipped") == n - 1, "the declined changes are reported skipped");
+                    Assert(fresh.Writes() - before == 1, "exactly one write: {0}", fresh.Writes() - before);
+                }
             });
 
             Case("findings piped into Repair bind by property name and each target is planned once", () =>
             {
-                var az = new FakeAz();
-                var findings = Run<TestAzFileSyncManagedIdentityCommand>(new { ResourceGroupName = Rg, Name = Svc }, opts: Live(arm, az)).OutputOf<FileSyncFinding>().ToList();
-                Assert(findings.Count > 1, "findings");
-                var inv = Run<RepairAzFileSyncPermissionCommand>(new { WhatIf = true }, pipeline: findings.Cast<object>(), opts: Live(arm, az));
-                Assert(inv.ParameterSets.All(s => s == ParameterSets.ByName) && inv.ParameterSets.Count == findings.Count, "sets {0}", string.Join(",", inv.ParameterSets.Distinct()));
-                Assert(arm.Writes() == 0, "no writes");
-                if (PlanUnsupported(inv))
+                using (var fresh = new FakeArm(Topology(0)))
                 {
-                    Assert(inv.Errors.Count == 1, "planned once: {0} errors", inv.Errors.Count);
-                    throw new SkipException("TODO: the core has no 'plan' operation yet (issue 4); binding and once-per-target verified");
+                    var az = new FakeAz();
+                    var findings = Run<TestAzFileSyncManagedIdentityCommand>(new { ResourceGroupName = Rg, Name = Svc }, opts: Live(fresh, az)).OutputOf<FileSyncFinding>().ToList();
+                    Assert(findings.Count > 1, "findings");
+                    int before = fresh.Writes();
+                    var inv = Run<RepairAzFileSyncPermissionCommand>(new { WhatIf = true }, pipeline: findings.Cast<object>(), opts: Live(fresh, az));
+                    Assert(inv.ParameterSets.All(s => s == ParameterSets.ByName) && inv.ParameterSets.Count == findings.Count, "sets {0}", string.Join(",", inv.ParameterSets.Distinct()));
+                    Assert(fresh.Writes() == before, "no writes");
+                    if (PlanUnsupported(inv))
+                    {
+                        Assert(inv.Errors.Count == 1, "planned once: {0} errors", inv.Errors.Count);
+                        throw new SkipException("TODO: the core has no 'plan' operation yet (issue 4); binding and once-per-target verified");
+                    }
+                    // Planned once: one ShouldProcess per change of one plan, not per finding.
+                    Assert(inv.Errors.Count == 0 && inv.WhatIf.Count > 0 && inv.WhatIf.Count == inv.WhatIf.Distinct().Count(), "{0}", Dump(inv));
                 }
-                Assert(inv.Errors.Count == 0 && inv.WhatIf.Count > 0, "{0}", Dump(inv));
             });
         }
 
