@@ -394,7 +394,8 @@ static class Tests
                 Assert(arm.Requests().Any(r => Json.Str(r, "path").Equals(ServiceId, StringComparison.OrdinalIgnoreCase)), "the service was read");
                 Assert(arm.Writes() == 0, "no writes");
                 Assert(inv.Verbose.Any(v => v.StartsWith("GET /subscriptions/") && v.Contains("request id ") && !v.Contains("request id none")), "verbose shows ARM requests with ids: {0}", string.Join(" | ", inv.Verbose.Take(3)));
-                Assert(inv.Progress.Any(p => p.RecordType == ProgressRecordType.Completed), "progress completed");
+                Assert(inv.Progress.Any(p => p.RecordType == ProgressRecordType.Processing && p.Activity.Length > 0), "Write-Progress from the core's progress events");
+                Assert(inv.Progress.Last().RecordType == ProgressRecordType.Completed, "progress completed last");
                 Assert(az.TokenCalls.Single()["ResourceUrl"] as string == arm.Url + "/", "token for the context's ARM URL");
             });
 
