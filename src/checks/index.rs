@@ -22,6 +22,10 @@ pub struct Index<'a> {
     pub snapshot: &'a Snapshot,
     accounts: HashMap<String, &'a StorageAccount>,
     by_principal: HashMap<String, Vec<&'a RoleAssignment>>,
+    /// (index of the service in the snapshot, lower-cased server id) -> registered server.
+    servers: HashMap<(usize, String), &'a RegisteredServer>,
+    /// Lower-cased storage account id -> why keys are still in use there (see [`Index::key_users`]).
+    key_users: HashMap<String, Vec<String>>,
 }
 
 impl<'a> Index<'a> {
@@ -31,7 +35,64 @@ impl<'a> Index<'a> {
         for ra in &snapshot.role_assignments {
             by_principal.entry(ra.principal_id.to_ascii_lowercase()).or_default().push(ra);
         }
-        Index { snapshot, accounts, by_principal }
+        let mut servers = HashMap::new();
+        for (i, svc) in snapshot.services.iter().enumerate() {
+            for s in &svc.registered_servers {
+                servers.entry((i, s.server_id.to_ascii_lowercase())).or_insert(s);
+            }
+        }
+        let mut index = Index { snapshot, accounts, by_principal, servers, key_users: HashMap::new() };
+        index.key_users = index.compute_key_users();
+        index
+    }
+
+    /// Why each storage account still needs shared keys, computed once for every account: a service that
+    /// syncs to it is not in identity mode, or a server with an endpoint in a sync group on it still uses
+    /// its certificate. Reasons keep the order in which services, groups and endpoints appear.
+    fn compute_key_users(&self) -> HashMap<String, Vec<String>> {
+        let mut out: HashMap<String, Vec<String>> = HashMap::new();
+        for svc in &self.snapshot.services {
+            for group in &svc.sync_groups {
+                let mut accounts: Vec<String> = group
+                    .cloud_endpoints
+                    .iter()
+                    .filter_map(|c| c.storage_account_id())
+                    .map(|id| id.as_str().to_ascii_lowercase())
+                    .collect();
+                accounts.dedup();
+                if accounts.is_empty() {
+                    continue;
+                }
+                let mut reasons = Vec::new();
+                if !svc.use_identity {
+                    reasons.push(format!(
+                        "Storage Sync Service '{}' is not in identity mode (useIdentity is false)",
+                        svc.name
+                    ));
+                }
+                for ep in &group.server_endpoints {
+                    if let Some(server) = self.server_of(svc, ep) {
+                        let members =
+                            if server.is_cluster_name() { self.cluster_nodes(svc, server) } else { vec![server] };
+                        for s in members.into_iter().filter(|s| !s.uses_managed_identity()) {
+                            let w = format!("server '{}' still authenticates with its certificate", s.display_name());
+                            if !reasons.contains(&w) {
+                                reasons.push(w);
+                            }
+                        }
+                    }
+                }
+                for a in accounts {
+                    let list = out.entry(a).or_default();
+                    for r in &reasons {
+                        if !list.contains(r) {
+                            list.push(r.clone());
+                        }
+                    }
+                }
+            }
+        }
+        out
     }
 
     pub fn account(&self, id: &ResourceId) -> Option<&'a StorageAccount> {
@@ -77,7 +138,11 @@ impl<'a> Index<'a> {
         endpoint: &ServerEndpoint,
     ) -> Option<&'a RegisteredServer> {
         let id = endpoint.server_id()?;
-        service.registered_servers.iter().find(|s| s.server_id.eq_ignore_ascii_case(id))
+        match self.snapshot.services.iter().position(|s| std::ptr::eq(s, service)) {
+            Some(i) => self.servers.get(&(i, id.to_ascii_lowercase())).copied(),
+            // A service that is not part of this snapshot: look it up directly.
+            None => service.registered_servers.iter().find(|s| s.server_id.eq_ignore_ascii_case(id)),
+        }
     }
 
     /// The nodes of a failover cluster (servers registered as ClusterNode with the same clusterId).
@@ -103,38 +168,7 @@ impl<'a> Index<'a> {
     /// is not in identity mode, or a server with an endpoint in a sync group on it still uses its
     /// certificate. Returns the reasons.
     pub fn key_users(&self, account: &ResourceId) -> Vec<String> {
-        let mut why = Vec::new();
-        for svc in &self.snapshot.services {
-            for group in &svc.sync_groups {
-                let on_account = group.cloud_endpoints.iter().any(|c| c.storage_account_id().as_ref() == Some(account));
-                if !on_account {
-                    continue;
-                }
-                if !svc.use_identity {
-                    let w =
-                        format!("Storage Sync Service '{}' is not in identity mode (useIdentity is false)", svc.name);
-                    if !why.contains(&w) {
-                        why.push(w);
-                    }
-                }
-                for ep in &group.server_endpoints {
-                    if let Some(server) = self.server_of(svc, ep) {
-                        let servers =
-                            if server.is_cluster_name() { self.cluster_nodes(svc, server) } else { vec![server] };
-                        for s in servers {
-                            if !s.uses_managed_identity() {
-                                let w =
-                                    format!("server '{}' still authenticates with its certificate", s.display_name());
-                                if !why.contains(&w) {
-                                    why.push(w);
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        why
+        self.key_users.get(&account.as_str().to_ascii_lowercase()).cloned().unwrap_or_default()
     }
 
     /// Every (service, sync group, cloud endpoint).
