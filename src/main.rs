@@ -154,6 +154,9 @@ struct TestArgs {
     /// Diagnose this snapshot file instead of reading Azure.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["subscription", "resource_group", "name", "resource_id"])]
     snapshot: Option<PathBuf>,
+    /// List every check (id, what it verifies, the codes it explains) and exit; same as `list-checks`.
+    #[arg(long)]
+    list_checks: bool,
 }
 
 #[derive(Args, Debug)]
@@ -348,6 +351,29 @@ async fn collect_live(target: &TargetArgs, connection: &ConnectionArgs, sink: Ar
     filesync_identity::collect::collect(&client, &options).await
 }
 
+/// Print every check: id, title, what it verifies, the codes it explains.
+fn list_checks(format: OutputFormat) -> Result<i32> {
+    let text = match format {
+        OutputFormat::Json => {
+            let list: Vec<_> = checks::all().iter().collect();
+            format!("{}\n", serde_json::to_string_pretty(&list).expect("checks serialize"))
+        }
+        OutputFormat::Table => {
+            let mut s = String::new();
+            for c in checks::all() {
+                s.push_str(&format!("{}\n  {}\n  {}\n", c.id, c.title, c.description));
+                if !c.error_codes.is_empty() {
+                    s.push_str(&format!("  explains: {}\n", c.error_codes.join(", ")));
+                }
+                s.push('\n');
+            }
+            s
+        }
+    };
+    write_stdout(&text)?;
+    Ok(0)
+}
+
 async fn run(cli: Cli) -> Result<i32> {
     let sink: Arc<dyn EventSink> = Arc::new(StderrSink {
         verbose: cli.verbose,
@@ -361,27 +387,7 @@ async fn run(cli: Cli) -> Result<i32> {
                 .map_err(|e| Error::internal(format!("the bundled sample is broken: {e}")))?;
             print_report(&snapshot, &args.select)
         }
-        Command::ListChecks(args) => {
-            let text = match args.format {
-                OutputFormat::Json => {
-                    let list: Vec<_> = checks::all().iter().collect();
-                    format!("{}\n", serde_json::to_string_pretty(&list).expect("checks serialize"))
-                }
-                OutputFormat::Table => {
-                    let mut s = String::new();
-                    for c in checks::all() {
-                        s.push_str(&format!("{}\n  {}\n  {}\n", c.id, c.title, c.description));
-                        if !c.error_codes.is_empty() {
-                            s.push_str(&format!("  explains: {}\n", c.error_codes.join(", ")));
-                        }
-                        s.push('\n');
-                    }
-                    s
-                }
-            };
-            write_stdout(&text)?;
-            Ok(0)
-        }
+        Command::ListChecks(args) => list_checks(args.format),
         Command::Explain(args) => {
             let entry = filesync_identity::catalog::lookup(&args.code).map_err(Error::from)?;
             let text = match args.format {
@@ -392,6 +398,9 @@ async fn run(cli: Cli) -> Result<i32> {
             };
             write_stdout(&text)?;
             Ok(0)
+        }
+        Command::Test(args) if args.list_checks => {
+            list_checks(if args.select.format == ReportFormat::Json { OutputFormat::Json } else { OutputFormat::Table })
         }
         Command::Test(args) => {
             let snapshot = match &args.snapshot {

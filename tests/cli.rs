@@ -265,3 +265,13 @@ fn every_check_lists_the_codes_the_catalog_ties_to_it() {
         assert_eq!(listed, from_catalog, "check {} and the catalog disagree", check.id);
     }
 }
+
+#[test]
+fn test_list_checks_flag_matches_the_subcommand() {
+    let flag = run(&["test", "--list-checks", "--format", "json"]);
+    let sub = run(&["list-checks", "--format", "json"]);
+    assert_eq!(flag.status.code(), Some(0));
+    assert_eq!(flag.stdout, sub.stdout);
+    let v: serde_json::Value = serde_json::from_slice(&flag.stdout).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), filesync_identity::checks::all().len());
+}
