@@ -145,6 +145,29 @@ impl<'a> Index<'a> {
         }
     }
 
+    /// The name of a server endpoint's server: its registered server's display name, else what the endpoint says.
+    pub fn server_display_name(&self, service: &'a StorageSyncService, ep: &ServerEndpoint) -> String {
+        self.server_of(service, ep)
+            .map(|s| s.display_name().to_string())
+            .or(ep.server_name.clone())
+            .unwrap_or_else(|| ep.name.clone())
+    }
+
+    /// How a server endpoint is named in findings: `D:\Share on FS01 (sync group g)`.
+    pub fn server_endpoint_name(
+        &self,
+        service: &'a StorageSyncService,
+        group: &SyncGroup,
+        ep: &ServerEndpoint,
+    ) -> String {
+        format!(
+            "{} on {} (sync group {})",
+            ep.server_local_path.as_deref().unwrap_or(&ep.name),
+            self.server_display_name(service, ep),
+            group.name
+        )
+    }
+
     /// The nodes of a failover cluster (servers registered as ClusterNode with the same clusterId).
     pub fn cluster_nodes(
         &self,

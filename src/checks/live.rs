@@ -107,15 +107,8 @@ fn fresh_grant<'a>(
 pub(super) fn review(ix: &Index, ctx: &CheckContext, others: &[Finding]) -> Vec<Finding> {
     let mut out = Vec::new();
     for (svc, group, ep) in ix.server_endpoints() {
-        let server = ix.server_of(svc, ep);
-        let server_name =
-            server.map(|s| s.display_name().to_string()).or(ep.server_name.clone()).unwrap_or_else(|| ep.name.clone());
-        let name = format!(
-            "{} on {} (sync group {})",
-            ep.server_local_path.as_deref().unwrap_or(&ep.name),
-            server_name,
-            group.name
-        );
+        let server_name = ix.server_display_name(svc, ep);
+        let name = ix.server_endpoint_name(svc, group, ep);
         let codes = collect_codes(ep);
         if codes.is_empty() {
             out.push(Finding::new(

@@ -229,14 +229,7 @@ pub(super) fn server_share_role(ix: &Index, ctx: &CheckContext) -> Vec<Finding> 
     let mut out = Vec::new();
     for (svc, group, ep) in ix.server_endpoints() {
         let server = ix.server_of(svc, ep);
-        let server_name =
-            server.map(|s| s.display_name().to_string()).or(ep.server_name.clone()).unwrap_or_else(|| ep.name.clone());
-        let name = format!(
-            "{} on {} (sync group {})",
-            ep.server_local_path.as_deref().unwrap_or(&ep.name),
-            server_name,
-            group.name
-        );
+        let name = ix.server_endpoint_name(svc, group, ep);
         let base = Finding::new(check, Status::NotApplicable, ep.id.as_str(), &name, "");
         let Some(server) = server else {
             out.push(
