@@ -244,15 +244,7 @@ pub fn render_html(report: &Report, snapshot: &Snapshot) -> String {
         }
         let others = g.others(report);
         if !others.is_empty() {
-            let pass = others.iter().filter(|&&i| report.findings[i].status == Status::Pass).count();
-            let na = others.len() - pass;
-            let mut what = Vec::new();
-            if pass > 0 {
-                what.push(format!("{pass} passed"));
-            }
-            if na > 0 {
-                what.push(format!("{na} not applicable"));
-            }
+            let what = super::others_summary(report, &others);
             let _ = writeln!(out, "<details><summary>{}</summary><ul>", escape(&what.join(", ")));
             for i in others {
                 let f = &report.findings[i];

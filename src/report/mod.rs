@@ -172,3 +172,17 @@ pub fn attention(report: &Report, groups: &[Group<'_>]) -> Vec<(usize, usize)> {
     out.sort_by_key(|&(g, i)| (report.findings[i].status != Status::Fail, g));
     out
 }
+
+/// "3 passed", "2 not applicable": the folded line under a resource's problems (Markdown and HTML).
+pub(crate) fn others_summary(report: &Report, others: &[usize]) -> Vec<String> {
+    let pass = others.iter().filter(|&&i| report.findings[i].status == crate::findings::Status::Pass).count();
+    let na = others.len() - pass;
+    let mut what = Vec::new();
+    if pass > 0 {
+        what.push(format!("{pass} passed"));
+    }
+    if na > 0 {
+        what.push(format!("{na} not applicable"));
+    }
+    what
+}
