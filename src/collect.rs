@@ -5,8 +5,10 @@
 //! with servers or principals. Per service: the service (or one listing for many), its registered servers
 //! and its sync groups; per sync group: its cloud and server endpoints; per storage account: the account,
 //! its shares, ONE role-assignment listing (at, above and below the account: inherited assignments and
-//! share-level ones in one go), the caller's permissions, deny assignments and locks. Storage accounts are
-//! read as soon as the first cloud endpoint that names them arrives, and each only once.
+//! share-level ones in one go), the caller's permissions and locks. Deny assignments are listed once per
+//! subscription (the list shows those at, above and below it); when the caller may not read them there,
+//! each storage account's own list is read instead. Storage accounts are read as soon as the first cloud
+//! endpoint that names them arrives, and each only once.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -122,6 +124,8 @@ struct Collector<'a> {
     accounts: Mutex<HashMap<String, Arc<OnceCell<StorageAccount>>>>,
     assignments: Mutex<HashMap<String, RoleAssignment>>,
     denies: Mutex<HashMap<String, DenyAssignment>>,
+    /// Per subscription (lower case): whether its deny assignments were listed (false: read per account).
+    subscription_denies: Mutex<HashMap<String, Arc<OnceCell<bool>>>>,
     locks: Mutex<HashMap<String, ManagementLock>>,
     groups_total: AtomicUsize,
     groups_done: AtomicUsize,
@@ -294,11 +298,10 @@ impl<'a> Collector<'a> {
         let c = self.client;
         let base = id.as_str().to_string();
         let authz = format!("{base}/providers/Microsoft.Authorization");
-        let (shares_path, assignments_path, permissions_path, denies_path, locks_path) = (
+        let (shares_path, assignments_path, permissions_path, locks_path) = (
             format!("{base}/fileServices/default/shares"),
             format!("{authz}/roleAssignments"),
             format!("{authz}/permissions"),
-            format!("{authz}/denyAssignments"),
             format!("{authz}/locks"),
         );
         let (account, shares, assignments, permissions, denies, locks) = futures::join!(
@@ -306,9 +309,10 @@ impl<'a> Collector<'a> {
             c.list(&shares_path, api_versions::STORAGE),
             c.list(&assignments_path, api_versions::AUTHORIZATION),
             c.list(&permissions_path, api_versions::AUTHORIZATION),
-            c.list(&denies_path, api_versions::AUTHORIZATION),
+            self.deny_assignments_of(&id),
             c.list(&locks_path, api_versions::LOCKS),
         );
+        denies?;
         let mut acct = match account {
             Ok(v) => match m::storage_account(&v) {
                 Ok(a) => a,
@@ -360,19 +364,6 @@ impl<'a> Collector<'a> {
             }
             Err(e) => self.record(&base, "permissions", e)?,
         }
-        match denies {
-            Ok(list) => {
-                for v in &list {
-                    match m::deny_assignment(v) {
-                        Ok(d) => {
-                            self.denies.lock().unwrap_or_else(|p| p.into_inner()).insert(d.id.to_ascii_lowercase(), d);
-                        }
-                        Err(e) => self.record(&base, "denyAssignments", e)?,
-                    }
-                }
-            }
-            Err(e) => self.record(&base, "denyAssignments", e)?,
-        }
         match locks {
             Ok(list) => {
                 for v in &list {
@@ -387,6 +378,60 @@ impl<'a> Collector<'a> {
             Err(e) => self.record(&base, "locks", e)?,
         }
         Ok(acct)
+    }
+
+    /// Deny assignments bearing on a storage account: its subscription's list (read once, shared by all
+    /// its accounts), or, when that cannot be read, the account's own list.
+    async fn deny_assignments_of(&self, account: &ResourceId) -> Result<()> {
+        let Some(sub) = account.subscription_id() else { return Ok(()) };
+        let cell = {
+            let mut map = self.subscription_denies.lock().unwrap_or_else(|p| p.into_inner());
+            map.entry(sub.to_ascii_lowercase()).or_insert_with(|| Arc::new(OnceCell::new())).clone()
+        };
+        let listed = *cell.get_or_try_init(|| self.read_subscription_denies(sub)).await?;
+        if listed {
+            return Ok(());
+        }
+        let base = account.as_str();
+        let path = format!("{base}/providers/Microsoft.Authorization/denyAssignments");
+        match self.client.list(&path, api_versions::AUTHORIZATION).await {
+            Ok(list) => self.keep_denies(base, &list),
+            Err(e) => self.record(base, "denyAssignments", e),
+        }
+    }
+
+    /// List a subscription's deny assignments. Ok(false) when they could not be read there (each account's
+    /// own list is then read, so a caller with rights on the accounts only still gets an answer).
+    async fn read_subscription_denies(&self, subscription: &str) -> Result<bool> {
+        let scope = format!("/subscriptions/{subscription}");
+        let path = format!("{scope}/providers/Microsoft.Authorization/denyAssignments");
+        match self.client.list(&path, api_versions::AUTHORIZATION).await {
+            Ok(list) => {
+                self.keep_denies(&scope, &list)?;
+                Ok(true)
+            }
+            Err(e) if is_fatal(&e) => Err(e),
+            Err(e) => {
+                log(
+                    self.client.events(),
+                    LogLevel::Verbose,
+                    format!("deny assignments of subscription {subscription} could not be listed ({e}); reading them per storage account"),
+                );
+                Ok(false)
+            }
+        }
+    }
+
+    fn keep_denies(&self, resource: &str, list: &[Value]) -> Result<()> {
+        for v in list {
+            match m::deny_assignment(v) {
+                Ok(d) => {
+                    self.denies.lock().unwrap_or_else(|p| p.into_inner()).insert(d.id.to_ascii_lowercase(), d);
+                }
+                Err(e) => self.record(resource, "denyAssignments", e)?,
+            }
+        }
+        Ok(())
     }
 }
 
@@ -437,6 +482,7 @@ pub async fn collect(client: &ArmClient, options: &CollectOptions) -> Result<Sna
         accounts: Mutex::new(HashMap::new()),
         assignments: Mutex::new(HashMap::new()),
         denies: Mutex::new(HashMap::new()),
+        subscription_denies: Mutex::new(HashMap::new()),
         locks: Mutex::new(HashMap::new()),
         groups_total: AtomicUsize::new(0),
         groups_done: AtomicUsize::new(0),

@@ -164,3 +164,75 @@ async fn the_fake_rejects_what_arm_rejects() {
         .unwrap();
     assert_eq!(r.status(), 200);
 }
+
+/// A deny assignment on the second account's resource group, denying writes to everyone.
+fn stack_deny() -> fake_arm::DenyAssignmentSeed {
+    fake_arm::DenyAssignmentSeed {
+        name: "stack-deny".into(),
+        scope: format!("/subscriptions/{SUB}/resourceGroups/{RG_STORAGE}"),
+        actions: vec!["*/write".into()],
+        principals: vec!["00000000-0000-0000-0000-000000000000".into()],
+        ..Default::default()
+    }
+}
+
+/// The cloud endpoints with a failing deny-assignment finding.
+fn failing_endpoints(run: &Run) -> usize {
+    let failing =
+        run.of("role.deny-assignment").into_iter().filter(|f| f.status == filesync_identity::findings::Status::Fail);
+    failing.map(|f| f.resource_id.as_str()).collect::<std::collections::BTreeSet<_>>().len()
+}
+
+fn deny_lists(fake: &FakeArm) -> Vec<(String, u16)> {
+    fake.request_log()
+        .iter()
+        .filter(|r| r.path.ends_with("/denyAssignments"))
+        .map(|r| (r.path.clone(), r.status))
+        .collect()
+}
+
+#[tokio::test]
+async fn deny_assignments_are_listed_once_per_subscription() {
+    let d = healthy().with_second_account();
+    let fake = FakeArm::start(d.topology().with_deny_assignment(stack_deny())).await;
+    let run = diagnose(&fake).await;
+    let lists = deny_lists(&fake);
+    assert_eq!(
+        lists,
+        vec![(format!("/subscriptions/{SUB}/providers/Microsoft.Authorization/denyAssignments"), 200)],
+        "two accounts, one subscription: one list"
+    );
+    // The deny assignment is seen for both accounts' cloud endpoints.
+    assert_eq!(failing_endpoints(&run), 2, "{:#?}", run.of("role.deny-assignment"));
+}
+
+#[tokio::test]
+async fn a_caller_who_cannot_list_them_at_the_subscription_reads_each_account() {
+    // The caller is Reader on the two resource groups only: the subscription's list is refused.
+    let mut d = healthy().with_second_account().without_assignment(fake_arm::roles::OWNER, CALLER);
+    for rg in [RG, RG_STORAGE] {
+        d.assignments.push((
+            format!("/subscriptions/{SUB}/resourceGroups/{rg}"),
+            fake_arm::roles::READER,
+            CALLER.into(),
+        ));
+    }
+    let fake = FakeArm::start(d.topology().with_deny_assignment(stack_deny())).await;
+    let run = diagnose(&fake).await;
+    let mut lists = deny_lists(&fake);
+    lists.sort();
+    let mut want = vec![
+        (format!("{}/providers/Microsoft.Authorization/denyAssignments", account_id()), 200),
+        (format!("{}/providers/Microsoft.Authorization/denyAssignments", account2_id()), 200),
+        (format!("/subscriptions/{SUB}/providers/Microsoft.Authorization/denyAssignments"), 403),
+    ];
+    want.sort();
+    assert_eq!(lists, want);
+    // Same answer as with the subscription's list, and no read error reported for it.
+    assert_eq!(failing_endpoints(&run), 2, "{:#?}", run.of("role.deny-assignment"));
+    assert!(
+        !run.snapshot.collection_errors.iter().any(|e| e.operation == "denyAssignments"),
+        "{:#?}",
+        run.snapshot.collection_errors
+    );
+}
