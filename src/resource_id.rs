@@ -11,8 +11,13 @@ use crate::error::{Error, Result};
 /// `/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Storage/storageAccounts/{sa}`.
 ///
 /// Comparison is case-insensitive, as in ARM. Trailing slashes are dropped.
+/// Cloning is cheap (the parsed id is shared): snapshots and findings hand ids around by the thousand.
 #[derive(Clone)]
 pub struct ResourceId {
+    inner: std::sync::Arc<Parts>,
+}
+
+struct Parts {
     /// The id as given (normalized: one leading slash, no trailing slash).
     text: String,
     /// Segments, without empty ones.
@@ -21,32 +26,34 @@ pub struct ResourceId {
 
 impl PartialEq for ResourceId {
     fn eq(&self, other: &Self) -> bool {
-        self.text.eq_ignore_ascii_case(&other.text)
+        self.inner.text.eq_ignore_ascii_case(&other.inner.text)
     }
 }
 impl Eq for ResourceId {}
 
 impl std::hash::Hash for ResourceId {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.text.to_ascii_lowercase().hash(state)
+        for b in self.inner.text.bytes() {
+            state.write_u8(b.to_ascii_lowercase());
+        }
     }
 }
 
 impl fmt::Display for ResourceId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text)
+        f.write_str(&self.inner.text)
     }
 }
 
 impl fmt::Debug for ResourceId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "ResourceId({})", self.text)
+        write!(f, "ResourceId({})", self.inner.text)
     }
 }
 
 impl serde::Serialize for ResourceId {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        s.serialize_str(&self.text)
+        s.serialize_str(&self.inner.text)
     }
 }
 
@@ -126,14 +133,15 @@ impl ResourceId {
             })?;
         }
         let text = if segments.is_empty() { "/".to_string() } else { format!("/{}", segments.join("/")) };
-        let id = ResourceId { text, segments };
+        let id = ResourceId { inner: std::sync::Arc::new(Parts { text, segments }) };
         id.validate_structure()?;
         Ok(id)
     }
 
     fn validate_structure(&self) -> Result<()> {
-        let s = &self.segments;
-        let bad = |why: &str| Err(Error::invalid_input(format!("the resource id '{}' is malformed: {why}", self.text)));
+        let s = &self.inner.segments;
+        let bad =
+            |why: &str| Err(Error::invalid_input(format!("the resource id '{}' is malformed: {why}", self.inner.text)));
         if s.is_empty() {
             return Ok(()); // the root scope "/"
         }
@@ -175,33 +183,33 @@ impl ResourceId {
     }
 
     fn validate_provider_tail(&self, at: usize) -> Result<()> {
-        let s = &self.segments;
+        let s = &self.inner.segments;
         if !s[at].eq_ignore_ascii_case("providers") {
             return Err(Error::invalid_input(format!(
                 "the resource id '{}' is malformed: expected 'providers' after the resource group",
-                self.text
+                self.inner.text
             )));
         }
         if s.len() < at + 2 {
             return Err(Error::invalid_input(format!(
                 "the resource id '{}' is malformed: the provider namespace is missing",
-                self.text
+                self.inner.text
             )));
         }
         Ok(())
     }
 
     pub fn as_str(&self) -> &str {
-        &self.text
+        &self.inner.text
     }
 
     pub fn segments(&self) -> &[String] {
-        &self.segments
+        &self.inner.segments
     }
 
     /// The subscription id, if the id lies within a subscription.
     pub fn subscription_id(&self) -> Option<&str> {
-        match self.segments.as_slice() {
+        match self.inner.segments.as_slice() {
             [first, sub, ..] if first.eq_ignore_ascii_case("subscriptions") => Some(sub.as_str()),
             _ => None,
         }
@@ -209,7 +217,7 @@ impl ResourceId {
 
     /// The resource group name, if the id lies within a resource group.
     pub fn resource_group(&self) -> Option<&str> {
-        match self.segments.as_slice() {
+        match self.inner.segments.as_slice() {
             [first, _, rg, name, ..]
                 if first.eq_ignore_ascii_case("subscriptions") && rg.eq_ignore_ascii_case("resourceGroups") =>
             {
@@ -221,45 +229,61 @@ impl ResourceId {
 
     /// The last segment (the resource's name).
     pub fn name(&self) -> Option<&str> {
-        self.segments.last().map(String::as_str)
+        self.inner.segments.last().map(String::as_str)
     }
 
     /// The value following a `key` segment (case-insensitive), e.g. `value_after("storageAccounts")`.
     pub fn value_after(&self, key: &str) -> Option<&str> {
-        self.segments.windows(2).find(|w| w[0].eq_ignore_ascii_case(key)).map(|w| w[1].as_str())
+        self.inner.segments.windows(2).find(|w| w[0].eq_ignore_ascii_case(key)).map(|w| w[1].as_str())
     }
 
     /// Does this id (as a scope) contain `other`? True when equal, or when this id's segments are a prefix
     /// of `other`'s (case-insensitive). The root scope `/` and management-group scopes are treated as
     /// containing everything, because ARM only returns such assignments for scopes below them.
     pub fn contains(&self, other: &ResourceId) -> bool {
-        if self.segments.is_empty() || self.is_management_group() {
+        if self.inner.segments.is_empty() || self.is_management_group() {
             return true;
         }
-        self.segments.len() <= other.segments.len()
-            && self.segments.iter().zip(&other.segments).all(|(a, b)| a.eq_ignore_ascii_case(b))
+        self.inner.segments.len() <= other.inner.segments.len()
+            && self.inner.segments.iter().zip(&other.inner.segments).all(|(a, b)| a.eq_ignore_ascii_case(b))
     }
 
     /// A management-group scope (`/providers/Microsoft.Management/managementGroups/{name}`).
     pub fn is_management_group(&self) -> bool {
-        matches!(self.segments.as_slice(), [p, ns, mg, ..] if p.eq_ignore_ascii_case("providers")
+        matches!(self.inner.segments.as_slice(), [p, ns, mg, ..] if p.eq_ignore_ascii_case("providers")
             && ns.eq_ignore_ascii_case("Microsoft.Management") && mg.eq_ignore_ascii_case("managementGroups"))
     }
 
     /// Append segments (each validated) to form a child id.
     pub fn child(&self, parts: &[&str]) -> Result<ResourceId> {
-        let mut text = self.text.trim_end_matches('/').to_string();
         for p in parts {
             validate_segment("a name", p)?;
-            text.push('/');
-            text.push_str(p);
         }
-        ResourceId::parse(&text)
+        let mut segments = Vec::with_capacity(self.inner.segments.len() + parts.len());
+        segments.extend(self.inner.segments.iter().cloned());
+        segments.extend(parts.iter().map(|p| p.to_string()));
+        let id = ResourceId::from_valid_segments(segments);
+        id.validate_structure()?;
+        Ok(id)
+    }
+
+    /// An id from segments that are each known to be valid (taken from a parsed id or checked by
+    /// [`validate_segment`]).
+    fn from_valid_segments(segments: Vec<String>) -> ResourceId {
+        let mut text = String::with_capacity(segments.iter().map(|s| s.len() + 1).sum::<usize>().max(1));
+        for seg in &segments {
+            text.push('/');
+            text.push_str(seg);
+        }
+        if text.is_empty() {
+            text.push('/');
+        }
+        ResourceId { inner: std::sync::Arc::new(Parts { text, segments }) }
     }
 
     /// Is this a storage account id (`.../providers/Microsoft.Storage/storageAccounts/{name}`)?
     pub fn is_storage_account(&self) -> bool {
-        let s = &self.segments;
+        let s = &self.inner.segments;
         s.len() == 8
             && s[4].eq_ignore_ascii_case("providers")
             && s[5].eq_ignore_ascii_case("Microsoft.Storage")
@@ -268,7 +292,7 @@ impl ResourceId {
 
     /// Is this a Storage Sync Service id?
     pub fn is_storage_sync_service(&self) -> bool {
-        let s = &self.segments;
+        let s = &self.inner.segments;
         s.len() == 8
             && s[4].eq_ignore_ascii_case("providers")
             && s[5].eq_ignore_ascii_case("Microsoft.StorageSync")
@@ -277,12 +301,13 @@ impl ResourceId {
 
     /// The storage account that contains this id, if any.
     pub fn storage_account(&self) -> Option<ResourceId> {
-        let s = &self.segments;
+        let s = &self.inner.segments;
         if s.len() >= 8
             && s[5].eq_ignore_ascii_case("Microsoft.Storage")
             && s[6].eq_ignore_ascii_case("storageAccounts")
         {
-            ResourceId::parse(&format!("/{}", s[..8].join("/"))).ok()
+            // A prefix of a valid id, ending at the account: valid as it is.
+            Some(ResourceId::from_valid_segments(s[..8].to_vec()))
         } else {
             None
         }
@@ -311,19 +336,30 @@ pub fn share_resource_id(account: &ResourceId, share: &str) -> Result<ResourceId
 
 /// If `scope` is a share-level scope, return (account, share name, spelling).
 pub fn parse_share_scope(scope: &ResourceId) -> Option<(ResourceId, String, ShareScopeSpelling)> {
+    let (_, share, spelling) = share_scope_names(scope)?;
+    Some((scope.storage_account()?, share.to_string(), spelling))
+}
+
+/// If `scope` is a share-level scope, return (storage account name, share name, spelling), without
+/// building new ids.
+pub fn share_scope_names(scope: &ResourceId) -> Option<(&str, &str, ShareScopeSpelling)> {
     let s = scope.segments();
-    if s.len() == 12 && s[8].eq_ignore_ascii_case("fileServices") && s[9].eq_ignore_ascii_case("default") {
-        let spelling = if s[10].eq_ignore_ascii_case("fileshares") {
-            ShareScopeSpelling::FileShares
-        } else if s[10].eq_ignore_ascii_case("shares") {
-            ShareScopeSpelling::Shares
-        } else {
-            return None;
-        };
-        let account = scope.storage_account()?;
-        return Some((account, s[11].clone(), spelling));
+    if s.len() != 12
+        || !s[5].eq_ignore_ascii_case("Microsoft.Storage")
+        || !s[6].eq_ignore_ascii_case("storageAccounts")
+        || !s[8].eq_ignore_ascii_case("fileServices")
+        || !s[9].eq_ignore_ascii_case("default")
+    {
+        return None;
     }
-    None
+    let spelling = if s[10].eq_ignore_ascii_case("fileshares") {
+        ShareScopeSpelling::FileShares
+    } else if s[10].eq_ignore_ascii_case("shares") {
+        ShareScopeSpelling::Shares
+    } else {
+        return None;
+    };
+    Some((s[7].as_str(), s[11].as_str(), spelling))
 }
 
 /// The id of a Storage Sync Service from its parts.

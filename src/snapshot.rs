@@ -410,6 +410,10 @@ impl RoleAssignment {
     pub fn role_guid(&self) -> String {
         crate::resource_id::role_guid(&self.role_definition_id)
     }
+    /// Is this an assignment of the role with this (lower-case) guid? Compares without allocating.
+    pub fn has_role(&self, guid: &str) -> bool {
+        self.role_definition_id.trim_end_matches('/').rsplit('/').next().unwrap_or("").eq_ignore_ascii_case(guid)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -122,6 +122,53 @@ fn parse_args() -> Result<Args, String> {
     Ok(a)
 }
 
+/// `checks SNAPSHOT`: where the checks' time goes on a saved snapshot (e.g. `target/bench/limits-snapshot.json`
+/// after a run): load, then each check on its own (median of 5, the shared index included), then all of them.
+/// With a check id, only that check, 20 times (for a profiler).
+fn checks_breakdown(path: &str, only: Option<&str>) -> Result<(), String> {
+    use filesync_identity::checks::{self, CheckContext, Selection};
+    if path.is_empty() {
+        return Err("usage: filesync-bench checks SNAPSHOT".into());
+    }
+    let t = Instant::now();
+    let snapshot = filesync_identity::snapshot::Snapshot::load(Path::new(path)).map_err(|e| e.to_string())?;
+    println!("load: {:.1} ms", t.elapsed().as_secs_f64() * 1000.0);
+    let ctx = CheckContext::at(snapshot.collected_at);
+    let time = |selection: &Selection| {
+        let mut runs = Vec::new();
+        let mut n = 0;
+        for _ in 0..5 {
+            let t = Instant::now();
+            let findings = checks::run(&snapshot, &ctx, selection);
+            runs.push(t.elapsed().as_secs_f64() * 1000.0);
+            n = findings.len();
+        }
+        (median(runs), n)
+    };
+    if let Some(id) = only {
+        let selection = Selection { only: vec![id.to_string()], skip: Vec::new() };
+        selection.validate().map_err(|e| e.to_string())?;
+        for _ in 0..4 {
+            let (ms, n) = time(&selection);
+            println!("{id}: {ms:.1} ms, {n} findings");
+        }
+        return Ok(());
+    }
+    let (index_ms, _) = time(&Selection { only: vec!["none.*".into()], skip: Vec::new() });
+    println!("index alone: {index_ms:.1} ms");
+    for c in checks::all() {
+        let (ms, n) = time(&Selection { only: vec![c.id.to_string()], skip: Vec::new() });
+        println!("{:<40} {:>9.1} ms {:>7} findings", c.id, ms, n);
+    }
+    let (ms, n) = time(&Selection::default());
+    println!("{:<40} {:>9.1} ms {:>7} findings", "all", ms, n);
+    let t = Instant::now();
+    let report = checks::report(&snapshot, &ctx, &Selection::default());
+    let json = serde_json::to_vec(&report).map_err(|e| e.to_string())?;
+    println!("report + JSON: {:.1} ms, {} bytes", t.elapsed().as_secs_f64() * 1000.0, json.len());
+    Ok(())
+}
+
 /// `serve-fake TOPOLOGY LOG`: run the fake until stdin closes, then print this process's VmHWM.
 fn serve_fake(topology: &str, log: &str) -> Result<(), String> {
     let topo = fake_arm::Topology::load(Path::new(topology))?;
@@ -429,6 +476,13 @@ fn main() {
     if argv.get(1).map(String::as_str) == Some("serve-fake") {
         if let Err(e) = serve_fake(argv.get(2).map_or("", |s| s), argv.get(3).map_or("", |s| s)) {
             eprintln!("serve-fake: {e}");
+            std::process::exit(2);
+        }
+        return;
+    }
+    if argv.get(1).map(String::as_str) == Some("checks") {
+        if let Err(e) = checks_breakdown(argv.get(2).map_or("", |s| s), argv.get(3).map(String::as_str)) {
+            eprintln!("filesync-bench checks: {e}");
             std::process::exit(2);
         }
         return;

@@ -4,9 +4,9 @@
 use super::permissions::{describe_scope, grant_command};
 use super::{ps_quote, CheckContext, Index, RoleState};
 use crate::findings::{Finding, Status};
-use crate::resource_id::{file_share_scope, is_zero_guid, parse_share_scope, ResourceId, ShareScopeSpelling};
+use crate::resource_id::{file_share_scope, is_zero_guid, parse_share_scope, ResourceId};
 use crate::roles::{self, BuiltInRole};
-use crate::snapshot::{DenyAssignment, Permission, RegisteredServer, RoleAssignment, StorageSyncService};
+use crate::snapshot::{DenyAssignment, Permission, RoleAssignment, StorageSyncService};
 
 /// ARM's wildcard match: `*` matches any run of characters, case-insensitive.
 pub(crate) fn action_matches(pattern: &str, action: &str) -> bool {
@@ -83,9 +83,9 @@ pub(super) fn caller_can_repair(ix: &Index, _ctx: &CheckContext) -> Vec<Finding>
                 ra.condition.is_none()
                     && [roles::OWNER, roles::USER_ACCESS_ADMINISTRATOR, roles::RBAC_ADMINISTRATOR]
                         .iter()
-                        .any(|r| r.guid == ra.role_guid())
+                        .any(|r| ra.has_role(r.guid))
             });
-            let file_sync_admin = mine.iter().find(|ra| ra.role_guid() == roles::FILE_SYNC_ADMINISTRATOR.guid);
+            let file_sync_admin = mine.iter().find(|ra| ra.has_role(roles::FILE_SYNC_ADMINISTRATOR.guid));
             let needed = roles_a_repair_grants(ix, &a.id);
             let via_permissions = permits(perms, ROLE_ASSIGNMENT_WRITE);
             f = f.evidence("roleAssignmentsWrite", via_permissions).evidence(
@@ -207,7 +207,7 @@ pub(super) fn wrong_share_scope(ix: &Index, _ctx: &CheckContext) -> Vec<Finding>
     for (svc, group, c) in ix.cloud_endpoints() {
         let name = format!("{} (sync group {})", c.share().unwrap_or(&c.name), group.name);
         let base = Finding::new(check, Status::Pass, c.id.as_str(), &name, "");
-        let (Some(account), Some(share)) = (c.storage_account_id(), c.share()) else {
+        let (Some(account), Some(share)) = (ix.cloud_account(c), c.share()) else {
             out.push(
                 Finding {
                     status: Status::Unknown,
@@ -218,7 +218,7 @@ pub(super) fn wrong_share_scope(ix: &Index, _ctx: &CheckContext) -> Vec<Finding>
             );
             continue;
         };
-        let Ok(right) = file_share_scope(&account, share) else { continue };
+        let Some(right) = ix.cloud_share_scope(c) else { continue };
         if !ix.account(&account).is_some_and(|a| a.role_assignments_read) {
             out.push(
                 Finding {
@@ -230,14 +230,11 @@ pub(super) fn wrong_share_scope(ix: &Index, _ctx: &CheckContext) -> Vec<Finding>
             );
             continue;
         }
-        let principals = share_principals(ix, svc, group);
+        let at_share_id = ix.assignments_at_share_resource_id(&account, share);
+        let principals = if at_share_id.is_empty() { Vec::new() } else { share_principals(ix, svc, group) };
         let mut found = false;
-        for ra in &ix.snapshot.role_assignments {
-            let Some((acct, s, ShareScopeSpelling::Shares)) = parse_share_scope(&ra.scope) else { continue };
-            if acct != account
-                || !s.eq_ignore_ascii_case(share)
-                || !roles::GRANTABLE.iter().any(|r| r.guid == ra.role_guid())
-            {
+        for ra in at_share_id {
+            if !roles::GRANTABLE.iter().any(|r| ra.has_role(r.guid)) {
                 continue;
             }
             let Some(p) = principals.iter().find(|p| p.id.eq_ignore_ascii_case(&ra.principal_id)) else { continue };
@@ -352,9 +349,12 @@ pub(super) fn deny_assignment(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
     for (svc, group, c) in ix.cloud_endpoints() {
         let name = format!("{} (sync group {})", c.share().unwrap_or(&c.name), group.name);
         let base = Finding::new(check, Status::Pass, c.id.as_str(), &name, "");
-        let (Some(account_id), Some(share)) = (c.storage_account_id(), c.share()) else { continue };
-        let Ok(share_scope) = file_share_scope(&account_id, share) else { continue };
+        let (Some(account_id), Some(share)) = (ix.cloud_account(c), c.share()) else { continue };
+        let Some(share_scope) = ix.cloud_share_scope(c) else { continue };
         let Some(account) = ix.account(&account_id) else { continue };
+        // Only deny assignments at, above or below the account can matter (most deployments have none).
+        let any_deny =
+            ix.snapshot.deny_assignments.iter().any(|d| d.scope.contains(&account_id) || account_id.contains(&d.scope));
         // What each present role gives File Sync.
         let mut grants: Vec<Grant> = Vec::new();
         let grant = |principal: &str, who: &str, role, scope: &ResourceId, data: bool, code| Grant {
@@ -366,7 +366,7 @@ pub(super) fn deny_assignment(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
             data,
             code,
         };
-        if let Some(p) = svc.system_principal_id() {
+        if let Some(p) = svc.system_principal_id().filter(|_| any_deny) {
             let who = "the Storage Sync Service's identity";
             grants.push(grant(p, who, roles::STORAGE_ACCOUNT_CONTRIBUTOR, &account_id, false, "0x80c8305f"));
             grants.push(grant(
@@ -378,7 +378,8 @@ pub(super) fn deny_assignment(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
                 "0x80c86053",
             ));
         }
-        for p in share_principals(ix, svc, group).into_iter().filter(|p| p.share_code == "0x80c86063") {
+        let principals = if any_deny { share_principals(ix, svc, group) } else { Vec::new() };
+        for p in principals.into_iter().filter(|p| p.share_code == "0x80c86063") {
             grants.push(grant(
                 p.id,
                 &p.who,
@@ -388,7 +389,7 @@ pub(super) fn deny_assignment(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
                 "0x80c86063",
             ));
         }
-        if !ix.key_users(&account_id).is_empty() {
+        if any_deny && !ix.key_users(&account_id).is_empty() {
             if let Some(p) = ix.snapshot.storage_sync_principal_id.as_deref() {
                 grants.push(grant(
                     p,
@@ -477,7 +478,7 @@ pub(super) fn tenant(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
                     if let Some(t) = c.storage_account_tenant_id.as_deref().filter(|t| !is_zero_guid(t)) {
                         let what = format!(
                             "storage account '{}' (cloud endpoint of sync group {})",
-                            c.storage_account_id().and_then(|a| a.name().map(str::to_string)).unwrap_or_else(|| c.name.clone()),
+                            ix.cloud_account(c).and_then(|a| a.name().map(str::to_string)).unwrap_or_else(|| c.name.clone()),
                             g.name
                         );
                         seen.push((what, t.to_string()));
@@ -542,7 +543,9 @@ pub(super) fn identity_drift(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
     }
     known.extend(snap.storage_sync_principal_id.as_deref());
     known.extend(snap.caller.as_ref().and_then(|c| c.object_id.as_deref()));
-    let is_known = |p: &str| known.iter().any(|k| k.eq_ignore_ascii_case(p));
+    let known: std::collections::HashSet<String> = known.iter().map(|k| k.to_ascii_lowercase()).collect();
+    let is_known = |p: &str| known.contains(&p.to_ascii_lowercase());
+    let referenced = ix.referenced_accounts();
     let share_role = roles::STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR;
     let mut out = Vec::new();
     let mut attributed: Vec<&str> = Vec::new();
@@ -567,7 +570,7 @@ pub(super) fn identity_drift(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
                 continue;
             };
             let f = f.principal(id).evidence("applicationId", id);
-            let shares = server_shares(ix, svc, server);
+            let shares = ix.server_shares(svc, server);
             if shares.is_empty() {
                 out.push(Finding {
                     status: Status::NotApplicable,
@@ -586,8 +589,7 @@ pub(super) fn identity_drift(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
                 continue;
             }
             let bad = if server.uses_managed_identity() && svc.use_identity { Status::Fail } else { Status::Warning };
-            let naming: Vec<&RoleAssignment> =
-                snap.role_assignments.iter().filter(|ra| ra.principal_id.eq_ignore_ascii_case(id)).collect();
+            let naming: &[&RoleAssignment] = ix.assignments_of(id);
             if !naming.is_empty() && naming.iter().all(|ra| deleted_type(ra)) {
                 out.push(
                     Finding {
@@ -613,15 +615,14 @@ pub(super) fn identity_drift(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
                 let orphans: Vec<&RoleAssignment> = snap
                     .role_assignments
                     .iter()
-                    .filter(|ra| ra.role_guid() == share_role.guid && !is_known(&ra.principal_id))
+                    .filter(|ra| ra.has_role(share_role.guid) && !is_known(&ra.principal_id))
                     .filter(|ra| {
                         deleted_type(ra)
                             || ra.principal_type.as_deref().is_some_and(|t| t.eq_ignore_ascii_case("ServicePrincipal"))
                     })
                     .filter(|ra| {
-                        shares.iter().any(|(acct, share)| {
-                            parse_share_scope(&ra.scope)
-                                .is_some_and(|(a, s, _)| &a == acct && s.eq_ignore_ascii_case(share))
+                        parse_share_scope(&ra.scope).is_some_and(|(a, s, _)| {
+                            shares.iter().any(|(acct, share)| &a == acct && s.eq_ignore_ascii_case(share))
                         })
                     })
                     .collect();
@@ -661,10 +662,10 @@ pub(super) fn identity_drift(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
         if !deleted_type(ra) || attributed.contains(&ra.id.as_str()) || is_known(&ra.principal_id) {
             continue;
         }
-        if !roles::GRANTABLE.iter().any(|r| r.guid == ra.role_guid()) {
+        if !roles::GRANTABLE.iter().any(|r| ra.has_role(r.guid)) {
             continue;
         }
-        let bears = ix.referenced_accounts().iter().any(|a| ra.scope.contains(&a.id) || a.id.contains(&ra.scope));
+        let bears = referenced.iter().any(|a| ra.scope.contains(&a.id) || a.id.contains(&ra.scope));
         if !bears {
             continue;
         }
@@ -688,30 +689,6 @@ pub(super) fn identity_drift(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
                 Some(format!("Remove-AzRoleAssignment -ObjectId {} -RoleDefinitionId {} -Scope {}", ps_quote(&ra.principal_id), ps_quote(&ra.role_guid()), ps_quote(ra.scope.as_str()))),
             ),
         );
-    }
-    out
-}
-
-/// The (storage account, share) pairs a server syncs with.
-fn server_shares(ix: &Index, svc: &StorageSyncService, server: &RegisteredServer) -> Vec<(ResourceId, String)> {
-    let mut out: Vec<(ResourceId, String)> = Vec::new();
-    for g in &svc.sync_groups {
-        let member = g.server_endpoints.iter().any(|ep| {
-            ix.server_of(svc, ep).is_some_and(|s| {
-                s.server_id.eq_ignore_ascii_case(&server.server_id)
-                    || (s.is_cluster_name() && ix.cluster_nodes(svc, s).iter().any(|n| n.server_id == server.server_id))
-            })
-        });
-        if !member {
-            continue;
-        }
-        for c in &g.cloud_endpoints {
-            if let (Some(a), Some(s)) = (c.storage_account_id(), c.share()) {
-                if !out.iter().any(|(x, y)| x == &a && y.eq_ignore_ascii_case(s)) {
-                    out.push((a, s.to_string()));
-                }
-            }
-        }
     }
     out
 }

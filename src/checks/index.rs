@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use crate::resource_id::{parse_share_scope, ResourceId, ShareScopeSpelling};
+use crate::resource_id::{file_share_scope, parse_share_scope, ResourceId, ShareScopeSpelling};
 use crate::snapshot::*;
 
 /// Whether a principal holds a role at a scope.
@@ -24,8 +24,39 @@ pub struct Index<'a> {
     by_principal: HashMap<String, Vec<&'a RoleAssignment>>,
     /// (index of the service in the snapshot, lower-cased server id) -> registered server.
     servers: HashMap<(usize, String), &'a RegisteredServer>,
+    /// (address of a service, address of one of its server endpoints) -> the endpoint's registered server.
+    /// Addresses are stable: the snapshot is borrowed for as long as the index lives.
+    endpoint_servers: HashMap<(usize, usize), Option<&'a RegisteredServer>>,
+    /// Address of a cloud endpoint -> its storage account and share scope, parsed once.
+    cloud_targets: HashMap<usize, CloudTarget>,
+    /// (index of the service, lower-cased server id) -> the (storage account, share) pairs it syncs with.
+    server_shares: HashMap<(usize, String), Vec<(ResourceId, String)>>,
     /// Lower-cased storage account id -> why keys are still in use there (see [`Index::key_users`]).
     key_users: HashMap<String, Vec<String>>,
+    /// See [`Index::referenced_accounts`].
+    referenced: Vec<&'a StorageAccount>,
+    /// (lower-cased account id, lower-cased share) -> assignments at the share's ARM id (`.../shares/x`).
+    at_share_resource_ids: HashMap<(String, String), Vec<&'a RoleAssignment>>,
+}
+
+/// What a cloud endpoint points at.
+struct CloudTarget {
+    account: Option<ResourceId>,
+    /// `{account}/fileServices/default/fileshares/{share}`; None when the account or share is missing or
+    /// malformed.
+    share_scope: Option<ResourceId>,
+}
+
+impl CloudTarget {
+    fn of(c: &CloudEndpoint) -> Self {
+        let account = c.storage_account_id();
+        let share_scope = account.as_ref().zip(c.share()).and_then(|(a, s)| file_share_scope(a, s).ok());
+        CloudTarget { account, share_scope }
+    }
+}
+
+fn address<T>(r: &T) -> usize {
+    r as *const T as usize
 }
 
 impl<'a> Index<'a> {
@@ -41,9 +72,93 @@ impl<'a> Index<'a> {
                 servers.entry((i, s.server_id.to_ascii_lowercase())).or_insert(s);
             }
         }
-        let mut index = Index { snapshot, accounts, by_principal, servers, key_users: HashMap::new() };
+        let mut index = Index {
+            snapshot,
+            accounts,
+            by_principal,
+            servers,
+            endpoint_servers: HashMap::new(),
+            cloud_targets: snapshot
+                .services
+                .iter()
+                .flat_map(|s| s.sync_groups.iter().flat_map(|g| &g.cloud_endpoints))
+                .map(|c| (address(c), CloudTarget::of(c)))
+                .collect(),
+            server_shares: HashMap::new(),
+            key_users: HashMap::new(),
+            referenced: Vec::new(),
+            at_share_resource_ids: HashMap::new(),
+        };
+        for ra in &snapshot.role_assignments {
+            if let Some((account, share, ShareScopeSpelling::Shares)) = parse_share_scope(&ra.scope) {
+                let key = (account.as_str().to_ascii_lowercase(), share.to_ascii_lowercase());
+                index.at_share_resource_ids.entry(key).or_default().push(ra);
+            }
+        }
+        let mut endpoint_servers = HashMap::new();
+        for (i, svc) in snapshot.services.iter().enumerate() {
+            for ep in svc.sync_groups.iter().flat_map(|g| &g.server_endpoints) {
+                let server = ep.server_id().and_then(|id| index.servers.get(&(i, id.to_ascii_lowercase())).copied());
+                endpoint_servers.insert((address(svc), address(ep)), server);
+            }
+        }
+        index.endpoint_servers = endpoint_servers;
+        index.server_shares = index.compute_server_shares();
         index.key_users = index.compute_key_users();
+        index.referenced = index.compute_referenced();
         index
+    }
+
+    /// The (storage account, share) pairs each server syncs with, in the order its sync groups and their
+    /// cloud endpoints appear. A cluster's nodes sync with what its name object's endpoints name.
+    fn compute_server_shares(&self) -> HashMap<(usize, String), Vec<(ResourceId, String)>> {
+        // Each distinct (account, share) once, by its lower-cased spelling; servers hold their numbers.
+        let mut numbers: HashMap<(String, String), usize> = HashMap::new();
+        let mut pairs: Vec<(ResourceId, String)> = Vec::new();
+        let mut by_server: HashMap<(usize, String), Vec<usize>> = HashMap::new();
+        for (i, svc) in self.snapshot.services.iter().enumerate() {
+            for g in &svc.sync_groups {
+                let group_pairs: Vec<usize> = g
+                    .cloud_endpoints
+                    .iter()
+                    .filter_map(|c| {
+                        let (account, share) = (self.cloud_account(c)?, c.share()?);
+                        let key = (account.as_str().to_ascii_lowercase(), share.to_ascii_lowercase());
+                        Some(*numbers.entry(key).or_insert_with(|| {
+                            pairs.push((account, share.to_string()));
+                            pairs.len() - 1
+                        }))
+                    })
+                    .collect();
+                let mut members: Vec<String> = Vec::new();
+                for ep in &g.server_endpoints {
+                    let Some(server) = self.server_of(svc, ep) else { continue };
+                    members.push(server.server_id.to_ascii_lowercase());
+                    if server.is_cluster_name() {
+                        members
+                            .extend(self.cluster_nodes(svc, server).iter().map(|n| n.server_id.to_ascii_lowercase()));
+                    }
+                }
+                members.sort_unstable();
+                members.dedup();
+                for m in members {
+                    let list = by_server.entry((i, m)).or_default();
+                    for n in &group_pairs {
+                        if !list.contains(n) {
+                            list.push(*n);
+                        }
+                    }
+                }
+            }
+        }
+        by_server.into_iter().map(|(k, ns)| (k, ns.into_iter().map(|n| pairs[n].clone()).collect())).collect()
+    }
+
+    /// The (storage account, share) pairs a server syncs with (through its own endpoints or, for a
+    /// cluster node, its cluster's).
+    pub fn server_shares(&self, service: &'a StorageSyncService, server: &RegisteredServer) -> &[(ResourceId, String)] {
+        let Some(i) = self.snapshot.services.iter().position(|s| std::ptr::eq(s, service)) else { return &[] };
+        self.server_shares.get(&(i, server.server_id.to_ascii_lowercase())).map(Vec::as_slice).unwrap_or(&[])
     }
 
     /// Why each storage account still needs shared keys, computed once for every account: a service that
@@ -56,7 +171,7 @@ impl<'a> Index<'a> {
                 let mut accounts: Vec<String> = group
                     .cloud_endpoints
                     .iter()
-                    .filter_map(|c| c.storage_account_id())
+                    .filter_map(|c| self.cloud_account(c))
                     .map(|id| id.as_str().to_ascii_lowercase())
                     .collect();
                 accounts.dedup();
@@ -95,6 +210,35 @@ impl<'a> Index<'a> {
         out
     }
 
+    /// Role assignments at a share's ARM resource id (`{account}/fileServices/default/shares/{share}`), the
+    /// scope File Sync does not honour; in snapshot order.
+    pub fn assignments_at_share_resource_id(&self, account: &ResourceId, share: &str) -> &[&'a RoleAssignment] {
+        let key = (account.as_str().to_ascii_lowercase(), share.to_ascii_lowercase());
+        self.at_share_resource_ids.get(&key).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// The role assignments naming `principal` (any letter case).
+    pub fn assignments_of(&self, principal: &str) -> &[&'a RoleAssignment] {
+        self.by_principal.get(&principal.to_ascii_lowercase()).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// The storage account a cloud endpoint names (parsed once per snapshot).
+    pub fn cloud_account(&self, c: &CloudEndpoint) -> Option<ResourceId> {
+        match self.cloud_targets.get(&address(c)) {
+            Some(t) => t.account.clone(),
+            None => c.storage_account_id(),
+        }
+    }
+
+    /// The scope File Sync uses for a cloud endpoint's share; None when its account or share is missing or
+    /// malformed.
+    pub fn cloud_share_scope(&self, c: &CloudEndpoint) -> Option<ResourceId> {
+        match self.cloud_targets.get(&address(c)) {
+            Some(t) => t.share_scope.clone(),
+            None => CloudTarget::of(c).share_scope,
+        }
+    }
+
     pub fn account(&self, id: &ResourceId) -> Option<&'a StorageAccount> {
         self.accounts.get(&id.as_str().to_ascii_lowercase()).copied()
     }
@@ -116,7 +260,7 @@ impl<'a> Index<'a> {
             return RoleState::Missing;
         };
         let mut wrong = None;
-        for ra in list.iter().filter(|ra| ra.role_guid() == role_guid) {
+        for ra in list.iter().filter(|ra| ra.has_role(role_guid)) {
             if ra.scope.contains(scope) {
                 return RoleState::Effective(ra);
             }
@@ -137,6 +281,9 @@ impl<'a> Index<'a> {
         service: &'a StorageSyncService,
         endpoint: &ServerEndpoint,
     ) -> Option<&'a RegisteredServer> {
+        if let Some(known) = self.endpoint_servers.get(&(address(service), address(endpoint))) {
+            return *known;
+        }
         let id = endpoint.server_id()?;
         match self.snapshot.services.iter().position(|s| std::ptr::eq(s, service)) {
             Some(i) => self.servers.get(&(i, id.to_ascii_lowercase())).copied(),
@@ -212,15 +359,18 @@ impl<'a> Index<'a> {
             .flat_map(|s| s.sync_groups.iter().flat_map(move |g| g.server_endpoints.iter().map(move |e| (s, g, e))))
     }
 
-    /// Storage accounts some cloud endpoint points at, each once.
+    /// Storage accounts some cloud endpoint points at, each once, in the order they are first named.
     pub fn referenced_accounts(&self) -> Vec<&'a StorageAccount> {
+        self.referenced.clone()
+    }
+
+    fn compute_referenced(&self) -> Vec<&'a StorageAccount> {
+        let mut seen = std::collections::HashSet::new();
         let mut out: Vec<&StorageAccount> = Vec::new();
         for (_, _, c) in self.cloud_endpoints() {
-            if let Some(id) = c.storage_account_id() {
-                if let Some(a) = self.account(&id) {
-                    if !out.iter().any(|x| x.id == a.id) {
-                        out.push(a);
-                    }
+            if let Some(a) = self.cloud_account(c).and_then(|id| self.account(&id)) {
+                if seen.insert(address(a)) {
+                    out.push(a);
                 }
             }
         }

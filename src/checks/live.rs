@@ -2,7 +2,10 @@
 //! explains them.
 //!
 //! This check reads the other checks' verdicts. To stay a pure function of the snapshot (and to explain a
-//! code even when the explaining check was not selected), it runs the other checks itself.
+//! code even when the explaining check was not selected), it needs every other check's findings:
+//! [`super::run`] hands it the ones it computed anyway; run on its own it computes them itself.
+
+use std::collections::HashMap;
 
 use super::{CheckContext, Index};
 use crate::catalog;
@@ -13,7 +16,38 @@ pub(super) const CHECK: &str = "sync.live-errors";
 
 pub(super) fn live_errors(ix: &Index, ctx: &CheckContext) -> Vec<Finding> {
     let others: Vec<Finding> = super::all().iter().filter(|c| c.id != CHECK).flat_map(|c| (c.run)(ix, ctx)).collect();
-    review(ix, ctx, &others)
+    review(ix, ctx, &others.iter().collect::<Vec<_>>())
+}
+
+/// The other checks' findings by lower-cased resource id, each with its position (to keep their order).
+struct Verdicts<'f> {
+    /// Failures and warnings.
+    problems: HashMap<String, Vec<(usize, &'f Finding)>>,
+    /// Passes that name the role assignment they rest on.
+    grants: HashMap<String, Vec<(usize, &'f Finding)>>,
+}
+
+impl<'f> Verdicts<'f> {
+    fn new(others: &[&'f Finding]) -> Self {
+        let mut v = Verdicts { problems: HashMap::new(), grants: HashMap::new() };
+        for (i, f) in others.iter().enumerate() {
+            let map = match f.status {
+                Status::Fail | Status::Warning => &mut v.problems,
+                Status::Pass if f.evidence.contains_key("assignmentId") => &mut v.grants,
+                _ => continue,
+            };
+            map.entry(f.resource_id.to_ascii_lowercase()).or_default().push((i, *f));
+        }
+        v
+    }
+
+    /// The findings of `map` about any of `related`, in the other checks' order.
+    fn about(map: &HashMap<String, Vec<(usize, &'f Finding)>>, related: &[String]) -> Vec<&'f Finding> {
+        let mut found: Vec<(usize, &Finding)> =
+            related.iter().filter_map(|r| map.get(r)).flat_map(|v| v.iter().copied()).collect();
+        found.sort_unstable_by_key(|(i, _)| *i);
+        found.into_iter().map(|(_, f)| f).collect()
+    }
 }
 
 /// Where a code was seen on one server endpoint.
@@ -69,11 +103,14 @@ fn related_ids(ix: &Index, svc: &StorageSyncService, group: &SyncGroup, ep: &Ser
     }
     for c in &group.cloud_endpoints {
         ids.push(c.id.to_string());
-        if let Some(a) = c.storage_account_id() {
+        if let Some(a) = ix.cloud_account(c) {
             ids.push(a.to_string());
         }
     }
-    ids.iter().map(|s| s.to_ascii_lowercase()).collect()
+    let mut ids: Vec<String> = ids.iter().map(|s| s.to_ascii_lowercase()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
 }
 
 fn lower_first(s: &str) -> String {
@@ -89,22 +126,20 @@ fn fresh_grant<'a>(
     ix: &Index<'a>,
     ctx: &CheckContext,
     entry: &catalog::CatalogEntry,
-    others: &[Finding],
+    verdicts: &Verdicts,
     related: &[String],
 ) -> Option<(&'a crate::snapshot::RoleAssignment, String)> {
-    others
-        .iter()
-        .filter(|f| f.status == Status::Pass && entry.explained_by(&f.check))
-        .filter(|f| related.contains(&f.resource_id.to_ascii_lowercase()))
-        .find_map(|f| {
-            let id = f.evidence.get("assignmentId")?.as_str()?;
-            let ra = ix.snapshot.role_assignments.iter().find(|ra| ra.id.eq_ignore_ascii_case(id))?;
-            let age = ctx.now - ra.created_on?;
-            (age >= chrono::Duration::zero() && age < ctx.propagation_delay).then(|| (ra, f.check.clone()))
-        })
+    Verdicts::about(&verdicts.grants, related).into_iter().filter(|f| entry.explained_by(&f.check)).find_map(|f| {
+        let id = f.evidence.get("assignmentId")?.as_str()?;
+        let ra = ix.snapshot.role_assignments.iter().find(|ra| ra.id.eq_ignore_ascii_case(id))?;
+        let age = ctx.now - ra.created_on?;
+        (age >= chrono::Duration::zero() && age < ctx.propagation_delay).then(|| (ra, f.check.clone()))
+    })
 }
 
-pub(super) fn review(ix: &Index, ctx: &CheckContext, others: &[Finding]) -> Vec<Finding> {
+/// Explain each live code with `others`, the other checks' findings (unsorted, as the checks produced them).
+pub(super) fn review(ix: &Index, ctx: &CheckContext, others: &[&Finding]) -> Vec<Finding> {
+    let verdicts = Verdicts::new(others);
     let mut out = Vec::new();
     for (svc, group, ep) in ix.server_endpoints() {
         let server_name = ix.server_display_name(svc, ep);
@@ -148,11 +183,9 @@ pub(super) fn review(ix: &Index, ctx: &CheckContext, others: &[Finding]) -> Vec<
             };
             let label = entry.name().map(|n| format!("{hex} ({n})")).unwrap_or_else(|| hex.clone());
             let base = Finding { error_codes: vec![hex.clone()], ..base }.evidence("article", entry.article);
-            let mut explaining: Vec<&Finding> = others
-                .iter()
-                .filter(|f| matches!(f.status, Status::Fail | Status::Warning))
+            let mut explaining: Vec<&Finding> = Verdicts::about(&verdicts.problems, &related)
+                .into_iter()
                 .filter(|f| f.error_codes.contains(&hex) || entry.explained_by(&f.check))
-                .filter(|f| related.contains(&f.resource_id.to_ascii_lowercase()))
                 .collect();
             explaining.sort_by_key(|f| (f.status, !f.error_codes.contains(&hex)));
             match explaining.first() {
@@ -178,7 +211,7 @@ pub(super) fn review(ix: &Index, ctx: &CheckContext, others: &[Finding]) -> Vec<
                     }
                     out.push(f);
                 }
-                None => match fresh_grant(ix, ctx, entry, others, &related) {
+                None => match fresh_grant(ix, ctx, entry, &verdicts, &related) {
                     Some((ra, check)) => out.push(
                         Finding {
                             status: Status::Warning,

@@ -256,21 +256,38 @@ impl Selection {
 }
 
 /// Run the selected checks. Findings come in check order, then by resource id.
+///
+/// `sync.live-errors` reads every other check's verdict; when it is selected the others all run once and
+/// it is handed their findings.
 pub fn run(snapshot: &Snapshot, ctx: &CheckContext, selection: &Selection) -> Vec<Finding> {
     let index = Index::new(snapshot);
+    let live_selected = selection.includes(live::CHECK);
+    let mut per_check: Vec<(&CheckInfo, bool, Vec<Finding>)> = Vec::new();
+    for check in all().iter().filter(|c| c.id != live::CHECK) {
+        let selected = selection.includes(check.id);
+        if selected || live_selected {
+            per_check.push((check, selected, (check.run)(&index, ctx)));
+        }
+    }
+    let mut live = live_selected.then(|| {
+        let others: Vec<&Finding> = per_check.iter().flat_map(|(_, _, f)| f.iter()).collect();
+        live::review(&index, ctx, &others)
+    });
     let mut out = Vec::new();
-    for check in all().iter().filter(|c| selection.includes(c.id)) {
-        let mut findings = (check.run)(&index, ctx);
-        findings.sort_by(|a, b| {
-            (a.resource_id.to_ascii_lowercase(), &a.principal_id)
-                .cmp(&(b.resource_id.to_ascii_lowercase(), &b.principal_id))
-        });
-        debug_assert!(
-            findings.iter().all(|f| f.check == check.id),
-            "check {} emitted a finding with another id",
-            check.id
-        );
+    let mut emit = |id: &str, mut findings: Vec<Finding>| {
+        findings.sort_by_cached_key(|f| (f.resource_id.to_ascii_lowercase(), f.principal_id.clone()));
+        debug_assert!(findings.iter().all(|f| f.check == id), "check {id} emitted a finding with another id");
         out.extend(findings);
+    };
+    for check in all() {
+        if check.id == live::CHECK {
+            if let Some(findings) = live.take() {
+                emit(check.id, findings);
+            }
+        } else if let Some(pos) = per_check.iter().position(|(c, selected, _)| c.id == check.id && *selected) {
+            let (_, _, findings) = per_check.swap_remove(pos);
+            emit(check.id, findings);
+        }
     }
     out
 }

@@ -2,7 +2,7 @@
 
 use super::{ps_quote, CheckContext, Index, RoleState};
 use crate::findings::{Finding, Status};
-use crate::resource_id::{file_share_scope, ResourceId};
+use crate::resource_id::ResourceId;
 use crate::roles::{self, BuiltInRole};
 use crate::snapshot::{CloudEndpoint, RegisteredServer, StorageSyncService, SyncGroup};
 
@@ -18,8 +18,8 @@ pub(crate) fn grant_command(principal: &str, role: BuiltInRole, scope: &str) -> 
 
 /// "share 'x' of storage account 'y'" or "storage account 'y'".
 pub(crate) fn describe_scope(scope: &ResourceId) -> String {
-    if let Some((account, share, _)) = crate::resource_id::parse_share_scope(scope) {
-        return format!("share '{share}' of storage account '{}'", account.name().unwrap_or_default());
+    if let Some((account, share, _)) = crate::resource_id::share_scope_names(scope) {
+        return format!("share '{share}' of storage account '{account}'");
     }
     if scope.is_storage_account() {
         return format!("storage account '{}'", scope.name().unwrap_or_default());
@@ -146,7 +146,7 @@ fn service_role_check(
                     ..base
                 };
             };
-            let Some(account) = c.storage_account_id() else {
+            let Some(account) = ix.cloud_account(c) else {
                 return Finding {
                     status: Status::Unknown,
                     message: format!(
@@ -158,9 +158,9 @@ fn service_role_check(
                 .because("storageAccountResourceId is empty or malformed");
             };
             let scope = if share_scope {
-                match c.share().map(|s| file_share_scope(&account, s)) {
-                    Some(Ok(s)) => s,
-                    _ => {
+                match ix.cloud_share_scope(c) {
+                    Some(s) => s,
+                    None => {
                         return Finding {
                             status: Status::Unknown,
                             message: "The cloud endpoint names no usable file share.".into(),
@@ -249,7 +249,7 @@ pub(super) fn server_share_role(ix: &Index, ctx: &CheckContext) -> Vec<Finding> 
             });
             continue;
         };
-        let (Some(account), Some(share)) = (cloud.storage_account_id(), cloud.share()) else {
+        let (Some(account), Some(share)) = (ix.cloud_account(cloud), cloud.share()) else {
             out.push(
                 Finding {
                     status: Status::Unknown,
@@ -260,7 +260,7 @@ pub(super) fn server_share_role(ix: &Index, ctx: &CheckContext) -> Vec<Finding> 
             );
             continue;
         };
-        let Ok(scope) = file_share_scope(&account, share) else {
+        let Some(scope) = ix.cloud_share_scope(cloud) else {
             out.push(
                 Finding {
                     status: Status::Unknown,

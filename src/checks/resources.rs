@@ -26,7 +26,7 @@ pub(super) fn share_exists(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
             };
             let f = Finding::new(check, Status::Unknown, c.id.as_str(), &name, "")
                 .evidence("azureFileShareName", &c.azure_file_share_name);
-            let (Some(account_id), Some(share)) = (c.storage_account_id(), c.share()) else {
+            let (Some(account_id), Some(share)) = (ix.cloud_account(c), c.share()) else {
                 return Finding { message: "The cloud endpoint names no usable storage account or share.".into(), ..f }
                     .because("storageAccountResourceId or azureFileShareName is empty or malformed");
             };
