@@ -16,7 +16,7 @@ echo
 echo "== Fuzzing (short runs; longer runs: see fuzz/README.md)"
 if cargo fuzz --version >/dev/null 2>&1; then
   secs="${FUZZ_SECONDS:-20}"
-  for target in snapshot_load resource_id error_code ffi_bytes; do
+  for target in snapshot_load resource_id error_code ffi_bytes plan_load; do
     # cargo-fuzz needs nightly features; RUSTC_BOOTSTRAP lets the stable compiler provide them.
     # libFuzzer exits 77 on a crash (set below); any other failure means the fuzzer could not be built or run.
     RUSTC_BOOTSTRAP=1 cargo fuzz run "$target" "fuzz/seeds/$target" -- -max_total_time="$secs" -rss_limit_mb=4096 \

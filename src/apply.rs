@@ -413,7 +413,9 @@ async fn patch_and_wait(
     body: &serde_json::Value,
     options: &ApplyOptions,
 ) -> std::result::Result<Option<String>, Failure> {
-    let resp = client.patch(path, api_version, body).await.map_err(Failure::from)?;
+    // Every PATCH a plan holds sets absolute values (identity type, useIdentity, applicationId, storage
+    // settings): repeating it is harmless, so a 5xx, a reset or a timeout is retried like a PUT.
+    let resp = client.patch_idempotent(path, api_version, body).await.map_err(Failure::from)?;
     let request_id = resp.request_id.clone();
     let url = resp.headers.get("azure-asyncoperation").or_else(|| resp.headers.get("location")).cloned();
     let Some(url) = url.filter(|_| resp.status == 202 || resp.status == 201) else {

@@ -378,6 +378,14 @@ impl ArmClient {
         self.send(Method::PATCH, url, Some(body), &self.cloud.arm_scope()).await
     }
 
+    /// PATCH a body that sets absolute values (`identity.type`, `useIdentity`, `applicationId`, ...), so
+    /// that sending it twice has the effect of sending it once: retried like a PUT (5xx, 408, a reset
+    /// connection, a timeout, a body cut short), not only when the request was surely not processed.
+    pub async fn patch_idempotent(&self, path: &str, api_version: &str, body: &Value) -> Result<Response> {
+        let url = self.url(&Self::path_with_version(path, api_version))?;
+        self.send_with(Method::PATCH, url, Some(body), &self.cloud.arm_scope(), true).await
+    }
+
     /// GET an absolute URL that ARM gave us (an async-operation URL); must be on the ARM host.
     pub async fn get_absolute(&self, url: &str) -> Result<Response> {
         let parsed = reqwest::Url::parse(url)
@@ -397,12 +405,25 @@ impl ArmClient {
 
     /// Send one logical request, with retries. Returns the response for 2xx, an [`Error`] otherwise.
     pub async fn send(&self, method: Method, url: reqwest::Url, body: Option<&Value>, scope: &str) -> Result<Response> {
+        let idempotent = matches!(method, Method::GET | Method::PUT | Method::DELETE | Method::HEAD);
+        self.send_with(method, url, body, scope, idempotent).await
+    }
+
+    /// [`send`](Self::send), saying whether the request may be repeated after a failure that leaves its
+    /// fate unknown.
+    async fn send_with(
+        &self,
+        method: Method,
+        url: reqwest::Url,
+        body: Option<&Value>,
+        scope: &str,
+        idempotent: bool,
+    ) -> Result<Response> {
         let what = describe(&method, &url);
         self.stats.count(request_kind(method.as_str(), url.path()));
         if method != Method::GET {
             self.stats.writes.fetch_add(1, Ordering::Relaxed);
         }
-        let idempotent = matches!(method, Method::GET | Method::PUT | Method::DELETE | Method::HEAD);
         let mut attempt: u32 = 0;
         let mut reauthenticated = false;
         loop {

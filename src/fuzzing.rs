@@ -80,3 +80,28 @@ pub fn ffi_bytes(data: &[u8]) {
         fsi_session_free(session);
     }
 }
+
+/// Plan loading: any bytes give a plan or a clear error; an accepted plan is one this tool would make
+/// (only grantable roles at allowed scopes, PATCHes of the plan's own resources), round-trips through
+/// its file form unchanged, and renders.
+pub fn plan_load(data: &[u8]) {
+    use crate::plan::{ChangeKind, Plan};
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(plan) = Plan::from_json(text) else { return };
+    plan.validate().expect("an accepted plan validates");
+    let again = Plan::from_json(&plan.to_json_pretty()).expect("a written plan loads");
+    assert_eq!(again, plan, "a plan changed on a round trip");
+    for c in &plan.changes {
+        match c.kind {
+            ChangeKind::RoleAssignment => {
+                let g = c.grant.as_ref().expect("a grant");
+                assert!(crate::roles::GRANTABLE.iter().any(|r| r.guid.eq_ignore_ascii_case(&g.role_guid)));
+                assert_eq!(c.request.method, "PUT");
+            }
+            _ => assert_eq!(c.request.method, "PATCH"),
+        }
+    }
+    let _ = crate::plan::render_plan_table(&plan);
+    let _ = crate::plan::fingerprint(&plan.basis.facts);
+    let _ = crate::apply::target_spec(&plan.target);
+}

@@ -37,3 +37,8 @@ fn error_code_inputs() {
 fn ffi_bytes_inputs() {
     assert!(replay("ffi_bytes", filesync_identity::fuzzing::ffi_bytes) >= 3);
 }
+
+#[test]
+fn plan_load_inputs() {
+    assert!(replay("plan_load", filesync_identity::fuzzing::plan_load) >= 3);
+}
