@@ -1,8 +1,10 @@
 //! Findings: the result of one check about one resource, and the report that carries them.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 /// The outcome of a check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -37,7 +39,7 @@ impl Status {
 #[serde(rename_all = "camelCase")]
 pub struct Finding {
     /// The check's stable id, e.g. `cloud-endpoint.service-share-role`.
-    pub check: String,
+    pub check: Cow<'static, str>,
     pub status: Status,
     /// The resource the verdict is about.
     pub resource_id: String,
@@ -67,20 +69,20 @@ pub struct Finding {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// The facts the verdict rests on.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub evidence: BTreeMap<String, serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Evidence::is_empty")]
+    pub evidence: Evidence,
 }
 
 impl Finding {
     pub fn new(
-        check: &str,
+        check: impl Into<Cow<'static, str>>,
         status: Status,
         resource_id: impl Into<String>,
         resource_name: impl Into<String>,
         message: impl Into<String>,
     ) -> Self {
         Finding {
-            check: check.to_string(),
+            check: check.into(),
             status,
             resource_id: resource_id.into(),
             resource_name: resource_name.into(),
@@ -92,7 +94,7 @@ impl Finding {
             remediation: None,
             command: None,
             reason: None,
-            evidence: BTreeMap::new(),
+            evidence: Evidence::default(),
         }
     }
     pub fn principal(mut self, p: impl Into<String>) -> Self {
@@ -120,9 +122,73 @@ impl Finding {
         self.reason = Some(reason.into());
         self
     }
-    pub fn evidence(mut self, key: &str, value: impl Serialize) -> Self {
-        self.evidence.insert(key.to_string(), serde_json::to_value(value).unwrap_or(serde_json::Value::Null));
+    pub fn evidence(mut self, key: &'static str, value: impl Serialize) -> Self {
+        self.evidence.insert(key, serde_json::to_value(value).unwrap_or(Value::Null));
         self
+    }
+}
+
+/// The facts a verdict rests on: a JSON object, keys in order. Kept as a short sorted list (most findings
+/// carry two to five facts; a map node per finding would cost more than the facts).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Evidence(Vec<(Cow<'static, str>, Value)>);
+
+impl Evidence {
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.position(key).ok().map(|i| &self.0[i].1)
+    }
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.position(key).is_ok()
+    }
+    /// Set `key`, returning the value it had.
+    pub fn insert(&mut self, key: impl Into<Cow<'static, str>>, value: Value) -> Option<Value> {
+        let key = key.into();
+        match self.position(&key) {
+            Ok(i) => Some(std::mem::replace(&mut self.0[i].1, value)),
+            Err(i) => {
+                self.0.insert(i, (key, value));
+                None
+            }
+        }
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.0.iter().map(|(k, v)| (k.as_ref(), v))
+    }
+    fn position(&self, key: &str) -> Result<usize, usize> {
+        self.0.binary_search_by(|(k, _)| k.as_ref().cmp(key))
+    }
+}
+
+impl std::ops::Index<&str> for Evidence {
+    type Output = Value;
+    /// The value, or `null` when the key is absent (as for a JSON object).
+    fn index(&self, key: &str) -> &Value {
+        static NULL: Value = Value::Null;
+        self.get(key).unwrap_or(&NULL)
+    }
+}
+
+impl Serialize for Evidence {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            map.serialize_entry(k.as_ref(), v)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Evidence {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let map = BTreeMap::<String, Value>::deserialize(d)?;
+        Ok(Evidence(map.into_iter().map(|(k, v)| (Cow::Owned(k), v)).collect()))
     }
 }
 

@@ -265,7 +265,16 @@ fn print_report(snapshot: &Snapshot, select: &SelectArgs) -> Result<i32> {
     let ctx = CheckContext::at(snapshot.collected_at);
     let report = checks::report(snapshot, &ctx, &selection);
     let text = match select.format {
-        ReportFormat::Json => report::render_json(&report),
+        ReportFormat::Json => {
+            // Streamed: the JSON of a large estate is as big as the findings themselves.
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+            match report::write_json(&report, &mut out).and_then(|_| out.flush()) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+                Err(e) => return Err(Error::new(ErrorKind::Io, format!("cannot write the output: {e}"))),
+            }
+            return Ok(checks::exit_code(&report));
+        }
         ReportFormat::Markdown => report::render_markdown(&report, snapshot),
         ReportFormat::Html => report::render_html(&report, snapshot),
         ReportFormat::Table => {

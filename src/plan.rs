@@ -556,12 +556,12 @@ pub fn plan_repair(snapshot: &Snapshot, findings: &[Finding]) -> Plan {
 pub fn plan_repair_with(snapshot: &Snapshot, findings: &[Finding], options: PlanOptions) -> Plan {
     let mut b = Builder::new(snapshot);
     let known = known_principals(snapshot);
-    for f in findings.iter().filter(|f| f.status == Status::Unknown && ROLE_CHECKS.contains(&f.check.as_str())) {
+    for f in findings.iter().filter(|f| f.status == Status::Unknown && ROLE_CHECKS.contains(&f.check.as_ref())) {
         b.note(format!("{} ({}): {} Not planned: run again once it can be read.", f.check, f.resource_name, f.message));
     }
     for f in findings.iter().filter(|f| matches!(f.status, Status::Fail | Status::Warning)) {
-        let reason = Reason { check: f.check.clone(), message: f.message.clone() };
-        if ROLE_CHECKS.contains(&f.check.as_str()) {
+        let reason = Reason { check: f.check.to_string(), message: f.message.clone() };
+        if ROLE_CHECKS.contains(&f.check.as_ref()) {
             let (Some(principal), Some(role_def), Some(scope)) = (&f.principal_id, &f.role_definition_id, &f.scope)
             else {
                 b.note(format!(
@@ -586,7 +586,7 @@ pub fn plan_repair_with(snapshot: &Snapshot, findings: &[Finding], options: Plan
             b.grant(&scope, role, Some(principal), None, &who, reason, Vec::new());
             continue;
         }
-        match f.check.as_str() {
+        match f.check.as_ref() {
             "server.identity" if f.status == Status::Fail => {
                 for svc in &snapshot.services {
                     if let Some(s) =

@@ -20,8 +20,64 @@ pub struct ResourceId {
 struct Parts {
     /// The id as given (normalized: one leading slash, no trailing slash).
     text: String,
-    /// Segments, without empty ones.
-    segments: Vec<String>,
+    /// Where each segment lies in `text` (start, end); no segment is empty.
+    bounds: Box<[(u32, u32)]>,
+}
+
+impl Parts {
+    /// From a normalized text ("/" or "/a/b/c", no empty segment).
+    fn new(text: String) -> Parts {
+        let mut bounds = Vec::new();
+        let mut start = None;
+        for (i, b) in text.bytes().enumerate().chain(std::iter::once((text.len(), b'/'))) {
+            if b == b'/' {
+                if let Some(s) = start.take() {
+                    bounds.push((s as u32, i as u32));
+                }
+            } else if start.is_none() {
+                start = Some(i);
+            }
+        }
+        Parts { text, bounds: bounds.into_boxed_slice() }
+    }
+}
+
+/// The segments of a [`ResourceId`], borrowed: `s.len()`, `s[i]`, `s.iter()`.
+#[derive(Clone, Copy)]
+pub struct Segments<'a> {
+    parts: &'a Parts,
+}
+
+impl<'a> Segments<'a> {
+    pub fn len(&self) -> usize {
+        self.parts.bounds.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.parts.bounds.is_empty()
+    }
+    pub fn get(&self, i: usize) -> Option<&'a str> {
+        let (a, b) = *self.parts.bounds.get(i)?;
+        Some(&self.parts.text[a as usize..b as usize])
+    }
+    pub fn last(&self) -> Option<&'a str> {
+        self.len().checked_sub(1).and_then(|i| self.get(i))
+    }
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &'a str> + ExactSizeIterator + 'a {
+        let parts = self.parts;
+        parts.bounds.iter().map(move |&(a, b)| &parts.text[a as usize..b as usize])
+    }
+    /// Does segment `i` exist and equal `want`, ignoring case?
+    fn is(&self, i: usize, want: &str) -> bool {
+        self.get(i).is_some_and(|s| s.eq_ignore_ascii_case(want))
+    }
+}
+
+impl std::ops::Index<usize> for Segments<'_> {
+    type Output = str;
+    fn index(&self, i: usize) -> &str {
+        let (a, b) = self.parts.bounds[i];
+        &self.parts.text[a as usize..b as usize]
+    }
 }
 
 impl PartialEq for ResourceId {
@@ -116,7 +172,7 @@ impl ResourceId {
                 trimmed.escape_debug()
             )));
         }
-        let segments: Vec<String> = trimmed.split('/').filter(|s| !s.is_empty()).map(str::to_string).collect();
+        let segments: Vec<&str> = trimmed.split('/').filter(|s| !s.is_empty()).collect();
         if trimmed.contains("//") && trimmed.trim_end_matches('/').contains("//") {
             return Err(Error::invalid_input(format!(
                 "the resource id '{}' has an empty segment ('//')",
@@ -133,13 +189,13 @@ impl ResourceId {
             })?;
         }
         let text = if segments.is_empty() { "/".to_string() } else { format!("/{}", segments.join("/")) };
-        let id = ResourceId { inner: std::sync::Arc::new(Parts { text, segments }) };
+        let id = ResourceId { inner: std::sync::Arc::new(Parts::new(text)) };
         id.validate_structure()?;
         Ok(id)
     }
 
     fn validate_structure(&self) -> Result<()> {
-        let s = &self.inner.segments;
+        let s = self.segments();
         let bad =
             |why: &str| Err(Error::invalid_input(format!("the resource id '{}' is malformed: {why}", self.inner.text)));
         if s.is_empty() {
@@ -183,7 +239,7 @@ impl ResourceId {
     }
 
     fn validate_provider_tail(&self, at: usize) -> Result<()> {
-        let s = &self.inner.segments;
+        let s = self.segments();
         if !s[at].eq_ignore_ascii_case("providers") {
             return Err(Error::invalid_input(format!(
                 "the resource id '{}' is malformed: expected 'providers' after the resource group",
@@ -203,55 +259,56 @@ impl ResourceId {
         &self.inner.text
     }
 
-    pub fn segments(&self) -> &[String] {
-        &self.inner.segments
+    pub fn segments(&self) -> Segments<'_> {
+        Segments { parts: &self.inner }
     }
 
     /// The subscription id, if the id lies within a subscription.
     pub fn subscription_id(&self) -> Option<&str> {
-        match self.inner.segments.as_slice() {
-            [first, sub, ..] if first.eq_ignore_ascii_case("subscriptions") => Some(sub.as_str()),
-            _ => None,
+        let s = self.segments();
+        if s.is(0, "subscriptions") {
+            s.get(1)
+        } else {
+            None
         }
     }
 
     /// The resource group name, if the id lies within a resource group.
     pub fn resource_group(&self) -> Option<&str> {
-        match self.inner.segments.as_slice() {
-            [first, _, rg, name, ..]
-                if first.eq_ignore_ascii_case("subscriptions") && rg.eq_ignore_ascii_case("resourceGroups") =>
-            {
-                Some(name.as_str())
-            }
-            _ => None,
+        let s = self.segments();
+        if s.is(0, "subscriptions") && s.is(2, "resourceGroups") {
+            s.get(3)
+        } else {
+            None
         }
     }
 
     /// The last segment (the resource's name).
     pub fn name(&self) -> Option<&str> {
-        self.inner.segments.last().map(String::as_str)
+        self.segments().last()
     }
 
     /// The value following a `key` segment (case-insensitive), e.g. `value_after("storageAccounts")`.
     pub fn value_after(&self, key: &str) -> Option<&str> {
-        self.inner.segments.windows(2).find(|w| w[0].eq_ignore_ascii_case(key)).map(|w| w[1].as_str())
+        let s = self.segments();
+        (0..s.len()).find(|&i| s.is(i, key)).and_then(|i| s.get(i + 1))
     }
 
     /// Does this id (as a scope) contain `other`? True when equal, or when this id's segments are a prefix
     /// of `other`'s (case-insensitive). The root scope `/` and management-group scopes are treated as
     /// containing everything, because ARM only returns such assignments for scopes below them.
     pub fn contains(&self, other: &ResourceId) -> bool {
-        if self.inner.segments.is_empty() || self.is_management_group() {
+        let (mine, theirs) = (self.segments(), other.segments());
+        if mine.is_empty() || self.is_management_group() {
             return true;
         }
-        self.inner.segments.len() <= other.inner.segments.len()
-            && self.inner.segments.iter().zip(&other.inner.segments).all(|(a, b)| a.eq_ignore_ascii_case(b))
+        mine.len() <= theirs.len() && mine.iter().zip(theirs.iter()).all(|(a, b)| a.eq_ignore_ascii_case(b))
     }
 
     /// A management-group scope (`/providers/Microsoft.Management/managementGroups/{name}`).
     pub fn is_management_group(&self) -> bool {
-        matches!(self.inner.segments.as_slice(), [p, ns, mg, ..] if p.eq_ignore_ascii_case("providers")
-            && ns.eq_ignore_ascii_case("Microsoft.Management") && mg.eq_ignore_ascii_case("managementGroups"))
+        let s = self.segments();
+        s.is(0, "providers") && s.is(1, "Microsoft.Management") && s.is(2, "managementGroups")
     }
 
     /// Append segments (each validated) to form a child id.
@@ -259,55 +316,43 @@ impl ResourceId {
         for p in parts {
             validate_segment("a name", p)?;
         }
-        let mut segments = Vec::with_capacity(self.inner.segments.len() + parts.len());
-        segments.extend(self.inner.segments.iter().cloned());
-        segments.extend(parts.iter().map(|p| p.to_string()));
-        let id = ResourceId::from_valid_segments(segments);
+        let id = ResourceId::from_valid_segments(self.segments().iter().chain(parts.iter().copied()));
         id.validate_structure()?;
         Ok(id)
     }
 
     /// An id from segments that are each known to be valid (taken from a parsed id or checked by
     /// [`validate_segment`]).
-    fn from_valid_segments(segments: Vec<String>) -> ResourceId {
-        let mut text = String::with_capacity(segments.iter().map(|s| s.len() + 1).sum::<usize>().max(1));
-        for seg in &segments {
+    fn from_valid_segments<'s>(segments: impl Iterator<Item = &'s str>) -> ResourceId {
+        let mut text = String::new();
+        for seg in segments {
             text.push('/');
             text.push_str(seg);
         }
         if text.is_empty() {
             text.push('/');
         }
-        ResourceId { inner: std::sync::Arc::new(Parts { text, segments }) }
+        ResourceId { inner: std::sync::Arc::new(Parts::new(text)) }
     }
 
     /// Is this a storage account id (`.../providers/Microsoft.Storage/storageAccounts/{name}`)?
     pub fn is_storage_account(&self) -> bool {
-        let s = &self.inner.segments;
-        s.len() == 8
-            && s[4].eq_ignore_ascii_case("providers")
-            && s[5].eq_ignore_ascii_case("Microsoft.Storage")
-            && s[6].eq_ignore_ascii_case("storageAccounts")
+        let s = self.segments();
+        s.len() == 8 && s.is(4, "providers") && s.is(5, "Microsoft.Storage") && s.is(6, "storageAccounts")
     }
 
     /// Is this a Storage Sync Service id?
     pub fn is_storage_sync_service(&self) -> bool {
-        let s = &self.inner.segments;
-        s.len() == 8
-            && s[4].eq_ignore_ascii_case("providers")
-            && s[5].eq_ignore_ascii_case("Microsoft.StorageSync")
-            && s[6].eq_ignore_ascii_case("storageSyncServices")
+        let s = self.segments();
+        s.len() == 8 && s.is(4, "providers") && s.is(5, "Microsoft.StorageSync") && s.is(6, "storageSyncServices")
     }
 
     /// The storage account that contains this id, if any.
     pub fn storage_account(&self) -> Option<ResourceId> {
-        let s = &self.inner.segments;
-        if s.len() >= 8
-            && s[5].eq_ignore_ascii_case("Microsoft.Storage")
-            && s[6].eq_ignore_ascii_case("storageAccounts")
-        {
+        let s = self.segments();
+        if s.len() >= 8 && s.is(5, "Microsoft.Storage") && s.is(6, "storageAccounts") {
             // A prefix of a valid id, ending at the account: valid as it is.
-            Some(ResourceId::from_valid_segments(s[..8].to_vec()))
+            Some(ResourceId::from_valid_segments(s.iter().take(8)))
         } else {
             None
         }
@@ -345,21 +390,21 @@ pub fn parse_share_scope(scope: &ResourceId) -> Option<(ResourceId, String, Shar
 pub fn share_scope_names(scope: &ResourceId) -> Option<(&str, &str, ShareScopeSpelling)> {
     let s = scope.segments();
     if s.len() != 12
-        || !s[5].eq_ignore_ascii_case("Microsoft.Storage")
-        || !s[6].eq_ignore_ascii_case("storageAccounts")
-        || !s[8].eq_ignore_ascii_case("fileServices")
-        || !s[9].eq_ignore_ascii_case("default")
+        || !s.is(5, "Microsoft.Storage")
+        || !s.is(6, "storageAccounts")
+        || !s.is(8, "fileServices")
+        || !s.is(9, "default")
     {
         return None;
     }
-    let spelling = if s[10].eq_ignore_ascii_case("fileshares") {
+    let spelling = if s.is(10, "fileshares") {
         ShareScopeSpelling::FileShares
-    } else if s[10].eq_ignore_ascii_case("shares") {
+    } else if s.is(10, "shares") {
         ShareScopeSpelling::Shares
     } else {
         return None;
     };
-    Some((s[7].as_str(), s[11].as_str(), spelling))
+    Some((s.get(7)?, s.get(11)?, spelling))
 }
 
 /// The id of a Storage Sync Service from its parts.

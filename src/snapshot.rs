@@ -469,12 +469,19 @@ pub struct CollectionError {
 impl Snapshot {
     /// Parse a snapshot from JSON text, with a message that names the path of any problem.
     pub fn from_json(text: &str) -> Result<Snapshot> {
-        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+        // First only the version (the rest is skipped, not built), so that a snapshot of another version
+        // is named as such rather than as a shape error somewhere inside.
+        #[derive(Deserialize)]
+        struct Header {
+            #[serde(rename = "schemaVersion")]
+            schema_version: Option<serde_json::Value>,
+        }
+        let header: Header = serde_json::from_str(text).map_err(|e| {
             Error::invalid_file(format!(
                 "the snapshot is not valid JSON ({e}); was the file cut short or edited by hand?"
             ))
         })?;
-        let version = value.get("schemaVersion").ok_or_else(|| {
+        let version = header.schema_version.ok_or_else(|| {
             Error::invalid_file("the file has no 'schemaVersion': it is not a filesync-identity snapshot")
         })?;
         match version.as_u64() {
@@ -486,10 +493,13 @@ impl Snapshot {
             }
             None => return Err(Error::invalid_file("'schemaVersion' must be a whole number")),
         }
-        serde_path_to_error::deserialize(value).map_err(|e| {
+        let mut de = serde_json::Deserializer::from_str(text);
+        let snapshot: Snapshot = serde_path_to_error::deserialize(&mut de).map_err(|e| {
             let path = e.path().to_string();
             Error::invalid_file(format!("the snapshot's shape is broken at '{path}': {}", e.inner()))
-        })
+        })?;
+        de.end().map_err(|e| Error::invalid_file(format!("the snapshot has content after its end ({e})")))?;
+        Ok(snapshot)
     }
 
     /// Read and parse a snapshot file.

@@ -214,7 +214,7 @@ fn findings_key(report: &filesync_identity::findings::Report) -> BTreeSet<Vec<St
         .iter()
         .map(|f| {
             vec![
-                f.check.clone(),
+                f.check.to_string(),
                 format!("{:?}", f.status),
                 f.resource_id.to_ascii_lowercase(),
                 f.principal_id.clone().unwrap_or_default().to_ascii_lowercase(),

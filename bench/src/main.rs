@@ -124,15 +124,33 @@ fn parse_args() -> Result<Args, String> {
 
 /// `checks SNAPSHOT`: where the checks' time goes on a saved snapshot (e.g. `target/bench/limits-snapshot.json`
 /// after a run): load, then each check on its own (median of 5, the shared index included), then all of them.
-/// With a check id, only that check, 20 times (for a profiler).
+/// With a check id (or `all`), only that, 20 times (for a profiler).
 fn checks_breakdown(path: &str, only: Option<&str>) -> Result<(), String> {
     use filesync_identity::checks::{self, CheckContext, Selection};
     if path.is_empty() {
         return Err("usage: filesync-bench checks SNAPSHOT".into());
     }
+    let mb = |b: usize| b as f64 / (1024.0 * 1024.0);
     let t = Instant::now();
+    let base = CURRENT.load(Ordering::Relaxed);
     let snapshot = filesync_identity::snapshot::Snapshot::load(Path::new(path)).map_err(|e| e.to_string())?;
-    println!("load: {:.1} ms", t.elapsed().as_secs_f64() * 1000.0);
+    let after_load = CURRENT.load(Ordering::Relaxed);
+    println!(
+        "load: {:.1} ms; the snapshot holds {:.1} MB of heap",
+        t.elapsed().as_secs_f64() * 1000.0,
+        mb(after_load.saturating_sub(base))
+    );
+    {
+        PEAK.store(after_load, Ordering::Relaxed);
+        let report = checks::report(&snapshot, &CheckContext::at(snapshot.collected_at), &Selection::default());
+        let now = CURRENT.load(Ordering::Relaxed);
+        println!(
+            "report: {} findings hold {:.1} MB of heap; peak while checking {:.1} MB above the snapshot",
+            report.findings.len(),
+            mb(now.saturating_sub(after_load)),
+            mb(PEAK.load(Ordering::Relaxed).saturating_sub(after_load))
+        );
+    }
     let ctx = CheckContext::at(snapshot.collected_at);
     let time = |selection: &Selection| {
         let mut runs = Vec::new();
@@ -146,10 +164,11 @@ fn checks_breakdown(path: &str, only: Option<&str>) -> Result<(), String> {
         (median(runs), n)
     };
     if let Some(id) = only {
-        let selection = Selection { only: vec![id.to_string()], skip: Vec::new() };
+        let only = if id == "all" { Vec::new() } else { vec![id.to_string()] };
+        let selection = Selection { only, skip: Vec::new() };
         selection.validate().map_err(|e| e.to_string())?;
         for _ in 0..4 {
-            let (ms, n) = time(&selection);
+            let (ms, n) = time(&selection); // 5 runs each
             println!("{id}: {ms:.1} ms, {n} findings");
         }
         return Ok(());

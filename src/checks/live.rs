@@ -133,15 +133,27 @@ fn fresh_grant<'a>(
         let id = f.evidence.get("assignmentId")?.as_str()?;
         let ra = ix.snapshot.role_assignments.iter().find(|ra| ra.id.eq_ignore_ascii_case(id))?;
         let age = ctx.now - ra.created_on?;
-        (age >= chrono::Duration::zero() && age < ctx.propagation_delay).then(|| (ra, f.check.clone()))
+        (age >= chrono::Duration::zero() && age < ctx.propagation_delay).then(|| (ra, f.check.to_string()))
     })
 }
 
 /// Explain each live code with `others`, the other checks' findings (unsorted, as the checks produced them).
 pub(super) fn review(ix: &Index, ctx: &CheckContext, others: &[&Finding]) -> Vec<Finding> {
     let verdicts = Verdicts::new(others);
+    let endpoints: Vec<_> = ix.server_endpoints().collect();
+    // In slices of a few thousand endpoints, side by side.
+    let slices: Vec<_> = endpoints.chunks(2048).collect();
+    super::parallel_map(&slices, |slice| review_endpoints(ix, ctx, &verdicts, slice)).into_iter().flatten().collect()
+}
+
+fn review_endpoints(
+    ix: &Index,
+    ctx: &CheckContext,
+    verdicts: &Verdicts,
+    endpoints: &[(&StorageSyncService, &SyncGroup, &ServerEndpoint)],
+) -> Vec<Finding> {
     let mut out = Vec::new();
-    for (svc, group, ep) in ix.server_endpoints() {
+    for &(svc, group, ep) in endpoints {
         let server_name = ix.server_display_name(svc, ep);
         let name = ix.server_endpoint_name(svc, group, ep);
         let codes = collect_codes(ep);
@@ -190,7 +202,7 @@ pub(super) fn review(ix: &Index, ctx: &CheckContext, others: &[&Finding]) -> Vec
             explaining.sort_by_key(|f| (f.status, !f.error_codes.contains(&hex)));
             match explaining.first() {
                 Some(first) => {
-                    let mut checks: Vec<&str> = explaining.iter().map(|f| f.check.as_str()).collect();
+                    let mut checks: Vec<&str> = explaining.iter().map(|f| f.check.as_ref()).collect();
                     checks.sort_unstable();
                     checks.dedup();
                     let mut f = Finding {
@@ -211,7 +223,7 @@ pub(super) fn review(ix: &Index, ctx: &CheckContext, others: &[&Finding]) -> Vec
                     }
                     out.push(f);
                 }
-                None => match fresh_grant(ix, ctx, entry, &verdicts, &related) {
+                None => match fresh_grant(ix, ctx, entry, verdicts, &related) {
                     Some((ra, check)) => out.push(
                         Finding {
                             status: Status::Warning,

@@ -258,38 +258,79 @@ impl Selection {
 /// Run the selected checks. Findings come in check order, then by resource id.
 ///
 /// `sync.live-errors` reads every other check's verdict; when it is selected the others all run once and
-/// it is handed their findings.
+/// it is handed their findings. The checks are pure functions of the snapshot, so they run side by side on
+/// the machine's cores (see [`parallel_map`]); the result does not depend on how many there are.
 pub fn run(snapshot: &Snapshot, ctx: &CheckContext, selection: &Selection) -> Vec<Finding> {
     let index = Index::new(snapshot);
     let live_selected = selection.includes(live::CHECK);
-    let mut per_check: Vec<(&CheckInfo, bool, Vec<Finding>)> = Vec::new();
-    for check in all().iter().filter(|c| c.id != live::CHECK) {
-        let selected = selection.includes(check.id);
-        if selected || live_selected {
-            per_check.push((check, selected, (check.run)(&index, ctx)));
-        }
+    // Positions in the registry of the checks to run, the server endpoint checks first: there are the most
+    // server endpoints, so those take longest and should not start last.
+    let mut wanted: Vec<usize> = (0..all().len())
+        .filter(|&i| all()[i].id != live::CHECK && (live_selected || selection.includes(all()[i].id)))
+        .collect();
+    wanted.sort_by_key(|&i| !all()[i].id.starts_with("server-endpoint."));
+    let mut results: Vec<Option<Vec<Finding>>> = (0..all().len()).map(|_| None).collect();
+    for (i, findings) in wanted.iter().zip(parallel_map(&wanted, |&i| (all()[i].run)(&index, ctx))) {
+        results[*i] = Some(findings);
     }
-    let mut live = live_selected.then(|| {
-        let others: Vec<&Finding> = per_check.iter().flat_map(|(_, _, f)| f.iter()).collect();
+    let live = live_selected.then(|| {
+        let others: Vec<&Finding> = results.iter().flatten().flatten().collect();
         live::review(&index, ctx, &others)
     });
-    let mut out = Vec::new();
-    let mut emit = |id: &str, mut findings: Vec<Finding>| {
-        findings.sort_by_cached_key(|f| (f.resource_id.to_ascii_lowercase(), f.principal_id.clone()));
-        debug_assert!(findings.iter().all(|f| f.check == id), "check {id} emitted a finding with another id");
+    if let (Some(findings), Some(pos)) = (live, all().iter().position(|c| c.id == live::CHECK)) {
+        results[pos] = Some(findings);
+    }
+    let mut out = Vec::with_capacity(results.iter().flatten().map(Vec::len).sum());
+    for (check, findings) in all().iter().zip(results) {
+        let Some(mut findings) = findings.filter(|_| selection.includes(check.id)) else { continue };
+        sort_findings(&mut findings);
+        debug_assert!(findings.iter().all(|f| f.check == check.id), "check {} emitted another id", check.id);
         out.extend(findings);
-    };
-    for check in all() {
-        if check.id == live::CHECK {
-            if let Some(findings) = live.take() {
-                emit(check.id, findings);
-            }
-        } else if let Some(pos) = per_check.iter().position(|(c, selected, _)| c.id == check.id && *selected) {
-            let (_, _, findings) = per_check.swap_remove(pos);
-            emit(check.id, findings);
-        }
     }
     out
+}
+
+/// `f` over `items`, results in the items' order, spread over up to 8 threads (one per core). Items are
+/// handed out one at a time, so a long one does not hold the others up. A panic in `f` reaches the caller.
+pub(crate) fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8).min(items.len());
+    if threads <= 1 {
+        return items.iter().map(f).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let slots: Vec<Mutex<Option<R>>> = items.iter().map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(item) = items.get(i) else { break };
+                let r = f(item);
+                *slots[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(r);
+            });
+        }
+    });
+    slots
+        .into_iter()
+        .map(|slot| slot.into_inner().unwrap_or_else(|p| p.into_inner()).expect("every item was mapped"))
+        .collect()
+}
+
+/// The order of one check's findings: by resource id (ignoring case), then principal. Most checks produce
+/// them in this order already (the snapshot is sorted), so that is tested first without allocating.
+fn sort_findings(findings: &mut [Finding]) {
+    fn order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
+        let (x, y) = (a.resource_id.as_bytes(), b.resource_id.as_bytes());
+        x.iter()
+            .map(u8::to_ascii_lowercase)
+            .cmp(y.iter().map(u8::to_ascii_lowercase))
+            .then_with(|| a.principal_id.cmp(&b.principal_id))
+    }
+    if findings.is_sorted_by(|a, b| order(a, b).is_le()) {
+        return;
+    }
+    findings.sort_by_cached_key(|f| (f.resource_id.to_ascii_lowercase(), f.principal_id.clone()));
 }
 
 /// Run the checks and wrap the findings in a report.

@@ -40,7 +40,7 @@ fn capitalize(s: &str) -> String {
 #[allow(clippy::too_many_arguments)]
 fn judge(
     ix: &Index,
-    check: &str,
+    check: &'static str,
     resource_id: &str,
     resource_name: &str,
     who: &str,
@@ -131,7 +131,7 @@ fn endpoint_name(c: &CloudEndpoint, group: &SyncGroup) -> String {
 fn service_role_check(
     ix: &Index,
     ctx: &CheckContext,
-    check: &str,
+    check: &'static str,
     role: BuiltInRole,
     share_scope: bool,
     codes: &[&str],

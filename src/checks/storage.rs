@@ -5,7 +5,7 @@ use crate::findings::{Finding, Status};
 use crate::roles;
 use crate::snapshot::StorageAccount;
 
-fn unread(check: &str, a: &StorageAccount) -> Finding {
+fn unread(check: &'static str, a: &StorageAccount) -> Finding {
     Finding::new(check, Status::Unknown, a.id.as_str(), &a.name, "The storage account's settings could not be read.")
         .because("the storage account could not be read (see collection.read)")
 }

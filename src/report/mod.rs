@@ -44,6 +44,12 @@ pub fn render_json(report: &Report) -> String {
     s
 }
 
+/// The same as [`render_json`], written to `out` as it is produced (a large report is never held twice).
+pub fn write_json(report: &Report, out: &mut impl std::io::Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, report).map_err(std::io::Error::from)?;
+    out.write_all(b"\n")
+}
+
 /// A short human label for the kind of resource an id names.
 pub fn resource_kind(resource_id: &str) -> &'static str {
     let lower = resource_id.to_ascii_lowercase();
