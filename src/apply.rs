@@ -25,8 +25,8 @@ use crate::collect::{CollectOptions, TargetSpec};
 use crate::error::{Error, ErrorKind, Result};
 use crate::events::{log, Event, LogLevel};
 use crate::plan::{
-    assignment_body, assignment_name, assignment_path, basis_differences, basis_facts, known_principals, Change,
-    ChangeKind, ManualStep, Plan, NAME_PLACEHOLDER,
+    assignment_body, assignment_name, assignment_path, basis_drift, known_principals, live_facts, Change, ChangeKind,
+    ManualStep, Plan, NAME_PLACEHOLDER,
 };
 use crate::resource_id::ResourceId;
 use crate::snapshot::{Permission, Snapshot, Target, TargetKind};
@@ -167,21 +167,34 @@ pub fn target_spec(t: &Target) -> Result<TargetSpec> {
 }
 
 /// Read the live state a plan rests on, and refuse the plan when it moved on.
+///
+/// A fact that moved to exactly what one of the plan's changes sets does not count: that change is
+/// done already (typically by an earlier run that was interrupted while its write was still being
+/// processed), so it is reported as already present and not sent again. Any other move refuses the
+/// plan ([`ErrorKind::Conflict`]), naming each fact with its planned-from and live values.
 pub async fn read_live(client: &ArmClient, plan: &Plan) -> Result<Snapshot> {
     let mut options = CollectOptions::new(target_spec(&plan.target)?);
     options.storage_sync_principal_id = plan.basis.facts.storage_sync_principal_id.clone();
     options.lookup_storage_sync_principal = false;
     let live = crate::collect::collect(client, &options).await?;
-    let diffs = basis_differences(&plan.basis.facts, &basis_facts(&live));
-    if !diffs.is_empty() {
-        let shown: Vec<&str> = diffs.iter().take(6).map(String::as_str).collect();
+    let drift = basis_drift(plan, &live_facts(&plan.basis.facts, &live));
+    for d in drift.iter().filter(|d| d.towards) {
+        log(
+            client.events(),
+            LogLevel::Verbose,
+            format!("since the plan was made, a change it holds was done already: {d}"),
+        );
+    }
+    let moved: Vec<String> = drift.iter().filter(|d| !d.towards).map(|d| d.to_string()).collect();
+    if !moved.is_empty() {
+        let shown: Vec<&str> = moved.iter().take(6).map(String::as_str).collect();
         return Err(Error::new(
             ErrorKind::Conflict,
             format!(
                 "the live state moved on since the plan was made ({}), so it was not applied; make a new plan. What changed: {}{}",
                 plan.created_at.format("%Y-%m-%d %H:%M:%S UTC"),
                 shown.join("; "),
-                if diffs.len() > shown.len() { format!("; and {} more", diffs.len() - shown.len()) } else { String::new() }
+                if moved.len() > shown.len() { format!("; and {} more", moved.len() - shown.len()) } else { String::new() }
             ),
         ));
     }
@@ -283,17 +296,26 @@ impl Rights<'_> {
 // Live-state tests
 
 /// Is the change already in effect in the live state?
-fn already_done(change: &Change, live: &Snapshot, ix: &Index) -> bool {
+fn already_done(change: &Change, plan: &Plan, live: &Snapshot, ix: &Index) -> bool {
     let path = &change.request.path;
     match change.kind {
         ChangeKind::RoleAssignment => {
             let Some(g) = &change.grant else { return false };
-            if change.principal_from.is_some() {
-                return false;
-            }
+            // A grant to a service identity the plan creates: done when that identity exists by now
+            // (an earlier run made it) and holds the role.
+            let principal = match &change.principal_from {
+                None => g.principal_id.clone(),
+                Some(from) => {
+                    let service_path = plan.changes.iter().find(|c| &c.id == from).map(|c| c.request.path.as_str());
+                    match service_path.and_then(|p| service(live, p)).and_then(|s| s.system_principal_id()) {
+                        Some(p) => p.to_string(),
+                        None => return false,
+                    }
+                }
+            };
             let Ok(scope) = ResourceId::parse(&g.scope) else { return false };
             let Some(account) = scope.storage_account() else { return false };
-            matches!(ix.role_state(&g.principal_id, &g.role_guid, &scope, &account), RoleState::Effective(_))
+            matches!(ix.role_state(&principal, &g.role_guid, &scope, &account), RoleState::Effective(_))
         }
         ChangeKind::EnableServiceIdentity => service(live, path).is_some_and(|s| s.system_principal_id().is_some()),
         ChangeKind::SetUseIdentity => service(live, path).is_some_and(|s| s.use_identity),
@@ -487,7 +509,8 @@ pub async fn apply(client: &ArmClient, plan: &Plan, options: &ApplyOptions) -> R
     let selected = |c: &Change| options.only.as_ref().is_none_or(|o| o.contains(&c.id));
 
     // What is already done, and the rights for the rest.
-    let done: HashMap<&str, bool> = plan.changes.iter().map(|c| (c.id.as_str(), already_done(c, &live, &ix))).collect();
+    let done: HashMap<&str, bool> =
+        plan.changes.iter().map(|c| (c.id.as_str(), already_done(c, plan, &live, &ix))).collect();
     let mut rights = Rights { client, live: &live, cache: HashMap::new() };
     let mut denied: BTreeMap<String, String> = BTreeMap::new();
     let mut to_write = 0usize;
@@ -621,6 +644,23 @@ pub async fn apply(client: &ArmClient, plan: &Plan, options: &ApplyOptions) -> R
     })
 }
 
+/// A `networkAcls` PATCH replaces the whole rule set, and plans carry the IP and virtual network rules
+/// but not the resource instance rules (`resourceAccessRules`, which snapshots do not hold): read the
+/// account's current ones and send them along, so the change adds the exception and removes nothing.
+async fn with_resource_access_rules(client: &ArmClient, c: &Change) -> std::result::Result<serde_json::Value, Failure> {
+    let mut body = c.request.body.clone();
+    let account = client.get(&c.request.path, &c.request.api_version).await.map_err(Failure::from)?;
+    let rules = account
+        .pointer("/properties/networkAcls/resourceAccessRules")
+        .filter(|r| r.as_array().is_some_and(|a| !a.is_empty()));
+    if let (Some(rules), Some(acls)) =
+        (rules, body.pointer_mut("/properties/networkAcls").and_then(|a| a.as_object_mut()))
+    {
+        acls.entry("resourceAccessRules").or_insert_with(|| rules.clone());
+    }
+    Ok(body)
+}
+
 type Executed = (Outcome, Option<String>, String, String, Option<String>);
 
 async fn execute(
@@ -654,7 +694,12 @@ async fn execute(
             Ok((outcome, rid, msg, path, None))
         }
         _ => {
-            let rid = patch_and_wait(client, &c.request.path, &c.request.api_version, &c.request.body, options).await?;
+            let body = if c.kind == ChangeKind::SetStorageTrustedServices {
+                with_resource_access_rules(client, c).await?
+            } else {
+                c.request.body.clone()
+            };
+            let rid = patch_and_wait(client, &c.request.path, &c.request.api_version, &body, options).await?;
             let mut principal = None;
             if c.kind == ChangeKind::EnableServiceIdentity {
                 let svc = client.get(&c.request.path, api_versions::STORAGE_SYNC).await.map_err(Failure::from)?;

@@ -173,6 +173,32 @@ pub struct BasisFacts {
     pub storage_sync_principal_id: Option<String>,
     /// By lower-cased service id.
     pub services: BTreeMap<String, ServiceFacts>,
+    /// The settings of each storage account a security posture change rewrites, by lower-cased account
+    /// id (only in plans with such changes, so other plans keep their fingerprint).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub storage_accounts: BTreeMap<String, StorageFacts>,
+}
+
+/// The storage settings a posture change rewrites. A field is set only when a change of the plan
+/// rewrites it; `None` on the live side means the account could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StorageFacts {
+    /// `allowSharedKeyAccess`, absent read as true.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_shared_key_access: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_acls: Option<AclFacts>,
+}
+
+/// `networkAcls`, normalized: lower-case default action and bypass, bypass without `None`, sorted lists.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AclFacts {
+    pub default_action: String,
+    pub bypass: Vec<String>,
+    pub ip_rules: Vec<String>,
+    pub virtual_network_rules: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -364,8 +390,234 @@ pub fn fingerprint(facts: &BasisFacts) -> String {
 }
 
 pub fn basis(snapshot: &Snapshot) -> Basis {
-    let facts = basis_facts(snapshot);
+    basis_for(snapshot, &[])
+}
+
+/// The basis of a plan with these changes: the snapshot's facts, plus the storage settings that its
+/// security posture changes rewrite (a PATCH of `networkAcls` replaces the whole rule set, so the rule
+/// set it was computed from is part of what the plan rests on).
+pub fn basis_for(snapshot: &Snapshot, changes: &[Change]) -> Basis {
+    let mut facts = basis_facts(snapshot);
+    for c in changes {
+        let key = c.request.path.to_ascii_lowercase();
+        let account = ResourceId::parse(&c.request.path).ok().and_then(|id| snapshot.storage_account(&id).cloned());
+        let Some(a) = account.filter(|a| a.read) else { continue };
+        match c.kind {
+            ChangeKind::SetStorageSharedKeyAccess => {
+                facts.storage_accounts.entry(key).or_default().allow_shared_key_access = Some(a.shared_key_allowed());
+            }
+            ChangeKind::SetStorageTrustedServices => {
+                facts.storage_accounts.entry(key).or_default().network_acls = Some(acl_facts(&a));
+            }
+            _ => {}
+        }
+    }
     Basis { fingerprint: fingerprint(&facts), collected_at: snapshot.collected_at, facts }
+}
+
+fn acl_facts(a: &crate::snapshot::StorageAccount) -> AclFacts {
+    let Some(n) = &a.network_acls else {
+        // No rule set: ARM's default (Allow, AzureServices).
+        return AclFacts { default_action: "allow".into(), bypass: vec!["azureservices".into()], ..Default::default() };
+    };
+    let mut bypass: Vec<String> =
+        n.bypass.split(',').map(|b| b.trim().to_ascii_lowercase()).filter(|b| !b.is_empty() && b != "none").collect();
+    bypass.sort();
+    bypass.dedup();
+    let mut ip_rules = n.ip_rules.clone();
+    ip_rules.sort();
+    let mut virtual_network_rules: Vec<String> =
+        n.virtual_network_rules.iter().map(|v| v.to_ascii_lowercase()).collect();
+    virtual_network_rules.sort();
+    AclFacts { default_action: n.default_action.to_ascii_lowercase(), bypass, ip_rules, virtual_network_rules }
+}
+
+/// The live facts to hold against `planned`: the same kinds of fact, read from the live snapshot (a
+/// storage fact is `None` when the account could not be read).
+pub fn live_facts(planned: &BasisFacts, live: &Snapshot) -> BasisFacts {
+    let mut facts = basis_facts(live);
+    for (key, want) in &planned.storage_accounts {
+        let account = ResourceId::parse(key).ok().and_then(|id| live.storage_account(&id).cloned()).filter(|a| a.read);
+        let mut got = StorageFacts::default();
+        if let Some(a) = account {
+            if want.allow_shared_key_access.is_some() {
+                got.allow_shared_key_access = Some(a.shared_key_allowed());
+            }
+            if want.network_acls.is_some() {
+                got.network_acls = Some(acl_facts(&a));
+            }
+        }
+        facts.storage_accounts.insert(key.clone(), got);
+    }
+    facts
+}
+
+/// One fact that differs between a plan's basis and the live state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BasisDrift {
+    /// The fact, in words (`useIdentity of service '/subscriptions/...'`).
+    pub fact: String,
+    /// Its value when the plan was made.
+    pub planned: String,
+    /// Its value now.
+    pub live: String,
+    /// True when the live value is exactly what a change of the plan sets: that change is done already
+    /// (an earlier, interrupted run, or someone else, made it), which leaves the plan valid.
+    pub towards: bool,
+}
+
+impl std::fmt::Display for BasisDrift {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: planned from {}, live {}", self.fact, self.planned, self.live)
+    }
+}
+
+fn shown<T: std::fmt::Display>(v: Option<T>) -> String {
+    v.map(|v| v.to_string()).unwrap_or_else(|| "(none)".into())
+}
+
+fn list(v: &[String]) -> String {
+    format!("[{}]", v.join(", "))
+}
+
+/// The plan's change of `kind` whose request path is `path` (case-insensitive).
+fn change_at<'a>(plan: &'a Plan, kind: ChangeKind, path: &str) -> Option<&'a Change> {
+    plan.changes.iter().find(|c| c.kind == kind && c.request.path.eq_ignore_ascii_case(path))
+}
+
+/// Every fact of the plan's basis that differs from `live` (see [`live_facts`]), each marked whether it
+/// moved towards what the plan sets. Empty when nothing moved.
+pub fn basis_drift(plan: &Plan, live: &BasisFacts) -> Vec<BasisDrift> {
+    let planned = &plan.basis.facts;
+    let mut out = Vec::new();
+    let mut push = |fact: String, planned: String, live: String, towards: bool| {
+        out.push(BasisDrift { fact, planned, live, towards })
+    };
+    if planned.storage_sync_principal_id != live.storage_sync_principal_id {
+        push(
+            "the object id of Microsoft.StorageSync".into(),
+            shown(planned.storage_sync_principal_id.as_deref()),
+            shown(live.storage_sync_principal_id.as_deref()),
+            false,
+        );
+    }
+    let ids: BTreeSet<&String> = planned.services.keys().chain(live.services.keys()).collect();
+    for id in ids {
+        let (p, l) = match (planned.services.get(id), live.services.get(id)) {
+            (Some(p), Some(l)) => (p, l),
+            (p, l) => {
+                let state = |x: Option<&ServiceFacts>| if x.is_some() { "present" } else { "absent" }.to_string();
+                push(format!("service '{id}'"), state(p), state(l), false);
+                continue;
+            }
+        };
+        if p.identity_principal_id != l.identity_principal_id {
+            let towards = p.identity_principal_id.is_none()
+                && l.identity_principal_id.is_some()
+                && change_at(plan, ChangeKind::EnableServiceIdentity, id).is_some();
+            push(
+                format!("identity.principalId of service '{id}'"),
+                shown(p.identity_principal_id.as_deref()),
+                shown(l.identity_principal_id.as_deref()),
+                towards,
+            );
+        }
+        if p.use_identity != l.use_identity {
+            let towards = l.use_identity && change_at(plan, ChangeKind::SetUseIdentity, id).is_some();
+            push(
+                format!("useIdentity of service '{id}'"),
+                p.use_identity.to_string(),
+                l.use_identity.to_string(),
+                towards,
+            );
+        }
+        let servers: BTreeSet<&String> = p.servers.keys().chain(l.servers.keys()).collect();
+        for server in servers {
+            let (ps, ls) = (p.servers.get(server), l.servers.get(server));
+            if ps == ls {
+                continue;
+            }
+            let path = format!("{id}/registeredservers/{server}");
+            let towards = match (ps, ls, change_at(plan, ChangeKind::SetServerIdentity, &path)) {
+                (Some(ps), Some(ls), Some(c)) => {
+                    let want = c.request.body.pointer("/properties/applicationId").and_then(|v| v.as_str());
+                    let (pv, lv): (Vec<&str>, Vec<&str>) = (ps.split('|').collect(), ls.split('|').collect());
+                    // activeAuthType|applicationId|latestApplicationId|role: switched to the planned
+                    // identity, same role (latestApplicationId is cleared by the switch or not).
+                    lv.len() == 4
+                        && pv.len() == 4
+                        && lv[0] == "managedidentity"
+                        && want.is_some_and(|w| w.eq_ignore_ascii_case(lv[1]))
+                        && lv[3] == pv[3]
+                }
+                _ => false,
+            };
+            push(
+                format!("registered server '{server}' of service '{id}' (activeAuthType|applicationId|latestApplicationId|role)"),
+                shown(ps),
+                shown(ls),
+                towards,
+            );
+        }
+        let groups: BTreeSet<&String> = p.sync_groups.keys().chain(l.sync_groups.keys()).collect();
+        for g in groups {
+            let (pg, lg) = (p.sync_groups.get(g), l.sync_groups.get(g));
+            if pg != lg {
+                push(
+                    format!("sync group '{g}' of service '{id}' (cloud endpoints <- servers)"),
+                    shown(pg),
+                    shown(lg),
+                    false,
+                );
+            }
+        }
+    }
+    for (id, p) in &planned.storage_accounts {
+        let l = live.storage_accounts.get(id).cloned().unwrap_or_default();
+        if let Some(pk) = p.allow_shared_key_access {
+            if l.allow_shared_key_access != Some(pk) {
+                let towards = l.allow_shared_key_access == Some(true)
+                    && change_at(plan, ChangeKind::SetStorageSharedKeyAccess, id).is_some();
+                push(
+                    format!("allowSharedKeyAccess of storage account '{id}'"),
+                    pk.to_string(),
+                    l.allow_shared_key_access.map(|b| b.to_string()).unwrap_or_else(|| "(not readable)".into()),
+                    towards,
+                );
+            }
+        }
+        if let Some(pa) = &p.network_acls {
+            let Some(la) = &l.network_acls else {
+                push(format!("networkAcls of storage account '{id}'"), "(read)".into(), "(not readable)".into(), false);
+                continue;
+            };
+            if pa == la {
+                continue;
+            }
+            // The trusted-services change sets bypass to the planned one plus AzureServices, and keeps
+            // everything else.
+            let mut done_bypass = pa.bypass.clone();
+            done_bypass.push("azureservices".into());
+            done_bypass.sort();
+            done_bypass.dedup();
+            let towards = change_at(plan, ChangeKind::SetStorageTrustedServices, id).is_some()
+                && la.bypass == done_bypass
+                && la.default_action == pa.default_action
+                && la.ip_rules == pa.ip_rules
+                && la.virtual_network_rules == pa.virtual_network_rules;
+            for (field, pv, lv) in [
+                ("defaultAction", pa.default_action.clone(), la.default_action.clone()),
+                ("bypass", list(&pa.bypass), list(&la.bypass)),
+                ("ipRules", list(&pa.ip_rules), list(&la.ip_rules)),
+                ("virtualNetworkRules", list(&pa.virtual_network_rules), list(&la.virtual_network_rules)),
+            ] {
+                if pv != lv {
+                    push(format!("networkAcls.{field} of storage account '{id}'"), pv, lv, towards);
+                }
+            }
+        }
+    }
+    out
 }
 
 fn flatten(v: &serde_json::Value, prefix: &str, out: &mut BTreeMap<String, String>) {
@@ -502,7 +754,7 @@ impl<'a> Builder<'a> {
             created_at: Utc::now(),
             tool_version: crate::VERSION.to_string(),
             target: self.snapshot.target.clone(),
-            basis: basis(self.snapshot),
+            basis: basis_for(self.snapshot, &self.changes),
             changes: self.changes,
             manual_steps: self.manual,
             notes: self.notes,
@@ -633,9 +885,24 @@ fn posture_change(b: &mut Builder, f: &Finding, reason: Reason) {
             .unwrap_or_default();
         bypass.push("AzureServices".into());
         let default_action = acls.as_ref().map(|a| a.default_action.clone()).unwrap_or_else(|| "Deny".into());
+        // A PATCH of `networkAcls` replaces the whole rule set: carry the account's IP and virtual
+        // network rules over, or the servers they let in would be locked out.
+        let ip_rules: Vec<serde_json::Value> = acls
+            .as_ref()
+            .map(|a| a.ip_rules.iter().map(|v| serde_json::json!({"value": v, "action": "Allow"})).collect())
+            .unwrap_or_default();
+        let vnet_rules: Vec<serde_json::Value> = acls
+            .as_ref()
+            .map(|a| a.virtual_network_rules.iter().map(|v| serde_json::json!({"id": v, "action": "Allow"})).collect())
+            .unwrap_or_default();
         (
             ChangeKind::SetStorageTrustedServices,
-            serde_json::json!({"properties": {"networkAcls": {"bypass": bypass.join(", "), "defaultAction": default_action}}}),
+            serde_json::json!({"properties": {"networkAcls": {
+                "bypass": bypass.join(", "),
+                "defaultAction": default_action,
+                "ipRules": ip_rules,
+                "virtualNetworkRules": vnet_rules,
+            }}}),
             format!(
                 "Let trusted Azure services through the firewall of storage account '{}' (network rule change)",
                 acct.name

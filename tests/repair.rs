@@ -752,3 +752,232 @@ async fn the_api_plans_and_applies_selected_changes() {
     .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidInput);
 }
+
+// ---------------------------------------------------------------------------------------------------
+// Re-runs after an interrupted run, and changes made out of band
+
+async fn wait_for_operations(fake: &FakeArm) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while fake.pending_operations() > 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+fn apply_file(fake: &FakeArm, file: &std::path::Path) -> Output {
+    bin()
+        .args(["apply", "--plan", file.to_str().unwrap(), "--yes", "--format", "json"])
+        .args(["--arm-endpoint", fake.url(), "--graph-endpoint", fake.url()])
+        .env("AZURE_ACCESS_TOKEN", TOKEN)
+        .output()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_plan_whose_changes_were_partly_made_since_is_applied_without_repeating_them() {
+    let mut t = shared_key_mixed().topology();
+    t.lro_retry_after_secs = 0;
+    let fake = FakeArm::start(t).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("enable.json");
+    let o = cli(&fake, &["enable-identity", "--plan-output", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    let plan = Plan::load(&file).unwrap();
+    let by_kind = |k: ChangeKind| plan.changes.iter().find(|c| c.kind == k).unwrap().clone();
+    let (enable, server) = (by_kind(ChangeKind::EnableServiceIdentity), by_kind(ChangeKind::SetServerIdentity));
+
+    // An interrupted run's writes land after the plan was made: the service identity and server 1's
+    // switch, exactly as the plan would send them.
+    let (client, _) = arm_client(&fake);
+    for c in [&enable, &server] {
+        client.patch(&c.request.path, &c.request.api_version, &c.request.body).await.unwrap();
+    }
+    wait_for_operations(&fake).await;
+    let principal = fake.service(SUB, RG, SVC).unwrap()["identity"]["principalId"].as_str().unwrap().to_string();
+    fake.clear_log();
+
+    let o = apply_file(&fake, &file);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}\n{out}");
+    let report: apply::ApplyReport = serde_json::from_str(&out).unwrap();
+    let outcome = |id: &str| report.results.iter().find(|r| r.id == id).unwrap().outcome;
+    assert_eq!(outcome(&enable.id), Outcome::AlreadyPresent, "{report:#?}");
+    assert_eq!(outcome(&server.id), Outcome::AlreadyPresent, "{report:#?}");
+    assert_eq!(report.summary.failed, 0, "{report:#?}");
+    assert_eq!(report.summary.already_present, 2, "{report:#?}");
+    // No write for them: one PATCH only (useIdentity), and the grants went to the identity made out of band.
+    let patches: Vec<_> = fake.request_log().into_iter().filter(|r| r.method == "PATCH").collect();
+    assert_eq!(patches.len(), 1, "{:?}", writes_in_log(&fake));
+    assert_eq!(patches[0].body.as_ref().unwrap(), &serde_json::json!({"properties": {"useIdentity": true}}));
+    assert!(fake.role_assignments().iter().any(|ra| ra.principal_id.eq_ignore_ascii_case(&principal)));
+    let run = diagnose(&fake).await;
+    assert_eq!(run.one("server.auth-mode", SERVER1).status, Status::Pass);
+    assert!(run.statuses("service.use-identity").iter().all(|s| *s == Status::Pass));
+
+    // The same plan once more: everything is in effect, nothing is sent.
+    fake.clear_log();
+    let o = apply_file(&fake, &file);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    assert_eq!(fake.write_count(), 0, "{:?}", writes_in_log(&fake));
+}
+
+#[tokio::test]
+async fn a_fact_that_moved_elsewhere_still_refuses_the_plan_and_names_it() {
+    // The plan lets trusted services through account 1's firewall (bypass None -> AzureServices).
+    let fake = FakeArm::start(posture_broken().topology()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("repair.json");
+    let o = cli(&fake, &["repair", "--include-security-posture-changes", "--plan-output", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    assert!(Plan::load(&file).unwrap().changes.iter().any(|c| c.kind == ChangeKind::SetStorageTrustedServices));
+    // Someone sets the bypass to a third value: neither what the plan was made from nor what it sets.
+    let (client, _) = arm_client(&fake);
+    let acls = serde_json::json!({"properties": {"networkAcls": {"defaultAction": "Deny", "bypass": "Logging",
+        "ipRules": [{"value": "203.0.113.10"}]}}});
+    client.patch(&account_id(), "2023-05-01", &acls).await.unwrap();
+    fake.clear_log();
+    let o = apply_file(&fake, &file);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("moved on"), "{err}");
+    let fact = format!("networkAcls.bypass of storage account '{}'", account_id().to_ascii_lowercase());
+    assert!(err.contains(&format!("{fact}: planned from [], live [logging]")), "{err}");
+    assert_eq!(fake.write_count(), 0);
+
+    // A fact moving to what the plan sets is fine; the same fact moving back the other way is not.
+    let fake = FakeArm::start(shared_key_mixed().topology()).await;
+    let plan = plan_live(&fake, PlanKind::EnableIdentity).await;
+    let (client, _) = arm_client(&fake);
+    let server = plan.changes.iter().find(|c| c.kind == ChangeKind::SetServerIdentity).unwrap();
+    let other = serde_json::json!({"properties": {"identity": true, "applicationId": P_S1}});
+    assert_eq!(server.request.body, other, "the plan switches server 1 to its identity");
+    // Server 1's registration changes role (a third value for that fact): refused.
+    let mut d = shared_key_mixed();
+    d.server_mut(SERVER1).server_role = "ClusterNode".into();
+    let moved = FakeArm::start(d.topology()).await;
+    let (moved_client, _) = arm_client(&moved);
+    let e = apply::apply(&moved_client, &plan, &fast_apply()).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Conflict, "{e}");
+    assert!(e.to_string().contains(&format!("registered server '{SERVER1}'")), "{e}");
+    assert!(e.to_string().contains("standalone") && e.to_string().contains("clusternode"), "{e}");
+    assert_eq!(moved.write_count(), 0);
+    drop(client);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Storage settings (security posture changes) against the fake's storage account PATCH
+
+/// `broken()`, plus: account 1's firewall lets no trusted service through (its IP rule and a resource
+/// instance rule must survive the fix), and account 2 has key access off while server 2 still uses keys.
+fn posture_broken() -> Deployment {
+    let mut d = broken();
+    d.account.network_acls.bypass = "None".into();
+    d.account.network_acls.resource_access_rules.push(fake_arm::ResourceAccessRuleSeed {
+        tenant_id: "72f988bf-86f1-41af-91ab-2d7cd011db47".into(),
+        resource_id: format!("/subscriptions/{SUB}/resourceGroups/rg-data/providers/Microsoft.Synapse/workspaces/ws1"),
+    });
+    d.extra_accounts[0].allow_shared_key_access = Some(false);
+    d
+}
+
+#[tokio::test]
+async fn posture_changes_are_applied_and_turn_the_storage_checks_to_pass() {
+    let fake = FakeArm::start(posture_broken().topology()).await;
+    let before = diagnose(&fake).await;
+    assert_eq!(before.one("storage.trusted-services", ACCOUNT).status, Status::Fail);
+    assert_eq!(before.one("storage.shared-key-access", ACCOUNT2).status, Status::Fail);
+    assert_eq!(before.one("storage.network-access", ACCOUNT).status, Status::Pass);
+
+    // --what-if: the storage PATCHes are shown, none is sent.
+    let o = cli(&fake, &["repair", "--include-security-posture-changes", "--what-if"]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert_eq!(out.matches("SECURITY POSTURE CHANGE").count(), 2, "{out}");
+    assert!(out.contains(&format!("request: PATCH {}", account_id())), "{out}");
+    assert_eq!(writes_in_log(&fake), Vec::<String>::new());
+
+    let o = cli(&fake, &["repair", "--include-security-posture-changes", "--yes", "--format", "json"]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}\n{out}");
+    // The plan, then the report.
+    let docs: Vec<serde_json::Value> =
+        serde_json::Deserializer::from_str(&out).into_iter().collect::<Result<_, _>>().unwrap();
+    let report: apply::ApplyReport = serde_json::from_value(docs.last().unwrap().clone()).unwrap();
+    assert_eq!(report.summary.failed, 0, "{report:#?}");
+    let posture: Vec<_> = report
+        .results
+        .iter()
+        .filter(|r| matches!(r.kind, ChangeKind::SetStorageTrustedServices | ChangeKind::SetStorageSharedKeyAccess))
+        .collect();
+    assert_eq!(posture.len(), 2, "{report:#?}");
+    assert!(posture.iter().all(|r| r.outcome == Outcome::Created), "{posture:#?}");
+    let storage_patches =
+        fake.count_by(|r| r.method == "PATCH" && r.path.contains("Microsoft.Storage/storageAccounts"));
+    assert_eq!(storage_patches, 2);
+
+    let after = diagnose(&fake).await;
+    for check in ["storage.trusted-services", "storage.shared-key-access"] {
+        assert!(after.statuses(check).iter().all(|s| *s == Status::Pass), "{check}: {:#?}", after.of(check));
+    }
+    // No plan touches network access; the fix kept account 1's IP rule, so the servers still get in.
+    assert_eq!(after.one("storage.network-access", ACCOUNT).status, Status::Pass);
+    assert_eq!(
+        after.one("storage.network-access", ACCOUNT2).status,
+        before.one("storage.network-access", ACCOUNT2).status
+    );
+    assert_eq!(failing_permission_findings(&after), 0);
+    // The rules the firewall had are all still there.
+    let acls = &fake.storage_account(SUB, RG_STORAGE, ACCOUNT).unwrap()["properties"]["networkAcls"];
+    assert_eq!(acls["defaultAction"], "Deny");
+    assert_eq!(acls["bypass"], "AzureServices");
+    assert_eq!(acls["ipRules"], serde_json::json!([{"value": "203.0.113.10", "action": "Allow"}]));
+    assert_eq!(acls["resourceAccessRules"].as_array().unwrap().len(), 1, "{acls}");
+    let account2 = fake.storage_account(SUB, RG_STORAGE, ACCOUNT2).unwrap();
+    assert_eq!(account2["properties"]["allowSharedKeyAccess"], true);
+
+    // A second run writes nothing.
+    fake.clear_log();
+    let o = cli(&fake, &["repair", "--include-security-posture-changes", "--yes"]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(out.contains("Nothing to change"), "{out}");
+    assert_eq!(fake.write_count(), 0, "{:?}", writes_in_log(&fake));
+}
+
+#[tokio::test]
+async fn a_403_on_a_storage_patch_fails_that_change_only() {
+    // A deny assignment blocks storage account writes on account 2 for the caller. The caller's
+    // permissions do not show deny assignments, so the PATCH is sent and ARM refuses it.
+    let mut t = posture_broken().topology();
+    t.deny_assignments.push(fake_arm::DenyAssignmentSeed {
+        name: "no-storage-writes".into(),
+        scope: account2_id(),
+        actions: vec!["Microsoft.Storage/storageAccounts/write".into()],
+        principals: vec![CALLER.into()],
+        ..Default::default()
+    });
+    let fake = FakeArm::start(t).await;
+    let run = diagnose(&fake).await;
+    let plan = plan::plan_repair_with(
+        &run.snapshot,
+        &run.report.findings,
+        PlanOptions { include_security_posture_changes: true },
+    );
+    let (client, _) = arm_client(&fake);
+    let report = apply::apply(&client, &plan, &fast_apply()).await.unwrap();
+    let failed: Vec<_> = report.results.iter().filter(|r| r.outcome == Outcome::Failed).collect();
+    assert_eq!(failed.len(), 1, "{report:#?}");
+    let f = failed[0];
+    assert_eq!(f.kind, ChangeKind::SetStorageSharedKeyAccess);
+    assert_eq!(f.arm_code.as_deref(), Some("AuthorizationFailed"));
+    assert!(f.request_id.as_deref().is_some_and(|q| !q.is_empty()), "{f:#?}");
+    assert!(f.title.contains(ACCOUNT2) && f.path.as_deref().is_some_and(|p| p.contains(ACCOUNT2)), "{f:#?}");
+    assert!(f.message.contains("Microsoft.Storage/storageAccounts/write"), "{}", f.message);
+    // Everything else was done.
+    assert!(report.results.iter().filter(|r| r.id != f.id).all(|r| r.outcome == Outcome::Created), "{report:#?}");
+    assert_eq!(report.exit_code(), 1);
+    let table = apply::render_report_table(&report);
+    assert!(table.contains("AuthorizationFailed") && table.contains(f.request_id.as_deref().unwrap()), "{table}");
+    let after = diagnose(&fake).await;
+    assert_eq!(after.one("storage.trusted-services", ACCOUNT).status, Status::Pass);
+    assert_eq!(after.one("storage.shared-key-access", ACCOUNT2).status, Status::Fail);
+}

@@ -312,7 +312,7 @@ pub(crate) fn render_account(a: &StorageAccountSeed) -> Value {
             "virtualNetworkRules": a.network_acls.virtual_network_rules.iter().map(|r| json!({
                 "id": r.id, "action": r.action.clone().unwrap_or_else(|| "Allow".into()), "state": r.state.clone().unwrap_or_else(|| "Succeeded".into())
             })).collect::<Vec<_>>(),
-            "resourceAccessRules": [],
+            "resourceAccessRules": a.network_acls.resource_access_rules.iter().map(|r| json!({"tenantId": r.tenant_id, "resourceId": r.resource_id})).collect::<Vec<_>>(),
         }),
     );
     if let Some(v) = a.allow_shared_key_access {

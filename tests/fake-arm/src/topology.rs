@@ -519,6 +519,7 @@ pub struct NetworkAclsSeed {
     pub default_action: String,
     pub ip_rules: Vec<IpRuleSeed>,
     pub virtual_network_rules: Vec<VirtualNetworkRuleSeed>,
+    pub resource_access_rules: Vec<ResourceAccessRuleSeed>,
 }
 
 impl Default for NetworkAclsSeed {
@@ -528,8 +529,17 @@ impl Default for NetworkAclsSeed {
             default_action: "Allow".into(),
             ip_rules: Vec::new(),
             virtual_network_rules: Vec::new(),
+            resource_access_rules: Vec::new(),
         }
     }
+}
+
+/// A resource instance rule (`networkAcls.resourceAccessRules[]`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct ResourceAccessRuleSeed {
+    pub tenant_id: String,
+    pub resource_id: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]

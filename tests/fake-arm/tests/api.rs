@@ -258,6 +258,10 @@ async fn storage_account_shape_follows_the_seed() {
             action: None,
             state: None,
         }],
+        resource_access_rules: vec![ResourceAccessRuleSeed {
+            tenant_id: "72f988bf-86f1-41af-91ab-2d7cd011db47".into(),
+            resource_id: "/subscriptions/x/resourceGroups/n/providers/Microsoft.Synapse/workspaces/w".into(),
+        }],
     };
     a.allow_shared_key_access = Some(false);
     a.public_network_access = Some("Disabled".into());
@@ -270,6 +274,7 @@ async fn storage_account_shape_follows_the_seed() {
     assert_eq!(p["networkAcls"]["bypass"], json!("Logging, Metrics"));
     assert_eq!(p["networkAcls"]["ipRules"], json!([{"value": "1.2.3.4", "action": "Allow"}]));
     assert_eq!(p["networkAcls"]["virtualNetworkRules"][0]["state"], json!("Succeeded"));
+    assert_eq!(p["networkAcls"]["resourceAccessRules"][0]["tenantId"], json!("72f988bf-86f1-41af-91ab-2d7cd011db47"));
     assert_eq!(p["allowSharedKeyAccess"], json!(false));
     assert_eq!(p["publicNetworkAccess"], json!("Disabled"));
     let pe = &p["privateEndpointConnections"][0];
@@ -391,4 +396,109 @@ fn blocking_start_and_topology_validation() {
     // JSON round trip.
     let t = topology();
     assert_eq!(Topology::from_json(&t.to_json_pretty()).unwrap(), t);
+}
+
+#[tokio::test]
+async fn storage_account_patch_merges_properties_and_replaces_the_rule_set() {
+    let mut topo = topology();
+    topo.storage_accounts[0].network_acls = NetworkAclsSeed {
+        bypass: "Logging".into(),
+        default_action: "Deny".into(),
+        ip_rules: vec![IpRuleSeed { value: "20.30.40.0/24".into(), action: None }],
+        ..Default::default()
+    };
+    topo.storage_accounts[0].allow_shared_key_access = Some(false);
+    let arm = FakeArm::start(topo).await;
+    let path = format!("{}?api-version=2023-05-01", sa_id());
+    // api-version is required and checked like any Microsoft.Storage call.
+    let r = send(&arm, "PATCH", Some("owner"), &sa_id(), Some(json!({"properties": {}}))).await;
+    assert_eq!((r.status, r.code()), (400, "MissingApiVersionParameter"));
+    let r = send(&arm, "PATCH", Some("owner"), &format!("{}?api-version=2022-09-01", sa_id()), Some(json!({}))).await;
+    assert_eq!((r.status, r.code()), (400, "InvalidApiVersionParameter"));
+
+    // allowSharedKeyAccess alone: the rule set stays; read-only and unknown properties are ignored.
+    let body = json!({"properties": {"allowSharedKeyAccess": true, "provisioningState": "Failed",
+        "creationTime": "2000-01-01T00:00:00Z", "noSuchProperty": 1}});
+    let r = send(&arm, "PATCH", Some("owner"), &path, Some(body)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["id"], sa_id());
+    assert_eq!(r.body["properties"]["allowSharedKeyAccess"], true);
+    assert_eq!(r.body["properties"]["provisioningState"], "Succeeded");
+    assert!(r.body["properties"].get("noSuchProperty").is_none());
+    assert_eq!(r.body["properties"]["networkAcls"]["bypass"], "Logging");
+    assert_eq!(r.body["properties"]["networkAcls"]["ipRules"][0]["value"], "20.30.40.0/24");
+    assert_eq!(get(&arm, "owner", &path).await.body, r.body, "the answer is the account as a GET shows it");
+
+    // networkAcls is one value: what it leaves out takes ARM's defaults (the IP rule goes).
+    let body = json!({"properties": {"networkAcls": {"defaultAction": "deny", "bypass": "Logging,azureservices"}}});
+    let r = send(&arm, "PATCH", Some("owner"), &path, Some(body)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let acls = &r.body["properties"]["networkAcls"];
+    assert_eq!(
+        (acls["defaultAction"].as_str(), acls["bypass"].as_str()),
+        (Some("Deny"), Some("Logging, AzureServices"))
+    );
+    assert_eq!(acls["ipRules"], json!([]));
+    let r = send(
+        &arm,
+        "PATCH",
+        Some("owner"),
+        &path,
+        Some(json!({"properties": {"networkAcls": {"defaultAction": "Allow"}}})),
+    )
+    .await;
+    assert_eq!(r.body["properties"]["networkAcls"]["bypass"], "AzureServices");
+    let r = send(&arm, "PATCH", Some("owner"), &path, Some(json!({"properties": {"publicNetworkAccess": "disabled"}})))
+        .await;
+    assert_eq!(r.body["properties"]["publicNetworkAccess"], "Disabled");
+
+    // Values ARM refuses, and the account is left as it was.
+    let before = get(&arm, "owner", &path).await.body;
+    for (acls, field) in [
+        (json!({"bypass": "AzureServices"}), "networkAcls.defaultAction"),
+        (json!({"defaultAction": "Block"}), "networkAcls.defaultAction"),
+        (json!({"defaultAction": "Deny", "bypass": "Everything"}), "networkAcls.bypass"),
+        (json!({"defaultAction": "Deny", "bypass": "None, Logging"}), "networkAcls.bypass"),
+        (json!({"defaultAction": "Deny", "ipRules": [{"value": "10.0.0.0/31"}]}), "networkAcls.ipRule[*].value"),
+        (
+            json!({"defaultAction": "Deny", "ipRules": [{"value": "1.2.3.4", "action": "Deny"}]}),
+            "networkAcls.ipRule[*].action",
+        ),
+        (
+            json!({"defaultAction": "Deny", "virtualNetworkRules": [{"id": "/subscriptions/x/resourceGroups/y"}]}),
+            "networkAcls.virtualNetworkRules[*].id",
+        ),
+    ] {
+        let body = json!({"properties": {"allowSharedKeyAccess": false, "networkAcls": acls}});
+        let r = send(&arm, "PATCH", Some("owner"), &path, Some(body)).await;
+        assert_eq!((r.status, r.code()), (400, "InvalidValuesForRequestParameters"), "{field}: {}", r.body);
+        assert!(r.message().contains(field), "{field}: {}", r.message());
+    }
+    let r =
+        send(&arm, "PATCH", Some("owner"), &path, Some(json!({"properties": {"publicNetworkAccess": "Sometimes"}})))
+            .await;
+    assert_eq!((r.status, r.code()), (400, "InvalidValuesForRequestParameters"));
+    let r =
+        send(&arm, "PATCH", Some("owner"), &path, Some(json!({"properties": {"allowSharedKeyAccess": "yes"}}))).await;
+    assert_eq!((r.status, r.code()), (400, "InvalidRequestContent"));
+    assert_eq!(get(&arm, "owner", &path).await.body, before);
+
+    // Rights: storageAccounts/write from the caller's roles; a reader gets ARM's 403.
+    let r =
+        send(&arm, "PATCH", Some("sareader"), &path, Some(json!({"properties": {"allowSharedKeyAccess": true}}))).await;
+    assert_eq!((r.status, r.code()), (403, "AuthorizationFailed"));
+    assert!(r.message().contains("Microsoft.Storage/storageAccounts/write"), "{}", r.message());
+    // Existence, in ARM's order and shapes.
+    let missing = sa_id().replace(SA, "nosuchaccount");
+    let r = send(&arm, "PATCH", Some("owner"), &format!("{missing}?api-version=2023-05-01"), Some(json!({}))).await;
+    assert_eq!((r.status, r.code()), (404, "ResourceNotFound"));
+    let r = send(
+        &arm,
+        "PATCH",
+        Some("owner"),
+        &format!("{}/fileServices/default/shares/share1?api-version=2023-05-01", sa_id()),
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!((r.status, r.code()), (405, "MethodNotAllowed"));
 }
