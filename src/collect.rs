@@ -544,7 +544,7 @@ pub async fn collect(client: &ArmClient, options: &CollectOptions) -> Result<Sna
         Err(_) => None,
     };
     c_progress_done(client, services.len(), storage_accounts.len());
-    Ok(Snapshot {
+    let mut snapshot = Snapshot {
         schema_version: SNAPSHOT_SCHEMA_VERSION,
         collected_at: chrono::Utc::now(),
         tool_version: crate::VERSION.to_string(),
@@ -559,7 +559,9 @@ pub async fn collect(client: &ArmClient, options: &CollectOptions) -> Result<Sna
         deny_assignments,
         locks,
         collection_errors,
-    })
+    };
+    snapshot.normalize_order();
+    Ok(snapshot)
 }
 
 fn c_progress_done(client: &ArmClient, services: usize, accounts: usize) {

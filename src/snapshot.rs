@@ -502,6 +502,30 @@ impl Snapshot {
         Ok(snapshot)
     }
 
+    /// Put every list in the order of its items' ids (ignoring case): services, their registered servers
+    /// and sync groups, and each group's endpoints; storage accounts and role assignments too. The checks
+    /// then meet resources in report order and need not sort their findings.
+    pub fn normalize_order(&mut self) {
+        fn by_id<T>(items: &mut [T], id: impl Fn(&T) -> &str) {
+            if !items.is_sorted_by(|a, b| {
+                id(a).bytes().map(|c| c.to_ascii_lowercase()).le(id(b).bytes().map(|c| c.to_ascii_lowercase()))
+            }) {
+                items.sort_by_cached_key(|x| id(x).to_ascii_lowercase());
+            }
+        }
+        by_id(&mut self.services, |s| s.id.as_str());
+        for svc in &mut self.services {
+            by_id(&mut svc.registered_servers, |s| s.id.as_str());
+            by_id(&mut svc.sync_groups, |g| g.id.as_str());
+            for g in &mut svc.sync_groups {
+                by_id(&mut g.cloud_endpoints, |c| c.id.as_str());
+                by_id(&mut g.server_endpoints, |e| e.id.as_str());
+            }
+        }
+        by_id(&mut self.storage_accounts, |a| a.id.as_str());
+        by_id(&mut self.role_assignments, |r| r.id.as_str());
+    }
+
     /// Read and parse a snapshot file.
     pub fn load(path: &Path) -> Result<Snapshot> {
         let text = std::fs::read_to_string(path).map_err(|e| {

@@ -1,6 +1,9 @@
 //! Lookups over a snapshot that several checks share.
 
-use std::collections::HashMap;
+use std::collections::HashMap as StdHashMap;
+
+/// The checks' lookups: keys are ids and names from the snapshot, hashed with a fast seeded hash.
+pub(crate) type HashMap<K, V> = StdHashMap<K, V, foldhash::fast::RandomState>;
 
 use crate::resource_id::{file_share_scope, parse_share_scope, ResourceId, ShareScopeSpelling};
 use crate::snapshot::*;
@@ -55,6 +58,50 @@ impl CloudTarget {
     }
 }
 
+/// A string as a map key that ignores ASCII case, without a lower-cased copy.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Caseless<'a>(pub &'a str);
+
+impl PartialEq for Caseless<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.eq_ignore_ascii_case(other.0)
+    }
+}
+impl Eq for Caseless<'_> {}
+
+impl std::hash::Hash for Caseless<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        // The lower-case bytes, a stack buffer at a time (the same chunks for equal keys).
+        let mut buf = [0u8; 128];
+        for chunk in self.0.as_bytes().chunks(buf.len()) {
+            let dst = &mut buf[..chunk.len()];
+            for (d, b) in dst.iter_mut().zip(chunk) {
+                *d = b.to_ascii_lowercase();
+            }
+            state.write(dst);
+        }
+        state.write_usize(self.0.len());
+    }
+}
+
+/// `s` in lower case for a map lookup: `s` itself when it has no upper-case letter, else a copy (on the
+/// stack when short), so that lookups by id rarely allocate.
+fn lowered<'b>(s: &'b str, buf: &'b mut [u8; 384]) -> std::borrow::Cow<'b, str> {
+    if !s.bytes().any(|b| b.is_ascii_uppercase()) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    match buf.get_mut(..s.len()) {
+        Some(dst) => {
+            for (d, b) in dst.iter_mut().zip(s.bytes()) {
+                *d = b.to_ascii_lowercase();
+            }
+            // Lower-casing ASCII letters keeps UTF-8 valid.
+            std::borrow::Cow::Borrowed(std::str::from_utf8(dst).unwrap_or(s))
+        }
+        None => std::borrow::Cow::Owned(s.to_ascii_lowercase()),
+    }
+}
+
 fn address<T>(r: &T) -> usize {
     r as *const T as usize
 }
@@ -62,11 +109,11 @@ fn address<T>(r: &T) -> usize {
 impl<'a> Index<'a> {
     pub fn new(snapshot: &'a Snapshot) -> Self {
         let accounts = snapshot.storage_accounts.iter().map(|a| (a.id.as_str().to_ascii_lowercase(), a)).collect();
-        let mut by_principal: HashMap<String, Vec<&RoleAssignment>> = HashMap::new();
+        let mut by_principal: HashMap<String, Vec<&RoleAssignment>> = HashMap::default();
         for ra in &snapshot.role_assignments {
             by_principal.entry(ra.principal_id.to_ascii_lowercase()).or_default().push(ra);
         }
-        let mut servers = HashMap::new();
+        let mut servers = HashMap::default();
         for (i, svc) in snapshot.services.iter().enumerate() {
             for s in &svc.registered_servers {
                 servers.entry((i, s.server_id.to_ascii_lowercase())).or_insert(s);
@@ -77,17 +124,17 @@ impl<'a> Index<'a> {
             accounts,
             by_principal,
             servers,
-            endpoint_servers: HashMap::new(),
+            endpoint_servers: HashMap::default(),
             cloud_targets: snapshot
                 .services
                 .iter()
                 .flat_map(|s| s.sync_groups.iter().flat_map(|g| &g.cloud_endpoints))
                 .map(|c| (address(c), CloudTarget::of(c)))
                 .collect(),
-            server_shares: HashMap::new(),
-            key_users: HashMap::new(),
+            server_shares: HashMap::default(),
+            key_users: HashMap::default(),
             referenced: Vec::new(),
-            at_share_resource_ids: HashMap::new(),
+            at_share_resource_ids: HashMap::default(),
         };
         for ra in &snapshot.role_assignments {
             if let Some((account, share, ShareScopeSpelling::Shares)) = parse_share_scope(&ra.scope) {
@@ -95,7 +142,7 @@ impl<'a> Index<'a> {
                 index.at_share_resource_ids.entry(key).or_default().push(ra);
             }
         }
-        let mut endpoint_servers = HashMap::new();
+        let mut endpoint_servers = HashMap::default();
         for (i, svc) in snapshot.services.iter().enumerate() {
             for ep in svc.sync_groups.iter().flat_map(|g| &g.server_endpoints) {
                 let server = ep.server_id().and_then(|id| index.servers.get(&(i, id.to_ascii_lowercase())).copied());
@@ -113,9 +160,9 @@ impl<'a> Index<'a> {
     /// cloud endpoints appear. A cluster's nodes sync with what its name object's endpoints name.
     fn compute_server_shares(&self) -> HashMap<(usize, String), Vec<(ResourceId, String)>> {
         // Each distinct (account, share) once, by its lower-cased spelling; servers hold their numbers.
-        let mut numbers: HashMap<(String, String), usize> = HashMap::new();
+        let mut numbers: HashMap<(String, String), usize> = HashMap::default();
         let mut pairs: Vec<(ResourceId, String)> = Vec::new();
-        let mut by_server: HashMap<(usize, String), Vec<usize>> = HashMap::new();
+        let mut by_server: HashMap<(usize, String), Vec<usize>> = HashMap::default();
         for (i, svc) in self.snapshot.services.iter().enumerate() {
             for g in &svc.sync_groups {
                 let group_pairs: Vec<usize> = g
@@ -165,7 +212,7 @@ impl<'a> Index<'a> {
     /// syncs to it is not in identity mode, or a server with an endpoint in a sync group on it still uses
     /// its certificate. Reasons keep the order in which services, groups and endpoints appear.
     fn compute_key_users(&self) -> HashMap<String, Vec<String>> {
-        let mut out: HashMap<String, Vec<String>> = HashMap::new();
+        let mut out: HashMap<String, Vec<String>> = HashMap::default();
         for svc in &self.snapshot.services {
             for group in &svc.sync_groups {
                 let mut accounts: Vec<String> = group
@@ -219,7 +266,8 @@ impl<'a> Index<'a> {
 
     /// The role assignments naming `principal` (any letter case).
     pub fn assignments_of(&self, principal: &str) -> &[&'a RoleAssignment] {
-        self.by_principal.get(&principal.to_ascii_lowercase()).map(Vec::as_slice).unwrap_or(&[])
+        let mut buf = [0; 384];
+        self.by_principal.get(lowered(principal, &mut buf).as_ref()).map(Vec::as_slice).unwrap_or(&[])
     }
 
     /// The storage account a cloud endpoint names (parsed once per snapshot).
@@ -240,7 +288,8 @@ impl<'a> Index<'a> {
     }
 
     pub fn account(&self, id: &ResourceId) -> Option<&'a StorageAccount> {
-        self.accounts.get(&id.as_str().to_ascii_lowercase()).copied()
+        let mut buf = [0; 384];
+        self.accounts.get(lowered(id.as_str(), &mut buf).as_ref()).copied()
     }
 
     /// Does `principal` hold `role_guid` at `scope` (or above)? `account` tells whether the assignments
@@ -256,7 +305,8 @@ impl<'a> Index<'a> {
             Some(a) if a.role_assignments_read => {}
             _ => return RoleState::NotRead,
         }
-        let Some(list) = self.by_principal.get(&principal.to_ascii_lowercase()) else {
+        let mut buf = [0; 384];
+        let Some(list) = self.by_principal.get(lowered(principal, &mut buf).as_ref()) else {
             return RoleState::Missing;
         };
         let mut wrong = None;
@@ -307,10 +357,16 @@ impl<'a> Index<'a> {
         group: &SyncGroup,
         ep: &ServerEndpoint,
     ) -> String {
+        let server = self.server_of(service, ep);
+        let server_name = match (server, ep.server_name.as_deref()) {
+            (Some(s), _) => s.display_name(),
+            (None, Some(n)) => n,
+            (None, None) => &ep.name,
+        };
         format!(
             "{} on {} (sync group {})",
             ep.server_local_path.as_deref().unwrap_or(&ep.name),
-            self.server_display_name(service, ep),
+            server_name,
             group.name
         )
     }
@@ -338,7 +394,8 @@ impl<'a> Index<'a> {
     /// is not in identity mode, or a server with an endpoint in a sync group on it still uses its
     /// certificate. Returns the reasons.
     pub fn key_users(&self, account: &ResourceId) -> Vec<String> {
-        self.key_users.get(&account.as_str().to_ascii_lowercase()).cloned().unwrap_or_default()
+        let mut buf = [0; 384];
+        self.key_users.get(lowered(account.as_str(), &mut buf).as_ref()).cloned().unwrap_or_default()
     }
 
     /// Every (service, sync group, cloud endpoint).

@@ -5,7 +5,7 @@
 //! code even when the explaining check was not selected), it needs every other check's findings:
 //! [`super::run`] hands it the ones it computed anyway; run on its own it computes them itself.
 
-use std::collections::HashMap;
+use super::index::{Caseless, HashMap};
 
 use super::{CheckContext, Index};
 use crate::catalog;
@@ -19,32 +19,32 @@ pub(super) fn live_errors(ix: &Index, ctx: &CheckContext) -> Vec<Finding> {
     review(ix, ctx, &others.iter().collect::<Vec<_>>())
 }
 
-/// The other checks' findings by lower-cased resource id, each with its position (to keep their order).
+/// The other checks' findings by resource id (ignoring case), each with its position (to keep their order).
 struct Verdicts<'f> {
     /// Failures and warnings.
-    problems: HashMap<String, Vec<(usize, &'f Finding)>>,
+    problems: HashMap<Caseless<'f>, Vec<(usize, &'f Finding)>>,
     /// Passes that name the role assignment they rest on.
-    grants: HashMap<String, Vec<(usize, &'f Finding)>>,
+    grants: HashMap<Caseless<'f>, Vec<(usize, &'f Finding)>>,
 }
 
 impl<'f> Verdicts<'f> {
     fn new(others: &[&'f Finding]) -> Self {
-        let mut v = Verdicts { problems: HashMap::new(), grants: HashMap::new() };
+        let mut v = Verdicts { problems: HashMap::default(), grants: HashMap::default() };
         for (i, f) in others.iter().enumerate() {
             let map = match f.status {
                 Status::Fail | Status::Warning => &mut v.problems,
                 Status::Pass if f.evidence.contains_key("assignmentId") => &mut v.grants,
                 _ => continue,
             };
-            map.entry(f.resource_id.to_ascii_lowercase()).or_default().push((i, *f));
+            map.entry(Caseless(f.resource_id.as_str())).or_default().push((i, *f));
         }
         v
     }
 
     /// The findings of `map` about any of `related`, in the other checks' order.
-    fn about(map: &HashMap<String, Vec<(usize, &'f Finding)>>, related: &[String]) -> Vec<&'f Finding> {
+    fn about(map: &HashMap<Caseless<'f>, Vec<(usize, &'f Finding)>>, related: &[String]) -> Vec<&'f Finding> {
         let mut found: Vec<(usize, &Finding)> =
-            related.iter().filter_map(|r| map.get(r)).flat_map(|v| v.iter().copied()).collect();
+            related.iter().filter_map(|r| map.get(&Caseless(r))).flat_map(|v| v.iter().copied()).collect();
         found.sort_unstable_by_key(|(i, _)| *i);
         found.into_iter().map(|(_, f)| f).collect()
     }
@@ -143,7 +143,11 @@ pub(super) fn review(ix: &Index, ctx: &CheckContext, others: &[&Finding]) -> Vec
     let endpoints: Vec<_> = ix.server_endpoints().collect();
     // In slices of a few thousand endpoints, side by side.
     let slices: Vec<_> = endpoints.chunks(2048).collect();
-    super::parallel_map(&slices, |slice| review_endpoints(ix, ctx, &verdicts, slice)).into_iter().flatten().collect()
+    let mut out = Vec::with_capacity(endpoints.len());
+    for findings in super::parallel_map(&slices, |slice| review_endpoints(ix, ctx, &verdicts, slice)) {
+        out.extend(findings);
+    }
+    out
 }
 
 fn review_endpoints(
@@ -152,7 +156,7 @@ fn review_endpoints(
     verdicts: &Verdicts,
     endpoints: &[(&StorageSyncService, &SyncGroup, &ServerEndpoint)],
 ) -> Vec<Finding> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(endpoints.len());
     for &(svc, group, ep) in endpoints {
         let server_name = ix.server_display_name(svc, ep);
         let name = ix.server_endpoint_name(svc, group, ep);

@@ -320,17 +320,24 @@ pub(crate) fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + 
 /// The order of one check's findings: by resource id (ignoring case), then principal. Most checks produce
 /// them in this order already (the snapshot is sorted), so that is tested first without allocating.
 fn sort_findings(findings: &mut [Finding]) {
-    fn order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
-        let (x, y) = (a.resource_id.as_bytes(), b.resource_id.as_bytes());
-        x.iter()
-            .map(u8::to_ascii_lowercase)
-            .cmp(y.iter().map(u8::to_ascii_lowercase))
-            .then_with(|| a.principal_id.cmp(&b.principal_id))
-    }
+    let order = |a: &Finding, b: &Finding| {
+        cmp_ignore_ascii_case(&a.resource_id, &b.resource_id).then_with(|| a.principal_id.cmp(&b.principal_id))
+    };
     if findings.is_sorted_by(|a, b| order(a, b).is_le()) {
         return;
     }
     findings.sort_by_cached_key(|f| (f.resource_id.to_ascii_lowercase(), f.principal_id.clone()));
+}
+
+/// Compare two strings as their lower-case forms would compare, without building them. Ids that share a
+/// long prefix spelled alike (most do) are compared eight bytes at a time up to where they differ.
+pub(crate) fn cmp_ignore_ascii_case(a: &str, b: &str) -> std::cmp::Ordering {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let mut i = 0;
+    while i + 8 <= a.len() && i + 8 <= b.len() && a[i..i + 8] == b[i..i + 8] {
+        i += 8;
+    }
+    a[i..].iter().map(u8::to_ascii_lowercase).cmp(b[i..].iter().map(u8::to_ascii_lowercase))
 }
 
 /// Run the checks and wrap the findings in a report.
