@@ -19,7 +19,9 @@ if cargo fuzz --version >/dev/null 2>&1; then
   for target in snapshot_load resource_id error_code ffi_bytes plan_load; do
     # cargo-fuzz needs nightly features; RUSTC_BOOTSTRAP lets the stable compiler provide them.
     # libFuzzer exits 77 on a crash (set below); any other failure means the fuzzer could not be built or run.
-    RUSTC_BOOTSTRAP=1 cargo fuzz run "$target" "fuzz/seeds/$target" -- -max_total_time="$secs" -rss_limit_mb=4096 \
+    # New inputs go to fuzz/corpus/<target> (ignored by git); the committed seeds are only read.
+    mkdir -p "fuzz/corpus/$target"
+    RUSTC_BOOTSTRAP=1 cargo fuzz run "$target" "fuzz/corpus/$target" "fuzz/seeds/$target" -- -max_total_time="$secs" -rss_limit_mb=4096 \
       -error_exitcode=77 >"target/fuzz-$target.log" 2>&1
     rc=$?
     if [ "$rc" -eq 0 ]; then
