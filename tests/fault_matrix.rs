@@ -106,26 +106,6 @@ impl Op {
     }
 }
 
-/// Shared-key mode: the service has no identity, server 1 has one it does not use yet, server 2 has
-/// none; only Microsoft.StorageSync holds its role.
-fn shared_key_mixed() -> Deployment {
-    let mut d = healthy();
-    d.service.identity = None;
-    d.service.use_identity = false;
-    d.account.allow_shared_key_access = None;
-    let s1 = d.server_mut(SERVER1);
-    *s1 = std::mem::take(s1).ready_for_identity(P_S1);
-    s1.application_id = None;
-    s1.identity = Some(false);
-    let s2 = d.server_mut(SERVER2);
-    s2.active_auth_type = "Certificate".into();
-    s2.application_id = None;
-    s2.latest_application_id = None;
-    s2.identity = Some(false);
-    d.assignments.retain(|(_, r, p)| p == CALLER || *r == fake_arm::roles::READER_AND_DATA_ACCESS);
-    d
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Throttled,
@@ -225,18 +205,7 @@ fn findings_key(report: &filesync_identity::findings::Report) -> BTreeSet<Vec<St
 }
 
 fn end_state(fake: &FakeArm) -> EndState {
-    let assignments = fake
-        .role_assignments()
-        .into_iter()
-        .map(|ra| {
-            (
-                ra.scope.to_ascii_lowercase(),
-                ra.role_definition_id.rsplit('/').next().unwrap_or_default().to_ascii_lowercase(),
-                ra.principal_id.to_ascii_lowercase(),
-                ra.name.to_ascii_lowercase(),
-            )
-        })
-        .collect();
+    let assignments = assignment_tuples(fake).into_iter().collect();
     let svc = fake.service(SUB, RG, SVC).unwrap();
     let servers = [SERVER1, SERVER2]
         .iter()

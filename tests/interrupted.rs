@@ -13,50 +13,12 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use fake_arm::{roles, FakeArm};
+use fake_arm::FakeArm;
 use filesync_identity::api::{CancellationToken, Session};
 use filesync_identity::apply;
 use filesync_identity::plan::PlanKind;
 use filesync_identity::ErrorKind;
 use support::*;
-
-/// Two accounts, every File Sync role missing; keys still on (so the legacy role is needed too)
-/// because server 2 still uses its certificate.
-fn broken() -> Deployment {
-    let mut d = healthy().with_second_account().without_file_sync_roles();
-    d.account.allow_shared_key_access = None;
-    for a in &mut d.extra_accounts {
-        a.allow_shared_key_access = None;
-    }
-    let s = d.server_mut(SERVER2);
-    s.active_auth_type = "Certificate".into();
-    s.application_id = None;
-    s.identity = Some(false);
-    s.latest_application_id = Some(P_S2.into());
-    d
-}
-
-/// Shared-key mode: no service identity; server 1 has an identity it does not use yet, server 2 none.
-fn shared_key_mixed() -> Deployment {
-    let mut d = healthy().with_second_account();
-    d.service.identity = None;
-    d.service.use_identity = false;
-    d.account.allow_shared_key_access = None;
-    for a in &mut d.extra_accounts {
-        a.allow_shared_key_access = None;
-    }
-    let s1 = d.server_mut(SERVER1);
-    *s1 = std::mem::take(s1).ready_for_identity(P_S1);
-    s1.application_id = None;
-    s1.identity = Some(false);
-    let s2 = d.server_mut(SERVER2);
-    s2.active_auth_type = "Certificate".into();
-    s2.application_id = None;
-    s2.latest_application_id = None;
-    s2.identity = Some(false);
-    d.assignments.retain(|(_, r, p)| p == CALLER || *r == roles::READER_AND_DATA_ACCESS);
-    d
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Cmd {
@@ -79,8 +41,8 @@ impl Cmd {
     }
     fn topology(self) -> fake_arm::Topology {
         let mut t = match self {
-            Cmd::Repair => broken(),
-            Cmd::EnableIdentity => shared_key_mixed(),
+            Cmd::Repair => broken_with_keys(),
+            Cmd::EnableIdentity => shared_key_mixed_from(healthy().with_second_account()),
         }
         .topology();
         t.lro_delay_ms = 60;
@@ -131,19 +93,7 @@ struct EndState {
 }
 
 fn end_state(fake: &FakeArm) -> EndState {
-    let mut assignments: Vec<_> = fake
-        .role_assignments()
-        .into_iter()
-        .map(|ra| {
-            (
-                ra.scope.to_ascii_lowercase(),
-                ra.role_definition_id.rsplit('/').next().unwrap_or_default().to_ascii_lowercase(),
-                ra.principal_id.to_ascii_lowercase(),
-                ra.name.to_ascii_lowercase(),
-            )
-        })
-        .collect();
-    assignments.sort();
+    let assignments = assignment_tuples(fake);
     let svc = fake.service(SUB, RG, SVC).unwrap();
     let service = serde_json::json!({
         "identity": svc["identity"],

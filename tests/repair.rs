@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use fake_arm::{roles, FakeArm, Fault, FaultAction, RoleAssignmentSeed};
+use fake_arm::{roles, FakeArm, Fault, FaultAction};
 use filesync_identity::apply::{self, ApplyOptions, Outcome};
 use filesync_identity::findings::Status;
 use filesync_identity::plan::{self, ChangeKind, Plan, PlanKind, PlanOptions};
@@ -19,22 +19,6 @@ const PERMISSION_CHECKS: [&str; 4] = [
     "server-endpoint.server-share-role",
     "storage.legacy-sync-principal",
 ];
-
-/// Two accounts, every File Sync role missing; keys still on (so the legacy role is needed too) because
-/// server 2 still uses its certificate.
-fn broken() -> Deployment {
-    let mut d = healthy().with_second_account().without_file_sync_roles();
-    d.account.allow_shared_key_access = None;
-    for a in &mut d.extra_accounts {
-        a.allow_shared_key_access = None;
-    }
-    let s = d.server_mut(SERVER2);
-    s.active_auth_type = "Certificate".into();
-    s.application_id = None;
-    s.identity = Some(false);
-    s.latest_application_id = Some(P_S2.into());
-    d
-}
 
 fn failing_permission_findings(run: &Run) -> usize {
     PERMISSION_CHECKS
@@ -50,7 +34,7 @@ fn outcomes(report: &apply::ApplyReport) -> Vec<Outcome> {
 
 #[tokio::test]
 async fn what_if_sends_zero_writes() {
-    let fake = FakeArm::start(broken().topology()).await;
+    let fake = FakeArm::start(broken_with_keys().topology()).await;
     let plan = plan_live(&fake, PlanKind::Repair).await;
     assert!(plan.changes.len() >= 8, "{}", plan::render_plan_table(&plan));
     fake.clear_log();
@@ -78,7 +62,7 @@ async fn what_if_sends_zero_writes() {
 
 #[tokio::test]
 async fn repair_turns_every_failing_permission_check_to_pass_and_a_second_run_writes_nothing() {
-    let fake = FakeArm::start(broken().topology()).await;
+    let fake = FakeArm::start(broken_with_keys().topology()).await;
     let before = diagnose(&fake).await;
     assert!(failing_permission_findings(&before) >= 8, "{:#?}", before.problems());
     let (plan, report) = plan_and_apply(&fake, PlanKind::Repair, &fast_apply()).await;
@@ -169,7 +153,7 @@ async fn a_just_created_identity_is_assigned_without_a_fixed_sleep() {
 #[tokio::test]
 async fn a_403_on_one_account_leaves_the_others_done_and_reported() {
     // ARM refuses the writes on the second account.
-    let fake = FakeArm::start(broken().topology()).await;
+    let fake = FakeArm::start(broken_with_keys().topology()).await;
     fake.inject(Fault::new(
         "PUT",
         &format!("storageAccounts/{ACCOUNT2}"),
@@ -205,7 +189,7 @@ async fn a_403_on_one_account_leaves_the_others_done_and_reported() {
 
     // The caller may write role assignments on the first account only: the rights check sees it first
     // and sends nothing to the second.
-    let mut d = broken();
+    let mut d = broken_with_keys();
     d.assignments.retain(|(_, _, p)| p != CALLER);
     d.assignments.push((format!("/subscriptions/{SUB}"), roles::READER, CALLER.to_string()));
     d.assignments.push((account_id(), roles::OWNER, CALLER.to_string()));
@@ -230,7 +214,7 @@ async fn a_403_on_one_account_leaves_the_others_done_and_reported() {
     );
 
     // With no right anywhere, apply stops before any write, naming the scope and the action.
-    let mut d = broken();
+    let mut d = broken_with_keys();
     d.assignments.retain(|(_, _, p)| p != CALLER);
     d.assignments.push((format!("/subscriptions/{SUB}"), roles::CONTRIBUTOR, CALLER.to_string()));
     let fake = FakeArm::start(d.topology()).await;
@@ -248,28 +232,14 @@ fn on2_path(plan: &Plan, id: &str) -> bool {
     plan.changes.iter().find(|c| c.id == id).unwrap().request.path.to_ascii_lowercase().contains(ACCOUNT2)
 }
 
-fn with_names(fake: &FakeArm) -> BTreeSet<(String, String, String, String)> {
-    fake.role_assignments()
-        .into_iter()
-        .map(|ra: RoleAssignmentSeed| {
-            (
-                ra.scope.to_ascii_lowercase(),
-                ra.role_definition_id.rsplit('/').next().unwrap().to_string(),
-                ra.principal_id.to_ascii_lowercase(),
-                ra.name.to_ascii_lowercase(),
-            )
-        })
-        .collect()
-}
-
 #[tokio::test]
 async fn a_run_killed_half_way_and_run_again_ends_like_one_clean_run() {
     // The reference: one clean run.
-    let clean = FakeArm::start(broken().topology()).await;
+    let clean = FakeArm::start(broken_with_keys().topology()).await;
     plan_and_apply(&clean, PlanKind::Repair, &fast_apply()).await.1.unwrap();
     let want = assignment_set(&clean);
 
-    let fake = FakeArm::start(broken().topology()).await;
+    let fake = FakeArm::start(broken_with_keys().topology()).await;
     fake.set_latency_ms(40);
     let plan = plan_live(&fake, PlanKind::Repair).await;
     fake.clear_log();
@@ -302,7 +272,7 @@ async fn a_run_killed_half_way_and_run_again_ends_like_one_clean_run() {
     assert_eq!(got, want);
     let unique: BTreeSet<_> = got.iter().collect();
     assert_eq!(unique.len(), got.len(), "no duplicate assignment");
-    assert_eq!(with_names(&fake), with_names(&clean), "the same names as a clean run");
+    assert_eq!(assignment_tuples(&fake), assignment_tuples(&clean), "the same names as a clean run");
     // And the interrupted plan itself can be applied again: everything is already there.
     let (client, _) = arm_client(&fake);
     fake.clear_log();
@@ -313,7 +283,7 @@ async fn a_run_killed_half_way_and_run_again_ends_like_one_clean_run() {
 
 #[tokio::test]
 async fn a_cancelled_run_says_so_and_a_rerun_finishes() {
-    let fake = FakeArm::start(broken().topology()).await;
+    let fake = FakeArm::start(broken_with_keys().topology()).await;
     let plan = plan_live(&fake, PlanKind::Repair).await;
     fake.clear_log();
     fake.set_latency_ms(40);
@@ -343,26 +313,6 @@ async fn a_cancelled_run_says_so_and_a_rerun_finishes() {
     assert_eq!(failing_permission_findings(&diagnose(&fake).await), 0);
     let set = assignment_set(&fake);
     assert_eq!(set.iter().collect::<BTreeSet<_>>().len(), set.len(), "no duplicate assignment");
-}
-
-/// Shared-key mode: the service has no identity; server 1 has an identity it does not use yet,
-/// server 2 has none; only Microsoft.StorageSync holds its role.
-fn shared_key_mixed() -> Deployment {
-    let mut d = healthy();
-    d.service.identity = None;
-    d.service.use_identity = false;
-    d.account.allow_shared_key_access = None;
-    let s1 = d.server_mut(SERVER1);
-    *s1 = std::mem::take(s1).ready_for_identity(P_S1);
-    s1.application_id = None;
-    s1.identity = Some(false);
-    let s2 = d.server_mut(SERVER2);
-    s2.active_auth_type = "Certificate".into();
-    s2.application_id = None;
-    s2.latest_application_id = None;
-    s2.identity = Some(false);
-    d.assignments.retain(|(_, r, p)| p == CALLER || *r == roles::READER_AND_DATA_ACCESS);
-    d
 }
 
 #[tokio::test]
@@ -466,7 +416,7 @@ async fn a_failed_service_patch_skips_what_depends_on_it() {
 
 #[tokio::test]
 async fn plan_files_round_trip_and_a_stale_plan_is_refused() {
-    let mut d = broken();
+    let mut d = broken_with_keys();
     d.service.use_identity = false;
     let mut t = d.topology();
     t.lro_retry_after_secs = 0;
@@ -523,7 +473,7 @@ async fn plan_files_round_trip_and_a_stale_plan_is_refused() {
 
 #[tokio::test]
 async fn every_planned_change_is_a_safe_one() {
-    let mut firewall = broken();
+    let mut firewall = broken_with_keys();
     firewall.account = firewall.account.clone().with_firewall("Deny", "None");
     let mut wrong_scope = healthy().without_assignment(roles::STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR, P_S1);
     wrong_scope.assignments.push((
@@ -532,7 +482,7 @@ async fn every_planned_change_is_a_safe_one() {
         P_S1.to_string(),
     ));
     let mut plans = Vec::new();
-    for d in [broken(), shared_key_mixed(), firewall.clone(), wrong_scope] {
+    for d in [broken_with_keys(), shared_key_mixed(), firewall.clone(), wrong_scope] {
         let fake = FakeArm::start(d.topology()).await;
         let run = diagnose(&fake).await;
         let known = plan::known_principals(&run.snapshot);
@@ -622,7 +572,7 @@ fn cli(fake: &FakeArm, args: &[&str]) -> Output {
 
 #[tokio::test]
 async fn command_line_repair() {
-    let fake = FakeArm::start(broken().topology()).await;
+    let fake = FakeArm::start(broken_with_keys().topology()).await;
     // --what-if: the plan, no write.
     let o = cli(&fake, &["repair", "--what-if"]);
     let (out, err) = text(&o);
@@ -693,7 +643,7 @@ async fn command_line_enable_identity_what_if() {
 
 #[tokio::test]
 async fn command_line_exit_codes_for_failures() {
-    let fake = FakeArm::start(broken().topology()).await;
+    let fake = FakeArm::start(broken_with_keys().topology()).await;
     fake.inject(Fault::new(
         "PUT",
         &format!("storageAccounts/{ACCOUNT2}"),
@@ -714,7 +664,7 @@ async fn command_line_exit_codes_for_failures() {
 
 #[tokio::test]
 async fn the_api_plans_and_applies_selected_changes() {
-    let fake = FakeArm::start(broken().topology()).await;
+    let fake = FakeArm::start(broken_with_keys().topology()).await;
     let session = filesync_identity::api::Session::new(session_options(&fake)).unwrap();
     let sink: std::sync::Arc<dyn filesync_identity::events::EventSink> =
         std::sync::Arc::new(filesync_identity::events::NullSink);
@@ -866,10 +816,10 @@ async fn a_fact_that_moved_elsewhere_still_refuses_the_plan_and_names_it() {
 // ---------------------------------------------------------------------------------------------------
 // Storage settings (security posture changes) against the fake's storage account PATCH
 
-/// `broken()`, plus: account 1's firewall lets no trusted service through (its IP rule and a resource
+/// `broken_with_keys()`, plus: account 1's firewall lets no trusted service through (its IP rule and a resource
 /// instance rule must survive the fix), and account 2 has key access off while server 2 still uses keys.
 fn posture_broken() -> Deployment {
-    let mut d = broken();
+    let mut d = broken_with_keys();
     d.account.network_acls.bypass = "None".into();
     d.account.network_acls.resource_access_rules.push(fake_arm::ResourceAccessRuleSeed {
         tenant_id: "72f988bf-86f1-41af-91ab-2d7cd011db47".into(),

@@ -294,3 +294,68 @@ pub fn assignment_set(fake: &FakeArm) -> Vec<(String, String, String)> {
 pub fn writes_in_log(fake: &FakeArm) -> Vec<String> {
     fake.request_log().iter().filter(|r| r.is_write()).map(|r| format!("{} {}", r.method, r.path)).collect()
 }
+
+// ---------------------------------------------------------------------------------------------------
+// Deployments to repair, and the state a repair leaves (shared by repair, fault_matrix, interrupted).
+
+/// Two accounts, every File Sync role missing; keys still on (so the legacy role is needed too) because
+/// server 2 still uses its certificate.
+pub fn broken_with_keys() -> Deployment {
+    let mut d = healthy().with_second_account().without_file_sync_roles();
+    d.account.allow_shared_key_access = None;
+    for a in &mut d.extra_accounts {
+        a.allow_shared_key_access = None;
+    }
+    let s = d.server_mut(SERVER2);
+    s.active_auth_type = "Certificate".into();
+    s.application_id = None;
+    s.identity = Some(false);
+    s.latest_application_id = Some(P_S2.into());
+    d
+}
+
+/// Shared-key mode on `base`: the service has no identity, server 1 has one it does not use yet, server 2
+/// has none; only Microsoft.StorageSync (and the caller) hold roles; keys on every account.
+pub fn shared_key_mixed_from(base: Deployment) -> Deployment {
+    let mut d = base;
+    d.service.identity = None;
+    d.service.use_identity = false;
+    d.account.allow_shared_key_access = None;
+    for a in &mut d.extra_accounts {
+        a.allow_shared_key_access = None;
+    }
+    let s1 = d.server_mut(SERVER1);
+    *s1 = std::mem::take(s1).ready_for_identity(P_S1);
+    s1.application_id = None;
+    s1.identity = Some(false);
+    let s2 = d.server_mut(SERVER2);
+    s2.active_auth_type = "Certificate".into();
+    s2.application_id = None;
+    s2.latest_application_id = None;
+    s2.identity = Some(false);
+    d.assignments.retain(|(_, r, p)| p == CALLER || *r == roles::READER_AND_DATA_ACCESS);
+    d
+}
+
+/// [`shared_key_mixed_from`] the healthy one-account deployment.
+pub fn shared_key_mixed() -> Deployment {
+    shared_key_mixed_from(healthy())
+}
+
+/// The fake's role assignments as (scope, role guid, principal, name), lower case, sorted, duplicates kept.
+pub fn assignment_tuples(fake: &FakeArm) -> Vec<(String, String, String, String)> {
+    let mut out: Vec<_> = fake
+        .role_assignments()
+        .into_iter()
+        .map(|ra| {
+            (
+                ra.scope.to_ascii_lowercase(),
+                ra.role_definition_id.rsplit('/').next().unwrap_or_default().to_ascii_lowercase(),
+                ra.principal_id.to_ascii_lowercase(),
+                ra.name.to_ascii_lowercase(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
