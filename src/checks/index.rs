@@ -102,6 +102,25 @@ fn lowered<'b>(s: &'b str, buf: &'b mut [u8; 384]) -> std::borrow::Cow<'b, str> 
     }
 }
 
+/// [`Index::server_display_name`] when the endpoint's server is already known.
+pub(crate) fn display_name_of<'s>(server: Option<&'s RegisteredServer>, ep: &'s ServerEndpoint) -> &'s str {
+    match (server, ep.server_name.as_deref()) {
+        (Some(s), _) => s.display_name(),
+        (None, Some(n)) => n,
+        (None, None) => &ep.name,
+    }
+}
+
+/// [`Index::server_endpoint_name`] when the endpoint's server is already known.
+pub(crate) fn endpoint_label(server: Option<&RegisteredServer>, group: &SyncGroup, ep: &ServerEndpoint) -> String {
+    format!(
+        "{} on {} (sync group {})",
+        ep.server_local_path.as_deref().unwrap_or(&ep.name),
+        display_name_of(server, ep),
+        group.name
+    )
+}
+
 fn address<T>(r: &T) -> usize {
     r as *const T as usize
 }
@@ -344,10 +363,7 @@ impl<'a> Index<'a> {
 
     /// The name of a server endpoint's server: its registered server's display name, else what the endpoint says.
     pub fn server_display_name(&self, service: &'a StorageSyncService, ep: &ServerEndpoint) -> String {
-        self.server_of(service, ep)
-            .map(|s| s.display_name().to_string())
-            .or(ep.server_name.clone())
-            .unwrap_or_else(|| ep.name.clone())
+        display_name_of(self.server_of(service, ep), ep).to_string()
     }
 
     /// How a server endpoint is named in findings: `D:\Share on FS01 (sync group g)`.
@@ -357,18 +373,7 @@ impl<'a> Index<'a> {
         group: &SyncGroup,
         ep: &ServerEndpoint,
     ) -> String {
-        let server = self.server_of(service, ep);
-        let server_name = match (server, ep.server_name.as_deref()) {
-            (Some(s), _) => s.display_name(),
-            (None, Some(n)) => n,
-            (None, None) => &ep.name,
-        };
-        format!(
-            "{} on {} (sync group {})",
-            ep.server_local_path.as_deref().unwrap_or(&ep.name),
-            server_name,
-            group.name
-        )
+        endpoint_label(self.server_of(service, ep), group, ep)
     }
 
     /// The nodes of a failover cluster (servers registered as ClusterNode with the same clusterId).

@@ -5,7 +5,7 @@
 //! code even when the explaining check was not selected), it needs every other check's findings:
 //! [`super::run`] hands it the ones it computed anyway; run on its own it computes them itself.
 
-use super::index::{Caseless, HashMap};
+use super::index::{display_name_of, endpoint_label, Caseless, HashMap};
 
 use super::{CheckContext, Index};
 use crate::catalog;
@@ -158,8 +158,8 @@ fn review_endpoints(
 ) -> Vec<Finding> {
     let mut out = Vec::with_capacity(endpoints.len());
     for &(svc, group, ep) in endpoints {
-        let server_name = ix.server_display_name(svc, ep);
-        let name = ix.server_endpoint_name(svc, group, ep);
+        let server = ix.server_of(svc, ep);
+        let name = endpoint_label(server, group, ep);
         let codes = collect_codes(ep);
         if codes.is_empty() {
             out.push(Finding::new(
@@ -171,6 +171,7 @@ fn review_endpoints(
             ));
             continue;
         }
+        let server_name = display_name_of(server, ep);
         let related = related_ids(ix, svc, group, ep);
         for seen in codes {
             let hex = catalog::hex(seen.code);

@@ -246,7 +246,7 @@ pub(super) fn server_share_role(ix: &Index, ctx: &CheckContext) -> Vec<Finding> 
     let mut who_cache: std::collections::HashMap<(usize, bool), String> = std::collections::HashMap::new();
     for (svc, group, ep) in ix.server_endpoints() {
         let server = ix.server_of(svc, ep);
-        let name = ix.server_endpoint_name(svc, group, ep);
+        let name = super::index::endpoint_label(server, group, ep);
         let base = Finding::new(check, Status::NotApplicable, ep.id.as_str(), &name, "");
         let Some(server) = server else {
             out.push(
