@@ -120,6 +120,13 @@ struct Pace {
     slowed_at: Option<Instant>,
 }
 
+impl Pace {
+    /// Nothing known yet about the bucket: send freely, pace at `rate` once it runs low.
+    fn new(now: Instant, rate: f64) -> Pace {
+        Pace { remaining: None, resume_at: None, next_slot: now, rate, slowed_at: None }
+    }
+}
+
 /// The pacing key of a URL: its host and subscription (ARM's buckets are per subscription).
 fn pace_key(url: &reqwest::Url) -> String {
     let mut segs = url.path_segments().into_iter().flatten();
@@ -577,13 +584,7 @@ impl ArmClient {
             if !(rate.is_finite() && rate > 0.0) {
                 return Ok(());
             }
-            let p = map.entry(pace_key(url)).or_insert_with(|| Pace {
-                remaining: None,
-                resume_at: None,
-                next_slot: now,
-                rate,
-                slowed_at: None,
-            });
+            let p = map.entry(pace_key(url)).or_insert_with(|| Pace::new(now, rate));
             let mut at = p.resume_at.filter(|r| *r > now).unwrap_or(now);
             let reserve = 2 * self.options.concurrency.max(1) as u64;
             if p.remaining.is_some_and(|r| r <= reserve) {
@@ -609,13 +610,7 @@ impl ArmClient {
         let mut map = self.pacing.lock().unwrap_or_else(|p| p.into_inner());
         let now = Instant::now();
         let rate = self.options.read_pace_per_second;
-        let p = map.entry(pace_key(url)).or_insert_with(|| Pace {
-            remaining: None,
-            resume_at: None,
-            next_slot: now,
-            rate,
-            slowed_at: None,
-        });
+        let p = map.entry(pace_key(url)).or_insert_with(|| Pace::new(now, rate));
         if let Some(wait) = throttled_for {
             p.remaining = Some(0);
             let until = now + wait.min(self.options.max_retry_delay);

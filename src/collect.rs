@@ -514,21 +514,18 @@ pub async fn collect(client: &ArmClient, options: &CollectOptions) -> Result<Sna
         filled.into_iter().collect::<Result<Vec<_>>>()
     };
     // A failure to read the services ends the collection at once, without waiting for the lookup.
-    let ((principal_id, principal_source), mut services) =
+    let ((principal_id, principal_source), services) =
         futures::future::try_join(futures::FutureExt::map(principal, Ok::<_, Error>), services).await?;
-    services.sort_by_key(|a| a.id.as_str().to_ascii_lowercase());
 
-    let mut storage_accounts: Vec<StorageAccount> = c
+    let storage_accounts: Vec<StorageAccount> = c
         .accounts
         .into_inner()
         .unwrap_or_else(|p| p.into_inner())
         .into_values()
         .filter_map(|cell| Arc::try_unwrap(cell).ok().and_then(|c| c.into_inner()))
         .collect();
-    storage_accounts.sort_by_key(|a| a.id.as_str().to_ascii_lowercase());
-    let mut role_assignments: Vec<RoleAssignment> =
+    let role_assignments: Vec<RoleAssignment> =
         c.assignments.into_inner().unwrap_or_else(|p| p.into_inner()).into_values().collect();
-    role_assignments.sort_by_key(|a| a.id.to_ascii_lowercase());
     let mut deny_assignments: Vec<DenyAssignment> =
         c.denies.into_inner().unwrap_or_else(|p| p.into_inner()).into_values().collect();
     deny_assignments.sort_by(|a, b| a.id.cmp(&b.id));

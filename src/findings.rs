@@ -234,3 +234,37 @@ pub struct Report {
 }
 
 pub const REPORT_SCHEMA_VERSION: u32 = 1;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn evidence_is_a_json_object_with_sorted_keys() {
+        let f = Finding::new("x.y", Status::Pass, "/r", "r", "m")
+            .evidence("zeta", 1)
+            .evidence("alpha", "a")
+            .evidence("mid", vec!["p", "q"])
+            .evidence("alpha", "again");
+        assert_eq!(f.evidence.len(), 3);
+        assert_eq!(f.evidence["alpha"], "again", "a second value for a key replaces the first");
+        assert_eq!(f.evidence["missing"], Value::Null);
+        assert!(f.evidence.contains_key("mid") && !f.evidence.contains_key("Mid"));
+        let keys: Vec<&str> = f.evidence.iter().map(|(k, _)| k).collect();
+        assert_eq!(keys, ["alpha", "mid", "zeta"]);
+        // The same JSON as the map it replaced, and back.
+        let json = serde_json::to_string(&f.evidence).unwrap();
+        let map: BTreeMap<String, Value> = [
+            ("zeta".into(), 1.into()),
+            ("alpha".into(), "again".into()),
+            ("mid".into(), serde_json::json!(["p", "q"])),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(json, serde_json::to_string(&map).unwrap());
+        let back: Evidence = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, f.evidence);
+        let finding_back: Finding = serde_json::from_str(&serde_json::to_string(&f).unwrap()).unwrap();
+        assert_eq!(finding_back, f);
+    }
+}

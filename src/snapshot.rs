@@ -493,13 +493,12 @@ impl Snapshot {
             }
             None => return Err(Error::invalid_file("'schemaVersion' must be a whole number")),
         }
+        // The first pass proved the text is one JSON value with nothing after it.
         let mut de = serde_json::Deserializer::from_str(text);
-        let snapshot: Snapshot = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        serde_path_to_error::deserialize(&mut de).map_err(|e| {
             let path = e.path().to_string();
             Error::invalid_file(format!("the snapshot's shape is broken at '{path}': {}", e.inner()))
-        })?;
-        de.end().map_err(|e| Error::invalid_file(format!("the snapshot has content after its end ({e})")))?;
-        Ok(snapshot)
+        })
     }
 
     /// Put every list in the order of its items' ids (ignoring case): services, their registered servers
@@ -546,5 +545,44 @@ impl Snapshot {
     /// The storage account with this id (case-insensitive).
     pub fn storage_account(&self, id: &ResourceId) -> Option<&StorageAccount> {
         self.storage_accounts.iter().find(|a| &a.id == id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn minimal() -> String {
+        serde_json::json!({
+            "schemaVersion": SNAPSHOT_SCHEMA_VERSION,
+            "collectedAt": "2026-11-22T10:00:00Z",
+            "toolVersion": "0",
+            "cloud": "AzureCloud",
+            "target": {"kind": "subscription", "subscriptionId": "2b4e6a8c-1d3f-4a5b-9c7d-0e1f2a3b4c5d"},
+            "services": [],
+            "storageAccounts": [],
+            "roleAssignments": []
+        })
+        .to_string()
+    }
+
+    #[test]
+    fn snapshot_text_errors_say_what_is_wrong() {
+        Snapshot::from_json(&minimal()).expect("the minimal snapshot loads");
+        let cases = [
+            (format!("{} {{}}", minimal()), "trailing characters"),
+            (minimal()[..minimal().len() - 5].to_string(), "not valid JSON"),
+            (
+                minimal().replace(&format!("\"schemaVersion\":{SNAPSHOT_SCHEMA_VERSION}"), "\"schemaVersion\":99"),
+                "schemaVersion 99",
+            ),
+            (minimal().replace("\"services\":[]", "\"services\":{}"), "broken at 'services'"),
+            ("[]".to_string(), "not valid JSON"),
+        ];
+        for (text, want) in cases {
+            let e = Snapshot::from_json(&text).expect_err(&text);
+            assert_eq!(e.kind(), ErrorKind::InvalidFile, "{e}");
+            assert!(e.to_string().contains(want), "{want:?} not in {e}");
+        }
     }
 }

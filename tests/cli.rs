@@ -2,30 +2,13 @@
 
 mod support;
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use fake_arm::FakeArm;
 use support::*;
 
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_filesync-identity"));
-    // Tests must not pick up a developer's Azure settings.
-    for v in [
-        "AZURE_ACCESS_TOKEN",
-        "AZURE_SUBSCRIPTION_ID",
-        "AZURE_CLOUD",
-        "NO_COLOR",
-        "AZURE_CLIENT_SECRET",
-        "AZURE_FEDERATED_TOKEN_FILE",
-        "IDENTITY_ENDPOINT",
-    ] {
-        c.env_remove(v);
-    }
-    c
-}
-
 fn run(args: &[&str]) -> Output {
-    bin().args(args).output().expect("the binary runs")
+    cli_command().args(args).output().expect("the binary runs")
 }
 
 fn text(o: &Output) -> (String, String) {
@@ -142,13 +125,18 @@ fn live_test_collect_and_offline_test_agree() {
         "--graph-endpoint",
         fake.url(),
     ];
-    let live =
-        bin().arg("test").args(common).args(["--format", "json"]).env("AZURE_ACCESS_TOKEN", TOKEN).output().unwrap();
+    let live = cli_command()
+        .arg("test")
+        .args(common)
+        .args(["--format", "json"])
+        .env("AZURE_ACCESS_TOKEN", TOKEN)
+        .output()
+        .unwrap();
     let (live_out, live_err) = text(&live);
     assert_eq!(live.status.code(), Some(1), "{live_err}");
     let dir = tempfile::tempdir().unwrap();
     let snap = dir.path().join("snap.json");
-    let c = bin()
+    let c = cli_command()
         .arg("collect")
         .args(common)
         .args(["--output", snap.to_str().unwrap()])
@@ -172,7 +160,7 @@ fn live_test_collect_and_offline_test_agree() {
 #[test]
 fn healthy_live_run_exits_0_and_azure_errors_exit_3() {
     let fake = FakeArm::start_blocking(healthy().topology());
-    let o = bin()
+    let o = cli_command()
         .args([
             "test",
             "--resource-id",
@@ -190,7 +178,7 @@ fn healthy_live_run_exits_0_and_azure_errors_exit_3() {
     assert_eq!(o.status.code(), Some(0), "{out}\n{err}");
     assert!(out.contains("All checks passed."));
     // A wrong token: Azure refuses, exit 3, and the message says what to do.
-    let o = bin()
+    let o = cli_command()
         .args(["test", "--resource-id", &service_id(), "--arm-endpoint", fake.url(), "-q"])
         .env("AZURE_ACCESS_TOKEN", "wrong-token")
         .output()
@@ -204,7 +192,7 @@ fn healthy_live_run_exits_0_and_azure_errors_exit_3() {
 #[test]
 fn verbose_shows_requests_with_their_request_ids() {
     let fake = FakeArm::start_blocking(healthy().topology());
-    let o = bin()
+    let o = cli_command()
         .args([
             "-v",
             "test",

@@ -51,18 +51,8 @@ impl Cmd {
     }
 }
 
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_filesync-identity"));
-    for v in ["AZURE_ACCESS_TOKEN", "AZURE_SUBSCRIPTION_ID", "AZURE_CLOUD", "AZURE_CLIENT_SECRET", "IDENTITY_ENDPOINT"]
-    {
-        c.env_remove(v);
-    }
-    c.stdin(Stdio::null());
-    c
-}
-
 fn command(fake: &FakeArm, cmd: Cmd) -> Command {
-    let mut c = bin();
+    let mut c = cli_command();
     c.args([cmd.arg(), "--yes", "-q"])
         .args(["--resource-id", &service_id(), "--arm-endpoint", fake.url(), "--graph-endpoint", fake.url()])
         .env("AZURE_ACCESS_TOKEN", TOKEN);

@@ -3,7 +3,7 @@
 mod support;
 
 use std::collections::BTreeSet;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
 use fake_arm::{roles, FakeArm, Fault, FaultAction};
@@ -450,7 +450,7 @@ async fn plan_files_round_trip_and_a_stale_plan_is_refused() {
     assert_eq!(fake.write_count(), 0);
 
     // The command line says so, with exit code 2.
-    let o = bin()
+    let o = cli_command()
         .args([
             "apply",
             "--plan",
@@ -543,22 +543,6 @@ async fn every_planned_change_is_a_safe_one() {
 // ---------------------------------------------------------------------------------------------------
 // The command line
 
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_filesync-identity"));
-    for v in [
-        "AZURE_ACCESS_TOKEN",
-        "AZURE_SUBSCRIPTION_ID",
-        "AZURE_CLOUD",
-        "NO_COLOR",
-        "AZURE_CLIENT_SECRET",
-        "IDENTITY_ENDPOINT",
-    ] {
-        c.env_remove(v);
-    }
-    c.stdin(Stdio::null());
-    c
-}
-
 fn text(o: &Output) -> (String, String) {
     (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
 }
@@ -567,7 +551,7 @@ fn cli(fake: &FakeArm, args: &[&str]) -> Output {
     let svc = service_id();
     let mut all: Vec<&str> = args.to_vec();
     all.extend(["--resource-id", &svc, "--arm-endpoint", fake.url(), "--graph-endpoint", fake.url()]);
-    bin().args(&all).env("AZURE_ACCESS_TOKEN", TOKEN).output().unwrap()
+    cli_command().args(&all).env("AZURE_ACCESS_TOKEN", TOKEN).output().unwrap()
 }
 
 #[tokio::test]
@@ -594,7 +578,7 @@ async fn command_line_repair() {
     let plan = Plan::load(&file).unwrap();
     assert!(!plan.changes.is_empty());
     assert_eq!(fake.write_count(), 0);
-    let o = bin()
+    let o = cli_command()
         .args([
             "apply",
             "--plan",
@@ -657,7 +641,7 @@ async fn command_line_exit_codes_for_failures() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("nope.json");
     std::fs::write(&file, "{\"hello\": 1}").unwrap();
-    let o = bin().args(["apply", "--plan", file.to_str().unwrap(), "--yes"]).output().unwrap();
+    let o = cli_command().args(["apply", "--plan", file.to_str().unwrap(), "--yes"]).output().unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).1.contains("not a filesync-identity plan"));
 }
@@ -714,7 +698,7 @@ async fn wait_for_operations(fake: &FakeArm) {
 }
 
 fn apply_file(fake: &FakeArm, file: &std::path::Path) -> Output {
-    bin()
+    cli_command()
         .args(["apply", "--plan", file.to_str().unwrap(), "--yes", "--format", "json"])
         .args(["--arm-endpoint", fake.url(), "--graph-endpoint", fake.url()])
         .env("AZURE_ACCESS_TOKEN", TOKEN)

@@ -12,7 +12,7 @@
 mod support;
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::sync::Arc;
 
 use base64::Engine;
@@ -80,12 +80,8 @@ fn needles() -> Vec<String> {
 }
 
 fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_filesync-identity"));
-    for v in ["AZURE_ACCESS_TOKEN", "AZURE_SUBSCRIPTION_ID", "AZURE_CLOUD", "AZURE_CLIENT_SECRET", "IDENTITY_ENDPOINT"]
-    {
-        c.env_remove(v);
-    }
-    c.env("NO_COLOR", "1").stdin(Stdio::null());
+    let mut c = cli_command();
+    c.env("NO_COLOR", "1");
     c
 }
 

@@ -102,7 +102,8 @@ fn lowered<'b>(s: &'b str, buf: &'b mut [u8; 384]) -> std::borrow::Cow<'b, str> 
     }
 }
 
-/// [`Index::server_display_name`] when the endpoint's server is already known.
+/// The name of a server endpoint's server (`server`, found with [`Index::server_of`]): its display name, else
+/// what the endpoint says.
 pub(crate) fn display_name_of<'s>(server: Option<&'s RegisteredServer>, ep: &'s ServerEndpoint) -> &'s str {
     match (server, ep.server_name.as_deref()) {
         (Some(s), _) => s.display_name(),
@@ -111,7 +112,8 @@ pub(crate) fn display_name_of<'s>(server: Option<&'s RegisteredServer>, ep: &'s 
     }
 }
 
-/// [`Index::server_endpoint_name`] when the endpoint's server is already known.
+/// How a server endpoint is named in findings: `D:\Share on FS01 (sync group g)`; `server` as found with
+/// [`Index::server_of`].
 pub(crate) fn endpoint_label(server: Option<&RegisteredServer>, group: &SyncGroup, ep: &ServerEndpoint) -> String {
     format!(
         "{} on {} (sync group {})",
@@ -359,21 +361,6 @@ impl<'a> Index<'a> {
             // A service that is not part of this snapshot: look it up directly.
             None => service.registered_servers.iter().find(|s| s.server_id.eq_ignore_ascii_case(id)),
         }
-    }
-
-    /// The name of a server endpoint's server: its registered server's display name, else what the endpoint says.
-    pub fn server_display_name(&self, service: &'a StorageSyncService, ep: &ServerEndpoint) -> String {
-        display_name_of(self.server_of(service, ep), ep).to_string()
-    }
-
-    /// How a server endpoint is named in findings: `D:\Share on FS01 (sync group g)`.
-    pub fn server_endpoint_name(
-        &self,
-        service: &'a StorageSyncService,
-        group: &SyncGroup,
-        ep: &ServerEndpoint,
-    ) -> String {
-        endpoint_label(self.server_of(service, ep), group, ep)
     }
 
     /// The nodes of a failover cluster (servers registered as ClusterNode with the same clusterId).

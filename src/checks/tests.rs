@@ -479,3 +479,72 @@ fn live_error_right_after_a_grant_is_called_pending() {
     assert_eq!(f.status, Status::Fail);
     assert!(f.message.contains("None of this tool's checks found its cause"), "{}", f.message);
 }
+
+// ---------------------------------------------------------------------------------------------------
+// The machinery that keeps the checks fast must not change what they say.
+
+#[test]
+fn caseless_comparison_agrees_with_lower_casing() {
+    let ids = [
+        "/subscriptions/x/resourceGroups/RG/providers/Microsoft.StorageSync/storageSyncServices/s/syncGroups/g1",
+        "/subscriptions/x/resourceGroups/rg/providers/Microsoft.StorageSync/storageSyncServices/s/syncGroups/g1-a",
+        "/subscriptions/x/resourceGroups/rg/providers/Microsoft.StorageSync/storageSyncServices/s/syncGroups/G10",
+        "/subscriptions/x/resourceGroups/rg/providers/microsoft.storagesync/storageSyncServices/s",
+        "/subscriptions/x/resourceGroups/rg",
+        "",
+        "a",
+        "A",
+        "ab",
+    ];
+    for a in ids {
+        for b in ids {
+            let want = a.to_ascii_lowercase().cmp(&b.to_ascii_lowercase());
+            assert_eq!(super::cmp_ignore_ascii_case(a, b), want, "{a} vs {b}");
+            let (x, y) = (super::index::Caseless(a), super::index::Caseless(b));
+            assert_eq!(x == y, want.is_eq(), "{a} vs {b}");
+            if x == y {
+                let h = |k: &super::index::Caseless| {
+                    use std::hash::{BuildHasher, BuildHasherDefault};
+                    BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default().hash_one(k)
+                };
+                assert_eq!(h(&x), h(&y), "equal keys hash alike: {a} vs {b}");
+            }
+        }
+    }
+}
+
+#[test]
+fn parallel_map_keeps_the_items_order() {
+    let items: Vec<u32> = (0..1000).collect();
+    let out = super::parallel_map(&items, |&i| {
+        if i % 7 == 0 {
+            std::thread::yield_now();
+        }
+        i * 2
+    });
+    assert_eq!(out, items.iter().map(|i| i * 2).collect::<Vec<_>>());
+    assert_eq!(super::parallel_map(&[] as &[u32], |&i| i), Vec::<u32>::new());
+}
+
+#[test]
+fn findings_do_not_depend_on_the_order_of_the_snapshot() {
+    // Shuffled lists (as an older snapshot file may hold) give the same findings as normalized ones.
+    let mut shuffled = healthy();
+    for svc in &mut shuffled.services {
+        svc.registered_servers.reverse();
+        svc.sync_groups.reverse();
+        for g in &mut svc.sync_groups {
+            g.server_endpoints.reverse();
+            g.cloud_endpoints.reverse();
+        }
+    }
+    shuffled.role_assignments.reverse();
+    let mut normalized = shuffled.clone();
+    normalized.normalize_order();
+    assert_ne!(normalized, shuffled, "the fixture must have something to reorder");
+    assert_eq!(run(&shuffled), run(&normalized));
+    // And normalizing twice changes nothing.
+    let mut again = normalized.clone();
+    again.normalize_order();
+    assert_eq!(again, normalized);
+}

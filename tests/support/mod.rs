@@ -2,6 +2,7 @@
 //! collector and the checks against the fake ARM.
 #![allow(dead_code)]
 
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 
 use fake_arm::*;
@@ -358,4 +359,22 @@ pub fn assignment_tuples(fake: &FakeArm) -> Vec<(String, String, String, String)
         .collect();
     out.sort();
     out
+}
+
+/// The command-line tool, with none of the developer's Azure settings and no terminal on stdin.
+pub fn cli_command() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_filesync-identity"));
+    for v in [
+        "AZURE_ACCESS_TOKEN",
+        "AZURE_SUBSCRIPTION_ID",
+        "AZURE_CLOUD",
+        "NO_COLOR",
+        "AZURE_CLIENT_SECRET",
+        "AZURE_FEDERATED_TOKEN_FILE",
+        "IDENTITY_ENDPOINT",
+    ] {
+        c.env_remove(v);
+    }
+    c.stdin(Stdio::null());
+    c
 }
