@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+pub use crate::text::Text;
+
 /// The outcome of a check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -35,6 +37,8 @@ impl Status {
 }
 
 /// One check's verdict on one resource.
+///
+/// Its strings are [`Text`]: ids shared with the snapshot and fixed wording are not copied per finding.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Finding {
@@ -42,32 +46,32 @@ pub struct Finding {
     pub check: Cow<'static, str>,
     pub status: Status,
     /// The resource the verdict is about.
-    pub resource_id: String,
+    pub resource_id: Text,
     /// A short name a person recognises (server name, share name, ...).
-    pub resource_name: String,
+    pub resource_name: Text,
     /// The identity (object id) concerned, where one is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub principal_id: Option<String>,
+    pub principal_id: Option<Text>,
     /// The role concerned, as a role definition id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub role_definition_id: Option<String>,
+    pub role_definition_id: Option<Text>,
     /// The scope concerned (where the role must be).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scope: Option<String>,
+    pub scope: Option<Text>,
     /// The File Sync HRESULTs this finding explains, as `0x...` strings.
     #[serde(default)]
-    pub error_codes: Vec<String>,
+    pub error_codes: Vec<Text>,
     /// What was found, in plain words.
-    pub message: String,
+    pub message: Text,
     /// What to do about it (empty when nothing needs doing).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub remediation: Option<String>,
+    pub remediation: Option<Text>,
     /// The exact command that fixes it (Az.StorageSync, Az.Resources, Az.Storage or this tool).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub command: Option<String>,
+    pub command: Option<Text>,
     /// Why the status is `unknown`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+    pub reason: Option<Text>,
     /// The facts the verdict rests on.
     #[serde(default, skip_serializing_if = "Evidence::is_empty")]
     pub evidence: Evidence,
@@ -77,9 +81,9 @@ impl Finding {
     pub fn new(
         check: impl Into<Cow<'static, str>>,
         status: Status,
-        resource_id: impl Into<String>,
-        resource_name: impl Into<String>,
-        message: impl Into<String>,
+        resource_id: impl Into<Text>,
+        resource_name: impl Into<Text>,
+        message: impl Into<Text>,
     ) -> Self {
         Finding {
             check: check.into(),
@@ -97,51 +101,125 @@ impl Finding {
             evidence: Evidence::default(),
         }
     }
-    pub fn principal(mut self, p: impl Into<String>) -> Self {
+    pub fn principal(mut self, p: impl Into<Text>) -> Self {
         self.principal_id = Some(p.into());
         self
     }
-    pub fn role(mut self, role_definition_id: impl Into<String>) -> Self {
+    pub fn role(mut self, role_definition_id: impl Into<Text>) -> Self {
         self.role_definition_id = Some(role_definition_id.into());
         self
     }
-    pub fn scope(mut self, s: impl Into<String>) -> Self {
+    pub fn scope(mut self, s: impl Into<Text>) -> Self {
         self.scope = Some(s.into());
         self
     }
-    pub fn codes(mut self, codes: &[&str]) -> Self {
-        self.error_codes = codes.iter().map(|c| c.to_string()).collect();
+    pub fn codes(mut self, codes: &[&'static str]) -> Self {
+        self.error_codes = codes.iter().map(|c| Text::fixed(c)).collect();
         self
     }
-    pub fn fix(mut self, remediation: impl Into<String>, command: Option<String>) -> Self {
+    /// Does the finding explain `code` (`0x...`)?
+    pub fn explains(&self, code: &str) -> bool {
+        self.error_codes.iter().any(|c| c.eq_ignore_ascii_case(code))
+    }
+    pub fn fix(mut self, remediation: impl Into<Text>, command: Option<String>) -> Self {
         self.remediation = Some(remediation.into());
-        self.command = command;
+        self.command = command.map(Text::from);
         self
     }
-    pub fn because(mut self, reason: impl Into<String>) -> Self {
+    pub fn because(mut self, reason: impl Into<Text>) -> Self {
         self.reason = Some(reason.into());
         self
     }
+    /// A fact, as JSON (strings are kept as [`Fact::Text`]).
     pub fn evidence(mut self, key: &'static str, value: impl Serialize) -> Self {
-        self.evidence.insert(key, serde_json::to_value(value).unwrap_or(Value::Null));
+        self.evidence.insert(key, Fact::from(serde_json::to_value(value).unwrap_or(Value::Null)));
         self
+    }
+    /// [`Finding::evidence_text`], or `null` when there is no text.
+    pub fn evidence_text_or_null(mut self, key: &'static str, value: Option<Text>) -> Self {
+        self.evidence.insert(key, value.map_or(Fact::Json(Value::Null), Fact::Text));
+        self
+    }
+    /// A text fact without a copy where the text is shared (an id of the snapshot, fixed wording).
+    pub fn evidence_text(mut self, key: &'static str, value: impl Into<Text>) -> Self {
+        self.evidence.insert(key, Fact::Text(value.into()));
+        self
+    }
+}
+
+/// One fact of a finding's evidence: a string (kept as [`Text`], so ids are shared) or any other JSON value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fact {
+    Text(Text),
+    /// Anything but a string (numbers, booleans, lists, objects, null).
+    Json(Value),
+}
+
+impl Fact {
+    /// The string, when the fact is one.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Fact::Text(t) => Some(t.as_str()),
+            Fact::Json(_) => None,
+        }
+    }
+    /// The fact as a JSON value.
+    pub fn to_json(&self) -> Value {
+        match self {
+            Fact::Text(t) => Value::String(t.to_string()),
+            Fact::Json(v) => v.clone(),
+        }
+    }
+}
+
+impl From<Value> for Fact {
+    fn from(v: Value) -> Fact {
+        match v {
+            Value::String(s) => Fact::Text(s.into()),
+            v => Fact::Json(v),
+        }
+    }
+}
+
+impl PartialEq<&str> for Fact {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == Some(*other)
+    }
+}
+
+impl PartialEq<Value> for Fact {
+    fn eq(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Fact::Text(t), Value::String(s)) => t == s,
+            (Fact::Json(v), other) => v == other,
+            _ => false,
+        }
+    }
+}
+
+impl Serialize for Fact {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Fact::Text(t) => t.serialize(s),
+            Fact::Json(v) => v.serialize(s),
+        }
     }
 }
 
 /// The facts a verdict rests on: a JSON object, keys in order. Kept as a short sorted list (most findings
 /// carry two to five facts; a map node per finding would cost more than the facts).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Evidence(Vec<(Cow<'static, str>, Value)>);
+pub struct Evidence(Vec<(Cow<'static, str>, Fact)>);
 
 impl Evidence {
-    pub fn get(&self, key: &str) -> Option<&Value> {
+    pub fn get(&self, key: &str) -> Option<&Fact> {
         self.position(key).ok().map(|i| &self.0[i].1)
     }
     pub fn contains_key(&self, key: &str) -> bool {
         self.position(key).is_ok()
     }
     /// Set `key`, returning the value it had.
-    pub fn insert(&mut self, key: impl Into<Cow<'static, str>>, value: Value) -> Option<Value> {
+    pub fn insert(&mut self, key: impl Into<Cow<'static, str>>, value: Fact) -> Option<Fact> {
         let key = key.into();
         match self.position(&key) {
             Ok(i) => Some(std::mem::replace(&mut self.0[i].1, value)),
@@ -157,7 +235,7 @@ impl Evidence {
     pub fn len(&self) -> usize {
         self.0.len()
     }
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Fact)> {
         self.0.iter().map(|(k, v)| (k.as_ref(), v))
     }
     fn position(&self, key: &str) -> Result<usize, usize> {
@@ -166,10 +244,10 @@ impl Evidence {
 }
 
 impl std::ops::Index<&str> for Evidence {
-    type Output = Value;
+    type Output = Fact;
     /// The value, or `null` when the key is absent (as for a JSON object).
-    fn index(&self, key: &str) -> &Value {
-        static NULL: Value = Value::Null;
+    fn index(&self, key: &str) -> &Fact {
+        static NULL: Fact = Fact::Json(Value::Null);
         self.get(key).unwrap_or(&NULL)
     }
 }
@@ -188,7 +266,7 @@ impl Serialize for Evidence {
 impl<'de> Deserialize<'de> for Evidence {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let map = BTreeMap::<String, Value>::deserialize(d)?;
-        Ok(Evidence(map.into_iter().map(|(k, v)| (Cow::Owned(k), v)).collect()))
+        Ok(Evidence(map.into_iter().map(|(k, v)| (Cow::Owned(k), Fact::from(v))).collect()))
     }
 }
 

@@ -26,6 +26,7 @@ pub mod resource_id;
 pub mod roles;
 pub mod secret;
 pub mod snapshot;
+pub mod text;
 
 pub use error::{Error, ErrorKind, Result};
 pub use secret::Secret;

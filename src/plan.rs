@@ -812,7 +812,7 @@ pub fn plan_repair_with(snapshot: &Snapshot, findings: &[Finding], options: Plan
         b.note(format!("{} ({}): {} Not planned: run again once it can be read.", f.check, f.resource_name, f.message));
     }
     for f in findings.iter().filter(|f| matches!(f.status, Status::Fail | Status::Warning)) {
-        let reason = Reason { check: f.check.to_string(), message: f.message.clone() };
+        let reason = Reason { check: f.check.to_string(), message: f.message.to_string() };
         if ROLE_CHECKS.contains(&f.check.as_ref()) {
             let (Some(principal), Some(role_def), Some(scope)) = (&f.principal_id, &f.role_definition_id, &f.scope)
             else {

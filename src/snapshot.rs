@@ -393,7 +393,8 @@ pub struct Permission {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RoleAssignment {
-    pub id: String,
+    /// Shared with the findings that name it.
+    pub id: crate::text::Text,
     pub scope: ResourceId,
     pub role_definition_id: String,
     pub principal_id: String,

@@ -417,7 +417,7 @@ fn check_mermaid(block: &str, report: &Report, snapshot: &Snapshot) -> BTreeSet<
                     f.status == Status::Fail
                         && ses.iter().any(|s| s.eq_ignore_ascii_case(&f.resource_id))
                         && (f.principal_id.as_deref() == node.any_identity()
-                            || f.evidence.get("server").and_then(Value::as_str) == Some(node.display_name()))
+                            || f.evidence.get("server").and_then(|v| v.as_str()) == Some(node.display_name()))
                 })
             }
             other => panic!("unexpected link kind {other:?}"),

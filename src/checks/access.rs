@@ -3,7 +3,7 @@
 
 use super::permissions::{describe_scope, grant_command};
 use super::{ps_quote, CheckContext, Index, RoleState};
-use crate::findings::{Finding, Status};
+use crate::findings::{Finding, Status, Text};
 use crate::resource_id::{file_share_scope, is_zero_guid, parse_share_scope, ResourceId};
 use crate::roles::{self, BuiltInRole};
 use crate::snapshot::{DenyAssignment, Permission, RoleAssignment, StorageSyncService};
@@ -58,13 +58,13 @@ pub(super) fn caller_can_repair(ix: &Index, _ctx: &CheckContext) -> Vec<Finding>
     ix.referenced_accounts()
         .into_iter()
         .map(|a| {
-            let mut f = Finding::new(check, Status::Unknown, a.id.as_str(), &a.name, "").scope(a.id.as_str());
+            let mut f = Finding::new(check, Status::Unknown, &a.id, &a.name, "").scope(&a.id);
             if let Some(c) = caller {
                 f = f.principal(c);
             }
             let Some(perms) = a.caller_permissions.as_deref() else {
                 return Finding {
-                    message: "Could not tell whether the signed-in identity may grant roles here: its permissions on the account could not be read.".into(),
+                    message: Text::fixed("Could not tell whether the signed-in identity may grant roles here: its permissions on the account could not be read."),
                     ..f
                 }
                 .because("the caller's permissions on the storage account were not read (see collection.read)");
@@ -125,7 +125,7 @@ pub(super) fn caller_can_repair(ix: &Index, _ctx: &CheckContext) -> Vec<Finding>
                                 message: format!(
                                     "A repair would fail in part: the signed-in identity may write role assignments on this account only under a condition that does not allow {}.",
                                     excluded.join(", ")
-                                ),
+                                ).into(),
                                 ..f
                             }
                             .fix(
@@ -142,7 +142,7 @@ pub(super) fn caller_can_repair(ix: &Index, _ctx: &CheckContext) -> Vec<Finding>
                 };
                 return Finding {
                     status: Status::Pass,
-                    message: format!("The signed-in identity {how}, so a repair can grant the missing roles."),
+                    message: format!("The signed-in identity {how}, so a repair can grant the missing roles.").into(),
                     ..f
                 };
             }
@@ -152,7 +152,7 @@ pub(super) fn caller_can_repair(ix: &Index, _ctx: &CheckContext) -> Vec<Finding>
                 message: format!(
                     "A repair would fail here: {who} lacks {ROLE_ASSIGNMENT_WRITE} on storage account '{}' (Contributor and Reader cannot grant roles), so it cannot give the File Sync identities their roles.",
                     a.name
-                ),
+                ).into(),
                 ..f
             }
             .fix(
@@ -206,12 +206,12 @@ pub(super) fn wrong_share_scope(ix: &Index, _ctx: &CheckContext) -> Vec<Finding>
     let mut out = Vec::new();
     for (svc, group, c) in ix.cloud_endpoints() {
         let name = format!("{} (sync group {})", c.share().unwrap_or(&c.name), group.name);
-        let base = Finding::new(check, Status::Pass, c.id.as_str(), &name, "");
+        let base = Finding::new(check, Status::Pass, &c.id, &name, "");
         let (Some(account), Some(share)) = (ix.cloud_account(c), c.share()) else {
             out.push(
                 Finding {
                     status: Status::Unknown,
-                    message: "The cloud endpoint names no usable share.".into(),
+                    message: Text::fixed("The cloud endpoint names no usable share."),
                     ..base
                 }
                 .because("cloud endpoint is incomplete"),
@@ -223,7 +223,7 @@ pub(super) fn wrong_share_scope(ix: &Index, _ctx: &CheckContext) -> Vec<Finding>
             out.push(
                 Finding {
                     status: Status::Unknown,
-                    message: "Could not look for assignments at the wrong share scope: the account's role assignments could not be read.".into(),
+                    message: Text::fixed("Could not look for assignments at the wrong share scope: the account's role assignments could not be read."),
                     ..base
                 }
                 .because("role assignments of the storage account were not read (see collection.read)"),
@@ -241,7 +241,7 @@ pub(super) fn wrong_share_scope(ix: &Index, _ctx: &CheckContext) -> Vec<Finding>
             found = true;
             let effective = matches!(ix.role_state(p.id, role.guid, &right, &account), RoleState::Effective(_));
             let role_name = roles::display_name(&ra.role_definition_id);
-            let f = Finding::new(check, Status::Fail, c.id.as_str(), &name, "")
+            let f = Finding::new(check, Status::Fail, &c.id, &name, "")
                 .principal(p.id)
                 .role(ra.role_definition_id.clone())
                 .scope(right.as_str())
@@ -261,7 +261,7 @@ pub(super) fn wrong_share_scope(ix: &Index, _ctx: &CheckContext) -> Vec<Finding>
                         "{} also holds {role_name} at the share's ARM resource id ({}), which File Sync does not honour; a valid assignment exists too, so this one only misleads.",
                         capitalize(&p.who),
                         ra.scope
-                    ),
+                    ).into(),
                     ..f
                 }
                 .fix("Delete the assignment at '.../shares/<share>'; the one that counts stays.", Some(format!(
@@ -277,7 +277,7 @@ pub(super) fn wrong_share_scope(ix: &Index, _ctx: &CheckContext) -> Vec<Finding>
                         capitalize(&p.who),
                         ra.scope,
                         p.share_code
-                    ),
+                    ).into(),
                     ..f.codes(&[p.share_code])
                 }
                 .fix(
@@ -348,7 +348,7 @@ pub(super) fn deny_assignment(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
     let mut out = Vec::new();
     for (svc, group, c) in ix.cloud_endpoints() {
         let name = format!("{} (sync group {})", c.share().unwrap_or(&c.name), group.name);
-        let base = Finding::new(check, Status::Pass, c.id.as_str(), &name, "");
+        let base = Finding::new(check, Status::Pass, &c.id, &name, "");
         let (Some(account_id), Some(share)) = (ix.cloud_account(c), c.share()) else { continue };
         let Some(share_scope) = ix.cloud_share_scope(c) else { continue };
         let Some(account) = ix.account(&account_id) else { continue };
@@ -423,8 +423,8 @@ pub(super) fn deny_assignment(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
                             "Deny assignment '{dname}' at {} blocks {action} for {who}, cancelling its {}; sync fails with {code}.",
                             describe_scope(&d.scope),
                             role.name
-                        ),
-                        ..base.clone().principal(principal.as_str()).scope(scope.as_str()).codes(&[code])
+                        ).into(),
+                        ..base.clone().principal(principal.as_str()).scope(scope).codes(&[code])
                     }
                     .evidence("denyAssignmentId", &d.id)
                     .evidence("deniedAction", action)
@@ -446,12 +446,12 @@ pub(super) fn deny_assignment(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
         out.push(if unread {
             Finding {
                 status: Status::Unknown,
-                message: "Could not tell whether a deny assignment cancels a File Sync role: deny assignments could not be read.".into(),
+                message: Text::fixed("Could not tell whether a deny assignment cancels a File Sync role: deny assignments could not be read."),
                 ..base
             }
             .because("deny assignments of the storage account could not be read (see collection.read)")
         } else {
-            Finding { message: "No deny assignment cancels a role File Sync holds on this share or its account.".into(), ..base }
+            Finding { message: Text::fixed("No deny assignment cancels a role File Sync holds on this share or its account."), ..base }
         });
     }
     out
@@ -485,13 +485,13 @@ pub(super) fn tenant(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
                     }
                 }
             }
-            let f = Finding::new(check, Status::Pass, svc.id.as_str(), &svc.name, "")
+            let f = Finding::new(check, Status::Pass, &svc.id, &svc.name, "")
                 .evidence("tenants", seen.iter().map(|(w, t)| format!("{w}: {t}")).collect::<Vec<_>>())
                 .evidence("callerTenant", caller_tenant);
             let Some((_, first)) = seen.first() else {
                 return Finding {
                     status: Status::Unknown,
-                    message: "No tenant is known for the service's identity or its storage accounts.".into(),
+                    message: Text::fixed("No tenant is known for the service's identity or its storage accounts."),
                     ..f
                 }
                 .because("identity.tenantId and storageAccountTenantId are absent");
@@ -501,7 +501,7 @@ pub(super) fn tenant(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
                 let list = seen.iter().map(|(w, t)| format!("{w} is in {t}")).collect::<Vec<_>>().join("; ");
                 return Finding {
                     status: Status::Fail,
-                    message: format!("The deployment spans more than one Entra tenant ({list}); File Sync does not support identities across tenants."),
+                    message: format!("The deployment spans more than one Entra tenant ({list}); File Sync does not support identities across tenants.").into(),
                     ..f.codes(&["0x80c83079", "0x80c83088"])
                 }
                 .fix(
@@ -514,13 +514,13 @@ pub(super) fn tenant(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
                     status: Status::Warning,
                     message: format!(
                         "The deployment is in tenant {first}, but the signed-in identity's token is for tenant {ct}: role assignments made from here may name principals of the wrong tenant."
-                    ),
+                    ).into(),
                     ..f
                 }
                 .fix("Sign in to the deployment's tenant and run again.", Some(format!("Connect-AzAccount -Tenant {}", ps_quote(first))));
             }
             Finding {
-                message: format!("The service's identity and its storage accounts are in one tenant ({first})."),
+                message: format!("The service's identity and its storage accounts are in one tenant ({first}).").into(),
                 ..f
             }
         })
@@ -551,7 +551,7 @@ pub(super) fn identity_drift(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
     let mut attributed: Vec<&str> = Vec::new();
     for svc in &snap.services {
         for server in &svc.registered_servers {
-            let f = Finding::new(check, Status::Pass, server.id.as_str(), server.display_name(), "");
+            let f = Finding::new(check, Status::Pass, &server.id, server.display_name(), "");
             if server.is_cluster_name() {
                 out.push(Finding {
                     status: Status::NotApplicable,
@@ -564,7 +564,7 @@ pub(super) fn identity_drift(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
             let Some(id) = server.any_identity() else {
                 out.push(Finding {
                     status: Status::NotApplicable,
-                    message: "The server has no managed identity (see server.identity).".into(),
+                    message: Text::fixed("The server has no managed identity (see server.identity)."),
                     ..f
                 });
                 continue;
@@ -574,7 +574,7 @@ pub(super) fn identity_drift(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
             if shares.is_empty() {
                 out.push(Finding {
                     status: Status::NotApplicable,
-                    message: "The server has no server endpoint, so no share to reach.".into(),
+                    message: Text::fixed("The server has no server endpoint, so no share to reach."),
                     ..f
                 });
                 continue;
@@ -582,7 +582,7 @@ pub(super) fn identity_drift(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
             if shares.iter().any(|(acct, _)| !ix.account(acct).is_some_and(|a| a.role_assignments_read)) {
                 out.push(Finding {
                     status: Status::Unknown,
-                    message: "Could not look for a replaced identity: the role assignments of the server's storage accounts could not be read.".into(),
+                    message: Text::fixed("Could not look for a replaced identity: the role assignments of the server's storage accounts could not be read."),
                     ..f
                 }
                 .because("role assignments of the storage account were not read (see collection.read)"));
@@ -596,7 +596,7 @@ pub(super) fn identity_drift(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
                         status: bad,
                         message: format!(
                             "The identity the server reports ({id}) no longer exists: ARM lists its role assignments with no principal type, as it does for deleted principals. The server's identity was removed or reset."
-                        ),
+                        ).into(),
                         ..f.codes(&["0x80c83079", "0x80c86063"])
                     }
                     .evidence("orphanedAssignments", naming.iter().map(|ra| ra.id.clone()).collect::<Vec<_>>())
@@ -638,7 +638,7 @@ pub(super) fn identity_drift(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
                                 "The server's identity looks replaced: it now reports {id}, which no role assignment names, while its share grants {} to {} — an identity no server or service here uses, most likely the server's former one (identity reset or server re-created).",
                                 share_role.name,
                                 old.join(", ")
-                            ),
+                            ).into(),
                             ..f.codes(&["0x80c83079", "0x80c86063"]).scope(scope.as_str())
                         }
                         .evidence("formerPrincipals", &old)
@@ -652,7 +652,7 @@ pub(super) fn identity_drift(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
                 }
             }
             out.push(Finding {
-                message: format!("Nothing suggests the server's identity ({id}) was replaced or deleted."),
+                message: format!("Nothing suggests the server's identity ({id}) was replaced or deleted.").into(),
                 ..f
             });
         }
@@ -673,7 +673,7 @@ pub(super) fn identity_drift(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
             Finding::new(
                 check,
                 Status::Warning,
-                ra.id.as_str(),
+                &ra.id,
                 format!("{} for {}", roles::display_name(&ra.role_definition_id), ra.principal_id),
                 format!(
                     "A role assignment of {} at {} names principal {}, which no longer exists (ARM shows no principal type): a left-over of a deleted or reset identity.",

@@ -1,7 +1,7 @@
 //! Checks of the identities themselves: the service's, the servers', and the agent that uses them.
 
 use super::{ps_quote, CheckContext, Index};
-use crate::findings::{Finding, Status};
+use crate::findings::{Finding, Status, Text};
 use crate::snapshot::{RegisteredServer, StorageSyncService};
 
 pub(super) fn collection_read(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
@@ -49,10 +49,10 @@ pub(super) fn service_identity(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> 
         .iter()
         .map(|svc| {
             let (rg, name) = rg_name(svc);
-            let f = Finding::new("service.identity", Status::Pass, svc.id.as_str(), &svc.name, "");
+            let f = Finding::new("service.identity", Status::Pass, &svc.id, &svc.name, "");
             match (svc.system_principal_id(), &svc.identity) {
                 (Some(pid), _) => Finding {
-                    message: format!("The Storage Sync Service has a system-assigned identity (principal {pid})."),
+                    message: format!("The Storage Sync Service has a system-assigned identity (principal {pid}).").into(),
                     ..f.principal(pid).evidence("identityType", svc.identity.as_ref().map(|i| i.kind.clone()))
                 },
                 (None, Some(i)) if !i.has_system_assigned() => Finding {
@@ -60,7 +60,7 @@ pub(super) fn service_identity(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> 
                     message: format!(
                         "The Storage Sync Service has only a '{}' identity; File Sync uses the system-assigned one, which is off.",
                         i.kind
-                    ),
+                    ).into(),
                     ..f.codes(&["0x80c8305f"]).evidence("identityType", &i.kind)
                 }
                 .fix(
@@ -69,7 +69,7 @@ pub(super) fn service_identity(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> 
                 ),
                 _ => Finding {
                     status: Status::Fail,
-                    message: "The Storage Sync Service has no system-assigned managed identity, so it can only reach storage with keys.".into(),
+                    message: Text::fixed("The Storage Sync Service has no system-assigned managed identity, so it can only reach storage with keys."),
                     ..f.codes(&["0x80c8305f"]).evidence("identityType", svc.identity.as_ref().map(|i| i.kind.clone()))
                 }
                 .fix(
@@ -87,14 +87,14 @@ pub(super) fn service_use_identity(ix: &Index, _ctx: &CheckContext) -> Vec<Findi
         .iter()
         .map(|svc| {
             let (rg, name) = rg_name(svc);
-            let f = Finding::new("service.use-identity", Status::Pass, svc.id.as_str(), &svc.name, "")
+            let f = Finding::new("service.use-identity", Status::Pass, &svc.id, &svc.name, "")
                 .evidence("useIdentity", svc.use_identity);
             if svc.use_identity {
-                Finding { message: "The service is in managed-identity mode (useIdentity is true).".into(), ..f }
+                Finding { message: Text::fixed("The service is in managed-identity mode (useIdentity is true)."), ..f }
             } else if svc.system_principal_id().is_some() {
                 Finding {
                     status: Status::Warning,
-                    message: "The service has an identity but does not use it yet (useIdentity is false): it still hands out storage account keys.".into(),
+                    message: Text::fixed("The service has an identity but does not use it yet (useIdentity is false): it still hands out storage account keys."),
                     ..f
                 }
                 .fix(
@@ -104,7 +104,7 @@ pub(super) fn service_use_identity(ix: &Index, _ctx: &CheckContext) -> Vec<Findi
             } else {
                 Finding {
                     status: Status::Fail,
-                    message: "The service is in shared-key mode (useIdentity is false) and has no identity to switch to.".into(),
+                    message: Text::fixed("The service is in shared-key mode (useIdentity is false) and has no identity to switch to."),
                     ..f
                 }
                 .fix(
@@ -127,22 +127,22 @@ fn identity_how_to() -> &'static str {
 pub(super) fn server_identity(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
     servers(ix)
         .map(|(_, s)| {
-            let f = Finding::new("server.identity", Status::Pass, s.id.as_str(), s.display_name(), "")
+            let f = Finding::new("server.identity", Status::Pass, &s.id, s.display_name(), "")
                 .evidence("applicationId", &s.application_id)
                 .evidence("latestApplicationId", &s.latest_application_id)
                 .evidence("serverRole", s.role());
             if s.is_cluster_name() {
                 return Finding {
                     status: Status::NotApplicable,
-                    message: "This is a failover cluster's name object; its nodes' identities are what File Sync uses.".into(),
+                    message: Text::fixed("This is a failover cluster's name object; its nodes' identities are what File Sync uses."),
                     ..f
                 };
             }
             match s.any_identity() {
-                Some(id) => Finding { message: format!("The server has a managed identity (object id {id})."), ..f.principal(id) },
+                Some(id) => Finding { message: format!("The server has a managed identity (object id {id}).").into(), ..f.principal(id) },
                 None => Finding {
                     status: Status::Fail,
-                    message: "The server has no managed identity (applicationId and latestApplicationId are empty), so it can only sync with keys.".into(),
+                    message: Text::fixed("The server has no managed identity (applicationId and latestApplicationId are empty), so it can only sync with keys."),
                     ..f.codes(&["0x80c86063"])
                 }
                 .fix(identity_how_to(), Some("azcmagent connect --resource-group <group> --tenant-id <tenant> --location <region> --subscription-id <subscription>".into())),
@@ -155,18 +155,18 @@ pub(super) fn server_auth_mode(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> 
     servers(ix)
         .map(|(svc, s)| {
             let (rg, name) = rg_name(svc);
-            let f = Finding::new("server.auth-mode", Status::Pass, s.id.as_str(), s.display_name(), "")
+            let f = Finding::new("server.auth-mode", Status::Pass, &s.id, s.display_name(), "")
                 .evidence("activeAuthType", &s.active_auth_type)
                 .evidence("identity", s.identity);
             if s.is_cluster_name() {
-                return Finding { status: Status::NotApplicable, message: "A failover cluster's name object does not authenticate itself; its nodes do.".into(), ..f };
+                return Finding { status: Status::NotApplicable, message: Text::fixed("A failover cluster's name object does not authenticate itself; its nodes do."), ..f };
             }
             if s.uses_managed_identity() {
                 return match s.active_identity() {
-                    Some(id) => Finding { message: format!("The server authenticates with its managed identity ({id})."), ..f.principal(id) },
+                    Some(id) => Finding { message: format!("The server authenticates with its managed identity ({id}).").into(), ..f.principal(id) },
                     None => Finding {
                         status: Status::Fail,
-                        message: "The server is set to ManagedIdentity but reports no applicationId: its identity was removed or reset.".into(),
+                        message: Text::fixed("The server is set to ManagedIdentity but reports no applicationId: its identity was removed or reset."),
                         ..f.codes(&["0x80c86063", "0x80190193"])
                     }
                     .fix(identity_how_to(), None),
@@ -175,7 +175,7 @@ pub(super) fn server_auth_mode(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> 
             match s.any_identity() {
                 Some(id) => Finding {
                     status: Status::Warning,
-                    message: format!("The server has a managed identity ({id}) but still authenticates with its certificate."),
+                    message: format!("The server has a managed identity ({id}) but still authenticates with its certificate.").into(),
                     ..f.principal(id)
                 }
                 .fix(
@@ -189,7 +189,7 @@ pub(super) fn server_auth_mode(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> 
                 ),
                 None => Finding {
                     status: Status::Fail,
-                    message: "The server authenticates with its certificate and has no managed identity to switch to.".into(),
+                    message: Text::fixed("The server authenticates with its certificate and has no managed identity to switch to."),
                     ..f
                 }
                 .fix(identity_how_to(), None),
@@ -217,27 +217,27 @@ pub(super) fn server_agent_version(ix: &Index, _ctx: &CheckContext) -> Vec<Findi
     const PREVIEW: [u32; 4] = [19, 1, 0, 0];
     servers(ix)
         .map(|(_, s)| {
-            let f = Finding::new("server.agent-version", Status::Pass, s.id.as_str(), s.display_name(), "")
+            let f = Finding::new("server.agent-version", Status::Pass, &s.id, s.display_name(), "")
                 .evidence("agentVersion", &s.agent_version);
             if s.is_cluster_name() {
-                return Finding { status: Status::NotApplicable, message: "The cluster name object runs no agent of its own.".into(), ..f };
+                return Finding { status: Status::NotApplicable, message: Text::fixed("The cluster name object runs no agent of its own."), ..f };
             }
             let fix = "Update the Azure File Sync agent to the latest version (Microsoft Update, or the installer from the Download Center).";
             match s.agent_version.as_deref().map(|v| (v, parse_version(v))) {
-                None => Finding { status: Status::Unknown, message: "The server reports no agent version.".into(), ..f }
+                None => Finding { status: Status::Unknown, message: Text::fixed("The server reports no agent version."), ..f }
                     .because("agentVersion is missing"),
-                Some((v, None)) => Finding { status: Status::Unknown, message: format!("The agent version '{v}' could not be read."), ..f }
+                Some((v, None)) => Finding { status: Status::Unknown, message: format!("The agent version '{v}' could not be read.").into(), ..f }
                     .because("agentVersion is not a version number"),
-                Some((v, Some(ver))) if ver >= GA => Finding { message: format!("Agent {v} supports managed identities."), ..f },
+                Some((v, Some(ver))) if ver >= GA => Finding { message: format!("Agent {v} supports managed identities.").into(), ..f },
                 Some((v, Some(ver))) if ver >= PREVIEW => Finding {
                     status: Status::Warning,
-                    message: format!("Agent {v} supports managed identities only as the preview did; 20.0.0.0 or later is the supported minimum."),
+                    message: format!("Agent {v} supports managed identities only as the preview did; 20.0.0.0 or later is the supported minimum.").into(),
                     ..f
                 }
                 .fix(fix, None),
                 Some((v, Some(_))) => Finding {
                     status: Status::Fail,
-                    message: format!("Agent {v} cannot use a managed identity; 20.0.0.0 or later is needed."),
+                    message: format!("Agent {v} cannot use a managed identity; 20.0.0.0 or later is needed.").into(),
                     ..f
                 }
                 .fix(fix, None),

@@ -5,6 +5,7 @@ use std::collections::HashMap as StdHashMap;
 /// The checks' lookups: keys are ids and names from the snapshot, hashed with a fast seeded hash.
 pub(crate) type HashMap<K, V> = StdHashMap<K, V, foldhash::fast::RandomState>;
 
+use crate::findings::Text;
 use crate::resource_id::{file_share_scope, parse_share_scope, ResourceId, ShareScopeSpelling};
 use crate::snapshot::*;
 
@@ -27,9 +28,12 @@ pub struct Index<'a> {
     by_principal: HashMap<String, Vec<&'a RoleAssignment>>,
     /// (index of the service in the snapshot, lower-cased server id) -> registered server.
     servers: HashMap<(usize, String), &'a RegisteredServer>,
-    /// (address of a service, address of one of its server endpoints) -> the endpoint's registered server.
-    /// Addresses are stable: the snapshot is borrowed for as long as the index lives.
-    endpoint_servers: HashMap<(usize, usize), Option<&'a RegisteredServer>>,
+    /// (address of a service, address of one of its server endpoints) -> the endpoint's registered server
+    /// and its label (see [`endpoint_label`]), which several checks' findings share. Addresses are stable:
+    /// the snapshot is borrowed for as long as the index lives.
+    endpoint_servers: HashMap<(usize, usize), (Option<&'a RegisteredServer>, Text)>,
+    /// (lower-cased subscription id, role guid) -> the role definition id, shared by the findings naming it.
+    role_definitions: HashMap<(Caseless<'a>, &'static str), Text>,
     /// Address of a cloud endpoint -> its storage account and share scope, parsed once.
     cloud_targets: HashMap<usize, CloudTarget>,
     /// (index of the service, lower-cased server id) -> the (storage account, share) pairs it syncs with.
@@ -146,6 +150,7 @@ impl<'a> Index<'a> {
             by_principal,
             servers,
             endpoint_servers: HashMap::default(),
+            role_definitions: HashMap::default(),
             cloud_targets: snapshot
                 .services
                 .iter()
@@ -165,12 +170,25 @@ impl<'a> Index<'a> {
         }
         let mut endpoint_servers = HashMap::default();
         for (i, svc) in snapshot.services.iter().enumerate() {
-            for ep in svc.sync_groups.iter().flat_map(|g| &g.server_endpoints) {
-                let server = ep.server_id().and_then(|id| index.servers.get(&(i, id.to_ascii_lowercase())).copied());
-                endpoint_servers.insert((address(svc), address(ep)), server);
+            for g in &svc.sync_groups {
+                for ep in &g.server_endpoints {
+                    let server =
+                        ep.server_id().and_then(|id| index.servers.get(&(i, id.to_ascii_lowercase())).copied());
+                    let label = Text::from(endpoint_label(server, g, ep));
+                    endpoint_servers.insert((address(svc), address(ep)), (server, label));
+                }
             }
         }
         index.endpoint_servers = endpoint_servers;
+        for a in &snapshot.storage_accounts {
+            let Some(sub) = a.id.subscription_id() else { continue };
+            for role in crate::roles::KNOWN {
+                index
+                    .role_definitions
+                    .entry((Caseless(sub), role.guid))
+                    .or_insert_with(|| Text::shared(&crate::roles::role_definition_id(sub, role)));
+            }
+        }
         index.server_shares = index.compute_server_shares();
         index.key_users = index.compute_key_users();
         index.referenced = index.compute_referenced();
@@ -352,7 +370,7 @@ impl<'a> Index<'a> {
         service: &'a StorageSyncService,
         endpoint: &ServerEndpoint,
     ) -> Option<&'a RegisteredServer> {
-        if let Some(known) = self.endpoint_servers.get(&(address(service), address(endpoint))) {
+        if let Some((known, _)) = self.endpoint_servers.get(&(address(service), address(endpoint))) {
             return *known;
         }
         let id = endpoint.server_id()?;
@@ -360,6 +378,27 @@ impl<'a> Index<'a> {
             Some(i) => self.servers.get(&(i, id.to_ascii_lowercase())).copied(),
             // A service that is not part of this snapshot: look it up directly.
             None => service.registered_servers.iter().find(|s| s.server_id.eq_ignore_ascii_case(id)),
+        }
+    }
+
+    /// How a server endpoint is named in findings (see [`endpoint_label`]), made once per endpoint.
+    pub fn endpoint_label(
+        &self,
+        service: &'a StorageSyncService,
+        group: &SyncGroup,
+        endpoint: &ServerEndpoint,
+    ) -> Text {
+        match self.endpoint_servers.get(&(address(service), address(endpoint))) {
+            Some((_, label)) => label.clone(),
+            None => endpoint_label(self.server_of(service, endpoint), group, endpoint).into(),
+        }
+    }
+
+    /// The id of a built-in role's definition in a subscription.
+    pub fn role_definition_id(&self, subscription: &str, role: crate::roles::BuiltInRole) -> Text {
+        match self.role_definitions.get(&(Caseless(subscription), role.guid)) {
+            Some(t) => t.clone(),
+            None => crate::roles::role_definition_id(subscription, role).into(),
         }
     }
 

@@ -5,11 +5,11 @@
 //! code even when the explaining check was not selected), it needs every other check's findings:
 //! [`super::run`] hands it the ones it computed anyway; run on its own it computes them itself.
 
-use super::index::{display_name_of, endpoint_label, Caseless, HashMap};
+use super::index::{display_name_of, Caseless, HashMap};
 
 use super::{CheckContext, Index};
 use crate::catalog;
-use crate::findings::{Finding, Status};
+use crate::findings::{Finding, Status, Text};
 use crate::snapshot::{ServerEndpoint, StorageSyncService, SyncGroup};
 
 pub(super) const CHECK: &str = "sync.live-errors";
@@ -57,6 +57,14 @@ struct Seen {
     /// Did a whole session fail with it (rather than single items or recalls)?
     session: bool,
     count: u64,
+}
+
+/// Does the endpoint report any error code (what [`collect_codes`] would find)?
+fn reports_codes(ep: &ServerEndpoint) -> bool {
+    ep.upload_last_sync_result.is_some_and(|c| c != 0)
+        || ep.download_last_sync_result.is_some_and(|c| c != 0)
+        || ep.files_not_syncing_errors.iter().any(|e| e.error_code != 0)
+        || ep.recall_errors.iter().any(|e| e.error_code != 0)
 }
 
 fn collect_codes(ep: &ServerEndpoint) -> Vec<Seen> {
@@ -139,8 +147,13 @@ fn fresh_grant<'a>(
 
 /// Explain each live code with `others`, the other checks' findings (unsorted, as the checks produced them).
 pub(super) fn review(ix: &Index, ctx: &CheckContext, others: &[&Finding]) -> Vec<Finding> {
-    let verdicts = Verdicts::new(others);
     let endpoints: Vec<_> = ix.server_endpoints().collect();
+    // The lookup is only needed when some endpoint reports a code (in a healthy estate none does).
+    let verdicts = if endpoints.iter().any(|(_, _, ep)| reports_codes(ep)) {
+        Verdicts::new(others)
+    } else {
+        Verdicts { problems: HashMap::default(), grants: HashMap::default() }
+    };
     // In slices of a few thousand endpoints, side by side.
     let slices: Vec<_> = endpoints.chunks(2048).collect();
     let mut out = Vec::with_capacity(endpoints.len());
@@ -159,15 +172,15 @@ fn review_endpoints(
     let mut out = Vec::with_capacity(endpoints.len());
     for &(svc, group, ep) in endpoints {
         let server = ix.server_of(svc, ep);
-        let name = endpoint_label(server, group, ep);
+        let name = ix.endpoint_label(svc, group, ep);
         let codes = collect_codes(ep);
         if codes.is_empty() {
             out.push(Finding::new(
                 CHECK,
                 Status::Pass,
-                ep.id.as_str(),
+                &ep.id,
                 &name,
-                "The server endpoint reports no sync, per-item or recall errors.",
+                Text::fixed("The server endpoint reports no sync, per-item or recall errors."),
             ));
             continue;
         }
@@ -177,7 +190,7 @@ fn review_endpoints(
             let hex = catalog::hex(seen.code);
             let status = if seen.session { Status::Fail } else { Status::Warning };
             let places = seen.places.join(", ");
-            let base = Finding::new(CHECK, status, ep.id.as_str(), &name, "")
+            let base = Finding::new(CHECK, status, &ep.id, &name, Text::default())
                 .evidence("code", &hex)
                 .evidence("decimal", seen.code)
                 .evidence("seenIn", &seen.places);
@@ -188,7 +201,7 @@ fn review_endpoints(
                         message: format!(
                             "{hex} ({}) on server '{server_name}' ({places}) is not in this tool's catalog of File Sync errors.",
                             seen.code
-                        ),
+                        ).into(),
                         ..base
                     }
                     .fix(
@@ -199,12 +212,12 @@ fn review_endpoints(
                 continue;
             };
             let label = entry.name().map(|n| format!("{hex} ({n})")).unwrap_or_else(|| hex.clone());
-            let base = Finding { error_codes: vec![hex.clone()], ..base }.evidence("article", entry.article);
+            let base = Finding { error_codes: vec![Text::from(&hex)], ..base }.evidence("article", entry.article);
             let mut explaining: Vec<&Finding> = Verdicts::about(&verdicts.problems, &related)
                 .into_iter()
-                .filter(|f| f.error_codes.contains(&hex) || entry.explained_by(&f.check))
+                .filter(|f| f.explains(&hex) || entry.explained_by(&f.check))
                 .collect();
-            explaining.sort_by_key(|f| (f.status, !f.error_codes.contains(&hex)));
+            explaining.sort_by_key(|f| (f.status, !f.explains(&hex)));
             match explaining.first() {
                 Some(first) => {
                     let mut checks: Vec<&str> = explaining.iter().map(|f| f.check.as_ref()).collect();
@@ -214,7 +227,7 @@ fn review_endpoints(
                         message: format!(
                             "{label} on server '{server_name}' ({places}) is explained by: {}",
                             lower_first(&first.message)
-                        ),
+                        ).into(),
                         ..base
                     }
                     .evidence("explainedBy", &first.check)
@@ -223,8 +236,9 @@ fn review_endpoints(
                     if let Some(p) = &first.principal_id {
                         f = f.principal(p.as_str());
                     }
-                    if let Some(r) = &first.remediation {
-                        f = f.fix(r.as_str(), first.command.clone());
+                    if first.remediation.is_some() {
+                        f.remediation = first.remediation.clone();
+                        f.command = first.command.clone();
                     }
                     out.push(f);
                 }
@@ -238,7 +252,7 @@ fn review_endpoints(
                                 ra.principal_id,
                                 (ctx.now - ra.created_on.unwrap_or(ctx.now)).num_minutes(),
                                 ctx.propagation_delay.num_minutes()
-                            ),
+                            ).into(),
                             ..base
                         }
                         .principal(ra.principal_id.as_str())
@@ -251,7 +265,7 @@ fn review_endpoints(
                         message: format!(
                             "{label} on server '{server_name}' ({places}): {}. None of this tool's checks found its cause in this deployment.",
                             entry.summary.trim_end_matches('.')
-                        ),
+                        ).into(),
                         ..base
                     }
                     .fix(entry.remediation, Some(format!("filesync-identity explain {hex}"))),

@@ -19,7 +19,7 @@ pub(super) fn soften(ctx: &CheckContext, svc: &StorageSyncService, f: Finding) -
             "{} The Storage Sync Service was changed {minutes} minute(s) before the collection; identity and role changes take up to {} minutes to take effect, so this may still be propagating: check again later before acting.",
             f.message,
             ctx.propagation_delay.num_minutes()
-        ),
+        ).into(),
         ..f.evidence("serviceLastModifiedAt", changed).evidence("pendingActivation", true)
     }
 }

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use super::{ps_quote, CheckContext, Index, RoleState};
-use crate::findings::{Finding, Status};
+use crate::findings::{Finding, Status, Text};
 use crate::resource_id::ResourceId;
 use crate::roles::{self, BuiltInRole};
 use crate::snapshot::{CloudEndpoint, RegisteredServer, StorageSyncService, SyncGroup};
@@ -56,21 +56,21 @@ fn push_capitalized(out: &mut String, s: &str) {
 fn judge(
     ix: &Index,
     check: &'static str,
-    resource_id: &str,
-    resource_name: &str,
+    resource_id: &ResourceId,
+    resource_name: &Text,
     who: &str,
     principal: &str,
     role: BuiltInRole,
     scope: &ResourceId,
     account: &ResourceId,
     required: bool,
-    codes: &[&str],
+    codes: &[&'static str],
 ) -> Finding {
     let subscription = account.subscription_id().unwrap_or_default();
-    let f = Finding::new(check, Status::Pass, resource_id, resource_name, "")
+    let f = Finding::new(check, Status::Pass, resource_id, resource_name, Text::default())
         .principal(principal)
-        .role(roles::role_definition_id(subscription, role))
-        .scope(scope.as_str());
+        .role(ix.role_definition_id(subscription, role))
+        .scope(scope);
     match ix.role_state(principal, role.guid, scope, account) {
         RoleState::Effective(ra) => {
             // The most common finding of a large estate: written in one go.
@@ -81,14 +81,18 @@ fn judge(
             message.push_str(" (assigned at ");
             push_scope(&mut message, &ra.scope);
             message.push_str(").");
-            Finding { message, ..f.evidence("assignmentId", &ra.id).evidence("assignmentScope", ra.scope.as_str()) }
+            Finding {
+                message: message.into(),
+                ..f.evidence_text("assignmentId", &ra.id).evidence_text("assignmentScope", &ra.scope)
+            }
         }
         RoleState::NotRead => Finding {
             status: Status::Unknown,
             message: format!(
                 "Could not tell whether {who} holds {}: the storage account's role assignments could not be read.",
                 role.name
-            ),
+            )
+            .into(),
             ..f
         }
         .because("role assignments of the storage account were not read (see collection.read)"),
@@ -118,7 +122,7 @@ fn judge(
             }
             let mut f = Finding {
                 status: if required { Status::Fail } else { Status::Warning },
-                message: msg,
+                message: msg.into(),
                 ..f.codes(codes)
             };
             if let Some(ra) = wrong {
@@ -150,15 +154,17 @@ fn service_role_check(
     check: &'static str,
     role: BuiltInRole,
     share_scope: bool,
-    codes: &[&str],
+    codes: &[&'static str],
 ) -> Vec<Finding> {
     ix.cloud_endpoints()
         .map(|(svc, group, c)| {
-            let name = endpoint_name(c, group);
-            let base = Finding::new(check, Status::NotApplicable, c.id.as_str(), &name, "");
+            let name = Text::from(endpoint_name(c, group));
+            let base = Finding::new(check, Status::NotApplicable, &c.id, &name, Text::default());
             let Some(principal) = svc.system_principal_id() else {
                 return Finding {
-                    message: "The Storage Sync Service has no identity to hold the role (see service.identity).".into(),
+                    message: Text::fixed(
+                        "The Storage Sync Service has no identity to hold the role (see service.identity).",
+                    ),
                     ..base
                 };
             };
@@ -168,7 +174,8 @@ fn service_role_check(
                     message: format!(
                         "The cloud endpoint names no usable storage account ('{}').",
                         c.storage_account_resource_id.as_deref().unwrap_or("")
-                    ),
+                    )
+                    .into(),
                     ..base
                 }
                 .because("storageAccountResourceId is empty or malformed");
@@ -179,7 +186,7 @@ fn service_role_check(
                     None => {
                         return Finding {
                             status: Status::Unknown,
-                            message: "The cloud endpoint names no usable file share.".into(),
+                            message: Text::fixed("The cloud endpoint names no usable file share."),
                             ..base
                         }
                         .because("azureFileShareName is empty or malformed")
@@ -191,7 +198,7 @@ fn service_role_check(
             let f = judge(
                 ix,
                 check,
-                c.id.as_str(),
+                &c.id,
                 &name,
                 "the Storage Sync Service's identity",
                 principal,
@@ -246,13 +253,13 @@ pub(super) fn server_share_role(ix: &Index, ctx: &CheckContext) -> Vec<Finding> 
     let mut who_cache: std::collections::HashMap<(usize, bool), String> = std::collections::HashMap::new();
     for (svc, group, ep) in ix.server_endpoints() {
         let server = ix.server_of(svc, ep);
-        let name = super::index::endpoint_label(server, group, ep);
-        let base = Finding::new(check, Status::NotApplicable, ep.id.as_str(), &name, "");
+        let name = ix.endpoint_label(svc, group, ep);
+        let base = Finding::new(check, Status::NotApplicable, &ep.id, &name, Text::default());
         let Some(server) = server else {
             out.push(
                 Finding {
                     status: Status::Unknown,
-                    message: "The server endpoint's registered server was not found.".into(),
+                    message: Text::fixed("The server endpoint's registered server was not found."),
                     ..base
                 }
                 .because("serverResourceId matches no registered server"),
@@ -261,7 +268,7 @@ pub(super) fn server_share_role(ix: &Index, ctx: &CheckContext) -> Vec<Finding> 
         };
         let Some(cloud) = group.cloud_endpoints.first() else {
             out.push(Finding {
-                message: "The sync group has no cloud endpoint, so there is no share to reach.".into(),
+                message: Text::fixed("The sync group has no cloud endpoint, so there is no share to reach."),
                 ..base
             });
             continue;
@@ -270,7 +277,7 @@ pub(super) fn server_share_role(ix: &Index, ctx: &CheckContext) -> Vec<Finding> 
             out.push(
                 Finding {
                     status: Status::Unknown,
-                    message: "The sync group's cloud endpoint names no usable storage account or share.".into(),
+                    message: Text::fixed("The sync group's cloud endpoint names no usable storage account or share."),
                     ..base
                 }
                 .because("cloud endpoint is incomplete"),
@@ -281,7 +288,7 @@ pub(super) fn server_share_role(ix: &Index, ctx: &CheckContext) -> Vec<Finding> 
             out.push(
                 Finding {
                     status: Status::Unknown,
-                    message: format!("The share name '{share}' is not usable."),
+                    message: format!("The share name '{share}' is not usable.").into(),
                     ..base
                 }
                 .because("share name is malformed"),
@@ -315,7 +322,7 @@ pub(super) fn server_share_role(ix: &Index, ctx: &CheckContext) -> Vec<Finding> 
                 judge(
                     ix,
                     check,
-                    ep.id.as_str(),
+                    &ep.id,
                     &name,
                     who,
                     principal,
@@ -325,10 +332,19 @@ pub(super) fn server_share_role(ix: &Index, ctx: &CheckContext) -> Vec<Finding> 
                     in_use && svc.use_identity,
                     &["0x80c86063", "0x80190193"],
                 )
-                .evidence("server", member.display_name())
-                .evidence("activeAuthType", &member.active_auth_type),
+                .evidence_text("server", member.display_name())
+                .evidence_text_or_null("activeAuthType", member.active_auth_type.as_deref().map(auth_type_text)),
             ));
         }
     }
     out
+}
+
+/// A server's activeAuthType as evidence: the values File Sync reports are fixed wording.
+fn auth_type_text(value: &str) -> Text {
+    ["ManagedIdentity", "Certificate"]
+        .into_iter()
+        .find(|k| *k == value)
+        .map(Text::fixed)
+        .unwrap_or_else(|| value.into())
 }

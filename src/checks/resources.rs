@@ -1,7 +1,7 @@
 //! Azure resources File Sync depends on: the share itself, locks, and the network path to the account.
 
 use super::{ps_quote, CheckContext, Index};
-use crate::findings::{Finding, Status};
+use crate::findings::{Finding, Status, Text};
 use crate::snapshot::StorageAccount;
 
 fn rg(a: &StorageAccount) -> String {
@@ -24,25 +24,25 @@ pub(super) fn share_exists(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
                 Some(s) => format!("{s} (sync group {})", group.name),
                 None => format!("cloud endpoint {} (sync group {})", c.name, group.name),
             };
-            let f = Finding::new(check, Status::Unknown, c.id.as_str(), &name, "")
+            let f = Finding::new(check, Status::Unknown, &c.id, &name, "")
                 .evidence("azureFileShareName", &c.azure_file_share_name);
             let (Some(account_id), Some(share)) = (ix.cloud_account(c), c.share()) else {
-                return Finding { message: "The cloud endpoint names no usable storage account or share.".into(), ..f }
+                return Finding { message: Text::fixed("The cloud endpoint names no usable storage account or share."), ..f }
                     .because("storageAccountResourceId or azureFileShareName is empty or malformed");
             };
             let Some(account) = ix.account(&account_id) else {
-                return Finding { message: "The storage account was not collected.".into(), ..f }
+                return Finding { message: Text::fixed("The storage account was not collected."), ..f }
                     .because("the storage account is missing from the snapshot");
             };
             match account.has_share(share) {
                 None => Finding {
-                    message: format!("Could not tell whether share '{share}' exists: the account's shares could not be listed."),
+                    message: format!("Could not tell whether share '{share}' exists: the account's shares could not be listed.").into(),
                     ..f
                 }
                 .because("the share list of the storage account could not be read (see collection.read)"),
                 Some(true) => Finding {
                     status: Status::Pass,
-                    message: format!("Share '{share}' exists in storage account '{}'.", account.name),
+                    message: format!("Share '{share}' exists in storage account '{}'.", account.name).into(),
                     ..f
                 },
                 Some(false) => Finding {
@@ -50,7 +50,7 @@ pub(super) fn share_exists(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
                     message: format!(
                         "Share '{share}' does not exist in storage account '{}' (it was deleted or renamed), so sync to it fails with 0x80c86030.",
                         account.name
-                    ),
+                    ).into(),
                     ..f.codes(&["0x80c86030"]).evidence("shares", &account.shares)
                 }
                 .fix(
@@ -73,7 +73,7 @@ pub(super) fn lock(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
         .into_iter()
         .map(|a| {
             let locks: Vec<_> = ix.snapshot.locks.iter().filter(|l| l.scope.contains(&a.id)).collect();
-            let f = Finding::new(check, Status::Pass, a.id.as_str(), &a.name, "")
+            let f = Finding::new(check, Status::Pass, &a.id, &a.name, "")
                 .evidence("locks", locks.iter().map(|l| format!("{} ({})", l.id, l.level)).collect::<Vec<_>>());
             let read_only: Vec<_> = locks.iter().filter(|l| l.level.eq_ignore_ascii_case("ReadOnly")).collect();
             if let Some(l) = read_only.first() {
@@ -93,7 +93,7 @@ pub(super) fn lock(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
                     status: Status::Fail,
                     message: format!(
                         "A ReadOnly lock on {on} blocks File Sync from changing the account (and blocks role assignments on it), so sync fails with 0x80c83092."
-                    ),
+                    ).into(),
                     ..f.codes(&["0x80c83092"]).evidence("lockId", &l.id)
                 }
                 .fix(
@@ -104,15 +104,15 @@ pub(super) fn lock(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
             if not_read(ix, a, "locks") {
                 return Finding {
                     status: Status::Unknown,
-                    message: "Could not tell whether a lock blocks the account: its locks could not be read.".into(),
+                    message: Text::fixed("Could not tell whether a lock blocks the account: its locks could not be read."),
                     ..f
                 }
                 .because("the locks of the storage account could not be read (see collection.read)");
             }
             if locks.is_empty() {
-                Finding { message: "No management lock applies to the account.".into(), ..f }
+                Finding { message: Text::fixed("No management lock applies to the account."), ..f }
             } else {
-                Finding { message: "Only CanNotDelete locks apply to the account; they do not hinder File Sync.".into(), ..f }
+                Finding { message: Text::fixed("Only CanNotDelete locks apply to the account; they do not hinder File Sync."), ..f }
             }
         })
         .collect()
@@ -124,7 +124,7 @@ pub(super) fn network_access(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
         .into_iter()
         .map(|a| {
             if !a.read {
-                return Finding::new(check, Status::Unknown, a.id.as_str(), &a.name, "The storage account's settings could not be read.")
+                return Finding::new(check, Status::Unknown, &a.id, &a.name, "The storage account's settings could not be read.")
                     .because("the storage account could not be read (see collection.read)");
             }
             let approved: Vec<&str> = a
@@ -135,7 +135,7 @@ pub(super) fn network_access(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
                 .collect();
             let public = a.public_network_access.as_deref().unwrap_or("Enabled");
             let (ips, vnets) = a.network_acls.as_ref().map(|n| (n.ip_rules.len(), n.virtual_network_rules.len())).unwrap_or((0, 0));
-            let f = Finding::new(check, Status::Pass, a.id.as_str(), &a.name, "")
+            let f = Finding::new(check, Status::Pass, &a.id, &a.name, "")
                 .evidence("publicNetworkAccess", public)
                 .evidence("defaultAction", a.network_acls.as_ref().map(|n| n.default_action.clone()))
                 .evidence("ipRules", ips)
@@ -146,7 +146,7 @@ pub(super) fn network_access(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
                 if approved.is_empty() {
                     return Finding {
                         status: Status::Fail,
-                        message: "Public network access is disabled and the account has no approved private endpoint, so neither the servers nor File Sync can reach it (0x80c83099, 0x80c8033e).".into(),
+                        message: Text::fixed("Public network access is disabled and the account has no approved private endpoint, so neither the servers nor File Sync can reach it (0x80c83099, 0x80c8033e)."),
                         ..f.codes(&["0x80c8033e", "0x80c83099"])
                     }
                     .fix(
@@ -161,25 +161,25 @@ pub(super) fn network_access(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
                     );
                 }
                 return Finding {
-                    message: format!("Public network access is disabled; the servers reach the account through {} approved private endpoint(s).", approved.len()),
+                    message: format!("Public network access is disabled; the servers reach the account through {} approved private endpoint(s).", approved.len()).into(),
                     ..f
                 };
             }
             if public.eq_ignore_ascii_case("SecuredByPerimeter") {
                 return Finding {
                     status: Status::Unknown,
-                    message: "The account is secured by a network security perimeter, whose rules this tool does not read.".into(),
+                    message: Text::fixed("The account is secured by a network security perimeter, whose rules this tool does not read."),
                     ..f
                 }
                 .because("publicNetworkAccess is SecuredByPerimeter");
             }
             if !a.firewall_on() {
-                return Finding { message: "The account accepts traffic from all networks.".into(), ..f };
+                return Finding { message: Text::fixed("The account accepts traffic from all networks."), ..f };
             }
             if ips == 0 && vnets == 0 && approved.is_empty() {
                 return Finding {
                     status: Status::Warning,
-                    message: "The storage firewall is on with no IP rule, no virtual network rule and no approved private endpoint: unless the servers reach the account some other way, sync fails with 0x80c8033e or 0x80c83099.".into(),
+                    message: Text::fixed("The storage firewall is on with no IP rule, no virtual network rule and no approved private endpoint: unless the servers reach the account some other way, sync fails with 0x80c8033e or 0x80c83099."),
                     ..f.codes(&["0x80c8033e", "0x80c83099"])
                 }
                 .fix(
@@ -195,7 +195,7 @@ pub(super) fn network_access(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
                 message: format!(
                     "The storage firewall is on and lets servers in through {ips} IP rule(s), {vnets} virtual network rule(s) and {} approved private endpoint(s).",
                     approved.len()
-                ),
+                ).into(),
                 ..f
             }
         })

@@ -3,7 +3,7 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 
 use super::{CheckContext, Index};
-use crate::findings::{Finding, Status};
+use crate::findings::{Finding, Status, Text};
 use crate::snapshot::{RegisteredServer, StorageSyncService};
 
 fn servers<'a>(ix: &Index<'a>) -> impl Iterator<Item = (&'a StorageSyncService, &'a RegisteredServer)> {
@@ -30,12 +30,12 @@ pub(super) fn agent_status(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
     let check = "server.agent-status";
     servers(ix)
         .map(|(_, s)| {
-            let f = Finding::new(check, Status::Pass, s.id.as_str(), s.display_name(), "")
+            let f = Finding::new(check, Status::Pass, &s.id, s.display_name(), "")
                 .evidence("agentVersion", &s.agent_version)
                 .evidence("agentVersionStatus", &s.agent_version_status)
                 .evidence("agentVersionExpirationDate", &s.agent_version_expiration_date);
             if s.is_cluster_name() {
-                return Finding { status: Status::NotApplicable, message: "The cluster name object runs no agent of its own.".into(), ..f };
+                return Finding { status: Status::NotApplicable, message: Text::fixed("The cluster name object runs no agent of its own."), ..f };
             }
             let version = s.agent_version.as_deref().unwrap_or("of unknown version");
             let until = s
@@ -48,14 +48,14 @@ pub(super) fn agent_status(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
                 .map(|d| format!(" (expires {d})"))
                 .unwrap_or_default();
             match s.agent_version_status.as_deref() {
-                None => Finding { status: Status::Unknown, message: "The server reports no agent version status.".into(), ..f }
+                None => Finding { status: Status::Unknown, message: Text::fixed("The server reports no agent version status."), ..f }
                     .because("agentVersionStatus is missing"),
                 Some(st) if st.eq_ignore_ascii_case("Ok") => {
-                    Finding { message: format!("Agent {version} is supported{until}."), ..f }
+                    Finding { message: format!("Agent {version} is supported{until}.").into(), ..f }
                 }
                 Some(st) if st.eq_ignore_ascii_case("NearExpiry") => Finding {
                     status: Status::Warning,
-                    message: format!("Agent {version} is close to the end of its support{until}; once it expires the server stops syncing."),
+                    message: format!("Agent {version} is close to the end of its support{until}; once it expires the server stops syncing.").into(),
                     ..f
                 }
                 .fix(UPDATE_AGENT, None),
@@ -64,11 +64,11 @@ pub(super) fn agent_status(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
                     message: format!(
                         "Agent {version} is {}{until}: the service refuses it, so the server does not sync (0x80c8306b).",
                         st.to_ascii_lowercase()
-                    ),
+                    ).into(),
                     ..f.codes(&["0x80c8306b"])
                 }
                 .fix(UPDATE_AGENT, None),
-                Some(st) => Finding { status: Status::Unknown, message: format!("The agent version status '{st}' is not one this tool knows."), ..f }
+                Some(st) => Finding { status: Status::Unknown, message: format!("The agent version status '{st}' is not one this tool knows.").into(), ..f }
                     .because("agentVersionStatus is not Ok, NearExpiry, Expired or Blocked"),
             }
         })
@@ -84,16 +84,16 @@ pub(super) fn heartbeat(ix: &Index, ctx: &CheckContext) -> Vec<Finding> {
     let check = "server.heartbeat";
     servers(ix)
         .map(|(_, s)| {
-            let f = Finding::new(check, Status::Pass, s.id.as_str(), s.display_name(), "").evidence("lastHeartBeat", &s.last_heart_beat);
+            let f = Finding::new(check, Status::Pass, &s.id, s.display_name(), "").evidence("lastHeartBeat", &s.last_heart_beat);
             if s.is_cluster_name() {
-                return Finding { status: Status::NotApplicable, message: "The cluster name object sends no heartbeat; its nodes do.".into(), ..f };
+                return Finding { status: Status::NotApplicable, message: Text::fixed("The cluster name object sends no heartbeat; its nodes do."), ..f };
             }
             let Some(raw) = s.last_heart_beat.as_deref() else {
-                return Finding { status: Status::Unknown, message: "The server reports no heartbeat time.".into(), ..f }
+                return Finding { status: Status::Unknown, message: Text::fixed("The server reports no heartbeat time."), ..f }
                     .because("lastHeartBeat is missing");
             };
             let Some(at) = parse_arm_time(raw) else {
-                return Finding { status: Status::Unknown, message: format!("The heartbeat time '{raw}' could not be read."), ..f }
+                return Finding { status: Status::Unknown, message: format!("The heartbeat time '{raw}' could not be read.").into(), ..f }
                     .because("lastHeartBeat is not a timestamp");
             };
             let age = ctx.now - at;
@@ -104,7 +104,7 @@ pub(super) fn heartbeat(ix: &Index, ctx: &CheckContext) -> Vec<Finding> {
                     message: format!(
                         "The server last reported to the service at {} ({days:.1} days before the collection): it is offline, or its agent cannot reach Azure, so identity changes will not reach it either.",
                         at.format("%Y-%m-%d %H:%M UTC")
-                    ),
+                    ).into(),
                     ..f
                 }
                 .fix(
@@ -112,7 +112,7 @@ pub(super) fn heartbeat(ix: &Index, ctx: &CheckContext) -> Vec<Finding> {
                     Some("Test-StorageSyncNetworkConnectivity".into()),
                 )
             } else {
-                Finding { message: format!("The server last reported at {}.", at.format("%Y-%m-%d %H:%M UTC")), ..f }
+                Finding { message: format!("The server last reported at {}.", at.format("%Y-%m-%d %H:%M UTC")).into(), ..f }
             }
         })
         .collect()

@@ -1,12 +1,12 @@
 //! Storage account settings that decide whether File Sync gets in.
 
 use super::{ps_quote, CheckContext, Index, RoleState};
-use crate::findings::{Finding, Status};
+use crate::findings::{Finding, Status, Text};
 use crate::roles;
 use crate::snapshot::StorageAccount;
 
 fn unread(check: &'static str, a: &StorageAccount) -> Finding {
-    Finding::new(check, Status::Unknown, a.id.as_str(), &a.name, "The storage account's settings could not be read.")
+    Finding::new(check, Status::Unknown, &a.id, &a.name, "The storage account's settings could not be read.")
         .because("the storage account could not be read (see collection.read)")
 }
 
@@ -22,7 +22,7 @@ pub(super) fn trusted_services(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> 
             if !a.read {
                 return unread(check, a);
             }
-            let f = Finding::new(check, Status::Pass, a.id.as_str(), &a.name, "")
+            let f = Finding::new(check, Status::Pass, &a.id, &a.name, "")
                 .evidence("defaultAction", a.network_acls.as_ref().map(|n| n.default_action.clone()))
                 .evidence("bypass", a.network_acls.as_ref().map(|n| n.bypass.clone()));
             match &a.network_acls {
@@ -32,7 +32,7 @@ pub(super) fn trusted_services(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> 
                     bypass.push("AzureServices".into());
                     Finding {
                         status: Status::Fail,
-                        message: "The storage firewall is on and does not let trusted Azure services in, so the Storage Sync Service is blocked.".into(),
+                        message: Text::fixed("The storage firewall is on and does not let trusted Azure services in, so the Storage Sync Service is blocked."),
                         ..f.codes(&["0x80c83096", "0x80131500"])
                     }
                     .fix(
@@ -45,8 +45,8 @@ pub(super) fn trusted_services(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> 
                         )),
                     )
                 }
-                Some(_) if a.firewall_on() => Finding { message: "The storage firewall is on and lets trusted Azure services in.".into(), ..f },
-                _ => Finding { message: "The storage firewall is off (default action Allow).".into(), ..f },
+                Some(_) if a.firewall_on() => Finding { message: Text::fixed("The storage firewall is on and lets trusted Azure services in."), ..f },
+                _ => Finding { message: Text::fixed("The storage firewall is off (default action Allow)."), ..f },
             }
         })
         .collect()
@@ -61,19 +61,19 @@ pub(super) fn shared_key_access(ix: &Index, _ctx: &CheckContext) -> Vec<Finding>
                 return unread(check, a);
             }
             let users = ix.key_users(&a.id);
-            let f = Finding::new(check, Status::Pass, a.id.as_str(), &a.name, "")
+            let f = Finding::new(check, Status::Pass, &a.id, &a.name, "")
                 .evidence("allowSharedKeyAccess", a.allow_shared_key_access)
                 .evidence("stillUsingKeys", &users);
             match (a.shared_key_allowed(), users.is_empty()) {
                 (true, true) => Finding {
-                    message: "Shared key access is on; nothing needs it any more, so it can be turned off.".into(),
+                    message: Text::fixed("Shared key access is on; nothing needs it any more, so it can be turned off."),
                     ..f
                 },
-                (true, false) => Finding { message: "Shared key access is on, as it must be while keys are still in use.".into(), ..f },
-                (false, true) => Finding { message: "Shared key access is off, and everything uses managed identities.".into(), ..f },
+                (true, false) => Finding { message: Text::fixed("Shared key access is on, as it must be while keys are still in use."), ..f },
+                (false, true) => Finding { message: Text::fixed("Shared key access is off, and everything uses managed identities."), ..f },
                 (false, false) => Finding {
                     status: Status::Fail,
-                    message: format!("Shared key access is off, but keys are still in use: {}.", users.join("; ")),
+                    message: format!("Shared key access is off, but keys are still in use: {}.", users.join("; ")).into(),
                     ..f.codes(&["0x80c8307c"])
                 }
                 .fix(
@@ -96,17 +96,17 @@ pub(super) fn legacy_sync_principal(ix: &Index, _ctx: &CheckContext) -> Vec<Find
         .into_iter()
         .map(|a| {
             let users = ix.key_users(&a.id);
-            let f = Finding::new(check, Status::NotApplicable, a.id.as_str(), &a.name, "").evidence("stillUsingKeys", &users);
+            let f = Finding::new(check, Status::NotApplicable, &a.id, &a.name, "").evidence("stillUsingKeys", &users);
             if users.is_empty() {
-                return Finding { message: "Nothing uses keys on this account, so Microsoft.StorageSync needs no role here.".into(), ..f };
+                return Finding { message: Text::fixed("Nothing uses keys on this account, so Microsoft.StorageSync needs no role here."), ..f };
             }
             let subscription = a.id.subscription_id().unwrap_or_default();
-            let f = f.role(roles::role_definition_id(subscription, role)).scope(a.id.as_str());
+            let f = f.role(roles::role_definition_id(subscription, role)).scope(&a.id);
             let Some(principal) = ix.snapshot.storage_sync_principal_id.as_deref() else {
                 let why = ix.snapshot.storage_sync_principal_source.clone().unwrap_or_else(|| "unknown".into());
                 return Finding {
                     status: Status::Unknown,
-                    message: "Could not verify the Reader and Data Access role of Microsoft.StorageSync: its object id in this tenant is not known.".into(),
+                    message: Text::fixed("Could not verify the Reader and Data Access role of Microsoft.StorageSync: its object id in this tenant is not known."),
                     ..f
                 }
                 .because(format!("{why}; pass --storage-sync-principal-id (Get-AzADServicePrincipal -ApplicationId 9469b9f5-6722-4481-a2b2-14ed560b706f)"));
@@ -115,12 +115,12 @@ pub(super) fn legacy_sync_principal(ix: &Index, _ctx: &CheckContext) -> Vec<Find
             match ix.role_state(principal, role.guid, &a.id, &a.id) {
                 RoleState::Effective(ra) => Finding {
                     status: Status::Pass,
-                    message: format!("Microsoft.StorageSync holds Reader and Data Access (assigned at {}).", super::permissions::describe_scope(&ra.scope)),
+                    message: format!("Microsoft.StorageSync holds Reader and Data Access (assigned at {}).", super::permissions::describe_scope(&ra.scope)).into(),
                     ..f.evidence("assignmentId", &ra.id)
                 },
                 RoleState::NotRead => Finding {
                     status: Status::Unknown,
-                    message: "Could not tell whether Microsoft.StorageSync holds Reader and Data Access: role assignments were not read.".into(),
+                    message: Text::fixed("Could not tell whether Microsoft.StorageSync holds Reader and Data Access: role assignments were not read."),
                     ..f
                 }
                 .because("role assignments of the storage account were not read (see collection.read)"),
@@ -129,7 +129,7 @@ pub(super) fn legacy_sync_principal(ix: &Index, _ctx: &CheckContext) -> Vec<Find
                     message: format!(
                         "Microsoft.StorageSync lacks Reader and Data Access on the account while keys are still in use ({}).",
                         users.join("; ")
-                    ),
+                    ).into(),
                     ..f.codes(&["0x80c8305f"])
                 }
                 .fix(
