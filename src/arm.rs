@@ -342,9 +342,10 @@ impl ArmClient {
                     format!("paging through {} did not end after 10000 pages", url.path()),
                 ));
             }
-            let resp = self.send(Method::GET, url.clone(), None, scope).await?;
-            match resp.body.get("value") {
-                Some(Value::Array(v)) => items.extend(v.iter().cloned()),
+            let mut resp = self.send(Method::GET, url.clone(), None, scope).await?;
+            // The page's items are moved out, not copied: a page of server endpoints is a large tree.
+            match resp.body.get_mut("value").map(Value::take) {
+                Some(Value::Array(v)) => items.extend(v),
                 Some(Value::Null) | None => {}
                 Some(_) => {
                     return Err(Error::new(

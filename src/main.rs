@@ -359,7 +359,10 @@ async fn collect_live(target: &TargetArgs, connection: &ConnectionArgs, sink: Ar
     let client = session.client(sink, cancel)?;
     let mut options = CollectOptions::new(spec);
     options.storage_sync_principal_id = connection.storage_sync_principal_id.clone();
-    filesync_identity::collect::collect(&client, &options).await
+    let snapshot = filesync_identity::collect::collect(&client, &options).await?;
+    // What the collection freed need not stay resident while the checks (or the snapshot's writer) run.
+    filesync_identity::fsutil::release_free_memory();
+    Ok(snapshot)
 }
 
 /// Print every check: id, title, what it verifies, the codes it explains.

@@ -26,24 +26,36 @@ pub struct Index<'a> {
     pub snapshot: &'a Snapshot,
     accounts: HashMap<String, &'a StorageAccount>,
     by_principal: HashMap<String, Vec<&'a RoleAssignment>>,
-    /// (index of the service in the snapshot, lower-cased server id) -> registered server.
-    servers: HashMap<(usize, String), &'a RegisteredServer>,
-    /// (address of a service, address of one of its server endpoints) -> the endpoint's registered server
-    /// and its label (see [`endpoint_label`]), which several checks' findings share. Addresses are stable:
-    /// the snapshot is borrowed for as long as the index lives.
-    endpoint_servers: HashMap<(usize, usize), (Option<&'a RegisteredServer>, Text)>,
+    /// (index of the service in the snapshot, server id in any case) -> registered server.
+    servers: HashMap<(usize, Caseless<'a>), &'a RegisteredServer>,
+    /// Every server endpoint with its service, sync group, registered server and label, in snapshot order.
+    endpoints: Vec<Endpoint<'a>>,
+    /// Address of a server endpoint -> its position in `endpoints`. Addresses are stable: the snapshot is
+    /// borrowed for as long as the index lives.
+    endpoint_positions: HashMap<usize, u32>,
     /// (lower-cased subscription id, role guid) -> the role definition id, shared by the findings naming it.
     role_definitions: HashMap<(Caseless<'a>, &'static str), Text>,
     /// Address of a cloud endpoint -> its storage account and share scope, parsed once.
     cloud_targets: HashMap<usize, CloudTarget>,
     /// (index of the service, lower-cased server id) -> the (storage account, share) pairs it syncs with.
-    server_shares: HashMap<(usize, String), Vec<(ResourceId, String)>>,
+    server_shares: HashMap<(usize, Caseless<'a>), Vec<(ResourceId, String)>>,
     /// Lower-cased storage account id -> why keys are still in use there (see [`Index::key_users`]).
     key_users: HashMap<String, Vec<String>>,
     /// See [`Index::referenced_accounts`].
     referenced: Vec<&'a StorageAccount>,
     /// (lower-cased account id, lower-cased share) -> assignments at the share's ARM id (`.../shares/x`).
     at_share_resource_ids: HashMap<(String, String), Vec<&'a RoleAssignment>>,
+}
+
+/// A server endpoint and what the checks look up about it, found once.
+pub struct Endpoint<'a> {
+    pub service: &'a StorageSyncService,
+    pub group: &'a SyncGroup,
+    pub endpoint: &'a ServerEndpoint,
+    /// The registered server it belongs to (None when `serverResourceId` names none of the service's).
+    pub server: Option<&'a RegisteredServer>,
+    /// How findings name it (see [`endpoint_label`]), shared by the findings of several checks.
+    pub label: Text,
 }
 
 /// What a cloud endpoint points at.
@@ -141,7 +153,7 @@ impl<'a> Index<'a> {
         let mut servers = HashMap::default();
         for (i, svc) in snapshot.services.iter().enumerate() {
             for s in &svc.registered_servers {
-                servers.entry((i, s.server_id.to_ascii_lowercase())).or_insert(s);
+                servers.entry((i, Caseless(s.server_id.as_str()))).or_insert(s);
             }
         }
         let mut index = Index {
@@ -149,7 +161,8 @@ impl<'a> Index<'a> {
             accounts,
             by_principal,
             servers,
-            endpoint_servers: HashMap::default(),
+            endpoints: Vec::new(),
+            endpoint_positions: HashMap::default(),
             role_definitions: HashMap::default(),
             cloud_targets: snapshot
                 .services
@@ -168,18 +181,24 @@ impl<'a> Index<'a> {
                 index.at_share_resource_ids.entry(key).or_default().push(ra);
             }
         }
-        let mut endpoint_servers = HashMap::default();
-        for (i, svc) in snapshot.services.iter().enumerate() {
-            for g in &svc.sync_groups {
-                for ep in &g.server_endpoints {
-                    let server =
-                        ep.server_id().and_then(|id| index.servers.get(&(i, id.to_ascii_lowercase())).copied());
-                    let label = Text::from(endpoint_label(server, g, ep));
-                    endpoint_servers.insert((address(svc), address(ep)), (server, label));
+        // Each service's endpoints side by side (labels are most of the work), then in snapshot order.
+        let numbered: Vec<(usize, &StorageSyncService)> = snapshot.services.iter().enumerate().collect();
+        index.endpoints = super::parallel_map(&numbered, |&(i, svc)| {
+            let mut out = Vec::new();
+            for group in &svc.sync_groups {
+                for endpoint in &group.server_endpoints {
+                    let server = endpoint.server_id().and_then(|id| index.servers.get(&(i, Caseless(id))).copied());
+                    let label = Text::from(endpoint_label(server, group, endpoint));
+                    out.push(Endpoint { service: svc, group, endpoint, server, label });
                 }
             }
-        }
-        index.endpoint_servers = endpoint_servers;
+            out
+        })
+        .into_iter()
+        .flatten()
+        .collect();
+        index.endpoint_positions =
+            index.endpoints.iter().enumerate().map(|(n, e)| (address(e.endpoint), n as u32)).collect();
         for a in &snapshot.storage_accounts {
             let Some(sub) = a.id.subscription_id() else { continue };
             for role in crate::roles::KNOWN {
@@ -197,11 +216,11 @@ impl<'a> Index<'a> {
 
     /// The (storage account, share) pairs each server syncs with, in the order its sync groups and their
     /// cloud endpoints appear. A cluster's nodes sync with what its name object's endpoints name.
-    fn compute_server_shares(&self) -> HashMap<(usize, String), Vec<(ResourceId, String)>> {
+    fn compute_server_shares(&self) -> HashMap<(usize, Caseless<'a>), Vec<(ResourceId, String)>> {
         // Each distinct (account, share) once, by its lower-cased spelling; servers hold their numbers.
         let mut numbers: HashMap<(String, String), usize> = HashMap::default();
         let mut pairs: Vec<(ResourceId, String)> = Vec::new();
-        let mut by_server: HashMap<(usize, String), Vec<usize>> = HashMap::default();
+        let mut by_server: HashMap<(usize, Caseless<'a>), Vec<usize>> = HashMap::default();
         for (i, svc) in self.snapshot.services.iter().enumerate() {
             for g in &svc.sync_groups {
                 let group_pairs: Vec<usize> = g
@@ -216,16 +235,16 @@ impl<'a> Index<'a> {
                         }))
                     })
                     .collect();
-                let mut members: Vec<String> = Vec::new();
+                let mut members: Vec<&'a RegisteredServer> = Vec::new();
                 for ep in &g.server_endpoints {
                     let Some(server) = self.server_of(svc, ep) else { continue };
-                    members.push(server.server_id.to_ascii_lowercase());
+                    members.push(server);
                     if server.is_cluster_name() {
-                        members
-                            .extend(self.cluster_nodes(svc, server).iter().map(|n| n.server_id.to_ascii_lowercase()));
+                        members.extend(self.cluster_nodes(svc, server));
                     }
                 }
-                members.sort_unstable();
+                let mut members: Vec<Caseless<'a>> = members.iter().map(|m| Caseless(m.server_id.as_str())).collect();
+                members.sort_unstable_by(|a, b| super::cmp_ignore_ascii_case(a.0, b.0));
                 members.dedup();
                 for m in members {
                     let list = by_server.entry((i, m)).or_default();
@@ -242,9 +261,13 @@ impl<'a> Index<'a> {
 
     /// The (storage account, share) pairs a server syncs with (through its own endpoints or, for a
     /// cluster node, its cluster's).
-    pub fn server_shares(&self, service: &'a StorageSyncService, server: &RegisteredServer) -> &[(ResourceId, String)] {
+    pub fn server_shares<'s>(
+        &'s self,
+        service: &'a StorageSyncService,
+        server: &'s RegisteredServer,
+    ) -> &'s [(ResourceId, String)] {
         let Some(i) = self.snapshot.services.iter().position(|s| std::ptr::eq(s, service)) else { return &[] };
-        self.server_shares.get(&(i, server.server_id.to_ascii_lowercase())).map(Vec::as_slice).unwrap_or(&[])
+        self.server_shares.get(&(i, Caseless(server.server_id.as_str()))).map(Vec::as_slice).unwrap_or(&[])
     }
 
     /// Why each storage account still needs shared keys, computed once for every account: a service that
@@ -370,15 +393,21 @@ impl<'a> Index<'a> {
         service: &'a StorageSyncService,
         endpoint: &ServerEndpoint,
     ) -> Option<&'a RegisteredServer> {
-        if let Some((known, _)) = self.endpoint_servers.get(&(address(service), address(endpoint))) {
-            return *known;
+        if let Some(known) = self.known_endpoint(service, endpoint) {
+            return known.server;
         }
         let id = endpoint.server_id()?;
         match self.snapshot.services.iter().position(|s| std::ptr::eq(s, service)) {
-            Some(i) => self.servers.get(&(i, id.to_ascii_lowercase())).copied(),
+            Some(i) => self.servers.get(&(i, Caseless(id))).copied(),
             // A service that is not part of this snapshot: look it up directly.
             None => service.registered_servers.iter().find(|s| s.server_id.eq_ignore_ascii_case(id)),
         }
+    }
+
+    /// The index's entry for a server endpoint of this snapshot.
+    fn known_endpoint(&self, service: &StorageSyncService, endpoint: &ServerEndpoint) -> Option<&Endpoint<'a>> {
+        let n = *self.endpoint_positions.get(&address(endpoint))?;
+        self.endpoints.get(n as usize).filter(|e| std::ptr::eq(e.service, service))
     }
 
     /// How a server endpoint is named in findings (see [`endpoint_label`]), made once per endpoint.
@@ -388,8 +417,8 @@ impl<'a> Index<'a> {
         group: &SyncGroup,
         endpoint: &ServerEndpoint,
     ) -> Text {
-        match self.endpoint_servers.get(&(address(service), address(endpoint))) {
-            Some((_, label)) => label.clone(),
+        match self.known_endpoint(service, endpoint) {
+            Some(known) => known.label.clone(),
             None => endpoint_label(self.server_of(service, endpoint), group, endpoint).into(),
         }
     }
@@ -437,14 +466,9 @@ impl<'a> Index<'a> {
             .flat_map(|s| s.sync_groups.iter().flat_map(move |g| g.cloud_endpoints.iter().map(move |c| (s, g, c))))
     }
 
-    /// Every (service, sync group, server endpoint).
-    pub fn server_endpoints(
-        &self,
-    ) -> impl Iterator<Item = (&'a StorageSyncService, &'a SyncGroup, &'a ServerEndpoint)> {
-        self.snapshot
-            .services
-            .iter()
-            .flat_map(|s| s.sync_groups.iter().flat_map(move |g| g.server_endpoints.iter().map(move |e| (s, g, e))))
+    /// Every server endpoint, with its service, sync group, server and label, in snapshot order.
+    pub fn server_endpoints(&self) -> &[Endpoint<'a>] {
+        &self.endpoints
     }
 
     /// Storage accounts some cloud endpoint points at, each once, in the order they are first named.

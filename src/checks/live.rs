@@ -5,7 +5,7 @@
 //! code even when the explaining check was not selected), it needs every other check's findings:
 //! [`super::run`] hands it the ones it computed anyway; run on its own it computes them itself.
 
-use super::index::{display_name_of, Caseless, HashMap};
+use super::index::{display_name_of, Caseless, Endpoint, HashMap};
 
 use super::{CheckContext, Index};
 use crate::catalog;
@@ -147,9 +147,9 @@ fn fresh_grant<'a>(
 
 /// Explain each live code with `others`, the other checks' findings (unsorted, as the checks produced them).
 pub(super) fn review(ix: &Index, ctx: &CheckContext, others: &[&Finding]) -> Vec<Finding> {
-    let endpoints: Vec<_> = ix.server_endpoints().collect();
+    let endpoints = ix.server_endpoints();
     // The lookup is only needed when some endpoint reports a code (in a healthy estate none does).
-    let verdicts = if endpoints.iter().any(|(_, _, ep)| reports_codes(ep)) {
+    let verdicts = if endpoints.iter().any(|e| reports_codes(e.endpoint)) {
         Verdicts::new(others)
     } else {
         Verdicts { problems: HashMap::default(), grants: HashMap::default() }
@@ -163,23 +163,17 @@ pub(super) fn review(ix: &Index, ctx: &CheckContext, others: &[&Finding]) -> Vec
     out
 }
 
-fn review_endpoints(
-    ix: &Index,
-    ctx: &CheckContext,
-    verdicts: &Verdicts,
-    endpoints: &[(&StorageSyncService, &SyncGroup, &ServerEndpoint)],
-) -> Vec<Finding> {
+fn review_endpoints(ix: &Index, ctx: &CheckContext, verdicts: &Verdicts, endpoints: &[Endpoint]) -> Vec<Finding> {
     let mut out = Vec::with_capacity(endpoints.len());
-    for &(svc, group, ep) in endpoints {
-        let server = ix.server_of(svc, ep);
-        let name = ix.endpoint_label(svc, group, ep);
+    for e in endpoints {
+        let (svc, group, ep, server, name) = (e.service, e.group, e.endpoint, e.server, &e.label);
         let codes = collect_codes(ep);
         if codes.is_empty() {
             out.push(Finding::new(
                 CHECK,
                 Status::Pass,
                 &ep.id,
-                &name,
+                name,
                 Text::fixed("The server endpoint reports no sync, per-item or recall errors."),
             ));
             continue;
@@ -190,7 +184,7 @@ fn review_endpoints(
             let hex = catalog::hex(seen.code);
             let status = if seen.session { Status::Fail } else { Status::Warning };
             let places = seen.places.join(", ");
-            let base = Finding::new(CHECK, status, &ep.id, &name, Text::default())
+            let base = Finding::new(CHECK, status, &ep.id, name, Text::default())
                 .evidence("code", &hex)
                 .evidence("decimal", seen.code)
                 .evidence("seenIn", &seen.places);

@@ -249,12 +249,11 @@ fn identities_for<'a>(
 pub(super) fn server_share_role(ix: &Index, ctx: &CheckContext) -> Vec<Finding> {
     let check = "server-endpoint.server-share-role";
     let role = roles::STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR;
-    let mut out = Vec::with_capacity(ix.server_endpoints().count());
+    let mut out = Vec::with_capacity(ix.server_endpoints().len());
     let mut who_cache: std::collections::HashMap<(usize, bool), String> = std::collections::HashMap::new();
-    for (svc, group, ep) in ix.server_endpoints() {
-        let server = ix.server_of(svc, ep);
-        let name = ix.endpoint_label(svc, group, ep);
-        let base = Finding::new(check, Status::NotApplicable, &ep.id, &name, Text::default());
+    for e in ix.server_endpoints() {
+        let (svc, group, ep, server, name) = (e.service, e.group, e.endpoint, e.server, &e.label);
+        let base = Finding::new(check, Status::NotApplicable, &ep.id, name, Text::default());
         let Some(server) = server else {
             out.push(
                 Finding {
@@ -323,7 +322,7 @@ pub(super) fn server_share_role(ix: &Index, ctx: &CheckContext) -> Vec<Finding> 
                     ix,
                     check,
                     &ep.id,
-                    &name,
+                    name,
                     who,
                     principal,
                     role,
