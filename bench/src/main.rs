@@ -339,6 +339,83 @@ fn offline_test(snapshot: &Path) -> Value {
            "medianSeconds": median(runs.clone()), "runsSeconds": runs, "exitCode": exit, "snapshotBytes": size})
 }
 
+/// The CLI's own arguments for `target`.
+fn target_args(target: &filesync_identity::collect::TargetSpec) -> Vec<String> {
+    use filesync_identity::collect::TargetSpec;
+    match target {
+        TargetSpec::Service(id) => vec!["--resource-id".into(), id.to_string()],
+        TargetSpec::ResourceGroup { subscription_id, resource_group } => {
+            vec!["--subscription".into(), subscription_id.clone(), "--resource-group".into(), resource_group.clone()]
+        }
+        TargetSpec::Subscription { subscription_id } => vec!["--subscription".into(), subscription_id.clone()],
+    }
+}
+
+/// The whole run as an admin runs it: `filesync-identity test --format json` (the release binary beside
+/// this one) against a fresh fake with the same topology, in its own process, so that its peak resident set
+/// is the tool's alone (this process also holds the generated topology and the models). Returns the wall
+/// time, the peak resident set (`ru_maxrss` of that one child) and the exit code.
+fn cli_live_test(topology_path: &Path, log_path: &Path, target: &filesync_identity::collect::TargetSpec) -> Value {
+    let exe = std::env::current_exe().ok().and_then(|e| e.parent().map(|d| d.join("filesync-identity")));
+    let Some(cli) = exe.filter(|p| p.exists()) else {
+        return json!({"skipped": "build the CLI first: cargo build --release -p filesync-identity --bin filesync-identity"});
+    };
+    let fake = match start_fake(topology_path, log_path) {
+        Ok(f) => f,
+        Err(e) => return json!({"skipped": e}),
+    };
+    let started = Instant::now();
+    let child = Command::new(&cli)
+        .arg("test")
+        .args(target_args(target))
+        .args(["--arm-endpoint", &fake.url, "--graph-endpoint", &fake.url, "--credential", "access-token"])
+        .args(["--access-token", filesync_bench::gen::TOKEN, "--format", "json"])
+        .env_remove("AZURE_ACCESS_TOKEN")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn();
+    let result = match child {
+        Ok(child) => match wait_with_peak(child) {
+            Ok((code, peak_kb)) => json!({
+                "command": format!("{} test {} --arm-endpoint URL --graph-endpoint URL --credential access-token --format json",
+                                   cli.display(), target_args(target).join(" ")),
+                "wallSeconds": started.elapsed().as_secs_f64(),
+                "peakRssMB": peak_kb.map(|kb| kb as f64 / 1024.0),
+                "exitCode": code,
+            }),
+            Err(e) => json!({"skipped": e}),
+        },
+        Err(e) => json!({"skipped": format!("cannot start the CLI: {e}")}),
+    };
+    stop_fake(fake);
+    result
+}
+
+/// Wait for `child`; its exit code and (on Unix) its own peak resident set in kB.
+fn wait_with_peak(child: std::process::Child) -> Result<(Option<i32>, Option<u64>), String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        let mut status = 0;
+        // SAFETY: rusage is plain data that wait4 fills; the pid is our own child, waited for once.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
+        if pid < 0 {
+            return Err(format!("wait4 failed: {}", std::io::Error::last_os_error()));
+        }
+        let status = std::process::ExitStatus::from_raw(status);
+        // Linux reports ru_maxrss in kB.
+        Ok((status.code(), Some(usage.ru_maxrss as u64)))
+    }
+    #[cfg(not(unix))]
+    {
+        let mut child = child;
+        let status = child.wait().map_err(|e| e.to_string())?;
+        Ok((status.code(), None))
+    }
+}
+
 fn ratio(a: f64, b: f64) -> Option<f64> {
     (b > 0.0).then(|| a / b)
 }
@@ -396,6 +473,13 @@ fn run_one(
     }
     let checks_ms = median(times.clone());
 
+    // The whole run once more as the CLI, for its own peak memory (the same in either mode, so only here).
+    let cli_result = mode.throttle.is_none().then(|| {
+        let cli_log = dir.join(format!("{}-{}.cli-requests.jsonl", shape.name, mode.name));
+        let _ = std::fs::remove_file(&cli_log);
+        cli_live_test(&topo_path, &cli_log, target)
+    });
+
     let offline_result = if offline && args.offline {
         let path = dir.join(format!("{}-snapshot.json", shape.name));
         collected.snapshot.save(&path).map_err(|e| e.to_string())?;
@@ -444,6 +528,7 @@ fn run_one(
         "checks": {"medianMs": checks_ms, "runsMs": times, "findings": report.findings.len(), "summary": summary},
         "collectionErrors": collected.snapshot.collection_errors.len(),
         "offlineTest": offline_result,
+        "cliLiveTest": cli_result,
     }))
 }
 
@@ -455,7 +540,7 @@ fn row(r: &Value) -> String {
         _ => r["mode"].as_str().unwrap_or("").to_string(),
     };
     format!(
-        "| {:<13} | {:<19} | {:>6} / {:<6} = {:<6} | {:>7.2} / {:<7.2} = {:<6} ({}) | {:>5} | {:>7} | {:>6.1} ({:.1}) | {:>7.1} | {:<6} |",
+        "| {:<13} | {:<19} | {:>6} / {:<6} = {:<6} | {:>7.2} / {:<7.2} = {:<6} ({}) | {:>5} | {:>7} | {:>6} / {:.1} ({:.1}) | {:>7.1} | {:<6} |",
         r["topology"].as_str().unwrap_or(""),
         mode,
         q["measured"],
@@ -467,6 +552,7 @@ fn row(r: &Value) -> String {
         fmt_ratio(w["collectRatioToBound"].as_f64()),
         q["throttled429"],
         q["retries"],
+        r["cliLiveTest"]["peakRssMB"].as_f64().map_or("-".to_string(), |m| format!("{m:.1}")),
         r["memory"]["benchVmHwmMB"].as_f64().unwrap_or(0.0),
         r["memory"]["heapPeakMB"].as_f64().unwrap_or(0.0),
         r["checks"]["medianMs"].as_f64().unwrap_or(0.0),
@@ -555,7 +641,7 @@ fn bench(args: &Args) -> Result<(), String> {
             std::thread::sleep(Duration::from_millis(200));
         }
     }
-    println!("| topology | mode | requests: measured / floor = ratio | wall s (collect + test) / bound = ratio (collect alone) | 429s | retries | peak MB (heap) | checks ms | ours / baseline |");
+    println!("| topology | mode | requests: measured / floor = ratio | wall s (collect + test) / bound = ratio (collect alone) | 429s | retries | peak MB: CLI / bench (heap) | checks ms | ours / baseline |");
     println!("|---|---|---|---|---|---|---|---|---|");
     for r in &results {
         println!("{}", row(r));
@@ -568,6 +654,17 @@ fn bench(args: &Args) -> Result<(), String> {
                 o.get("medianSeconds")
                     .map(|s| format!("{:.3} s median of 3", s.as_f64().unwrap_or(0.0)))
                     .unwrap_or_else(|| o.get("skipped").and_then(Value::as_str).unwrap_or("skipped").to_string())
+            );
+        }
+        if let Some(c) = r["cliLiveTest"].as_object() {
+            println!(
+                "CLI test, live, end to end ({}): {}",
+                r["topology"].as_str().unwrap_or(""),
+                match (c.get("wallSeconds").and_then(Value::as_f64), c.get("peakRssMB").and_then(Value::as_f64)) {
+                    (Some(w), Some(m)) => format!("{w:.2} s, peak resident set {m:.1} MB"),
+                    (Some(w), None) => format!("{w:.2} s"),
+                    _ => c.get("skipped").and_then(Value::as_str).unwrap_or("skipped").to_string(),
+                }
             );
         }
     }

@@ -93,3 +93,37 @@ fn floor_formula_by_hand() {
     assert_eq!(model::pages(100, 100), 1);
     assert_eq!(model::pages(101, 100), 2);
 }
+
+/// The benchmark program end to end on the quick typical topology: it writes its JSON, and the CLI's own
+/// live run (for the whole run's peak memory) either reports a plausible peak resident set and the exit
+/// code the in-process report implies, or says how to build the CLI it needs.
+#[test]
+fn bench_program_measures_the_cli_run() {
+    let dir = std::env::temp_dir().join(format!("filesync-bench-smoke-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("results.json");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_filesync-bench"))
+        .args(["--quick", "--topology", "typical", "--mode", "latency", "--no-offline", "--output"])
+        .arg(&out)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success(), "filesync-bench exited with {status}");
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    let run = &doc["results"][0];
+    assert_eq!(run["mode"], "latency");
+    let cli = &run["cliLiveTest"];
+    match cli["skipped"].as_str() {
+        Some(why) => assert!(why.contains("cargo build"), "unexpected skip: {why}"),
+        None => {
+            let peak = cli["peakRssMB"].as_f64().expect("peak resident set");
+            assert!(peak > 1.0 && peak < 500.0, "implausible peak {peak} MB");
+            // The CLI's verdict agrees with the in-process report's: exit code 1 exactly when a check failed.
+            let failed = run["checks"]["summary"]["fail"].as_u64().unwrap() > 0;
+            assert_eq!(cli["exitCode"], i32::from(failed), "{cli}");
+            assert!(cli["wallSeconds"].as_f64().unwrap() > 0.0);
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
