@@ -1,6 +1,5 @@
 //! Findings: the result of one check about one resource, and the report that carries them.
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -43,7 +42,7 @@ impl Status {
 #[serde(rename_all = "camelCase")]
 pub struct Finding {
     /// The check's stable id, e.g. `cloud-endpoint.service-share-role`.
-    pub check: Cow<'static, str>,
+    pub check: Text,
     pub status: Status,
     /// The resource the verdict is about.
     pub resource_id: Text,
@@ -79,14 +78,14 @@ pub struct Finding {
 
 impl Finding {
     pub fn new(
-        check: impl Into<Cow<'static, str>>,
+        check: &'static str,
         status: Status,
         resource_id: impl Into<Text>,
         resource_name: impl Into<Text>,
         message: impl Into<Text>,
     ) -> Self {
         Finding {
-            check: check.into(),
+            check: Text::fixed(check),
             status,
             resource_id: resource_id.into(),
             resource_name: resource_name.into(),
@@ -132,17 +131,17 @@ impl Finding {
     }
     /// A fact, as JSON (strings are kept as [`Fact::Text`]).
     pub fn evidence(mut self, key: &'static str, value: impl Serialize) -> Self {
-        self.evidence.insert(key, Fact::from(serde_json::to_value(value).unwrap_or(Value::Null)));
+        self.evidence.insert(Text::fixed(key), Fact::from(serde_json::to_value(value).unwrap_or(Value::Null)));
         self
     }
     /// [`Finding::evidence_text`], or `null` when there is no text.
     pub fn evidence_text_or_null(mut self, key: &'static str, value: Option<Text>) -> Self {
-        self.evidence.insert(key, value.map_or(Fact::Json(Value::Null), Fact::Text));
+        self.evidence.insert(Text::fixed(key), value.map_or(Fact::Null, Fact::Text));
         self
     }
     /// A text fact without a copy where the text is shared (an id of the snapshot, fixed wording).
     pub fn evidence_text(mut self, key: &'static str, value: impl Into<Text>) -> Self {
-        self.evidence.insert(key, Fact::Text(value.into()));
+        self.evidence.insert(Text::fixed(key), Fact::Text(value.into()));
         self
     }
 }
@@ -151,8 +150,10 @@ impl Finding {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Fact {
     Text(Text),
-    /// Anything but a string (numbers, booleans, lists, objects, null).
-    Json(Value),
+    /// JSON `null` (also what a missing key reads as).
+    Null,
+    /// Anything but a string (numbers, booleans, lists, objects, null); boxed, as most facts are text.
+    Json(Box<Value>),
 }
 
 impl Fact {
@@ -160,14 +161,15 @@ impl Fact {
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Fact::Text(t) => Some(t.as_str()),
-            Fact::Json(_) => None,
+            Fact::Null | Fact::Json(_) => None,
         }
     }
     /// The fact as a JSON value.
     pub fn to_json(&self) -> Value {
         match self {
             Fact::Text(t) => Value::String(t.to_string()),
-            Fact::Json(v) => v.clone(),
+            Fact::Null => Value::Null,
+            Fact::Json(v) => (**v).clone(),
         }
     }
 }
@@ -176,7 +178,8 @@ impl From<Value> for Fact {
     fn from(v: Value) -> Fact {
         match v {
             Value::String(s) => Fact::Text(s.into()),
-            v => Fact::Json(v),
+            Value::Null => Fact::Null,
+            v => Fact::Json(Box::new(v)),
         }
     }
 }
@@ -191,7 +194,8 @@ impl PartialEq<Value> for Fact {
     fn eq(&self, other: &Value) -> bool {
         match (self, other) {
             (Fact::Text(t), Value::String(s)) => t == s,
-            (Fact::Json(v), other) => v == other,
+            (Fact::Null, Value::Null) => true,
+            (Fact::Json(v), other) => **v == *other,
             _ => false,
         }
     }
@@ -201,6 +205,7 @@ impl Serialize for Fact {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
             Fact::Text(t) => t.serialize(s),
+            Fact::Null => s.serialize_unit(),
             Fact::Json(v) => v.serialize(s),
         }
     }
@@ -209,7 +214,7 @@ impl Serialize for Fact {
 /// The facts a verdict rests on: a JSON object, keys in order. Kept as a short sorted list (most findings
 /// carry two to five facts; a map node per finding would cost more than the facts).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Evidence(Vec<(Cow<'static, str>, Fact)>);
+pub struct Evidence(Vec<(Text, Fact)>);
 
 impl Evidence {
     pub fn get(&self, key: &str) -> Option<&Fact> {
@@ -219,8 +224,7 @@ impl Evidence {
         self.position(key).is_ok()
     }
     /// Set `key`, returning the value it had.
-    pub fn insert(&mut self, key: impl Into<Cow<'static, str>>, value: Fact) -> Option<Fact> {
-        let key = key.into();
+    pub fn insert(&mut self, key: Text, value: Fact) -> Option<Fact> {
         match self.position(&key) {
             Ok(i) => Some(std::mem::replace(&mut self.0[i].1, value)),
             Err(i) => {
@@ -236,10 +240,10 @@ impl Evidence {
         self.0.len()
     }
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Fact)> {
-        self.0.iter().map(|(k, v)| (k.as_ref(), v))
+        self.0.iter().map(|(k, v)| (k.as_str(), v))
     }
     fn position(&self, key: &str) -> Result<usize, usize> {
-        self.0.binary_search_by(|(k, _)| k.as_ref().cmp(key))
+        self.0.binary_search_by(|(k, _)| k.as_str().cmp(key))
     }
 }
 
@@ -247,7 +251,7 @@ impl std::ops::Index<&str> for Evidence {
     type Output = Fact;
     /// The value, or `null` when the key is absent (as for a JSON object).
     fn index(&self, key: &str) -> &Fact {
-        static NULL: Fact = Fact::Json(Value::Null);
+        static NULL: Fact = Fact::Null;
         self.get(key).unwrap_or(&NULL)
     }
 }
@@ -257,7 +261,7 @@ impl Serialize for Evidence {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(Some(self.0.len()))?;
         for (k, v) in &self.0 {
-            map.serialize_entry(k.as_ref(), v)?;
+            map.serialize_entry(k.as_str(), v)?;
         }
         map.end()
     }
@@ -266,7 +270,7 @@ impl Serialize for Evidence {
 impl<'de> Deserialize<'de> for Evidence {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let map = BTreeMap::<String, Value>::deserialize(d)?;
-        Ok(Evidence(map.into_iter().map(|(k, v)| (Cow::Owned(k), Fact::from(v))).collect()))
+        Ok(Evidence(map.into_iter().map(|(k, v)| (Text::from(k), Fact::from(v))).collect()))
     }
 }
 
@@ -316,6 +320,14 @@ pub const REPORT_SCHEMA_VERSION: u32 = 1;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_fact_is_as_small_as_its_text() {
+        assert_eq!(std::mem::size_of::<Fact>(), 16);
+        assert_eq!(Fact::from(Value::Null), Value::Null);
+        assert_eq!(Fact::from(serde_json::json!(3)), serde_json::json!(3));
+        assert_eq!(serde_json::to_string(&Fact::Null).unwrap(), "null");
+    }
 
     #[test]
     fn evidence_is_a_json_object_with_sorted_keys() {

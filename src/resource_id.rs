@@ -80,6 +80,38 @@ impl std::ops::Index<usize> for Segments<'_> {
     }
 }
 
+/// Raw access for [`crate::text::Text`], which keeps an id in a thin pointer.
+impl ResourceId {
+    /// The shared parts as a raw pointer; the strong count moves with it (release it with [`Self::raw_drop`]).
+    pub(crate) fn into_raw(self) -> *const () {
+        std::sync::Arc::into_raw(self.inner) as *const ()
+    }
+    /// The text of an id kept by [`Self::into_raw`].
+    ///
+    /// # Safety
+    /// `ptr` came from `into_raw` and its count is still held for at least `'a`.
+    pub(crate) unsafe fn raw_text<'a>(ptr: *const ()) -> &'a str {
+        // SAFETY: per the contract, ptr points to live Parts.
+        unsafe { &(*(ptr as *const Parts)).text }
+    }
+    /// Take one more count of an id kept by [`Self::into_raw`].
+    ///
+    /// # Safety
+    /// `ptr` came from `into_raw` and its count is still held.
+    pub(crate) unsafe fn raw_clone(ptr: *const ()) {
+        // SAFETY: per the contract.
+        unsafe { std::sync::Arc::increment_strong_count(ptr as *const Parts) }
+    }
+    /// Release one count of an id kept by [`Self::into_raw`].
+    ///
+    /// # Safety
+    /// `ptr` came from `into_raw` (or was counted by `raw_clone`) and this count is released once.
+    pub(crate) unsafe fn raw_drop(ptr: *const ()) {
+        // SAFETY: per the contract.
+        drop(unsafe { std::sync::Arc::from_raw(ptr as *const Parts) })
+    }
+}
+
 impl PartialEq for ResourceId {
     fn eq(&self, other: &Self) -> bool {
         self.inner.text.eq_ignore_ascii_case(&other.inner.text)

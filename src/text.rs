@@ -4,41 +4,118 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::ptr::NonNull;
 use std::sync::Arc;
 
 use crate::resource_id::ResourceId;
 
 /// A string that is fixed wording, shared (an id of the snapshot, a name used by many findings) or owned.
 /// It reads as a `&str` (`Deref`), compares, hashes and orders as its text, and serializes as a JSON
-/// string; cloning never copies the text.
-#[derive(Clone)]
-pub struct Text(Repr);
+/// string; cloning a fixed or shared text never copies it.
+///
+/// Sixteen bytes (a pointer, a length and a kind), so that `Option<Text>` is too: a finding carries a dozen.
+pub struct Text {
+    /// Fixed / Owned / Shared: the first byte of the text. Id: the `ResourceId`'s shared parts.
+    ptr: NonNull<u8>,
+    /// The text's length in bytes (Id: unused).
+    len: u32,
+    kind: Kind,
+}
 
-#[derive(Clone)]
-enum Repr {
-    Fixed(&'static str),
-    Owned(Box<str>),
-    Shared(Arc<str>),
-    Id(ResourceId),
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// `&'static str`.
+    Fixed,
+    /// A `Box<str>` this text owns.
+    Owned,
+    /// An `Arc<str>`, one strong count held.
+    Shared,
+    /// A [`ResourceId`], one strong count held.
+    Id,
+}
+
+// SAFETY: every kind is a string that is Send and Sync (a static str, a Box<str>, an Arc<str>, a ResourceId);
+// the text is never mutated after construction.
+unsafe impl Send for Text {}
+unsafe impl Sync for Text {}
+
+/// The length as stored. Strings here are ids, names and sentences; one of 4 GiB cannot come from any
+/// input this tool accepts (snapshots and responses are size-limited far below it).
+fn len32(len: usize) -> u32 {
+    u32::try_from(len).expect("a finding's text is shorter than 4 GiB")
 }
 
 impl Text {
     /// Fixed wording: no allocation.
     pub const fn fixed(s: &'static str) -> Text {
-        Text(Repr::Fixed(s))
+        assert!(s.len() <= u32::MAX as usize);
+        // SAFETY: a str's pointer is never null (an empty one is dangling but non-null).
+        Text { ptr: unsafe { NonNull::new_unchecked(s.as_ptr() as *mut u8) }, len: s.len() as u32, kind: Kind::Fixed }
     }
 
     /// A string several findings name: the text is kept once.
     pub fn shared(s: &str) -> Text {
-        Text(Repr::Shared(Arc::from(s)))
+        Text::from_arc(Arc::from(s))
+    }
+
+    fn from_arc(s: Arc<str>) -> Text {
+        let len = len32(s.len());
+        let raw = Arc::into_raw(s) as *const u8 as *mut u8;
+        // SAFETY: Arc::into_raw never returns null.
+        Text { ptr: unsafe { NonNull::new_unchecked(raw) }, len, kind: Kind::Shared }
+    }
+
+    fn owned(s: Box<str>) -> Text {
+        let len = len32(s.len());
+        let raw = Box::into_raw(s) as *mut u8;
+        // SAFETY: Box::into_raw never returns null.
+        Text { ptr: unsafe { NonNull::new_unchecked(raw) }, len, kind: Kind::Owned }
+    }
+
+    fn raw_str(&self) -> *mut str {
+        std::ptr::slice_from_raw_parts_mut(self.ptr.as_ptr(), self.len as usize) as *mut str
     }
 
     pub fn as_str(&self) -> &str {
-        match &self.0 {
-            Repr::Fixed(s) => s,
-            Repr::Owned(s) => s,
-            Repr::Shared(s) => s,
-            Repr::Id(id) => id.as_str(),
+        match self.kind {
+            // SAFETY: the id's parts are kept alive by the strong count this text holds.
+            Kind::Id => unsafe { ResourceId::raw_text(self.ptr.as_ptr() as *const ()) },
+            // SAFETY: ptr and len describe a valid str that lives as long as this text (static, owned or
+            // counted).
+            _ => unsafe { &*self.raw_str() },
+        }
+    }
+}
+
+impl Clone for Text {
+    fn clone(&self) -> Text {
+        match self.kind {
+            Kind::Fixed => Text { ptr: self.ptr, len: self.len, kind: Kind::Fixed },
+            Kind::Owned => Text::owned(self.as_str().into()),
+            Kind::Shared => {
+                // SAFETY: the pointer came from Arc::into_raw of an Arc<str> of this length, still counted.
+                unsafe { Arc::increment_strong_count(self.raw_str() as *const str) };
+                Text { ptr: self.ptr, len: self.len, kind: Kind::Shared }
+            }
+            Kind::Id => {
+                // SAFETY: the pointer came from ResourceId::into_raw and its count is still held.
+                unsafe { ResourceId::raw_clone(self.ptr.as_ptr() as *const ()) };
+                Text { ptr: self.ptr, len: self.len, kind: Kind::Id }
+            }
+        }
+    }
+}
+
+impl Drop for Text {
+    fn drop(&mut self) {
+        match self.kind {
+            Kind::Fixed => {}
+            // SAFETY: the pointer and length came from Box::into_raw of a Box<str>, dropped once here.
+            Kind::Owned => drop(unsafe { Box::from_raw(self.raw_str()) }),
+            // SAFETY: the pointer and length came from Arc::into_raw of an Arc<str>; this releases our count.
+            Kind::Shared => drop(unsafe { Arc::from_raw(self.raw_str() as *const str) }),
+            // SAFETY: the pointer came from ResourceId::into_raw; this releases our count.
+            Kind::Id => unsafe { ResourceId::raw_drop(self.ptr.as_ptr() as *const ()) },
         }
     }
 }
@@ -69,8 +146,9 @@ impl std::borrow::Borrow<str> for Text {
 }
 
 impl fmt::Display for Text {
+    /// As a `str` displays: width, fill and precision apply.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -137,18 +215,18 @@ impl std::hash::Hash for Text {
 
 impl From<String> for Text {
     fn from(s: String) -> Text {
-        Text(Repr::Owned(s.into_boxed_str()))
+        Text::owned(s.into_boxed_str())
     }
 }
 impl From<&String> for Text {
     fn from(s: &String) -> Text {
-        Text(Repr::Owned(s.as_str().into()))
+        Text::owned(s.as_str().into())
     }
 }
 /// A copy of the text (use [`Text::fixed`] for wording that never changes).
 impl From<&str> for Text {
     fn from(s: &str) -> Text {
-        Text(Repr::Owned(s.into()))
+        Text::owned(s.into())
     }
 }
 impl From<Cow<'static, str>> for Text {
@@ -161,19 +239,21 @@ impl From<Cow<'static, str>> for Text {
 }
 impl From<Arc<str>> for Text {
     fn from(s: Arc<str>) -> Text {
-        Text(Repr::Shared(s))
+        Text::from_arc(s)
     }
 }
 /// Shares the id's text (no copy).
 impl From<ResourceId> for Text {
     fn from(id: ResourceId) -> Text {
-        Text(Repr::Id(id))
+        let raw = id.into_raw() as *mut u8;
+        // SAFETY: ResourceId::into_raw never returns null.
+        Text { ptr: unsafe { NonNull::new_unchecked(raw) }, len: 0, kind: Kind::Id }
     }
 }
 /// Shares the id's text (no copy).
 impl From<&ResourceId> for Text {
     fn from(id: &ResourceId) -> Text {
-        Text(Repr::Id(id.clone()))
+        Text::from(id.clone())
     }
 }
 impl From<&Text> for Text {
@@ -232,6 +312,7 @@ mod tests {
                 serde_json::to_string(t).unwrap(),
                 "\"/subscriptions/5f0c6b1e-3a2d-4c8b-9e7f-1a2b3c4d5e6f/resourceGroups/RG\""
             );
+            assert_eq!(format!("{t:>60}|{t:.3}"), format!("{:>60}|{:.3}", t.as_str(), t.as_str()));
             assert_eq!(format!("{t:?}"), "\"/subscriptions/5f0c6b1e-3a2d-4c8b-9e7f-1a2b3c4d5e6f/resourceGroups/RG\"");
             let back: Text = serde_json::from_str(&serde_json::to_string(t).unwrap()).unwrap();
             assert_eq!(&back, t);
@@ -242,6 +323,47 @@ mod tests {
             Text::fixed("/subscriptions/5f0c6b1e-3a2d-4c8b-9e7f-1a2b3c4d5e6f/resourcegroups/rg")
         );
         assert!(Text::fixed("a") < Text::shared("b"));
+    }
+
+    #[test]
+    fn sixteen_bytes_and_so_is_an_optional_one() {
+        assert_eq!(std::mem::size_of::<Text>(), 16);
+        assert_eq!(std::mem::size_of::<Option<Text>>(), 16);
+    }
+
+    #[test]
+    fn clones_and_drops_keep_the_counts() {
+        let arc: Arc<str> = Arc::from("shared by many findings");
+        let t = Text::from(arc.clone());
+        assert_eq!(Arc::strong_count(&arc), 2);
+        let copies: Vec<Text> = (0..5).map(|_| t.clone()).collect();
+        assert_eq!(Arc::strong_count(&arc), 7);
+        assert!(copies.iter().all(|c| c == "shared by many findings"));
+        drop(copies);
+        drop(t);
+        assert_eq!(Arc::strong_count(&arc), 1);
+
+        // An owned text is copied on clone and each copy freed on its own (run under valgrind by hand to
+        // see no leak or double free).
+        let owned = Text::from(String::from("owned"));
+        let copy = owned.clone();
+        assert_ne!(owned.as_str().as_ptr(), copy.as_str().as_ptr());
+        drop(owned);
+        assert_eq!(copy, "owned");
+
+        // An id outlives the ResourceId it came from.
+        let id = ResourceId::parse("/subscriptions/5f0c6b1e-3a2d-4c8b-9e7f-1a2b3c4d5e6f/resourceGroups/rg").unwrap();
+        let t = Text::from(&id);
+        let t2 = t.clone();
+        drop(id);
+        drop(t);
+        assert_eq!(t2, "/subscriptions/5f0c6b1e-3a2d-4c8b-9e7f-1a2b3c4d5e6f/resourceGroups/rg");
+
+        // Empty texts of every kind.
+        for e in [Text::default(), Text::from(String::new()), Text::shared(""), Text::from("")] {
+            assert_eq!(e.as_str(), "");
+            assert_eq!(e.clone(), "");
+        }
     }
 
     #[test]
