@@ -118,6 +118,15 @@ fn is_fatal(e: &Error) -> bool {
     matches!(e.kind(), ErrorKind::Cancelled | ErrorKind::Authentication | ErrorKind::Internal)
 }
 
+/// How a subscription's role assignments were read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Listing {
+    /// Listed once for the whole subscription; `complete` is false when some item could not be read.
+    Subscription { complete: bool },
+    /// The caller may not list them there: each storage account's own list is read instead.
+    PerAccount,
+}
+
 struct Collector<'a> {
     client: &'a ArmClient,
     errors: Mutex<Vec<CollectionError>>,
@@ -126,6 +135,8 @@ struct Collector<'a> {
     denies: Mutex<HashMap<String, DenyAssignment>>,
     /// Per subscription (lower case): whether its deny assignments were listed (false: read per account).
     subscription_denies: Mutex<HashMap<String, Arc<OnceCell<bool>>>>,
+    /// Per subscription (lower case): how its role assignments were read (see [`Listing`]).
+    subscription_assignments: Mutex<HashMap<String, Arc<OnceCell<Listing>>>>,
     locks: Mutex<HashMap<String, ManagementLock>>,
     groups_total: AtomicUsize,
     groups_done: AtomicUsize,
@@ -229,58 +240,76 @@ impl<'a> Collector<'a> {
         }
         self.groups_total.fetch_add(parsed.len(), Ordering::Relaxed);
         self.progress(format!("{}: {} servers, {} sync groups", svc.name, svc.registered_servers.len(), parsed.len()));
-        let filled = join_all(parsed.into_iter().map(|g| self.fill_sync_group(g))).await;
-        for g in filled {
-            svc.sync_groups.push(g?);
+        // Every group's cloud endpoints are asked for before any group's server endpoints: a cloud endpoint
+        // names a storage account, whose reads are the last link of the chain, so they should not wait
+        // behind lists that lead nowhere further. (The client hands out its slots first come, first served.)
+        let halves_left: Vec<AtomicUsize> = parsed.iter().map(|_| AtomicUsize::new(2)).collect();
+        let half_done = |i: usize, group: &SyncGroup| {
+            if halves_left[i].fetch_sub(1, Ordering::Relaxed) == 1 {
+                self.groups_done.fetch_add(1, Ordering::Relaxed);
+                self.progress(format!("sync group {}", group.name));
+            }
+        };
+        let clouds = join_all(parsed.iter().enumerate().map(|(i, g)| async move {
+            let r = self.cloud_endpoints_of(g).await;
+            half_done(i, g);
+            r
+        }));
+        let servers = join_all(parsed.iter().enumerate().map(|(i, g)| async move {
+            let r = self.server_endpoints_of(g).await;
+            half_done(i, g);
+            r
+        }));
+        let (clouds, servers) = futures::join!(clouds, servers);
+        for ((mut group, c), s) in parsed.into_iter().zip(clouds).zip(servers) {
+            group.cloud_endpoints = c?;
+            group.server_endpoints = s?;
+            svc.sync_groups.push(group);
         }
         Ok(svc)
     }
 
-    async fn fill_sync_group(&self, mut group: SyncGroup) -> Result<SyncGroup> {
-        let base = group.id.as_str().to_string();
-        let cloud = async {
-            let list = self.client.list(&format!("{base}/cloudEndpoints"), api_versions::STORAGE_SYNC).await;
-            let mut endpoints = Vec::new();
-            match list {
-                Ok(list) => {
-                    for v in &list {
-                        match m::cloud_endpoint(v) {
-                            Ok(c) => endpoints.push(c),
-                            Err(e) => self.record(&base, "cloudEndpoints", e)?,
-                        }
+    /// A sync group's cloud endpoints; each storage account they name is read as soon as it is known (once,
+    /// however many groups name it).
+    async fn cloud_endpoints_of(&self, group: &SyncGroup) -> Result<Vec<CloudEndpoint>> {
+        let base = group.id.as_str();
+        let list = self.client.list(&format!("{base}/cloudEndpoints"), api_versions::STORAGE_SYNC).await;
+        let mut endpoints = Vec::new();
+        match list {
+            Ok(list) => {
+                for v in &list {
+                    match m::cloud_endpoint(v) {
+                        Ok(c) => endpoints.push(c),
+                        Err(e) => self.record(base, "cloudEndpoints", e)?,
                     }
                 }
-                Err(e) => self.record(&base, "cloudEndpoints", e)?,
             }
-            // Read each storage account as soon as it is known (once, however many groups name it).
-            let reads = endpoints.iter().filter_map(|c| c.storage_account_id()).map(|id| self.account(id));
-            for r in join_all(reads).await {
-                r?;
-            }
-            Ok::<_, Error>(endpoints)
-        };
-        let server = async {
-            let list = self.client.list(&format!("{base}/serverEndpoints"), api_versions::STORAGE_SYNC).await;
-            let mut endpoints = Vec::new();
-            match list {
-                Ok(list) => {
-                    for v in &list {
-                        match m::server_endpoint(v) {
-                            Ok(s) => endpoints.push(s),
-                            Err(e) => self.record(&base, "serverEndpoints", e)?,
-                        }
+            Err(e) => self.record(base, "cloudEndpoints", e)?,
+        }
+        let reads = endpoints.iter().filter_map(|c| c.storage_account_id()).map(|id| self.account(id));
+        for r in join_all(reads).await {
+            r?;
+        }
+        Ok(endpoints)
+    }
+
+    /// A sync group's server endpoints.
+    async fn server_endpoints_of(&self, group: &SyncGroup) -> Result<Vec<ServerEndpoint>> {
+        let base = group.id.as_str();
+        let list = self.client.list(&format!("{base}/serverEndpoints"), api_versions::STORAGE_SYNC).await;
+        let mut endpoints = Vec::new();
+        match list {
+            Ok(list) => {
+                for v in &list {
+                    match m::server_endpoint(v) {
+                        Ok(s) => endpoints.push(s),
+                        Err(e) => self.record(base, "serverEndpoints", e)?,
                     }
                 }
-                Err(e) => self.record(&base, "serverEndpoints", e)?,
             }
-            Ok::<_, Error>(endpoints)
-        };
-        let (c, s) = futures::join!(cloud, server);
-        group.cloud_endpoints = c?;
-        group.server_endpoints = s?;
-        self.groups_done.fetch_add(1, Ordering::Relaxed);
-        self.progress(format!("sync group {}", group.name));
-        Ok(group)
+            Err(e) => self.record(base, "serverEndpoints", e)?,
+        }
+        Ok(endpoints)
     }
 
     /// Read a storage account once; later callers wait for the first read.
@@ -307,7 +336,7 @@ impl<'a> Collector<'a> {
         let (account, shares, assignments, permissions, denies, locks) = futures::join!(
             c.get(&base, api_versions::STORAGE),
             c.list(&shares_path, api_versions::STORAGE),
-            c.list(&assignments_path, api_versions::AUTHORIZATION),
+            self.role_assignments_of(&id, &assignments_path),
             c.list(&permissions_path, api_versions::AUTHORIZATION),
             self.deny_assignments_of(&id),
             c.list(&locks_path, api_versions::LOCKS),
@@ -330,27 +359,7 @@ impl<'a> Collector<'a> {
             Ok(list) => acct.shares = Some(list.iter().filter_map(m::share_name).collect()),
             Err(e) => self.record(&base, "shares", e)?,
         }
-        match assignments {
-            Ok(list) => {
-                let mut ok = true;
-                let mut map = self.assignments.lock().unwrap_or_else(|p| p.into_inner());
-                for v in &list {
-                    match m::role_assignment(v) {
-                        Ok(a) => {
-                            map.insert(a.id.to_ascii_lowercase(), a);
-                        }
-                        Err(e) => {
-                            ok = false;
-                            drop(map);
-                            self.record(&base, "roleAssignments", e)?;
-                            map = self.assignments.lock().unwrap_or_else(|p| p.into_inner());
-                        }
-                    }
-                }
-                acct.role_assignments_read = ok;
-            }
-            Err(e) => self.record(&base, "roleAssignments", e)?,
-        }
+        acct.role_assignments_read = assignments?;
         match permissions {
             Ok(list) => {
                 let mut perms = Vec::new();
@@ -378,6 +387,62 @@ impl<'a> Collector<'a> {
             Err(e) => self.record(&base, "locks", e)?,
         }
         Ok(acct)
+    }
+
+    /// Role assignments bearing on a storage account (at, above and below it): its subscription's list (read
+    /// once, shared by all its accounts: one chain of pages instead of a list per account), or, when the
+    /// caller may not list them there, the account's own list. Ok(true) when they were all read.
+    async fn role_assignments_of(&self, account: &ResourceId, account_path: &str) -> Result<bool> {
+        let Some(sub) = account.subscription_id() else { return Ok(false) };
+        let cell = {
+            let mut map = self.subscription_assignments.lock().unwrap_or_else(|p| p.into_inner());
+            map.entry(sub.to_ascii_lowercase()).or_insert_with(|| Arc::new(OnceCell::new())).clone()
+        };
+        match *cell.get_or_try_init(|| self.read_subscription_assignments(sub)).await? {
+            Listing::Subscription { complete } => Ok(complete),
+            Listing::PerAccount => {
+                let base = account.as_str();
+                match self.client.list(account_path, api_versions::AUTHORIZATION).await {
+                    Ok(list) => self.keep_assignments(base, &list),
+                    Err(e) => self.record(base, "roleAssignments", e).map(|_| false),
+                }
+            }
+        }
+    }
+
+    async fn read_subscription_assignments(&self, subscription: &str) -> Result<Listing> {
+        let scope = format!("/subscriptions/{subscription}");
+        let path = format!("{scope}/providers/Microsoft.Authorization/roleAssignments");
+        match self.client.list(&path, api_versions::AUTHORIZATION).await {
+            Ok(list) => Ok(Listing::Subscription { complete: self.keep_assignments(&scope, &list)? }),
+            Err(e) if is_fatal(&e) => Err(e),
+            Err(e) => {
+                log(
+                    self.client.events(),
+                    LogLevel::Verbose,
+                    format!("role assignments of subscription {subscription} could not be listed ({e}); reading them per storage account"),
+                );
+                Ok(Listing::PerAccount)
+            }
+        }
+    }
+
+    /// Keep the role assignments of a list; false when some item could not be read (recorded).
+    fn keep_assignments(&self, resource: &str, list: &[Value]) -> Result<bool> {
+        let mut complete = true;
+        for v in list {
+            match m::role_assignment(v) {
+                Ok(a) => {
+                    let key = a.id.to_ascii_lowercase();
+                    self.assignments.lock().unwrap_or_else(|p| p.into_inner()).insert(key, a);
+                }
+                Err(e) => {
+                    complete = false;
+                    self.record(resource, "roleAssignments", e)?;
+                }
+            }
+        }
+        Ok(complete)
     }
 
     /// Deny assignments bearing on a storage account: its subscription's list (read once, shared by all
@@ -483,6 +548,7 @@ pub async fn collect(client: &ArmClient, options: &CollectOptions) -> Result<Sna
         assignments: Mutex::new(HashMap::new()),
         denies: Mutex::new(HashMap::new()),
         subscription_denies: Mutex::new(HashMap::new()),
+        subscription_assignments: Mutex::new(HashMap::new()),
         locks: Mutex::new(HashMap::new()),
         groups_total: AtomicUsize::new(0),
         groups_done: AtomicUsize::new(0),
@@ -524,8 +590,15 @@ pub async fn collect(client: &ArmClient, options: &CollectOptions) -> Result<Sna
         .into_values()
         .filter_map(|cell| Arc::try_unwrap(cell).ok().and_then(|c| c.into_inner()))
         .collect();
-    let role_assignments: Vec<RoleAssignment> =
-        c.assignments.into_inner().unwrap_or_else(|p| p.into_inner()).into_values().collect();
+    // A subscription's list names every assignment in it; keep those bearing on the storage accounts read
+    // (at, above or below one), as the accounts' own lists would have.
+    let role_assignments: Vec<RoleAssignment> = c
+        .assignments
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner())
+        .into_values()
+        .filter(|ra| storage_accounts.iter().any(|a| ra.scope.contains(&a.id) || a.id.contains(&ra.scope)))
+        .collect();
     let mut deny_assignments: Vec<DenyAssignment> =
         c.denies.into_inner().unwrap_or_else(|p| p.into_inner()).into_values().collect();
     deny_assignments.sort_by(|a, b| a.id.cmp(&b.id));

@@ -206,6 +206,101 @@ async fn deny_assignments_are_listed_once_per_subscription() {
     assert_eq!(failing_endpoints(&run), 2, "{:#?}", run.of("role.deny-assignment"));
 }
 
+fn assignment_lists(fake: &FakeArm) -> Vec<(String, u16)> {
+    let mut lists: Vec<_> = fake
+        .request_log()
+        .iter()
+        .filter(|r| r.method == "GET" && r.path.ends_with("/roleAssignments"))
+        .map(|r| (r.path.clone(), r.status))
+        .collect();
+    lists.sort();
+    lists
+}
+
+/// The verdicts of the role checks, by check and resource, to compare two runs.
+fn role_verdicts(run: &Run) -> Vec<(String, String, filesync_identity::findings::Status)> {
+    let checks = [
+        "cloud-endpoint.service-account-role",
+        "cloud-endpoint.service-share-role",
+        "server-endpoint.server-share-role",
+    ];
+    let mut out: Vec<_> = run
+        .report
+        .findings
+        .iter()
+        .filter(|f| checks.contains(&f.check.as_str()))
+        .map(|f| (f.check.to_string(), f.resource_id.to_string(), f.status))
+        .collect();
+    out.sort();
+    out
+}
+
+/// A deployment with one role missing (server 2's on the second share) and an assignment elsewhere in the
+/// subscription that bears on no storage account of the deployment.
+fn with_unrelated_assignment(d: Deployment) -> Deployment {
+    let mut d =
+        d.without_assignment_at(fake_arm::roles::STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR, P_S2, &share2_scope());
+    d.assignments.push((format!("/subscriptions/{SUB}/resourceGroups/{RG}"), fake_arm::roles::READER, P_S1.into()));
+    d
+}
+
+#[tokio::test]
+async fn role_assignments_are_listed_once_per_subscription_and_kept_to_the_accounts() {
+    let d = with_unrelated_assignment(healthy().with_second_account());
+    let fake = FakeArm::start(d.topology()).await;
+    let run = diagnose(&fake).await;
+    assert_eq!(
+        assignment_lists(&fake),
+        vec![(format!("/subscriptions/{SUB}/providers/Microsoft.Authorization/roleAssignments"), 200)],
+        "two accounts, one subscription: one list"
+    );
+    // The snapshot keeps what bears on the accounts (at, above or below one), not the assignment on the
+    // sync resource group.
+    let scopes: Vec<String> = run.snapshot.role_assignments.iter().map(|ra| ra.scope.to_string()).collect();
+    assert!(scopes.contains(&share_scope()) && scopes.contains(&format!("/subscriptions/{SUB}")), "{scopes:#?}");
+    assert!(!scopes.iter().any(|s| s.ends_with(&format!("/resourceGroups/{RG}"))), "{scopes:#?}");
+    // The missing role is found on the second share and nowhere else.
+    let missing: Vec<_> =
+        role_verdicts(&run).into_iter().filter(|v| v.2 != filesync_identity::findings::Status::Pass).collect();
+    assert_eq!(missing.len(), 1, "{missing:#?}");
+    assert_eq!(missing[0].0, "server-endpoint.server-share-role");
+}
+
+#[tokio::test]
+async fn a_caller_who_cannot_list_role_assignments_at_the_subscription_reads_each_account() {
+    let owner = with_unrelated_assignment(healthy().with_second_account());
+    let fake = FakeArm::start(owner.topology()).await;
+    let by_subscription = diagnose(&fake).await;
+
+    // The caller is Reader on the two resource groups only: the subscription's list is refused.
+    let mut d = owner.without_assignment(fake_arm::roles::OWNER, CALLER);
+    for rg in [RG, RG_STORAGE] {
+        d.assignments.push((
+            format!("/subscriptions/{SUB}/resourceGroups/{rg}"),
+            fake_arm::roles::READER,
+            CALLER.into(),
+        ));
+    }
+    let fake = FakeArm::start(d.topology()).await;
+    let run = diagnose(&fake).await;
+    let mut want = vec![
+        (format!("{}/providers/Microsoft.Authorization/roleAssignments", account_id()), 200),
+        (format!("{}/providers/Microsoft.Authorization/roleAssignments", account2_id()), 200),
+        (format!("/subscriptions/{SUB}/providers/Microsoft.Authorization/roleAssignments"), 403),
+    ];
+    want.sort();
+    assert_eq!(assignment_lists(&fake), want);
+    // The same verdicts as from the subscription's list, every account's assignments counted as read, and
+    // no read error reported for the refused list.
+    assert_eq!(role_verdicts(&run), role_verdicts(&by_subscription));
+    assert!(run.snapshot.storage_accounts.iter().all(|a| a.role_assignments_read));
+    assert!(
+        !run.snapshot.collection_errors.iter().any(|e| e.operation == "roleAssignments"),
+        "{:#?}",
+        run.snapshot.collection_errors
+    );
+}
+
 #[tokio::test]
 async fn a_caller_who_cannot_list_them_at_the_subscription_reads_each_account() {
     // The caller is Reader on the two resource groups only: the subscription's list is refused.

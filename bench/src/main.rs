@@ -365,28 +365,38 @@ fn cli_live_test(topology_path: &Path, log_path: &Path, target: &filesync_identi
         Err(e) => return json!({"skipped": e}),
     };
     let started = Instant::now();
-    let child = Command::new(&cli)
-        .arg("test")
-        .args(target_args(target))
-        .args(["--arm-endpoint", &fake.url, "--graph-endpoint", &fake.url, "--credential", "access-token"])
-        .args(["--access-token", filesync_bench::gen::TOKEN, "--format", "json"])
-        .env_remove("AZURE_ACCESS_TOKEN")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn();
-    let result = match child {
-        Ok(child) => match wait_with_peak(child) {
-            Ok((code, peak_kb)) => json!({
-                "command": format!("{} test {} --arm-endpoint URL --graph-endpoint URL --credential access-token --format json",
-                                   cli.display(), target_args(target).join(" ")),
-                "wallSeconds": started.elapsed().as_secs_f64(),
-                "peakRssMB": peak_kb.map(|kb| kb as f64 / 1024.0),
-                "exitCode": code,
-            }),
-            Err(e) => json!({"skipped": e}),
-        },
-        Err(e) => json!({"skipped": format!("cannot start the CLI: {e}")}),
+    let me = std::env::current_exe().map_err(|e| e.to_string());
+    let output = me.and_then(|me| {
+        Command::new(me)
+            .arg("measure-rss")
+            .arg(&cli)
+            .arg("test")
+            .args(target_args(target))
+            .args(["--arm-endpoint", &fake.url, "--graph-endpoint", &fake.url, "--credential", "access-token"])
+            .args(["--access-token", filesync_bench::gen::TOKEN, "--format", "json"])
+            .env_remove("AZURE_ACCESS_TOKEN")
+            .stdin(Stdio::null())
+            .stderr(Stdio::null())
+            .output()
+            .map_err(|e| format!("cannot start the CLI: {e}"))
+    });
+    let elapsed = started.elapsed().as_secs_f64();
+    let result = match output {
+        Ok(out) => {
+            let text = String::from_utf8_lossy(&out.stdout);
+            let value = |key: &str| text.lines().rev().find_map(|l| l.strip_prefix(key)).map(str::trim);
+            match value("maxrss_kb ") {
+                Some(peak) => json!({
+                    "command": format!("{} test {} --arm-endpoint URL --graph-endpoint URL --credential access-token --format json",
+                                       cli.display(), target_args(target).join(" ")),
+                    "wallSeconds": elapsed,
+                    "peakRssMB": peak.parse::<f64>().ok().map(|kb| kb / 1024.0),
+                    "exitCode": value("exit ").and_then(|c| c.parse::<i32>().ok()),
+                }),
+                None => json!({"skipped": "measure-rss printed no peak"}),
+            }
+        }
+        Err(e) => json!({"skipped": e}),
     };
     stop_fake(fake);
     result
@@ -583,6 +593,27 @@ fn main() {
         if let Err(e) = serve_fake(argv.get(2).map_or("", |s| s), argv.get(3).map_or("", |s| s)) {
             eprintln!("serve-fake: {e}");
             std::process::exit(2);
+        }
+        return;
+    }
+    if argv.get(1).map(String::as_str) == Some("measure-rss") {
+        // `measure-rss CMD ARGS...`: run CMD (its output discarded) and print its exit code and its own peak
+        // resident set. A separate small process, so that CMD is forked from it and not from this benchmark
+        // (Linux carries the forking parent's resident set into a child's ru_maxrss).
+        let Some(cmd) = argv.get(2) else {
+            eprintln!("usage: filesync-bench measure-rss CMD [ARGS...]");
+            std::process::exit(2);
+        };
+        let child = Command::new(cmd).args(&argv[3..]).stdout(Stdio::null()).spawn();
+        match child.map_err(|e| e.to_string()).and_then(wait_with_peak) {
+            Ok((code, peak)) => {
+                println!("exit {}", code.map_or("signal".to_string(), |c| c.to_string()));
+                println!("maxrss_kb {}", peak.map_or("unknown".to_string(), |p| p.to_string()));
+            }
+            Err(e) => {
+                eprintln!("measure-rss: {e}");
+                std::process::exit(2);
+            }
         }
         return;
     }

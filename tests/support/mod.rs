@@ -99,6 +99,13 @@ impl Deployment {
         assert!(self.assignments.len() < before, "no assignment of {role} to {principal} to remove");
         self
     }
+    /// Remove the one assignment of `role` to `principal` at `scope`.
+    pub fn without_assignment_at(mut self, role: &str, principal: &str, scope: &str) -> Self {
+        let before = self.assignments.len();
+        self.assignments.retain(|(s, r, p)| !(*r == role && p == principal && s.eq_ignore_ascii_case(scope)));
+        assert_eq!(self.assignments.len() + 1, before, "no assignment of {role} to {principal} at {scope} to remove");
+        self
+    }
     pub fn server_mut(&mut self, id: &str) -> &mut RegisteredServerSeed {
         self.service.registered_servers.iter_mut().find(|s| s.server_id == id).expect("server")
     }
