@@ -10,6 +10,8 @@
 //! reads go out no faster than `read_pace_per_second`; a 429's `Retry-After` holds every read to that
 //! subscription back (not only the one that got it), and halves the pace (at most once a second).
 
+mod limiter;
+pub use limiter::Priority;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -17,7 +19,6 @@ use std::time::{Duration, Instant};
 
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
-use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
 use crate::cloud::Cloud;
@@ -153,7 +154,7 @@ pub struct ArmClient {
     credential: Arc<dyn TokenCredential>,
     tokens: Mutex<BTreeMap<String, AccessToken>>,
     token_refresh: tokio::sync::Mutex<()>,
-    limiter: Arc<Semaphore>,
+    limiter: Arc<limiter::Limiter>,
     pacing: Mutex<HashMap<String, Pace>>,
     options: ClientOptions,
     events: Arc<dyn EventSink>,
@@ -250,7 +251,7 @@ impl ArmClient {
             credential,
             tokens: Mutex::new(BTreeMap::new()),
             token_refresh: tokio::sync::Mutex::new(()),
-            limiter: Arc::new(Semaphore::new(options.concurrency.max(1))),
+            limiter: limiter::Limiter::new(options.concurrency.max(1)),
             pacing: Mutex::new(HashMap::new()),
             options,
             events,
@@ -324,12 +325,21 @@ impl ArmClient {
 
     /// GET a collection, following `nextLink` to the end. Returns the items of every page.
     pub async fn list(&self, path: &str, api_version: &str) -> Result<Vec<Value>> {
+        self.list_with(path, api_version, Priority::Normal).await
+    }
+
+    /// [`list`](Self::list), its pages sent with `priority` (see [`Priority`]).
+    pub async fn list_with(&self, path: &str, api_version: &str, priority: Priority) -> Result<Vec<Value>> {
         let first = self.url(&Self::path_with_version(path, api_version))?;
-        self.list_url(first, &self.cloud.arm_scope()).await
+        self.list_pages(first, &self.cloud.arm_scope(), priority).await
     }
 
     /// GET a collection from an absolute URL (ARM or Graph), following `nextLink` / `@odata.nextLink`.
     pub async fn list_url(&self, first: reqwest::Url, scope: &str) -> Result<Vec<Value>> {
+        self.list_pages(first, scope, Priority::Normal).await
+    }
+
+    async fn list_pages(&self, first: reqwest::Url, scope: &str, priority: Priority) -> Result<Vec<Value>> {
         let origin = first.origin();
         let mut items = Vec::new();
         let mut next = Some(first);
@@ -342,7 +352,7 @@ impl ArmClient {
                     format!("paging through {} did not end after 10000 pages", url.path()),
                 ));
             }
-            let mut resp = self.send(Method::GET, url.clone(), None, scope).await?;
+            let mut resp = self.send_with(Method::GET, url.clone(), None, scope, true, priority).await?;
             // The page's items are moved out, not copied: a page of server endpoints is a large tree.
             match resp.body.get_mut("value").map(Value::take) {
                 Some(Value::Array(v)) => items.extend(v),
@@ -391,7 +401,7 @@ impl ArmClient {
     /// connection, a timeout, a body cut short), not only when the request was surely not processed.
     pub async fn patch_idempotent(&self, path: &str, api_version: &str, body: &Value) -> Result<Response> {
         let url = self.url(&Self::path_with_version(path, api_version))?;
-        self.send_with(Method::PATCH, url, Some(body), &self.cloud.arm_scope(), true).await
+        self.send_with(Method::PATCH, url, Some(body), &self.cloud.arm_scope(), true, Priority::Normal).await
     }
 
     /// GET an absolute URL that ARM gave us (an async-operation URL); must be on the ARM host.
@@ -414,11 +424,11 @@ impl ArmClient {
     /// Send one logical request, with retries. Returns the response for 2xx, an [`Error`] otherwise.
     pub async fn send(&self, method: Method, url: reqwest::Url, body: Option<&Value>, scope: &str) -> Result<Response> {
         let idempotent = matches!(method, Method::GET | Method::PUT | Method::DELETE | Method::HEAD);
-        self.send_with(method, url, body, scope, idempotent).await
+        self.send_with(method, url, body, scope, idempotent, Priority::Normal).await
     }
 
     /// [`send`](Self::send), saying whether the request may be repeated after a failure that leaves its
-    /// fate unknown.
+    /// fate unknown, and how soon it should get one of the client's slots.
     async fn send_with(
         &self,
         method: Method,
@@ -426,6 +436,7 @@ impl ArmClient {
         body: Option<&Value>,
         scope: &str,
         idempotent: bool,
+        priority: Priority,
     ) -> Result<Response> {
         let what = describe(&method, &url);
         self.stats.count(request_kind(method.as_str(), url.path()));
@@ -441,7 +452,7 @@ impl ArmClient {
             }
             let token = self.token(scope, false).await?;
             let permit = tokio::select! {
-                p = self.limiter.clone().acquire_owned() => p.map_err(|_| Error::internal("request limiter closed"))?,
+                p = self.limiter.acquire(priority) => p,
                 _ = self.cancel.cancelled() => return Err(Error::cancelled()),
             };
             if method == Method::GET {

@@ -18,7 +18,7 @@ use futures::future::join_all;
 use serde_json::Value;
 use tokio::sync::OnceCell;
 
-use crate::arm::{api_versions, ArmClient};
+use crate::arm::{api_versions, ArmClient, Priority};
 use crate::arm_models as m;
 use crate::error::{Error, ErrorKind, Result};
 use crate::events::{log, Event, LogLevel};
@@ -210,7 +210,7 @@ impl<'a> Collector<'a> {
         let servers_path = format!("{base}/registeredServers");
         let groups_path = format!("{base}/syncGroups");
         let (servers, groups) = futures::join!(
-            self.client.list(&servers_path, api_versions::STORAGE_SYNC),
+            self.client.list_with(&servers_path, api_versions::STORAGE_SYNC, Priority::Background),
             self.client.list(&groups_path, api_versions::STORAGE_SYNC)
         );
         match servers {
@@ -296,7 +296,11 @@ impl<'a> Collector<'a> {
     /// A sync group's server endpoints.
     async fn server_endpoints_of(&self, group: &SyncGroup) -> Result<Vec<ServerEndpoint>> {
         let base = group.id.as_str();
-        let list = self.client.list(&format!("{base}/serverEndpoints"), api_versions::STORAGE_SYNC).await;
+        // Nothing waits on a server endpoint: the lists yield to the reads that lead somewhere.
+        let list = self
+            .client
+            .list_with(&format!("{base}/serverEndpoints"), api_versions::STORAGE_SYNC, Priority::Background)
+            .await;
         let mut endpoints = Vec::new();
         match list {
             Ok(list) => {
