@@ -213,31 +213,8 @@ impl<'a> Collector<'a> {
             self.client.list_with(&servers_path, api_versions::STORAGE_SYNC, Priority::Background),
             self.client.list(&groups_path, api_versions::STORAGE_SYNC)
         );
-        match servers {
-            Ok(list) => {
-                for v in &list {
-                    match m::registered_server(v) {
-                        Ok(s) => svc.registered_servers.push(s),
-                        Err(e) => self.record(&base, "registeredServers", e)?,
-                    }
-                }
-            }
-            Err(e) => self.record(&base, "registeredServers", e)?,
-        }
-        let groups = match groups {
-            Ok(list) => list,
-            Err(e) => {
-                self.record(&base, "syncGroups", e)?;
-                Vec::new()
-            }
-        };
-        let mut parsed = Vec::new();
-        for v in &groups {
-            match m::sync_group(v) {
-                Ok(g) => parsed.push(g),
-                Err(e) => self.record(&base, "syncGroups", e)?,
-            }
-        }
+        svc.registered_servers.extend(self.parse_list(&base, "registeredServers", servers, m::registered_server)?);
+        let parsed = self.parse_list(&base, "syncGroups", groups, m::sync_group)?;
         self.groups_total.fetch_add(parsed.len(), Ordering::Relaxed);
         self.progress(format!("{}: {} servers, {} sync groups", svc.name, svc.registered_servers.len(), parsed.len()));
         // Every group's cloud endpoints are asked for before any group's server endpoints: a cloud endpoint
@@ -274,18 +251,7 @@ impl<'a> Collector<'a> {
     async fn cloud_endpoints_of(&self, group: &SyncGroup) -> Result<Vec<CloudEndpoint>> {
         let base = group.id.as_str();
         let list = self.client.list(&format!("{base}/cloudEndpoints"), api_versions::STORAGE_SYNC).await;
-        let mut endpoints = Vec::new();
-        match list {
-            Ok(list) => {
-                for v in &list {
-                    match m::cloud_endpoint(v) {
-                        Ok(c) => endpoints.push(c),
-                        Err(e) => self.record(base, "cloudEndpoints", e)?,
-                    }
-                }
-            }
-            Err(e) => self.record(base, "cloudEndpoints", e)?,
-        }
+        let endpoints = self.parse_list(base, "cloudEndpoints", list, m::cloud_endpoint)?;
         let reads = endpoints.iter().filter_map(|c| c.storage_account_id()).map(|id| self.account(id));
         for r in join_all(reads).await {
             r?;
@@ -301,19 +267,31 @@ impl<'a> Collector<'a> {
             .client
             .list_with(&format!("{base}/serverEndpoints"), api_versions::STORAGE_SYNC, Priority::Background)
             .await;
-        let mut endpoints = Vec::new();
+        self.parse_list(base, "serverEndpoints", list, m::server_endpoint)
+    }
+
+    /// The items of a list that could be read; a list that could not be read, or an item that could not,
+    /// is recorded against `resource` and `operation` (or ends the collection when fatal).
+    fn parse_list<T>(
+        &self,
+        resource: &str,
+        operation: &str,
+        list: Result<Vec<Value>>,
+        parse: impl Fn(&Value) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        let mut items = Vec::new();
         match list {
             Ok(list) => {
                 for v in &list {
-                    match m::server_endpoint(v) {
-                        Ok(s) => endpoints.push(s),
-                        Err(e) => self.record(base, "serverEndpoints", e)?,
+                    match parse(v) {
+                        Ok(item) => items.push(item),
+                        Err(e) => self.record(resource, operation, e)?,
                     }
                 }
             }
-            Err(e) => self.record(base, "serverEndpoints", e)?,
+            Err(e) => self.record(resource, operation, e)?,
         }
-        Ok(endpoints)
+        Ok(items)
     }
 
     /// Read a storage account once; later callers wait for the first read.
@@ -415,18 +393,32 @@ impl<'a> Collector<'a> {
     }
 
     async fn read_subscription_assignments(&self, subscription: &str) -> Result<Listing> {
+        Ok(match self.list_at_subscription(subscription, "roleAssignments", "role assignments").await? {
+            Some((scope, list)) => Listing::Subscription { complete: self.keep_assignments(&scope, &list)? },
+            None => Listing::PerAccount,
+        })
+    }
+
+    /// List `Microsoft.Authorization/{kind}` at a subscription (at, above and below it), with its scope.
+    /// None when the caller may not (logged: each storage account's own list is read instead).
+    async fn list_at_subscription(
+        &self,
+        subscription: &str,
+        kind: &str,
+        what: &str,
+    ) -> Result<Option<(String, Vec<Value>)>> {
         let scope = format!("/subscriptions/{subscription}");
-        let path = format!("{scope}/providers/Microsoft.Authorization/roleAssignments");
+        let path = format!("{scope}/providers/Microsoft.Authorization/{kind}");
         match self.client.list(&path, api_versions::AUTHORIZATION).await {
-            Ok(list) => Ok(Listing::Subscription { complete: self.keep_assignments(&scope, &list)? }),
+            Ok(list) => Ok(Some((scope, list))),
             Err(e) if is_fatal(&e) => Err(e),
             Err(e) => {
                 log(
                     self.client.events(),
                     LogLevel::Verbose,
-                    format!("role assignments of subscription {subscription} could not be listed ({e}); reading them per storage account"),
+                    format!("{what} of subscription {subscription} could not be listed ({e}); reading them per storage account"),
                 );
-                Ok(Listing::PerAccount)
+                Ok(None)
             }
         }
     }
@@ -472,22 +464,12 @@ impl<'a> Collector<'a> {
     /// List a subscription's deny assignments. Ok(false) when they could not be read there (each account's
     /// own list is then read, so a caller with rights on the accounts only still gets an answer).
     async fn read_subscription_denies(&self, subscription: &str) -> Result<bool> {
-        let scope = format!("/subscriptions/{subscription}");
-        let path = format!("{scope}/providers/Microsoft.Authorization/denyAssignments");
-        match self.client.list(&path, api_versions::AUTHORIZATION).await {
-            Ok(list) => {
+        match self.list_at_subscription(subscription, "denyAssignments", "deny assignments").await? {
+            Some((scope, list)) => {
                 self.keep_denies(&scope, &list)?;
                 Ok(true)
             }
-            Err(e) if is_fatal(&e) => Err(e),
-            Err(e) => {
-                log(
-                    self.client.events(),
-                    LogLevel::Verbose,
-                    format!("deny assignments of subscription {subscription} could not be listed ({e}); reading them per storage account"),
-                );
-                Ok(false)
-            }
+            None => Ok(false),
         }
     }
 
