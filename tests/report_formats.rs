@@ -530,6 +530,42 @@ fn two_services_draw_as_one_well_formed_picture() {
 }
 
 #[test]
+fn needs_attention_names_the_service_when_there_are_several() {
+    // The same deployment twice under two service names: every server and endpoint name repeats.
+    let mut v: Value = serde_json::from_str(SAMPLE).unwrap();
+    let copy = serde_json::to_string(&v["services"][0])
+        .unwrap()
+        .replace("storageSyncServices/contoso-filesync/", "storageSyncServices/contoso-dr/")
+        .replace("\"name\":\"contoso-filesync\"", "\"name\":\"contoso-dr\"");
+    v["services"].as_array_mut().unwrap().push(serde_json::from_str(&copy).unwrap());
+    let two = Snapshot::from_json(&v.to_string()).unwrap();
+    let attention_rows = |md: &str| -> Vec<String> {
+        let section = md.split("## Needs attention").nth(1).unwrap_or("").split("\n## ").next().unwrap_or("");
+        section.lines().filter(|l| l.starts_with("| ") && !l.starts_with("| Status")).map(str::to_string).collect()
+    };
+    let rows = attention_rows(&render_markdown(&report_of(&two), &two));
+    let server_rows: Vec<&String> = rows.iter().filter(|r| r.contains("Registered server")).collect();
+    assert!(!server_rows.is_empty(), "{rows:#?}");
+    for service in ["contoso-filesync", "contoso-dr"] {
+        assert!(server_rows.iter().any(|r| r.contains(&format!("(service {service})"))), "{service}: {rows:#?}");
+    }
+    // Every row about something inside a service says which; storage accounts and services need not.
+    for r in &rows {
+        let inside =
+            ["Registered server", "Sync group", "Server endpoint", "Cloud endpoint"].iter().any(|k| r.contains(k));
+        assert_eq!(inside, r.contains("(service "), "{r}");
+    }
+    let html = render_html(&report_of(&two), &two);
+    assert!(html.contains("(service contoso-dr)") && html.contains("(service contoso-filesync)"));
+    check_html("two services, attention", &html);
+
+    // One service: names as they are.
+    let one = sample();
+    let md = render_markdown(&report_of(&one), &one);
+    assert!(!attention_rows(&md).is_empty() && !md.contains("(service "), "{md}");
+}
+
+#[test]
 fn an_all_pass_report_says_so() {
     let snapshot = sample();
     let mut report = report_of(&snapshot);

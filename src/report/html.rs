@@ -8,7 +8,10 @@ use std::collections::HashMap;
 use std::fmt::Write;
 
 use super::diagram::{Diagram, Node};
-use super::{attention, check_title, describe_target, groups, resource_kind, status_word, verdict};
+use super::{
+    attention, check_title, describe_target, groups, resource_kind, resource_label, several_services, status_word,
+    verdict,
+};
 use crate::findings::{Finding, Report, Status};
 use crate::snapshot::Snapshot;
 
@@ -192,6 +195,7 @@ pub fn render_html(report: &Report, snapshot: &Snapshot) -> String {
             "<h2>Needs attention</h2>\n<div class=\"panel flush\"><table class=\"glance\">\
              <thead><tr><th>Status</th><th>Resource</th><th>Check</th><th>Explains</th></tr></thead><tbody>"
         );
+        let several = several_services(report);
         for (g, i) in attention {
             let f = &report.findings[i];
             let _ = writeln!(
@@ -202,7 +206,7 @@ pub fn render_html(report: &Report, snapshot: &Snapshot) -> String {
                 status_word(f.status),
                 escape(resource_kind(&f.resource_id)),
                 g + 1,
-                escape(&f.resource_name),
+                escape(&resource_label(f, several)),
                 escape(check_title(&f.check)),
                 f.error_codes.iter().map(|c| format!("<code class=\"code\">{}</code>", escape(c))).collect::<String>()
             );

@@ -4,7 +4,10 @@
 use std::fmt::Write;
 
 use super::diagram::{Diagram, NodeKind};
-use super::{attention, check_title, describe_target, groups, resource_kind, status_word, verdict};
+use super::{
+    attention, check_title, describe_target, groups, resource_kind, resource_label, several_services, status_word,
+    verdict,
+};
 use crate::findings::{Report, Status};
 use crate::snapshot::Snapshot;
 
@@ -172,6 +175,7 @@ pub fn render_markdown(report: &Report, snapshot: &Snapshot) -> String {
     if !attention.is_empty() {
         let _ = writeln!(out, "## Needs attention\n");
         let _ = writeln!(out, "| Status | Resource | Check | Explains |\n| --- | --- | --- | --- |");
+        let several = several_services(report);
         for (_, i) in attention {
             let f = &report.findings[i];
             let codes: Vec<String> = f.error_codes.iter().map(|c| code(c)).collect();
@@ -181,7 +185,7 @@ pub fn render_markdown(report: &Report, snapshot: &Snapshot) -> String {
                 icon(f.status),
                 status_word(f.status),
                 escape(resource_kind(&f.resource_id)),
-                escape(&f.resource_name),
+                escape(&resource_label(f, several)),
                 escape(check_title(&f.check)),
                 codes.join(", ")
             );

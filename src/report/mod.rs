@@ -12,7 +12,7 @@ pub use html::render_html;
 pub use markdown::render_markdown;
 pub use table::{render_table, TableStyle};
 
-use crate::findings::{Report, Status};
+use crate::findings::{Finding, Report, Status};
 
 /// Output formats of `test`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,6 +68,42 @@ pub fn resource_kind(resource_id: &str) -> &'static str {
     } else {
         "Resource"
     }
+}
+
+/// The name of the Storage Sync Service a resource lies inside (not the service itself), from its id.
+pub fn service_of(resource_id: &str) -> Option<&str> {
+    let mut segments = resource_id.split('/').filter(|s| !s.is_empty());
+    segments.by_ref().find(|s| s.eq_ignore_ascii_case("storageSyncServices"))?;
+    let name = segments.next()?;
+    // Something below the service: a server, a sync group, an endpoint.
+    segments.next().map(|_| name)
+}
+
+/// How a summary line names a finding's resource: its name, followed by its service when the report
+/// covers more than one (a server or a share name can repeat from one service to the next).
+pub fn resource_label<'a>(f: &'a Finding, several_services: bool) -> std::borrow::Cow<'a, str> {
+    match service_of(&f.resource_id).filter(|_| several_services) {
+        Some(service) => format!("{} (service {service})", f.resource_name).into(),
+        None => f.resource_name.as_str().into(),
+    }
+}
+
+/// Does the report cover more than one Storage Sync Service?
+pub fn several_services(report: &Report) -> bool {
+    let mut first: Option<&str> = None;
+    for f in &report.findings {
+        let service = if resource_kind(&f.resource_id) == "Storage Sync Service" {
+            f.resource_id.rsplit('/').find(|s| !s.is_empty())
+        } else {
+            service_of(&f.resource_id)
+        };
+        match (first, service) {
+            (None, Some(s)) => first = Some(s),
+            (Some(a), Some(b)) if !a.eq_ignore_ascii_case(b) => return true,
+            _ => {}
+        }
+    }
+    false
 }
 
 /// The findings about one resource, in report order.
@@ -191,4 +227,26 @@ pub(crate) fn others_summary(report: &Report, others: &[usize]) -> Vec<String> {
         what.push(format!("{na} not applicable"));
     }
     what
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_of_names_the_service_a_resource_lies_in() {
+        let svc = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.StorageSync/storageSyncServices/sync-a";
+        assert_eq!(service_of(&format!("{svc}/registeredServers/x")), Some("sync-a"));
+        assert_eq!(service_of(&format!("{svc}/syncGroups/g/serverEndpoints/e")), Some("sync-a"));
+        assert_eq!(
+            service_of(&format!("{}/syncGroups/g", svc.replace("storageSyncServices", "STORAGESYNCSERVICES"))),
+            Some("sync-a")
+        );
+        assert_eq!(service_of(svc), None, "the service itself");
+        assert_eq!(service_of(&format!("{svc}/")), None, "the service itself, with a trailing slash");
+        assert_eq!(
+            service_of("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st"),
+            None
+        );
+    }
 }
