@@ -127,6 +127,13 @@ enum Listing {
     PerAccount,
 }
 
+/// The cell that holds what is read once per `key` (any letter case): the first caller fills it, later
+/// ones wait for it.
+fn once_cell_for<T>(map: &Mutex<HashMap<String, Arc<OnceCell<T>>>>, key: &str) -> Arc<OnceCell<T>> {
+    let mut map = map.lock().unwrap_or_else(|p| p.into_inner());
+    map.entry(key.to_ascii_lowercase()).or_insert_with(|| Arc::new(OnceCell::new())).clone()
+}
+
 struct Collector<'a> {
     client: &'a ArmClient,
     errors: Mutex<Vec<CollectionError>>,
@@ -217,33 +224,23 @@ impl<'a> Collector<'a> {
         let parsed = self.parse_list(&base, "syncGroups", groups, m::sync_group)?;
         self.groups_total.fetch_add(parsed.len(), Ordering::Relaxed);
         self.progress(format!("{}: {} servers, {} sync groups", svc.name, svc.registered_servers.len(), parsed.len()));
-        // Every group's cloud endpoints are asked for before any group's server endpoints: a cloud endpoint
-        // names a storage account, whose reads are the last link of the chain, so they should not wait
-        // behind lists that lead nowhere further. (The client hands out its slots first come, first served.)
-        let halves_left: Vec<AtomicUsize> = parsed.iter().map(|_| AtomicUsize::new(2)).collect();
-        let half_done = |i: usize, group: &SyncGroup| {
-            if halves_left[i].fetch_sub(1, Ordering::Relaxed) == 1 {
-                self.groups_done.fetch_add(1, Ordering::Relaxed);
-                self.progress(format!("sync group {}", group.name));
-            }
-        };
-        let clouds = join_all(parsed.iter().enumerate().map(|(i, g)| async move {
-            let r = self.cloud_endpoints_of(g).await;
-            half_done(i, g);
-            r
-        }));
-        let servers = join_all(parsed.iter().enumerate().map(|(i, g)| async move {
-            let r = self.server_endpoints_of(g).await;
-            half_done(i, g);
-            r
-        }));
-        let (clouds, servers) = futures::join!(clouds, servers);
-        for ((mut group, c), s) in parsed.into_iter().zip(clouds).zip(servers) {
-            group.cloud_endpoints = c?;
-            group.server_endpoints = s?;
-            svc.sync_groups.push(group);
+        let filled = join_all(parsed.into_iter().map(|g| self.fill_sync_group(g))).await;
+        for g in filled {
+            svc.sync_groups.push(g?);
         }
         Ok(svc)
+    }
+
+    /// A sync group's endpoints. Both lists are asked for at once; the server endpoint lists yield their turn
+    /// in the client to the reads that others wait on (see `Priority`), so the storage accounts the cloud
+    /// endpoints name are read early rather than behind them.
+    async fn fill_sync_group(&self, mut group: SyncGroup) -> Result<SyncGroup> {
+        let (c, s) = futures::join!(self.cloud_endpoints_of(&group), self.server_endpoints_of(&group));
+        group.cloud_endpoints = c?;
+        group.server_endpoints = s?;
+        self.groups_done.fetch_add(1, Ordering::Relaxed);
+        self.progress(format!("sync group {}", group.name));
+        Ok(group)
     }
 
     /// A sync group's cloud endpoints; each storage account they name is read as soon as it is known (once,
@@ -296,11 +293,7 @@ impl<'a> Collector<'a> {
 
     /// Read a storage account once; later callers wait for the first read.
     async fn account(&self, id: ResourceId) -> Result<()> {
-        let key = id.as_str().to_ascii_lowercase();
-        let cell = {
-            let mut map = self.accounts.lock().unwrap_or_else(|p| p.into_inner());
-            map.entry(key).or_insert_with(|| Arc::new(OnceCell::new())).clone()
-        };
+        let cell = once_cell_for(&self.accounts, id.as_str());
         cell.get_or_try_init(|| self.read_account(id)).await?;
         Ok(())
     }
@@ -376,10 +369,7 @@ impl<'a> Collector<'a> {
     /// caller may not list them there, the account's own list. Ok(true) when they were all read.
     async fn role_assignments_of(&self, account: &ResourceId, account_path: &str) -> Result<bool> {
         let Some(sub) = account.subscription_id() else { return Ok(false) };
-        let cell = {
-            let mut map = self.subscription_assignments.lock().unwrap_or_else(|p| p.into_inner());
-            map.entry(sub.to_ascii_lowercase()).or_insert_with(|| Arc::new(OnceCell::new())).clone()
-        };
+        let cell = once_cell_for(&self.subscription_assignments, sub);
         match *cell.get_or_try_init(|| self.read_subscription_assignments(sub)).await? {
             Listing::Subscription { complete } => Ok(complete),
             Listing::PerAccount => {
@@ -445,10 +435,7 @@ impl<'a> Collector<'a> {
     /// its accounts), or, when that cannot be read, the account's own list.
     async fn deny_assignments_of(&self, account: &ResourceId) -> Result<()> {
         let Some(sub) = account.subscription_id() else { return Ok(()) };
-        let cell = {
-            let mut map = self.subscription_denies.lock().unwrap_or_else(|p| p.into_inner());
-            map.entry(sub.to_ascii_lowercase()).or_insert_with(|| Arc::new(OnceCell::new())).clone()
-        };
+        let cell = once_cell_for(&self.subscription_denies, sub);
         let listed = *cell.get_or_try_init(|| self.read_subscription_denies(sub)).await?;
         if listed {
             return Ok(());

@@ -164,14 +164,6 @@ impl Fact {
             Fact::Null | Fact::Json(_) => None,
         }
     }
-    /// The fact as a JSON value.
-    pub fn to_json(&self) -> Value {
-        match self {
-            Fact::Text(t) => Value::String(t.to_string()),
-            Fact::Null => Value::Null,
-            Fact::Json(v) => (**v).clone(),
-        }
-    }
 }
 
 impl From<Value> for Fact {

@@ -509,9 +509,9 @@ fn test_command_renders_the_same_reports_from_a_snapshot_file() {
     }
 }
 
-#[test]
-fn two_services_draw_as_one_well_formed_picture() {
-    // A resource-group target with a second service (its own servers, sync groups and endpoints).
+/// The sample deployment with a second service (`contoso-dr`, a copy of the first under another name:
+/// its own servers, sync groups and endpoints), as a resource-group target.
+fn two_services() -> Snapshot {
     let mut v: Value = serde_json::from_str(SAMPLE).unwrap();
     let copy = serde_json::to_string(&v["services"][0])
         .unwrap()
@@ -519,7 +519,12 @@ fn two_services_draw_as_one_well_formed_picture() {
         .replace("\"name\":\"contoso-filesync\"", "\"name\":\"contoso-dr\"");
     v["services"].as_array_mut().unwrap().push(serde_json::from_str(&copy).unwrap());
     v["target"] = serde_json::json!({"kind": "resourceGroup", "subscriptionId": v["target"]["subscriptionId"], "resourceGroup": "rg-filesync-prod"});
-    let snapshot = Snapshot::from_json(&v.to_string()).unwrap();
+    Snapshot::from_json(&v.to_string()).unwrap()
+}
+
+#[test]
+fn two_services_draw_as_one_well_formed_picture() {
+    let snapshot = two_services();
     let report = report_of(&snapshot);
     let diagram = Diagram::build(&report, &snapshot);
     assert_eq!(diagram.nodes.iter().filter(|n| n.kind == NodeKind::Service).count(), 2);
@@ -531,14 +536,8 @@ fn two_services_draw_as_one_well_formed_picture() {
 
 #[test]
 fn needs_attention_names_the_service_when_there_are_several() {
-    // The same deployment twice under two service names: every server and endpoint name repeats.
-    let mut v: Value = serde_json::from_str(SAMPLE).unwrap();
-    let copy = serde_json::to_string(&v["services"][0])
-        .unwrap()
-        .replace("storageSyncServices/contoso-filesync/", "storageSyncServices/contoso-dr/")
-        .replace("\"name\":\"contoso-filesync\"", "\"name\":\"contoso-dr\"");
-    v["services"].as_array_mut().unwrap().push(serde_json::from_str(&copy).unwrap());
-    let two = Snapshot::from_json(&v.to_string()).unwrap();
+    // Every server and endpoint name repeats from one service to the other.
+    let two = two_services();
     let attention_rows = |md: &str| -> Vec<String> {
         let section = md.split("## Needs attention").nth(1).unwrap_or("").split("\n## ").next().unwrap_or("");
         section.lines().filter(|l| l.starts_with("| ") && !l.starts_with("| Status")).map(str::to_string).collect()

@@ -130,7 +130,7 @@ pub(crate) fn display_name_of<'s>(server: Option<&'s RegisteredServer>, ep: &'s 
 
 /// How a server endpoint is named in findings: `D:\Share on FS01 (sync group g)`; `server` as found with
 /// [`Index::server_of`].
-pub(crate) fn endpoint_label(server: Option<&RegisteredServer>, group: &SyncGroup, ep: &ServerEndpoint) -> String {
+fn endpoint_label(server: Option<&RegisteredServer>, group: &SyncGroup, ep: &ServerEndpoint) -> String {
     format!(
         "{} on {} (sync group {})",
         ep.server_local_path.as_deref().unwrap_or(&ep.name),
@@ -408,19 +408,6 @@ impl<'a> Index<'a> {
     fn known_endpoint(&self, service: &StorageSyncService, endpoint: &ServerEndpoint) -> Option<&Endpoint<'a>> {
         let n = *self.endpoint_positions.get(&address(endpoint))?;
         self.endpoints.get(n as usize).filter(|e| std::ptr::eq(e.service, service))
-    }
-
-    /// How a server endpoint is named in findings (see [`endpoint_label`]), made once per endpoint.
-    pub fn endpoint_label(
-        &self,
-        service: &'a StorageSyncService,
-        group: &SyncGroup,
-        endpoint: &ServerEndpoint,
-    ) -> Text {
-        match self.known_endpoint(service, endpoint) {
-            Some(known) => known.label.clone(),
-            None => endpoint_label(self.server_of(service, endpoint), group, endpoint).into(),
-        }
     }
 
     /// The id of a built-in role's definition in a subscription.

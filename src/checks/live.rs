@@ -10,7 +10,7 @@ use super::index::{display_name_of, Caseless, Endpoint, HashMap};
 use super::{CheckContext, Index};
 use crate::catalog;
 use crate::findings::{Finding, Status, Text};
-use crate::snapshot::{ServerEndpoint, StorageSyncService, SyncGroup};
+use crate::snapshot::ServerEndpoint;
 
 pub(super) const CHECK: &str = "sync.live-errors";
 
@@ -101,9 +101,10 @@ fn collect_codes(ep: &ServerEndpoint) -> Vec<Seen> {
 }
 
 /// Resource ids whose findings bear on this server endpoint.
-fn related_ids(ix: &Index, svc: &StorageSyncService, group: &SyncGroup, ep: &ServerEndpoint) -> Vec<String> {
+fn related_ids(ix: &Index, e: &Endpoint) -> Vec<String> {
+    let (svc, group, ep) = (e.service, e.group, e.endpoint);
     let mut ids = vec![ep.id.to_string(), svc.id.to_string()];
-    if let Some(server) = ix.server_of(svc, ep) {
+    if let Some(server) = e.server {
         ids.push(server.id.to_string());
         if server.is_cluster_name() {
             ids.extend(ix.cluster_nodes(svc, server).iter().map(|n| n.id.to_string()));
@@ -166,7 +167,7 @@ pub(super) fn review(ix: &Index, ctx: &CheckContext, others: &[&Finding]) -> Vec
 fn review_endpoints(ix: &Index, ctx: &CheckContext, verdicts: &Verdicts, endpoints: &[Endpoint]) -> Vec<Finding> {
     let mut out = Vec::with_capacity(endpoints.len());
     for e in endpoints {
-        let (svc, group, ep, server, name) = (e.service, e.group, e.endpoint, e.server, &e.label);
+        let (ep, server, name) = (e.endpoint, e.server, &e.label);
         let codes = collect_codes(ep);
         if codes.is_empty() {
             out.push(Finding::new(
@@ -179,7 +180,7 @@ fn review_endpoints(ix: &Index, ctx: &CheckContext, verdicts: &Verdicts, endpoin
             continue;
         }
         let server_name = display_name_of(server, ep);
-        let related = related_ids(ix, svc, group, ep);
+        let related = related_ids(ix, e);
         for seen in codes {
             let hex = catalog::hex(seen.code);
             let status = if seen.session { Status::Fail } else { Status::Warning };
