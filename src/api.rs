@@ -5,7 +5,10 @@
 //! Request JSON: `{"operation": "<op>", ...fields}`; operations:
 //! - `explain` `{code}` -> a catalog entry
 //! - `listChecks` -> the checks with their ids, titles and codes
-//! - `test` `{target | snapshotPath | snapshot, checks?, skip?}` -> a report `{schemaVersion, findings, summary}`
+//! - `resolveTarget` `{resourceId?, subscriptionId?, resourceGroup?, name?, syncGroup?, defaultSubscriptionId?}`
+//!   -> `{target, syncGroup?}`: what a piped object points at (see [`resolve_target`]); no request to Azure
+//! - `test` `{target | snapshotPath | snapshot, checks?, skip?, syncGroups?}` -> a report
+//!   `{schemaVersion, findings, summary}`, narrowed to the named sync groups when given
 //! - `collect` `{target, outputPath?}` -> a snapshot (and writes it atomically when `outputPath` is given)
 //! - `plan` `{kind: "repair"|"enableIdentity", target | snapshotPath | snapshot, includeSecurityPostureChanges?}`
 //!   -> a plan (see [`crate::plan`])
@@ -138,6 +141,64 @@ fn target_from(v: &serde_json::Value) -> Result<crate::collect::TargetSpec> {
     crate::collect::TargetSpec::from_parts(s("resourceId"), s("subscriptionId"), s("resourceGroup"), s("name"))
 }
 
+/// `resolveTarget`: what one object piped into a PowerShell cmdlet (or one set of parameters) points at,
+/// without asking Azure. Request fields, all optional: `resourceId`, `subscriptionId`, `resourceGroup`,
+/// `name`, `syncGroup`, `defaultSubscriptionId` (the Az context's). Answer:
+/// `{target: {subscriptionId, resourceGroup, name?}, syncGroup?}`.
+///
+/// With a resource group, the subscription is `subscriptionId`, else the one in `resourceId`, else the
+/// default; the sync group is `syncGroup`, else the one `resourceId` lies in when it lies in the named
+/// service. Without one, `resourceId` must be a Storage Sync Service or something in one (a registered
+/// server, sync group or endpoint: what Az.StorageSync objects carry), which names the service.
+fn resolve_target(request: &serde_json::Value) -> Result<serde_json::Value> {
+    use crate::resource_id::ResourceId;
+    let s = |k: &str| request.get(k).and_then(|x| x.as_str()).map(str::trim).filter(|x| !x.is_empty());
+    let resource_id = s("resourceId");
+    let (spec, group_in_id) = if let Some(rg) = s("resourceGroup") {
+        // A finding's resource id may be anything (a storage account, a role assignment): only its
+        // subscription and sync group are used, and only when it parses.
+        let parsed = resource_id.and_then(|r| ResourceId::parse(r).ok());
+        let subscription = s("subscriptionId")
+            .or_else(|| parsed.as_ref().and_then(|p| p.subscription_id()))
+            .or_else(|| s("defaultSubscriptionId"))
+            .ok_or_else(|| {
+                Error::invalid_input(format!(
+                    "no subscription is known for resource group '{rg}': give the subscription id, or a resource id that contains it"
+                ))
+            })?;
+        let spec = crate::collect::TargetSpec::from_parts(None, Some(subscription), Some(rg), s("name"))?;
+        let group = match (&spec, parsed.as_ref().and_then(|p| p.storage_sync_service())) {
+            (crate::collect::TargetSpec::Service(service), Some((of, group))) if of.contains(service) => {
+                group.map(str::to_string)
+            }
+            _ => None,
+        };
+        (spec, group)
+    } else if let Some(raw) = resource_id {
+        let id = ResourceId::parse(raw)?;
+        let group = id.storage_sync_service().and_then(|(_, g)| g.map(str::to_string));
+        (crate::collect::TargetSpec::from_parts(Some(raw), None, None, None)?, group)
+    } else {
+        return Err(Error::invalid_input(
+            "say what to diagnose: a resource group (with a Storage Sync Service name), or the resource id of a Storage Sync Service or of anything in one",
+        ));
+    };
+    let target = spec.to_target();
+    let mut t = serde_json::json!({ "subscriptionId": target.subscription_id });
+    if let Some(rg) = &target.resource_group {
+        t["resourceGroup"] = rg.clone().into();
+    }
+    if let Some(n) = &target.name {
+        t["name"] = n.clone().into();
+    }
+    let mut out = serde_json::json!({ "target": t });
+    if let Some(g) = s("syncGroup").map(str::to_string).or(group_in_id) {
+        crate::resource_id::validate_segment("the sync group name", &g)?;
+        out["syncGroup"] = g.into();
+    }
+    Ok(out)
+}
+
 fn str_list(v: Option<&serde_json::Value>) -> Result<Vec<String>> {
     match v {
         None | Some(serde_json::Value::Null) => Ok(Vec::new()),
@@ -159,7 +220,7 @@ pub async fn execute(
 ) -> Result<serde_json::Value> {
     let op = request.get("operation").and_then(|v| v.as_str()).ok_or_else(|| {
         Error::invalid_input(
-            "the request has no 'operation' (expected explain, listChecks, test, collect, plan or apply)",
+            "the request has no 'operation' (expected explain, listChecks, resolveTarget, test, collect, plan or apply)",
         )
     })?;
     match op {
@@ -178,6 +239,7 @@ pub async fn execute(
             let entry = crate::catalog::lookup(&code).map_err(Error::from)?;
             Ok(entry.to_json())
         }
+        "resolveTarget" => resolve_target(request),
         "listChecks" => Ok(serde_json::to_value(crate::checks::all()).map_err(|e| Error::internal(e.to_string()))?),
         "test" => {
             let snapshot = snapshot_for(session, request, events, cancel).await?;
@@ -186,8 +248,10 @@ pub async fn execute(
                 skip: str_list(request.get("skip"))?,
             };
             selection.validate()?;
+            let sync_groups = str_list(request.get("syncGroups"))?;
             let ctx = crate::checks::CheckContext::at(snapshot.collected_at);
-            let report = crate::checks::report(&snapshot, &ctx, &selection);
+            let mut report = crate::checks::report(&snapshot, &ctx, &selection);
+            crate::checks::narrow::to_sync_groups(&mut report, &snapshot, &sync_groups)?;
             Ok(to_value(&report))
         }
         "collect" => {
@@ -235,7 +299,7 @@ pub async fn execute(
             Ok(to_value(&crate::apply::apply(&client, &plan, &options).await?))
         }
         other => Err(Error::invalid_input(format!(
-            "unknown operation '{other}' (expected explain, listChecks, test, collect, plan or apply)"
+            "unknown operation '{other}' (expected explain, listChecks, resolveTarget, test, collect, plan or apply)"
         ))),
     }
 }

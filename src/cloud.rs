@@ -45,7 +45,8 @@ pub struct Cloud {
     pub resource_manager: String,
     /// Entra ID authority host, without a trailing slash.
     pub authority_host: String,
-    /// Microsoft Graph, without a trailing slash.
+    /// Microsoft Graph, without a trailing slash; empty when none is known (a custom ARM endpoint without
+    /// a Graph endpoint: Graph is then not asked at all).
     pub graph: String,
     /// The app id of the Microsoft.StorageSync first-party service principal, when known for this cloud.
     pub storage_sync_app_id: Option<String>,
@@ -89,6 +90,9 @@ impl Cloud {
         if let Some(ep) = arm_endpoint {
             cloud.resource_manager = validate_endpoint("--arm-endpoint", ep)?;
             cloud.name = "Custom".into();
+            // The cloud's own Graph belongs with the cloud's own ARM: never send a token for a custom
+            // (test, private) ARM endpoint's tenant to the public Graph.
+            cloud.graph = String::new();
         }
         if let Some(ep) = graph_endpoint {
             cloud.graph = validate_endpoint("--graph-endpoint", ep)?;
@@ -157,5 +161,15 @@ mod tests {
         assert!(Cloud::resolve(None, Some("https://example.com/?a=b"), None).is_err());
         assert!(Cloud::resolve(None, Some("ftp://localhost"), None).is_err());
         assert!(Cloud::resolve(None, Some("http://[::1]:9/"), None).is_ok());
+    }
+
+    #[test]
+    fn a_custom_arm_endpoint_has_no_graph_unless_one_is_given() {
+        assert_eq!(Cloud::resolve(None, None, None).unwrap().graph, "https://graph.microsoft.com");
+        assert_eq!(Cloud::resolve(None, Some("http://127.0.0.1:8080"), None).unwrap().graph, "");
+        assert_eq!(
+            Cloud::resolve(None, Some("http://127.0.0.1:8080"), Some("http://127.0.0.1:8081/")).unwrap().graph,
+            "http://127.0.0.1:8081"
+        );
     }
 }

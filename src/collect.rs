@@ -51,12 +51,13 @@ impl TargetSpec {
                 ));
             }
             let id = ResourceId::parse(id)?;
-            if !id.is_storage_sync_service() {
+            // The id of a registered server, sync group or endpoint stands for its service.
+            let Some((service, _)) = id.storage_sync_service() else {
                 return Err(Error::invalid_input(format!(
-                    "'{id}' is not a Storage Sync Service id; expected /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.StorageSync/storageSyncServices/<name>"
+                    "'{id}' is not a Storage Sync Service id, nor the id of anything in one; expected /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.StorageSync/storageSyncServices/<name>"
                 )));
-            }
-            return Ok(TargetSpec::Service(id));
+            };
+            return Ok(TargetSpec::Service(service));
         }
         let sub = subscription.ok_or_else(|| {
             Error::invalid_input("say what to diagnose: --resource-id, or --subscription with --resource-group and --name (or set AZURE_SUBSCRIPTION_ID)")
@@ -495,6 +496,12 @@ const GRAPH_LOOKUP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs
 /// Look up the Microsoft.StorageSync service principal's object id in Microsoft Graph.
 pub async fn lookup_storage_sync_principal(client: &ArmClient) -> std::result::Result<String, String> {
     let cloud = client.cloud();
+    if cloud.graph.is_empty() {
+        return Err(
+            "no Microsoft Graph endpoint goes with a custom ARM endpoint; pass --graph-endpoint (or --storage-sync-principal-id)"
+                .to_string(),
+        );
+    }
     let app_id = cloud.storage_sync_app_id.clone().ok_or_else(|| {
         format!("the Microsoft.StorageSync app id is not known for {}; pass --storage-sync-principal-id", cloud.name)
     })?;

@@ -303,6 +303,10 @@ pub struct Report {
     /// When the snapshot behind the report was collected.
     pub collected_at: chrono::DateTime<chrono::Utc>,
     pub target: crate::snapshot::Target,
+    /// The sync groups the report was narrowed to (see [`crate::checks::narrow`]); empty for the whole
+    /// target.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sync_groups: Vec<String>,
     pub findings: Vec<Finding>,
     pub summary: Summary,
 }

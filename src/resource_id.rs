@@ -379,6 +379,20 @@ impl ResourceId {
         s.len() == 8 && s.is(4, "providers") && s.is(5, "Microsoft.StorageSync") && s.is(6, "storageSyncServices")
     }
 
+    /// The Storage Sync Service that is or contains this id (a registered server, a sync group, an
+    /// endpoint), with the sync group when the id lies within one: what an Az.StorageSync object's
+    /// `ResourceId` points at.
+    pub fn storage_sync_service(&self) -> Option<(ResourceId, Option<&str>)> {
+        let s = self.segments();
+        if s.len() < 8 || !s.is(4, "providers") || !s.is(5, "Microsoft.StorageSync") || !s.is(6, "storageSyncServices")
+        {
+            return None;
+        }
+        let group = if s.len() >= 10 && s.is(8, "syncGroups") { s.get(9) } else { None };
+        // A prefix of a valid id, ending at the service: valid as it is.
+        Some((ResourceId::from_valid_segments(s.iter().take(8)), group))
+    }
+
     /// The storage account that contains this id, if any.
     pub fn storage_account(&self) -> Option<ResourceId> {
         let s = self.segments();
@@ -464,6 +478,28 @@ pub fn role_guid(role_definition_id: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ids_inside_a_storage_sync_service_name_it_and_their_sync_group() {
+        let svc = "/subscriptions/6f1c2b7e-4a4d-4b1e-9a7c-2d5f0e8b9c31/resourceGroups/rg/providers/Microsoft.StorageSync/storageSyncServices/svc";
+        for (tail, group) in [
+            ("", None),
+            ("/registeredServers/44444444-4444-4444-8444-444444444444", None),
+            ("/syncGroups/sg1", Some("sg1")),
+            ("/syncGroups/sg1/cloudEndpoints/ce", Some("sg1")),
+            ("/SYNCGROUPS/sg2/serverEndpoints/se", Some("sg2")),
+        ] {
+            let id = ResourceId::parse(&format!("{svc}{tail}")).unwrap();
+            let (service, g) = id.storage_sync_service().unwrap_or_else(|| panic!("{tail}"));
+            assert_eq!(service.as_str(), svc, "{tail}");
+            assert_eq!(g, group, "{tail}");
+        }
+        let account = ResourceId::parse(
+            "/subscriptions/6f1c2b7e-4a4d-4b1e-9a7c-2d5f0e8b9c31/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/sa",
+        )
+        .unwrap();
+        assert!(account.storage_sync_service().is_none());
+    }
 
     const SA: &str = "/subscriptions/3a048283-338f-4002-a9dd-a50fdadcb392/resourceGroups/rg1/providers/Microsoft.Storage/storageAccounts/sa1";
 

@@ -946,7 +946,7 @@ mod credentials {
         assert_eq!(p(Value::Null).unwrap().kind(), "auto");
         assert_eq!(p(json!({"kind": "auto"})).unwrap().kind(), "auto");
         match p(json!({"kind": "accessToken", "token": "abc"})).unwrap() {
-            CredentialOptions::AccessToken { token } => assert_eq!(token.unwrap().expose(), "abc"),
+            CredentialOptions::AccessToken { token, .. } => assert_eq!(token.unwrap().expose(), "abc"),
             other => panic!("{other:?}"),
         }
         match p(json!({"kind": "managedIdentity", "clientId": "c", "endpoint": "http://127.0.0.1:1"})).unwrap() {
@@ -990,7 +990,7 @@ mod credentials {
     async fn build_kinds() {
         let none = |_: &str| None;
         let b = |o: CredentialOptions| build_with(&o, &cloud(), &none, Some(client()));
-        let e = b(CredentialOptions::AccessToken { token: None }).unwrap_err();
+        let e = b(CredentialOptions::AccessToken { token: None, graph_token: None }).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidInput);
         assert!(e.message().contains("AZURE_ACCESS_TOKEN"));
         let e = b(CredentialOptions::ManagedIdentity {
@@ -1028,7 +1028,7 @@ mod credentials {
 
         // A static token is not wrapped, and reads AZURE_ACCESS_TOKEN.
         let env = env_of(&[("AZURE_ACCESS_TOKEN", "opaque-from-env")]);
-        let c = build_with(&CredentialOptions::AccessToken { token: None }, &cloud(), &env, None).unwrap();
+        let c = build_with(&CredentialOptions::AccessToken { token: None, graph_token: None }, &cloud(), &env, None).unwrap();
         assert_eq!(c.get_token(ARM).await.unwrap().token.expose(), "opaque-from-env");
     }
 

@@ -69,17 +69,26 @@ namespace AzFileSync.ManagedIdentity
             return _offline;
         }
 
+        /// <summary>A property by name, of any object (a .NET object, a PSObject, a PSCustomObject). The value
+        /// keeps its PSObject wrapper so that a nested PSCustomObject still has its note properties; use
+        /// <see cref="Base"/> or <see cref="Str"/> at the leaf.</summary>
         internal static object Prop(object o, string name)
         {
             if (o == null) return null;
             var p = PSObject.AsPSObject(o).Properties[name];
-            object v = p != null ? p.Value : null;
-            var pso = v as PSObject;
-            return pso != null ? pso.BaseObject : v;
+            return p != null ? p.Value : null;
+        }
+
+        /// <summary>The object under a PSObject wrapper (null stays null).</summary>
+        internal static object Base(object o)
+        {
+            var pso = o as PSObject;
+            return pso != null ? pso.BaseObject : o;
         }
 
         internal static string Str(object o)
         {
+            o = Base(o);
             return o == null ? null : Convert.ToString(o, CultureInfo.InvariantCulture);
         }
 
@@ -286,7 +295,7 @@ namespace AzFileSync.ManagedIdentity
                     "Run Connect-AzAccount again (the session may have expired), or pass -AccessToken."));
                 return null;
             }
-            object t = got != null && got.Count > 0 ? Prop(got[0], "Token") : null;
+            object t = got != null && got.Count > 0 ? Base(Prop(got[0], "Token")) : null;
             var secure = t as SecureString;
             string token = secure != null ? Plain(secure) : t as string;
             if (string.IsNullOrEmpty(token))

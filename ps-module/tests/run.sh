@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# The module's tests: builds the installable module (ps-module/build.sh), runs the SIMULATED host tests
-# under Mono against the fake ARM, runs the Pester tests when pwsh exists, and ends with one line
-# "N passed, N failed, N skipped". Exits non-zero on any failure.
+# The module's tests, in the real PowerShell 7.6 engine (Microsoft.PowerShell.SDK 7.6.10), against the
+# project's fake ARM on loopback:
+#   1. build.sh builds the installable module folder;
+#   2. the Pester 5.7.1 suite (tests/pester/) runs under the real console host (tests/pwsh.sh);
+#   3. the engine tests (tests/engine/, xunit) host PowerShell with a scripted host: confirmation prompts
+#      answered by the host, progress and verbose records, non-interactive sessions.
+# Ends with one line "N passed, N failed, N skipped"; exits non-zero on any failure.
 #
 # Env: AZFS_TEST_PROFILE=release tests a release build of the native library (what build.sh ships by
-#      default); the default, debug, reuses what `cargo test` already built (a release build with thin LTO
-#      takes minutes on two cores);
+#      default); the default, debug, reuses what `cargo test` already built;
 #      AZFS_TEST_WINDOWS=1 also cross-builds win-x64/ (skipped by default: nothing here loads it).
 set -uo pipefail
 
@@ -21,6 +24,19 @@ finish() {
   exit $?
 }
 
+# Adds the counts of a "<label>: N passed, N failed, N skipped" line to the totals.
+count_line() {
+  local line="$1"
+  read -r p f s <<<"$(echo "$line" | sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped/\1 \2 \3/')"
+  passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+}
+
+if ! command -v dotnet >/dev/null 2>&1; then
+  skipped=$((skipped + 1))
+  echo "skipped: the PowerShell module's tests: dotnet (the .NET SDK) is not installed; they need it to build the cmdlets and the real PowerShell engine"
+  finish
+fi
+
 # 1. the module, as it would be installed
 build_flags=()
 [ "${AZFS_TEST_PROFILE:-debug}" = debug ] && build_flags+=(--debug)
@@ -33,58 +49,42 @@ else
 fi
 module="$out/AzFileSync.ManagedIdentity"
 
-# 2. the simulated host (Mono) against the fake ARM
-echo "--- SIMULATED PowerShell host under Mono (not real PowerShell) ---"
 if (cd "$root" && cargo build --quiet -p fake-arm --bin fake-arm); then
   fake_arm="$target_dir/debug/fake-arm"
-  work="$(mktemp -d)"
-  trap 'rm -rf "$work"' EXIT
-  mcs -nologo -target:library -langversion:7.2 -out:"$work/System.Management.Automation.dll" "$here/host/StandIn.cs" \
-    && mcs -nologo -target:library -unsafe -langversion:7.2 -warnaserror+ -r:"$work/System.Management.Automation.dll" -r:System.Core.dll \
-         -out:"$work/AzFileSync.ManagedIdentity.dll" "$root/bindings/NativeMethods.g.cs" "$mod_root"/src/*.cs \
-    && mcs -nologo -target:exe -unsafe -langversion:7.2 -nowarn:169,649 -r:"$work/System.Management.Automation.dll" \
-         -r:"$work/AzFileSync.ManagedIdentity.dll" -r:System.Core.dll -r:System.Xml.dll -out:"$work/HostTests.exe" \
-         "$here/host/Harness.cs" "$here/host/Tests.cs" "$mod_root/src/Json.cs" "$root/bindings/NativeMethods.g.cs"
-  if [ $? -ne 0 ]; then
-    failed=$((failed + 1)); echo "not ok - compiling the simulated host"
-  else
-    log="$work/host.log"
-    # Mono maps [DllImport("filesync_identity")] to the module's library through per-assembly dllmaps
-    # (PowerShell 7 finds linux-x64/filesync_identity.so by itself).
-    for asm in AzFileSync.ManagedIdentity.dll HostTests.exe; do
-      printf '<configuration><dllmap dll="filesync_identity" target="%s"/></configuration>\n' \
-        "$module/linux-x64/filesync_identity.so" > "$work/$asm.config"
-    done
-    mono --debug "$work/HostTests.exe" "$module" "$fake_arm" "$root" 2>&1 | tee "$log"
-    line="$(grep -E '^simulated host: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$log" | tail -n 1)"
-    if [ -z "$line" ]; then
-      failed=$((failed + 1)); echo "not ok - the simulated host did not finish"
-    else
-      read -r p f s <<<"$(echo "$line" | sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped/\1 \2 \3/')"
-      passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
-    fi
-  fi
 else
-  failed=$((failed + 1)); echo "not ok - building the fake ARM (tests/fake-arm)"
+  failed=$((failed + 1)); echo "not ok - building the fake ARM (tests/fake-arm)"; finish
 fi
 
-# 3. Pester 5 in real PowerShell
-echo "--- Pester (real PowerShell) ---"
-if command -v pwsh >/dev/null 2>&1; then
-  pester_args=(-ModulePath "$module")
-  [ -n "${fake_arm:-}" ] && [ -x "$fake_arm" ] && pester_args+=(-FakeArm "$fake_arm")
-  result="$(pwsh -NoProfile -NonInteractive -File "$here/pester/Invoke-Tests.ps1" "${pester_args[@]}" 2>&1)"
-  status=$?
-  echo "$result"
-  line="$(echo "$result" | grep -E '^pester: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' | tail -n 1)"
-  if [ -z "$line" ]; then
-    failed=$((failed + 1)); echo "not ok - Pester did not run (status $status)"
-  else
-    read -r p f s <<<"$(echo "$line" | sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped/\1 \2 \3/')"
-    passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
-  fi
+# 2. Pester 5.7.1 in the real console host
+echo "--- Pester $(sed -n 's/.*<PesterVersion>\(.*\)<.*/\1/p' "$here/pwsh/Pwsh.csproj") in PowerShell 7.6 (tests/pwsh.sh) ---"
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+"$here/pwsh.sh" -NoProfile -NonInteractive -File "$here/pester/Invoke-Tests.ps1" -ModulePath "$module" -FakeArm "$fake_arm" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+line="$(grep -E '^pester: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$log" | tail -n 1)"
+if [ -z "$line" ]; then
+  failed=$((failed + 1)); echo "not ok - Pester did not finish (exit $status)"
 else
-  skipped=$((skipped + 1)); echo "skipped: pwsh not found (Pester tests in ps-module/tests/pester need real PowerShell)"
+  count_line "$line"
+fi
+
+# 3. xunit tests hosting the engine
+echo "--- engine tests (xunit, hosted PowerShell 7.6) ---"
+if [ -d "$here/engine" ]; then
+  AZFS_MODULE="$module" AZFS_FAKE_ARM="$fake_arm" AZFS_REPO="$root" \
+    dotnet test "$here/engine/Engine.Tests.csproj" -c Release --nologo -v quiet --logger "console;verbosity=normal" 2>&1 | tee "$log"
+  status=${PIPESTATUS[0]}
+  # "Passed!  - Failed:     0, Passed:    12, Skipped:     0, Total:    12, ..." (or "Failed!  - ...")
+  summary="$(grep -E '(Passed|Failed)! +- Failed: +[0-9]+, Passed: +[0-9]+, Skipped: +[0-9]+' "$log" | tail -n 1)"
+  if [ -z "$summary" ]; then
+    failed=$((failed + 1)); echo "not ok - the engine tests did not finish (exit $status)"
+  else
+    f="$(echo "$summary" | sed -E 's/.*Failed: +([0-9]+),.*/\1/')"
+    p="$(echo "$summary" | sed -E 's/.*Passed: +([0-9]+),.*/\1/')"
+    s="$(echo "$summary" | sed -E 's/.*Skipped: +([0-9]+),.*/\1/')"
+    count_line "engine: $p passed, $f failed, $s skipped"
+    [ "$status" -ne 0 ] && [ "$f" -eq 0 ] && { failed=$((failed + 1)); echo "not ok - dotnet test exited $status"; }
+  fi
 fi
 
 finish

@@ -8,6 +8,7 @@ mod access;
 mod identity;
 mod index;
 mod live;
+pub mod narrow;
 mod pending;
 mod permissions;
 mod resources;
@@ -348,6 +349,7 @@ pub fn report(snapshot: &Snapshot, ctx: &CheckContext, selection: &Selection) ->
         tool_version: crate::VERSION.to_string(),
         collected_at: snapshot.collected_at,
         target: snapshot.target.clone(),
+        sync_groups: Vec::new(),
         summary: Summary::of(&findings),
         findings,
     }

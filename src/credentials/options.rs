@@ -32,6 +32,10 @@ pub enum CredentialOptions {
     AccessToken {
         #[serde(default, deserialize_with = "secret_opt")]
         token: Option<Secret>,
+        /// A token for Microsoft Graph (PowerShell's `Get-AzAccessToken -ResourceTypeName MSGraph`). Without
+        /// one, Graph is not asked: the ARM token is never sent to another audience.
+        #[serde(default, deserialize_with = "secret_opt")]
+        graph_token: Option<Secret>,
     },
     /// `az account get-access-token`.
     #[serde(rename_all = "camelCase")]
@@ -181,7 +185,7 @@ pub fn build_with(
     match options {
         CredentialOptions::Auto => {
             let chosen = if env("AZURE_ACCESS_TOKEN").is_some() {
-                CredentialOptions::AccessToken { token: None }
+                CredentialOptions::AccessToken { token: None, graph_token: None }
             } else if env("AZURE_FEDERATED_TOKEN_FILE").is_some() {
                 CredentialOptions::WorkloadIdentity {
                     tenant_id: None,
@@ -206,7 +210,7 @@ pub fn build_with(
             };
             build_with(&chosen, cloud, &env, http.clone())
         }
-        CredentialOptions::AccessToken { token } => {
+        CredentialOptions::AccessToken { token, graph_token } => {
             let token = match token {
                 Some(t) => t.clone(),
                 None => Secret::new(env("AZURE_ACCESS_TOKEN").ok_or_else(|| {
@@ -215,7 +219,13 @@ pub fn build_with(
                     )
                 })?),
             };
-            Ok(Arc::new(StaticTokenCredential::new(token)?))
+            let mut credential = StaticTokenCredential::new(token)?;
+            // With a Graph token beside it, the ARM token is kept from Graph. (A lone token still serves
+            // both, as the command line's --access-token always has; issue #14 tightens that.)
+            if let Some(graph) = graph_token {
+                credential = credential.with_graph(&cloud.graph, Some(StaticTokenCredential::new(graph.clone())?));
+            }
+            Ok(Arc::new(credential))
         }
         CredentialOptions::AzureCli { tenant_id, timeout_seconds } => {
             let mut c = AzureCliCredential::new();

@@ -21,6 +21,9 @@ const EXPIRY_SKEW_SECONDS: i64 = 30;
 pub struct StaticTokenCredential {
     token: Secret,
     claims: Option<TokenClaims>,
+    /// Microsoft Graph's resource (no trailing slash) and the token for it, when the caller handed one
+    /// over; a Graph scope is then answered by that token only (see [`Self::with_graph`]).
+    graph: Option<(String, Option<Box<StaticTokenCredential>>)>,
 }
 
 impl StaticTokenCredential {
@@ -37,7 +40,15 @@ impl StaticTokenCredential {
         }
         let token = Secret::new(trimmed);
         let claims = token_claims(&token);
-        Ok(StaticTokenCredential { token, claims })
+        Ok(StaticTokenCredential { token, claims, graph: None })
+    }
+
+    /// Answer scopes of Microsoft Graph (`graph_resource`, e.g. `https://graph.microsoft.com`) with
+    /// `graph_token`, and refuse them without one: the handed-over token is for ARM and is never sent to
+    /// Graph, whether it is a JWT (whose audience would say so) or opaque.
+    pub fn with_graph(mut self, graph_resource: &str, graph_token: Option<StaticTokenCredential>) -> Self {
+        self.graph = Some((graph_resource.trim_end_matches('/').to_string(), graph_token.map(Box::new)));
+        self
     }
 
     /// The token's claims, when it is a JWT.
@@ -87,10 +98,49 @@ impl fmt::Debug for StaticTokenCredential {
 
 impl TokenCredential for StaticTokenCredential {
     fn get_token<'a>(&'a self, scope: &'a str) -> BoxFuture<'a, Result<AccessToken>> {
-        Box::pin(async move { self.check(scope) })
+        Box::pin(async move {
+            if let Some((graph, token)) = &self.graph {
+                if scope_to_resource(scope).trim_end_matches('/').eq_ignore_ascii_case(graph) {
+                    return match token {
+                        Some(t) => t.check(scope),
+                        None => Err(auth_error(format!(
+                            "no token for Microsoft Graph ({graph}) was handed over, only one for Azure Resource Manager, which is never sent to Graph: pass a Graph token too (PowerShell: Get-AzAccessToken -ResourceTypeName MSGraph)"
+                        ))),
+                    };
+                }
+            }
+            self.check(scope)
+        })
     }
 
     fn name(&self) -> &'static str {
         "access token"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn token(c: &StaticTokenCredential, scope: &str) -> Result<String> {
+        futures::executor::block_on(c.get_token(scope)).map(|t| t.token.expose().to_string())
+    }
+
+    #[test]
+    fn the_arm_token_is_never_sent_to_graph() {
+        let arm = StaticTokenCredential::new(Secret::new("opaque-arm")).unwrap();
+        // Without with_graph (a credential built outside `build`), every scope gets the one token.
+        assert_eq!(token(&arm, "https://graph.microsoft.com/.default").unwrap(), "opaque-arm");
+
+        let arm_only = arm.clone().with_graph("https://graph.microsoft.com/", None);
+        assert_eq!(token(&arm_only, "https://management.azure.com/.default").unwrap(), "opaque-arm");
+        let err = token(&arm_only, "https://graph.microsoft.com/.default").unwrap_err();
+        assert!(err.to_string().contains("MSGraph"), "{err}");
+        assert!(!err.to_string().contains("opaque-arm"));
+
+        let graph = StaticTokenCredential::new(Secret::new("opaque-graph")).unwrap();
+        let both = arm.with_graph("https://graph.microsoft.com", Some(graph));
+        assert_eq!(token(&both, "https://GRAPH.microsoft.com/.default").unwrap(), "opaque-graph");
+        assert_eq!(token(&both, "https://management.azure.com/.default").unwrap(), "opaque-arm");
     }
 }

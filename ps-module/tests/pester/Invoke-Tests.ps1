@@ -1,19 +1,21 @@
 # Runs the Pester 5 tests of the module in real PowerShell and prints "pester: N passed, N failed, N skipped".
-# Called by ../run.sh when pwsh exists.
+# Called by ../run.sh under ../pwsh.sh (PowerShell 7.6 with Pester 5.7.1); any pwsh with Pester 5.2+ works.
 param(
     [Parameter(Mandatory)] [string] $ModulePath,
     [string] $FakeArm
 )
 $ErrorActionPreference = 'Stop'
-$pester = Get-Module -ListAvailable Pester | Where-Object { $_.Version -ge [version]'5.0.0' } | Sort-Object Version -Descending | Select-Object -First 1
+$pester = Get-Module -ListAvailable Pester | Where-Object { $_.Version -ge [version]'5.2.0' } | Sort-Object Version -Descending | Select-Object -First 1
 if (-not $pester) {
-    Write-Output 'skipped: Pester 5 is not installed (Install-Module Pester -MinimumVersion 5.0.0)'
+    Write-Output 'skipped: Pester 5.2 or later is not installed (Install-Module Pester -MinimumVersion 5.2.0)'
     Write-Output 'pester: 0 passed, 0 failed, 1 skipped'
     exit 0
 }
 Import-Module $pester
 $config = New-PesterConfiguration
-$config.Run.Container = New-PesterContainer -Path (Join-Path $PSScriptRoot 'Module.Tests.ps1') -Data @{ ModulePath = $ModulePath; FakeArm = $FakeArm }
+$ModulePath = (Resolve-Path $ModulePath).Path
+if ($FakeArm) { $FakeArm = (Resolve-Path $FakeArm).Path }
+$config.Run.Container = New-PesterContainer -Path (Join-Path $PSScriptRoot '*.Tests.ps1') -Data @{ ModulePath = $ModulePath; FakeArm = $FakeArm }
 $config.Run.PassThru = $true
 $config.Output.Verbosity = 'Detailed'
 $result = Invoke-Pester -Configuration $config
