@@ -144,7 +144,8 @@ fn target_from(v: &serde_json::Value) -> Result<crate::collect::TargetSpec> {
 /// `resolveTarget`: what one object piped into a PowerShell cmdlet (or one set of parameters) points at,
 /// without asking Azure. Request fields, all optional: `resourceId`, `subscriptionId`, `resourceGroup`,
 /// `name`, `syncGroup`, `defaultSubscriptionId` (the Az context's). Answer:
-/// `{target: {subscriptionId, resourceGroup, name?}, syncGroup?}`.
+/// `{target: {subscriptionId, resourceGroup, name?}, resourceId, syncGroup?}` (`resourceId`: the target's
+/// own ARM id, the service's or the resource group's, for messages).
 ///
 /// With a resource group, the subscription is `subscriptionId`, else the one in `resourceId`, else the
 /// default; the sync group is `syncGroup`, else the one `resourceId` lies in when it lies in the named
@@ -191,12 +192,59 @@ fn resolve_target(request: &serde_json::Value) -> Result<serde_json::Value> {
     if let Some(n) = &target.name {
         t["name"] = n.clone().into();
     }
-    let mut out = serde_json::json!({ "target": t });
+    let scope = match &spec {
+        crate::collect::TargetSpec::Service(id) => id.as_str().to_string(),
+        _ => match &target.resource_group {
+            Some(rg) => format!("/subscriptions/{}/resourceGroups/{rg}", target.subscription_id),
+            None => format!("/subscriptions/{}", target.subscription_id),
+        },
+    };
+    let mut out = serde_json::json!({ "target": t, "resourceId": scope });
     if let Some(g) = s("syncGroup").map(str::to_string).or(group_in_id) {
         crate::resource_id::validate_segment("the sync group name", &g)?;
         out["syncGroup"] = g.into();
     }
     Ok(out)
+}
+
+/// Refuse an output path whose folder does not exist (or is not a folder).
+fn output_folder_exists(path: &std::path::Path) -> Result<()> {
+    if path.as_os_str().is_empty() || path.is_dir() {
+        return Err(Error::invalid_input(format!("'{}' is not a file path", path.display())));
+    }
+    match path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(folder) if !folder.is_dir() => Err(Error::invalid_input(format!(
+            "cannot write '{}': the folder '{}' does not exist; create it first, or choose another path",
+            path.display(),
+            folder.display()
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Is `code` zero in one of the spellings `explain` takes (`0`, `0x0`, `0x00000000`)? A sync session's
+/// `LastSyncResult` is 0 when it succeeded: not an error, and not in the catalog.
+fn is_success_code(code: &str) -> bool {
+    let t = code.trim();
+    let digits = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")).unwrap_or(t);
+    !digits.is_empty() && digits.len() <= 8 && digits.bytes().all(|b| b == b'0')
+}
+
+/// What `explain` says of 0: success, shaped like a catalog entry.
+fn success_entry() -> serde_json::Value {
+    serde_json::json!({
+        "code": "0x00000000",
+        "decimal": 0,
+        "names": ["S_OK"],
+        "category": "success",
+        "summary": "Success: the operation (for a sync session, the last one in this direction) completed without an error.",
+        "explanation": "0 is the result File Sync records when a sync session succeeded; there is nothing to explain or fix. A failing session leaves a negative number (an HRESULT such as -2134364065, 0x80c8305f).",
+        "remediation": "",
+        "checks": [],
+        "article": "",
+        "docDecimalAliases": [],
+        "contexts": [],
+    })
 }
 
 fn str_list(v: Option<&serde_json::Value>) -> Result<Vec<String>> {
@@ -236,6 +284,9 @@ pub async fn execute(
                         "'explain' needs a 'code' (0x80c8305f, -2134364065, 2160603231 or a symbolic name)",
                     )
                 })?;
+            if is_success_code(&code) {
+                return Ok(success_entry());
+            }
             let entry = crate::catalog::lookup(&code).map_err(Error::from)?;
             Ok(entry.to_json())
         }
@@ -255,8 +306,13 @@ pub async fn execute(
             Ok(to_value(&report))
         }
         "collect" => {
+            let output = request.get("outputPath").and_then(|p| p.as_str());
+            if let Some(path) = output {
+                // Before any request: a collection of minutes must not end in a path it cannot write.
+                output_folder_exists(std::path::Path::new(path))?;
+            }
             let snapshot = snapshot_for(session, request, events, cancel).await?;
-            if let Some(path) = request.get("outputPath").and_then(|p| p.as_str()) {
+            if let Some(path) = output {
                 snapshot.save(std::path::Path::new(path))?;
             }
             Ok(to_value(&snapshot))

@@ -105,6 +105,10 @@ pub struct ChangeResult {
     pub message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub arm_code: Option<String>,
+    /// Why a failed change failed, as the error kinds of [`crate::error`] (hosts map it to their own
+    /// categories: PowerShell's ErrorCategory).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_kind: Option<ErrorKind>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
     /// The request actually sent (placeholders resolved), when one was.
@@ -345,6 +349,7 @@ fn service<'a>(live: &'a Snapshot, path: &str) -> Option<&'a crate::snapshot::St
 // Execution
 
 struct Failure {
+    kind: ErrorKind,
     message: String,
     arm_code: Option<String>,
     request_id: Option<String>,
@@ -354,6 +359,7 @@ struct Failure {
 impl From<Error> for Failure {
     fn from(e: Error) -> Self {
         Failure {
+            kind: e.kind(),
             cancelled: e.kind() == ErrorKind::Cancelled,
             arm_code: e.arm_code().map(str::to_string),
             request_id: e.request_id().map(str::to_string),
@@ -452,6 +458,7 @@ async fn patch_and_wait(
             .clamp(options.lro_min_poll, options.lro_max_poll);
         if Instant::now() + wait > deadline {
             return Err(Failure {
+                kind: ErrorKind::Arm,
                 message: format!(
                     "the operation did not finish within {:.0} s; it may still complete: run again later to see",
                     options.lro_timeout.as_secs_f64()
@@ -472,6 +479,7 @@ async fn patch_and_wait(
                 let code = err.and_then(|e| e.get("code")).and_then(|c| c.as_str()).map(str::to_string);
                 let msg = err.and_then(|e| e.get("message")).and_then(|c| c.as_str()).unwrap_or("no message");
                 return Err(Failure {
+                    kind: ErrorKind::Arm,
                     message: format!("the operation ended {}: {msg}", status.unwrap_or_default()),
                     arm_code: code,
                     request_id,
@@ -552,6 +560,7 @@ pub async fn apply(client: &ArmClient, plan: &Plan, options: &ApplyOptions) -> R
             outcome: Outcome::Skipped,
             message: String::new(),
             arm_code: None,
+            error_kind: None,
             request_id: None,
             path: None,
         };
@@ -581,6 +590,7 @@ pub async fn apply(client: &ArmClient, plan: &Plan, options: &ApplyOptions) -> R
         } else if let Some(why) = denied.get(&c.id) {
             r.outcome = Outcome::Failed;
             r.arm_code = Some("AuthorizationFailed".into());
+            r.error_kind = Some(ErrorKind::Authorization);
             r.message = format!("Not sent: {why}.");
         } else if c
             .grant
@@ -588,6 +598,7 @@ pub async fn apply(client: &ArmClient, plan: &Plan, options: &ApplyOptions) -> R
             .is_some_and(|g| c.principal_from.is_none() && !known.contains(&g.principal_id.to_ascii_lowercase()))
         {
             r.outcome = Outcome::Failed;
+            r.error_kind = Some(ErrorKind::Conflict);
             r.message = "Not sent: the principal is no longer part of the deployment.".into();
         } else if options.what_if {
             r.outcome = Outcome::WouldChange;
@@ -613,6 +624,7 @@ pub async fn apply(client: &ArmClient, plan: &Plan, options: &ApplyOptions) -> R
                         r.message = "Cancelled while it was being applied; run again to finish (it is safe).".into();
                     } else {
                         r.outcome = Outcome::Failed;
+                        r.error_kind = Some(f.kind);
                         r.message = f.message;
                         r.arm_code = f.arm_code;
                         r.request_id = f.request_id;
@@ -711,6 +723,7 @@ async fn execute(
                     Some(p) => principal = Some(p.to_string()),
                     None => {
                         return Err(Failure {
+                            kind: ErrorKind::Arm,
                             message: "the operation succeeded but the service shows no identity principal id".into(),
                             arm_code: None,
                             request_id: rid,

@@ -1028,7 +1028,8 @@ mod credentials {
 
         // A static token is not wrapped, and reads AZURE_ACCESS_TOKEN.
         let env = env_of(&[("AZURE_ACCESS_TOKEN", "opaque-from-env")]);
-        let c = build_with(&CredentialOptions::AccessToken { token: None, graph_token: None }, &cloud(), &env, None).unwrap();
+        let c = build_with(&CredentialOptions::AccessToken { token: None, graph_token: None }, &cloud(), &env, None)
+            .unwrap();
         assert_eq!(c.get_token(ARM).await.unwrap().token.expose(), "opaque-from-env");
     }
 

@@ -903,6 +903,7 @@ async fn a_403_on_a_storage_patch_fails_that_change_only() {
     let f = failed[0];
     assert_eq!(f.kind, ChangeKind::SetStorageSharedKeyAccess);
     assert_eq!(f.arm_code.as_deref(), Some("AuthorizationFailed"));
+    assert_eq!(f.error_kind, Some(filesync_identity::error::ErrorKind::Authorization));
     assert!(f.request_id.as_deref().is_some_and(|q| !q.is_empty()), "{f:#?}");
     assert!(f.title.contains(ACCOUNT2) && f.path.as_deref().is_some_and(|p| p.contains(ACCOUNT2)), "{f:#?}");
     assert!(f.message.contains("Microsoft.Storage/storageAccounts/write"), "{}", f.message);

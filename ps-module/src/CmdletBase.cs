@@ -1,6 +1,8 @@
-// Shared plumbing of the cmdlets: the Az session (context and token), the native session, running one request
-// with events pumped on the pipeline thread, and errors as ErrorRecords. No File Sync logic lives here: the
-// cmdlets only marshal parameters to request JSON and JSON results to objects.
+// Shared plumbing of the cmdlets: the Az session (context and tokens), the native sessions, running one
+// request with events pumped on the pipeline thread, piped objects gathered into targets, and failures as
+// ErrorRecords. No File Sync logic lives here: the cmdlets marshal parameters and piped objects' properties
+// into request JSON, and JSON results into objects. What a piped object points at is the core's decision
+// (its resolveTarget operation).
 using System;
 using System.Collections;
 using System.Collections.Generic;
@@ -20,7 +22,20 @@ namespace AzFileSync.ManagedIdentity
         public const string BySnapshot = "BySnapshot";
     }
 
-    /// <summary>Base of every cmdlet: the Az session, the native session, running requests.</summary>
+    /// <summary>Stable error ids the module itself raises (the core's come with its errors).</summary>
+    internal static class ErrorIds
+    {
+        public const string AzAccountsMissing = "AzFileSync.AzAccountsMissing";
+        public const string NotConnected = "AzFileSync.NotConnected";
+        public const string TokenUnavailable = "AzFileSync.TokenUnavailable";
+        public const string ChangeFailed = "AzFileSync.ChangeFailed";
+        public const string ConfirmationRequired = "AzFileSync.ConfirmationRequired";
+        public const string SeveralTargets = "AzFileSync.SeveralTargets";
+        public const string NoErrorCode = "AzFileSync.NoErrorCode";
+        public const string NoTarget = "AzFileSync.NoTarget";
+    }
+
+    /// <summary>Base of every cmdlet: the native sessions, running requests, error records.</summary>
     public abstract class FileSyncCmdletBase : PSCmdlet, IDisposable
     {
         /// <summary>Scripts run through InvokeCommand (constants, so a host can recognise them).</summary>
@@ -62,21 +77,61 @@ namespace AzFileSync.ManagedIdentity
             set { _azure = value; }
         }
 
-        /// <summary>A session that needs no Azure access (explain, offline snapshots).</summary>
+        /// <summary>A session that needs no Azure access (explain, resolveTarget, offline snapshots).</summary>
         internal SessionHandle OfflineSession()
         {
-            if (_offline == null) _offline = SessionHandle.Open("{}");
+            if (_offline == null) _offline = OpenSession("{}", null);
             return _offline;
         }
 
-        /// <summary>A property by name, of any object (a .NET object, a PSObject, a PSCustomObject). The value
-        /// keeps its PSObject wrapper so that a nested PSCustomObject still has its note properties; use
-        /// <see cref="Base"/> or <see cref="Str"/> at the leaf.</summary>
+        /// <summary>Open a native session; a refusal (a bad endpoint, an unusable token) is a terminating
+        /// error with the core's stable id.</summary>
+        internal SessionHandle OpenSession(string optionsJson, object target)
+        {
+            try
+            {
+                return SessionHandle.Open(optionsJson);
+            }
+            catch (FileSyncNativeException e)
+            {
+                ThrowTerminatingError(ToErrorRecord(e, target));
+                return null;
+            }
+        }
+
+        /// <summary>A property by name, of any object (a .NET object, a PSObject, a PSCustomObject, a
+        /// hashtable's key). The value keeps its PSObject wrapper so that a nested PSCustomObject still has
+        /// its note properties; use <see cref="Base"/> or <see cref="Str"/> at the leaf.</summary>
         internal static object Prop(object o, string name)
         {
             if (o == null) return null;
+            var dict = Base(o) as IDictionary;
+            if (dict != null)
+            {
+                foreach (DictionaryEntry e in dict)
+                {
+                    if (string.Equals(Convert.ToString(e.Key, CultureInfo.InvariantCulture), name, StringComparison.OrdinalIgnoreCase)) return e.Value;
+                }
+                return null;
+            }
             var p = PSObject.AsPSObject(o).Properties[name];
             return p != null ? p.Value : null;
+        }
+
+        /// <summary>Does the object have a property of that name (even a null one)?</summary>
+        internal static bool HasProp(object o, string name)
+        {
+            if (o == null) return false;
+            var dict = Base(o) as IDictionary;
+            if (dict != null)
+            {
+                foreach (DictionaryEntry e in dict)
+                {
+                    if (string.Equals(Convert.ToString(e.Key, CultureInfo.InvariantCulture), name, StringComparison.OrdinalIgnoreCase)) return true;
+                }
+                return false;
+            }
+            return PSObject.AsPSObject(o).Properties[name] != null;
         }
 
         /// <summary>The object under a PSObject wrapper (null stays null).</summary>
@@ -130,8 +185,10 @@ namespace AzFileSync.ManagedIdentity
                 {
                     _current = null;
                 }
-                var done = new ProgressRecord(ProgressActivityId, activity, "Done") { RecordType = ProgressRecordType.Completed };
-                if (!_stopping) WriteProgress(done);
+                if (!_stopping && activity != null)
+                {
+                    WriteProgress(new ProgressRecord(ProgressActivityId, activity, "Done") { RecordType = ProgressRecordType.Completed });
+                }
                 if (rc == FsiResult.Cancelled && _stopping) throw new PipelineStoppedException();
                 if (rc != FsiResult.Ok) throw FileSyncNativeException.FromJson(json);
                 return Json.ParseObject(json);
@@ -149,6 +206,7 @@ namespace AzFileSync.ManagedIdentity
                 switch (Json.Str(e, "type"))
                 {
                     case "progress":
+                        if (activity == null) break;
                         string act = Json.Str(e, "activity");
                         string status = Json.Str(e, "status");
                         var rec = new ProgressRecord(ProgressActivityId, string.IsNullOrEmpty(act) ? activity : act, string.IsNullOrEmpty(status) ? "..." : status);
@@ -172,15 +230,45 @@ namespace AzFileSync.ManagedIdentity
             }
         }
 
-        /// <summary>A failure of the core as an ErrorRecord with its stable id, category and recommended action.</summary>
+        /// <summary>A failure of the core as an ErrorRecord with its stable id, category and recommended
+        /// action. The target is what the user named: a resource id or a path (never a request).</summary>
         internal static ErrorRecord ToErrorRecord(FileSyncNativeException e, object target)
         {
             ErrorCategory category;
             try { category = (ErrorCategory)Enum.Parse(typeof(ErrorCategory), e.Category); }
             catch (ArgumentException) { category = ErrorCategory.NotSpecified; }
-            var r = new ErrorRecord(e, e.ErrorId, category, target);
+            var r = new ErrorRecord(e, e.ErrorId, category, target ?? e.ResourceId);
             r.ErrorDetails = new ErrorDetails(e.Message) { RecommendedAction = e.RecommendedAction };
             return r;
+        }
+
+        /// <summary>An error the module raises itself.</summary>
+        internal static ErrorRecord NewError(string id, ErrorCategory category, object target, string message, string action)
+        {
+            string text = string.IsNullOrEmpty(action) ? message : message + " " + action;
+            var r = new ErrorRecord(new InvalidOperationException(text), id, category, target);
+            r.ErrorDetails = new ErrorDetails(text) { RecommendedAction = action ?? "" };
+            return r;
+        }
+
+        /// <summary>PowerShell's ErrorCategory for one of the core's error kinds (src/error.rs, camelCase).</summary>
+        internal static ErrorCategory CategoryOfKind(string kind)
+        {
+            switch (kind)
+            {
+                case "invalidInput": return ErrorCategory.InvalidArgument;
+                case "invalidFile": return ErrorCategory.InvalidData;
+                case "authentication": return ErrorCategory.AuthenticationError;
+                case "authorization": return ErrorCategory.PermissionDenied;
+                case "notFound": return ErrorCategory.ObjectNotFound;
+                case "network": return ErrorCategory.ConnectionError;
+                case "throttled": return ErrorCategory.LimitsExceeded;
+                case "io": return ErrorCategory.ResourceUnavailable;
+                case "cancelled": return ErrorCategory.OperationStopped;
+                case "conflict": return ErrorCategory.InvalidOperation;
+                case "arm": return ErrorCategory.InvalidResult;
+                default: return ErrorCategory.NotSpecified;
+            }
         }
 
         /// <summary>Resolve a path against PowerShell's current location (not the process's).</summary>
@@ -190,8 +278,28 @@ namespace AzFileSync.ManagedIdentity
         }
     }
 
+    /// <summary>One Storage Sync Service (or resource group) to work on, gathered from the parameters and
+    /// every piped object that points at it.</summary>
+    public sealed class FileSyncTarget
+    {
+        internal FileSyncTarget(Dictionary<string, object> resolved)
+        {
+            Target = Json.Obj(resolved, "target");
+            ResourceId = Json.Str(resolved, "resourceId");
+        }
+
+        /// <summary>The request's target: {subscriptionId, resourceGroup, name?}.</summary>
+        internal Dictionary<string, object> Target { get; private set; }
+        /// <summary>The target's own ARM id (service or resource group), for messages and error records.</summary>
+        public string ResourceId { get; private set; }
+        /// <summary>The sync groups piped objects named; empty when one of them named the whole service.</summary>
+        internal readonly List<string> SyncGroups = new List<string>();
+        internal bool Whole;
+    }
+
     /// <summary>Base of the cmdlets that take a Storage Sync Service: by resource group and name, by resource
-    /// id, or from Az.StorageSync objects (and this module's findings) by property name.</summary>
+    /// id, or from Az.StorageSync objects (and this module's findings) by property name. Piped objects are
+    /// gathered first; each distinct service is then worked on once, in EndProcessing.</summary>
     public abstract class FileSyncTargetCmdletBase : FileSyncCmdletBase
     {
         [Parameter]
@@ -201,6 +309,33 @@ namespace AzFileSync.ManagedIdentity
         [Parameter]
         public SecureString AccessToken { get; set; }
 
+        // The parameter sets, as PowerShell's binder really chooses them (tested in the real engine): a piped
+        // Az.StorageSync object or finding carries ResourceGroupName, StorageSyncServiceName and ResourceId
+        // (and a finding SubscriptionId) at once, and the binder then takes the default set and binds only
+        // that set's parameters. So ByName, the default, holds them all (ResourceId hidden there) and nothing
+        // in it is mandatory: what a call or object points at is resolved from whatever it carries, and a
+        // call that names nothing is one clear error. ByResourceId is the documented form of -ResourceId.
+        [Parameter(ParameterSetName = ParameterSets.ByName, Position = 0, ValueFromPipelineByPropertyName = true)]
+        [AllowNull, AllowEmptyString]
+        public string ResourceGroupName { get; set; }
+
+        // Null or empty from a piped object (a finding of a resource-group diagnosis) means every service of
+        // the group, as when -Name is left out.
+        [Parameter(ParameterSetName = ParameterSets.ByName, Position = 1, ValueFromPipelineByPropertyName = true)]
+        [Alias("StorageSyncServiceName")]
+        [AllowNull, AllowEmptyString]
+        public string Name { get; set; }
+
+        [Parameter(ParameterSetName = ParameterSets.ByName, ValueFromPipelineByPropertyName = true)]
+        [AllowNull, AllowEmptyString]
+        public string SubscriptionId { get; set; }
+
+        // In ByName the ResourceId of a piped Az.StorageSync object supplies its subscription (and sync
+        // group), or names the target by itself; hidden there, since a person gives -ResourceId alone.
+        [Parameter(ParameterSetName = ParameterSets.ByResourceId, Mandatory = true, ValueFromPipelineByPropertyName = true)]
+        [Parameter(ParameterSetName = ParameterSets.ByName, ValueFromPipelineByPropertyName = true, DontShow = true)]
+        public string ResourceId { get; set; }
+
         /// <summary>What Get-AzContext said (null fields when unknown).</summary>
         internal sealed class AzContextInfo
         {
@@ -208,29 +343,117 @@ namespace AzFileSync.ManagedIdentity
             public string TenantId;
             public string EnvironmentName;
             public string ResourceManagerUrl;
+            public string MicrosoftGraphUrl;
         }
 
         AzContextInfo _context;
+        bool _contextLooked;
+        readonly List<FileSyncTarget> _targets = new List<FileSyncTarget>();
+        readonly Dictionary<string, FileSyncTarget> _byKey = new Dictionary<string, FileSyncTarget>(StringComparer.OrdinalIgnoreCase);
+
+        /// <summary>The sync group this call or piped object names (only Test narrows by it).</summary>
+        internal virtual string SyncGroupForTarget { get { return null; } }
+
+        /// <summary>Gathers the target of this call or piped object. Derived cmdlets with other parameter
+        /// sets (a snapshot) handle those first and call this for the rest.</summary>
+        protected override void ProcessRecord()
+        {
+            if (string.IsNullOrEmpty(ResourceGroupName) && string.IsNullOrEmpty(ResourceId))
+            {
+                WriteError(NewError(ErrorIds.NoTarget, ErrorCategory.InvalidArgument, null,
+                    MyInvocation.ExpectingInput ? "The piped object names no Storage Sync Service: it has no ResourceGroupName and no ResourceId." : "Nothing to work on was named.",
+                    "Give -ResourceGroupName (with -Name for one service) or -ResourceId, or pipe objects of Get-AzStorageSyncService, Get-AzStorageSyncServer, Get-AzStorageSyncGroup and the like."));
+                return;
+            }
+            var request = new Dictionary<string, object> { { "operation", "resolveTarget" } };
+            if (!string.IsNullOrEmpty(ResourceId)) request["resourceId"] = ResourceId;
+            if (!string.IsNullOrEmpty(ResourceGroupName))
+            {
+                request["resourceGroup"] = ResourceGroupName;
+                if (!string.IsNullOrEmpty(Name)) request["name"] = Name;
+                if (!string.IsNullOrEmpty(SubscriptionId)) request["subscriptionId"] = SubscriptionId;
+                else
+                {
+                    string contextSubscription = ContextSubscriptionId();
+                    if (!string.IsNullOrEmpty(contextSubscription)) request["defaultSubscriptionId"] = contextSubscription;
+                }
+            }
+            string group = SyncGroupForTarget;
+            if (!string.IsNullOrEmpty(group)) request["syncGroup"] = group;
+
+            Dictionary<string, object> resolved;
+            try
+            {
+                resolved = Run(OfflineSession(), request, null);
+            }
+            catch (FileSyncNativeException e)
+            {
+                object what = ResourceId ?? (object)(ResourceGroupName + (string.IsNullOrEmpty(Name) ? "" : "/" + Name));
+                var record = ToErrorRecord(e, what);
+                if (e.Message.IndexOf("no subscription", StringComparison.OrdinalIgnoreCase) >= 0)
+                {
+                    record.ErrorDetails.RecommendedAction = "Give -SubscriptionId or -ResourceId, or select a subscription with Set-AzContext.";
+                }
+                WriteError(record);
+                return;
+            }
+            var target = new FileSyncTarget(resolved);
+            string key = Json.Write(target.Target);
+            FileSyncTarget known;
+            if (!_byKey.TryGetValue(key, out known))
+            {
+                known = target;
+                _byKey[key] = known;
+                _targets.Add(known);
+            }
+            string resolvedGroup = Json.Str(resolved, "syncGroup");
+            if (string.IsNullOrEmpty(resolvedGroup)) known.Whole = true;
+            else if (!known.SyncGroups.Exists(g => string.Equals(g, resolvedGroup, StringComparison.OrdinalIgnoreCase))) known.SyncGroups.Add(resolvedGroup);
+        }
+
+        /// <summary>Works on each gathered target once.</summary>
+        protected override void EndProcessing()
+        {
+            BeforeTargets(_targets);
+            foreach (var t in _targets) ProcessTarget(t);
+        }
+
+        /// <summary>Called once with every gathered target, before any is worked on.</summary>
+        internal virtual void BeforeTargets(List<FileSyncTarget> targets) { }
+
+        /// <summary>Work on one target.</summary>
+        internal abstract void ProcessTarget(FileSyncTarget target);
 
         /// <summary>A session that reuses the Az session (or -AccessToken).</summary>
-        internal SessionHandle AzureSession()
+        internal SessionHandle AzureSession(object target)
         {
             if (AzureSessionCache != null) return AzureSessionCache;
             var ctx = AzContext(AccessToken == null);
-            string token = null;
+            var options = new Dictionary<string, object>();
+            if (ctx != null && !string.IsNullOrEmpty(ctx.EnvironmentName)) options["cloud"] = ctx.EnvironmentName;
+            if (ctx != null && !string.IsNullOrEmpty(ctx.ResourceManagerUrl)) options["armEndpoint"] = ctx.ResourceManagerUrl;
+            var credential = new Dictionary<string, object> { { "kind", "accessToken" } };
+            options["credential"] = credential;
             try
             {
-                token = AccessToken != null ? Plain(AccessToken) : AzToken(ctx);
-                var options = new Dictionary<string, object>();
-                if (ctx != null && !string.IsNullOrEmpty(ctx.EnvironmentName)) options["cloud"] = ctx.EnvironmentName;
-                if (ctx != null && !string.IsNullOrEmpty(ctx.ResourceManagerUrl)) options["armEndpoint"] = ctx.ResourceManagerUrl;
-                options["credential"] = new Dictionary<string, object> { { "kind", "accessToken" }, { "token", token } };
-                AzureSessionCache = SessionHandle.Open(Json.Write(options));
+                credential["token"] = AccessToken != null ? Plain(AccessToken) : AzToken(ctx, null);
+                // Microsoft Graph tells the Microsoft.StorageSync service principal's object id (for the
+                // legacy role check): only with a Graph token of its own, at the cloud's own Graph.
+                if (AccessToken == null && ctx != null && !string.IsNullOrEmpty(ctx.MicrosoftGraphUrl))
+                {
+                    string graph = AzToken(ctx, "MSGraph");
+                    if (!string.IsNullOrEmpty(graph))
+                    {
+                        options["graphEndpoint"] = ctx.MicrosoftGraphUrl;
+                        credential["graphToken"] = graph;
+                    }
+                }
+                AzureSessionCache = OpenSession(Json.Write(options), target);
                 return AzureSessionCache;
             }
             finally
             {
-                token = null;
+                credential.Clear();
             }
         }
 
@@ -245,11 +468,12 @@ namespace AzFileSync.ManagedIdentity
         /// login is one terminating error that says what to run.</summary>
         internal AzContextInfo AzContext(bool required)
         {
-            if (_context != null) return _context;
+            if (_context != null || (_contextLooked && !required)) return _context;
+            _contextLooked = true;
             if (InvokeCommand.GetCommand("Get-AzContext", CommandTypes.Cmdlet | CommandTypes.Function | CommandTypes.Alias) == null)
             {
                 if (!required) return null;
-                ThrowTerminatingError(NotConnected("AzFileSync.AzAccountsMissing",
+                ThrowTerminatingError(NewError(ErrorIds.AzAccountsMissing, ErrorCategory.AuthenticationError, null,
                     "The Az.Accounts module is not installed, so there is no Azure session to use.",
                     "Run Install-Module Az.Accounts, then Connect-AzAccount (or pass -AccessToken)."));
             }
@@ -260,7 +484,7 @@ namespace AzFileSync.ManagedIdentity
             if (c == null || Prop(c, "Account") == null)
             {
                 if (!required) return null;
-                ThrowTerminatingError(NotConnected("AzFileSync.NotConnected",
+                ThrowTerminatingError(NewError(ErrorIds.NotConnected, ErrorCategory.AuthenticationError, null,
                     "There is no Azure session: Get-AzContext returned no signed-in account.",
                     "Run Connect-AzAccount (or pass -AccessToken)."));
             }
@@ -271,96 +495,47 @@ namespace AzFileSync.ManagedIdentity
                 TenantId = Str(Prop(Prop(c, "Tenant"), "Id")),
                 EnvironmentName = Str(Prop(env, "Name")),
                 ResourceManagerUrl = Str(Prop(env, "ResourceManagerUrl")),
+                MicrosoftGraphUrl = Str(Prop(Prop(env, "ExtendedProperties"), "MicrosoftGraphUrl")),
             };
             return _context;
         }
 
-        /// <summary>Get-AzAccessToken for the context's ARM URL; Token is a string (older Az.Accounts) or a
-        /// SecureString (Az.Accounts 5).</summary>
-        string AzToken(AzContextInfo ctx)
+        /// <summary>Get-AzAccessToken for the context's ARM URL (resourceType null) or for a resource type
+        /// (MSGraph). Token is a string (Az.Accounts before 5) or a SecureString (Az.Accounts 5 and later). A
+        /// failure is terminating for ARM; for Graph it is said on the verbose stream and null returned.</summary>
+        string AzToken(AzContextInfo ctx, string resourceType)
         {
             var splat = new Hashtable();
-            if (!string.IsNullOrEmpty(ctx.ResourceManagerUrl)) splat["ResourceUrl"] = ctx.ResourceManagerUrl;
+            if (resourceType != null) splat["ResourceTypeName"] = resourceType;
+            else if (!string.IsNullOrEmpty(ctx.ResourceManagerUrl)) splat["ResourceUrl"] = ctx.ResourceManagerUrl;
             if (DefaultProfile != null) splat["DefaultProfile"] = DefaultProfile;
             splat["WarningAction"] = "SilentlyContinue";
             System.Collections.ObjectModel.Collection<PSObject> got;
+            string failure = null;
             try
             {
                 got = InvokeCommand.InvokeScript(GetAzAccessTokenScript, splat);
             }
             catch (RuntimeException e)
             {
-                ThrowTerminatingError(NotConnected("AzFileSync.TokenUnavailable",
-                    "Get-AzAccessToken failed: " + e.Message,
-                    "Run Connect-AzAccount again (the session may have expired), or pass -AccessToken."));
-                return null;
+                got = null;
+                failure = "Get-AzAccessToken failed: " + e.Message;
             }
             object t = got != null && got.Count > 0 ? Base(Prop(got[0], "Token")) : null;
             var secure = t as SecureString;
             string token = secure != null ? Plain(secure) : t as string;
             if (string.IsNullOrEmpty(token))
             {
-                ThrowTerminatingError(NotConnected("AzFileSync.TokenUnavailable",
-                    "Get-AzAccessToken returned no token.",
-                    "Run Connect-AzAccount again, or pass -AccessToken."));
+                if (failure == null) failure = "Get-AzAccessToken returned no token.";
+                if (resourceType != null)
+                {
+                    WriteVerbose("No Microsoft Graph token (" + failure + "): the Microsoft.StorageSync service principal is not looked up, so the legacy role check says unknown.");
+                    return null;
+                }
+                ThrowTerminatingError(NewError(ErrorIds.TokenUnavailable, ErrorCategory.AuthenticationError, null, failure,
+                    "Run Connect-AzAccount again (the session may have expired), or pass -AccessToken."));
             }
             return token;
-        }
-
-        ErrorRecord NotConnected(string id, string message, string action)
-        {
-            var r = new ErrorRecord(new InvalidOperationException(message + " " + action), id, ErrorCategory.AuthenticationError, null);
-            r.ErrorDetails = new ErrorDetails(message + " " + action) { RecommendedAction = action };
-            return r;
-        }
-
-        [Parameter(ParameterSetName = ParameterSets.ByName, Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
-        [ValidateNotNullOrEmpty]
-        public string ResourceGroupName { get; set; }
-
-        [Parameter(ParameterSetName = ParameterSets.ByName, Position = 1, ValueFromPipelineByPropertyName = true)]
-        [Alias("StorageSyncServiceName")]
-        [ValidateNotNullOrEmpty]
-        public string Name { get; set; }
-
-        [Parameter(ParameterSetName = ParameterSets.ByName, ValueFromPipelineByPropertyName = true)]
-        [ValidateNotNullOrEmpty]
-        public string SubscriptionId { get; set; }
-
-        [Parameter(ParameterSetName = ParameterSets.ByResourceId, Mandatory = true, ValueFromPipelineByPropertyName = true)]
-        [ValidateNotNullOrEmpty]
-        public string ResourceId { get; set; }
-
-        [Parameter(ValueFromPipelineByPropertyName = true)]
-        [ValidateNotNullOrEmpty]
-        public string SyncGroupName { get; set; }
-
-        /// <summary>The request's target: {resourceId} or {subscriptionId, resourceGroup, name?}.</summary>
-        internal Dictionary<string, object> Target()
-        {
-            var t = new Dictionary<string, object>();
-            if (ParameterSetName == ParameterSets.ByResourceId)
-            {
-                t["resourceId"] = ResourceId;
-                return t;
-            }
-            string sub = SubscriptionId ?? ContextSubscriptionId();
-            if (string.IsNullOrEmpty(sub))
-            {
-                ThrowTerminatingError(new ErrorRecord(new ArgumentException("No subscription: give -SubscriptionId or -ResourceId, or select one with Set-AzContext."),
-                    "AzFileSync.NoSubscription", ErrorCategory.InvalidArgument, null));
-            }
-            t["subscriptionId"] = sub;
-            t["resourceGroup"] = ResourceGroupName;
-            if (!string.IsNullOrEmpty(Name)) t["name"] = Name;
-            return t;
-        }
-
-        /// <summary>Adds the target (and the sync group, when given) to a request.</summary>
-        internal void AddTarget(Dictionary<string, object> request)
-        {
-            request["target"] = Target();
-            if (!string.IsNullOrEmpty(SyncGroupName)) request["syncGroup"] = SyncGroupName;
         }
     }
 }

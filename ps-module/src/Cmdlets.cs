@@ -1,7 +1,9 @@
-// The cmdlets. Each marshals its parameters into one request of the core (see src/api.rs), runs it, and
-// turns the JSON result into output objects. Decisions (what to check, what to change) are the core's.
+// The cmdlets. Each marshals its parameters into requests of the core (see src/api.rs), runs them, and
+// turns the JSON results into output objects. Decisions (what to check, what to change) are the core's.
 using System;
+using System.Collections;
 using System.Collections.Generic;
+using System.Globalization;
 using System.IO;
 using System.Management.Automation;
 using AzFileSync.ManagedIdentity.Native;
@@ -14,9 +16,14 @@ namespace AzFileSync.ManagedIdentity
     [OutputType(typeof(bool))]
     public sealed class TestAzFileSyncManagedIdentityCommand : FileSyncTargetCmdletBase
     {
+        // Not from the pipeline: a piped file would bind its Name to -Name (tested in the real engine).
         [Parameter(ParameterSetName = ParameterSets.BySnapshot, Mandatory = true)]
         [ValidateNotNullOrEmpty]
         public string SnapshotPath { get; set; }
+
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [AllowNull, AllowEmptyString]
+        public string SyncGroupName { get; set; }
 
         [Parameter]
         [ValidateNotNullOrEmpty]
@@ -26,27 +33,34 @@ namespace AzFileSync.ManagedIdentity
         public SwitchParameter Quiet { get; set; }
 
         bool _healthy = true;
+        bool _diagnosed;
+
+        internal override string SyncGroupForTarget { get { return SyncGroupName; } }
 
         protected override void ProcessRecord()
         {
-            var request = new Dictionary<string, object> { { "operation", "test" } };
-            SessionHandle session;
-            object target;
-            if (ParameterSetName == ParameterSets.BySnapshot)
+            if (ParameterSetName != ParameterSets.BySnapshot)
             {
-                string path = FullPath(SnapshotPath);
-                request["snapshotPath"] = path;
-                session = OfflineSession();
-                target = path;
+                base.ProcessRecord();
+                return;
             }
-            else
-            {
-                session = AzureSession();
-                AddTarget(request);
-                target = request["target"];
-            }
-            if (Check != null) request["checks"] = Check;
+            string path = FullPath(SnapshotPath);
+            var request = new Dictionary<string, object> { { "operation", "test" }, { "snapshotPath", path } };
+            if (!string.IsNullOrEmpty(SyncGroupName)) request["syncGroups"] = new[] { SyncGroupName };
+            Diagnose(OfflineSession(), request, path);
+        }
 
+        internal override void ProcessTarget(FileSyncTarget target)
+        {
+            var session = AzureSession(target.ResourceId);
+            var request = new Dictionary<string, object> { { "operation", "test" }, { "target", target.Target } };
+            if (!target.Whole && target.SyncGroups.Count > 0) request["syncGroups"] = target.SyncGroups;
+            Diagnose(session, request, target.ResourceId);
+        }
+
+        void Diagnose(Native.SessionHandle session, Dictionary<string, object> request, string what)
+        {
+            if (Check != null) request["checks"] = Check;
             Dictionary<string, object> report;
             try
             {
@@ -55,15 +69,16 @@ namespace AzFileSync.ManagedIdentity
             catch (FileSyncNativeException e)
             {
                 _healthy = false;
-                WriteError(ToErrorRecord(e, target));
+                WriteError(ToErrorRecord(e, what));
                 return;
             }
-            if ((Json.Long(Json.Obj(report, "summary"), "fail") ?? 0) > 0) _healthy = false;
+            _diagnosed = true;
+            var summary = Json.Obj(report, "summary");
+            // Healthy means: looked, and nothing failed and nothing could not be decided.
+            if ((Json.Long(summary, "fail") ?? 0) > 0 || (Json.Long(summary, "unknown") ?? 0) > 0) _healthy = false;
             if (Quiet) return;
             var reportTarget = Json.Obj(report, "target");
-            var findings = Json.Arr(report, "findings");
-            if (findings == null) return;
-            foreach (var f in findings)
+            foreach (var f in Json.Arr(report, "findings") ?? new List<object>())
             {
                 WriteObject(new FileSyncFinding(f as Dictionary<string, object>, reportTarget));
             }
@@ -71,7 +86,8 @@ namespace AzFileSync.ManagedIdentity
 
         protected override void EndProcessing()
         {
-            if (Quiet) WriteObject(_healthy);
+            base.EndProcessing();
+            if (Quiet) WriteObject(_healthy && _diagnosed);
         }
     }
 
@@ -82,26 +98,24 @@ namespace AzFileSync.ManagedIdentity
         internal abstract string PlanKind { get; }
         internal abstract string Activity { get; }
 
-        /// <summary>A failed change as an ErrorRecord: AzFileSync.Arm.&lt;ARM code&gt; (or AzFileSync.ChangeFailed).</summary>
+        /// <summary>One more confirmation for all approved changes of a target, after ShouldProcess.</summary>
+        internal virtual bool ConfirmAll(FileSyncTarget target, List<FileSyncPlannedChange> approved) { return true; }
+
+        /// <summary>A failed change as an ErrorRecord: AzFileSync.Arm.&lt;ARM code&gt; (or AzFileSync.ChangeFailed),
+        /// the category from why it failed, the changed resource as target.</summary>
         static ErrorRecord ChangeFailed(FileSyncChangeResult r)
         {
-            string id = string.IsNullOrEmpty(r.ErrorCode) ? "AzFileSync.ChangeFailed" : "AzFileSync.Arm." + r.ErrorCode;
-            string message = string.Format("{0}: {1}{2}", r.Description, r.Message, string.IsNullOrEmpty(r.RequestId) ? "" : " (request id " + r.RequestId + ")");
-            var e = new ErrorRecord(new InvalidOperationException(message), id, ErrorCategory.InvalidResult, r);
-            e.ErrorDetails = new ErrorDetails(message) { RecommendedAction = "Fix the cause named in the message and run the command again: changes already made are kept and not repeated." };
-            return e;
+            string id = string.IsNullOrEmpty(r.ErrorCode) ? ErrorIds.ChangeFailed : "AzFileSync.Arm." + r.ErrorCode;
+            string message = string.Format(CultureInfo.InvariantCulture, "{0}: {1}{2}", r.Description, r.Message,
+                string.IsNullOrEmpty(r.RequestId) ? "" : " (request id " + r.RequestId + ")");
+            return NewError(id, CategoryOfKind(r.ErrorKind), r.Target, message,
+                "Fix the cause named in the message and run the command again: changes already made are kept and not repeated.");
         }
 
-        readonly HashSet<string> _planned = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-
-        protected override void ProcessRecord()
+        internal override void ProcessTarget(FileSyncTarget target)
         {
-            var session = AzureSession();
-            var request = new Dictionary<string, object> { { "operation", "plan" }, { "kind", PlanKind } };
-            AddTarget(request);
-            // Many findings of one report pipe in with the same target: plan it once.
-            if (!_planned.Add(Json.Write(request))) return;
-
+            var session = AzureSession(target.ResourceId);
+            var request = new Dictionary<string, object> { { "operation", "plan" }, { "kind", PlanKind }, { "target", target.Target } };
             Dictionary<string, object> plan;
             try
             {
@@ -109,32 +123,33 @@ namespace AzFileSync.ManagedIdentity
             }
             catch (FileSyncNativeException e)
             {
-                WriteError(ToErrorRecord(e, request["target"]));
+                WriteError(ToErrorRecord(e, target.ResourceId));
                 return;
             }
             foreach (var item in Json.Arr(plan, "manualSteps") ?? new List<object>())
             {
                 var step = item as Dictionary<string, object>;
                 string command = Json.Str(step, "command");
-                WriteWarning(string.Format("{0}: {1}{2}", Json.Str(step, "resourceName"), Json.Str(step, "message"),
+                WriteWarning(string.Format(CultureInfo.InvariantCulture, "{0}: {1}{2}", Json.Str(step, "resourceName"), Json.Str(step, "message"),
                     string.IsNullOrEmpty(command) ? "" : " (" + command + ")"));
             }
             foreach (var note in Json.StrArr(plan, "notes")) WriteWarning(note);
 
             var byId = new Dictionary<string, FileSyncPlannedChange>(StringComparer.Ordinal);
-            var approved = new List<object>();
+            var approved = new List<FileSyncPlannedChange>();
             var changes = Json.Arr(plan, "changes") ?? new List<object>();
             foreach (var item in changes)
             {
                 var change = new FileSyncPlannedChange(item as Dictionary<string, object>);
                 if (change.Id == null) continue;
                 byId[change.Id] = change;
-                if (ShouldProcess(change.Target, change.Description)) approved.Add(change.Id);
+                if (ShouldProcess(change.Target, change.Description)) approved.Add(change);
             }
-            if (changes.Count == 0) WriteVerbose("Nothing to change: the plan is empty.");
-            if (approved.Count == 0) return;
+            if (changes.Count == 0) WriteVerbose("Nothing to change for " + target.ResourceId + ": the plan is empty.");
+            if (approved.Count == 0 || !ConfirmAll(target, approved)) return;
 
-            var apply = new Dictionary<string, object> { { "operation", "apply" }, { "plan", plan }, { "only", approved } };
+            var ids = approved.ConvertAll(c => (object)c.Id);
+            var apply = new Dictionary<string, object> { { "operation", "apply" }, { "plan", plan }, { "only", ids } };
             Dictionary<string, object> outcome;
             try
             {
@@ -142,7 +157,7 @@ namespace AzFileSync.ManagedIdentity
             }
             catch (FileSyncNativeException e)
             {
-                WriteError(ToErrorRecord(e, request["target"]));
+                WriteError(ToErrorRecord(e, target.ResourceId));
                 return;
             }
             foreach (var item in Json.Arr(outcome, "results") ?? new List<object>())
@@ -167,40 +182,145 @@ namespace AzFileSync.ManagedIdentity
         internal override string Activity { get { return "Repairing Azure File Sync permissions"; } }
     }
 
-    /// <summary>Enable-AzFileSyncManagedIdentity: switch a deployment to managed identities.</summary>
+    /// <summary>Enable-AzFileSyncManagedIdentity: switch a deployment to managed identities. As the Az
+    /// guidelines ask of a cmdlet that changes much: ConfirmImpact Medium, ShouldProcess per change (so
+    /// -WhatIf lists them and -Confirm asks for each), and one confirmation for the whole switch that -Force
+    /// skips (and that a non-interactive session must skip).</summary>
     [Cmdlet(VerbsLifecycle.Enable, "AzFileSyncManagedIdentity", DefaultParameterSetName = ParameterSets.ByName,
-        SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+        SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(FileSyncChangeResult))]
     public sealed class EnableAzFileSyncManagedIdentityCommand : FileSyncPlanCmdletBase
     {
+        [Parameter]
+        public SwitchParameter Force { get; set; }
+
         internal override string PlanKind { get { return "enableIdentity"; } }
         internal override string Activity { get { return "Enabling Azure File Sync managed identities"; } }
+
+        internal override bool ConfirmAll(FileSyncTarget target, List<FileSyncPlannedChange> approved)
+        {
+            if (Force) return true;
+            string query = string.Format(CultureInfo.InvariantCulture,
+                "Switch {0} to managed identities with {1} change{2} (review them with -WhatIf)? Servers move to their identities as they next sync.",
+                target.ResourceId, approved.Count, approved.Count == 1 ? "" : "s");
+            try
+            {
+                return ShouldContinue(query, "Enable Azure File Sync managed identities");
+            }
+            catch (Exception e) when (e is PSInvalidOperationException || e is System.Management.Automation.Host.HostException || e is NotImplementedException)
+            {
+                ThrowTerminatingError(NewError(ErrorIds.ConfirmationRequired, ErrorCategory.InvalidOperation, target.ResourceId,
+                    "Enable-AzFileSyncManagedIdentity asks once before it changes anything, and this session cannot ask (" + e.Message + ").",
+                    "Review the plan with -WhatIf, then run it again with -Force."));
+                return false;
+            }
+        }
     }
 
-    /// <summary>Get-AzFileSyncErrorInfo: explain a File Sync error code given in any spelling.</summary>
+    /// <summary>Get-AzFileSyncErrorInfo: explain a File Sync error code given in any spelling, or carried
+    /// by an object (a sync session's LastSyncResult, an exception's HResult, a finding's ErrorCodes).</summary>
     [Cmdlet(VerbsCommon.Get, "AzFileSyncErrorInfo")]
     [OutputType(typeof(FileSyncErrorInfo))]
     public sealed class GetAzFileSyncErrorInfoCommand : FileSyncCmdletBase
     {
-        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        /// <summary>The properties, in order, that carry a code on the objects people hold.</summary>
+        static readonly string[] CodeProperties = { "LastSyncResult", "HResult", "ErrorCode", "ErrorCodes", "Code" };
+
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
         [Alias("ErrorCode", "ErrorCodes", "HResult", "LastSyncResult")]
-        [ValidateNotNullOrEmpty]
-        public string[] Code { get; set; }
+        public object[] Code { get; set; }
 
         protected override void ProcessRecord()
         {
-            foreach (var code in Code)
+            foreach (var item in Code ?? new object[0])
             {
-                var request = new Dictionary<string, object> { { "operation", "explain" }, { "code", code } };
-                try
+                foreach (var code in CodesOf(item))
                 {
-                    WriteObject(new FileSyncErrorInfo(Run(OfflineSession(), request, "Looking up " + code)));
-                }
-                catch (FileSyncNativeException e)
-                {
-                    WriteError(ToErrorRecord(e, code));
+                    var request = new Dictionary<string, object> { { "operation", "explain" }, { "code", code } };
+                    try
+                    {
+                        WriteObject(new FileSyncErrorInfo(Run(OfflineSession(), request, null)));
+                    }
+                    catch (FileSyncNativeException e)
+                    {
+                        WriteError(ToErrorRecord(e, code));
+                    }
                 }
             }
+        }
+
+        /// <summary>The code text(s) an input stands for; an input with none is an error record.</summary>
+        List<string> CodesOf(object item)
+        {
+            var codes = new List<string>();
+            object o = Base(item);
+            if (o == null)
+            {
+                WriteError(NewError(ErrorIds.NoErrorCode, ErrorCategory.InvalidArgument, null, "The input is null: there is no error code to explain.", "Give a code such as 0x80c8305f."));
+                return codes;
+            }
+            string text = Scalar(o);
+            if (text != null)
+            {
+                codes.Add(text);
+                return codes;
+            }
+            var error = o as ErrorRecord;
+            if (error != null && error.Exception != null) o = error.Exception;
+            var exception = o as Exception;
+            if (exception != null)
+            {
+                codes.Add(exception.HResult.ToString(CultureInfo.InvariantCulture));
+                return codes;
+            }
+            foreach (string name in CodeProperties)
+            {
+                if (!HasProp(o, name)) continue;
+                object v = Base(Prop(o, name));
+                if (v == null)
+                {
+                    WriteError(NewError(ErrorIds.NoErrorCode, ErrorCategory.InvalidData, item,
+                        string.Format(CultureInfo.InvariantCulture, "The {0} has no {1}{2}.", TypeName(item), name,
+                            name == "LastSyncResult" ? ": no sync session has run in this direction yet" : ""), null));
+                    return codes;
+                }
+                var many = v as IEnumerable;
+                if (many != null && !(v is string))
+                {
+                    foreach (var x in many)
+                    {
+                        string s = Scalar(Base(x));
+                        if (s != null) codes.Add(s);
+                    }
+                }
+                else
+                {
+                    string s = Scalar(v);
+                    if (s != null) codes.Add(s);
+                }
+                return codes;
+            }
+            WriteError(NewError(ErrorIds.NoErrorCode, ErrorCategory.InvalidArgument, item,
+                string.Format(CultureInfo.InvariantCulture, "A {0} carries no File Sync error code.", TypeName(item)),
+                "Pipe a code (0x80c8305f, -2134364065), an exception or error record, or an object with a LastSyncResult, HResult or ErrorCode property, such as $serverEndpoint.SyncStatus.UploadStatus."));
+            return codes;
+        }
+
+        /// <summary>A string or number as code text; null for anything else.</summary>
+        static string Scalar(object o)
+        {
+            if (o is string) return (string)o;
+            if (o is int || o is long || o is uint || o is short || o is ushort || o is ulong || o is byte || o is sbyte)
+            {
+                return Convert.ToString(o, CultureInfo.InvariantCulture);
+            }
+            return null;
+        }
+
+        static string TypeName(object item)
+        {
+            var names = PSObject.AsPSObject(item).TypeNames;
+            return names.Count > 0 ? names[0] : item.GetType().FullName;
         }
     }
 
@@ -213,19 +333,28 @@ namespace AzFileSync.ManagedIdentity
         [ValidateNotNullOrEmpty]
         public string Path { get; set; }
 
-        protected override void ProcessRecord()
+        internal override void BeforeTargets(List<FileSyncTarget> targets)
         {
-            var session = AzureSession();
+            if (targets.Count <= 1) return;
+            var names = targets.ConvertAll(t => t.ResourceId);
+            ThrowTerminatingError(NewError(ErrorIds.SeveralTargets, ErrorCategory.InvalidArgument, names.ToArray(),
+                string.Format(CultureInfo.InvariantCulture, "The input points at {0} targets ({1}), and a snapshot file holds one; nothing was written.",
+                    targets.Count, string.Join(", ", names.ToArray())),
+                "Export one service at a time (a -Path each), or give -ResourceGroupName alone to collect every service of a group into one snapshot."));
+        }
+
+        internal override void ProcessTarget(FileSyncTarget target)
+        {
+            var session = AzureSession(target.ResourceId);
             string path = FullPath(Path);
-            var request = new Dictionary<string, object> { { "operation", "collect" }, { "outputPath", path } };
-            AddTarget(request);
+            var request = new Dictionary<string, object> { { "operation", "collect" }, { "outputPath", path }, { "target", target.Target } };
             try
             {
                 Run(session, request, "Collecting the Azure File Sync deployment");
             }
             catch (FileSyncNativeException e)
             {
-                WriteError(ToErrorRecord(e, request["target"]));
+                WriteError(ToErrorRecord(e, target.ResourceId));
                 return;
             }
             WriteObject(new FileInfo(path));

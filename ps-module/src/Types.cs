@@ -107,6 +107,7 @@ namespace AzFileSync.ManagedIdentity
             Status = Json.Str(r, "outcome");
             Message = Json.Str(r, "message");
             ErrorCode = Json.Str(r, "armCode");
+            ErrorKind = Json.Str(r, "errorKind");
             RequestId = Json.Str(r, "requestId");
             Path = Json.Str(r, "path");
             Target = change != null ? change.Target : Path;
@@ -121,6 +122,8 @@ namespace AzFileSync.ManagedIdentity
         public string Message { get; private set; }
         /// <summary>ARM's error code when the change failed.</summary>
         public string ErrorCode { get; private set; }
+        /// <summary>Why the change failed, as the core's error kinds (authorization, notFound, arm, ...).</summary>
+        public string ErrorKind { get; private set; }
         public string RequestId { get; private set; }
         /// <summary>The ARM path that was written.</summary>
         public string Path { get; private set; }

@@ -1,6 +1,5 @@
-# Pester 5 tests for real PowerShell (Windows PowerShell 5.1 and PowerShell 7): import, exported commands,
-# help completeness, parameter binding and -WhatIf. The live cases run against the project's fake ARM
-# (tests/fake-arm) with Get-AzContext and Get-AzAccessToken stood in by global functions.
+# The module as PowerShell sees it, without Azure: import, manifest, exported commands, help of every cmdlet
+# and parameter, parameter binding, the format views, and the offline cmdlets (error codes, snapshots).
 param(
     [Parameter(Mandatory)] [string] $ModulePath,
     [string] $FakeArm
@@ -17,13 +16,12 @@ BeforeDiscovery {
 }
 
 BeforeAll {
+    . (Join-Path $PSScriptRoot 'Support.ps1')
     $script:manifestPath = Join-Path $ModulePath 'AzFileSync.ManagedIdentity.psd1'
     $script:azAccountsWasLoaded = [bool](Get-Module Az.Accounts)
     Import-Module $manifestPath -Force
     $script:module = Get-Module AzFileSync.ManagedIdentity
     $script:manifest = Import-PowerShellDataFile $manifestPath
-    $script:repo = (Resolve-Path (Join-Path $PSScriptRoot '../../..')).Path
-    $script:sample = Join-Path $repo 'examples/sample-deployment.json'
 }
 
 AfterAll {
@@ -31,6 +29,13 @@ AfterAll {
 }
 
 Describe 'the module' {
+    It 'passes Test-ModuleManifest' {
+        $m = Test-ModuleManifest $manifestPath -ErrorAction Stop
+        $m.Name | Should -Be 'AzFileSync.ManagedIdentity'
+        $m.Version | Should -Be ([version]$manifest.ModuleVersion)
+        @($m.ExportedCmdlets.Keys | Sort-Object) | Should -Be @($manifest.CmdletsToExport | Sort-Object)
+    }
+
     It 'imports without loading Az.Accounts' {
         if (-not $azAccountsWasLoaded) { Get-Module Az.Accounts | Should -BeNullOrEmpty }
         $manifest.ContainsKey('RequiredModules') | Should -BeFalse
@@ -43,15 +48,25 @@ Describe 'the module' {
         $module.ExportedVariables.Count | Should -Be 0
     }
 
-    It 'targets Desktop and Core from 5.1' {
+    It 'targets Desktop and Core from 5.1, and its DLL is netstandard2.0 with no third-party reference' {
         $manifest.CompatiblePSEditions | Should -Be @('Desktop', 'Core')
         $manifest.PowerShellVersion | Should -Be '5.1'
+        $asm = [AzFileSync.ManagedIdentity.TestAzFileSyncManagedIdentityCommand].Assembly
+        $framework = $asm.GetCustomAttributes([System.Runtime.Versioning.TargetFrameworkAttribute], $false)
+        $framework.FrameworkName | Should -Be '.NETStandard,Version=v2.0'
+        $refs = $asm.GetReferencedAssemblies().Name
+        $refs | Should -Contain 'System.Management.Automation'
+        $refs | Where-Object { $_ -notin 'netstandard', 'System.Management.Automation' } | Should -BeNullOrEmpty
+        # PowerShell Standard's reference identity: the DLL binds to 5.1's SMA and to 7's.
+        ($asm.GetReferencedAssemblies() | Where-Object Name -EQ 'System.Management.Automation').Version | Should -Be ([version]'3.0.0.0')
     }
 
-    It 'loads the native library and explains a code' {
+    It 'loads the native library from linux-x64/ of the module folder' {
         $info = Get-AzFileSyncErrorInfo -Code 0x80c8305f
         $info.Name | Should -Be 'ECS_E_EXTERNAL_STORAGE_ACCOUNT_AUTHORIZATION_FAILED'
         $info.Decimal | Should -Be -2134364065
+        $maps = Get-Content "/proc/$PID/maps" -ErrorAction SilentlyContinue
+        if ($maps) { ($maps -match [regex]::Escape((Join-Path $ModulePath 'linux-x64/filesync_identity.so'))).Count | Should -BeGreaterThan 0 }
     }
 }
 
@@ -69,6 +84,7 @@ Describe 'help for <_>' -ForEach $commands {
         $help.Synopsis.Trim() | Should -Not -BeLike "$name *"
         ($help.Description.Text -join '') | Should -Not -BeNullOrEmpty
         @($help.Examples.Example).Count | Should -BeGreaterThan 0
+        foreach ($e in $help.Examples.Example) { $e.Code | Should -Match $name }
     }
 
     It 'documents every parameter' {
@@ -76,6 +92,7 @@ Describe 'help for <_>' -ForEach $commands {
             $h = $help.Parameters.Parameter | Where-Object Name -EQ $p
             $h | Should -Not -BeNullOrEmpty -Because "-$p needs help"
             ($h.Description.Text -join '') | Should -Not -BeNullOrEmpty -Because "-$p needs a description"
+            (Get-Help $name -Parameter $p).Name | Should -Be $p
         }
     }
 
@@ -87,112 +104,164 @@ Describe 'help for <_>' -ForEach $commands {
 }
 
 Describe 'parameter binding' {
-    It 'has named parameter sets with a default, and binds Az.StorageSync properties by name' {
+    It 'has named parameter sets with a default, and binds Az.StorageSync properties by name, never by type' {
         $c = Get-Command Test-AzFileSyncManagedIdentity
         @($c.ParameterSets.Name | Sort-Object) | Should -Be @('ByName', 'ByResourceId', 'BySnapshot')
         $c.DefaultParameterSet | Should -Be 'ByName'
         $c.Parameters['Name'].Aliases | Should -Contain 'StorageSyncServiceName'
-        foreach ($p in 'ResourceGroupName', 'Name', 'ResourceId', 'SyncGroupName') {
+        foreach ($p in 'ResourceGroupName', 'Name', 'ResourceId', 'SubscriptionId', 'SyncGroupName') {
             $attrs = $c.Parameters[$p].Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] }
             ($attrs.ValueFromPipelineByPropertyName -contains $true) | Should -BeTrue -Because "-$p binds by property name"
             ($attrs.ValueFromPipeline -contains $true) | Should -BeFalse -Because "-$p never binds by type"
         }
+        # The default set takes every property a piped object carries (the binder binds only that set's).
+        foreach ($p in 'ResourceGroupName', 'Name', 'ResourceId', 'SubscriptionId') {
+            $c.Parameters[$p].ParameterSets.Keys | Should -Contain 'ByName'
+        }
+        foreach ($name in 'Repair-AzFileSyncPermission', 'Enable-AzFileSyncManagedIdentity', 'Export-AzFileSyncSnapshot') {
+            (Get-Command $name).Parameters.Keys | Should -Not -Contain 'SyncGroupName' -Because "$name works on whole services"
+        }
     }
 
-    It 'takes error codes in any spelling from the pipeline' {
-        $codes = '80C8305F', -2134364065, [pscustomobject]@{ ErrorCodes = @('0x80c86053') } | Get-AzFileSyncErrorInfo | ForEach-Object Code
-        $codes | Should -Be @('0x80c8305f', '0x80c8305f', '0x80c86053')
+    It 'refuses a missing mandatory parameter, an unknown one, and -WhatIf where nothing is changed' {
+        { Test-AzFileSyncManagedIdentity -SnapshotPath $Sample -NoSuchParameter 1 } | Should -Throw -ErrorId 'NamedParameterNotFound,AzFileSync.ManagedIdentity.TestAzFileSyncManagedIdentityCommand'
+        { Test-AzFileSyncManagedIdentity -SnapshotPath $Sample -WhatIf } | Should -Throw -ErrorId 'NamedParameterNotFound,AzFileSync.ManagedIdentity.TestAzFileSyncManagedIdentityCommand'
+        { Export-AzFileSyncSnapshot -ResourceGroupName rg -Path $null } | Should -Throw -ErrorId 'ParameterArgumentValidationError,AzFileSync.ManagedIdentity.ExportAzFileSyncSnapshotCommand'
     }
 
-    It 'an unknown code is a non-terminating error with a stable id' {
-        $out = Get-AzFileSyncErrorInfo -Code 0xdeadbeef -ErrorVariable err -ErrorAction SilentlyContinue
-        $out | Should -BeNullOrEmpty
-        $err[0].FullyQualifiedErrorId | Should -BeLike 'AzFileSync.*'
-        $err[0].ErrorDetails.RecommendedAction | Should -Not -BeNullOrEmpty
+    It 'refuses a piped object of the wrong kind with PowerShell''s own binding error' {
+        { Get-Date | Test-AzFileSyncManagedIdentity -ErrorAction Stop } | Should -Throw -ErrorId 'InputObjectNotBound,AzFileSync.ManagedIdentity.TestAzFileSyncManagedIdentityCommand'
     }
 
-    It 'diagnoses a snapshot offline; -Quiet returns one boolean' {
-        $findings = Test-AzFileSyncManagedIdentity -SnapshotPath $sample
-        $findings.Count | Should -BeGreaterThan 5
-        $findings[0].PSObject.TypeNames[0] | Should -Be 'AzFileSync.ManagedIdentity.FileSyncFinding'
-        $quiet = @(Test-AzFileSyncManagedIdentity -SnapshotPath $sample -Quiet)
-        $quiet.Count | Should -Be 1
-        $quiet[0] | Should -BeOfType [bool]
-        $quiet[0] | Should -Be (-not ($findings.Status -contains 'fail'))
+    It 'a call that names nothing is one clear error, without a prompt (non-interactive hosts cannot answer one)' {
+        Test-AzFileSyncManagedIdentity -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $err[0].FullyQualifiedErrorId | Should -Be 'AzFileSync.NoTarget,AzFileSync.ManagedIdentity.TestAzFileSyncManagedIdentityCommand'
+        $err[0].ErrorDetails.RecommendedAction | Should -BeLike '*-ResourceGroupName*-ResourceId*'
+        [pscustomobject]@{ Name = 'svc1' } | Repair-AzFileSyncPermission -ErrorVariable err2 -ErrorAction SilentlyContinue
+        $err2[0].Exception.Message | Should -BeLike '*piped object names no Storage Sync Service*'
     }
-
-    It 'says what to run when there is no Azure session' {
-        { Test-AzFileSyncManagedIdentity -ResourceId '/subscriptions/6f1c2b7e-4a4d-4b1e-9a7c-2d5f0e8b9c31/resourceGroups/rg/providers/Microsoft.StorageSync/storageSyncServices/s' -ErrorAction Stop } |
-            Should -Throw -ExpectedMessage '*Connect-AzAccount*'
-    } -Skip:([bool](Get-Command Get-AzContext -ErrorAction Ignore))
 }
 
-Describe 'against the fake ARM' -Skip:(-not $FakeArm) {
-    BeforeAll {
-        $script:sub = '6f1c2b7e-4a4d-4b1e-9a7c-2d5f0e8b9c31'
-        $script:serviceId = "/subscriptions/$sub/resourceGroups/rg-sync/providers/Microsoft.StorageSync/storageSyncServices/svc1"
-        $dir = Join-Path ([System.IO.Path]::GetTempPath()) ("azfs-pester-" + [guid]::NewGuid().ToString('N'))
-        New-Item -ItemType Directory $dir | Out-Null
-        $script:log = Join-Path $dir 'requests.jsonl'
-        $psi = [System.Diagnostics.ProcessStartInfo]::new($FakeArm, "--topology `"$(Join-Path $PSScriptRoot '../topology.json')`" --log `"$log`"")
-        $psi.UseShellExecute = $false
-        $psi.RedirectStandardInput = $true
-        $psi.RedirectStandardOutput = $true
-        $script:fake = [System.Diagnostics.Process]::Start($psi)
-        $script:url = $fake.StandardOutput.ReadLine() -replace '^listening on ', ''
-        # Stand-ins for Az.Accounts: the module finds them through InvokeCommand like the real cmdlets.
-        $global:AzFsPesterUrl = $url
-        $global:AzFsPesterSub = $sub
-        function global:Get-AzContext {
-            param($DefaultProfile)
-            [pscustomobject]@{
-                Account      = [pscustomobject]@{ Id = 'admin@contoso.com' }
-                Subscription = [pscustomobject]@{ Id = $global:AzFsPesterSub }
-                Tenant       = [pscustomobject]@{ Id = '72f988bf-0000-4000-8000-00000000fa4e' }
-                Environment  = [pscustomobject]@{ Name = 'AzureCloud'; ResourceManagerUrl = "$global:AzFsPesterUrl/" }
-            }
-        }
-        function global:Get-AzAccessToken {
-            param($ResourceUrl, $DefaultProfile)
-            [pscustomobject]@{ Token = (ConvertTo-SecureString 'tok-owner' -AsPlainText -Force); Type = 'Bearer' }
-        }
-        function Writes {
-            if (-not (Test-Path $log)) { return 0 }
-            @(Get-Content $log | ForEach-Object { $_ | ConvertFrom-Json } | Where-Object { $_.method -in 'PUT', 'PATCH', 'POST', 'DELETE' }).Count
-        }
+Describe 'Get-AzFileSyncErrorInfo' {
+    It 'takes codes in any spelling, by value and by position' {
+        $codes = '0x80c8305f', '-2134364065', '2160603231', '80C8305F', 'ECS_E_EXTERNAL_STORAGE_ACCOUNT_AUTHORIZATION_FAILED'
+        $infos = $codes | Get-AzFileSyncErrorInfo
+        $infos.Count | Should -Be 5
+        $infos.Code | Select-Object -Unique | Should -Be '0x80c8305f'
+        (Get-AzFileSyncErrorInfo 0x80c8305f).Code | Should -Be '0x80c8305f'
     }
 
-    AfterAll {
-        $fake.StandardInput.Close()
-        if (-not $fake.WaitForExit(5000)) { $fake.Kill() }
-        Remove-Item function:global:Get-AzContext, function:global:Get-AzAccessToken -ErrorAction SilentlyContinue
+    It 'takes an int (a LastSyncResult held in a variable) and a sync session''s LastSyncResult' {
+        (-2134364065 | Get-AzFileSyncErrorInfo).Code | Should -Be '0x80c8305f'
+        $session = New-AzSyncSessionStatusObject -LastSyncResult -2134364065
+        $session.LastSyncResult.GetType() | Should -Be ([int])
+        ($session | Get-AzFileSyncErrorInfo).Code | Should -Be '0x80c8305f'
+        $ep = New-AzServerEndpointObject -UploadResult -2134364065
+        ($ep.SyncStatus.UploadStatus, $ep.SyncStatus.DownloadStatus | Get-AzFileSyncErrorInfo).Name | Should -Be @('ECS_E_EXTERNAL_STORAGE_ACCOUNT_AUTHORIZATION_FAILED', 'S_OK')
     }
 
-    It 'binds an Az.StorageSync-shaped object by property name and diagnoses it read-only' {
-        $svc = [pscustomobject]@{ ResourceId = $serviceId; ResourceGroupName = 'rg-sync'; StorageSyncServiceName = 'svc1'; UseIdentity = $true }
-        $findings = $svc | Test-AzFileSyncManagedIdentity -Verbose 4>&1
-        $verbose = $findings | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
-        $findings = $findings | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] }
-        $findings.Count | Should -BeGreaterThan 0
-        $findings.StorageSyncServiceName | Select-Object -Unique | Should -Be 'svc1'
-        ($verbose.Message -match '^GET /subscriptions/.*request id').Count | Should -BeGreaterThan 0
-        Writes | Should -Be 0
+    It 'takes an exception''s HResult and an error record''s' {
+        $e = [System.Runtime.InteropServices.COMException]::new('sync failed', -2134364065)
+        ($e | Get-AzFileSyncErrorInfo).Code | Should -Be '0x80c8305f'
+        $record = [System.Management.Automation.ErrorRecord]::new($e, 'x', 'NotSpecified', $null)
+        ($record | Get-AzFileSyncErrorInfo).Code | Should -Be '0x80c8305f'
     }
 
-    It 'Repair -WhatIf lists the changes and sends no write' {
-        $out = Repair-AzFileSyncPermission -ResourceGroupName rg-sync -Name svc1 -WhatIf 6>&1
-        $out | Where-Object { $_ -isnot [System.Management.Automation.InformationRecord] } | Should -BeNullOrEmpty
-        Writes | Should -Be 0
+    It 'says a session that never ran has no result, and an object without a code has none, as error records' {
+        $none = New-AzSyncSessionStatusObject -LastSyncResult $null
+        $none | Get-AzFileSyncErrorInfo -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $err[0].FullyQualifiedErrorId | Should -Be 'AzFileSync.NoErrorCode,AzFileSync.ManagedIdentity.GetAzFileSyncErrorInfoCommand'
+        $err[0].Exception.Message | Should -BeLike '*PSSyncSessionStatus has no LastSyncResult: no sync session has run*'
+        Get-Date | Get-AzFileSyncErrorInfo -ErrorVariable err2 -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $err2[0].FullyQualifiedErrorId | Should -BeLike 'AzFileSync.NoErrorCode,*'
+        $err2[0].ErrorDetails.RecommendedAction | Should -BeLike '*LastSyncResult*'
     }
 
-    It 'Enable -WhatIf sends no write either' {
-        Enable-AzFileSyncManagedIdentity -ResourceId $serviceId -WhatIf | Should -BeNullOrEmpty
-        Writes | Should -Be 0
+    It 'an unknown code is a non-terminating error with a stable id, and the next code still runs' {
+        $out = Get-AzFileSyncErrorInfo -Code 'nonsense', '0x80c8305f' -ErrorVariable err -ErrorAction SilentlyContinue
+        $out.Code | Should -Be '0x80c8305f'
+        $err.Count | Should -Be 1
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'AzFileSync.*,AzFileSync.ManagedIdentity.GetAzFileSyncErrorInfoCommand'
+        $err[0].TargetObject | Should -Be 'nonsense'
+        $err[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
     }
 
-    It 'a missing service is an error with the ARM code as its id' {
-        Test-AzFileSyncManagedIdentity -ResourceId ($serviceId -replace 'svc1$', 'nope') -ErrorVariable err -ErrorAction SilentlyContinue
-        $err[0].FullyQualifiedErrorId | Should -BeLike 'AzFileSync.Arm.ResourceNotFound*'
-        $err[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+    It 'explains the codes of findings piped in by their ErrorCodes' {
+        $f = Test-AzFileSyncManagedIdentity -SnapshotPath $Sample | Where-Object { $_.ErrorCodes.Count -gt 0 } | Select-Object -First 1
+        $f | Should -Not -BeNullOrEmpty
+        @($f | Get-AzFileSyncErrorInfo).Count | Should -Be $f.ErrorCodes.Count
+    }
+}
+
+Describe 'offline diagnosis of a snapshot' {
+    It 'gives typed findings from a path relative to the current location, without any Az call' {
+        Push-Location (Split-Path $Sample)
+        try {
+            $findings = Test-AzFileSyncManagedIdentity -SnapshotPath (Split-Path $Sample -Leaf)
+        } finally { Pop-Location }
+        $findings.Count | Should -BeGreaterThan 10
+        $findings[0].GetType().FullName | Should -Be 'AzFileSync.ManagedIdentity.FileSyncFinding'
+        $findings.Status | Should -Contain 'fail'
+        $findings[0].StorageSyncServiceName | Should -Not -BeNullOrEmpty
+    }
+
+    It 'narrows to one sync group with -SyncGroupName' {
+        $all = Test-AzFileSyncManagedIdentity -SnapshotPath $Sample
+        $finance = Test-AzFileSyncManagedIdentity -SnapshotPath $Sample -SyncGroupName finance
+        $finance.Count | Should -BeLessThan $all.Count
+        $finance.ResourceId | Where-Object { $_ -match '/syncGroups/(engineering|archive)' } | Should -BeNullOrEmpty
+        { Test-AzFileSyncManagedIdentity -SnapshotPath $Sample -SyncGroupName payroll -ErrorAction Stop } | Should -Throw '*no sync group*payroll*'
+    }
+
+    It '-Quiet returns exactly one boolean: false when a check failed' {
+        $quiet = @(Test-AzFileSyncManagedIdentity -SnapshotPath $Sample -Quiet)
+        $quiet.Count | Should -Be 1
+        $quiet[0] | Should -BeOfType [bool]
+        $quiet[0] | Should -BeFalse
+    }
+
+    It '-Check selects checks' {
+        $some = Test-AzFileSyncManagedIdentity -SnapshotPath $Sample -Check 'service.identity'
+        $some.Check | Select-Object -Unique | Should -Be 'service.identity'
+    }
+
+    It 'a bad snapshot path is an error record with the path as target, not a crash; -Quiet then says false' {
+        $missing = Join-Path $TestDrive 'missing.json'
+        Test-AzFileSyncManagedIdentity -SnapshotPath $missing -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'AzFileSync.*,AzFileSync.ManagedIdentity.TestAzFileSyncManagedIdentityCommand'
+        $err[0].TargetObject | Should -Be $missing
+        Set-Content (Join-Path $TestDrive 'corrupt.json') '{"schemaVersion": 1, "services": ['
+        Test-AzFileSyncManagedIdentity -SnapshotPath (Join-Path $TestDrive 'corrupt.json') -Quiet -ErrorAction SilentlyContinue | Should -BeFalse
+    }
+}
+
+Describe 'format views' {
+    It 'shows findings as a table with status, check, resource and message' {
+        $text = Test-AzFileSyncManagedIdentity -SnapshotPath $Sample | Select-Object -First 5 | Out-String -Width 200
+        $text | Should -Match 'Status\s+Check\s+Resource'
+        $text | Should -Match 'fail|pass|warning'
+    }
+
+    It 'shows a finding as a list with its fix and evidence' {
+        $f = Test-AzFileSyncManagedIdentity -SnapshotPath $Sample | Where-Object Status -EQ 'fail' | Select-Object -First 1
+        $text = $f | Format-List | Out-String -Width 200
+        $text | Should -Match 'Remediation'
+        $text | Should -Match $f.Check
+    }
+
+    It 'shows an error code as a list' {
+        $text = Get-AzFileSyncErrorInfo 0x80c8305f | Out-String -Width 200
+        $text | Should -Match '0x80c8305f'
+        $text | Should -Match 'ECS_E_EXTERNAL_STORAGE_ACCOUNT_AUTHORIZATION_FAILED'
+    }
+
+    It 'serializes findings for other tools (ConvertTo-Json, Export-Clixml round trip)' {
+        $f = Test-AzFileSyncManagedIdentity -SnapshotPath $Sample | Where-Object Status -EQ 'fail' | Select-Object -First 1
+        $json = $f | ConvertTo-Json -Depth 5 | ConvertFrom-Json
+        $json.Check | Should -Be $f.Check
+        $json.ErrorCodes | Should -Be $f.ErrorCodes
+        $xml = Join-Path $TestDrive 'f.xml'
+        $f | Export-Clixml $xml
+        (Import-Clixml $xml).Message | Should -Be $f.Message
     }
 }

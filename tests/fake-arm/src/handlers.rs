@@ -205,6 +205,22 @@ fn authenticate(st: &State, req: &Req) -> Result<(String, bool), ApiError> {
                 .with_header("WWW-Authenticate", challenge(&msg)));
         }
     }
+    let to_graph = segments(&req.path).first().is_some_and(|s| s.eq_ignore_ascii_case("v1.0"));
+    match (seed.audience, to_graph) {
+        (Some(crate::topology::TokenAudience::Graph), false) => {
+            let msg = "The access token has been obtained for wrong audience or resource 'https://graph.microsoft.com'. It should exactly match with one of the allowed audiences 'https://management.core.windows.net/','https://management.core.windows.net','https://management.azure.com/','https://management.azure.com'.";
+            return Err(ApiError::new(401, "InvalidAuthenticationTokenAudience", msg)
+                .with_header("WWW-Authenticate", challenge(msg)));
+        }
+        (Some(crate::topology::TokenAudience::Arm), true) => {
+            return Err(ApiError::new(
+                401,
+                "InvalidAuthenticationToken",
+                "Access token validation failure. Invalid audience.",
+            ));
+        }
+        _ => {}
+    }
     Ok((seed.principal_id.clone(), seed.graph))
 }
 

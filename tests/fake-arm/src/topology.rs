@@ -205,11 +205,24 @@ pub struct TokenSeed {
     /// May this token read Microsoft Graph? Default true.
     #[serde(default = "yes")]
     pub graph: bool,
+    /// The token's audience, as Entra ID issues one token per resource: `arm` (refused by Graph) or
+    /// `graph` (refused by ARM, as real ARM refuses a token for another audience). Default: unset, a
+    /// token both accept (the tests of the command line, which hands one token over, rely on it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audience: Option<TokenAudience>,
+}
+
+/// Whom a token was issued for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum TokenAudience {
+    Arm,
+    Graph,
 }
 
 impl TokenSeed {
     pub fn new(principal: &str) -> Self {
-        TokenSeed { principal_id: principal.to_string(), expires_at: None, graph: true }
+        TokenSeed { principal_id: principal.to_string(), expires_at: None, graph: true, audience: None }
     }
 }
 

@@ -28,6 +28,22 @@ async fn missing_header_is_401_authentication_failed_with_challenge() {
 }
 
 #[tokio::test]
+async fn a_token_for_one_audience_is_refused_by_the_other() {
+    let mut topo = topology();
+    for (name, audience) in [("arm-only", TokenAudience::Arm), ("graph-only", TokenAudience::Graph)] {
+        topo.tokens.insert(name.into(), TokenSeed { audience: Some(audience), ..TokenSeed::new(OWNER) });
+    }
+    let arm = FakeArm::start(topo).await;
+    let path = format!("{}?{V_SYNC}", svc_path());
+    assert_eq!(get(&arm, "arm-only", &path).await.status, 200);
+    let r = get(&arm, "graph-only", &path).await;
+    assert_eq!((r.status, r.code()), (401, "InvalidAuthenticationTokenAudience"));
+    let graph = "/v1.0/servicePrincipals?$filter=appId%20eq%20'9469b9f5-6722-4481-a2b2-14ed560b706f'";
+    assert_eq!(get(&arm, "arm-only", graph).await.status, 401);
+    assert_eq!(get(&arm, "graph-only", graph).await.status, 200);
+}
+
+#[tokio::test]
 async fn unknown_token_is_invalid_and_expired_token_is_expired() {
     let mut topo = topology();
     topo.tokens.insert(
@@ -36,6 +52,7 @@ async fn unknown_token_is_invalid_and_expired_token_is_expired() {
             principal_id: OWNER.into(),
             expires_at: Some(chrono::Utc::now() - chrono::Duration::minutes(5)),
             graph: true,
+            audience: None,
         },
     );
     let arm = FakeArm::start(topo).await;

@@ -1,0 +1,155 @@
+//! The request operations the PowerShell module leans on: `resolveTarget` (what a piped Az.StorageSync
+//! object or finding points at) and `test` narrowed to sync groups. Offline: no ARM is needed.
+
+use filesync_identity::api::{execute, CancellationToken, Session, SessionOptions};
+use filesync_identity::error::ErrorKind;
+use filesync_identity::events::{EventSink, NullSink};
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+const SUB: &str = "6f1c2b7e-4a4d-4b1e-9a7c-2d5f0e8b9c31";
+const OTHER_SUB: &str = "0b3c1a52-7d2e-4f4a-9c1b-5a6d7e8f9012";
+
+fn run(request: Value) -> filesync_identity::error::Result<Value> {
+    let session = Session::new(SessionOptions::default()).unwrap();
+    let sink: Arc<dyn EventSink> = Arc::new(NullSink);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(execute(&session, &request, sink, &CancellationToken::new()))
+}
+
+fn resolve(fields: Value) -> filesync_identity::error::Result<Value> {
+    let mut r = fields;
+    r["operation"] = "resolveTarget".into();
+    run(r)
+}
+
+fn service(sub: &str) -> String {
+    format!("/subscriptions/{sub}/resourceGroups/rg-sync/providers/Microsoft.StorageSync/storageSyncServices/svc1")
+}
+
+#[test]
+fn an_az_object_names_its_service_and_subscription_through_its_resource_id() {
+    // PSRegisteredServer: ResourceGroupName, StorageSyncServiceName and a ResourceId in another
+    // subscription than the context's: the id's subscription wins over the default.
+    let server = format!("{}/registeredServers/44444444-4444-4444-8444-444444444444", service(OTHER_SUB));
+    let r = resolve(
+        json!({"resourceId": server, "resourceGroup": "rg-sync", "name": "svc1", "defaultSubscriptionId": SUB}),
+    )
+    .unwrap();
+    assert_eq!(r["target"], json!({"subscriptionId": OTHER_SUB, "resourceGroup": "rg-sync", "name": "svc1"}));
+    assert_eq!(r["resourceId"], service(OTHER_SUB));
+    assert!(r.get("syncGroup").is_none());
+
+    // PSCloudEndpoint: the sync group comes from the id.
+    let ce = format!("{}/syncGroups/sg1/cloudEndpoints/ce1", service(SUB));
+    let r = resolve(json!({"resourceId": ce, "resourceGroup": "rg-sync", "name": "svc1"})).unwrap();
+    assert_eq!(r["syncGroup"], "sg1");
+    assert_eq!(r["target"]["subscriptionId"], SUB);
+
+    // A bare resource id (no group, no name) of something inside a service.
+    let r = resolve(json!({"resourceId": format!("{}/syncGroups/sg2", service(SUB))})).unwrap();
+    assert_eq!(r["target"], json!({"subscriptionId": SUB, "resourceGroup": "rg-sync", "name": "svc1"}));
+    assert_eq!(r["syncGroup"], "sg2");
+}
+
+#[test]
+fn a_finding_of_a_resource_group_diagnosis_names_the_group() {
+    // Its resource id is a storage account (any subscription), its SubscriptionId the diagnosis's.
+    let account =
+        format!("/subscriptions/{OTHER_SUB}/resourceGroups/rg-data/providers/Microsoft.Storage/storageAccounts/sa1");
+    let r = resolve(json!({"resourceId": account, "resourceGroup": "rg-sync", "subscriptionId": SUB})).unwrap();
+    assert_eq!(r["target"], json!({"subscriptionId": SUB, "resourceGroup": "rg-sync"}));
+    assert_eq!(r["resourceId"], format!("/subscriptions/{SUB}/resourceGroups/rg-sync"));
+    // A resource id that is not an ARM id at all does not get in the way of the named group either.
+    let r = resolve(json!({"resourceId": "caller", "resourceGroup": "rg-sync", "name": "svc1", "subscriptionId": SUB}))
+        .unwrap();
+    assert_eq!(r["target"]["name"], "svc1");
+    // A sync group in another service's id is not taken for this one's.
+    let other = "/subscriptions/6f1c2b7e-4a4d-4b1e-9a7c-2d5f0e8b9c31/resourceGroups/rg-sync/providers/Microsoft.StorageSync/storageSyncServices/svc2/syncGroups/sg9";
+    let r = resolve(json!({"resourceId": other, "resourceGroup": "rg-sync", "name": "svc1"})).unwrap();
+    assert!(r.get("syncGroup").is_none(), "{r}");
+}
+
+#[test]
+fn what_cannot_be_resolved_is_a_clear_input_error() {
+    let cases = [
+        (json!({"resourceGroup": "rg-sync", "name": "svc1"}), "no subscription"),
+        (json!({"resourceId": "/subscriptions/x/resourceGroups"}), ""),
+        (
+            json!({"resourceId": format!("/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/sa")}),
+            "not a Storage Sync Service id",
+        ),
+        (json!({}), "say what to diagnose"),
+        (json!({"resourceGroup": "rg sync!", "subscriptionId": SUB}), "resource group"),
+        (json!({"resourceGroup": "rg", "subscriptionId": SUB, "name": "svc", "syncGroup": "a/b"}), "sync group"),
+    ];
+    for (fields, says) in cases {
+        let e = resolve(fields.clone()).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput, "{fields}");
+        assert!(e.to_string().contains(says), "{fields}: {e}");
+    }
+}
+
+fn sample_report(sync_groups: &[&str]) -> filesync_identity::error::Result<Value> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/sample-deployment.json");
+    run(json!({"operation": "test", "snapshotPath": path, "syncGroups": sync_groups}))
+}
+
+#[test]
+fn a_report_narrowed_to_a_sync_group_keeps_what_bears_on_it() {
+    let whole = sample_report(&[]).unwrap();
+    let narrowed = sample_report(&["FINANCE"]).unwrap();
+    assert!(whole.get("syncGroups").is_none());
+    assert_eq!(narrowed["syncGroups"], json!(["finance"]));
+    let all = whole["findings"].as_array().unwrap();
+    let kept = narrowed["findings"].as_array().unwrap();
+    assert!(!kept.is_empty() && kept.len() < all.len(), "{} of {}", kept.len(), all.len());
+    // Every kept finding is one of the whole report's, unchanged (the checks saw the whole snapshot).
+    for f in kept {
+        assert!(all.contains(f), "{f}");
+    }
+    let id = |f: &Value| f["resourceId"].as_str().unwrap().to_ascii_lowercase();
+    // Nothing of the other sync groups, everything of this one.
+    assert!(kept.iter().all(|f| !id(f).contains("/syncgroups/engineering") && !id(f).contains("/syncgroups/archive")));
+    let finance: Vec<_> = all.iter().filter(|f| id(f).contains("/syncgroups/finance")).collect();
+    assert!(!finance.is_empty());
+    assert!(finance.iter().all(|f| kept.contains(f)));
+    // The service's own findings stay.
+    let service_level: Vec<_> =
+        all.iter().filter(|f| id(f).ends_with("/storagesyncservices/contoso-filesync")).collect();
+    assert!(!service_level.is_empty());
+    assert!(service_level.iter().all(|f| kept.contains(f)));
+    // The summary counts what was kept.
+    assert_eq!(narrowed["summary"]["total"].as_u64().unwrap() as usize, kept.len());
+
+    let e = sample_report(&["payroll"]).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
+    assert!(e.to_string().contains("finance, engineering, archive"), "{e}");
+}
+
+#[test]
+fn zero_is_success_not_an_unknown_code() {
+    for zero in ["0", "0x0", "0x00000000", " 0 "] {
+        let e = run(json!({"operation": "explain", "code": zero})).unwrap();
+        assert_eq!(e["names"], json!(["S_OK"]), "{zero}");
+        assert_eq!(e["category"], "success");
+    }
+    // Not zero: looked up as before.
+    assert_eq!(run(json!({"operation": "explain", "code": "0x80c8305f"})).unwrap()["decimal"], -2134364065);
+    assert!(run(json!({"operation": "explain", "code": "0x"})).is_err());
+}
+
+#[test]
+fn collect_refuses_an_output_folder_that_does_not_exist_before_asking_azure() {
+    // No ARM endpoint is reachable from this session (none is configured and no credential would work):
+    // the error must come from the path check, before any request.
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such-folder").join("snap.json");
+    let e = run(json!({"operation": "collect", "outputPath": missing, "target": {"resourceId": service(SUB)}}))
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+    assert!(e.to_string().contains("does not exist"), "{e}");
+    let e = run(json!({"operation": "collect", "outputPath": dir.path(), "target": {"resourceId": service(SUB)}}))
+        .unwrap_err();
+    assert!(e.to_string().contains("is not a file path"), "{e}");
+}
