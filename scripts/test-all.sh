@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test of the project: the Rust workspace (core, CLI, C ABI, fake ARM, benchmark smoke test)
-# and the PowerShell module's tests (simulated host under Mono; Pester where pwsh exists).
+# Runs every test of the project: the Rust workspace (core, CLI, C ABI, fake ARM, benchmark smoke test),
+# short fuzz runs where cargo-fuzz is installed, and the PowerShell module's tests in the real PowerShell 7.6
+# engine (Pester and hosted-engine tests; they need the .NET SDK). Installs nothing: what is missing is
+# reported as skipped (.ci/run installs what CI needs).
 # Usage: bash scripts/test-all.sh
 set -uo pipefail
 cd "$(dirname "$0")/.."

@@ -74,16 +74,15 @@ if [ -d "$here/engine" ]; then
   AZFS_MODULE="$module" AZFS_FAKE_ARM="$fake_arm" AZFS_REPO="$root" \
     dotnet test "$here/engine/Engine.Tests.csproj" -c Release --nologo -v quiet --logger "console;verbosity=normal" 2>&1 | tee "$log"
   status=${PIPESTATUS[0]}
-  # "Passed!  - Failed:     0, Passed:    12, Skipped:     0, Total:    12, ..." (or "Failed!  - ...")
-  summary="$(grep -E '(Passed|Failed)! +- Failed: +[0-9]+, Passed: +[0-9]+, Skipped: +[0-9]+' "$log" | tail -n 1)"
-  if [ -z "$summary" ]; then
+  # The console logger ends with "Total tests: N" and one "Passed: N" / "Failed: N" / "Skipped: N" line each.
+  count_of() { grep -E "^ +$1: +[0-9]+$" "$log" | tail -n 1 | grep -oE '[0-9]+' || echo 0; }
+  if ! grep -qE '^Total tests: +[0-9]+' "$log"; then
     failed=$((failed + 1)); echo "not ok - the engine tests did not finish (exit $status)"
   else
-    f="$(echo "$summary" | sed -E 's/.*Failed: +([0-9]+),.*/\1/')"
-    p="$(echo "$summary" | sed -E 's/.*Passed: +([0-9]+),.*/\1/')"
-    s="$(echo "$summary" | sed -E 's/.*Skipped: +([0-9]+),.*/\1/')"
+    p="$(count_of Passed)"; f="$(count_of Failed)"; s="$(count_of Skipped)"
+    echo "engine: $p passed, $f failed, $s skipped"
     count_line "engine: $p passed, $f failed, $s skipped"
-    [ "$status" -ne 0 ] && [ "$f" -eq 0 ] && { failed=$((failed + 1)); echo "not ok - dotnet test exited $status"; }
+    if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then failed=$((failed + 1)); echo "not ok - dotnet test exited $status"; fi
   fi
 fi
 

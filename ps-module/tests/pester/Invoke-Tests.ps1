@@ -19,5 +19,7 @@ $config.Run.Container = New-PesterContainer -Path (Join-Path $PSScriptRoot '*.Te
 $config.Run.PassThru = $true
 $config.Output.Verbosity = 'Detailed'
 $result = Invoke-Pester -Configuration $config
-Write-Output ('pester: {0} passed, {1} failed, {2} skipped' -f $result.PassedCount, $result.FailedCount, ($result.SkippedCount + $result.NotRunCount))
-exit ([int]($result.FailedCount -gt 0))
+# A setup block or a whole file that failed counts as a failure too (its tests did not run).
+$failed = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
+Write-Output ('pester: {0} passed, {1} failed, {2} skipped' -f $result.PassedCount, $failed, ($result.SkippedCount + $result.NotRunCount))
+exit ([int]($failed -gt 0))
