@@ -207,21 +207,6 @@ fn resolve_target(request: &serde_json::Value) -> Result<serde_json::Value> {
     Ok(out)
 }
 
-/// Refuse an output path whose folder does not exist (or is not a folder).
-fn output_folder_exists(path: &std::path::Path) -> Result<()> {
-    if path.as_os_str().is_empty() || path.is_dir() {
-        return Err(Error::invalid_input(format!("'{}' is not a file path", path.display())));
-    }
-    match path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        Some(folder) if !folder.is_dir() => Err(Error::invalid_input(format!(
-            "cannot write '{}': the folder '{}' does not exist; create it first, or choose another path",
-            path.display(),
-            folder.display()
-        ))),
-        _ => Ok(()),
-    }
-}
-
 /// Is `code` zero in one of the spellings `explain` takes (`0`, `0x0`, `0x00000000`)? A sync session's
 /// `LastSyncResult` is 0 when it succeeded: not an error, and not in the catalog.
 fn is_success_code(code: &str) -> bool {
@@ -309,7 +294,7 @@ pub async fn execute(
             let output = request.get("outputPath").and_then(|p| p.as_str());
             if let Some(path) = output {
                 // Before any request: a collection of minutes must not end in a path it cannot write.
-                output_folder_exists(std::path::Path::new(path))?;
+                crate::fsutil::check_output_path(std::path::Path::new(path))?;
             }
             let snapshot = snapshot_for(session, request, events, cancel).await?;
             if let Some(path) = output {

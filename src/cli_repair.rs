@@ -26,10 +26,28 @@ pub struct PlanArgs {
     /// Write the plan to this file (atomically) and stop; apply it later with `apply --plan FILE`.
     #[arg(long, value_name = "FILE")]
     plan_output: Option<PathBuf>,
-    /// Also plan storage firewall and shared-key changes, flagged as security posture changes (repair only;
-    /// enable-identity never changes storage settings).
+}
+
+/// `repair`: the plan's flags, and what only a repair plans.
+#[derive(Args, Debug)]
+pub struct RepairArgs {
+    #[command(flatten)]
+    plan: PlanArgs,
+    /// Also plan storage firewall and shared-key changes, flagged as security posture changes
+    /// (enable-identity never changes storage settings).
     #[arg(long)]
     include_security_posture_changes: bool,
+}
+
+/// `repair`.
+pub async fn run_repair(args: RepairArgs, sink: Arc<dyn EventSink>, quiet: bool) -> Result<i32> {
+    let options = PlanOptions { include_security_posture_changes: args.include_security_posture_changes };
+    run_plan(PlanKind::Repair, args.plan, options, sink, quiet).await
+}
+
+/// `enable-identity`.
+pub async fn run_enable_identity(args: PlanArgs, sink: Arc<dyn EventSink>, quiet: bool) -> Result<i32> {
+    run_plan(PlanKind::EnableIdentity, args, PlanOptions::default(), sink, quiet).await
 }
 
 #[derive(Args, Debug)]
@@ -137,13 +155,21 @@ async fn apply_and_print(
 }
 
 /// `repair` and `enable-identity`.
-pub async fn run_plan(kind: PlanKind, args: PlanArgs, sink: Arc<dyn EventSink>, quiet: bool) -> Result<i32> {
+async fn run_plan(
+    kind: PlanKind,
+    args: PlanArgs,
+    plan_options: PlanOptions,
+    sink: Arc<dyn EventSink>,
+    quiet: bool,
+) -> Result<i32> {
     let spec = crate::target_spec(&args.target)?;
+    if let Some(path) = &args.plan_output {
+        filesync_identity::fsutil::check_output_path(path)?;
+    }
     let client = client(&args.connection, sink)?;
     let mut options = CollectOptions::new(spec);
     options.storage_sync_principal_id = args.connection.storage_sync_principal_id.clone();
     let snapshot = filesync_identity::collect::collect(&client, &options).await?;
-    let plan_options = PlanOptions { include_security_posture_changes: args.include_security_posture_changes };
     let plan = match kind {
         PlanKind::Repair => {
             let findings = checks::run(&snapshot, &CheckContext::at(snapshot.collected_at), &Selection::default());

@@ -5,6 +5,22 @@ use std::path::Path;
 
 use crate::error::{Error, ErrorKind, Result};
 
+/// Refuse, before any work, an output path that cannot be written: an empty path, a folder, or a file in
+/// a folder that does not exist. (A collection of minutes must not end in a path it cannot write.)
+pub fn check_output_path(path: &Path) -> Result<()> {
+    if path.as_os_str().is_empty() || path.is_dir() {
+        return Err(Error::invalid_input(format!("'{}' is not a file path", path.display())));
+    }
+    match path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(folder) if !folder.is_dir() => Err(Error::invalid_input(format!(
+            "cannot write '{}': the folder '{}' does not exist; create it first, or choose another path",
+            path.display(),
+            folder.display()
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// Write `bytes` to `path` so that a reader sees either the old file or the whole new one, never a part:
 /// write a temporary file beside it, flush it to disk, then rename it over the target.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {

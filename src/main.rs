@@ -24,7 +24,7 @@ const SAMPLE: &str = include_str!("../examples/sample-deployment.json");
     name = "filesync-identity",
     version,
     about = "Diagnose and repair Azure File Sync managed-identity deployments",
-    long_about = "Diagnose and repair Azure File Sync managed-identity deployments.\n\nExit codes: 0 no check failed, 1 a check failed, 2 bad usage or input, 3 Azure or network error.",
+    long_about = "Diagnose and repair Azure File Sync managed-identity deployments.\n\nExit codes (test, demo): 0 every check decided and none failed, 1 a check failed, 4 incomplete (nothing failed, but a check could not decide, or the target had nothing to check), 2 bad usage or input, 3 Azure or network error. repair, enable-identity, apply: 0 every change done, 1 a change failed, 2 bad input or a plan whose live state moved on, 3 Azure error.",
     propagate_version = true
 )]
 struct Cli {
@@ -49,7 +49,7 @@ enum Command {
     /// List every check: its id, what it verifies, and the error codes it explains.
     ListChecks(ListChecksArgs),
     /// Grant the role assignments the checks find missing: plan, show, confirm, apply.
-    Repair(cli_repair::PlanArgs),
+    Repair(cli_repair::RepairArgs),
     /// Switch a deployment to managed identities (service identity, roles, useIdentity, servers).
     EnableIdentity(cli_repair::PlanArgs),
     /// Apply a plan written by --plan-output, refusing if the live state moved on since.
@@ -388,7 +388,23 @@ fn list_checks(format: OutputFormat) -> Result<i32> {
     Ok(0)
 }
 
+/// The name of a command that reads no Azure, for `-v` to say it has nothing to show.
+fn offline_command(command: &Command) -> Option<&'static str> {
+    match command {
+        Command::Demo(_) => Some("demo"),
+        Command::ListChecks(_) => Some("list-checks"),
+        Command::Explain(_) => Some("explain"),
+        Command::Test(t) if t.snapshot.is_some() || t.list_checks => Some("test --snapshot"),
+        _ => None,
+    }
+}
+
 async fn run(cli: Cli) -> Result<i32> {
+    if cli.verbose && !cli.quiet {
+        if let Some(name) = offline_command(&cli.command) {
+            eprintln!("note: -v shows every request to Azure; {name} sends none, so it has nothing more to show");
+        }
+    }
     let sink: Arc<dyn EventSink> = Arc::new(StderrSink {
         verbose: cli.verbose,
         quiet: cli.quiet,
@@ -427,14 +443,13 @@ async fn run(cli: Cli) -> Result<i32> {
             std::mem::forget(snapshot);
             code
         }
-        Command::Repair(args) => {
-            cli_repair::run_plan(filesync_identity::plan::PlanKind::Repair, args, sink, cli.quiet).await
-        }
-        Command::EnableIdentity(args) => {
-            cli_repair::run_plan(filesync_identity::plan::PlanKind::EnableIdentity, args, sink, cli.quiet).await
-        }
+        Command::Repair(args) => cli_repair::run_repair(args, sink, cli.quiet).await,
+        Command::EnableIdentity(args) => cli_repair::run_enable_identity(args, sink, cli.quiet).await,
         Command::Apply(args) => cli_repair::run_apply(args, sink).await,
         Command::Collect(args) => {
+            if args.output.as_os_str() != "-" {
+                filesync_identity::fsutil::check_output_path(&args.output)?;
+            }
             let snapshot = collect_live(&args.target, &args.connection, sink.clone()).await?;
             if args.output.as_os_str() == "-" {
                 write_stdout(&format!("{}\n", snapshot.to_json_pretty()))?;

@@ -476,12 +476,28 @@ impl Snapshot {
         struct Header {
             #[serde(rename = "schemaVersion")]
             schema_version: Option<serde_json::Value>,
+            // What tells the tool's other files apart (they carry a schemaVersion too).
+            findings: Option<serde::de::IgnoredAny>,
+            summary: Option<serde::de::IgnoredAny>,
+            changes: Option<serde::de::IgnoredAny>,
+            #[serde(rename = "manualSteps")]
+            manual_steps: Option<serde::de::IgnoredAny>,
         }
         let header: Header = serde_json::from_str(text).map_err(|e| {
             Error::invalid_file(format!(
                 "the snapshot is not valid JSON ({e}); was the file cut short or edited by hand?"
             ))
         })?;
+        if header.findings.is_some() && header.summary.is_some() {
+            return Err(Error::invalid_file(
+                "this file is a diagnosis report (test --format json), not a snapshot: a report holds verdicts, not the facts to diagnose again; save a snapshot with `collect --output FILE` (PowerShell: Export-AzFileSyncSnapshot)",
+            ));
+        }
+        if header.changes.is_some() && header.manual_steps.is_some() {
+            return Err(Error::invalid_file(
+                "this file is a plan (repair --plan-output), not a snapshot: apply it with `apply --plan FILE`, or save a snapshot with `collect --output FILE`",
+            ));
+        }
         let version = header.schema_version.ok_or_else(|| {
             Error::invalid_file("the file has no 'schemaVersion': it is not a filesync-identity snapshot")
         })?;

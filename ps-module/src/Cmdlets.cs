@@ -74,8 +74,14 @@ namespace AzFileSync.ManagedIdentity
             }
             _diagnosed = true;
             var summary = Json.Obj(report, "summary");
-            // Healthy means: looked, and nothing failed and nothing could not be decided.
+            // Healthy means: looked at something, and nothing failed and nothing could not be decided (the
+            // command line's exit code 0).
             if ((Json.Long(summary, "fail") ?? 0) > 0 || (Json.Long(summary, "unknown") ?? 0) > 0) _healthy = false;
+            if ((Json.Long(summary, "total") ?? 0) == 0)
+            {
+                _healthy = false;
+                WriteWarning("Nothing was checked in " + what + ": it has no Storage Sync Service (check the resource group and name).");
+            }
             if (Quiet) return;
             var reportTarget = Json.Obj(report, "target");
             foreach (var f in Json.Arr(report, "findings") ?? new List<object>())

@@ -28,6 +28,10 @@ if [ "$stale" = 1 ]; then
   dotnet build "$here/pwsh/Pwsh.csproj" -c Release --nologo -v quiet >&2
   touch "$exe"
 fi
+if [ ! -f "$bin/Modules/Pester/5.7.1/Pester.psd1" ]; then
+  echo "pwsh.sh: Pester 5.7.1 is missing from $bin/Modules after the build" >&2
+  exit 1
+fi
 # Colour codes make logs unreadable; an interactive user keeps them.
 [ -t 1 ] || export NO_COLOR=1
 exec "$exe" "$@"

@@ -59,7 +59,7 @@ fi
 echo "--- Pester $(sed -n 's/.*<PesterVersion>\(.*\)<.*/\1/p' "$here/pwsh/Pwsh.csproj") in PowerShell 7.6 (tests/pwsh.sh) ---"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
-"$here/pwsh.sh" -NoProfile -NonInteractive -File "$here/pester/Invoke-Tests.ps1" -ModulePath "$module" -FakeArm "$fake_arm" 2>&1 | tee "$log"
+"$here/pwsh.sh" -NoProfile -NonInteractive -File "$here/pester/Invoke-Tests.ps1" -ModulePath "$module" -FakeArm "$fake_arm" -RequirePester 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 line="$(grep -E '^pester: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$log" | tail -n 1)"
 if [ -z "$line" ]; then

@@ -243,6 +243,14 @@ impl Selection {
                 return Err(Error::invalid_input(format!("unknown check '{id}'; the checks are: {}", ids.join(", "))));
             }
         }
+        // A selection that runs nothing would end in an empty report that reads as "all passed".
+        if !all().iter().any(|c| self.includes(c.id)) {
+            return Err(Error::invalid_input(format!(
+                "the selection runs no check (--check {} with --skip {} leaves none); drop a --skip or pick other checks",
+                if self.only.is_empty() { "(all)".to_string() } else { self.only.join(",") },
+                self.skip.join(",")
+            )));
+        }
         Ok(())
     }
 
@@ -355,10 +363,20 @@ pub fn report(snapshot: &Snapshot, ctx: &CheckContext, selection: &Selection) ->
     }
 }
 
-/// The exit code a report implies: 1 when any check failed, else 0.
+/// Exit code of a diagnosis in which a check failed.
+pub const EXIT_PROBLEMS: i32 = 1;
+/// Exit code of a diagnosis that is incomplete: nothing failed, but some check could not decide (a read
+/// was refused: status `unknown`), or there was nothing to check (no Storage Sync Service in the target).
+/// Never 0, so that a script cannot take "could not look" for "healthy".
+pub const EXIT_INCOMPLETE: i32 = 4;
+
+/// The exit code a report implies: 1 when any check failed; else 4 when the diagnosis is incomplete
+/// (an `unknown` finding, or no finding at all); else 0.
 pub fn exit_code(report: &Report) -> i32 {
     if report.findings.iter().any(|f| f.status == Status::Fail) {
-        1
+        EXIT_PROBLEMS
+    } else if report.findings.is_empty() || report.findings.iter().any(|f| f.status == Status::Unknown) {
+        EXIT_INCOMPLETE
     } else {
         0
     }

@@ -176,15 +176,25 @@ pub fn describe_target(t: &crate::snapshot::Target) -> String {
     }
 }
 
-/// The one-line verdict of a summary.
+/// The one-line verdict of a summary. Never "all passed" for a diagnosis that could not look: unknown
+/// findings or no findings at all say so (see [`crate::checks::exit_code`]).
 pub fn verdict(s: &crate::findings::Summary) -> &'static str {
     if s.fail > 0 {
         "Problems found."
-    } else if s.warning > 0 || s.unknown > 0 {
+    } else if s.total == 0 {
+        "Nothing was checked: the target has no Storage Sync Service to diagnose (check the resource group and name)."
+    } else if s.unknown > 0 {
+        "Incomplete: some checks could not decide (see UNKNOWN and why); this is not a clean bill of health."
+    } else if s.warning > 0 {
         "No failures, but look at the warnings."
     } else {
         "All checks passed."
     }
+}
+
+/// "1 finding", "2 findings": a count with its noun, singular or plural.
+pub fn count(n: usize, singular: &str, plural: &str) -> String {
+    format!("{n} {}", if n == 1 { singular } else { plural })
 }
 
 /// A status as a short upper-case word.

@@ -41,7 +41,7 @@ fn label(status: Status, color: bool) -> String {
         Status::Pass => ("PASS", "32"),
         Status::Fail => ("FAIL", "1;31"),
         Status::Warning => ("WARN", "33"),
-        Status::Unknown => ("????", "35"),
+        Status::Unknown => ("UNKN", "35"),
         Status::NotApplicable => ("n/a ", "2"),
     };
     paint(color, code, text)
@@ -103,17 +103,25 @@ pub fn render_table(report: &Report, style: TableStyle) -> String {
         let _ = writeln!(out, "No findings to show.\n");
     }
     let s = &report.summary;
-    let verdict = if s.fail > 0 {
-        paint(style.color, "1;31", "Problems found.")
-    } else if s.warning > 0 || s.unknown > 0 {
-        paint(style.color, "33", "No failures, but look at the warnings.")
+    let color = if s.fail > 0 {
+        "1;31"
+    } else if s.total == 0 || s.unknown > 0 {
+        "35"
+    } else if s.warning > 0 {
+        "33"
     } else {
-        paint(style.color, "1;32", "All checks passed.")
+        "1;32"
     };
+    let verdict = paint(style.color, color, super::verdict(s));
     let _ = writeln!(
         out,
-        "Summary: {} findings: {} pass, {} fail, {} warning, {} unknown, {} not applicable. {verdict}",
-        s.total, s.pass, s.fail, s.warning, s.unknown, s.not_applicable
+        "Summary: {}: {} pass, {} fail, {}, {} unknown, {} not applicable. {verdict}",
+        super::count(s.total, "finding", "findings"),
+        s.pass,
+        s.fail,
+        super::count(s.warning, "warning", "warnings"),
+        s.unknown,
+        s.not_applicable
     );
     out
 }

@@ -2,11 +2,18 @@
 # Called by ../run.sh under ../pwsh.sh (PowerShell 7.6 with Pester 5.7.1); any pwsh with Pester 5.2+ works.
 param(
     [Parameter(Mandatory)] [string] $ModulePath,
-    [string] $FakeArm
+    [string] $FakeArm,
+    # Fail, rather than skip, when Pester is missing (run.sh: its pwsh comes with Pester).
+    [switch] $RequirePester
 )
 $ErrorActionPreference = 'Stop'
 $pester = Get-Module -ListAvailable Pester | Where-Object { $_.Version -ge [version]'5.2.0' } | Sort-Object Version -Descending | Select-Object -First 1
 if (-not $pester) {
+    if ($RequirePester) {
+        Write-Output "not ok - Pester 5.2 or later is not on this pwsh's module path ($env:PSModulePath)"
+        Write-Output 'pester: 0 passed, 1 failed, 0 skipped'
+        exit 1
+    }
     Write-Output 'skipped: Pester 5.2 or later is not installed (Install-Module Pester -MinimumVersion 5.2.0)'
     Write-Output 'pester: 0 passed, 0 failed, 1 skipped'
     exit 0

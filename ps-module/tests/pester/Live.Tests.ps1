@@ -141,6 +141,12 @@ Describe 'Test-AzFileSyncManagedIdentity against the fake ARM' {
         Test-AzFileSyncManagedIdentity -ResourceId $ServiceId -AccessToken $token -Check storage.shared-key-access -Quiet | Should -BeFalse
     }
 
+    It 'a resource group without a Storage Sync Service is never healthy: a warning, and -Quiet is false' {
+        Test-AzFileSyncManagedIdentity -ResourceGroupName rg-empty -WarningVariable warn -WarningAction SilentlyContinue | Should -BeNullOrEmpty
+        $warn[0].Message | Should -BeLike 'Nothing was checked*rg-empty*'
+        Test-AzFileSyncManagedIdentity -ResourceGroupName rg-empty -Quiet -WarningAction SilentlyContinue | Should -BeFalse
+    }
+
     It '-Quiet with no input at all is false: nothing was looked at' {
         @() | Test-AzFileSyncManagedIdentity -Quiet | Should -BeFalse
     }
