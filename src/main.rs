@@ -259,6 +259,12 @@ fn color_enabled() -> bool {
     TableStyle::detect(std::io::stdout().is_terminal(), std::env::var_os("NO_COLOR").as_deref()).color
 }
 
+/// The width the table wraps to: `COLUMNS` when set, else the terminal's, else 100 (pipes and logs).
+fn table_width() -> usize {
+    let terminal = terminal_size::terminal_size_of(std::io::stdout()).map(|(w, _)| w.0 as usize);
+    report::output_width(std::env::var("COLUMNS").ok().as_deref(), terminal, 100)
+}
+
 fn print_report(snapshot: &Snapshot, select: &SelectArgs) -> Result<i32> {
     let selection = Selection { only: select.check.clone(), skip: select.skip.clone() };
     selection.validate()?;
@@ -279,9 +285,10 @@ fn print_report(snapshot: &Snapshot, select: &SelectArgs) -> Result<i32> {
         }
         ReportFormat::Markdown => report::render_markdown(&report, snapshot),
         ReportFormat::Html => report::render_html(&report, snapshot),
-        ReportFormat::Table => {
-            report::render_table(&report, TableStyle { color: color_enabled(), show_passing: !select.problems_only })
-        }
+        ReportFormat::Table => report::render_table(
+            &report,
+            TableStyle { color: color_enabled(), show_passing: !select.problems_only, width: Some(table_width()) },
+        ),
     };
     write_stdout(&text)?;
     Ok(checks::exit_code(&report))

@@ -22,7 +22,10 @@ fn demo_prints_a_readable_report_and_exits_1() {
     assert_eq!(o.status.code(), Some(1), "the sample has failures");
     assert!(out.contains("Storage Sync Service contoso-filesync"));
     assert!(out.contains("FAIL  storage.trusted-services"));
-    assert!(out.contains("run:  New-AzRoleAssignment"));
+    // Long commands go on lines of their own, under their run: line (issue 15), joined by PowerShell's
+    // line continuation.
+    assert!(out.contains("run:\n    New-AzRoleAssignment"), "{out}");
+    assert!(out.contains(" `\n      "), "{out}");
     assert!(out.contains("Summary:"));
     assert!(!out.contains('\x1b'), "no colour when stdout is not a terminal");
 }

@@ -22,7 +22,9 @@ const HOSTILE: &str = "<script>alert('x&y')</script>\"&amp;";
 
 fn demo(format: &str) -> String {
     let mut c = Command::new(env!("CARGO_BIN_EXE_filesync-identity"));
-    c.env_remove("NO_COLOR").args(["demo", "--format", format]);
+    // The table wraps to COLUMNS (else the terminal, else 100): fixed here so the golden does not depend on
+    // where the tests run.
+    c.env_remove("NO_COLOR").env("COLUMNS", "100").args(["demo", "--format", format]);
     let o = c.output().expect("the binary runs");
     assert_eq!(o.status.code(), Some(1), "the sample has failures: {}", String::from_utf8_lossy(&o.stderr));
     String::from_utf8(o.stdout).expect("UTF-8 output").replace(env!("CARGO_PKG_VERSION"), "VERSION")

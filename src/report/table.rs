@@ -12,12 +12,121 @@ pub struct TableStyle {
     pub color: bool,
     /// Show passing and not-applicable findings too (default: yes).
     pub show_passing: bool,
+    /// Wrap lines to this many columns (None: no wrapping). Text wraps at spaces under its own column;
+    /// commands are never broken inside a word (see [`command_lines`]).
+    pub width: Option<usize>,
 }
 
 impl Default for TableStyle {
     fn default() -> Self {
-        TableStyle { color: false, show_passing: true }
+        TableStyle { color: false, show_passing: true, width: None }
     }
+}
+
+/// The width to wrap to: `COLUMNS` when set to a number (pipes, CI logs), else the terminal's, else
+/// `fallback`.
+pub fn output_width(columns: Option<&str>, terminal: Option<usize>, fallback: usize) -> usize {
+    columns.and_then(|c| c.trim().parse::<usize>().ok()).filter(|&c| c > 0).or(terminal).unwrap_or(fallback)
+}
+
+/// Where a command that does not fit beside `run:` starts, on lines of its own.
+const COMMAND_INDENT: usize = 4;
+
+/// Narrower than this, a column of text is not worth wrapping into: the text runs on instead.
+const MIN_TEXT_WIDTH: usize = 24;
+
+/// Append `text` after `lead` (whose visible width is `indent`), wrapped at spaces so that no line is wider
+/// than `width`; continuation lines start at column `indent`. `style` paints each line.
+fn push_wrapped(
+    out: &mut String,
+    lead: &str,
+    indent: usize,
+    text: &str,
+    width: Option<usize>,
+    paint_line: &dyn Fn(&str) -> String,
+) {
+    let lines: Vec<std::borrow::Cow<'_, str>> = match width {
+        // At spaces only: ids and GUIDs hold hyphens and must stay whole.
+        Some(w) if w >= indent + MIN_TEXT_WIDTH => textwrap::wrap(
+            text,
+            textwrap::Options::new(w - indent).word_splitter(textwrap::WordSplitter::NoHyphenation).break_words(false),
+        ),
+        _ => vec![std::borrow::Cow::Borrowed(text)],
+    };
+    for (i, line) in lines.iter().enumerate() {
+        if i == 0 {
+            out.push_str(lead);
+        } else {
+            out.push_str(&" ".repeat(indent));
+        }
+        out.push_str(&paint_line(line));
+        out.push('\n');
+    }
+}
+
+/// A command as lines that fit `width` from column `indent`, broken only between words (a quoted
+/// argument is one word) and joined by the shell's line continuation (PowerShell's backtick, or a
+/// backslash for the command-line tool and the Azure CLI), so that copying the lines runs the command.
+/// A single word longer than the line keeps its own line.
+pub fn command_lines(command: &str, indent: usize, width: Option<usize>) -> Vec<String> {
+    let Some(w) = width.filter(|&w| w >= indent + MIN_TEXT_WIDTH) else { return vec![command.to_string()] };
+    if indent + command.len() <= w {
+        return vec![command.to_string()];
+    }
+    let continuation =
+        if command.starts_with("filesync-identity") || command.starts_with("az ") { " \\" } else { " `" };
+    // Words: split at spaces outside single or double quotes.
+    let mut words: Vec<String> = Vec::new();
+    let mut current = String::new();
+    let mut quote: Option<char> = None;
+    for c in command.chars() {
+        match (c, quote) {
+            ('\'' | '"', None) => {
+                quote = Some(c);
+                current.push(c);
+            }
+            (q, Some(open)) if q == open => {
+                quote = None;
+                current.push(c);
+            }
+            (' ', None) => {
+                if !current.is_empty() {
+                    words.push(std::mem::take(&mut current));
+                }
+            }
+            _ => current.push(c),
+        }
+    }
+    if !current.is_empty() {
+        words.push(current);
+    }
+    // Continuation lines are indented two more; every line but the last ends in the continuation mark.
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in words {
+        let room = w - indent - if lines.is_empty() { 0 } else { 2 } - continuation.len();
+        if !line.is_empty() && line.len() + 1 + word.len() > room {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(&word);
+    }
+    lines.push(line);
+    let last = lines.len() - 1;
+    lines
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let l = if i > 0 { format!("  {l}") } else { l };
+            if i < last {
+                format!("{l}{continuation}")
+            } else {
+                l
+            }
+        })
+        .collect()
 }
 
 impl TableStyle {
@@ -60,7 +169,9 @@ pub fn render_table(report: &Report, style: TableStyle) -> String {
         }
         _ => format!("every Storage Sync Service in subscription {}", t.subscription_id),
     };
-    let _ = writeln!(out, "{}", paint(style.color, "1", &format!("Azure File Sync managed identities: {what}")));
+    push_wrapped(&mut out, "", 0, &format!("Azure File Sync managed identities: {what}"), style.width, &|l| {
+        paint(style.color, "1", l)
+    });
     let _ = writeln!(out, "Collected {}\n", report.collected_at.format("%Y-%m-%d %H:%M UTC"));
 
     // Group by resource, in the order resources first appear.
@@ -77,23 +188,42 @@ pub fn render_table(report: &Report, style: TableStyle) -> String {
     let width = report.findings.iter().map(|f| f.check.len()).max().unwrap_or(10);
     for (id, name, idx) in &groups {
         let _ = writeln!(out, "{} {}", paint(style.color, "1", resource_kind(id)), paint(style.color, "1;36", name));
+        let plain = |l: &str| l.to_string();
         for &i in idx {
             let f = &report.findings[i];
-            let _ =
-                writeln!(out, "  {}  {:width$}  {}", label(f.status, style.color), f.check, f.message, width = width);
+            let lead = format!("  {}  {:width$}  ", label(f.status, style.color), f.check, width = width);
+            push_wrapped(&mut out, &lead, 10 + width, &f.message, style.width, &plain);
             let pad = " ".repeat(10 + width);
             if matches!(f.status, Status::Fail | Status::Warning | Status::Unknown) {
+                let detail = 10 + width + 6;
                 if let Some(r) = &f.reason {
-                    let _ = writeln!(out, "{pad}why:  {r}");
+                    push_wrapped(&mut out, &format!("{pad}why:  "), detail, r, style.width, &plain);
                 }
                 if let Some(r) = &f.remediation {
-                    let _ = writeln!(out, "{pad}fix:  {r}");
+                    push_wrapped(&mut out, &format!("{pad}fix:  "), detail, r, style.width, &plain);
                 }
                 if let Some(c) = &f.command {
-                    let _ = writeln!(out, "{pad}run:  {}", paint(style.color, "36", c));
+                    // On the run: line when it fits there; else on lines of its own from column 4, so
+                    // that it needs few continuation lines and stays easy to copy.
+                    let lines = command_lines(c, detail, style.width);
+                    if lines.len() == 1 {
+                        let _ = writeln!(out, "{pad}run:  {}", paint(style.color, "36", &lines[0]));
+                    } else {
+                        let _ = writeln!(out, "{pad}run:");
+                        for line in command_lines(c, COMMAND_INDENT, style.width) {
+                            let _ = writeln!(out, "{}{}", " ".repeat(COMMAND_INDENT), paint(style.color, "36", &line));
+                        }
+                    }
                 }
                 if !f.error_codes.is_empty() {
-                    let _ = writeln!(out, "{pad}explains: {}", f.error_codes.join(", "));
+                    push_wrapped(
+                        &mut out,
+                        &format!("{pad}explains: "),
+                        10 + width + 10,
+                        &f.error_codes.join(", "),
+                        style.width,
+                        &plain,
+                    );
                 }
             }
         }
@@ -112,10 +242,8 @@ pub fn render_table(report: &Report, style: TableStyle) -> String {
     } else {
         "1;32"
     };
-    let verdict = paint(style.color, color, super::verdict(s));
-    let _ = writeln!(
-        out,
-        "Summary: {}: {} pass, {} fail, {}, {} unknown, {} not applicable. {verdict}",
+    let counts = format!(
+        "Summary: {}: {} pass, {} fail, {}, {} unknown, {} not applicable.",
         super::count(s.total, "finding", "findings"),
         s.pass,
         s.fail,
@@ -123,6 +251,8 @@ pub fn render_table(report: &Report, style: TableStyle) -> String {
         s.unknown,
         s.not_applicable
     );
+    push_wrapped(&mut out, "", 0, &counts, style.width, &|l| l.to_string());
+    push_wrapped(&mut out, "", 0, super::verdict(s), style.width, &|l| paint(style.color, color, l));
     out
 }
 
@@ -171,5 +301,54 @@ mod tests {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod wrapping_tests {
+    use super::*;
+
+    #[test]
+    fn the_width_comes_from_columns_then_the_terminal_then_the_fallback() {
+        assert_eq!(output_width(Some("80"), Some(120), 100), 80);
+        assert_eq!(output_width(Some(" 132 "), None, 100), 132);
+        assert_eq!(output_width(Some("wide"), Some(120), 100), 120);
+        assert_eq!(output_width(Some("0"), None, 100), 100);
+        assert_eq!(output_width(None, None, 100), 100);
+    }
+
+    #[test]
+    fn text_wraps_at_spaces_under_its_column_and_keeps_ids_whole() {
+        let mut out = String::new();
+        let text = "The server has a managed identity (a1b2c3d4-0002-4e5f-8a9b-0c1d2e3f4a02) but still authenticates with its certificate.";
+        push_wrapped(&mut out, "  WARN  x  ", 11, text, Some(50), &|l| l.to_string());
+        let lines: Vec<&str> = out.lines().collect();
+        assert!(lines.len() > 1, "{out}");
+        assert!(lines.iter().all(|l| l.len() <= 50), "{out}");
+        assert!(lines[1..].iter().all(|l| l.starts_with(&" ".repeat(11)) && !l[11..].starts_with(' ')), "{out}");
+        assert!(out.contains("(a1b2c3d4-0002-4e5f-8a9b-0c1d2e3f4a02)"), "a GUID is never split: {out}");
+        let rejoined: Vec<&str> = lines.iter().map(|l| l.get(11..).unwrap_or("").trim()).collect();
+        assert_eq!(rejoined.join(" "), text);
+        // No width: one line.
+        let mut one = String::new();
+        push_wrapped(&mut one, "", 0, text, None, &|l| l.to_string());
+        assert_eq!(one, format!("{text}\n"));
+    }
+
+    #[test]
+    fn commands_break_between_words_with_the_shell_continuation() {
+        let ps = "Set-AzStorageSyncServer -ResourceGroupName 'rg filesync prod' -StorageSyncServiceName 'contoso-filesync' -ServerId '1b7c2f0e-6a3d-4f1e-9b8c-0d2e4f6a8b02' -Identity";
+        let lines = command_lines(ps, 4, Some(70));
+        assert!(lines.len() > 1);
+        assert!(lines[..lines.len() - 1].iter().all(|l| l.ends_with(" `")), "{lines:?}");
+        // A quoted argument with spaces stays on one line; rejoining gives the command back.
+        assert!(lines.iter().any(|l| l.contains("'rg filesync prod'")), "{lines:?}");
+        let rejoined: Vec<String> = lines.iter().map(|l| l.trim().trim_end_matches('`').trim().to_string()).collect();
+        assert_eq!(rejoined.join(" "), ps);
+        // The command-line tool continues with a backslash; a command that fits stays whole.
+        let cli = "filesync-identity enable-identity --resource-id /subscriptions/6f1c2b7e-4a4d-4b1e-9a7c-2d5f0e8b9c31/resourceGroups/rg/providers/Microsoft.StorageSync/storageSyncServices/svc";
+        assert!(command_lines(cli, 4, Some(60))[0].ends_with(" \\"));
+        assert_eq!(command_lines("Get-AzContext", 4, Some(60)), vec!["Get-AzContext".to_string()]);
+        assert_eq!(command_lines(ps, 4, None), vec![ps.to_string()]);
     }
 }

@@ -379,6 +379,8 @@ pub fn cli_command() -> Command {
         "AZURE_CLIENT_SECRET",
         "AZURE_FEDERATED_TOKEN_FILE",
         "IDENTITY_ENDPOINT",
+        // The table wraps to COLUMNS: without it (and no terminal), to 100.
+        "COLUMNS",
     ] {
         c.env_remove(v);
     }
