@@ -309,9 +309,13 @@ pub struct Report {
     pub sync_groups: Vec<String>,
     pub findings: Vec<Finding>,
     pub summary: Summary,
+    /// The problem findings grouped by root cause, worst first (see [`crate::checks::causes`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub causes: Vec<crate::checks::causes::Cause>,
 }
 
-pub const REPORT_SCHEMA_VERSION: u32 = 1;
+/// 2: `causes` and `syncGroups` added.
+pub const REPORT_SCHEMA_VERSION: u32 = 2;
 
 #[cfg(test)]
 mod tests {

@@ -138,9 +138,12 @@ struct SelectArgs {
     /// Output format (default: table).
     #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
     format: ReportFormat,
-    /// Show only problems (fail, warning, unknown) in the table.
+    /// With --all, list only the problems (fail, warning, unknown) by resource.
     #[arg(long)]
     problems_only: bool,
+    /// After the causes, list every finding by resource (the table otherwise counts the passing ones).
+    #[arg(long)]
+    all: bool,
 }
 
 #[derive(Args, Debug)]
@@ -259,6 +262,19 @@ fn color_enabled() -> bool {
     TableStyle::detect(std::io::stdout().is_terminal(), std::env::var_os("NO_COLOR").as_deref()).color
 }
 
+/// What a repair would do for this snapshot: its plan's changes and the steps that need a person.
+fn repair_outlook(snapshot: &Snapshot) -> report::RepairOutlook {
+    let plan = filesync_identity::plan::make(
+        snapshot,
+        filesync_identity::plan::PlanKind::Repair,
+        filesync_identity::plan::PlanOptions::default(),
+    );
+    report::RepairOutlook {
+        changes: plan.changes.len(),
+        manual_steps: plan.manual_steps.iter().map(|m| (m.resource_name.clone(), m.message.clone())).collect(),
+    }
+}
+
 /// The width the table wraps to: `COLUMNS` when set, else the terminal's, else 100 (pipes and logs).
 fn table_width() -> usize {
     let terminal = terminal_size::terminal_size_of(std::io::stdout()).map(|(w, _)| w.0 as usize);
@@ -285,9 +301,15 @@ fn print_report(snapshot: &Snapshot, select: &SelectArgs) -> Result<i32> {
         }
         ReportFormat::Markdown => report::render_markdown(&report, snapshot),
         ReportFormat::Html => report::render_html(&report, snapshot),
-        ReportFormat::Table => report::render_table(
+        ReportFormat::Table => report::render_table_with(
             &report,
-            TableStyle { color: color_enabled(), show_passing: !select.problems_only, width: Some(table_width()) },
+            TableStyle {
+                color: color_enabled(),
+                show_passing: !select.problems_only,
+                show_all: select.all,
+                width: Some(table_width()),
+            },
+            Some(&repair_outlook(snapshot)),
         ),
     };
     write_stdout(&text)?;

@@ -17,7 +17,7 @@ fn text(o: &Output) -> (String, String) {
 
 #[test]
 fn demo_prints_a_readable_report_and_exits_1() {
-    let o = run(&["demo"]);
+    let o = run(&["demo", "--all"]);
     let (out, _) = text(&o);
     assert_eq!(o.status.code(), Some(1), "the sample has failures");
     assert!(out.contains("Storage Sync Service contoso-filesync"));
@@ -31,11 +31,47 @@ fn demo_prints_a_readable_report_and_exits_1() {
 }
 
 #[test]
+fn the_table_opens_with_the_causes_and_counts_the_passes() {
+    let o = run(&["demo"]);
+    let (out, _) = text(&o);
+    let body: Vec<&str> = out.lines().skip_while(|l| !l.is_empty()).skip(1).collect();
+    assert!(body[0].starts_with("Needs attention: 10 causes (16 findings)"), "{out}");
+    // One root cause, one entry: the role at the wrong scope carries the missing role and the live error.
+    let entry = out.split("\n\n").find(|e| e.contains("FAIL  role.wrong-share-scope")).expect("the wrong-scope cause");
+    assert!(entry.contains("also FAIL server-endpoint.server-share-role"), "{entry}");
+    assert!(entry.contains("also FAIL sync.live-errors"), "{entry}");
+    assert_eq!(out.matches("FAIL  role.wrong-share-scope").count(), 1);
+    // Passing findings are a count unless --all; what a repair would do and what needs a person are said.
+    assert!(!out.contains("PASS  "), "{out}");
+    assert!(out.contains("Not shown: 56 pass, 9 not applicable (--all lists every finding by resource)."), "{out}");
+    assert!(out.contains("A repair would make 4 changes"), "{out}");
+    assert!(out.contains("1 step needs a person:\n  - FS03.corp.contoso.com: "), "{out}");
+    // Only a line holding a word too long for any line (an ARM id) runs past 100 columns.
+    for l in out.lines().filter(|l| l.len() > 100) {
+        assert!(l.split(' ').any(|w| w.len() > 60), "{l}");
+    }
+}
+
+#[test]
 fn demo_json_is_stable() {
     let o = run(&["demo", "--format", "json"]);
     let (out, _) = text(&o);
     let v: serde_json::Value = serde_json::from_str(&out).expect("valid JSON");
-    assert_eq!(v["schemaVersion"], 1);
+    // Version 2 added `causes` and `syncGroups`.
+    assert_eq!(v["schemaVersion"], 2);
+    // Every problem finding is in exactly one cause; no passing finding is in any.
+    let findings = v["findings"].as_array().unwrap();
+    let mut seen = vec![0; findings.len()];
+    for c in v["causes"].as_array().unwrap() {
+        assert_eq!(c["findings"][0], c["finding"]);
+        for i in c["findings"].as_array().unwrap() {
+            seen[i.as_u64().unwrap() as usize] += 1;
+        }
+    }
+    for (f, n) in findings.iter().zip(&seen) {
+        let problem = ["fail", "warning", "unknown"].contains(&f["status"].as_str().unwrap());
+        assert_eq!(*n, usize::from(problem), "{f}");
+    }
     assert!(v["findings"].as_array().unwrap().len() > 20);
     assert_eq!(
         v["summary"]["fail"].as_u64().unwrap() as usize,

@@ -136,9 +136,11 @@ fn every_field_is_described_in_the_schema() {
     let mut report = report_of(&sample());
     report.target.resource_group = Some("rg".into());
     report.target.name = Some("n".into());
+    report.sync_groups = vec!["finance".into()];
     let v = serde_json::to_value(&report).unwrap();
     let keys = |v: &Value| -> BTreeSet<String> { v.as_object().unwrap().keys().cloned().collect() };
     assert_eq!(keys(&v), described(&schema, "report"));
+    assert_eq!(keys(&v["causes"][0]), described(&schema, "cause"));
     assert_eq!(keys(&v["target"]), described(&schema, "target"));
     assert_eq!(keys(&v["summary"]), described(&schema, "summary"));
     // Every status is in the schema's enum.

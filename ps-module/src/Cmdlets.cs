@@ -84,9 +84,21 @@ namespace AzFileSync.ManagedIdentity
             }
             if (Quiet) return;
             var reportTarget = Json.Obj(report, "target");
+            // Which root cause (numbered as the command line's table numbers them) each problem belongs to.
+            var causeOf = new Dictionary<long, int>();
+            var causes = Json.Arr(report, "causes") ?? new List<object>();
+            for (int n = 0; n < causes.Count; n++)
+            {
+                foreach (var i in Json.Arr(causes[n] as Dictionary<string, object>, "findings") ?? new List<object>())
+                {
+                    if (i is long) causeOf[(long)i] = n + 1;
+                }
+            }
+            long index = 0;
             foreach (var f in Json.Arr(report, "findings") ?? new List<object>())
             {
-                WriteObject(new FileSyncFinding(f as Dictionary<string, object>, reportTarget));
+                int cause;
+                WriteObject(new FileSyncFinding(f as Dictionary<string, object>, reportTarget, causeOf.TryGetValue(index++, out cause) ? cause : (int?)null));
             }
         }
 

@@ -9,8 +9,9 @@ namespace AzFileSync.ManagedIdentity
     /// <summary>One check's verdict on one resource (a finding of the report).</summary>
     public sealed class FileSyncFinding
     {
-        internal FileSyncFinding(Dictionary<string, object> f, Dictionary<string, object> target)
+        internal FileSyncFinding(Dictionary<string, object> f, Dictionary<string, object> target, int? cause)
         {
+            Cause = cause;
             Check = Json.Str(f, "check");
             Status = Json.Str(f, "status");
             ResourceId = Json.Str(f, "resourceId");
@@ -29,6 +30,9 @@ namespace AzFileSync.ManagedIdentity
             StorageSyncServiceName = Json.Str(target, "name");
         }
 
+        /// <summary>The root cause a problem finding belongs to (1 is the worst), as the command line's
+        /// table numbers them: findings with one Cause are fixed together. Null for passing findings.</summary>
+        public int? Cause { get; private set; }
         /// <summary>The check's stable id, e.g. cloud-endpoint.service-share-role.</summary>
         public string Check { get; private set; }
         /// <summary>pass, fail, warning, not_applicable or unknown.</summary>

@@ -5,6 +5,7 @@
 //! explain; `filesync-identity --list-checks` prints them.
 
 mod access;
+pub mod causes;
 mod identity;
 mod index;
 mod live;
@@ -359,6 +360,7 @@ pub fn report(snapshot: &Snapshot, ctx: &CheckContext, selection: &Selection) ->
         target: snapshot.target.clone(),
         sync_groups: Vec::new(),
         summary: Summary::of(&findings),
+        causes: causes::of(&findings),
         findings,
     }
 }

@@ -63,6 +63,7 @@ pub fn to_sync_groups(report: &mut Report, snapshot: &Snapshot, groups: &[String
         }
     });
     report.summary = Summary::of(&report.findings);
+    report.causes = super::causes::of(&report.findings);
     let mut names: Vec<String> = all.iter().filter(|(_, g)| chosen(&g.name)).map(|(_, g)| g.name.clone()).collect();
     names.sort_by_key(|n| n.to_ascii_lowercase());
     names.dedup_by(|a, b| a.eq_ignore_ascii_case(b));

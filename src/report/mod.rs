@@ -10,7 +10,7 @@ mod table;
 pub use diagram::Diagram;
 pub use html::render_html;
 pub use markdown::render_markdown;
-pub use table::{command_lines, output_width, render_table, TableStyle};
+pub use table::{command_lines, output_width, render_table, render_table_with, RepairOutlook, TableStyle};
 
 use crate::findings::{Finding, Report, Status};
 

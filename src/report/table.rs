@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::resource_kind;
+use super::{resource_kind, status_word};
 use crate::findings::{Report, Status};
 
 /// How to draw the table.
@@ -10,8 +10,11 @@ use crate::findings::{Report, Status};
 pub struct TableStyle {
     /// ANSI colours (off for NO_COLOR, or when the output is not a terminal).
     pub color: bool,
-    /// Show passing and not-applicable findings too (default: yes).
+    /// In the listing of every finding (`show_all`), show passing and not-applicable ones too (default:
+    /// yes; `--problems-only` turns it off).
     pub show_passing: bool,
+    /// After the causes, list every finding by resource (`--all`); else the passing ones are a count.
+    pub show_all: bool,
     /// Wrap lines to this many columns (None: no wrapping). Text wraps at spaces under its own column;
     /// commands are never broken inside a word (see [`command_lines`]).
     pub width: Option<usize>,
@@ -19,7 +22,7 @@ pub struct TableStyle {
 
 impl Default for TableStyle {
     fn default() -> Self {
-        TableStyle { color: false, show_passing: true, width: None }
+        TableStyle { color: false, show_passing: true, show_all: false, width: None }
     }
 }
 
@@ -156,8 +159,24 @@ fn label(status: Status, color: bool) -> String {
     paint(color, code, text)
 }
 
-/// Render the report as text.
+/// What a repair would do for the diagnosed deployment, for the table's outlook line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RepairOutlook {
+    /// Changes `repair` would make.
+    pub changes: usize,
+    /// Steps a person must take (resource name, what to do), as the plan's manual steps say.
+    pub manual_steps: Vec<(String, String)>,
+}
+
+/// Render the report as text (without a repair outlook).
 pub fn render_table(report: &Report, style: TableStyle) -> String {
+    render_table_with(report, style, None)
+}
+
+/// Render the report as text: what needs attention first, one entry per root cause with the findings it
+/// explains folded under it; then what a repair would change and what needs a person; then the passing
+/// findings as a count, or (with `style.show_all`) every finding by resource.
+pub fn render_table_with(report: &Report, style: TableStyle, repair: Option<&RepairOutlook>) -> String {
     let mut out = String::new();
     let t = &report.target;
     let what = match (&t.resource_group, &t.name) {
@@ -172,67 +191,114 @@ pub fn render_table(report: &Report, style: TableStyle) -> String {
     push_wrapped(&mut out, "", 0, &format!("Azure File Sync managed identities: {what}"), style.width, &|l| {
         paint(style.color, "1", l)
     });
-    let _ = writeln!(out, "Collected {}\n", report.collected_at.format("%Y-%m-%d %H:%M UTC"));
+    let groups_line = if report.sync_groups.is_empty() {
+        String::new()
+    } else {
+        format!("; narrowed to sync group(s) {}", report.sync_groups.join(", "))
+    };
+    let _ = writeln!(out, "Collected {}{groups_line}\n", report.collected_at.format("%Y-%m-%d %H:%M UTC"));
+    let plain = |l: &str| l.to_string();
 
-    // Group by resource, in the order resources first appear.
-    let mut groups: Vec<(&str, &str, Vec<usize>)> = Vec::new();
-    for (i, f) in report.findings.iter().enumerate() {
-        if !style.show_passing && matches!(f.status, Status::Pass | Status::NotApplicable) {
-            continue;
-        }
-        match groups.iter_mut().find(|g| g.0.eq_ignore_ascii_case(&f.resource_id)) {
-            Some(g) => g.2.push(i),
-            None => groups.push((&f.resource_id, &f.resource_name, vec![i])),
-        }
-    }
-    let width = report.findings.iter().map(|f| f.check.len()).max().unwrap_or(10);
-    for (id, name, idx) in &groups {
-        let _ = writeln!(out, "{} {}", paint(style.color, "1", resource_kind(id)), paint(style.color, "1;36", name));
-        let plain = |l: &str| l.to_string();
-        for &i in idx {
-            let f = &report.findings[i];
-            let lead = format!("  {}  {:width$}  ", label(f.status, style.color), f.check, width = width);
-            push_wrapped(&mut out, &lead, 10 + width, &f.message, style.width, &plain);
-            let pad = " ".repeat(10 + width);
-            if matches!(f.status, Status::Fail | Status::Warning | Status::Unknown) {
-                let detail = 10 + width + 6;
-                if let Some(r) = &f.reason {
-                    push_wrapped(&mut out, &format!("{pad}why:  "), detail, r, style.width, &plain);
-                }
-                if let Some(r) = &f.remediation {
-                    push_wrapped(&mut out, &format!("{pad}fix:  "), detail, r, style.width, &plain);
-                }
-                if let Some(c) = &f.command {
-                    // On the run: line when it fits there; else on lines of its own from column 4, so
-                    // that it needs few continuation lines and stays easy to copy.
-                    let lines = command_lines(c, detail, style.width);
-                    if lines.len() == 1 {
-                        let _ = writeln!(out, "{pad}run:  {}", paint(style.color, "36", &lines[0]));
-                    } else {
-                        let _ = writeln!(out, "{pad}run:");
-                        for line in command_lines(c, COMMAND_INDENT, style.width) {
-                            let _ = writeln!(out, "{}{}", " ".repeat(COMMAND_INDENT), paint(style.color, "36", &line));
-                        }
-                    }
-                }
-                if !f.error_codes.is_empty() {
-                    push_wrapped(
-                        &mut out,
-                        &format!("{pad}explains: "),
-                        10 + width + 10,
-                        &f.error_codes.join(", "),
-                        style.width,
-                        &plain,
-                    );
+    // 1. What needs attention, by root cause.
+    let problems: usize = report.causes.iter().map(|c| c.findings.len()).sum();
+    if !report.causes.is_empty() {
+        let heading = format!(
+            "Needs attention: {} ({})",
+            super::count(report.causes.len(), "cause", "causes"),
+            super::count(problems, "finding", "findings")
+        );
+        let _ = writeln!(out, "{}\n", paint(style.color, "1", &heading));
+        let number_width = report.causes.len().to_string().len();
+        // Text starts under the check id: "NN. STAT  ".
+        let indent = number_width + 2 + 4 + 2;
+        for (n, cause) in report.causes.iter().enumerate() {
+            let own = &report.findings[cause.finding];
+            let lead = format!("{:>number_width$}. {}  ", n + 1, label(cause.status, style.color));
+            let title = format!("{}  {} {}", own.check, resource_kind(&own.resource_id), own.resource_name);
+            push_wrapped(&mut out, &lead, indent, &title, style.width, &|l| paint(style.color, "1", l));
+            push_wrapped(&mut out, &" ".repeat(indent), indent, &own.message, style.width, &plain);
+            push_details(&mut out, own, indent, style);
+            if !cause.error_codes.is_empty() {
+                push_wrapped(
+                    &mut out,
+                    &format!("{}explains: ", " ".repeat(indent)),
+                    indent + 10,
+                    &cause.error_codes.join(", "),
+                    style.width,
+                    &plain,
+                );
+            }
+            let mut shown: Vec<&str> = own.command.iter().map(|c| c.as_str()).collect();
+            for &i in &cause.findings[1..] {
+                let f = &report.findings[i];
+                let also = format!("also {} {} ({}): {}", status_word(f.status), f.check, f.resource_name, f.message);
+                push_wrapped(&mut out, &format!("{}- ", " ".repeat(indent)), indent + 2, &also, style.width, &plain);
+                // A fix of its own, once (the grant at the right scope beside the wrong-scope removal).
+                if let Some(c) = f.command.as_ref().filter(|c| !shown.contains(&c.as_str())) {
+                    shown.push(c.as_str());
+                    push_details(&mut out, f, indent + 2, style);
                 }
             }
+            out.push('\n');
         }
-        out.push('\n');
     }
-    if groups.is_empty() {
+
+    // 2. What a repair would change, and what needs a person.
+    if let Some(r) = repair {
+        if r.changes > 0 {
+            push_wrapped(
+                &mut out,
+                "",
+                0,
+                &format!(
+                    "A repair would make {} (see them with: filesync-identity repair --what-if).",
+                    super::count(r.changes, "change", "changes")
+                ),
+                style.width,
+                &plain,
+            );
+        } else if !report.causes.is_empty() {
+            push_wrapped(
+                &mut out,
+                "",
+                0,
+                "A repair would change nothing: what is left needs a person.",
+                style.width,
+                &plain,
+            );
+        }
+        if !r.manual_steps.is_empty() {
+            let n = r.manual_steps.len();
+            let _ = writeln!(
+                out,
+                "{} {} a person:",
+                super::count(n, "step", "steps"),
+                if n == 1 { "needs" } else { "need" }
+            );
+            for (name, message) in &r.manual_steps {
+                push_wrapped(&mut out, "  - ", 4, &format!("{name}: {message}"), style.width, &plain);
+            }
+        }
+        if r.changes > 0 || !r.manual_steps.is_empty() {
+            out.push('\n');
+        }
+    }
+
+    // 3. Everything else: every finding by resource, or a count.
+    let s = &report.summary;
+    if style.show_all {
+        render_by_resource(&mut out, report, style);
+    } else if s.pass + s.not_applicable > 0 {
+        let line = format!(
+            "Not shown: {} pass, {} not applicable (--all lists every finding by resource).\n",
+            s.pass, s.not_applicable
+        );
+        push_wrapped(&mut out, "", 0, &line, style.width, &plain);
+    }
+    if report.findings.is_empty() {
         let _ = writeln!(out, "No findings to show.\n");
     }
-    let s = &report.summary;
+
     let color = if s.fail > 0 {
         "1;31"
     } else if s.total == 0 || s.unknown > 0 {
@@ -251,9 +317,75 @@ pub fn render_table(report: &Report, style: TableStyle) -> String {
         s.unknown,
         s.not_applicable
     );
-    push_wrapped(&mut out, "", 0, &counts, style.width, &|l| l.to_string());
+    push_wrapped(&mut out, "", 0, &counts, style.width, &plain);
     push_wrapped(&mut out, "", 0, super::verdict(s), style.width, &|l| paint(style.color, color, l));
     out
+}
+
+/// A problem finding's why:, fix:, run: lines, starting at column `indent`.
+fn push_details(out: &mut String, f: &crate::findings::Finding, indent: usize, style: TableStyle) {
+    let plain = |l: &str| l.to_string();
+    let pad = " ".repeat(indent);
+    let detail = indent + 6;
+    if let Some(r) = &f.reason {
+        push_wrapped(out, &format!("{pad}why:  "), detail, r, style.width, &plain);
+    }
+    if let Some(r) = &f.remediation {
+        push_wrapped(out, &format!("{pad}fix:  "), detail, r, style.width, &plain);
+    }
+    if let Some(c) = &f.command {
+        // On the run: line when it fits there; else on lines of its own from column 4, so that it needs
+        // few continuation lines and stays easy to copy.
+        let lines = command_lines(c, detail, style.width);
+        if lines.len() == 1 {
+            let _ = writeln!(out, "{pad}run:  {}", paint(style.color, "36", &lines[0]));
+        } else {
+            let _ = writeln!(out, "{pad}run:");
+            for line in command_lines(c, COMMAND_INDENT, style.width) {
+                let _ = writeln!(out, "{}{}", " ".repeat(COMMAND_INDENT), paint(style.color, "36", &line));
+            }
+        }
+    }
+}
+
+/// Every finding, grouped by resource in the order resources first appear (passing ones unless
+/// `style.show_passing` is off).
+fn render_by_resource(out: &mut String, report: &Report, style: TableStyle) {
+    let plain = |l: &str| l.to_string();
+    let _ = writeln!(out, "{}\n", paint(style.color, "1", "Every finding, by resource"));
+    let mut groups: Vec<(&str, &str, Vec<usize>)> = Vec::new();
+    for (i, f) in report.findings.iter().enumerate() {
+        if !style.show_passing && matches!(f.status, Status::Pass | Status::NotApplicable) {
+            continue;
+        }
+        match groups.iter_mut().find(|g| g.0.eq_ignore_ascii_case(&f.resource_id)) {
+            Some(g) => g.2.push(i),
+            None => groups.push((&f.resource_id, &f.resource_name, vec![i])),
+        }
+    }
+    let width = report.findings.iter().map(|f| f.check.len()).max().unwrap_or(10);
+    for (id, name, idx) in &groups {
+        let _ = writeln!(out, "{} {}", paint(style.color, "1", resource_kind(id)), paint(style.color, "1;36", name));
+        for &i in idx {
+            let f = &report.findings[i];
+            let lead = format!("  {}  {:width$}  ", label(f.status, style.color), f.check, width = width);
+            push_wrapped(out, &lead, 10 + width, &f.message, style.width, &plain);
+            if matches!(f.status, Status::Fail | Status::Warning | Status::Unknown) {
+                push_details(out, f, 10 + width, style);
+                if !f.error_codes.is_empty() {
+                    push_wrapped(
+                        out,
+                        &format!("{}explains: ", " ".repeat(10 + width)),
+                        10 + width + 10,
+                        &f.error_codes.join(", "),
+                        style.width,
+                        &plain,
+                    );
+                }
+            }
+        }
+        out.push('\n');
+    }
 }
 
 #[cfg(test)]

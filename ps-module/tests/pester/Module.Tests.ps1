@@ -220,6 +220,17 @@ Describe 'offline diagnosis of a snapshot' {
         $quiet[0] | Should -BeFalse
     }
 
+    It 'numbers the root cause of each problem finding, as the command line''s table does' {
+        $findings = Test-AzFileSyncManagedIdentity -SnapshotPath $Sample
+        $problems = $findings | Where-Object Status -In 'fail', 'warning', 'unknown'
+        $problems.Cause | Should -Not -Contain $null
+        ($findings | Where-Object Status -EQ 'pass').Cause | Where-Object { $null -ne $_ } | Should -BeNullOrEmpty
+        # The role at the wrong scope, the missing role and the live error are one cause.
+        $wrong = $findings | Where-Object { $_.Check -eq 'role.wrong-share-scope' -and $_.Status -eq 'fail' }
+        @($findings | Where-Object Cause -EQ $wrong.Cause).Count | Should -Be 3
+        ($problems.Cause | Sort-Object -Unique).Count | Should -Be 10
+    }
+
     It '-Check selects checks' {
         $some = Test-AzFileSyncManagedIdentity -SnapshotPath $Sample -Check 'service.identity'
         $some.Check | Select-Object -Unique | Should -Be 'service.identity'
@@ -238,7 +249,7 @@ Describe 'offline diagnosis of a snapshot' {
 Describe 'format views' {
     It 'shows findings as a table with status, check, resource and message' {
         $text = Test-AzFileSyncManagedIdentity -SnapshotPath $Sample | Select-Object -First 5 | Out-String -Width 200
-        $text | Should -Match 'Status\s+Check\s+Resource'
+        $text | Should -Match 'Cause\s+Status\s+Check\s+Resource'
         $text | Should -Match 'fail|pass|warning'
     }
 
