@@ -24,7 +24,7 @@ const SAMPLE: &str = include_str!("../examples/sample-deployment.json");
     name = "filesync-identity",
     version,
     about = "Diagnose and repair Azure File Sync managed-identity deployments",
-    long_about = "Diagnose and repair Azure File Sync managed-identity deployments.\n\nExit codes (test, demo): 0 every check decided and none failed, 1 a check failed, 4 incomplete (nothing failed, but a check could not decide, or the target had nothing to check), 2 bad usage or input, 3 Azure or network error. repair, enable-identity, apply: 0 every change done, 1 a change failed, 2 bad input or a plan whose live state moved on, 3 Azure error.",
+    long_about = "Diagnose and repair Azure File Sync managed-identity deployments.\n\nExit codes (test, demo): 0 every check decided and none failed, 1 a check failed, 4 incomplete (nothing failed, but a check could not decide, or the target had nothing to check), 2 bad usage or input, 3 Azure or network error, or no way to sign in (a credential missing or refused). repair, enable-identity, apply: 0 every change done, 1 a change failed, 2 bad input or a plan whose live state moved on, 3 Azure error.",
     propagate_version = true
 )]
 struct Cli {
@@ -112,6 +112,14 @@ struct ConnectionArgs {
     /// workload-identity.
     #[arg(long, default_value = "auto", value_name = "KIND")]
     credential: String,
+    /// The tenant to sign in to, for --credential azure-cli, client-secret or workload-identity
+    /// (else AZURE_TENANT_ID).
+    #[arg(long, value_name = "GUID")]
+    tenant_id: Option<String>,
+    /// The app (client) id, for --credential client-secret or workload-identity (else AZURE_CLIENT_ID),
+    /// or the client id of a user-assigned identity for --credential managed-identity.
+    #[arg(long, value_name = "GUID")]
+    client_id: Option<String>,
     /// Requests in flight at once.
     #[arg(long, default_value_t = 16, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     concurrency: u16,
@@ -341,13 +349,38 @@ fn credential_options(c: &ConnectionArgs) -> Result<serde_json::Value> {
             )))
         }
     };
-    Ok(match (&c.access_token, kind) {
+    let mut credential = match (&c.access_token, kind) {
         (Some(t), "auto" | "accessToken") => serde_json::json!({"kind": "accessToken", "token": t}),
         (None, "accessToken") => {
-            return Err(Error::invalid_input("--credential access-token needs --access-token or AZURE_ACCESS_TOKEN"))
+            return Err(Error::new(
+                ErrorKind::Authentication,
+                "--credential access-token needs --access-token or AZURE_ACCESS_TOKEN",
+            ))
         }
         _ => serde_json::json!({ "kind": kind }),
-    })
+    };
+    // --tenant-id and --client-id go where the chosen kind takes them, and nowhere else.
+    let takes = |field: &str| match kind {
+        "azureCli" => field == "tenantId",
+        "managedIdentity" => field == "clientId",
+        "clientSecret" | "workloadIdentity" => true,
+        _ => false,
+    };
+    for (field, flag, value) in [("tenantId", "--tenant-id", &c.tenant_id), ("clientId", "--client-id", &c.client_id)] {
+        let Some(v) = value else { continue };
+        if !takes(field) || credential["kind"] == "accessToken" {
+            return Err(Error::invalid_input(format!(
+                "{flag} goes with --credential {}; give the credential it is for",
+                if field == "tenantId" {
+                    "azure-cli, client-secret or workload-identity"
+                } else {
+                    "managed-identity, client-secret or workload-identity"
+                }
+            )));
+        }
+        credential[field] = v.clone().into();
+    }
+    Ok(credential)
 }
 
 fn session_options(c: &ConnectionArgs) -> Result<filesync_identity::api::SessionOptions> {

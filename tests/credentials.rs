@@ -991,7 +991,8 @@ mod credentials {
         let none = |_: &str| None;
         let b = |o: CredentialOptions| build_with(&o, &cloud(), &none, Some(client()));
         let e = b(CredentialOptions::AccessToken { token: None, graph_token: None }).unwrap_err();
-        assert_eq!(e.kind(), ErrorKind::InvalidInput);
+        // A missing credential fails like a refused one (issue 15: the same exit code).
+        assert_eq!(e.kind(), ErrorKind::Authentication);
         assert!(e.message().contains("AZURE_ACCESS_TOKEN"));
         let e = b(CredentialOptions::ManagedIdentity {
             client_id: Some("a".into()),
@@ -1008,7 +1009,8 @@ mod credentials {
             authority_host: None,
         })
         .unwrap_err();
-        assert!(e.message().contains("AZURE_CLIENT_ID"), "{e}");
+        assert!(e.message().contains("AZURE_CLIENT_ID") && e.message().contains("--client-id"), "{e}");
+        assert_eq!(e.kind(), ErrorKind::Authentication);
         let e = b(CredentialOptions::AzureArc { endpoint: Some("http://10.0.0.1/x".into()), key_directory: None })
             .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidInput);

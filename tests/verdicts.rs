@@ -152,3 +152,46 @@ fn small_truths_of_the_command_line() {
     assert_eq!(code, Some(2));
     assert!(err.contains("is a diagnosis report"), "{err}");
 }
+
+#[test]
+fn sign_in_explains_itself_and_credentials_fail_alike() {
+    let svc = service_id();
+    let base = ["test", "--resource-id", svc.as_str(), "--quiet"];
+    let run_with = |extra: &[&str], env: &[(&str, &str)]| {
+        let mut c = cli_command();
+        c.args(base).args(extra);
+        // No Azure CLI on PATH: auto has nothing left to try.
+        c.env("PATH", "/nonexistent");
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        let o = c.output().unwrap();
+        (o.status.code(), String::from_utf8_lossy(&o.stderr).into_owned())
+    };
+    // auto with nothing: every source it tried, why each did not apply, and the VM identity.
+    let (code, err) = run_with(&[], &[("AZURE_TENANT_ID", "72f988bf-0000-4000-8000-00000000fa4e")]);
+    assert_eq!(code, Some(3), "{err}");
+    for said in [
+        "AZURE_ACCESS_TOKEN not set",
+        "AZURE_FEDERATED_TOKEN_FILE not set",
+        "a client secret (AZURE_CLIENT_ID, AZURE_CLIENT_SECRET not set)",
+        "IDENTITY_ENDPOINT, IMDS_ENDPOINT not set",
+        "the Azure CLI",
+        "--credential managed-identity",
+    ] {
+        assert!(err.contains(said), "{said}: {err}");
+    }
+    // A credential that is not all there exits as a refused one does.
+    let (code, err) =
+        run_with(&["--credential", "client-secret", "--tenant-id", "72f988bf-0000-4000-8000-00000000fa4e"], &[]);
+    assert_eq!(code, Some(3), "{err}");
+    assert!(err.contains("AZURE_CLIENT_ID (or --client-id)"), "{err}");
+    let (code, err) = run_with(&["--credential", "access-token"], &[]);
+    assert_eq!(code, Some(3), "{err}");
+    // --client-id and --tenant-id only where the credential takes them.
+    let (code, err) = run_with(&["--client-id", "c"], &[]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("--client-id goes with --credential managed-identity"), "{err}");
+    let (code, err) = run_with(&["--credential", "azure-arc", "--tenant-id", "t"], &[]);
+    assert_eq!(code, Some(2), "{err}");
+}

@@ -206,7 +206,14 @@ pub fn build_with(
             } else if env("IDENTITY_ENDPOINT").is_some() && env("IMDS_ENDPOINT").is_some() {
                 CredentialOptions::AzureArc { endpoint: None, key_directory: None }
             } else {
-                CredentialOptions::AzureCli { tenant_id: env("AZURE_TENANT_ID"), timeout_seconds: None }
+                // The last resort: if it fails, the error says what else was looked for.
+                let cli = build_with(
+                    &CredentialOptions::AzureCli { tenant_id: env("AZURE_TENANT_ID"), timeout_seconds: None },
+                    cloud,
+                    &env,
+                    http.clone(),
+                )?;
+                return Ok(Arc::new(AutoFallback { inner: cli, tried: auto_sources_tried(&env) }));
             };
             build_with(&chosen, cloud, &env, http.clone())
         }
@@ -214,7 +221,7 @@ pub fn build_with(
             let token = match token {
                 Some(t) => t.clone(),
                 None => Secret::new(env("AZURE_ACCESS_TOKEN").ok_or_else(|| {
-                    Error::invalid_input(
+                    super::auth_error(
                         "no access token was given: pass --access-token, set AZURE_ACCESS_TOKEN, or sign in another way",
                     )
                 })?),
@@ -272,8 +279,14 @@ pub fn build_with(
             cached(Arc::new(c))
         }
         CredentialOptions::ClientSecret { tenant_id, client_id, client_secret, authority_host } => {
+            // A credential that is not all there is a sign-in failure like a refused one (same exit code).
             let missing = |name: &str| {
-                Error::invalid_input(format!("a client secret sign-in needs {name} (or the matching option)"))
+                let option = match name {
+                    "AZURE_TENANT_ID" => " (or --tenant-id)",
+                    "AZURE_CLIENT_ID" => " (or --client-id)",
+                    _ => "",
+                };
+                super::auth_error(format!("a client secret sign-in needs {name}{option}; it is not set"))
             };
             let tenant =
                 tenant_id.clone().or_else(|| env("AZURE_TENANT_ID")).ok_or_else(|| missing("AZURE_TENANT_ID"))?;
@@ -303,5 +316,53 @@ pub fn build_with(
             }
             cached(Arc::new(c))
         }
+    }
+}
+
+/// What `auto` looked for before it fell back to the Azure CLI, and why each did not apply.
+fn auto_sources_tried(env: &dyn Fn(&str) -> Option<String>) -> String {
+    let unset = |names: &[&str]| -> String {
+        let missing: Vec<&str> = names.iter().copied().filter(|n| env(n).is_none()).collect();
+        format!("{} not set", missing.join(", "))
+    };
+    [
+        format!("a handed-over token (AZURE_ACCESS_TOKEN or --access-token: {})", unset(&["AZURE_ACCESS_TOKEN"])),
+        format!("workload identity ({})", unset(&["AZURE_FEDERATED_TOKEN_FILE"])),
+        format!("a client secret ({})", unset(&["AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET"])),
+        format!("Azure Arc ({})", unset(&["IDENTITY_ENDPOINT", "IMDS_ENDPOINT"])),
+    ]
+    .join("; ")
+}
+
+/// `auto`'s last resort, the Azure CLI: when it cannot sign in either, the error lists every source
+/// `auto` tried and how to use an Azure VM's identity (which `auto` never picks on its own).
+#[derive(Debug)]
+struct AutoFallback {
+    inner: Arc<dyn TokenCredential>,
+    tried: String,
+}
+
+impl TokenCredential for AutoFallback {
+    fn get_token<'a>(&'a self, scope: &'a str) -> futures::future::BoxFuture<'a, Result<super::AccessToken>> {
+        Box::pin(async move {
+            self.inner.get_token(scope).await.map_err(|e| {
+                if e.kind() != crate::error::ErrorKind::Authentication {
+                    return e;
+                }
+                super::auth_error(format!(
+                    "no way to sign in was found. Tried, in order: {}; then the Azure CLI: {}. On an Azure VM, use its managed identity: --credential managed-identity (with --client-id for a user-assigned one)",
+                    self.tried,
+                    e.message()
+                ))
+            })
+        })
+    }
+
+    fn name(&self) -> &'static str {
+        self.inner.name()
+    }
+
+    fn invalidate(&self, scope: &str) {
+        self.inner.invalidate(scope)
     }
 }
