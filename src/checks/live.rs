@@ -131,18 +131,31 @@ fn lower_first(s: &str) -> String {
 }
 
 /// A role that would prevent the code, granted less than the propagation delay before the collection.
+/// Why a live code whose cause now passes is not a failure: the grant that fixes it is still taking effect,
+/// or was made after the sync session that reported the code (which then clears at the next session).
+enum Clearing {
+    TakingEffect,
+    AfterLastSync(chrono::DateTime<chrono::Utc>),
+}
+
 fn fresh_grant<'a>(
     ix: &Index<'a>,
     ctx: &CheckContext,
     entry: &catalog::CatalogEntry,
     verdicts: &Verdicts,
     related: &[String],
-) -> Option<(&'a crate::snapshot::RoleAssignment, String)> {
+    last_sync: Option<chrono::DateTime<chrono::Utc>>,
+) -> Option<(&'a crate::snapshot::RoleAssignment, String, Clearing)> {
     Verdicts::about(&verdicts.grants, related).into_iter().filter(|f| entry.explained_by(&f.check)).find_map(|f| {
         let id = f.evidence.get("assignmentId")?.as_str()?;
         let ra = ix.snapshot.role_assignments.iter().find(|ra| ra.id.eq_ignore_ascii_case(id))?;
-        let age = ctx.now - ra.created_on?;
-        (age >= chrono::Duration::zero() && age < ctx.propagation_delay).then(|| (ra, f.check.to_string()))
+        let created = ra.created_on?;
+        let age = ctx.now - created;
+        if age >= chrono::Duration::zero() && age < ctx.propagation_delay {
+            return Some((ra, f.check.to_string(), Clearing::TakingEffect));
+        }
+        let synced = last_sync?;
+        (synced < created).then(|| (ra, f.check.to_string(), Clearing::AfterLastSync(synced)))
     })
 }
 
@@ -237,8 +250,8 @@ fn review_endpoints(ix: &Index, ctx: &CheckContext, verdicts: &Verdicts, endpoin
                     }
                     out.push(f);
                 }
-                None => match fresh_grant(ix, ctx, entry, verdicts, &related) {
-                    Some((ra, check)) => out.push(
+                None => match fresh_grant(ix, ctx, entry, verdicts, &related, last_sync(ep)) {
+                    Some((ra, check, Clearing::TakingEffect)) => out.push(
                         Finding {
                             status: Status::Warning,
                             message: format!(
@@ -255,6 +268,25 @@ fn review_endpoints(ix: &Index, ctx: &CheckContext, verdicts: &Verdicts, endpoin
                         .evidence("assignmentId", &ra.id)
                         .fix("Wait a quarter of an hour and sync again (or restart the Storage Sync Agent service), then check again.", None),
                     ),
+                    // Fixed since the session that reported it: not a failure for ever (issue 15).
+                    Some((ra, check, Clearing::AfterLastSync(synced))) => out.push(
+                        Finding {
+                            status: Status::Warning,
+                            message: format!(
+                                "{label} on server '{server_name}' ({places}) predates its fix: the last sync session ran at {}, and {} was assigned to {} after it, at {} (see {check}); the code clears at the next sync session.",
+                                synced.format("%Y-%m-%d %H:%M UTC"),
+                                crate::roles::display_name(&ra.role_definition_id),
+                                ra.principal_id,
+                                ra.created_on.map(|c| c.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default(),
+                            ).into(),
+                            ..base
+                        }
+                        .principal(ra.principal_id.as_str())
+                        .evidence("fixedAfterLastSync", true)
+                        .evidence("lastSyncTimestamp", synced.to_rfc3339())
+                        .evidence("assignmentId", &ra.id)
+                        .fix("Nothing to change: the server's next sync session (or a restart of its Storage Sync Agent service) clears it; then check again.", None),
+                    ),
                     None => out.push(
                     Finding {
                         message: format!(
@@ -270,4 +302,10 @@ fn review_endpoints(ix: &Index, ctx: &CheckContext, verdicts: &Verdicts, endpoin
         }
     }
     out
+}
+
+/// When the endpoint's last sync session ran, when ARM says so.
+fn last_sync(ep: &crate::snapshot::ServerEndpoint) -> Option<chrono::DateTime<chrono::Utc>> {
+    let raw = ep.last_sync_timestamp.as_deref()?;
+    chrono::DateTime::parse_from_rfc3339(raw).ok().map(|t| t.with_timezone(&chrono::Utc))
 }

@@ -480,6 +480,31 @@ fn live_error_right_after_a_grant_is_called_pending() {
     assert!(f.message.contains("None of this tool's checks found its cause"), "{}", f.message);
 }
 
+#[test]
+fn live_error_older_than_its_fix_will_clear_at_the_next_sync() {
+    let mut s = healthy();
+    let grant = s.role_assignments.iter_mut().find(|r| r.principal_id == P_S1).unwrap();
+    grant.created_on = Some(now() - Duration::days(2));
+    let ep = &mut svc(&mut s).sync_groups[0].server_endpoints[0];
+    ep.upload_last_sync_result = Some(0x80c86063u32 as i32);
+    // The session that reported the code ran before the role was granted: a warning that it will clear.
+    ep.last_sync_timestamp = Some((now() - Duration::days(3)).to_rfc3339());
+    let fs = run(&s);
+    let f = of(&fs, "sync.live-errors").into_iter().find(|f| !f.error_codes.is_empty()).unwrap();
+    assert_eq!(f.status, Status::Warning, "{}", f.message);
+    assert!(
+        f.message.contains("predates its fix") && f.message.contains("clears at the next sync session"),
+        "{}",
+        f.message
+    );
+    assert_eq!(f.evidence.get("fixedAfterLastSync"), Some(&crate::findings::Fact::from(serde_json::json!(true))));
+    // A session after the grant that still reports it: the cause is elsewhere, a failure.
+    svc(&mut s).sync_groups[0].server_endpoints[0].last_sync_timestamp = Some((now() - Duration::days(1)).to_rfc3339());
+    let fs = run(&s);
+    let f = of(&fs, "sync.live-errors").into_iter().find(|f| !f.error_codes.is_empty()).unwrap();
+    assert_eq!(f.status, Status::Fail, "{}", f.message);
+}
+
 // ---------------------------------------------------------------------------------------------------
 // The machinery that keeps the checks fast must not change what they say.
 
