@@ -862,6 +862,26 @@ pub fn plan_repair_with(snapshot: &Snapshot, findings: &[Finding], options: Plan
                     ));
                 }
             }
+            // The grant at the right scope is planned (from the share-role finding); deleting the one at the
+            // wrong scope is left to a person, as one step (issue 15: the plan says what it does not do).
+            "role.wrong-share-scope" if f.status == Status::Fail => {
+                let scope = f.evidence.get("assignmentScope").and_then(|v| v.as_str()).unwrap_or_default();
+                let role = f.role_definition_id.as_deref().map(crate::roles::display_name).unwrap_or_default();
+                let principal = f.principal_id.as_deref().unwrap_or_default();
+                b.manual(ManualStep {
+                    resource_id: f.evidence.get("assignmentId").and_then(|v| v.as_str()).unwrap_or(&f.resource_id).to_string(),
+                    resource_name: f.resource_name.to_string(),
+                    message: format!(
+                        "Delete the {role} assignment of {principal} at the share's ARM id ({scope}): File Sync does not count it, and repair grants the role at the scope File Sync uses."
+                    ),
+                    command: Some(format!(
+                        "Remove-AzRoleAssignment -ObjectId {} -RoleDefinitionName {} -Scope {}",
+                        crate::checks::ps_quote(principal),
+                        crate::checks::ps_quote(&role),
+                        crate::checks::ps_quote(scope)
+                    )),
+                });
+            }
             _ => b.note(format!("{} ({}): {} (not something repair changes)", f.check, f.resource_name, f.message)),
         }
     }

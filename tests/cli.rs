@@ -45,7 +45,15 @@ fn the_table_opens_with_the_causes_and_counts_the_passes() {
     assert!(!out.contains("PASS  "), "{out}");
     assert!(out.contains("Not shown: 56 pass, 9 not applicable (--all lists every finding by resource)."), "{out}");
     assert!(out.contains("A repair would make 4 changes"), "{out}");
-    assert!(out.contains("1 step needs a person:\n  - FS03.corp.contoso.com: "), "{out}");
+    // The server without an identity, and the wrong-scope assignment to delete (repair grants the right
+    // one but deletes nothing): each one step.
+    assert!(out.contains("2 steps need a person:\n  - FS03.corp.contoso.com: "), "{out}");
+    assert!(
+        out.contains(
+            "  - finance (sync group finance): Delete the Storage File Data Privileged Contributor assignment"
+        ),
+        "{out}"
+    );
     // Only a line holding a word too long for any line (an ARM id) runs past 100 columns.
     for l in out.lines().filter(|l| l.len() > 100) {
         assert!(l.split(' ').any(|w| w.len() > 60), "{l}");
