@@ -308,7 +308,17 @@ async fn cancelled_trials(cmd: Cmd, seed: u64, trials: usize) {
     for _ in 0..trials {
         seen.insert(cancelled_trial(cmd, &want, rng.u64(5..700)).await);
     }
-    // The seed puts cancellations both in the reading and in the applying.
+    // The seed puts cancellations both in the reading and in the applying on an idle machine; on a loaded
+    // one the reading takes longer, so later (and earlier) cancellations make sure both phases are hit.
+    for later in [1000, 1500, 2500, 4000] {
+        if seen.contains("while applying") {
+            break;
+        }
+        seen.insert(cancelled_trial(cmd, &want, later).await);
+    }
+    if !seen.contains("while reading") {
+        seen.insert(cancelled_trial(cmd, &want, 1).await);
+    }
     assert!(seen.contains("while reading") && seen.contains("while applying"), "{seen:?}");
 }
 
