@@ -52,12 +52,67 @@ pub fn of(findings: &[Finding]) -> Vec<Cause> {
             parent[ra.max(rb)] = ra.min(rb);
         }
     };
-    for (n, &a) in problems.iter().enumerate() {
-        for &b in &problems[n + 1..] {
-            if related(&findings[a], &findings[b]) || related(&findings[b], &findings[a]) {
-                join(a, b);
+    // Each rule joins findings that share a key; the keys are looked up in maps, so a large estate's
+    // thousands of problems are grouped in near-linear time.
+    let lower = |s: &str| s.to_ascii_lowercase();
+    let mut first: std::collections::HashMap<(u8, String), usize> = std::collections::HashMap::new();
+    let mut joins: Vec<(usize, usize)> = Vec::new();
+    let mut key = |rule: u8, k: String, i: usize, joins: &mut Vec<(usize, usize)>| match first.entry((rule, k)) {
+        std::collections::hash_map::Entry::Occupied(e) => joins.push((*e.get(), i)),
+        std::collections::hash_map::Entry::Vacant(e) => {
+            e.insert(i);
+        }
+    };
+    for &i in &problems {
+        let f = &findings[i];
+        // The same fix.
+        if let Some(c) = &f.command {
+            key(0, c.to_string(), i, &mut joins);
+        }
+        // By (check, resource): what a live error's `explainedBy` / `explainingResource` point at.
+        if f.check.as_str() != "sync.live-errors" {
+            key(1, format!("{}|{}", f.check, lower(&f.resource_id)), i, &mut joins);
+        }
+        // A role at the wrong share scope, by identity and account (the missing role joins it below).
+        if f.check.as_str() == "role.wrong-share-scope" {
+            if let (Some(p), Some(a)) = (&f.principal_id, account_of(f)) {
+                key(2, format!("{}|{a}", lower(p)), i, &mut joins);
             }
         }
+        // One server's identity and auth mode; its agent version and support status.
+        let pair = match f.check.as_str() {
+            "server.identity" | "server.auth-mode" => Some(3),
+            "server.agent-version" | "server.agent-status" => Some(4),
+            _ => None,
+        };
+        if let Some(rule) = pair {
+            key(rule, lower(&f.resource_id), i, &mut joins);
+        }
+    }
+    for &i in &problems {
+        let f = &findings[i];
+        // A missing share role joins the wrong-scope role of the same identity on the same account.
+        if f.check.ends_with("-share-role") {
+            if let (Some(p), Some(a)) = (&f.principal_id, account_of(f)) {
+                if let Some(&j) = first.get(&(2, format!("{}|{a}", lower(p)))) {
+                    joins.push((j, i));
+                }
+            }
+        }
+        // A live error joins the finding that explains it.
+        if f.check.as_str() != "sync.live-errors" {
+            continue;
+        }
+        let by = f.evidence.get("explainedBy").and_then(|v| v.as_str());
+        let at = f.evidence.get("explainingResource").and_then(|v| v.as_str());
+        if let (Some(by), Some(at)) = (by, at) {
+            if let Some(&j) = first.get(&(1, format!("{by}|{}", lower(at)))) {
+                joins.push((j, i));
+            }
+        }
+    }
+    for (a, b) in joins {
+        join(a, b);
     }
     let mut groups: Vec<(usize, Vec<usize>)> = Vec::new();
     for &i in &problems {
@@ -112,41 +167,55 @@ fn precedence(f: &Finding, index: usize) -> (bool, u8, u8, usize) {
     (derived, severity(f.status), u8::from(!first), index)
 }
 
-/// Does `b` belong to the cause of `a` (one direction of the rules in the module's documentation)?
-fn related(a: &Finding, b: &Finding) -> bool {
-    // A live error and the finding that explains it.
-    if a.check.as_str() == "sync.live-errors" {
-        let by = a.evidence.get("explainedBy").and_then(|v| v.as_str());
-        let at = a.evidence.get("explainingResource").and_then(|v| v.as_str());
-        if by == Some(b.check.as_str()) && at.is_some_and(|r| r.eq_ignore_ascii_case(&b.resource_id)) {
-            return true;
-        }
-    }
-    // The same fix.
-    if let (Some(x), Some(y)) = (&a.command, &b.command) {
-        if x.as_str() == y.as_str() {
-            return true;
-        }
-    }
-    // A role at the wrong share scope and the missing role, for one identity on one account.
-    if a.check.as_str() == "role.wrong-share-scope" && b.check.ends_with("-share-role") {
-        let same_principal =
-            matches!((&a.principal_id, &b.principal_id), (Some(p), Some(q)) if p.eq_ignore_ascii_case(q));
-        return same_principal && account_of(a).is_some() && account_of(a) == account_of(b);
-    }
-    // On one server: the auth mode follows from the identity, the support status from the version.
-    let same_resource = a.resource_id.eq_ignore_ascii_case(&b.resource_id);
-    same_resource
-        && matches!(
-            (a.check.as_str(), b.check.as_str()),
-            ("server.identity", "server.auth-mode") | ("server.agent-version", "server.agent-status")
-        )
-}
-
 /// The storage account a finding's scope (or resource) lies in, lower-cased.
 fn account_of(f: &Finding) -> Option<String> {
     let from = |s: &str| {
         ResourceId::parse(s).ok().and_then(|id| id.storage_account()).map(|a| a.as_str().to_ascii_lowercase())
     };
     f.scope.as_ref().and_then(|s| from(s)).or_else(|| from(&f.resource_id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f(check: &'static str, status: Status, resource: &str, command: Option<&str>) -> Finding {
+        let f = Finding::new(check, status, resource, resource, "m");
+        match command {
+            Some(c) => f.fix("do it", Some(c.to_string())),
+            None => f,
+        }
+    }
+
+    #[test]
+    fn one_fix_is_one_cause_and_passes_belong_to_none() {
+        let findings = vec![
+            f("storage.trusted-services", Status::Fail, "/a", Some("Update-X a")),
+            f("service.identity", Status::Pass, "/s", None),
+            f("storage.lock", Status::Warning, "/a", Some("Update-X a")),
+            f("server.agent-version", Status::Warning, "/r1", None),
+            f("server.agent-status", Status::Warning, "/R1", None),
+            f("server.agent-status", Status::Unknown, "/r2", None),
+        ];
+        let causes = of(&findings);
+        let groups: Vec<Vec<usize>> = causes.iter().map(|c| c.findings.clone()).collect();
+        assert_eq!(groups, vec![vec![0, 2], vec![3, 4], vec![5]]);
+        assert_eq!(causes[0].status, Status::Fail);
+        assert_eq!(causes[1].finding, 3, "the version names the cause, not its support status");
+        assert_eq!(causes[2].status, Status::Unknown);
+    }
+
+    #[test]
+    fn a_live_error_joins_the_finding_that_explains_it() {
+        let explained = f("storage.shared-key-access", Status::Fail, "/acct", Some("Set-X")).codes(&["0x80c8307c"]);
+        let live = f("sync.live-errors", Status::Fail, "/ep", None)
+            .codes(&["0x80c8307c", "0x80c8305f"])
+            .evidence("explainedBy", "storage.shared-key-access")
+            .evidence("explainingResource", "/ACCT");
+        let causes = of(&[live, explained]);
+        assert_eq!(causes.len(), 1);
+        assert_eq!(causes[0].finding, 1);
+        assert_eq!(causes[0].findings, vec![1, 0]);
+        assert_eq!(causes[0].error_codes, vec!["0x80c8307c".to_string(), "0x80c8305f".to_string()]);
+    }
 }
