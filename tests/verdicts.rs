@@ -6,6 +6,18 @@ mod support;
 use fake_arm::*;
 use support::*;
 
+/// `test` against the fake for the healthy deployment's service, with `extra` arguments.
+fn test_live(fake: &FakeArm, extra: &[&str]) -> (Option<i32>, String, String) {
+    let svc = service_id();
+    let mut args =
+        vec!["test", "--arm-endpoint", fake.url(), "--graph-endpoint", fake.url(), "--access-token", TOKEN, "--quiet"];
+    if !extra.iter().any(|a| *a == "--resource-group") {
+        args.extend(["--resource-id", svc.as_str()]);
+    }
+    args.extend(extra);
+    run(&args)
+}
+
 fn run(args: &[&str]) -> (Option<i32>, String, String) {
     let o = cli_command().args(args).output().unwrap();
     (o.status.code(), String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
@@ -14,18 +26,7 @@ fn run(args: &[&str]) -> (Option<i32>, String, String) {
 #[test]
 fn a_healthy_deployment_is_exit_0_and_all_passed() {
     let fake = FakeArm::start_blocking(healthy().topology());
-    let (code, out, err) = run(&[
-        "test",
-        "--resource-id",
-        &service_id(),
-        "--arm-endpoint",
-        fake.url(),
-        "--graph-endpoint",
-        fake.url(),
-        "--access-token",
-        TOKEN,
-        "--quiet",
-    ]);
+    let (code, out, err) = test_live(&fake, &[]);
     assert_eq!(code, Some(0), "{out}{err}");
     assert!(out.contains("All checks passed."), "{out}");
 }
@@ -35,20 +36,7 @@ fn a_resource_group_without_a_storage_sync_service_is_incomplete_not_healthy() {
     let mut topo = healthy().topology();
     topo.resource_groups.push(ResourceGroupSeed { subscription_id: SUB.into(), name: "rg-typo".into() });
     let fake = FakeArm::start_blocking(topo);
-    let (code, out, err) = run(&[
-        "test",
-        "--subscription",
-        SUB,
-        "--resource-group",
-        "rg-typo",
-        "--arm-endpoint",
-        fake.url(),
-        "--graph-endpoint",
-        fake.url(),
-        "--access-token",
-        TOKEN,
-        "--quiet",
-    ]);
+    let (code, out, err) = test_live(&fake, &["--subscription", SUB, "--resource-group", "rg-typo"]);
     assert_eq!(code, Some(filesync_identity::checks::EXIT_INCOMPLETE), "{out}{err}");
     assert!(!out.contains("All checks passed"), "{out}");
     assert!(out.contains("Nothing was checked"), "{out}");
@@ -61,20 +49,7 @@ fn unreadable_storage_accounts_make_an_incomplete_diagnosis() {
     d.assignments.retain(|(_, _, p)| p != CALLER);
     d.assignments.push((service_id(), roles::READER, CALLER.to_string()));
     let fake = FakeArm::start_blocking(d.topology());
-    let (code, out, err) = run(&[
-        "test",
-        "--resource-id",
-        &service_id(),
-        "--arm-endpoint",
-        fake.url(),
-        "--graph-endpoint",
-        fake.url(),
-        "--access-token",
-        TOKEN,
-        "--quiet",
-        "--check",
-        "storage.shared-key-access",
-    ]);
+    let (code, out, err) = test_live(&fake, &["--check", "storage.shared-key-access"]);
     assert_eq!(code, Some(filesync_identity::checks::EXIT_INCOMPLETE), "{out}{err}");
     assert!(out.contains("UNKN"), "{out}");
     assert!(!out.contains("????"), "{out}");
