@@ -73,7 +73,7 @@ pub struct ApplyFlags {
     #[arg(long, short = 'y')]
     yes: bool,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table, value_parser = crate::FormatParser::<OutputFormat>::new())]
     format: OutputFormat,
     /// How long to keep retrying a role assignment for an identity that is not replicated yet, in seconds.
     #[arg(long, default_value_t = 300, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(0..=3600))]

@@ -58,6 +58,45 @@ enum Command {
     Explain(ExplainArgs),
 }
 
+/// Parses `--format` like clap's own enum parser, but refuses an unknown format by listing the formats
+/// instead of suggesting the nearest name ('xml' is not a misspelt 'html').
+#[derive(Clone)]
+struct FormatParser<T>(std::marker::PhantomData<T>);
+
+impl<T> FormatParser<T> {
+    fn new() -> Self {
+        FormatParser(std::marker::PhantomData)
+    }
+}
+
+impl<T: ValueEnum + Clone + Send + Sync + 'static> clap::builder::TypedValueParser for FormatParser<T> {
+    type Value = T;
+
+    fn parse_ref(
+        &self,
+        _cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> std::result::Result<T, clap::Error> {
+        let text = value.to_string_lossy();
+        T::from_str(&text, true).map_err(|_| {
+            let names: Vec<String> = T::value_variants()
+                .iter()
+                .filter_map(|v| v.to_possible_value())
+                .map(|p| p.get_name().to_string())
+                .collect();
+            clap::Error::raw(
+                clap::error::ErrorKind::InvalidValue,
+                format!("'{text}' is not an output format; the formats are: {}\n", names.join(", ")),
+            )
+        })
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(T::value_variants().iter().filter_map(|v| v.to_possible_value())))
+    }
+}
+
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
 enum OutputFormat {
     Table,
@@ -67,7 +106,8 @@ enum OutputFormat {
 /// Formats of a diagnosis report (`test`, `demo`).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
 enum ReportFormat {
-    /// Lines grouped by resource (coloured on a terminal unless NO_COLOR is set).
+    /// For people: what needs attention by root cause, then what a repair would do (--all: every finding
+    /// by resource); wrapped to the terminal, coloured on one unless NO_COLOR is set.
     Table,
     /// The stable JSON report (docs/report.schema.json).
     Json,
@@ -144,7 +184,7 @@ struct SelectArgs {
     #[arg(long = "skip", value_name = "ID")]
     skip: Vec<String>,
     /// Output format (default: table).
-    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table, value_parser = FormatParser::<ReportFormat>::new())]
     format: ReportFormat,
     /// With --all, list only the problems (fail, warning, unknown) by resource.
     #[arg(long)]
@@ -194,14 +234,14 @@ struct ExplainArgs {
     #[arg(value_name = "CODE", allow_hyphen_values = true)]
     code: String,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table, value_parser = FormatParser::<OutputFormat>::new())]
     format: OutputFormat,
 }
 
 #[derive(Args, Debug)]
 struct ListChecksArgs {
     /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table, value_parser = FormatParser::<OutputFormat>::new())]
     format: OutputFormat,
 }
 

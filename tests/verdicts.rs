@@ -114,6 +114,11 @@ fn small_truths_of_the_command_line() {
     assert!(!help.contains("--include-security-posture-changes"), "{help}");
     let (_, help, _) = run(&["repair", "--help"]);
     assert!(help.contains("--include-security-posture-changes"), "{help}");
+    // An unknown format is not taken for a misspelt one.
+    let (code, _, err) = run(&["demo", "--format", "xml"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("'xml' is not an output format; the formats are: table, json, markdown, html"), "{err}");
+    assert!(!err.contains("similar"), "{err}");
     // -v on a command that reads no Azure says so instead of staying silent.
     let (code, _, err) = run(&["-v", "explain", "0x80c8305f"]);
     assert_eq!(code, Some(0));
