@@ -11,7 +11,7 @@ fn test_live(fake: &FakeArm, extra: &[&str]) -> (Option<i32>, String, String) {
     let svc = service_id();
     let mut args =
         vec!["test", "--arm-endpoint", fake.url(), "--graph-endpoint", fake.url(), "--access-token", TOKEN, "--quiet"];
-    if !extra.iter().any(|a| *a == "--resource-group") {
+    if !extra.contains(&"--resource-group") {
         args.extend(["--resource-id", svc.as_str()]);
     }
     args.extend(extra);
