@@ -310,13 +310,19 @@ fn color_enabled() -> bool {
     TableStyle::detect(std::io::stdout().is_terminal(), std::env::var_os("NO_COLOR").as_deref()).color
 }
 
-/// What a repair would do for this snapshot: its plan's changes and the steps that need a person.
-fn repair_outlook(snapshot: &Snapshot) -> report::RepairOutlook {
-    let plan = filesync_identity::plan::make(
-        snapshot,
-        filesync_identity::plan::PlanKind::Repair,
-        filesync_identity::plan::PlanOptions::default(),
-    );
+/// What a repair would do for this snapshot: its plan's changes and the steps that need a person. The
+/// plan rests on every check's findings: the report's when it ran them all, else they are run again.
+fn repair_outlook(
+    snapshot: &Snapshot,
+    report: &filesync_identity::findings::Report,
+    selection: &Selection,
+) -> report::RepairOutlook {
+    use filesync_identity::plan;
+    let plan = if selection.only.is_empty() && selection.skip.is_empty() && report.sync_groups.is_empty() {
+        plan::plan_repair_with(snapshot, &report.findings, plan::PlanOptions::default())
+    } else {
+        plan::make(snapshot, plan::PlanKind::Repair, plan::PlanOptions::default())
+    };
     report::RepairOutlook {
         changes: plan.changes.len(),
         manual_steps: plan.manual_steps.iter().map(|m| (m.resource_name.clone(), m.message.clone())).collect(),
@@ -357,7 +363,7 @@ fn print_report(snapshot: &Snapshot, select: &SelectArgs) -> Result<i32> {
                 show_all: select.all,
                 width: Some(table_width()),
             },
-            Some(&repair_outlook(snapshot)),
+            Some(&repair_outlook(snapshot, &report, &selection)),
         ),
     };
     write_stdout(&text)?;

@@ -104,34 +104,38 @@ namespace AzFileSync.ManagedIdentity
         /// its note properties; use <see cref="Base"/> or <see cref="Str"/> at the leaf.</summary>
         internal static object Prop(object o, string name)
         {
-            if (o == null) return null;
-            var dict = Base(o) as IDictionary;
-            if (dict != null)
-            {
-                foreach (DictionaryEntry e in dict)
-                {
-                    if (string.Equals(Convert.ToString(e.Key, CultureInfo.InvariantCulture), name, StringComparison.OrdinalIgnoreCase)) return e.Value;
-                }
-                return null;
-            }
-            var p = PSObject.AsPSObject(o).Properties[name];
-            return p != null ? p.Value : null;
+            object value;
+            return TryProp(o, name, out value) ? value : null;
         }
 
         /// <summary>Does the object have a property of that name (even a null one)?</summary>
         internal static bool HasProp(object o, string name)
         {
+            object value;
+            return TryProp(o, name, out value);
+        }
+
+        static bool TryProp(object o, string name, out object value)
+        {
+            value = null;
             if (o == null) return false;
             var dict = Base(o) as IDictionary;
             if (dict != null)
             {
                 foreach (DictionaryEntry e in dict)
                 {
-                    if (string.Equals(Convert.ToString(e.Key, CultureInfo.InvariantCulture), name, StringComparison.OrdinalIgnoreCase)) return true;
+                    if (string.Equals(Convert.ToString(e.Key, CultureInfo.InvariantCulture), name, StringComparison.OrdinalIgnoreCase))
+                    {
+                        value = e.Value;
+                        return true;
+                    }
                 }
                 return false;
             }
-            return PSObject.AsPSObject(o).Properties[name] != null;
+            var p = PSObject.AsPSObject(o).Properties[name];
+            if (p == null) return false;
+            value = p.Value;
+            return true;
         }
 
         /// <summary>The object under a PSObject wrapper (null stays null).</summary>
@@ -389,11 +393,10 @@ namespace AzFileSync.ManagedIdentity
             catch (FileSyncNativeException e)
             {
                 object what = ResourceId ?? (object)(ResourceGroupName + (string.IsNullOrEmpty(Name) ? "" : "/" + Name));
+                // What the user can change here is what names the target, whatever the core refused.
                 var record = ToErrorRecord(e, what);
-                if (e.Message.IndexOf("no subscription", StringComparison.OrdinalIgnoreCase) >= 0)
-                {
-                    record.ErrorDetails.RecommendedAction = "Give -SubscriptionId or -ResourceId, or select a subscription with Set-AzContext.";
-                }
+                record.ErrorDetails.RecommendedAction =
+                    "Name the target with -ResourceGroupName (and -SubscriptionId, or a subscription selected with Set-AzContext) or with a valid -ResourceId.";
                 WriteError(record);
                 return;
             }
