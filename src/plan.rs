@@ -852,6 +852,12 @@ pub fn plan_repair_with(snapshot: &Snapshot, findings: &[Finding], options: Plan
                 "{} ({}): {} Repair only grants roles; 'filesync-identity enable-identity' switches identities on.",
                 f.check, f.resource_name, f.message
             )),
+            // Key access off while nothing uses keys is a warning (the docs still list key access as a
+            // prerequisite), but turning it back on then is the admin's call: noted, never planned.
+            "storage.shared-key-access" if f.status == Status::Warning => b.note(format!(
+                "{} ({}): {} Not planned: nothing uses keys on this account now; turn key access on yourself if sync reports 0x80c8307c.",
+                f.check, f.resource_name, f.message
+            )),
             "storage.trusted-services" | "storage.shared-key-access" => {
                 if options.include_security_posture_changes {
                     posture_change(&mut b, f, reason);

@@ -122,14 +122,15 @@ async fn server_without_identity_fails_and_needs_no_role() {
 }
 
 #[tokio::test]
-async fn old_agent_fails_preview_agent_warns() {
+async fn agents_older_than_20_fail_the_preview_one_included() {
     let mut d = healthy();
     d.server_mut(SERVER1).agent_version = "17.3.0.0".into();
     d.server_mut(SERVER2).agent_version = "19.1.0.0".into();
     let fake = FakeArm::start(d.topology()).await;
     let run = diagnose(&fake).await;
     assert_eq!(run.one("server.agent-version", SERVER1).status, Status::Fail);
-    assert_eq!(run.one("server.agent-version", SERVER2).status, Status::Warning);
+    // 19.1 was the preview's minimum; the GA article requires 20.0.0.0 (issue 14).
+    assert_eq!(run.one("server.agent-version", SERVER2).status, Status::Fail);
 }
 
 #[tokio::test]

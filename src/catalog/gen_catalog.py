@@ -386,11 +386,15 @@ TEXT = {
 "0x80c80228": ("Server authentication certificate missing",
     "The certificate the server authenticates with could not be found.", R_CERT),
 "0x80c83079": ("Server's identity was not found",
-    "The service couldn't find the identity the server authenticated with: the server's managed identity is in another Entra "
-    "tenant than the Storage Sync Service or storage account, or the server was re-registered or its identity changed and that "
-    "hasn't propagated yet.",
-    "Keep service, servers, identities and storage in one tenant. After a re-registration or identity change wait (up to an "
-    "hour) and check that the registered server's applicationId matches the server's current identity."),
+    "The service could not match the identity the server presented. Documented causes: a server endpoint whose deletion "
+    "stopped part way (it is left half deleted); a server that got a new authentication certificate while the service still "
+    "holds the old one; and, with managed identities, a server identity in another Entra tenant than the Storage Sync "
+    "Service or storage account, or an identity that was reset or re-created (re-registration, a rebuilt Arc machine or VM) "
+    "and has not reached the service yet.",
+    "If a server endpoint deletion failed, delete it again. After a certificate change, wait and retry, or run "
+    "Reset-AzStorageSyncServerCertificate on the server. Keep service, servers, identities and storage in one tenant; after "
+    "an identity change wait up to an hour, then compare the registered server's applicationId with the machine's current "
+    "identity and run Set-AzStorageSyncServer -Identity on the server if they differ."),
 "0x8e5e0211": ("Volume low on space (sync database log)",
     "The sync database could not write its log because the volume is short of space.",
     "Free space on the volume, or raise the FSRM or NTFS quota that limits it."),
@@ -524,10 +528,12 @@ TEXT = {
     "Azure reports the account behind the storage as disabled, typically because its subscription is disabled.",
     "Make sure the storage account's subscription is enabled."),
 "0x80c8307c": ("Shared-key access to the storage account is turned off",
-    "The storage account has allowSharedKeyAccess = false, but something still uses account keys: the Storage Sync Service "
-    "without useIdentity, or a registered server still authenticating with its certificate.",
-    "Either allow storage account key access again, or finish the move to managed identities (service useIdentity = true and "
-    "every server's activeAuthType = ManagedIdentity) before turning key access off."),
+    "The storage account has allowSharedKeyAccess = false. File Sync's deployment guide lists account key access as a "
+    "prerequisite, and no Microsoft document says it may be switched off once managed identities are in use; it certainly "
+    "breaks sync while the Storage Sync Service lacks useIdentity or a registered server still authenticates with its "
+    "certificate.",
+    "Allow storage account key access again (Set-AzStorageAccount -AllowSharedKeyAccess $true); this is the documented fix. "
+    "Finishing the move to managed identities does not make key access optional."),
 "0x80c8003f": ("Server's sync database needs an update",
     "Sync has to bring the database on the server to a new epoch before continuing.", R_CLEARS),
 "0x80c87104": ("Volume is offline",

@@ -497,15 +497,34 @@ pub(super) fn tenant(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
                 .because("identity.tenantId and storageAccountTenantId are absent");
             };
             let odd: Vec<&(String, String)> = seen.iter().filter(|(_, t)| !same_tenant(t, first)).collect();
+            // Cross-tenant is unsupported for managed identities only: the managed identity article says the
+            // service, the server resource (Arc machine or VM), the identity and the role assignments must be in
+            // one tenant (https://learn.microsoft.com/azure/storage/file-sync/file-sync-managed-identities).
+            // With keys, moving resources between tenants is a documented operation
+            // (https://learn.microsoft.com/azure/storage/file-sync/file-sync-resource-move), so it only blocks
+            // the switch.
+            let identity_mode = svc.use_identity || svc.registered_servers.iter().any(|s| s.uses_managed_identity());
             if !odd.is_empty() {
                 let list = seen.iter().map(|(w, t)| format!("{w} is in {t}")).collect::<Vec<_>>().join("; ");
+                let f = f.evidence("identityMode", identity_mode);
+                if !identity_mode {
+                    return Finding {
+                        status: Status::Warning,
+                        message: format!("The deployment spans more than one Entra tenant ({list}). That works with storage account keys, but managed identities need one tenant: switching this service to them would fail.").into(),
+                        ..f
+                    }
+                    .fix(
+                        "Before switching to managed identities, bring the Storage Sync Service, the servers' Arc machines or VMs and the storage accounts into one tenant (or keep using keys).",
+                        None,
+                    );
+                }
                 return Finding {
                     status: Status::Fail,
-                    message: format!("The deployment spans more than one Entra tenant ({list}); File Sync does not support identities across tenants.").into(),
+                    message: format!("The deployment spans more than one Entra tenant ({list}); File Sync does not support managed identities across tenants.").into(),
                     ..f.codes(&["0x80c83079", "0x80c83088"])
                 }
                 .fix(
-                    "Keep the Storage Sync Service, its servers' identities and the storage accounts in one tenant: move the storage account's subscription back, or create the cloud endpoint on an account in the service's tenant.",
+                    "Keep the Storage Sync Service, its servers' Arc machines or VMs (their identities) and the storage accounts in one tenant: move the storage account's subscription back, or create the cloud endpoint on an account in the service's tenant.",
                     None,
                 );
             }

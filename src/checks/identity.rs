@@ -212,13 +212,20 @@ pub(crate) fn parse_version(v: &str) -> Option<[u32; 4]> {
     (n >= 2).then_some(out)
 }
 
+/// The agent version managed identities need.
+///
+/// Source: the managed identity article's prerequisites
+/// (<https://learn.microsoft.com/azure/storage/file-sync/file-sync-managed-identities#prerequisites>): agent
+/// 20.0.0.0 or later. Whether the agent is still supported at all is `server.agent-status`'s business, from
+/// ARM's own `agentVersionStatus` and expiration date, which this finding carries as evidence.
 pub(super) fn server_agent_version(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
-    const GA: [u32; 4] = [20, 0, 0, 0];
-    const PREVIEW: [u32; 4] = [19, 1, 0, 0];
+    const MINIMUM: [u32; 4] = [20, 0, 0, 0];
     servers(ix)
         .map(|(_, s)| {
             let f = Finding::new("server.agent-version", Status::Pass, &s.id, s.display_name(), "")
-                .evidence("agentVersion", &s.agent_version);
+                .evidence("agentVersion", &s.agent_version)
+                .evidence("agentVersionStatus", &s.agent_version_status)
+                .evidence("agentVersionExpirationDate", &s.agent_version_expiration_date);
             if s.is_cluster_name() {
                 return Finding { status: Status::NotApplicable, message: Text::fixed("The cluster name object runs no agent of its own."), ..f };
             }
@@ -228,16 +235,10 @@ pub(super) fn server_agent_version(ix: &Index, _ctx: &CheckContext) -> Vec<Findi
                     .because("agentVersion is missing"),
                 Some((v, None)) => Finding { status: Status::Unknown, message: format!("The agent version '{v}' could not be read.").into(), ..f }
                     .because("agentVersion is not a version number"),
-                Some((v, Some(ver))) if ver >= GA => Finding { message: format!("Agent {v} supports managed identities.").into(), ..f },
-                Some((v, Some(ver))) if ver >= PREVIEW => Finding {
-                    status: Status::Warning,
-                    message: format!("Agent {v} supports managed identities only as the preview did; 20.0.0.0 or later is the supported minimum.").into(),
-                    ..f
-                }
-                .fix(fix, None),
+                Some((v, Some(ver))) if ver >= MINIMUM => Finding { message: format!("Agent {v} supports managed identities.").into(), ..f },
                 Some((v, Some(_))) => Finding {
                     status: Status::Fail,
-                    message: format!("Agent {v} cannot use a managed identity; 20.0.0.0 or later is needed.").into(),
+                    message: format!("Agent {v} cannot use a managed identity: Microsoft's managed identity article requires agent 20.0.0.0 or later.").into(),
                     ..f
                 }
                 .fix(fix, None),

@@ -85,7 +85,7 @@ static CHECKS: &[CheckInfo] = &[
     CheckInfo {
         id: "identity.tenant",
         title: "Service, storage accounts and caller are in one tenant",
-        description: "The Storage Sync Service's identity (identity.tenantId), each storage account (the cloud endpoint's storageAccountTenantId) and the signed-in caller must be in one Entra tenant; File Sync does not support identities across tenants.",
+        description: "In identity mode the Storage Sync Service's identity (identity.tenantId), the servers' Arc machines or VMs and each storage account (the cloud endpoint's storageAccountTenantId) must be in one Entra tenant: managed identities across tenants are not supported (a failure). With keys, tenants may differ (resource moves are documented), so it is a warning that the switch would fail. A caller signed in to another tenant is a warning. Source: learn.microsoft.com/azure/storage/file-sync/file-sync-managed-identities.",
         error_codes: &["0x80c83079", "0x80c83088"],
         run: access::tenant,
     },
@@ -113,14 +113,14 @@ static CHECKS: &[CheckInfo] = &[
     CheckInfo {
         id: "server.agent-version",
         title: "File Sync agent supports managed identities",
-        description: "Managed identities need agent 20.0.0.0 or later (19.1.0.0 was the preview minimum); an expired or blocked agent cannot sync at all.",
+        description: "Managed identities need agent 20.0.0.0 or later (the managed identity article's prerequisites; learn.microsoft.com/azure/storage/file-sync/file-sync-managed-identities). Whether the agent is still supported is server.agent-status, from ARM's own status and date.",
         error_codes: &["0x80c8306b"],
         run: identity::server_agent_version,
     },
     CheckInfo {
         id: "server.agent-status",
         title: "File Sync agent is still supported",
-        description: "agentVersionStatus: Expired or Blocked agents cannot sync (fail); NearExpiry is a warning with the expiration date.",
+        description: "ARM's agentVersionStatus and agentVersionExpirationDate: Expired or Blocked agents cannot sync (fail); NearExpiry, or a date already past while the status still says Ok, is a warning with the date. Source: the agent update policy in learn.microsoft.com/azure/storage/file-sync/file-sync-release-notes.",
         error_codes: &["0x80c8306b"],
         run: servers::agent_status,
     },
@@ -189,8 +189,8 @@ static CHECKS: &[CheckInfo] = &[
     },
     CheckInfo {
         id: "storage.shared-key-access",
-        title: "Shared key access is on while anything still uses keys",
-        description: "Turning off shared key access (allowSharedKeyAccess=false) breaks sync while the service is not in identity mode or any server still uses its certificate.",
+        title: "Shared key access is on",
+        description: "allowSharedKeyAccess=false breaks sync (0x80c8307c) while the service is not in identity mode or any server still uses its certificate (a failure); Microsoft's File Sync deployment guide still lists key access as a prerequisite with managed identities, so it is a warning even then. Repair never turns it off. Sources: learn.microsoft.com/azure/storage/file-sync/file-sync-deployment-guide; the 0x80c8307c entry of file-sync-troubleshoot-sync-errors.",
         error_codes: &["0x80c8307c"],
         run: storage::shared_key_access,
     },
@@ -203,8 +203,8 @@ static CHECKS: &[CheckInfo] = &[
     },
     CheckInfo {
         id: "storage.legacy-sync-principal",
-        title: "Microsoft.StorageSync holds Reader and Data Access while keys are in use",
-        description: "While the service or any server still uses keys, the Microsoft.StorageSync first-party service principal needs Reader and Data Access on the storage account.",
+        title: "Microsoft.StorageSync holds Reader and Data Access",
+        description: "While the service or any server still uses keys, the Microsoft.StorageSync first-party service principal needs Reader and Data Access on the storage account (a failure without it). In identity mode it is a warning: the deployment guide and the resource move article still list the role, and no Microsoft source says it may be removed. Sources: learn.microsoft.com/azure/storage/file-sync/file-sync-deployment-guide; file-sync-resource-move.",
         error_codes: &["0x80c8305f"],
         run: storage::legacy_sync_principal,
     },

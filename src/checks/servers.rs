@@ -26,7 +26,13 @@ pub(crate) fn parse_arm_time(s: &str) -> Option<DateTime<Utc>> {
 
 const UPDATE_AGENT: &str = "Update the Azure File Sync agent to the latest version (Microsoft Update, or the installer from the Download Center).";
 
-pub(super) fn agent_status(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
+/// The agent's support status as ARM reports it (`agentVersionStatus`, `agentVersionExpirationDate`).
+///
+/// Source: the agent update policy in the release notes
+/// (<https://learn.microsoft.com/azure/storage/file-sync/file-sync-release-notes#supported-versions>): an expired
+/// agent stops syncing. The status and the date are read as they are; a date already past while the status
+/// still says Ok is a warning (the status lags, or the clock does), never a pass.
+pub(super) fn agent_status(ix: &Index, ctx: &CheckContext) -> Vec<Finding> {
     let check = "server.agent-status";
     servers(ix)
         .map(|(_, s)| {
@@ -38,18 +44,22 @@ pub(super) fn agent_status(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
                 return Finding { status: Status::NotApplicable, message: Text::fixed("The cluster name object runs no agent of its own."), ..f };
             }
             let version = s.agent_version.as_deref().unwrap_or("of unknown version");
-            let until = s
-                .agent_version_expiration_date
-                .as_deref()
-                .map(|d| match parse_arm_time(d) {
-                    Some(t) => t.format("%Y-%m-%d").to_string(),
-                    None => d.to_string(),
-                })
-                .map(|d| format!(" (expires {d})"))
-                .unwrap_or_default();
+            let expires = s.agent_version_expiration_date.as_deref().and_then(parse_arm_time);
+            let until = match (expires, s.agent_version_expiration_date.as_deref()) {
+                (Some(t), _) if t <= ctx.now => format!(" (expired {})", t.format("%Y-%m-%d")),
+                (Some(t), _) => format!(" (until {}, {} days from the collection)", t.format("%Y-%m-%d"), (t - ctx.now).num_days()),
+                (None, Some(d)) => format!(" (expiration date '{d}')"),
+                (None, None) => String::new(),
+            };
             match s.agent_version_status.as_deref() {
                 None => Finding { status: Status::Unknown, message: Text::fixed("The server reports no agent version status."), ..f }
                     .because("agentVersionStatus is missing"),
+                Some(st) if st.eq_ignore_ascii_case("Ok") && expires.is_some_and(|t| t <= ctx.now) => Finding {
+                    status: Status::Warning,
+                    message: format!("ARM says agent {version} is supported, but its expiration date has passed{until}; once the service treats it as expired the server stops syncing.").into(),
+                    ..f
+                }
+                .fix(UPDATE_AGENT, None),
                 Some(st) if st.eq_ignore_ascii_case("Ok") => {
                     Finding { message: format!("Agent {version} is supported{until}.").into(), ..f }
                 }

@@ -52,6 +52,15 @@ pub(super) fn trusted_services(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> 
         .collect()
 }
 
+/// Storage account key access (`allowSharedKeyAccess`).
+///
+/// Sources: the deployment guide lists "Allow storage account key access" among the storage account
+/// prerequisites (<https://learn.microsoft.com/azure/storage/file-sync/file-sync-deployment-guide>), and the
+/// documented fix for 0x80c8307c is to turn it back on
+/// (<https://learn.microsoft.com/troubleshoot/azure/azure-storage/files/file-sync/file-sync-troubleshoot-sync-errors>).
+/// The managed identity article (<https://learn.microsoft.com/azure/storage/file-sync/file-sync-managed-identities>)
+/// does not say key access may be turned off once everything uses identities, so off is never a pass: a
+/// failure while anything still uses keys, a warning otherwise. Nothing here suggests turning it off.
 pub(super) fn shared_key_access(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
     let check = "storage.shared-key-access";
     ix.referenced_accounts()
@@ -64,31 +73,48 @@ pub(super) fn shared_key_access(ix: &Index, _ctx: &CheckContext) -> Vec<Finding>
             let f = Finding::new(check, Status::Pass, &a.id, &a.name, "")
                 .evidence("allowSharedKeyAccess", a.allow_shared_key_access)
                 .evidence("stillUsingKeys", &users);
+            let turn_on = format!(
+                "Set-AzStorageAccount -ResourceGroupName {} -Name {} -AllowSharedKeyAccess $true",
+                ps_quote(&rg(a)),
+                ps_quote(&a.name)
+            );
             match (a.shared_key_allowed(), users.is_empty()) {
                 (true, true) => Finding {
-                    message: Text::fixed("Shared key access is on; nothing needs it any more, so it can be turned off."),
+                    message: Text::fixed("Shared key access is on, as the File Sync deployment guide requires (even with managed identities in use)."),
                     ..f
                 },
                 (true, false) => Finding { message: Text::fixed("Shared key access is on, as it must be while keys are still in use."), ..f },
-                (false, true) => Finding { message: Text::fixed("Shared key access is off, and everything uses managed identities."), ..f },
+                (false, true) => Finding {
+                    status: Status::Warning,
+                    message: Text::fixed("Shared key access is off. Everything here uses managed identities, but Microsoft's File Sync documents still list key access as a prerequisite and do not say it may be turned off; sync or cloud endpoint changes may fail with 0x80c8307c."),
+                    ..f.codes(&["0x80c8307c"])
+                }
+                .fix(
+                    "Turn shared key access back on (File Sync deployment guide, storage account prerequisites); if a policy forbids it, keep watching for 0x80c8307c after every change.",
+                    Some(turn_on),
+                ),
                 (false, false) => Finding {
                     status: Status::Fail,
                     message: format!("Shared key access is off, but keys are still in use: {}.", users.join("; ")).into(),
                     ..f.codes(&["0x80c8307c"])
                 }
                 .fix(
-                    "Turn shared key access back on until the service and every server use managed identities, or finish the switch first (filesync-identity enable-identity).",
-                    Some(format!(
-                        "Set-AzStorageAccount -ResourceGroupName {} -Name {} -AllowSharedKeyAccess $true",
-                        ps_quote(&rg(a)),
-                        ps_quote(&a.name)
-                    )),
+                    "Turn shared key access back on (the documented fix for 0x80c8307c); finishing the switch to managed identities (filesync-identity enable-identity) does not make it optional.",
+                    Some(turn_on),
                 ),
             }
         })
         .collect()
 }
 
+/// Reader and Data Access for the Microsoft.StorageSync first-party service principal.
+///
+/// While keys are in use it is required (0x80c8305f without it). In identity mode Microsoft's documents never
+/// say it may be dropped: the deployment guide and the cloud endpoint article still list it for creating cloud
+/// endpoints (<https://learn.microsoft.com/azure/storage/file-sync/file-sync-deployment-guide>), and the
+/// resource move article has it granted again after a move
+/// (<https://learn.microsoft.com/azure/storage/file-sync/file-sync-resource-move>). So a missing role is a
+/// warning then, and nothing here suggests removing it.
 pub(super) fn legacy_sync_principal(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
     let check = "storage.legacy-sync-principal";
     let role = roles::READER_AND_DATA_ACCESS;
@@ -96,12 +122,12 @@ pub(super) fn legacy_sync_principal(ix: &Index, _ctx: &CheckContext) -> Vec<Find
         .into_iter()
         .map(|a| {
             let users = ix.key_users(&a.id);
-            let f = Finding::new(check, Status::NotApplicable, &a.id, &a.name, "").evidence("stillUsingKeys", &users);
-            if users.is_empty() {
-                return Finding { message: Text::fixed("Nothing uses keys on this account, so Microsoft.StorageSync needs no role here."), ..f };
-            }
+            let keys_in_use = !users.is_empty();
             let subscription = a.id.subscription_id().unwrap_or_default();
-            let f = f.role(roles::role_definition_id(subscription, role)).scope(&a.id);
+            let f = Finding::new(check, Status::NotApplicable, &a.id, &a.name, "")
+                .evidence("stillUsingKeys", &users)
+                .role(roles::role_definition_id(subscription, role))
+                .scope(&a.id);
             let Some(principal) = ix.snapshot.storage_sync_principal_id.as_deref() else {
                 let why = ix.snapshot.storage_sync_principal_source.clone().unwrap_or_else(|| "unknown".into());
                 return Finding {
@@ -124,7 +150,7 @@ pub(super) fn legacy_sync_principal(ix: &Index, _ctx: &CheckContext) -> Vec<Find
                     ..f
                 }
                 .because("role assignments of the storage account were not read (see collection.read)"),
-                _ => Finding {
+                _ if keys_in_use => Finding {
                     status: Status::Fail,
                     message: format!(
                         "Microsoft.StorageSync lacks Reader and Data Access on the account while keys are still in use ({}).",
@@ -134,6 +160,15 @@ pub(super) fn legacy_sync_principal(ix: &Index, _ctx: &CheckContext) -> Vec<Find
                 }
                 .fix(
                     "Give the Microsoft.StorageSync service principal (object id, not app id) Reader and Data Access on the storage account.",
+                    Some(super::permissions::grant_command(principal, role, a.id.as_str())),
+                ),
+                _ => Finding {
+                    status: Status::Warning,
+                    message: Text::fixed("Microsoft.StorageSync lacks Reader and Data Access on the account. Everything here uses managed identities, but Microsoft's File Sync documents still list this role (cloud endpoint creation, after a resource move) and never say it may be removed."),
+                    ..f.codes(&["0x80c8305f"])
+                }
+                .fix(
+                    "Give the Microsoft.StorageSync service principal (object id, not app id) Reader and Data Access on the storage account, as the deployment guide does; keep it after the switch to managed identities.",
                     Some(super::permissions::grant_command(principal, role, a.id.as_str())),
                 ),
             }

@@ -80,7 +80,7 @@ fn healthy() -> Snapshot {
         "storageAccounts": [{
             "id": account(), "name": "stsyncprod", "read": true,
             "networkAcls": {"bypass": "AzureServices", "defaultAction": "Deny", "ipRules": ["203.0.113.10"], "virtualNetworkRules": []},
-            "allowSharedKeyAccess": false, "shares": ["projects"], "roleAssignmentsRead": true,
+            "allowSharedKeyAccess": true, "shares": ["projects"], "roleAssignmentsRead": true,
             "callerPermissions": [{"actions": ["*"]}]
         }],
         "roleAssignments": [
@@ -88,7 +88,8 @@ fn healthy() -> Snapshot {
             ra(2, &share_scope(), roles::STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR.guid, P_SVC),
             ra(3, &share_scope(), roles::STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR.guid, P_S1),
             ra(4, &share_scope(), roles::STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR.guid, P_S2),
-            ra(5, &format!("/subscriptions/{SUB}"), roles::OWNER.guid, CALLER)
+            ra(5, &format!("/subscriptions/{SUB}"), roles::OWNER.guid, CALLER),
+            ra(6, &account(), roles::READER_AND_DATA_ACCESS.guid, "5a5a5a5a-0000-4000-8000-0000000000aa")
         ]
     });
     serde_json::from_value(v).expect("fixture snapshot")
@@ -572,4 +573,118 @@ fn findings_do_not_depend_on_the_order_of_the_snapshot() {
     let mut again = normalized.clone();
     again.normalize_order();
     assert_eq!(again, normalized);
+}
+
+/// Issue 14, item 1: key access off is never a pass, and no plan ever turns it off.
+#[test]
+fn shared_key_access_off_is_a_warning_even_in_identity_mode_and_never_planned_off() {
+    use crate::plan::{plan_enable_identity, plan_repair_with, ChangeKind, PlanOptions};
+    let mut s = healthy();
+    acct(&mut s).allow_shared_key_access = Some(false);
+    let fs = run(&s);
+    let f = of(&fs, "storage.shared-key-access")[0];
+    assert_eq!(f.status, Status::Warning, "{f:#?}");
+    assert_eq!(f.error_codes, vec!["0x80c8307c"]);
+    assert!(f.command.as_deref().is_some_and(|c| c.contains("-AllowSharedKeyAccess $true")), "{f:#?}");
+    assert!(!f.message.to_ascii_lowercase().contains("can be turned off"));
+    // Repair, even with posture changes allowed, leaves it to the admin and says so.
+    let opts = PlanOptions { include_security_posture_changes: true };
+    let plan = plan_repair_with(&s, &fs, opts);
+    assert!(plan.changes.iter().all(|c| c.kind != ChangeKind::SetStorageSharedKeyAccess), "{:#?}", plan.changes);
+    assert!(
+        plan.notes.iter().any(|n| n.contains("storage.shared-key-access") && n.contains("Not planned")),
+        "{:#?}",
+        plan.notes
+    );
+    // Key access on and nothing using keys: a pass that does not suggest turning it off.
+    let fs = run(&healthy());
+    let f = of(&fs, "storage.shared-key-access")[0];
+    assert_eq!(f.status, Status::Pass);
+    assert!(!f.message.to_ascii_lowercase().contains("turned off"), "{}", f.message);
+    // Keys still in use: a failure, and the posture change turns it on (never off).
+    let mut s = healthy();
+    acct(&mut s).allow_shared_key_access = Some(false);
+    svc(&mut s).use_identity = false;
+    let fs = run(&s);
+    assert_eq!(statuses(&fs, "storage.shared-key-access"), vec![Status::Fail]);
+    for plan in [plan_repair_with(&s, &fs, opts), plan_enable_identity(&s)] {
+        for c in &plan.changes {
+            let body = c.request.body.to_string();
+            assert!(!body.contains("\"allowSharedKeyAccess\":false"), "{body}");
+        }
+    }
+    let plan = plan_repair_with(&s, &fs, opts);
+    let turn_on: Vec<_> = plan.changes.iter().filter(|c| c.kind == ChangeKind::SetStorageSharedKeyAccess).collect();
+    assert_eq!(turn_on.len(), 1);
+    assert_eq!(turn_on[0].request.body["properties"]["allowSharedKeyAccess"], json!(true));
+}
+
+/// Issue 14, item 7: the legacy role is kept in identity mode (warning when missing, granted by repair).
+#[test]
+fn legacy_principal_is_kept_in_identity_mode() {
+    use crate::plan::plan_repair;
+    let sync = "5a5a5a5a-0000-4000-8000-0000000000aa";
+    assert_eq!(statuses(&run(&healthy()), "storage.legacy-sync-principal"), vec![Status::Pass]);
+    let mut s = healthy();
+    drop_assignment(&mut s, sync, roles::READER_AND_DATA_ACCESS.guid);
+    let fs = run(&s);
+    let f = of(&fs, "storage.legacy-sync-principal")[0];
+    assert_eq!(f.status, Status::Warning, "{f:#?}");
+    assert_eq!(f.principal_id.as_deref(), Some(sync));
+    let plan = plan_repair(&s, &fs);
+    let grants: Vec<_> = plan.changes.iter().filter_map(|c| c.grant.as_ref()).collect();
+    assert_eq!(grants.len(), 1, "{:#?}", plan.changes);
+    assert!(plan.changes.iter().all(|c| c.request.method != "DELETE"));
+    // With keys in use it is a failure, as before.
+    svc(&mut s).use_identity = false;
+    assert_eq!(statuses(&run(&s), "storage.legacy-sync-principal"), vec![Status::Fail]);
+    // Its object id unknown: unknown in either mode, never not-applicable.
+    let mut s = healthy();
+    s.storage_sync_principal_id = None;
+    assert_eq!(statuses(&run(&s), "storage.legacy-sync-principal"), vec![Status::Unknown]);
+}
+
+/// Issue 14, item 6: across tenants fails with managed identities only.
+#[test]
+fn tenants_may_differ_with_keys_but_not_with_identities() {
+    let other = "99999999-0000-4000-8000-000000000000";
+    let mut s = healthy();
+    svc(&mut s).sync_groups[0].cloud_endpoints[0].storage_account_tenant_id = Some(other.into());
+    for server in &mut svc(&mut s).registered_servers {
+        server.active_auth_type = Some("Certificate".into());
+    }
+    svc(&mut s).use_identity = false;
+    let fs = run(&s);
+    let f = of(&fs, "identity.tenant")[0];
+    assert_eq!(f.status, Status::Warning, "{f:#?}");
+    assert!(f.error_codes.is_empty());
+    assert!(f.message.contains(other));
+    // One server switched is identity mode.
+    svc(&mut s).registered_servers[0].active_auth_type = Some("ManagedIdentity".into());
+    assert_eq!(statuses(&run(&s), "identity.tenant"), vec![Status::Fail]);
+}
+
+/// Issue 14, item 8: agent checks read ARM's status and date; no preview-era wording.
+#[test]
+fn agent_checks_read_arm_status_and_date() {
+    let mut s = healthy();
+    let servers = &mut svc(&mut s).registered_servers;
+    servers[0].agent_version = Some("19.1.0.0".into());
+    servers[1].agent_version_status = Some("Ok".into());
+    servers[1].agent_version_expiration_date = Some((now() - Duration::days(2)).to_rfc3339());
+    let fs = run(&s);
+    let v = of(&fs, "server.agent-version");
+    assert_eq!(v[0].status, Status::Fail);
+    assert!(v[0].message.contains("20.0.0.0") && !v[0].message.contains("preview"), "{}", v[0].message);
+    let st = of(&fs, "server.agent-status");
+    assert_eq!(st[1].status, Status::Warning, "{:#?}", st[1]);
+    assert!(st[1].message.contains("expired"), "{}", st[1].message);
+    // A date in the future with status Ok passes and gives the days left.
+    let mut s = healthy();
+    svc(&mut s).registered_servers[0].agent_version_expiration_date = Some((now() + Duration::days(40)).to_rfc3339());
+    svc(&mut s).registered_servers[0].agent_version_status = Some("Ok".into());
+    let fs = run(&s);
+    let st = of(&fs, "server.agent-status");
+    assert_eq!(st[0].status, Status::Pass);
+    assert!(st[0].message.contains("40 days"), "{}", st[0].message);
 }

@@ -73,7 +73,8 @@ pub fn healthy() -> Deployment {
         .with_sync_group(group);
     let mut account =
         StorageAccountSeed::new(SUB, RG_STORAGE, ACCOUNT).with_share(SHARE).with_firewall("Deny", "AzureServices");
-    account.allow_shared_key_access = Some(false);
+    // Key access stays on: the deployment guide lists it as a prerequisite, managed identities or not.
+    account.allow_shared_key_access = Some(true);
     // The servers come in through the firewall by their public address (storage.network-access).
     account.network_acls.ip_rules.push(IpRuleSeed { value: "203.0.113.10".into(), action: None });
     Deployment {
