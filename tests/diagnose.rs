@@ -44,8 +44,8 @@ async fn healthy_deployment_passes_every_check() {
     // The legacy principal was found through Microsoft Graph.
     assert_eq!(run.snapshot.storage_sync_principal_id.as_deref(), Some(P_SYNC));
     assert_eq!(run.snapshot.storage_sync_principal_source.as_deref(), Some("graph"));
-    // Nothing uses keys, so the legacy role is not needed.
-    assert_eq!(run.statuses("storage.legacy-sync-principal"), vec![Status::NotApplicable]);
+    // Nothing uses keys, and the legacy role is still held, as Microsoft's documents keep it (issue 14).
+    assert_eq!(run.statuses("storage.legacy-sync-principal"), vec![Status::Pass]);
 }
 
 #[tokio::test]
@@ -53,6 +53,7 @@ async fn service_without_identity() {
     let mut d = healthy();
     d.service.identity = None;
     d.service.use_identity = false;
+    d.account.allow_shared_key_access = Some(false);
     let fake = FakeArm::start(d.topology()).await;
     let run = diagnose(&fake).await;
     let f = run.one("service.identity", SVC);
@@ -261,6 +262,7 @@ async fn key_access_off_with_certificate_servers_left() {
     let s = d.server_mut(SERVER1);
     s.active_auth_type = "Certificate".into();
     s.application_id = None;
+    d.account.allow_shared_key_access = Some(false);
     let fake = FakeArm::start(d.topology()).await;
     let run = diagnose(&fake).await;
     let f = run.one("storage.shared-key-access", ACCOUNT);
