@@ -208,37 +208,8 @@ pub async fn read_live(client: &ArmClient, plan: &Plan) -> Result<Snapshot> {
 // ---------------------------------------------------------------------------------------------------
 // Rights
 
-fn action_matches(pattern: &str, action: &str) -> bool {
-    let p = pattern.to_ascii_lowercase();
-    let a = action.to_ascii_lowercase();
-    // Glob with '*' anywhere.
-    let parts: Vec<&str> = p.split('*').collect();
-    if parts.len() == 1 {
-        return p == a;
-    }
-    let mut rest = a.as_str();
-    for (i, part) in parts.iter().enumerate() {
-        if i == 0 {
-            let Some(r) = rest.strip_prefix(part) else { return false };
-            rest = r;
-        } else if i == parts.len() - 1 {
-            return rest.ends_with(part);
-        } else {
-            match rest.find(part) {
-                Some(pos) => rest = &rest[pos + part.len()..],
-                None => return false,
-            }
-        }
-    }
-    true
-}
-
-/// Do these effective permissions allow `action`?
-pub fn permits(perms: &[Permission], action: &str) -> bool {
-    perms.iter().any(|p| {
-        p.actions.iter().any(|x| action_matches(x, action)) && !p.not_actions.iter().any(|x| action_matches(x, action))
-    })
-}
+/// Do these effective permissions allow `action`? (One matcher for the whole crate: [`crate::rbac`].)
+pub use crate::rbac::permits;
 
 /// The scope whose permissions decide a change, and the action it needs.
 fn needed_right(change: &Change) -> Option<(String, &'static str)> {
@@ -809,25 +780,4 @@ pub fn render_report_table(report: &ApplyReport) -> String {
     }
     s.push_str(&format!("\nSummary: {}\n", report.summary.message));
     s
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn actions_match_like_arm() {
-        assert!(action_matches("*", "Microsoft.Authorization/roleAssignments/write"));
-        assert!(action_matches("Microsoft.Authorization/*", "microsoft.authorization/roleAssignments/write"));
-        assert!(action_matches("*/read", "Microsoft.Storage/storageAccounts/read"));
-        assert!(!action_matches("*/read", "Microsoft.Authorization/roleAssignments/write"));
-        assert!(action_matches("Microsoft.Authorization/*/Write", "Microsoft.Authorization/roleAssignments/write"));
-        let contributor = Permission {
-            actions: vec!["*".into()],
-            not_actions: vec!["Microsoft.Authorization/*/Write".into()],
-            ..Default::default()
-        };
-        assert!(!permits(std::slice::from_ref(&contributor), "Microsoft.Authorization/roleAssignments/write"));
-        assert!(permits(&[contributor], "Microsoft.StorageSync/storageSyncServices/write"));
-    }
 }

@@ -21,6 +21,7 @@ pub mod findings;
 pub mod fsutil;
 pub mod fuzzing;
 pub mod plan;
+pub mod rbac;
 pub mod report;
 pub mod resource_id;
 pub mod roles;

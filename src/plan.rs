@@ -285,16 +285,7 @@ pub fn assignment_body(scope: &ResourceId, role: BuiltInRole, principal_id: &str
     }})
 }
 
-/// "share 'x' of storage account 'y'" or "storage account 'y'".
-fn describe_scope(scope: &ResourceId) -> String {
-    if let Some((account, share, _)) = parse_share_scope(scope) {
-        return format!("share '{share}' of storage account '{}'", account.name().unwrap_or_default());
-    }
-    if scope.is_storage_account() {
-        return format!("storage account '{}'", scope.name().unwrap_or_default());
-    }
-    scope.to_string()
-}
+use crate::checks::describe_scope;
 
 fn grantable(guid: &str) -> Option<BuiltInRole> {
     roles::GRANTABLE.iter().copied().find(|r| r.guid.eq_ignore_ascii_case(guid))

@@ -6,40 +6,9 @@ use super::{ps_quote, CheckContext, Index, RoleState};
 use crate::findings::{Finding, Status, Text};
 use crate::resource_id::{file_share_scope, is_zero_guid, parse_share_scope, ResourceId};
 use crate::roles::{self, BuiltInRole};
-use crate::snapshot::{DenyAssignment, Permission, RoleAssignment, StorageSyncService};
+use crate::snapshot::{DenyAssignment, RoleAssignment, StorageSyncService};
 
-/// ARM's wildcard match: `*` matches any run of characters, case-insensitive.
-pub(crate) fn action_matches(pattern: &str, action: &str) -> bool {
-    // Greedy matching with one back-up point: O(len(pattern) * len(action)) however many stars.
-    let (p, a) = (pattern.trim().as_bytes(), action.trim().as_bytes());
-    let (mut i, mut j) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while j < a.len() {
-        if i < p.len() && p[i] == b'*' {
-            star = Some((i, j));
-            i += 1;
-        } else if i < p.len() && p[i].eq_ignore_ascii_case(&a[j]) {
-            i += 1;
-            j += 1;
-        } else if let Some((si, sj)) = star {
-            i = si + 1;
-            j = sj + 1;
-            star = Some((si, sj + 1));
-        } else {
-            return false;
-        }
-    }
-    p[i..].iter().all(|&c| c == b'*')
-}
-
-fn any_matches(patterns: &[String], action: &str) -> bool {
-    patterns.iter().any(|p| action_matches(p, action))
-}
-
-/// Does any permission block grant `action` (its actions minus its notActions)?
-pub(crate) fn permits(perms: &[Permission], action: &str) -> bool {
-    perms.iter().any(|p| any_matches(&p.actions, action) && !any_matches(&p.not_actions, action))
-}
+pub(crate) use crate::rbac::{any_matches, permits};
 
 const ROLE_ASSIGNMENT_WRITE: &str = "Microsoft.Authorization/roleAssignments/write";
 

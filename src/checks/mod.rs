@@ -25,6 +25,8 @@ use crate::findings::{Finding, Report, Status, Summary, REPORT_SCHEMA_VERSION};
 use crate::snapshot::Snapshot;
 
 pub use index::{Index, RoleState};
+/// How findings and plans name a scope ("share 'x' of storage account 'y'"): one wording for both.
+pub(crate) use permissions::describe_scope;
 
 /// What the checks need besides the snapshot.
 #[derive(Debug, Clone)]
