@@ -496,7 +496,8 @@ impl ArmClient {
                             "{kind_msg}; check the network path to {} (proxy, firewall, DNS) and try again",
                             url.origin().ascii_serialization()
                         ),
-                    ));
+                    )
+                    .with_source(e.without_url()));
                 }
             };
             let status = resp.status().as_u16();

@@ -94,18 +94,52 @@ pub struct ArmErrorDetail {
     pub request: Option<String>,
 }
 
-/// The crate's error. Its `Display` is a full sentence that says what is wrong and what to do.
-#[derive(Debug, Clone)]
+/// The crate's error. Its `Display` is a full sentence that says what is wrong and what to do; the
+/// lower-level error it came from (an I/O error, a JSON error, a transport error without its URL) stays
+/// reachable through [`std::error::Error::source`].
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}{}", arm_suffix(.arm.as_deref()))]
 pub struct Error {
     kind: ErrorKind,
     message: String,
     arm: Option<Box<ArmErrorDetail>>,
     resource_id: Option<String>,
+    #[source]
+    source: Option<std::sync::Arc<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+/// " (HTTP 403, code AuthorizationFailed, request id ..., correlation id ...)", or nothing.
+fn arm_suffix(arm: Option<&ArmErrorDetail>) -> String {
+    let Some(arm) = arm else { return String::new() };
+    let mut parts = Vec::new();
+    if arm.status != 0 {
+        parts.push(format!("HTTP {}", arm.status));
+    }
+    if let Some(c) = &arm.code {
+        parts.push(format!("code {c}"));
+    }
+    if let Some(r) = &arm.request_id {
+        parts.push(format!("request id {r}"));
+    }
+    if let Some(c) = &arm.correlation_id {
+        parts.push(format!("correlation id {c}"));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", parts.join(", "))
+    }
 }
 
 impl Error {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Error { kind, message: message.into(), arm: None, resource_id: None }
+        Error { kind, message: message.into(), arm: None, resource_id: None, source: None }
+    }
+    /// Keep the lower-level error this one came from (its text should already be in the message; the
+    /// source is for callers that walk the chain). Never pass an error that may hold a secret.
+    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(std::sync::Arc::new(source));
+        self
     }
     pub fn invalid_input(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::InvalidInput, message)
@@ -165,37 +199,36 @@ impl Error {
     }
 }
 
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)?;
-        if let Some(arm) = &self.arm {
-            let mut parts = Vec::new();
-            if arm.status != 0 {
-                parts.push(format!("HTTP {}", arm.status));
-            }
-            if let Some(c) = &arm.code {
-                parts.push(format!("code {c}"));
-            }
-            if let Some(r) = &arm.request_id {
-                parts.push(format!("request id {r}"));
-            }
-            if let Some(c) = &arm.correlation_id {
-                parts.push(format!("correlation id {c}"));
-            }
-            if !parts.is_empty() {
-                write!(f, " ({})", parts.join(", "))?;
-            }
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for Error {}
-
 impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Self {
-        Error::new(ErrorKind::Io, e.to_string())
+        Error::new(ErrorKind::Io, e.to_string()).with_source(e)
     }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error as _;
+
+    #[test]
+    fn the_source_is_kept_and_the_message_is_unchanged() {
+        let io = std::io::Error::new(std::io::ErrorKind::PermissionDenied, "access denied");
+        let e = Error::from(io).context("cannot write 'x.json'");
+        assert_eq!(e.kind(), ErrorKind::Io);
+        assert_eq!(e.to_string(), "cannot write 'x.json': access denied");
+        let source = e.source().expect("the io error is kept");
+        assert_eq!(source.to_string(), "access denied");
+        // Clones share it.
+        assert!(e.clone().source().is_some());
+        let arm = Error::new(ErrorKind::Authorization, "no rights").with_arm(ArmErrorDetail {
+            status: 403,
+            code: Some("AuthorizationFailed".into()),
+            request_id: Some("r1".into()),
+            ..Default::default()
+        });
+        assert_eq!(arm.to_string(), "no rights (HTTP 403, code AuthorizationFailed, request id r1)");
+        assert!(arm.source().is_none());
+    }
+}

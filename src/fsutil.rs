@@ -43,7 +43,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     })();
     if let Err(e) = result {
         let _ = std::fs::remove_file(&tmp);
-        return Err(Error::new(ErrorKind::Io, format!("cannot write '{}': {e}", path.display())));
+        return Err(Error::new(ErrorKind::Io, format!("cannot write '{}': {e}", path.display())).with_source(e));
     }
     Ok(())
 }

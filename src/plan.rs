@@ -1182,6 +1182,7 @@ impl Plan {
     pub fn from_json(text: &str) -> Result<Plan> {
         let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
             Error::invalid_file(format!("the plan is not valid JSON ({e}); was the file cut short or edited?"))
+                .with_source(e)
         })?;
         Self::from_value(value)
     }
@@ -1203,8 +1204,9 @@ impl Plan {
     }
 
     pub fn load(path: &std::path::Path) -> Result<Plan> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::invalid_file(format!("cannot read the plan '{}': {e}", path.display())))?;
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Error::invalid_file(format!("cannot read the plan '{}': {e}", path.display())).with_source(e)
+        })?;
         Plan::from_json(&text).map_err(|e| e.context(format!("'{}'", path.display())))
     }
 

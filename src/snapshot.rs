@@ -546,6 +546,7 @@ impl Snapshot {
     pub fn load(path: &Path) -> Result<Snapshot> {
         let text = std::fs::read_to_string(path).map_err(|e| {
             Error::new(ErrorKind::InvalidFile, format!("cannot read the snapshot '{}': {e}", path.display()))
+                .with_source(e)
         })?;
         Snapshot::from_json(&text).map_err(|e| e.context(format!("'{}'", path.display())))
     }

@@ -69,7 +69,7 @@ pub(crate) fn network_error(what: &str, err: reqwest::Error, hint: &str) -> Erro
         msg.push_str(". ");
         msg.push_str(hint);
     }
-    Error::new(ErrorKind::Network, msg)
+    Error::new(ErrorKind::Network, msg).with_source(err)
 }
 
 /// Send a token request. Refuses redirects (even when the injected client would follow them, the final URL
