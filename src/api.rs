@@ -36,9 +36,12 @@ pub struct SessionOptions {
     pub arm_endpoint: Option<String>,
     /// Microsoft Graph endpoint override.
     pub graph_endpoint: Option<String>,
-    /// How to get a token (see `credentials::CredentialOptions`); `{"kind":"accessToken","token":"..."}`
-    /// from PowerShell.
-    pub credential: Option<serde_json::Value>,
+    /// How to get a token; in JSON `{"kind":"accessToken","token":"..."}` from PowerShell. Typed, with
+    /// every secret a [`crate::secret::Secret`]: the raw JSON is parsed (and refused with a message that
+    /// names the field, never the value) as the options are read, and is not kept. Serialized as its kind
+    /// only.
+    #[serde(deserialize_with = "credential_from_json", serialize_with = "credential_kind_only")]
+    pub credential: Option<crate::credentials::CredentialOptions>,
     /// Concurrent ARM requests (default 16).
     pub concurrency: Option<usize>,
     /// Per-request timeout in seconds (default 60).
@@ -49,9 +52,29 @@ pub struct SessionOptions {
     pub storage_sync_principal_id: Option<String>,
 }
 
+fn credential_from_json<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<crate::credentials::CredentialOptions>, D::Error> {
+    let value = serde_json::Value::deserialize(d)?;
+    if value.is_null() {
+        return Ok(None);
+    }
+    crate::credentials::CredentialOptions::from_json(&value).map(Some).map_err(serde::de::Error::custom)
+}
+
+fn credential_kind_only<S: serde::Serializer>(
+    credential: &Option<crate::credentials::CredentialOptions>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    match credential {
+        None => s.serialize_none(),
+        Some(c) => serde_json::json!({ "kind": c.kind() }).serialize(s),
+    }
+}
+
 impl std::fmt::Debug for SessionOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let kind = self.credential.as_ref().and_then(|c| c.get("kind")).and_then(|k| k.as_str()).unwrap_or("auto");
+        let kind = self.credential.as_ref().map(|c| c.kind()).unwrap_or("auto");
         f.debug_struct("SessionOptions")
             .field("cloud", &self.cloud)
             .field("arm_endpoint", &self.arm_endpoint)
@@ -108,9 +131,7 @@ impl Session {
         if let Some(c) = self.credential.get() {
             return Ok(c.clone());
         }
-        let opts = crate::credentials::CredentialOptions::from_json(
-            self.options.credential.as_ref().unwrap_or(&serde_json::Value::Null),
-        )?;
+        let opts = self.options.credential.clone().unwrap_or_default();
         let built = crate::credentials::build(&opts, &self.cloud)?;
         Ok(self.credential.get_or_init(|| built).clone())
     }

@@ -521,6 +521,10 @@ pub unsafe extern "C" fn fsi_session_new(
             ));
         }
         let options: SessionOptions = serde_path_to_error::deserialize(&value).map_err(|e| {
+            if e.path().to_string() == "credential" {
+                // The credential's own message names the field at fault and never quotes a value.
+                return Failure::new(FsiResult::InvalidInput, e.inner().to_string());
+            }
             Failure::new(FsiResult::InvalidInput, format!("session option '{}' has the wrong type", e.path()))
         })?;
         let session = Session::new(options)?;

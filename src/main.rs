@@ -434,7 +434,7 @@ fn session_options(c: &ConnectionArgs) -> Result<filesync_identity::api::Session
         cloud: Some(c.cloud.clone()),
         arm_endpoint: c.arm_endpoint.clone(),
         graph_endpoint: c.graph_endpoint.clone(),
-        credential: Some(credential_options(c)?),
+        credential: Some(filesync_identity::credentials::CredentialOptions::from_json(&credential_options(c)?)?),
         concurrency: Some(c.concurrency as usize),
         timeout_seconds: Some(c.timeout),
         max_retries: Some(c.max_retries),

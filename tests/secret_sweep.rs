@@ -18,6 +18,7 @@ use std::sync::Arc;
 use base64::Engine;
 use fake_arm::{FakeArm, Fault, FaultAction};
 use filesync_identity::api::{self, CancellationToken, Session, SessionOptions};
+use filesync_identity::credentials::CredentialOptions;
 use filesync_identity::events::{BufferSink, EventSink};
 use support::*;
 
@@ -110,7 +111,7 @@ fn run_flag(corpus: &mut Corpus, fake: &FakeArm, args: &[&str]) -> Output {
 
 fn options(fake: &FakeArm) -> SessionOptions {
     SessionOptions {
-        credential: Some(serde_json::json!({"kind": "accessToken", "token": SENTINEL})),
+        credential: Some(CredentialOptions::access_token(SENTINEL)),
         max_retries: Some(1),
         ..session_options(fake)
     }
@@ -303,15 +304,19 @@ async fn sweep_library(corpus: &mut Corpus, dir: &Path) {
         corpus.add("api cancelled", format!("{e} {e:?}"));
     }
     // A session whose options are wrong.
-    let bad = SessionOptions {
-        credential: Some(serde_json::json!({"kind": "accessToken", "token": SENTINEL, "extra": SENTINEL})),
-        ..options(&fake)
-    };
-    match Session::new(bad.clone()).and_then(|s| s.credential().map(|_| s)) {
-        Ok(s) => corpus.add("bad session", format!("{s:?}")),
-        Err(e) => corpus.add("bad session error", format!("{e} {e:?}")),
+    // Session options whose credential JSON is wrong: refused as they are read, naming the field only.
+    let bad = serde_json::json!({"credential": {"kind": "accessToken", "token": SENTINEL, "extra": SENTINEL}});
+    match serde_json::from_value::<SessionOptions>(bad) {
+        Ok(o) => corpus.add("bad options Debug", format!("{o:?}")),
+        Err(e) => {
+            assert!(e.to_string().contains("extra"), "{e}");
+            corpus.add("bad options error", format!("{e} {e:?}"));
+        }
     }
-    corpus.add("bad options Debug", format!("{bad:?}"));
+    // Serialized options say the credential's kind, never its token.
+    let good = options(&fake);
+    corpus.add("options JSON", serde_json::to_string(&good).unwrap());
+    assert!(serde_json::to_string(&good).unwrap().contains("\"kind\":\"accessToken\""));
     let events = sink.drain();
     assert!(events.len() > 50, "the sink saw the runs ({} events)", events.len());
     for ev in &events {
@@ -370,7 +375,10 @@ fn sweep_c_abi(corpus: &mut Corpus, fake: &FakeArm) {
         }
         s
     };
-    let good = serde_json::to_value(options(fake)).unwrap();
+    // Serialized options carry the credential's kind only; the JSON a host sends carries the token.
+    let mut good = serde_json::to_value(options(fake)).unwrap();
+    assert_eq!(good["credential"], serde_json::json!({"kind": "accessToken"}));
+    good["credential"] = serde_json::json!({"kind": "accessToken", "token": SENTINEL});
     // Options the ABI refuses, with the token inside.
     for bad in [
         serde_json::json!({"credential": {"kind": "accessToken", "token": SENTINEL}, "bogus": SENTINEL}),

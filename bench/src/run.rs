@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use filesync_identity::api::{CancellationToken, Session, SessionOptions};
 use filesync_identity::arm::Stats;
 use filesync_identity::collect::{self, CollectOptions, TargetSpec};
+use filesync_identity::credentials::CredentialOptions;
 use filesync_identity::events::{EventSink, NullSink};
 use filesync_identity::snapshot::Snapshot;
 
@@ -23,7 +24,7 @@ pub fn session_options(url: &str) -> SessionOptions {
     SessionOptions {
         arm_endpoint: Some(url.to_string()),
         graph_endpoint: Some(url.to_string()),
-        credential: Some(serde_json::json!({"kind": "accessToken", "token": TOKEN})),
+        credential: Some(CredentialOptions::access_token(TOKEN)),
         ..Default::default()
     }
 }

@@ -105,6 +105,11 @@ fn secret_opt<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<Sec
 }
 
 impl CredentialOptions {
+    /// A token handed over by the caller, for ARM only (no Graph token).
+    pub fn access_token(token: impl Into<String>) -> Self {
+        CredentialOptions::AccessToken { token: Some(Secret::new(token)), graph_token: None }
+    }
+
     /// Parse the JSON form. Errors are InvalidInput and never quote a value.
     pub fn from_json(value: &serde_json::Value) -> Result<Self> {
         let mut v = if value.is_null() { serde_json::json!({}) } else { value.clone() };

@@ -110,6 +110,22 @@ fn session_options_are_validated() {
 }
 
 #[test]
+fn a_wrong_credential_is_refused_when_the_session_opens_naming_the_field_not_the_value() {
+    // Issue 14: the credential is a typed value with its secrets as Secrets, parsed as the options are
+    // read, so a mistake is a clear error at fsi_session_new rather than at the first request.
+    let bad = r#"{"credential":{"kind":"accessToken","token":"SECRET-SENTINEL","tokne":"SECRET-SENTINEL"}}"#;
+    assert_eq!(session(bad).unwrap_err(), FsiResult::InvalidInput);
+    let e = last_error();
+    let message = e["message"].as_str().unwrap();
+    assert!(message.contains("tokne") && message.contains("credential"), "{e}");
+    assert!(!e.to_string().contains("SECRET-SENTINEL"), "{e}");
+    assert_eq!(session(r#"{"credential":{"kind":"password"}}"#).unwrap_err(), FsiResult::InvalidInput);
+    assert!(last_error()["message"].as_str().unwrap().contains("unknown kind"));
+    let s = session(r#"{"credential":{"kind":"accessToken","token":"t","graphToken":"g"}}"#).unwrap();
+    unsafe { fsi_session_free(s) };
+}
+
+#[test]
 fn a_wrong_type_never_echoes_the_value() {
     // A token in the wrong place must not be quoted back in the error.
     assert_eq!(session(r#"{"cloud":{"token":"SECRET-SENTINEL"}}"#).unwrap_err(), FsiResult::InvalidInput);

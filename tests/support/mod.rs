@@ -9,6 +9,7 @@ use fake_arm::*;
 use filesync_identity::api::{CancellationToken, Session, SessionOptions};
 use filesync_identity::checks::{self, CheckContext, Selection};
 use filesync_identity::collect::{self, CollectOptions, TargetSpec};
+use filesync_identity::credentials::CredentialOptions;
 use filesync_identity::events::{BufferSink, EventSink};
 use filesync_identity::findings::{Finding, Report, Status};
 use filesync_identity::snapshot::Snapshot;
@@ -136,7 +137,7 @@ pub fn session_options(fake: &FakeArm) -> SessionOptions {
     SessionOptions {
         arm_endpoint: Some(fake.url().to_string()),
         graph_endpoint: Some(fake.url().to_string()),
-        credential: Some(serde_json::json!({"kind": "accessToken", "token": TOKEN})),
+        credential: Some(CredentialOptions::access_token(TOKEN)),
         max_retries: Some(2),
         ..Default::default()
     }
