@@ -25,6 +25,7 @@ use crate::cloud::Cloud;
 use crate::credentials::{AccessToken, TokenCredential};
 use crate::error::{ArmErrorDetail, Error, ErrorKind, Result};
 use crate::events::{Event, EventSink, LogLevel};
+use crate::sync::LockUnpoisoned;
 
 /// The api-version used for each resource provider. ARM rejects a request without one.
 pub mod api_versions {
@@ -85,7 +86,7 @@ pub struct Stats {
 impl Stats {
     /// Logical requests by kind (`GET storageAccounts`, `GET roleAssignments`, ...), retries not counted.
     pub fn by_kind(&self) -> BTreeMap<String, u64> {
-        self.by_kind.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.by_kind.lock_unpoisoned().clone()
     }
     /// Every HTTP attempt, retries included.
     pub fn attempts(&self) -> u64 {
@@ -102,7 +103,7 @@ impl Stats {
         self.writes.load(Ordering::Relaxed)
     }
     fn count(&self, kind: String) {
-        *self.by_kind.lock().unwrap_or_else(|p| p.into_inner()).entry(kind).or_default() += 1;
+        *self.by_kind.lock_unpoisoned().entry(kind).or_default() += 1;
     }
 }
 
@@ -280,7 +281,7 @@ impl ArmClient {
             None => true,
         };
         if !force_refresh {
-            if let Some(t) = self.tokens.lock().unwrap_or_else(|p| p.into_inner()).get(scope) {
+            if let Some(t) = self.tokens.lock_unpoisoned().get(scope) {
                 if fresh(t) {
                     return Ok(t.clone());
                 }
@@ -288,7 +289,7 @@ impl ArmClient {
         }
         let _one_at_a_time = self.token_refresh.lock().await;
         if !force_refresh {
-            if let Some(t) = self.tokens.lock().unwrap_or_else(|p| p.into_inner()).get(scope) {
+            if let Some(t) = self.tokens.lock_unpoisoned().get(scope) {
                 if fresh(t) {
                     return Ok(t.clone());
                 }
@@ -298,7 +299,7 @@ impl ArmClient {
             t = self.credential.get_token(scope) => t?,
             _ = self.cancel.cancelled() => return Err(Error::cancelled()),
         };
-        self.tokens.lock().unwrap_or_else(|p| p.into_inner()).insert(scope.to_string(), token.clone());
+        self.tokens.lock_unpoisoned().insert(scope.to_string(), token.clone());
         Ok(token)
     }
 
@@ -571,7 +572,7 @@ impl ArmClient {
             if status == 401 && !reauthenticated {
                 // The token may have expired mid-run: get a fresh one once.
                 reauthenticated = true;
-                self.tokens.lock().unwrap_or_else(|p| p.into_inner()).remove(scope);
+                self.tokens.lock_unpoisoned().remove(scope);
                 self.credential.invalidate(scope);
                 crate::events::log(&*self.events, LogLevel::Verbose, format!("{what}: 401, getting a fresh token"));
                 if self.token(scope, true).await.is_ok() {
@@ -591,7 +592,7 @@ impl ArmClient {
     /// Wait for this read's turn: after a 429's `Retry-After`, and at the pace once the bucket is low.
     async fn pace(&self, url: &reqwest::Url) -> Result<()> {
         let until = {
-            let mut map = self.pacing.lock().unwrap_or_else(|p| p.into_inner());
+            let mut map = self.pacing.lock_unpoisoned();
             let now = Instant::now();
             let rate = self.options.read_pace_per_second;
             if !(rate.is_finite() && rate > 0.0) {
@@ -620,7 +621,7 @@ impl ArmClient {
         if remaining.is_none() && throttled_for.is_none() {
             return;
         }
-        let mut map = self.pacing.lock().unwrap_or_else(|p| p.into_inner());
+        let mut map = self.pacing.lock_unpoisoned();
         let now = Instant::now();
         let rate = self.options.read_pace_per_second;
         let p = map.entry(pace_key(url)).or_insert_with(|| Pace::new(now, rate));

@@ -1,6 +1,7 @@
 //! Progress and log events. The core never prints: it hands events to an [`EventSink`]. The command line
 //! prints them on stderr; the C ABI buffers them for the PowerShell module to fetch on its pipeline thread.
 
+use crate::sync::LockUnpoisoned;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -65,14 +66,14 @@ impl BufferSink {
     }
     /// Take every buffered event.
     pub fn drain(&self) -> Vec<Event> {
-        let mut q = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let mut q = self.inner.lock_unpoisoned();
         q.drain(..).collect()
     }
 }
 
 impl EventSink for BufferSink {
     fn emit(&self, event: Event) {
-        let mut q = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let mut q = self.inner.lock_unpoisoned();
         if q.len() >= Self::CAPACITY {
             q.pop_front();
         }

@@ -27,6 +27,7 @@ use serde_json::{json, Value};
 use crate::api::{CancellationToken, Session, SessionOptions};
 use crate::error::{Error, ErrorKind};
 use crate::events::BufferSink;
+use crate::sync::LockUnpoisoned;
 
 /// The outcome of an `fsi_` call. 0 is success; 2..=13 are the crate's error kinds (same numbers as
 /// `ErrorKind`); 100 and up are ABI-level failures. The numbers are stable.
@@ -384,7 +385,7 @@ enum RequestState {
 
 impl RequestShared {
     fn finish(&self, outcome: Result<Value, Failure>) {
-        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let mut st = self.state.lock_unpoisoned();
         *st = RequestState::Done(outcome);
         self.done.notify_all();
     }
@@ -619,7 +620,7 @@ pub unsafe extern "C" fn fsi_request_wait(request: *const FsiRequest, timeout_ms
         }
         // SAFETY: the caller guarantees a live request.
         let shared = unsafe { &(*request).shared };
-        let st = shared.state.lock().unwrap_or_else(|p| p.into_inner());
+        let st = shared.state.lock_unpoisoned();
         let running = |s: &mut RequestState| matches!(s, RequestState::Running);
         let st = if timeout_ms == u32::MAX {
             shared.done.wait_while(st, running).unwrap_or_else(|p| p.into_inner())
@@ -678,7 +679,7 @@ pub unsafe extern "C" fn fsi_request_take_result(
         }
         // SAFETY: the caller guarantees a live request.
         let shared = unsafe { &(*request).shared };
-        let mut st = shared.state.lock().unwrap_or_else(|p| p.into_inner());
+        let mut st = shared.state.lock_unpoisoned();
         match std::mem::replace(&mut *st, RequestState::Taken) {
             RequestState::Running => {
                 *st = RequestState::Running;

@@ -27,6 +27,7 @@ pub mod resource_id;
 pub mod roles;
 pub mod secret;
 pub mod snapshot;
+pub mod sync;
 pub mod text;
 
 pub use error::{Error, ErrorKind, Result};

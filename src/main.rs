@@ -14,6 +14,7 @@ use filesync_identity::collect::{CollectOptions, TargetSpec};
 use filesync_identity::events::{Event, EventSink, LogLevel};
 use filesync_identity::report::{self, TableStyle};
 use filesync_identity::snapshot::Snapshot;
+use filesync_identity::sync::LockUnpoisoned;
 use filesync_identity::{Error, ErrorKind, Result};
 
 /// The sample deployment `demo` diagnoses: realistic, with several things wrong.
@@ -269,7 +270,7 @@ impl EventSink for StderrSink {
                     }
                 } else {
                     // Not a terminal: at most one line every 2 seconds, and the last one.
-                    let mut last = self.last_progress.lock().unwrap_or_else(|p| p.into_inner());
+                    let mut last = self.last_progress.lock_unpoisoned();
                     let due = last.map(|t| t.elapsed().as_secs() >= 2).unwrap_or(true);
                     if due || percent == Some(100) {
                         *last = Some(std::time::Instant::now());

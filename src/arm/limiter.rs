@@ -10,6 +10,7 @@
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
+use crate::sync::LockUnpoisoned;
 use tokio::sync::oneshot;
 
 /// How soon a request should get a slot.
@@ -71,7 +72,7 @@ impl Limiter {
     /// Wait for a slot. Cancel-safe: dropping the future loses no slot.
     pub(crate) async fn acquire(self: &Arc<Self>, priority: Priority) -> Permit {
         let rx = {
-            let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            let mut st = self.state.lock_unpoisoned();
             if st.free > 0 {
                 st.free -= 1;
                 return Permit { limiter: self.clone() };
@@ -93,7 +94,7 @@ impl Limiter {
 
     /// Hand a freed slot to the next waiter (normal ones first) or keep it.
     fn release(&self) {
-        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let mut st = self.state.lock_unpoisoned();
         loop {
             let next = match st.normal.pop_front() {
                 Some(tx) => tx,

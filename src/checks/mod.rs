@@ -23,6 +23,7 @@ use chrono::{DateTime, Utc};
 use crate::error::{Error, Result};
 use crate::findings::{Finding, Report, Status, Summary, REPORT_SCHEMA_VERSION};
 use crate::snapshot::Snapshot;
+use crate::sync::LockUnpoisoned;
 
 pub use index::{Index, RoleState};
 /// How findings and plans name a scope ("share 'x' of storage account 'y'"): one wording for both.
@@ -319,7 +320,7 @@ pub(crate) fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + 
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(item) = items.get(i) else { break };
                 let r = f(item);
-                *slots[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(r);
+                *slots[i].lock_unpoisoned() = Some(r);
             });
         }
     });

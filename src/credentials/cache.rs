@@ -11,6 +11,7 @@ use futures::future::BoxFuture;
 
 use super::{AccessToken, TokenCredential};
 use crate::error::Result;
+use crate::sync::LockUnpoisoned;
 
 /// Refresh a cached token when less than this remains.
 pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(5 * 60);
@@ -36,13 +37,13 @@ struct Slot {
 
 impl Slot {
     fn fresh(&self, now: DateTime<Utc>) -> Option<AccessToken> {
-        let guard = self.cached.lock().unwrap_or_else(|p| p.into_inner());
+        let guard = self.cached.lock_unpoisoned();
         guard.as_ref().filter(|c| now < c.refresh_at).map(|c| c.token.clone())
     }
 
     /// A cached token still usable (known expiry, at least 30 s left), for when a refresh fails.
     fn still_valid(&self, now: DateTime<Utc>) -> Option<AccessToken> {
-        let guard = self.cached.lock().unwrap_or_else(|p| p.into_inner());
+        let guard = self.cached.lock_unpoisoned();
         guard
             .as_ref()
             .filter(|c| c.token.expires_on.is_some_and(|exp| exp > now + FALLBACK_MIN_REMAINING))
@@ -50,7 +51,7 @@ impl Slot {
     }
 
     fn store(&self, cached: Option<Cached>) {
-        *self.cached.lock().unwrap_or_else(|p| p.into_inner()) = cached;
+        *self.cached.lock_unpoisoned() = cached;
     }
 }
 
@@ -86,7 +87,7 @@ impl CachingCredential {
     }
 
     fn slot(&self, scope: &str) -> Arc<Slot> {
-        let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+        let mut slots = self.slots.lock_unpoisoned();
         slots.entry(scope.to_string()).or_default().clone()
     }
 
@@ -141,7 +142,7 @@ impl TokenCredential for CachingCredential {
     /// Drop the cached token for `scope` (after a 401), and pass the call on.
     fn invalidate(&self, scope: &str) {
         let slot = {
-            let slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+            let slots = self.slots.lock_unpoisoned();
             slots.get(scope).cloned()
         };
         if let Some(slot) = slot {
