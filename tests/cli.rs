@@ -170,13 +170,14 @@ fn live_test_collect_and_offline_test_agree() {
         "--arm-endpoint",
         fake.url(),
         "--graph-endpoint",
-        fake.url(),
+        fake.graph_url(),
     ];
     let live = cli_command()
         .arg("test")
         .args(common)
         .args(["--format", "json"])
         .env("AZURE_ACCESS_TOKEN", TOKEN)
+        .env("AZURE_GRAPH_ACCESS_TOKEN", GRAPH_TOKEN)
         .output()
         .unwrap();
     let (live_out, live_err) = text(&live);
@@ -188,6 +189,7 @@ fn live_test_collect_and_offline_test_agree() {
         .args(common)
         .args(["--output", snap.to_str().unwrap()])
         .env("AZURE_ACCESS_TOKEN", TOKEN)
+        .env("AZURE_GRAPH_ACCESS_TOKEN", GRAPH_TOKEN)
         .output()
         .unwrap();
     let (_, c_err) = text(&c);
@@ -215,10 +217,11 @@ fn healthy_live_run_exits_0_and_azure_errors_exit_3() {
             "--arm-endpoint",
             fake.url(),
             "--graph-endpoint",
-            fake.url(),
+            fake.graph_url(),
             "-q",
         ])
         .env("AZURE_ACCESS_TOKEN", TOKEN)
+        .env("AZURE_GRAPH_ACCESS_TOKEN", GRAPH_TOKEN)
         .output()
         .unwrap();
     let (out, err) = text(&o);
@@ -248,9 +251,10 @@ fn verbose_shows_requests_with_their_request_ids() {
             "--arm-endpoint",
             fake.url(),
             "--graph-endpoint",
-            fake.url(),
+            fake.graph_url(),
         ])
         .env("AZURE_ACCESS_TOKEN", TOKEN)
+        .env("AZURE_GRAPH_ACCESS_TOKEN", GRAPH_TOKEN)
         .output()
         .unwrap();
     let (_, err) = text(&o);

@@ -88,8 +88,19 @@ impl AccountReads {
     }
 }
 
-/// Compute the models. `graph_lookup`: the collector looks the Microsoft.StorageSync principal up in
-/// Microsoft Graph (one request) because the caller did not give its object id.
+/// The registered servers of a service that have an identity (and are not a cluster's name object): each
+/// gets one Graph lookup of its machine.
+fn identity_servers(s: &fake_arm::ServiceSeed) -> usize {
+    let set = |v: &Option<String>| v.as_deref().is_some_and(|g| !g.is_empty() && g != "00000000-0000-0000-0000-000000000000");
+    s.registered_servers
+        .iter()
+        .filter(|r| !r.server_role.eq_ignore_ascii_case("ClusterName"))
+        .filter(|r| set(&r.application_id) || set(&r.latest_application_id))
+        .count()
+}
+
+/// Compute the models. `graph_lookup`: the collector asks Microsoft Graph: the Microsoft.StorageSync
+/// principal (one request, the caller did not give its object id) and each identity server's machine.
 pub fn models(topo: &Topology, target: &TargetSpec, graph_lookup: bool) -> Models {
     let page = topo.page_size;
     let services: Vec<_> = topo
@@ -183,6 +194,11 @@ pub fn models(topo: &Topology, target: &TargetSpec, graph_lookup: bool) -> Model
     };
     for s in &services {
         common.add("GET registeredServers (list)", pages(s.registered_servers.len(), page));
+        if graph_lookup {
+            // Each server with an identity: its service principal in Graph (server.machine-identity); the
+            // benchmark seeds none, so Graph answers 404 and no machine is read in ARM.
+            common.add("GET servicePrincipals", identity_servers(s) as u64);
+        }
         common.add("GET syncGroups (list)", pages(s.sync_groups.len(), page));
         for g in &s.sync_groups {
             common.add("GET cloudEndpoints (list)", pages(g.cloud_endpoints.len(), page));
@@ -203,7 +219,9 @@ pub fn models(topo: &Topology, target: &TargetSpec, graph_lookup: bool) -> Model
                     .unwrap_or(0);
                 (pages(g.cloud_endpoints.len(), page) + acct).max(pages(g.server_endpoints.len(), page))
             });
-            pages(s.registered_servers.len(), page).max(pages(s.sync_groups.len(), page) + groups.max().unwrap_or(0))
+            let machines = u64::from(graph_lookup && identity_servers(s) > 0);
+            (pages(s.registered_servers.len(), page) + machines)
+                .max(pages(s.sync_groups.len(), page) + groups.max().unwrap_or(0))
         });
         service_pages + per_service.max().unwrap_or(0)
     };

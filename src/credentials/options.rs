@@ -32,8 +32,9 @@ pub enum CredentialOptions {
     AccessToken {
         #[serde(default, deserialize_with = "secret_opt")]
         token: Option<Secret>,
-        /// A token for Microsoft Graph (PowerShell's `Get-AzAccessToken -ResourceTypeName MSGraph`). Without
-        /// one, Graph is not asked: the ARM token is never sent to another audience.
+        /// A token for Microsoft Graph (PowerShell's `Get-AzAccessToken -ResourceTypeName MSGraph`);
+        /// `AZURE_GRAPH_ACCESS_TOKEN` when absent. Without one, Graph is not asked: the ARM token is never
+        /// sent to another audience.
         #[serde(default, deserialize_with = "secret_opt")]
         graph_token: Option<Secret>,
     },
@@ -226,11 +227,13 @@ pub fn build_with(
                     )
                 })?),
             };
+            let graph_token = graph_token.clone().or_else(|| env("AZURE_GRAPH_ACCESS_TOKEN").map(Secret::new));
             let mut credential = StaticTokenCredential::new(token)?;
-            // With a Graph token beside it, the ARM token is kept from Graph. (A lone token still serves
-            // both, as the command line's --access-token always has; issue #14 tightens that.)
-            if let Some(graph) = graph_token {
-                credential = credential.with_graph(&cloud.graph, Some(StaticTokenCredential::new(graph.clone())?));
+            // The handed-over token is for ARM and goes only to ARM, opaque or not: Graph (when there is
+            // one) is answered by the Graph token alone, and refused without one.
+            if !cloud.graph.is_empty() {
+                let graph = graph_token.as_ref().map(|g| StaticTokenCredential::new(g.clone())).transpose()?;
+                credential = credential.with_graph(&cloud.graph, graph);
             }
             Ok(Arc::new(credential))
         }
