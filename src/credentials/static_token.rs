@@ -124,6 +124,8 @@ impl TokenCredential for StaticTokenCredential {
             // other service (Graph in any cloud, Storage, Key Vault) is refused too: the token is for ARM.
             if self.graph.is_none() {
                 if let Some(other) = audience_for_other_service(scope_to_resource(scope), ARM) {
+                    // A JWT says what it is for (the more precise message); an opaque one cannot.
+                    self.check(scope, ARM)?;
                     return Err(auth_error(format!(
                         "the access token that was handed over is for Azure Resource Manager and is never sent to {other}"
                     )));
