@@ -249,7 +249,8 @@ impl<'a> Collector<'a> {
             });
             join_all(lookups).await
         };
-        let (filled, machines) = futures::join!(join_all(parsed.into_iter().map(|g| self.fill_sync_group(g))), machines);
+        let (filled, machines) =
+            futures::join!(join_all(parsed.into_iter().map(|g| self.fill_sync_group(g))), machines);
         for (i, found) in machines {
             svc.registered_servers[i].machine = Some(found?);
         }
@@ -568,7 +569,11 @@ impl Collector<'_> {
             }
             Err(e) if is_fatal(&e) => return Err(e),
             Err(e) => {
-                log(self.client.events(), LogLevel::Warning, format!("could not read {} {machine}: {e}", kind.describe()));
+                log(
+                    self.client.events(),
+                    LogLevel::Warning,
+                    format!("could not read {} {machine}: {e}", kind.describe()),
+                );
                 out.lookup = MachineLookup::MachineUnreadable;
                 out.status = e.arm().map(|a| a.status);
                 out.request_id = e.request_id().map(str::to_string);
@@ -610,7 +615,8 @@ async fn graph_service_principal(client: &ArmClient, object_id: &str) -> std::re
             for_all: false,
         });
     }
-    let url = format!("{}/v1.0/servicePrincipals/{object_id}?$select=id,alternativeNames,servicePrincipalType", cloud.graph);
+    let url =
+        format!("{}/v1.0/servicePrincipals/{object_id}?$select=id,alternativeNames,servicePrincipalType", cloud.graph);
     let url = reqwest::Url::parse(&url).map_err(|e| GraphLookupError::Fatal(Error::internal(e.to_string())))?;
     let scope = cloud.graph_scope();
     // A credential that has no token for Graph (an ARM token handed over alone) says so before any request.
@@ -618,7 +624,12 @@ async fn graph_service_principal(client: &ArmClient, object_id: &str) -> std::re
         if e.kind() == ErrorKind::Cancelled {
             return Err(GraphLookupError::Fatal(e));
         }
-        return Err(GraphLookupError::Unavailable { why: e.message().to_string(), status: None, request_id: None, for_all: true });
+        return Err(GraphLookupError::Unavailable {
+            why: e.message().to_string(),
+            status: None,
+            request_id: None,
+            for_all: true,
+        });
     }
     match client.send(reqwest::Method::GET, url, None, &scope).await {
         Ok(r) => Ok(r.body),
@@ -628,8 +639,18 @@ async fn graph_service_principal(client: &ArmClient, object_id: &str) -> std::re
             let request_id = e.request_id().map(str::to_string);
             match status {
                 Some(404) => Err(GraphLookupError::Gone { request_id }),
-                Some(401 | 403) => Err(GraphLookupError::Unavailable { why: e.message().to_string(), status, request_id, for_all: true }),
-                _ => Err(GraphLookupError::Unavailable { why: e.message().to_string(), status, request_id, for_all: false }),
+                Some(401 | 403) => Err(GraphLookupError::Unavailable {
+                    why: e.message().to_string(),
+                    status,
+                    request_id,
+                    for_all: true,
+                }),
+                _ => Err(GraphLookupError::Unavailable {
+                    why: e.message().to_string(),
+                    status,
+                    request_id,
+                    for_all: false,
+                }),
             }
         }
     }

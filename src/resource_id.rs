@@ -521,8 +521,14 @@ mod tests {
         let sub = "/subscriptions/6f1c2b7e-4a4d-4b1e-9a7c-2d5f0e8b9c31";
         let kind = |tail: &str| ResourceId::parse(&format!("{sub}{tail}")).unwrap().machine_kind();
         // Graph writes alternativeNames in lower case; ARM's casing does not matter.
-        assert_eq!(kind("/resourcegroups/rg/providers/microsoft.hybridcompute/machines/fs1"), Some(MachineKind::ArcMachine));
-        assert_eq!(kind("/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1"), Some(MachineKind::VirtualMachine));
+        assert_eq!(
+            kind("/resourcegroups/rg/providers/microsoft.hybridcompute/machines/fs1"),
+            Some(MachineKind::ArcMachine)
+        );
+        assert_eq!(
+            kind("/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1"),
+            Some(MachineKind::VirtualMachine)
+        );
         assert_eq!(kind("/resourceGroups/rg/providers/Microsoft.Compute/virtualMachineScaleSets/ss"), None);
         assert_eq!(kind("/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1/extensions/x"), None);
         assert_eq!(kind("/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/u"), None);
@@ -618,4 +624,3 @@ mod tests {
         assert!(!is_zero_guid("00000000-0000-0000-0000-000000000001"));
     }
 }
-

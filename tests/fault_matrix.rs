@@ -48,7 +48,13 @@ impl TokenCredential for Rotating {
         // Graph (the fake named `localhost`) has a token of its own, as a real credential mints one per
         // audience.
         let graph = scope.contains("//localhost");
-        let t = if graph { GRAPH_TOKEN } else if self.refreshed.load(Ordering::SeqCst) { FRESH_TOKEN } else { TOKEN };
+        let t = if graph {
+            GRAPH_TOKEN
+        } else if self.refreshed.load(Ordering::SeqCst) {
+            FRESH_TOKEN
+        } else {
+            TOKEN
+        };
         Box::pin(async move { Ok(AccessToken::new(Secret::new(t), None)) })
     }
     fn name(&self) -> &'static str {

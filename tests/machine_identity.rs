@@ -28,7 +28,8 @@ fn machine_reads(fake: &FakeArm) -> Vec<LoggedRequest> {
         .into_iter()
         .filter(|r| {
             let p = r.path.to_ascii_lowercase();
-            p.contains("/providers/microsoft.hybridcompute/machines/") || p.contains("/providers/microsoft.compute/virtualmachines/")
+            p.contains("/providers/microsoft.hybridcompute/machines/")
+                || p.contains("/providers/microsoft.compute/virtualmachines/")
         })
         .collect()
 }
@@ -67,7 +68,8 @@ async fn a_machine_whose_identity_is_the_servers_passes_arc_and_vm_alike() {
     assert_eq!(m.machine_principal_id.as_deref(), Some(P_S1));
     // One Graph lookup and one ARM read per server, reads only, Graph with $select.
     let graph = graph_requests(&fake);
-    let lookups: Vec<_> = graph.iter().filter(|r| r.path.to_ascii_lowercase().starts_with("/v1.0/serviceprincipals/")).collect();
+    let lookups: Vec<_> =
+        graph.iter().filter(|r| r.path.to_ascii_lowercase().starts_with("/v1.0/serviceprincipals/")).collect();
     assert_eq!(lookups.len(), 2, "{graph:#?}");
     for r in &lookups {
         assert_eq!(r.status, 200);
@@ -146,7 +148,9 @@ async fn machines_that_cannot_be_read_are_unknown_with_what_to_do() {
         FaultAction::Status {
             status: 403,
             code: "AuthorizationFailed".into(),
-            message: "The client does not have authorization to perform action 'Microsoft.HybridCompute/machines/read'.".into(),
+            message:
+                "The client does not have authorization to perform action 'Microsoft.HybridCompute/machines/read'."
+                    .into(),
             retry_after: None,
         },
     ));
@@ -158,7 +162,9 @@ async fn machines_that_cannot_be_read_are_unknown_with_what_to_do() {
     let f2 = run.one(CHECK, SERVER2);
     assert_eq!(f2.status, Status::Unknown, "{f2:#?}");
     assert!(f2.message.contains("not found (404)"), "{}", f2.message);
-    assert!(machine_reads(&fake).iter().any(|r| r.status == 404 && r.error_code.as_deref() == Some("ResourceNotFound")));
+    assert!(machine_reads(&fake)
+        .iter()
+        .any(|r| r.status == 404 && r.error_code.as_deref() == Some("ResourceNotFound")));
 }
 
 #[tokio::test]
@@ -212,7 +218,15 @@ fn the_cli_reports_a_reset_machine_identity_and_takes_a_graph_token() {
     d.graph_principals.push(ServicePrincipalSeed::managed_identity(P_S1, &machine1_id(), "fs1"));
     let fake = FakeArm::start_blocking(d.topology());
     let o = cli_command()
-        .args(["test", "--resource-id", &service_id(), "--arm-endpoint", fake.url(), "--graph-endpoint", fake.graph_url()])
+        .args([
+            "test",
+            "--resource-id",
+            &service_id(),
+            "--arm-endpoint",
+            fake.url(),
+            "--graph-endpoint",
+            fake.graph_url(),
+        ])
         .args(["--access-token", TOKEN, "--graph-access-token", GRAPH_TOKEN, "--format", "json", "--check", CHECK])
         .output()
         .unwrap();

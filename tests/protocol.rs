@@ -56,7 +56,9 @@ async fn request_count_does_not_grow_with_servers() {
     // machine Graph names (the 40 extra servers' identities have no service principal: Graph says 404).
     let log = fake.request_log();
     let by_id = |r: &&fake_arm::LoggedRequest| r.path.to_ascii_lowercase().starts_with("/v1.0/serviceprincipals/");
-    let machine = |r: &&fake_arm::LoggedRequest| r.path.to_ascii_lowercase().contains("/machines/") || r.path.to_ascii_lowercase().contains("/virtualmachines/");
+    let machine = |r: &&fake_arm::LoggedRequest| {
+        r.path.to_ascii_lowercase().contains("/machines/") || r.path.to_ascii_lowercase().contains("/virtualmachines/")
+    };
     assert_eq!(log.iter().filter(by_id).count(), 42);
     assert_eq!(log.iter().filter(machine).count(), 2);
     assert_eq!(log.iter().filter(|r| !by_id(r) && !machine(r)).count(), 12);

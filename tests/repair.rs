@@ -552,8 +552,12 @@ fn cli(fake: &FakeArm, args: &[&str]) -> Output {
     let svc = service_id();
     let mut all: Vec<&str> = args.to_vec();
     all.extend(["--resource-id", &svc, "--arm-endpoint", fake.url(), "--graph-endpoint", fake.graph_url()]);
-    cli_command().args(&all).env("AZURE_ACCESS_TOKEN", TOKEN)
-        .env("AZURE_GRAPH_ACCESS_TOKEN", GRAPH_TOKEN).output().unwrap()
+    cli_command()
+        .args(&all)
+        .env("AZURE_ACCESS_TOKEN", TOKEN)
+        .env("AZURE_GRAPH_ACCESS_TOKEN", GRAPH_TOKEN)
+        .output()
+        .unwrap()
 }
 
 #[tokio::test]

@@ -91,7 +91,8 @@ impl AccountReads {
 /// The registered servers of a service that have an identity (and are not a cluster's name object): each
 /// gets one Graph lookup of its machine.
 fn identity_servers(s: &fake_arm::ServiceSeed) -> usize {
-    let set = |v: &Option<String>| v.as_deref().is_some_and(|g| !g.is_empty() && g != "00000000-0000-0000-0000-000000000000");
+    let set =
+        |v: &Option<String>| v.as_deref().is_some_and(|g| !g.is_empty() && g != "00000000-0000-0000-0000-000000000000");
     s.registered_servers
         .iter()
         .filter(|r| !r.server_role.eq_ignore_ascii_case("ClusterName"))

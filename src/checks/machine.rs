@@ -49,7 +49,9 @@ pub(super) fn machine_identity(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> 
             if server.is_cluster_name() {
                 out.push(Finding {
                     status: Status::NotApplicable,
-                    message: Text::fixed("A failover cluster's name object has no machine of its own; its nodes are checked."),
+                    message: Text::fixed(
+                        "A failover cluster's name object has no machine of its own; its nodes are checked.",
+                    ),
                     ..f
                 });
                 continue;

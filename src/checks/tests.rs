@@ -443,7 +443,8 @@ fn machine_identity() {
     let mut s = healthy();
     let m = machine1(&mut s);
     m.lookup = MachineLookup::NotAMachine;
-    m.resource_id = Some(format!("/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Compute/virtualMachineScaleSets/ss"));
+    m.resource_id =
+        Some(format!("/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Compute/virtualMachineScaleSets/ss"));
     m.machine_principal_id = None;
     assert_eq!(one(&s).status, Status::NotApplicable);
 

@@ -8,8 +8,7 @@ use crate::render::*;
 use crate::server::{Reply, Req};
 use crate::state::{Assignment, Change, OpStatus, PrincipalState, State};
 use crate::topology::{
-    IpRuleSeed, MachineKindSeed, NetworkAclsSeed, ResourceAccessRuleSeed, RoleAssignmentSeed,
-    VirtualNetworkRuleSeed,
+    IpRuleSeed, MachineKindSeed, NetworkAclsSeed, ResourceAccessRuleSeed, RoleAssignmentSeed, VirtualNetworkRuleSeed,
 };
 use crate::util::*;
 
@@ -1593,9 +1592,8 @@ fn graph(st: &mut State, base: &str, req: &Req, segs: &[String], graph_ok: bool)
         ));
     }
     // $select: only the properties asked for (and @odata.context), as Graph answers; an unknown one is a 400.
-    let select: Option<Vec<String>> = req
-        .param("$select")
-        .map(|v| v.split(',').map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect());
+    let select: Option<Vec<String>> =
+        req.param("$select").map(|v| v.split(',').map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect());
     let project = |v: Value| -> Result<Value, ApiError> {
         let Some(fields) = &select else { return Ok(v) };
         let mut out = serde_json::Map::new();

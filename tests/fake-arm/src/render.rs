@@ -501,7 +501,8 @@ pub(crate) fn render_sp(sp: &ServicePrincipalSeed) -> Value {
 /// `identity` only when it has a system-assigned one.
 pub(crate) fn render_machine(m: &MachineSeed, tenant: &str) -> Value {
     let vm_id = format!("{:032x}", crate::util::fnv64(&m.id().to_ascii_lowercase()) as u128 * 0x1_0000_0001);
-    let vm_id = format!("{}-{}-4{}-8{}-{}", &vm_id[0..8], &vm_id[8..12], &vm_id[13..16], &vm_id[17..20], &vm_id[20..32]);
+    let vm_id =
+        format!("{}-{}-4{}-8{}-{}", &vm_id[0..8], &vm_id[8..12], &vm_id[13..16], &vm_id[17..20], &vm_id[20..32]);
     let mut v = match m.kind {
         MachineKindSeed::Arc => json!({
             "id": m.id(),

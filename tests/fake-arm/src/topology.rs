@@ -184,7 +184,10 @@ impl Topology {
     /// A machine with a system-assigned identity, and that identity's service principal in Graph (as Entra
     /// ID creates it: `servicePrincipalType` ManagedIdentity, `alternativeNames` naming the machine).
     pub fn with_machine_identity(self, machine: MachineSeed) -> Self {
-        let sp = machine.principal_id.as_deref().map(|p| ServicePrincipalSeed::managed_identity(p, &machine.id(), &machine.name));
+        let sp = machine
+            .principal_id
+            .as_deref()
+            .map(|p| ServicePrincipalSeed::managed_identity(p, &machine.id(), &machine.name));
         let t = self.with_machine(machine);
         match sp {
             Some(sp) => t.with_graph_service_principal(sp),
@@ -820,7 +823,10 @@ impl MachineSeed {
             MachineKindSeed::Arc => ("Microsoft.HybridCompute", "machines"),
             MachineKindSeed::Vm => ("Microsoft.Compute", "virtualMachines"),
         };
-        format!("/subscriptions/{}/resourceGroups/{}/providers/{ns}/{ty}/{}", self.subscription_id, self.resource_group, self.name)
+        format!(
+            "/subscriptions/{}/resourceGroups/{}/providers/{ns}/{ty}/{}",
+            self.subscription_id, self.resource_group, self.name
+        )
     }
 }
 

@@ -548,7 +548,12 @@ async fn machines_and_their_identities_service_principals() {
     let r = get(&arm, "nobody", &format!("{}?api-version=2024-07-10", arc.id())).await;
     assert_eq!((r.status, r.code()), (403, "AuthorizationFailed"));
     // The identity's service principal names the machine; $select keeps what was asked for.
-    let r = get(&arm, "reader", &format!("/v1.0/servicePrincipals/{SERVER1_MI}?$select=id,alternativeNames,servicePrincipalType")).await;
+    let r = get(
+        &arm,
+        "reader",
+        &format!("/v1.0/servicePrincipals/{SERVER1_MI}?$select=id,alternativeNames,servicePrincipalType"),
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.body["servicePrincipalType"], json!("ManagedIdentity"));
     assert_eq!(r.body["alternativeNames"], json!(["isExplicit=False", arc.id()]));
