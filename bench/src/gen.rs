@@ -2,8 +2,8 @@
 
 use fake_arm::topology::roles;
 use fake_arm::{
-    CloudEndpointSeed, RegisteredServerSeed, ServerEndpointSeed, ServicePrincipalSeed, ServiceSeed, StorageAccountSeed,
-    SyncGroupSeed, TokenAudience, Topology,
+    CloudEndpointSeed, MachineSeed, RegisteredServerSeed, ServerEndpointSeed, ServicePrincipalSeed, ServiceSeed,
+    StorageAccountSeed, SyncGroupSeed, TokenAudience, Topology,
 };
 use filesync_identity::collect::TargetSpec;
 use filesync_identity::resource_id::ResourceId;
@@ -196,6 +196,9 @@ pub fn generate(shape: &Shape) -> Generated {
             server.agent_version = if rng.chance(0.9) { "20.0.0.0".into() } else { "19.1.0.0".into() };
             if roll < 97 {
                 topo = topo.with_principal(&mi);
+                // The server's Azure Arc machine, and its identity's service principal in Graph.
+                topo =
+                    topo.with_machine_identity(MachineSeed::arc(SUB, &rg_sync, &format!("fs{s:02}-{k:03}"), Some(&mi)));
                 server_principals.push(Some(mi));
             } else {
                 server_principals.push(None);

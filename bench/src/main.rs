@@ -578,8 +578,7 @@ const FLOOR_TEXT: &str = "floor (p(n) = max(1, ceil(n / page size)) pages of a l
   1 Graph lookup of the Microsoft.StorageSync principal (no --storage-sync-principal-id given)
   + services: 1 GET for one service by id, else p(services) for the resource group / subscription list
   + per service: p(registered servers) + p(sync groups)
-  + per registered server with an identity: 1 Graph lookup of its service principal (+ 1 GET of its machine when
-    Graph names one; the benchmark seeds none)
+  + per registered server with an identity: 1 Graph lookup of its service principal + 1 GET of the machine it names
   + per sync group: p(cloud endpoints) + p(server endpoints)
   + per storage account named by a cloud endpoint, once: 1 GET + p(shares) + p(caller permission blocks) + p(locks at/above)
   + per subscription of those accounts: min(sum over its accounts of p(role assignments at/above/below the account),
