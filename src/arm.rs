@@ -37,6 +37,10 @@ pub mod api_versions {
     pub const AUTHORIZATION: &str = "2022-04-01";
     /// Microsoft.Authorization/locks.
     pub const LOCKS: &str = "2016-09-01";
+    /// Microsoft.HybridCompute machines (Azure Arc-enabled servers): Machines_Get, stable.
+    pub const HYBRID_COMPUTE: &str = "2024-07-10";
+    /// Microsoft.Compute virtual machines: VirtualMachines_Get, stable.
+    pub const COMPUTE: &str = "2024-07-01";
 }
 
 /// Settings of the client.
@@ -195,6 +199,8 @@ pub fn request_kind(method: &str, path: &str) -> String {
         "storageAccounts",
         "storageSyncServices",
         "servicePrincipals",
+        "machines",
+        "virtualMachines",
     ];
     let mut kind = "other".to_string();
     for (i, s) in segs.iter().enumerate().rev() {
@@ -585,6 +591,9 @@ impl ArmClient {
                     .await?;
                 continue;
             }
+            if !self.cloud.graph.is_empty() && scope == self.cloud.graph_scope() && scope != self.cloud.arm_scope() {
+                return Err(graph_error(&what, detail));
+            }
             return Err(arm_error(&what, detail));
         }
     }
@@ -778,9 +787,53 @@ pub fn arm_error(what: &str, detail: ArmErrorDetail) -> Error {
     Error::new(kind, msg).with_arm(detail)
 }
 
+/// Turn a Microsoft Graph error response into an [`Error`]: Graph's permissions are Entra ID (Graph API)
+/// permissions granted by consent, not Azure roles, so a 403 names the permission reading service
+/// principals needs (Application.Read.All, least privileged, or Directory.Read.All:
+/// https://learn.microsoft.com/graph/api/serviceprincipal-get#permissions).
+pub fn graph_error(what: &str, detail: ArmErrorDetail) -> Error {
+    let graph_msg = detail.message.clone().unwrap_or_default();
+    let (kind, advice) = match detail.status {
+        401 => (
+            ErrorKind::Authentication,
+            "Microsoft Graph rejected the token; it needs a token issued for Microsoft Graph (PowerShell: Get-AzAccessToken -ResourceTypeName MSGraph; CLI: --graph-access-token)".to_string(),
+        ),
+        403 => (
+            ErrorKind::Authorization,
+            "reading service principals in Microsoft Graph needs the Graph permission Application.Read.All (or Directory.Read.All) for the signed-in identity: an Entra ID permission an administrator grants (admin consent for an app, a directory role such as Directory Readers for a user), not an Azure role".to_string(),
+        ),
+        404 => (ErrorKind::NotFound, "no such object in the directory".to_string()),
+        429 => (ErrorKind::Throttled, "Microsoft Graph kept throttling; wait a few minutes and run again".to_string()),
+        500..=599 => (ErrorKind::Arm, "Microsoft Graph answered with a server error; this is usually transient, run again".to_string()),
+        _ => (ErrorKind::Arm, "see the message from Microsoft Graph".to_string()),
+    };
+    let msg = if graph_msg.is_empty() {
+        format!("{what} failed: HTTP {} from Microsoft Graph; {advice}", detail.status)
+    } else {
+        format!("{what} failed: {graph_msg} ({advice})")
+    };
+    Error::new(kind, msg).with_arm(detail)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_graph_403_names_the_graph_permission_not_an_azure_role() {
+        let detail = ArmErrorDetail {
+            status: 403,
+            code: Some("Authorization_RequestDenied".into()),
+            message: Some("Insufficient privileges to complete the operation.".into()),
+            ..Default::default()
+        };
+        let e = graph_error("GET /v1.0/servicePrincipals/x", detail.clone());
+        assert_eq!(e.kind(), ErrorKind::Authorization);
+        assert!(e.message().contains("Application.Read.All"), "{}", e.message());
+        assert!(!e.message().contains("Owner"), "{}", e.message());
+        let arm = arm_error("GET /subscriptions/x", detail);
+        assert!(!arm.message().contains("Application.Read.All"), "{}", arm.message());
+    }
 
     #[test]
     fn kinds() {

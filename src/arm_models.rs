@@ -97,6 +97,21 @@ fn parse_time(s: Option<&str>) -> Option<chrono::DateTime<chrono::Utc>> {
 }
 
 /// A Storage Sync Service (without its children).
+/// The system-assigned identity's object id of any ARM resource (`identity.principalId` when
+/// `identity.type` includes `SystemAssigned`), as Machines_Get and VirtualMachines_Get show it.
+pub fn system_principal_id(v: &Value) -> Option<&str> {
+    let identity = v.get("identity")?;
+    let kind = identity.get("type").and_then(Value::as_str)?;
+    if !kind.to_ascii_lowercase().contains("systemassigned") {
+        return None;
+    }
+    identity
+        .get("principalId")
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|p| !p.is_empty() && !crate::resource_id::is_zero_guid(p))
+}
+
 pub fn service(v: &Value) -> Result<StorageSyncService> {
     let s: ArmStorageSyncService = parse("Storage Sync Service", v)?;
     let id = resource_id("Storage Sync Service", s.id)?;
@@ -169,6 +184,7 @@ pub fn registered_server(v: &Value) -> Result<RegisteredServer> {
         identity: p.identity,
         latest_application_id: clean(p.latest_application_id),
         active_auth_type: clean(p.active_auth_type),
+        machine: None,
     })
 }
 

@@ -97,6 +97,14 @@ impl Cloud {
         if let Some(ep) = graph_endpoint {
             cloud.graph = validate_endpoint("--graph-endpoint", ep)?;
         }
+        // A token is for one audience: with one endpoint for both, an ARM token would reach Graph's
+        // requests (or a Graph token ARM's).
+        if !cloud.graph.is_empty() && cloud.graph.eq_ignore_ascii_case(&cloud.resource_manager) {
+            return Err(Error::invalid_input(format!(
+                "--graph-endpoint '{}' is the ARM endpoint: Microsoft Graph and Azure Resource Manager are different audiences, and a token for one is never sent to the other; give Graph's own endpoint, or leave it out",
+                cloud.graph
+            )));
+        }
         Ok(cloud)
     }
 
@@ -171,5 +179,8 @@ mod tests {
             Cloud::resolve(None, Some("http://127.0.0.1:8080"), Some("http://127.0.0.1:8081/")).unwrap().graph,
             "http://127.0.0.1:8081"
         );
+        // One endpoint for both audiences is refused, whatever the spelling.
+        let e = Cloud::resolve(None, Some("http://127.0.0.1:8080"), Some("http://127.0.0.1:8080/")).unwrap_err();
+        assert!(e.to_string().contains("different audiences"), "{e}");
     }
 }

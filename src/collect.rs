@@ -22,7 +22,7 @@ use crate::arm::{api_versions, ArmClient, Priority};
 use crate::arm_models as m;
 use crate::error::{Error, ErrorKind, Result};
 use crate::events::{log, Event, LogLevel};
-use crate::resource_id::{validate_guid, validate_segment, ResourceId};
+use crate::resource_id::{validate_guid, validate_segment, MachineKind, ResourceId};
 use crate::snapshot::*;
 
 /// What to collect.
@@ -106,11 +106,19 @@ pub struct CollectOptions {
     pub storage_sync_principal_id: Option<String>,
     /// Look the object id up in Microsoft Graph when it is not given (default true).
     pub lookup_storage_sync_principal: bool,
+    /// For each registered server with an identity, find its machine through Microsoft Graph and read
+    /// the machine's current identity in ARM (default true; see [`MachineIdentity`]).
+    pub lookup_machines: bool,
 }
 
 impl CollectOptions {
     pub fn new(target: TargetSpec) -> Self {
-        CollectOptions { target, storage_sync_principal_id: None, lookup_storage_sync_principal: true }
+        CollectOptions {
+            target,
+            storage_sync_principal_id: None,
+            lookup_storage_sync_principal: true,
+            lookup_machines: true,
+        }
     }
 }
 
@@ -148,6 +156,11 @@ struct Collector<'a> {
     locks: Mutex<HashMap<String, ManagementLock>>,
     groups_total: AtomicUsize,
     groups_done: AtomicUsize,
+    /// Look up each server's machine (see [`CollectOptions::lookup_machines`]).
+    lookup_machines: bool,
+    /// Set once Microsoft Graph could not be asked at all (no endpoint, no token for it, 401/403): why,
+    /// so that the other servers' lookups do not ask again.
+    graph_refused: Mutex<Option<(String, Option<u16>)>>,
 }
 
 impl<'a> Collector<'a> {
@@ -225,7 +238,22 @@ impl<'a> Collector<'a> {
         let parsed = self.parse_list(&base, "syncGroups", groups, m::sync_group)?;
         self.groups_total.fetch_add(parsed.len(), Ordering::Relaxed);
         self.progress(format!("{}: {} servers, {} sync groups", svc.name, svc.registered_servers.len(), parsed.len()));
-        let filled = join_all(parsed.into_iter().map(|g| self.fill_sync_group(g))).await;
+        // The servers' machines are looked up while the sync groups are read.
+        let machines = async {
+            if !self.lookup_machines {
+                return Vec::new();
+            }
+            let lookups = svc.registered_servers.iter().enumerate().filter_map(|(i, s)| {
+                let principal = s.any_identity().filter(|_| !s.is_cluster_name())?.to_ascii_lowercase();
+                Some(async move { (i, self.machine_of(&principal).await) })
+            });
+            join_all(lookups).await
+        };
+        let (filled, machines) =
+            futures::join!(join_all(parsed.into_iter().map(|g| self.fill_sync_group(g))), machines);
+        for (i, found) in machines {
+            svc.registered_servers[i].machine = Some(found?);
+        }
         for g in filled {
             svc.sync_groups.push(g?);
         }
@@ -474,6 +502,160 @@ impl<'a> Collector<'a> {
     }
 }
 
+impl Collector<'_> {
+    /// Where the identity `principal` (a registered server's) lives now: its service principal in
+    /// Microsoft Graph (one GET; `alternativeNames` names the resource that owns a managed identity,
+    /// https://learn.microsoft.com/graph/api/resources/serviceprincipal), then that machine in ARM (one
+    /// GET), whose `identity.principalId` is the identity it has today. Nothing here stops the collection:
+    /// what could not be asked is recorded in the answer, so the check can say `unknown` and why.
+    async fn machine_of(&self, principal: &str) -> Result<MachineIdentity> {
+        let mut out = MachineIdentity {
+            principal_id: principal.to_string(),
+            lookup: MachineLookup::GraphUnavailable,
+            service_principal_type: None,
+            resource_id: None,
+            machine_principal_id: None,
+            reason: None,
+            status: None,
+            request_id: None,
+        };
+        let refused = self.graph_refused.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        if let Some((why, status)) = refused {
+            out.reason = Some(why);
+            out.status = status;
+            return Ok(out);
+        }
+        let sp = match graph_service_principal(self.client, principal).await {
+            Ok(sp) => sp,
+            Err(GraphLookupError::Fatal(e)) => return Err(e),
+            Err(GraphLookupError::Gone { request_id }) => {
+                out.lookup = MachineLookup::PrincipalGone;
+                out.status = Some(404);
+                out.request_id = request_id;
+                return Ok(out);
+            }
+            Err(GraphLookupError::Unavailable { why, status, request_id, for_all }) => {
+                if for_all {
+                    *self.graph_refused.lock().unwrap_or_else(|p| p.into_inner()) = Some((why.clone(), status));
+                }
+                out.reason = Some(why);
+                out.status = status;
+                out.request_id = request_id;
+                return Ok(out);
+            }
+        };
+        out.service_principal_type = sp.get("servicePrincipalType").and_then(Value::as_str).map(str::to_string);
+        let names: Vec<&str> = sp
+            .get("alternativeNames")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        // The owner's resource id is the entry that is one (the others are flags such as isExplicit=False).
+        let owner = names.iter().filter(|n| n.starts_with('/')).find_map(|n| ResourceId::parse(n).ok());
+        let machine = owner.as_ref().and_then(|o| o.machine_kind().map(|k| (o.clone(), k)));
+        out.resource_id = owner.as_ref().map(|o| o.as_str().to_string());
+        let Some((machine, kind)) = machine else {
+            out.lookup = MachineLookup::NotAMachine;
+            return Ok(out);
+        };
+        let api = match kind {
+            MachineKind::ArcMachine => api_versions::HYBRID_COMPUTE,
+            MachineKind::VirtualMachine => api_versions::COMPUTE,
+        };
+        match self.client.get(machine.as_str(), api).await {
+            Ok(v) => {
+                out.lookup = MachineLookup::MachineRead;
+                out.machine_principal_id = m::system_principal_id(&v).map(|p| p.to_ascii_lowercase());
+            }
+            Err(e) if is_fatal(&e) => return Err(e),
+            Err(e) => {
+                log(
+                    self.client.events(),
+                    LogLevel::Warning,
+                    format!("could not read {} {machine}: {e}", kind.describe()),
+                );
+                out.lookup = MachineLookup::MachineUnreadable;
+                out.status = e.arm().map(|a| a.status);
+                out.request_id = e.request_id().map(str::to_string);
+                out.reason = Some(e.to_string());
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Why a service principal could not be read from Microsoft Graph.
+enum GraphLookupError {
+    /// 404: the principal does not exist (any more).
+    Gone { request_id: Option<String> },
+    /// Graph could not be asked or refused; `for_all` when it would refuse every lookup alike (no endpoint,
+    /// no token for Graph, 401, 403).
+    Unavailable { why: String, status: Option<u16>, request_id: Option<String>, for_all: bool },
+    /// Cancelled: stop the collection.
+    Fatal(Error),
+}
+
+/// `GET {graph}/v1.0/servicePrincipals/{id}?$select=id,alternativeNames,servicePrincipalType`, at the
+/// cloud's own Graph (or `--graph-endpoint`) only, with a token for Graph only.
+async fn graph_service_principal(client: &ArmClient, object_id: &str) -> std::result::Result<Value, GraphLookupError> {
+    let cloud = client.cloud();
+    if cloud.graph.is_empty() {
+        return Err(GraphLookupError::Unavailable {
+            why: "no Microsoft Graph endpoint goes with a custom ARM endpoint; pass --graph-endpoint (with a token for Graph)".into(),
+            status: None,
+            request_id: None,
+            for_all: true,
+        });
+    }
+    if validate_guid("the principal id", object_id).is_err() {
+        return Err(GraphLookupError::Unavailable {
+            why: format!("'{}' is not an object id", object_id.escape_debug()),
+            status: None,
+            request_id: None,
+            for_all: false,
+        });
+    }
+    let url =
+        format!("{}/v1.0/servicePrincipals/{object_id}?$select=id,alternativeNames,servicePrincipalType", cloud.graph);
+    let url = reqwest::Url::parse(&url).map_err(|e| GraphLookupError::Fatal(Error::internal(e.to_string())))?;
+    let scope = cloud.graph_scope();
+    // A credential that has no token for Graph (an ARM token handed over alone) says so before any request.
+    if let Err(e) = client.token(&scope, false).await {
+        if e.kind() == ErrorKind::Cancelled {
+            return Err(GraphLookupError::Fatal(e));
+        }
+        return Err(GraphLookupError::Unavailable {
+            why: e.message().to_string(),
+            status: None,
+            request_id: None,
+            for_all: true,
+        });
+    }
+    match client.send(reqwest::Method::GET, url, None, &scope).await {
+        Ok(r) => Ok(r.body),
+        Err(e) if e.kind() == ErrorKind::Cancelled => Err(GraphLookupError::Fatal(e)),
+        Err(e) => {
+            let status = e.arm().map(|a| a.status);
+            let request_id = e.request_id().map(str::to_string);
+            match status {
+                Some(404) => Err(GraphLookupError::Gone { request_id }),
+                Some(401 | 403) => Err(GraphLookupError::Unavailable {
+                    why: e.message().to_string(),
+                    status,
+                    request_id,
+                    for_all: true,
+                }),
+                _ => Err(GraphLookupError::Unavailable {
+                    why: e.message().to_string(),
+                    status,
+                    request_id,
+                    for_all: false,
+                }),
+            }
+        }
+    }
+}
+
 fn unread_account(id: &ResourceId) -> StorageAccount {
     StorageAccount {
         id: id.clone(),
@@ -532,6 +714,8 @@ pub async fn collect(client: &ArmClient, options: &CollectOptions) -> Result<Sna
         locks: Mutex::new(HashMap::new()),
         groups_total: AtomicUsize::new(0),
         groups_done: AtomicUsize::new(0),
+        lookup_machines: options.lookup_machines,
+        graph_refused: Mutex::new(None),
     };
     c.progress("finding Storage Sync Services".into());
     let principal = async {

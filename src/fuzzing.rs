@@ -60,7 +60,7 @@ pub fn ffi_bytes(data: &[u8]) {
         let mut session = std::ptr::null_mut();
         let _ = fsi_session_new(options.as_ptr(), options.len(), &mut session);
         fsi_session_free(session);
-        let fixed = br#"{"armEndpoint":"http://127.0.0.1:9","graphEndpoint":"http://127.0.0.1:9","credential":{"kind":"accessToken","token":"fuzz"},"maxRetries":0,"timeoutSeconds":2}"#;
+        let fixed = br#"{"armEndpoint":"http://127.0.0.1:9","graphEndpoint":"http://localhost:9","credential":{"kind":"accessToken","token":"fuzz"},"maxRetries":0,"timeoutSeconds":2}"#;
         let mut session = std::ptr::null_mut();
         assert_eq!(fsi_session_new(fixed.as_ptr(), fixed.len(), &mut session), FsiResult::Ok);
         let mut req = std::ptr::null_mut();

@@ -149,6 +149,10 @@ struct ConnectionArgs {
     /// then the Azure CLI). Never printed.
     #[arg(long, env = "AZURE_ACCESS_TOKEN", hide_env_values = true, value_name = "TOKEN")]
     access_token: Option<String>,
+    /// A bearer token for Microsoft Graph, used with --access-token only (the ARM token is never sent to
+    /// Graph). Graph tells the Microsoft.StorageSync principal and each server's machine. Never printed.
+    #[arg(long, env = "AZURE_GRAPH_ACCESS_TOKEN", hide_env_values = true, value_name = "TOKEN")]
+    graph_access_token: Option<String>,
     /// How to sign in: auto, access-token, azure-cli, managed-identity, azure-arc, client-secret,
     /// workload-identity.
     #[arg(long, default_value = "auto", value_name = "KIND")]
@@ -406,6 +410,11 @@ fn credential_options(c: &ConnectionArgs) -> Result<serde_json::Value> {
         }
         _ => serde_json::json!({ "kind": kind }),
     };
+    // Only a handed-over ARM token needs a Graph token beside it; the other ways to sign in get their own
+    // Graph tokens (so an AZURE_GRAPH_ACCESS_TOKEN left in the environment does not get in their way).
+    if let Some(g) = c.graph_access_token.as_ref().filter(|_| credential["kind"] == "accessToken") {
+        credential["graphToken"] = g.clone().into();
+    }
     // --tenant-id and --client-id go where the chosen kind takes them, and nowhere else.
     let takes = |field: &str| match kind {
         "azureCli" => field == "tenantId",

@@ -373,6 +373,24 @@ impl ResourceId {
         s.len() == 8 && s.is(4, "providers") && s.is(5, "Microsoft.Storage") && s.is(6, "storageAccounts")
     }
 
+    /// The kind of machine this id names, when it is an Azure Arc-enabled server
+    /// (`.../providers/Microsoft.HybridCompute/machines/{name}`) or an Azure VM
+    /// (`.../providers/Microsoft.Compute/virtualMachines/{name}`): the two kinds of resource whose
+    /// system-assigned identity a registered server uses.
+    pub fn machine_kind(&self) -> Option<MachineKind> {
+        let s = self.segments();
+        if s.len() != 8 || !s.is(0, "subscriptions") || !s.is(2, "resourceGroups") || !s.is(4, "providers") {
+            return None;
+        }
+        if s.is(5, "Microsoft.HybridCompute") && s.is(6, "machines") {
+            Some(MachineKind::ArcMachine)
+        } else if s.is(5, "Microsoft.Compute") && s.is(6, "virtualMachines") {
+            Some(MachineKind::VirtualMachine)
+        } else {
+            None
+        }
+    }
+
     /// Is this a Storage Sync Service id?
     pub fn is_storage_sync_service(&self) -> bool {
         let s = self.segments();
@@ -475,9 +493,46 @@ pub fn role_guid(role_definition_id: &str) -> String {
     role_definition_id.trim_end_matches('/').rsplit('/').next().unwrap_or("").to_ascii_lowercase()
 }
 
+/// A machine a registered server runs on, as far as its identity goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MachineKind {
+    /// `Microsoft.HybridCompute/machines`: a server outside Azure, connected through Azure Arc.
+    ArcMachine,
+    /// `Microsoft.Compute/virtualMachines`: an Azure VM.
+    VirtualMachine,
+}
+
+impl MachineKind {
+    /// How a person calls it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            MachineKind::ArcMachine => "Azure Arc-enabled server",
+            MachineKind::VirtualMachine => "Azure VM",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn machines_are_told_apart_by_provider_and_type() {
+        let sub = "/subscriptions/6f1c2b7e-4a4d-4b1e-9a7c-2d5f0e8b9c31";
+        let kind = |tail: &str| ResourceId::parse(&format!("{sub}{tail}")).unwrap().machine_kind();
+        // Graph writes alternativeNames in lower case; ARM's casing does not matter.
+        assert_eq!(
+            kind("/resourcegroups/rg/providers/microsoft.hybridcompute/machines/fs1"),
+            Some(MachineKind::ArcMachine)
+        );
+        assert_eq!(
+            kind("/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1"),
+            Some(MachineKind::VirtualMachine)
+        );
+        assert_eq!(kind("/resourceGroups/rg/providers/Microsoft.Compute/virtualMachineScaleSets/ss"), None);
+        assert_eq!(kind("/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1/extensions/x"), None);
+        assert_eq!(kind("/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/u"), None);
+    }
 
     #[test]
     fn ids_inside_a_storage_sync_service_name_it_and_their_sync_group() {

@@ -13,7 +13,11 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::resource_id::{is_zero_guid, ResourceId};
 
 /// The snapshot format this build reads and writes.
-pub const SNAPSHOT_SCHEMA_VERSION: u32 = 1;
+pub const SNAPSHOT_SCHEMA_VERSION: u32 = 2;
+
+/// The schema versions a reader accepts: 1 lacks the fields version 2 added (all optional), and the checks
+/// that need them say `unknown` for a version-1 snapshot.
+pub const SNAPSHOT_SCHEMA_VERSIONS_READ: &[u32] = &[1, 2];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -173,6 +177,57 @@ pub struct RegisteredServer {
     /// `Certificate` or `ManagedIdentity`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active_auth_type: Option<String>,
+    /// The machine behind the server's identity, as Microsoft Graph and ARM show it now (schema 2; absent
+    /// in version-1 snapshots and for servers without an identity).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine: Option<MachineIdentity>,
+}
+
+/// What became of a registered server's identity, seen from the machine's side: the identity's service
+/// principal in Microsoft Graph (`alternativeNames` names the resource that owns a managed identity), and
+/// that resource's current system-assigned identity in ARM.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MachineIdentity {
+    /// The principal looked up: the identity the registered server reports (`applicationId`, or
+    /// `latestApplicationId` before the switch).
+    pub principal_id: String,
+    /// How far the lookup got.
+    pub lookup: MachineLookup,
+    /// `servicePrincipalType` from Graph (`ManagedIdentity` for a managed identity).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_principal_type: Option<String>,
+    /// The resource that owns the identity, from the service principal's `alternativeNames`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_id: Option<String>,
+    /// The machine's current `identity.principalId` (absent when it has no system-assigned identity now,
+    /// or when the machine was not read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine_principal_id: Option<String>,
+    /// Why the lookup stopped short (`graphUnavailable`, `machineUnreadable`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The HTTP status of the request that failed, when one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+}
+
+/// How far a [`MachineIdentity`] lookup got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum MachineLookup {
+    /// Microsoft Graph was not asked (no Graph endpoint or token) or refused (403, an error).
+    GraphUnavailable,
+    /// Graph answered 404: the principal no longer exists.
+    PrincipalGone,
+    /// The principal exists, but its `alternativeNames` name no Azure Arc machine or Azure VM.
+    NotAMachine,
+    /// The machine was found in Graph but could not be read in ARM (403, 404, an error).
+    MachineUnreadable,
+    /// The machine was read: `machinePrincipalId` is its identity now.
+    MachineRead,
 }
 
 impl RegisteredServer {
@@ -502,10 +557,10 @@ impl Snapshot {
             Error::invalid_file("the file has no 'schemaVersion': it is not a filesync-identity snapshot")
         })?;
         match version.as_u64() {
-            Some(v) if v == SNAPSHOT_SCHEMA_VERSION as u64 => {}
+            Some(v) if SNAPSHOT_SCHEMA_VERSIONS_READ.iter().any(|&r| r as u64 == v) => {}
             Some(v) => {
                 return Err(Error::invalid_file(format!(
-                    "the snapshot has schemaVersion {v}, but this build of filesync-identity reads version {SNAPSHOT_SCHEMA_VERSION}; collect it again with this version, or use the version that wrote it"
+                    "the snapshot has schemaVersion {v}, but this build of filesync-identity reads versions 1 and {SNAPSHOT_SCHEMA_VERSION}; collect it again with this version, or use the version that wrote it"
                 )))
             }
             None => return Err(Error::invalid_file("'schemaVersion' must be a whole number")),
@@ -602,5 +657,16 @@ mod tests {
             assert_eq!(e.kind(), ErrorKind::InvalidFile, "{e}");
             assert!(e.to_string().contains(want), "{want:?} not in {e}");
         }
+    }
+
+    #[test]
+    fn version_1_snapshots_still_load_and_keep_their_version() {
+        assert_eq!(SNAPSHOT_SCHEMA_VERSION, 2);
+        let v1 = minimal().replace(&format!("\"schemaVersion\":{SNAPSHOT_SCHEMA_VERSION}"), "\"schemaVersion\":1");
+        assert!(v1.contains("\"schemaVersion\":1"), "{v1}");
+        let s = Snapshot::from_json(&v1).expect("a version-1 snapshot loads");
+        assert_eq!(s.schema_version, 1);
+        let e = Snapshot::from_json(&minimal().replace("\"schemaVersion\":2", "\"schemaVersion\":3")).unwrap_err();
+        assert!(e.to_string().contains("reads versions 1 and 2"), "{e}");
     }
 }

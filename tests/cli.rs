@@ -43,7 +43,7 @@ fn the_table_opens_with_the_causes_and_counts_the_passes() {
     assert_eq!(out.matches("FAIL  role.wrong-share-scope").count(), 1);
     // Passing findings are a count unless --all; what a repair would do and what needs a person are said.
     assert!(!out.contains("PASS  "), "{out}");
-    assert!(out.contains("Not shown: 56 pass, 8 not applicable (--all lists every finding by resource)."), "{out}");
+    assert!(out.contains("Not shown: 60 pass, 10 not applicable (--all lists every finding by resource)."), "{out}");
     assert!(out.contains("A repair would make 5 changes"), "{out}");
     // The server without an identity, and the wrong-scope assignment to delete (repair grants the right
     // one but deletes nothing): each one step.
@@ -170,13 +170,14 @@ fn live_test_collect_and_offline_test_agree() {
         "--arm-endpoint",
         fake.url(),
         "--graph-endpoint",
-        fake.url(),
+        fake.graph_url(),
     ];
     let live = cli_command()
         .arg("test")
         .args(common)
         .args(["--format", "json"])
         .env("AZURE_ACCESS_TOKEN", TOKEN)
+        .env("AZURE_GRAPH_ACCESS_TOKEN", GRAPH_TOKEN)
         .output()
         .unwrap();
     let (live_out, live_err) = text(&live);
@@ -188,6 +189,7 @@ fn live_test_collect_and_offline_test_agree() {
         .args(common)
         .args(["--output", snap.to_str().unwrap()])
         .env("AZURE_ACCESS_TOKEN", TOKEN)
+        .env("AZURE_GRAPH_ACCESS_TOKEN", GRAPH_TOKEN)
         .output()
         .unwrap();
     let (_, c_err) = text(&c);
@@ -215,10 +217,11 @@ fn healthy_live_run_exits_0_and_azure_errors_exit_3() {
             "--arm-endpoint",
             fake.url(),
             "--graph-endpoint",
-            fake.url(),
+            fake.graph_url(),
             "-q",
         ])
         .env("AZURE_ACCESS_TOKEN", TOKEN)
+        .env("AZURE_GRAPH_ACCESS_TOKEN", GRAPH_TOKEN)
         .output()
         .unwrap();
     let (out, err) = text(&o);
@@ -248,9 +251,10 @@ fn verbose_shows_requests_with_their_request_ids() {
             "--arm-endpoint",
             fake.url(),
             "--graph-endpoint",
-            fake.url(),
+            fake.graph_url(),
         ])
         .env("AZURE_ACCESS_TOKEN", TOKEN)
+        .env("AZURE_GRAPH_ACCESS_TOKEN", GRAPH_TOKEN)
         .output()
         .unwrap();
     let (_, err) = text(&o);

@@ -224,8 +224,11 @@ mod credentials {
         let got = opaque.get_token(ARM).await.unwrap();
         assert_eq!(got.token.expose(), "not-a-jwt");
         assert!(got.expires_on.is_none());
-        // Any scope works when the audience cannot be told.
-        assert!(opaque.get_token(GRAPH).await.is_ok());
+        // An opaque token handed over is for ARM: a well-known other audience (Graph) is refused even
+        // though the token cannot tell.
+        let msg = assert_kind(&opaque.get_token(GRAPH).await, ErrorKind::Authentication);
+        assert!(msg.contains("never sent to Microsoft Graph"), "{msg}");
+        assert!(!msg.contains("not-a-jwt"), "{msg}");
 
         let empty = StaticTokenCredential::new(Secret::new("  ")).unwrap_err();
         assert_eq!(empty.kind(), ErrorKind::InvalidInput);

@@ -54,8 +54,9 @@ impl Cmd {
 fn command(fake: &FakeArm, cmd: Cmd) -> Command {
     let mut c = cli_command();
     c.args([cmd.arg(), "--yes", "-q"])
-        .args(["--resource-id", &service_id(), "--arm-endpoint", fake.url(), "--graph-endpoint", fake.url()])
-        .env("AZURE_ACCESS_TOKEN", TOKEN);
+        .args(["--resource-id", &service_id(), "--arm-endpoint", fake.url(), "--graph-endpoint", fake.graph_url()])
+        .env("AZURE_ACCESS_TOKEN", TOKEN)
+        .env("AZURE_GRAPH_ACCESS_TOKEN", GRAPH_TOKEN);
     c
 }
 

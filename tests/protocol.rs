@@ -27,8 +27,9 @@ async fn every_request_is_authorized_versioned_and_read_once() {
         assert!(seen.insert(format!("{}?{}", r.path.to_lowercase(), r.query)), "read twice: {}?{}", r.path, r.query);
     }
     // The request budget: service, servers, sync groups, one sync group's two endpoint lists, the
-    // storage account's six reads, and one Graph lookup.
-    assert_eq!(log.len(), 1 + 2 + 2 + 6 + 1, "{:#?}", log.iter().map(|r| &r.path).collect::<Vec<_>>());
+    // storage account's six reads, and one Graph lookup; then per server with an identity, one Graph
+    // lookup of its service principal and one read of the machine it names (server.machine-identity).
+    assert_eq!(log.len(), 1 + 2 + 2 + 6 + 1 + 2 * 2, "{:#?}", log.iter().map(|r| &r.path).collect::<Vec<_>>());
     // One role-assignment listing per storage account, whatever the number of principals.
     assert_eq!(log.iter().filter(|r| r.path.ends_with("/roleAssignments")).count(), 1);
 }
@@ -51,7 +52,16 @@ async fn request_count_does_not_grow_with_servers() {
     }
     let fake = FakeArm::start(d.topology()).await;
     let run = diagnose(&fake).await;
-    assert_eq!(fake.request_log().len(), 12);
+    // Only the machine lookups grow with servers: one Graph lookup each, and one ARM read for each
+    // machine Graph names (the 40 extra servers' identities have no service principal: Graph says 404).
+    let log = fake.request_log();
+    let by_id = |r: &&fake_arm::LoggedRequest| r.path.to_ascii_lowercase().starts_with("/v1.0/serviceprincipals/");
+    let machine = |r: &&fake_arm::LoggedRequest| {
+        r.path.to_ascii_lowercase().contains("/machines/") || r.path.to_ascii_lowercase().contains("/virtualmachines/")
+    };
+    assert_eq!(log.iter().filter(by_id).count(), 42);
+    assert_eq!(log.iter().filter(machine).count(), 2);
+    assert_eq!(log.iter().filter(|r| !by_id(r) && !machine(r)).count(), 12);
     assert_eq!(run.of("server-endpoint.server-share-role").len(), 42);
 }
 

@@ -459,9 +459,10 @@ async fn plan_files_round_trip_and_a_stale_plan_is_refused() {
             "--arm-endpoint",
             fake.url(),
             "--graph-endpoint",
-            fake.url(),
+            fake.graph_url(),
         ])
         .env("AZURE_ACCESS_TOKEN", TOKEN)
+        .env("AZURE_GRAPH_ACCESS_TOKEN", GRAPH_TOKEN)
         .stdin(Stdio::null())
         .output()
         .unwrap();
@@ -550,8 +551,13 @@ fn text(o: &Output) -> (String, String) {
 fn cli(fake: &FakeArm, args: &[&str]) -> Output {
     let svc = service_id();
     let mut all: Vec<&str> = args.to_vec();
-    all.extend(["--resource-id", &svc, "--arm-endpoint", fake.url(), "--graph-endpoint", fake.url()]);
-    cli_command().args(&all).env("AZURE_ACCESS_TOKEN", TOKEN).output().unwrap()
+    all.extend(["--resource-id", &svc, "--arm-endpoint", fake.url(), "--graph-endpoint", fake.graph_url()]);
+    cli_command()
+        .args(&all)
+        .env("AZURE_ACCESS_TOKEN", TOKEN)
+        .env("AZURE_GRAPH_ACCESS_TOKEN", GRAPH_TOKEN)
+        .output()
+        .unwrap()
 }
 
 #[tokio::test]
@@ -589,9 +595,10 @@ async fn command_line_repair() {
             "--arm-endpoint",
             fake.url(),
             "--graph-endpoint",
-            fake.url(),
+            fake.graph_url(),
         ])
         .env("AZURE_ACCESS_TOKEN", TOKEN)
+        .env("AZURE_GRAPH_ACCESS_TOKEN", GRAPH_TOKEN)
         .output()
         .unwrap();
     let (out, err) = text(&o);
@@ -700,8 +707,9 @@ async fn wait_for_operations(fake: &FakeArm) {
 fn apply_file(fake: &FakeArm, file: &std::path::Path) -> Output {
     cli_command()
         .args(["apply", "--plan", file.to_str().unwrap(), "--yes", "--format", "json"])
-        .args(["--arm-endpoint", fake.url(), "--graph-endpoint", fake.url()])
+        .args(["--arm-endpoint", fake.url(), "--graph-endpoint", fake.graph_url()])
         .env("AZURE_ACCESS_TOKEN", TOKEN)
+        .env("AZURE_GRAPH_ACCESS_TOKEN", GRAPH_TOKEN)
         .output()
         .unwrap()
 }

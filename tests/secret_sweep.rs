@@ -91,7 +91,7 @@ fn run(corpus: &mut Corpus, fake: Option<&FakeArm>, args: &[&str]) -> Output {
     let mut c = bin();
     c.args(args);
     if let Some(f) = fake {
-        c.args(["--arm-endpoint", f.url(), "--graph-endpoint", f.url()]);
+        c.args(["--arm-endpoint", f.url(), "--graph-endpoint", f.graph_url()]);
     }
     let o = c.env("AZURE_ACCESS_TOKEN", SENTINEL).output().unwrap();
     corpus.output(&args.join(" "), &o);
@@ -102,7 +102,7 @@ fn run(corpus: &mut Corpus, fake: Option<&FakeArm>, args: &[&str]) -> Output {
 fn run_flag(corpus: &mut Corpus, fake: &FakeArm, args: &[&str]) -> Output {
     let o = bin()
         .args(args)
-        .args(["--access-token", SENTINEL, "--arm-endpoint", fake.url(), "--graph-endpoint", fake.url()])
+        .args(["--access-token", SENTINEL, "--arm-endpoint", fake.url(), "--graph-endpoint", fake.graph_url()])
         .output()
         .unwrap();
     corpus.output(&format!("{} --access-token", args.join(" ")), &o);

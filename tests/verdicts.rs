@@ -9,8 +9,17 @@ use support::*;
 /// `test` against the fake for the healthy deployment's service, with `extra` arguments.
 fn test_live(fake: &FakeArm, extra: &[&str]) -> (Option<i32>, String, String) {
     let svc = service_id();
-    let mut args =
-        vec!["test", "--arm-endpoint", fake.url(), "--graph-endpoint", fake.url(), "--access-token", TOKEN, "--quiet"];
+    let mut args = vec![
+        "test",
+        "--arm-endpoint",
+        fake.url(),
+        "--graph-endpoint",
+        fake.graph_url(),
+        "--access-token",
+        TOKEN,
+        "--quiet",
+    ];
+    args.extend(["--graph-access-token", GRAPH_TOKEN]);
     if !extra.contains(&"--resource-group") {
         args.extend(["--resource-id", svc.as_str()]);
     }
@@ -92,9 +101,11 @@ fn output_paths_in_missing_folders_fail_before_any_request() {
         "--arm-endpoint",
         fake.url(),
         "--graph-endpoint",
-        fake.url(),
+        fake.graph_url(),
         "--access-token",
         TOKEN,
+        "--graph-access-token",
+        GRAPH_TOKEN,
     ];
     for args in [vec!["collect", "--output", missing], vec!["repair", "--plan-output", missing]] {
         fake.clear_log();

@@ -2,8 +2,8 @@
 
 use fake_arm::topology::roles;
 use fake_arm::{
-    CloudEndpointSeed, RegisteredServerSeed, ServerEndpointSeed, ServicePrincipalSeed, ServiceSeed, StorageAccountSeed,
-    SyncGroupSeed, Topology,
+    CloudEndpointSeed, MachineSeed, RegisteredServerSeed, ServerEndpointSeed, ServicePrincipalSeed, ServiceSeed,
+    StorageAccountSeed, SyncGroupSeed, TokenAudience, Topology,
 };
 use filesync_identity::collect::TargetSpec;
 use filesync_identity::resource_id::ResourceId;
@@ -12,6 +12,8 @@ use filesync_identity::resource_id::ResourceId;
 pub const SUB: &str = "5f0c6b1e-3a2d-4c8b-9e7f-1a2b3c4d5e6f";
 /// The bearer token the benchmark presents.
 pub const TOKEN: &str = "bench-token-not-a-secret";
+/// The Microsoft Graph token beside it (ARM refuses it, and Graph refuses TOKEN).
+pub const GRAPH_TOKEN: &str = "bench-graph-token-not-a-secret";
 /// The caller (Owner on the subscription).
 pub const CALLER: &str = "c0ffee00-0000-4000-8000-000000000001";
 /// The Microsoft.StorageSync first-party app and its service principal in the tenant.
@@ -154,7 +156,13 @@ pub struct Generated {
 pub fn generate(shape: &Shape) -> Generated {
     let seed = shape.seed;
     let mut rng = Rng::new(seed);
-    let mut topo = Topology::new().with_token(TOKEN, CALLER).with_page_size(shape.page_size);
+    let mut topo =
+        Topology::new().with_token(TOKEN, CALLER).with_token(GRAPH_TOKEN, CALLER).with_page_size(shape.page_size);
+    for (t, audience) in [(TOKEN, TokenAudience::Arm), (GRAPH_TOKEN, TokenAudience::Graph)] {
+        if let Some(seed) = topo.tokens.get_mut(t) {
+            seed.audience = Some(audience);
+        }
+    }
     topo = topo.with_principal(P_SYNC).with_graph_service_principal(ServicePrincipalSeed::new(
         SYNC_APP_ID,
         P_SYNC,
@@ -188,6 +196,9 @@ pub fn generate(shape: &Shape) -> Generated {
             server.agent_version = if rng.chance(0.9) { "20.0.0.0".into() } else { "19.1.0.0".into() };
             if roll < 97 {
                 topo = topo.with_principal(&mi);
+                // The server's Azure Arc machine, and its identity's service principal in Graph.
+                topo =
+                    topo.with_machine_identity(MachineSeed::arc(SUB, &rg_sync, &format!("fs{s:02}-{k:03}"), Some(&mi)));
                 server_principals.push(Some(mi));
             } else {
                 server_principals.push(None);

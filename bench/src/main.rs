@@ -372,8 +372,10 @@ fn cli_live_test(topology_path: &Path, log_path: &Path, target: &filesync_identi
             .arg(&cli)
             .arg("test")
             .args(target_args(target))
-            .args(["--arm-endpoint", &fake.url, "--graph-endpoint", &fake.url, "--credential", "access-token"])
-            .args(["--access-token", filesync_bench::gen::TOKEN, "--format", "json"])
+            .args(["--arm-endpoint", &fake.url, "--graph-endpoint", &filesync_bench::run::graph_url(&fake.url)])
+            .args(["--credential", "access-token", "--access-token", filesync_bench::gen::TOKEN, "--format", "json"])
+            .args(["--graph-access-token", filesync_bench::gen::GRAPH_TOKEN])
+            .env_remove("AZURE_GRAPH_ACCESS_TOKEN")
             .env_remove("AZURE_ACCESS_TOKEN")
             .stdin(Stdio::null())
             .stderr(Stdio::null())
@@ -576,6 +578,7 @@ const FLOOR_TEXT: &str = "floor (p(n) = max(1, ceil(n / page size)) pages of a l
   1 Graph lookup of the Microsoft.StorageSync principal (no --storage-sync-principal-id given)
   + services: 1 GET for one service by id, else p(services) for the resource group / subscription list
   + per service: p(registered servers) + p(sync groups)
+  + per registered server with an identity: 1 Graph lookup of its service principal + 1 GET of the machine it names
   + per sync group: p(cloud endpoints) + p(server endpoints)
   + per storage account named by a cloud endpoint, once: 1 GET + p(shares) + p(caller permission blocks) + p(locks at/above)
   + per subscription of those accounts: min(sum over its accounts of p(role assignments at/above/below the account),

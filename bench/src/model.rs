@@ -88,8 +88,35 @@ impl AccountReads {
     }
 }
 
-/// Compute the models. `graph_lookup`: the collector looks the Microsoft.StorageSync principal up in
-/// Microsoft Graph (one request) because the caller did not give its object id.
+/// The machine lookups of a service's registered servers: one Graph lookup per server with an identity
+/// (not a cluster's name object), and one ARM read per Arc machine / VM its service principal names.
+fn machine_reads(topo: &Topology, s: &fake_arm::ServiceSeed) -> (u64, u64, u64) {
+    let set = |v: &Option<String>| {
+        v.as_deref().filter(|g| !g.is_empty() && *g != "00000000-0000-0000-0000-000000000000").map(lower)
+    };
+    let (mut lookups, mut arc, mut vms) = (0, 0, 0);
+    for r in s.registered_servers.iter().filter(|r| !r.server_role.eq_ignore_ascii_case("ClusterName")) {
+        let identity = if r.active_auth_type.eq_ignore_ascii_case("ManagedIdentity") {
+            set(&r.application_id).or_else(|| set(&r.latest_application_id))
+        } else {
+            set(&r.latest_application_id).or_else(|| set(&r.application_id))
+        };
+        let Some(p) = identity else { continue };
+        lookups += 1;
+        let sp = topo.graph.service_principals.iter().find(|sp| lower(&sp.id) == p);
+        let names: Vec<String> =
+            sp.map(|sp| sp.alternative_names.iter().map(|n| lower(n)).collect()).unwrap_or_default();
+        if names.iter().any(|n| n.contains("/providers/microsoft.hybridcompute/machines/")) {
+            arc += 1;
+        } else if names.iter().any(|n| n.contains("/providers/microsoft.compute/virtualmachines/")) {
+            vms += 1;
+        }
+    }
+    (lookups, arc, vms)
+}
+
+/// Compute the models. `graph_lookup`: the collector asks Microsoft Graph: the Microsoft.StorageSync
+/// principal (one request, the caller did not give its object id) and each identity server's machine.
 pub fn models(topo: &Topology, target: &TargetSpec, graph_lookup: bool) -> Models {
     let page = topo.page_size;
     let services: Vec<_> = topo
@@ -183,6 +210,18 @@ pub fn models(topo: &Topology, target: &TargetSpec, graph_lookup: bool) -> Model
     };
     for s in &services {
         common.add("GET registeredServers (list)", pages(s.registered_servers.len(), page));
+        if graph_lookup {
+            // Each server with an identity: its service principal in Graph, then the machine it names
+            // (server.machine-identity).
+            let (lookups, arc, vms) = machine_reads(topo, s);
+            common.add("GET servicePrincipals", lookups);
+            if arc > 0 {
+                common.add("GET machines", arc);
+            }
+            if vms > 0 {
+                common.add("GET virtualMachines", vms);
+            }
+        }
         common.add("GET syncGroups (list)", pages(s.sync_groups.len(), page));
         for g in &s.sync_groups {
             common.add("GET cloudEndpoints (list)", pages(g.cloud_endpoints.len(), page));
@@ -203,7 +242,14 @@ pub fn models(topo: &Topology, target: &TargetSpec, graph_lookup: bool) -> Model
                     .unwrap_or(0);
                 (pages(g.cloud_endpoints.len(), page) + acct).max(pages(g.server_endpoints.len(), page))
             });
-            pages(s.registered_servers.len(), page).max(pages(s.sync_groups.len(), page) + groups.max().unwrap_or(0))
+            let machines = if !graph_lookup {
+                0
+            } else {
+                let (lookups, arc, vms) = machine_reads(topo, s);
+                u64::from(lookups > 0) + u64::from(arc + vms > 0)
+            };
+            (pages(s.registered_servers.len(), page) + machines)
+                .max(pages(s.sync_groups.len(), page) + groups.max().unwrap_or(0))
         });
         service_pages + per_service.max().unwrap_or(0)
     };

@@ -10,7 +10,7 @@ use filesync_identity::credentials::CredentialOptions;
 use filesync_identity::events::{EventSink, NullSink};
 use filesync_identity::snapshot::Snapshot;
 
-use crate::gen::TOKEN;
+use crate::gen::{GRAPH_TOKEN, TOKEN};
 
 /// What one collection produced.
 pub struct Collected {
@@ -23,10 +23,15 @@ pub struct Collected {
 pub fn session_options(url: &str) -> SessionOptions {
     SessionOptions {
         arm_endpoint: Some(url.to_string()),
-        graph_endpoint: Some(url.to_string()),
-        credential: Some(CredentialOptions::access_token(TOKEN)),
+        graph_endpoint: Some(graph_url(url)),
+        credential: Some(CredentialOptions::access_token(TOKEN).with_graph_token(GRAPH_TOKEN)),
         ..Default::default()
     }
+}
+
+/// The fake at `url` named `localhost`: Microsoft Graph's endpoint, another origin than ARM's, as in Azure.
+pub fn graph_url(url: &str) -> String {
+    url.replace("127.0.0.1", "localhost")
 }
 
 /// Collect `target` from the fake at `url`, timing it.

@@ -63,6 +63,7 @@ CHECKS = {
     "role.deny-assignment": ["0x80c8305f", "0x80c86053", "0x80c86063"],
     "identity.tenant": ["0x80c83079", "0x80c83088"],
     "server.identity-drift": ["0x80c83079", "0x80c86063"],
+    "server.machine-identity": ["0x80c83079", "0x80c86063"],
     "server.agent-status": ["0x80c8306b"],
 }
 

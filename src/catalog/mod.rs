@@ -51,6 +51,7 @@ pub const CHECK_IDS: &[&str] = &[
     "role.deny-assignment",
     "identity.tenant",
     "server.identity-drift",
+    "server.machine-identity",
     "server.agent-status",
 ];
 

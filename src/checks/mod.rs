@@ -9,6 +9,7 @@ pub mod causes;
 mod identity;
 mod index;
 mod live;
+mod machine;
 pub mod narrow;
 mod pending;
 mod permissions;
@@ -112,6 +113,13 @@ static CHECKS: &[CheckInfo] = &[
         description: "A server whose identity was reset or re-created reports an applicationId no role assignment names, while its share still grants the role to the former identity; assignments whose principal no longer exists (no principal type) are left-overs.",
         error_codes: &["0x80c83079", "0x80c86063"],
         run: access::identity_drift,
+    },
+    CheckInfo {
+        id: "server.machine-identity",
+        title: "Registered server's identity is still its machine's",
+        description: "The identity a registered server reports (applicationId) must be the current system-assigned identity (identity.principalId) of its Azure Arc-enabled server or Azure VM, found through the identity's service principal in Microsoft Graph (alternativeNames). A principal Graph no longer has, or a machine whose identity changed, breaks the server's trust; the fix is Set-AzStorageSyncServer -Identity, run elevated on the server. Needs Microsoft Graph (Application.Read.All) and Reader on the machine, else unknown. Sources: learn.microsoft.com/azure/storage/file-sync/file-sync-managed-identities, learn.microsoft.com/graph/api/resources/serviceprincipal, learn.microsoft.com/powershell/module/az.storagesync/set-azstoragesyncserver.",
+        error_codes: &["0x80c83079", "0x80c86063"],
+        run: machine::machine_identity,
     },
     CheckInfo {
         id: "server.agent-version",

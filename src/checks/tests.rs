@@ -38,12 +38,19 @@ fn ra(n: u32, scope: &str, role: &str, principal: &str) -> serde_json::Value {
         "principalType": "ServicePrincipal"
     })
 }
+fn machine_id(name: &str) -> String {
+    format!("/subscriptions/{SUB}/resourcegroups/rg-servers/providers/microsoft.hybridcompute/machines/{name}")
+}
 fn server(id: &str, name: &str, principal: &str) -> serde_json::Value {
     json!({
         "id": format!("{}/registeredServers/{id}", svc_id()),
         "serverId": id, "serverName": name, "agentVersion": "20.0.0.0", "agentVersionStatus": "Ok",
         "lastHeartBeat": "2026-11-22T08:55:00Z", "applicationId": principal, "identity": true,
-        "activeAuthType": "ManagedIdentity"
+        "activeAuthType": "ManagedIdentity",
+        "machine": {
+            "principalId": principal, "lookup": "machineRead", "servicePrincipalType": "ManagedIdentity",
+            "resourceId": machine_id(name), "machinePrincipalId": principal
+        }
     })
 }
 fn endpoint(n: u32, server: &str, path: &str) -> serde_json::Value {
@@ -58,7 +65,7 @@ fn endpoint(n: u32, server: &str, path: &str) -> serde_json::Value {
 /// Everything right (the same deployment as tests/support's healthy one).
 fn healthy() -> Snapshot {
     let v = json!({
-        "schemaVersion": 1, "collectedAt": now(), "cloud": "AzureCloud",
+        "schemaVersion": 2, "collectedAt": now(), "cloud": "AzureCloud",
         "target": {"kind": "service", "subscriptionId": SUB},
         "caller": {"objectId": CALLER, "tenantId": TENANT},
         "storageSyncPrincipalId": "5a5a5a5a-0000-4000-8000-0000000000aa",
@@ -324,6 +331,116 @@ fn identity_drift() {
     assert_eq!(f.len(), 1);
     assert_eq!(f[0].status, Status::Warning);
     assert!(f[0].resource_id.contains("roleAssignments"));
+}
+
+/// The first server's machine lookup.
+fn machine1(s: &mut Snapshot) -> &mut MachineIdentity {
+    s.services[0].registered_servers[0].machine.as_mut().expect("machine")
+}
+
+#[test]
+fn machine_identity() {
+    const CHECK: &str = "server.machine-identity";
+    let one = |s: &Snapshot| -> Finding {
+        let fs = run(s);
+        let f = of(&fs, CHECK).into_iter().find(|f| f.resource_id.contains(S1)).expect("finding for fs1").clone();
+        f
+    };
+    // Match: the machine's identity is the server's.
+    let f = one(&healthy());
+    assert_eq!(f.status, Status::Pass, "{f:#?}");
+    assert!(f.message.contains("fs1"), "{}", f.message);
+
+    // Mismatch: the machine's identity was reset; the fix is Set-AzStorageSyncServer -Identity on the server.
+    let mut s = healthy();
+    machine1(&mut s).machine_principal_id = Some("9f9f9f9f-0000-4000-8000-000000000099".into());
+    let f = one(&s);
+    assert_eq!(f.status, Status::Fail, "{f:#?}");
+    assert!(f.message.contains("9f9f9f9f-0000-4000-8000-000000000099") && f.message.contains(P_S1), "{}", f.message);
+    let cmd = f.command.as_deref().expect("command");
+    assert!(cmd.starts_with("Set-AzStorageSyncServer ") && cmd.contains(S1) && cmd.ends_with("-Identity"), "{cmd}");
+    assert!(f.remediation.as_deref().unwrap_or_default().contains("elevated"), "{:?}", f.remediation);
+    assert!(f.explains("0x80c86063"));
+    // The same on a server still in certificate mode is a warning (nothing is broken yet).
+    let mut s2 = s.clone();
+    s2.services[0].registered_servers[0].active_auth_type = Some("Certificate".into());
+    assert_eq!(one(&s2).status, Status::Warning);
+
+    // The machine's identity was turned off.
+    let mut s = healthy();
+    machine1(&mut s).machine_principal_id = None;
+    let f = one(&s);
+    assert_eq!(f.status, Status::Fail, "{f:#?}");
+    assert!(f.message.contains("no system-assigned identity"), "{}", f.message);
+
+    // Identity gone: Graph answered 404.
+    let mut s = healthy();
+    let m = machine1(&mut s);
+    m.lookup = MachineLookup::PrincipalGone;
+    m.resource_id = None;
+    m.machine_principal_id = None;
+    m.status = Some(404);
+    let f = one(&s);
+    assert_eq!(f.status, Status::Fail, "{f:#?}");
+    assert!(f.message.contains("no longer exists"), "{}", f.message);
+    assert!(f.command.as_deref().unwrap_or_default().contains("-Identity"));
+
+    // Unknown: Graph refused (403), and the fix names the Graph permission, not an Azure role.
+    let mut s = healthy();
+    let m = machine1(&mut s);
+    m.lookup = MachineLookup::GraphUnavailable;
+    m.resource_id = None;
+    m.machine_principal_id = None;
+    m.status = Some(403);
+    m.reason = Some("Insufficient privileges".into());
+    let f = one(&s);
+    assert_eq!(f.status, Status::Unknown, "{f:#?}");
+    assert!(f.remediation.as_deref().unwrap_or_default().contains("Application.Read.All"), "{:?}", f.remediation);
+    assert!(f.reason.as_deref().unwrap_or_default().contains("Graph"), "{:?}", f.reason);
+    // Unknown: no Graph at all.
+    machine1(&mut s).status = None;
+    let f = one(&s);
+    assert_eq!(f.status, Status::Unknown);
+    assert!(f.remediation.as_deref().unwrap_or_default().contains("--graph-endpoint"), "{:?}", f.remediation);
+
+    // Unknown: the machine could not be read (403, then 404), each with what to do.
+    let mut s = healthy();
+    let m = machine1(&mut s);
+    m.lookup = MachineLookup::MachineUnreadable;
+    m.machine_principal_id = None;
+    m.status = Some(403);
+    let f = one(&s);
+    assert_eq!(f.status, Status::Unknown, "{f:#?}");
+    assert!(f.remediation.as_deref().unwrap_or_default().contains("Reader"), "{:?}", f.remediation);
+    machine1(&mut s).status = Some(404);
+    let f = one(&s);
+    assert_eq!(f.status, Status::Unknown, "{f:#?}");
+    assert!(f.message.contains("not found (404)"), "{}", f.message);
+
+    // The identity belongs to something else than a machine: not applicable.
+    let mut s = healthy();
+    let m = machine1(&mut s);
+    m.lookup = MachineLookup::NotAMachine;
+    m.resource_id =
+        Some(format!("/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Compute/virtualMachineScaleSets/ss"));
+    m.machine_principal_id = None;
+    assert_eq!(one(&s).status, Status::NotApplicable);
+
+    // A version-1 snapshot did not collect it: unknown, never a guess.
+    let mut s = healthy();
+    s.schema_version = 1;
+    for r in &mut s.services[0].registered_servers {
+        r.machine = None;
+    }
+    let fs = run(&s);
+    assert_eq!(statuses(&fs, CHECK), vec![Status::Unknown, Status::Unknown]);
+    assert!(of(&fs, CHECK).iter().all(|f| f.reason.as_deref() == Some("not collected (snapshot schema 1)")));
+    // A server without an identity has nothing to compare.
+    let mut s = healthy();
+    let r = &mut s.services[0].registered_servers[0];
+    r.application_id = None;
+    r.machine = None;
+    assert_eq!(one(&s).status, Status::NotApplicable);
 }
 
 #[test]

@@ -140,9 +140,33 @@ pub(crate) fn audience_mismatch(aud: &str, resource: &str) -> Option<(String, St
     Some((describe(have, aud), describe(want, resource)))
 }
 
+/// Is a token with audience `aud` clearly for another service than `service` (`Azure Resource Manager`,
+/// `Microsoft Graph`), wherever that service is reached (a custom or test endpoint included)? Returns a
+/// description of the token's audience. Unknown audiences are given the benefit of the doubt.
+pub(crate) fn audience_for_other_service(aud: &str, service: &str) -> Option<String> {
+    let have = known_resource(aud)?;
+    if have.service == service {
+        return None;
+    }
+    Some(match have.cloud {
+        Some(c) => format!("{} in {c} ({aud})", have.service),
+        None => format!("{} ({aud})", have.service),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn other_services_are_told_apart_at_any_endpoint() {
+        assert!(audience_for_other_service("https://management.azure.com/", "Azure Resource Manager").is_none());
+        assert!(audience_for_other_service("https://graph.microsoft.com", "Microsoft Graph").is_none());
+        let d = audience_for_other_service("https://management.core.windows.net/", "Microsoft Graph").unwrap();
+        assert!(d.contains("Azure Resource Manager"), "{d}");
+        assert!(audience_for_other_service("00000003-0000-0000-c000-000000000000", "Azure Resource Manager").is_some());
+        assert!(audience_for_other_service("api://my-app", "Microsoft Graph").is_none());
+    }
 
     fn jwt(payload: &str) -> String {
         let e = base64::engine::general_purpose::URL_SAFE_NO_PAD;

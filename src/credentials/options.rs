@@ -32,8 +32,9 @@ pub enum CredentialOptions {
     AccessToken {
         #[serde(default, deserialize_with = "secret_opt")]
         token: Option<Secret>,
-        /// A token for Microsoft Graph (PowerShell's `Get-AzAccessToken -ResourceTypeName MSGraph`). Without
-        /// one, Graph is not asked: the ARM token is never sent to another audience.
+        /// A token for Microsoft Graph (PowerShell's `Get-AzAccessToken -ResourceTypeName MSGraph`);
+        /// `AZURE_GRAPH_ACCESS_TOKEN` when absent. Without one, Graph is not asked: the ARM token is never
+        /// sent to another audience.
         #[serde(default, deserialize_with = "secret_opt")]
         graph_token: Option<Secret>,
     },
@@ -108,6 +109,17 @@ impl CredentialOptions {
     /// A token handed over by the caller, for ARM only (no Graph token).
     pub fn access_token(token: impl Into<String>) -> Self {
         CredentialOptions::AccessToken { token: Some(Secret::new(token)), graph_token: None }
+    }
+
+    /// The same, with a Microsoft Graph token beside the ARM one (each goes only to its own audience).
+    /// Other kinds get their Graph tokens themselves and are returned unchanged.
+    pub fn with_graph_token(self, graph: impl Into<String>) -> Self {
+        match self {
+            CredentialOptions::AccessToken { token, .. } => {
+                CredentialOptions::AccessToken { token, graph_token: Some(Secret::new(graph)) }
+            }
+            other => other,
+        }
     }
 
     /// Parse the JSON form. Errors are InvalidInput and never quote a value.
@@ -231,11 +243,13 @@ pub fn build_with(
                     )
                 })?),
             };
+            let graph_token = graph_token.clone().or_else(|| env("AZURE_GRAPH_ACCESS_TOKEN").map(Secret::new));
             let mut credential = StaticTokenCredential::new(token)?;
-            // With a Graph token beside it, the ARM token is kept from Graph. (A lone token still serves
-            // both, as the command line's --access-token always has; issue #14 tightens that.)
-            if let Some(graph) = graph_token {
-                credential = credential.with_graph(&cloud.graph, Some(StaticTokenCredential::new(graph.clone())?));
+            // The handed-over token is for ARM and goes only to ARM, opaque or not: Graph (when there is
+            // one) is answered by the Graph token alone, and refused without one.
+            if !cloud.graph.is_empty() {
+                let graph = graph_token.as_ref().map(|g| StaticTokenCredential::new(g.clone())).transpose()?;
+                credential = credential.with_graph(&cloud.graph, graph);
             }
             Ok(Arc::new(credential))
         }

@@ -6,10 +6,13 @@ use std::fmt;
 use chrono::Utc;
 use futures::future::BoxFuture;
 
-use super::jwt::{audience_mismatch, token_claims, TokenClaims};
+use super::jwt::{audience_for_other_service, audience_mismatch, token_claims, TokenClaims};
 use super::{auth_error, scope_to_resource, AccessToken, TokenCredential};
 use crate::error::{Error, Result};
 use crate::secret::Secret;
+
+const ARM: &str = "Azure Resource Manager";
+const GRAPH: &str = "Microsoft Graph";
 
 /// A token that counts as expired this long before its `exp` (a request started now would fail).
 const EXPIRY_SKEW_SECONDS: i64 = 30;
@@ -56,7 +59,8 @@ impl StaticTokenCredential {
         self.claims.as_ref()
     }
 
-    fn check(&self, scope: &str) -> Result<AccessToken> {
+    /// The token for `scope`, which belongs to `service` (`Azure Resource Manager` or `Microsoft Graph`).
+    fn check(&self, scope: &str, service: &str) -> Result<AccessToken> {
         let resource = scope_to_resource(scope);
         let fix = format!(
             "get one with `Get-AzAccessToken -ResourceUrl {resource}` (PowerShell) or `az account get-access-token --resource {resource}` (Azure CLI), or sign in another way"
@@ -78,6 +82,13 @@ impl StaticTokenCredential {
             if let Some((have, want)) = audience_mismatch(aud, resource) {
                 return Err(auth_error(format!(
                     "the access token that was handed over is for {have}, but this request needs a token for {want}: {fix}"
+                )));
+            }
+            // The endpoint may be one the audience table does not know (a sovereign, private or test
+            // endpoint): a token for another service is still never sent.
+            if let Some(have) = audience_for_other_service(aud, service) {
+                return Err(auth_error(format!(
+                    "the access token that was handed over is for {have}, but this request needs a token for {service} ({resource}): {fix}"
                 )));
             }
         }
@@ -102,14 +113,25 @@ impl TokenCredential for StaticTokenCredential {
             if let Some((graph, token)) = &self.graph {
                 if scope_to_resource(scope).trim_end_matches('/').eq_ignore_ascii_case(graph) {
                     return match token {
-                        Some(t) => t.check(scope),
+                        Some(t) => t.check(scope, GRAPH),
                         None => Err(auth_error(format!(
-                            "no token for Microsoft Graph ({graph}) was handed over, only one for Azure Resource Manager, which is never sent to Graph: pass a Graph token too (PowerShell: Get-AzAccessToken -ResourceTypeName MSGraph)"
+                            "no token for Microsoft Graph ({graph}) was handed over, only one for Azure Resource Manager, which is never sent to Graph: pass a Graph token too (--graph-access-token or AZURE_GRAPH_ACCESS_TOKEN; PowerShell: Get-AzAccessToken -ResourceTypeName MSGraph)"
                         ))),
                     };
                 }
             }
-            self.check(scope)
+            // Without a Graph resource named (a credential built outside `build`), a scope of a well-known
+            // other service (Graph in any cloud, Storage, Key Vault) is refused too: the token is for ARM.
+            if self.graph.is_none() {
+                if let Some(other) = audience_for_other_service(scope_to_resource(scope), ARM) {
+                    // A JWT says what it is for (the more precise message); an opaque one cannot.
+                    self.check(scope, ARM)?;
+                    return Err(auth_error(format!(
+                        "the access token that was handed over is for Azure Resource Manager and is never sent to {other}"
+                    )));
+                }
+            }
+            self.check(scope, ARM)
         })
     }
 
@@ -129,8 +151,8 @@ mod tests {
     #[test]
     fn the_arm_token_is_never_sent_to_graph() {
         let arm = StaticTokenCredential::new(Secret::new("opaque-arm")).unwrap();
-        // Without with_graph (a credential built outside `build`), every scope gets the one token.
-        assert_eq!(token(&arm, "https://graph.microsoft.com/.default").unwrap(), "opaque-arm");
+        // Without with_graph (a credential built outside `build`), a well-known Graph is still refused.
+        assert!(token(&arm, "https://graph.microsoft.com/.default").is_err());
 
         let arm_only = arm.clone().with_graph("https://graph.microsoft.com/", None);
         assert_eq!(token(&arm_only, "https://management.azure.com/.default").unwrap(), "opaque-arm");
@@ -142,5 +164,34 @@ mod tests {
         let both = arm.with_graph("https://graph.microsoft.com", Some(graph));
         assert_eq!(token(&both, "https://GRAPH.microsoft.com/.default").unwrap(), "opaque-graph");
         assert_eq!(token(&both, "https://management.azure.com/.default").unwrap(), "opaque-arm");
+    }
+
+    fn jwt(payload: &str) -> String {
+        use base64::Engine;
+        let e = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        format!("{}.{}.sig", e.encode(r#"{"alg":"none"}"#), e.encode(payload))
+    }
+
+    #[test]
+    fn a_jwt_for_another_service_is_refused_at_custom_endpoints_too() {
+        let far = chrono::Utc::now().timestamp() + 3600;
+        let arm_jwt = jwt(&format!(r#"{{"aud":"https://management.core.windows.net/","exp":{far}}}"#));
+        let graph_jwt = jwt(&format!(r#"{{"aud":"https://graph.microsoft.com","exp":{far}}}"#));
+        let fake = "http://127.0.0.1:9";
+        // The ARM token handed over as the Graph token: refused for the (test) Graph endpoint.
+        let swapped = StaticTokenCredential::new(Secret::new(graph_jwt.clone()))
+            .unwrap()
+            .with_graph(fake, Some(StaticTokenCredential::new(Secret::new(arm_jwt.clone())).unwrap()));
+        let err = token(&swapped, &format!("{fake}/.default")).unwrap_err().to_string();
+        assert!(err.contains("Microsoft Graph") && err.contains("Azure Resource Manager"), "{err}");
+        // ... and the Graph token as the ARM token: refused for a custom ARM endpoint.
+        let err = token(&swapped, "http://127.0.0.1:8/.default").unwrap_err().to_string();
+        assert!(err.contains("needs a token for Azure Resource Manager"), "{err}");
+        // The right way round, both are given out.
+        let right = StaticTokenCredential::new(Secret::new(arm_jwt.clone()))
+            .unwrap()
+            .with_graph(fake, Some(StaticTokenCredential::new(Secret::new(graph_jwt.clone())).unwrap()));
+        assert_eq!(token(&right, &format!("{fake}/.default")).unwrap(), graph_jwt);
+        assert_eq!(token(&right, "http://127.0.0.1:8/.default").unwrap(), arm_jwt);
     }
 }

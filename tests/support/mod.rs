@@ -20,6 +20,11 @@ pub const RG_STORAGE: &str = "rg-storage";
 pub const SVC: &str = "sync-prod";
 /// The bearer token every test uses. A sentinel: it must never show up in any output.
 pub const TOKEN: &str = "sentinel-token-7f3c9a1e-do-not-print";
+/// The Microsoft Graph token beside it (the fake refuses TOKEN at Graph and this one at ARM, as Entra ID
+/// audiences are). A sentinel too.
+pub const GRAPH_TOKEN: &str = "sentinel-graph-token-4e2a91c0-do-not-print";
+/// The resource group of the servers' machines.
+pub const RG_SERVERS: &str = "rg-servers";
 pub const CALLER: &str = "0c0c0c0c-1111-4222-8333-444455556666";
 pub const P_SVC: &str = "5a5a5a5a-0000-4000-8000-000000000001";
 pub const P_S1: &str = "5a5a5a5a-0000-4000-8000-000000000011";
@@ -50,6 +55,18 @@ pub struct Deployment {
     pub graph_principal: bool,
     /// Storage accounts besides `account` (see `with_second_account`).
     pub extra_accounts: Vec<StorageAccountSeed>,
+    /// The servers' machines: each seeded with its identity's service principal in Graph (unless its
+    /// `principal_id` is None). fs1 is an Azure Arc-enabled server, fs2 an Azure VM.
+    pub machines: Vec<MachineSeed>,
+    /// Service principals in Graph besides the machines' and Microsoft.StorageSync's.
+    pub graph_principals: Vec<ServicePrincipalSeed>,
+}
+
+pub fn machine1_id() -> String {
+    MachineSeed::arc(SUB, RG_SERVERS, "fs1", None).id()
+}
+pub fn machine2_id() -> String {
+    MachineSeed::vm(SUB, RG_SERVERS, "fs2", None).id()
 }
 
 /// Everything right: the service and both servers use their identities, every role is granted at the
@@ -91,6 +108,11 @@ pub fn healthy() -> Deployment {
         ],
         graph_principal: true,
         extra_accounts: Vec::new(),
+        machines: vec![
+            MachineSeed::arc(SUB, RG_SERVERS, "fs1", Some(P_S1)),
+            MachineSeed::vm(SUB, RG_SERVERS, "fs2", Some(P_S2)),
+        ],
+        graph_principals: Vec::new(),
     }
 }
 
@@ -114,6 +136,7 @@ impl Deployment {
     pub fn topology(&self) -> Topology {
         let mut t = Topology::new()
             .with_token(TOKEN, CALLER)
+            .with_token(GRAPH_TOKEN, CALLER)
             .with_service(self.service.clone())
             .with_storage_account(self.account.clone());
         for a in &self.extra_accounts {
@@ -128,6 +151,15 @@ impl Deployment {
         if self.graph_principal {
             t = t.with_graph_service_principal(ServicePrincipalSeed::new(SYNC_APP_ID, P_SYNC, "Microsoft.StorageSync"));
         }
+        for m in &self.machines {
+            t = t.with_machine_identity(m.clone());
+        }
+        for sp in &self.graph_principals {
+            t = t.with_graph_service_principal(sp.clone());
+        }
+        // One token per audience, as Entra ID issues them.
+        t.tokens.get_mut(TOKEN).expect("token").audience = Some(TokenAudience::Arm);
+        t.tokens.get_mut(GRAPH_TOKEN).expect("graph token").audience = Some(TokenAudience::Graph);
         t
     }
 }
@@ -136,8 +168,8 @@ impl Deployment {
 pub fn session_options(fake: &FakeArm) -> SessionOptions {
     SessionOptions {
         arm_endpoint: Some(fake.url().to_string()),
-        graph_endpoint: Some(fake.url().to_string()),
-        credential: Some(CredentialOptions::access_token(TOKEN)),
+        graph_endpoint: Some(fake.graph_url().to_string()),
+        credential: Some(CredentialOptions::access_token(TOKEN).with_graph_token(GRAPH_TOKEN)),
         max_retries: Some(2),
         ..Default::default()
     }
@@ -375,6 +407,7 @@ pub fn cli_command() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_filesync-identity"));
     for v in [
         "AZURE_ACCESS_TOKEN",
+        "AZURE_GRAPH_ACCESS_TOKEN",
         "AZURE_SUBSCRIPTION_ID",
         "AZURE_CLOUD",
         "NO_COLOR",

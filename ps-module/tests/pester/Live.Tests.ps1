@@ -97,7 +97,8 @@ Describe 'Test-AzFileSyncManagedIdentity against the fake ARM' {
         $path = Join-Path $TestDrive 'graph.json'
         $null = Export-AzFileSyncSnapshot -ResourceId $ServiceId -Path $path
         ($global:AzStandInCalls | Where-Object { $_.Command -eq 'Get-AzAccessToken' -and $_.Parameters.ResourceTypeName -eq 'MSGraph' }) | Should -Not -BeNullOrEmpty
-        $graph = @(Get-ArmRequest $fake | Where-Object { $_.path -like '/v1.0/servicePrincipals*' })
+        # The one lookup by appId (each server's machine is looked up by object id besides).
+        $graph = @(Get-ArmRequest $fake | Where-Object { $_.path -eq '/v1.0/servicePrincipals' })
         $graph.Count | Should -Be 1
         $graph[0].status | Should -Be 200
         $snapshot = Get-Content $path -Raw | ConvertFrom-Json

@@ -8,7 +8,7 @@ use crate::render::*;
 use crate::server::{Reply, Req};
 use crate::state::{Assignment, Change, OpStatus, PrincipalState, State};
 use crate::topology::{
-    IpRuleSeed, NetworkAclsSeed, ResourceAccessRuleSeed, RoleAssignmentSeed, VirtualNetworkRuleSeed,
+    IpRuleSeed, MachineKindSeed, NetworkAclsSeed, ResourceAccessRuleSeed, RoleAssignmentSeed, VirtualNetworkRuleSeed,
 };
 use crate::util::*;
 
@@ -17,6 +17,8 @@ const STORAGE_APIS: &[&str] = &["2023-01-01", "2023-05-01", "2024-01-01", "2025-
 const AUTHZ_APIS: &[&str] = &["2022-04-01"];
 const PERMISSION_APIS: &[&str] = &["2022-04-01", "2018-07-01", "2015-07-01"];
 const LOCK_APIS: &[&str] = &["2016-09-01", "2020-05-01"];
+const HYBRID_COMPUTE_APIS: &[&str] = &["2022-12-27", "2023-10-03", "2024-07-10"];
+const COMPUTE_APIS: &[&str] = &["2023-09-01", "2024-03-01", "2024-07-01"];
 const PRINCIPAL_TYPES: &[&str] = &["User", "Group", "ServicePrincipal", "ForeignGroup", "Device"];
 
 /// Everything a handler needs about the request being served.
@@ -138,6 +140,7 @@ fn pipeline(
         Route::StorageList { sub, rg } => storage_list(&mut c, &sub, rg.as_deref()),
         Route::Storage { sub, rg, account, rest } => storage_resource(&mut c, &sub, &rg, &account, &rest),
         Route::Authz { scope, kind, name } => authz_route(&mut c, &scope, &kind, name.as_deref()),
+        Route::Machine { kind, sub, rg, name } => machine_resource(&mut c, kind, &sub, &rg, &name),
     }?;
     for (k, v) in extra_headers {
         if !reply.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(&k)) {
@@ -233,6 +236,7 @@ enum Route {
     StorageList { sub: String, rg: Option<String> },
     Storage { sub: String, rg: String, account: String, rest: Vec<String> },
     Authz { scope: Vec<String>, kind: String, name: Option<String> },
+    Machine { kind: MachineKindSeed, sub: String, rg: String, name: String },
 }
 
 impl Route {
@@ -245,6 +249,8 @@ impl Route {
                 "locks" => LOCK_APIS,
                 _ => AUTHZ_APIS,
             },
+            Route::Machine { kind: MachineKindSeed::Arc, .. } => HYBRID_COMPUTE_APIS,
+            Route::Machine { kind: MachineKindSeed::Vm, .. } => COMPUTE_APIS,
         }
     }
     fn subscription(&self) -> Option<String> {
@@ -253,7 +259,8 @@ impl Route {
             | Route::Sync { sub, .. }
             | Route::SyncOperation { sub, .. }
             | Route::StorageList { sub, .. }
-            | Route::Storage { sub, .. } => Some(sub.clone()),
+            | Route::Storage { sub, .. }
+            | Route::Machine { sub, .. } => Some(sub.clone()),
             Route::Authz { scope, .. } => {
                 if scope.len() >= 2 && scope[0].eq_ignore_ascii_case("subscriptions") {
                     Some(scope[1].clone())
@@ -287,7 +294,7 @@ fn route(segs: &[String]) -> Result<Route, ApiError> {
     let Some(p) = lower.iter().rposition(|s| s == "providers").filter(|p| p + 1 < lower.len()) else {
         return Err(ApiError::not_found(
             "NoRegisteredProviderFound",
-            format!("No registered resource provider found for the path '/{}'. The fake ARM server serves Microsoft.StorageSync, Microsoft.Storage and Microsoft.Authorization.", segs.join("/")),
+            format!("No registered resource provider found for the path '/{}'. The fake ARM server serves Microsoft.StorageSync, Microsoft.Storage, Microsoft.Authorization, Microsoft.HybridCompute and Microsoft.Compute.", segs.join("/")),
         ));
     };
     let namespace = segs[p + 1].clone();
@@ -334,6 +341,18 @@ fn route(segs: &[String]) -> Result<Route, ApiError> {
                 return Err(invalid_type("Microsoft.Authorization", &rest.join("/")));
             }
             Ok(Route::Authz { scope: scope.to_vec(), kind, name: rest.get(1).cloned() })
+        }
+        ns @ ("microsoft.hybridcompute" | "microsoft.compute") => {
+            let (kind, ty, display) = if ns == "microsoft.hybridcompute" {
+                (MachineKindSeed::Arc, "machines", "Microsoft.HybridCompute")
+            } else {
+                (MachineKindSeed::Vm, "virtualmachines", "Microsoft.Compute")
+            };
+            let (sub, rg) = sub_rg(scope).ok_or_else(bad_scope)?;
+            match (rl.as_slice(), rg) {
+                ([t, _], Some(rg)) if *t == ty => Ok(Route::Machine { kind, sub, rg, name: rest[1].clone() }),
+                _ => Err(invalid_type(display, &rest.join("/"))),
+            }
         }
         _ => Err(ApiError::not_found(
             "InvalidResourceNamespace",
@@ -1523,6 +1542,27 @@ fn locks(c: &mut Ctx, scope_segs: &[String], scope: &str) -> R {
     page(c, items, false)
 }
 
+// ---- machines ----------------------------------------------------------------------------------
+
+/// `GET .../Microsoft.HybridCompute/machines/{name}` (Machines_Get) and
+/// `GET .../Microsoft.Compute/virtualMachines/{name}` (VirtualMachines_Get).
+fn machine_resource(c: &mut Ctx, kind: MachineKindSeed, sub: &str, rg: &str, name: &str) -> R {
+    let (action, ty) = match kind {
+        MachineKindSeed::Arc => ("Microsoft.HybridCompute/machines/read", "Microsoft.HybridCompute/machines"),
+        MachineKindSeed::Vm => ("Microsoft.Compute/virtualMachines/read", "Microsoft.Compute/virtualMachines"),
+    };
+    if c.req.method != "GET" {
+        return Err(method_not_allowed(c));
+    }
+    need_subscription(c, sub)?;
+    authorize(c, action, None)?;
+    need_resource_group(c, sub, rg)?;
+    let Some(i) = c.st.find_machine(kind, sub, rg, name) else {
+        return Err(resource_not_found(ty, name, rg));
+    };
+    Ok(Reply::json(200, render_machine(&c.st.machines[i], &c.st.tenant)))
+}
+
 // ---- Microsoft Graph ---------------------------------------------------------------------------
 
 fn graph_error(status: u16, code: &str, message: impl Into<String>) -> ApiError {
@@ -1530,6 +1570,9 @@ fn graph_error(status: u16, code: &str, message: impl Into<String>) -> ApiError 
 }
 
 fn graph(st: &mut State, base: &str, req: &Req, segs: &[String], graph_ok: bool) -> R {
+    // Links point back at the host the client named (Graph is reached as `localhost`, ARM as 127.0.0.1).
+    let named = req.header("host").map(|h| format!("http://{h}"));
+    let base = named.as_deref().unwrap_or(base);
     if req.method != "GET" {
         return Err(graph_error(
             405,
@@ -1548,9 +1591,38 @@ fn graph(st: &mut State, base: &str, req: &Req, segs: &[String], graph_ok: bool)
             "Insufficient privileges to complete the operation.",
         ));
     }
+    // $select: only the properties asked for (and @odata.context), as Graph answers; an unknown one is a 400.
+    let select: Option<Vec<String>> =
+        req.param("$select").map(|v| v.split(',').map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect());
+    let project = |v: Value| -> Result<Value, ApiError> {
+        let Some(fields) = &select else { return Ok(v) };
+        let mut out = serde_json::Map::new();
+        for f in fields {
+            match v.get(f.as_str()) {
+                Some(x) => {
+                    out.insert(f.clone(), x.clone());
+                }
+                None => {
+                    return Err(graph_error(
+                        400,
+                        "Request_BadRequest",
+                        format!("Could not find a property named '{f}' on type 'microsoft.graph.servicePrincipal'."),
+                    ))
+                }
+            }
+        }
+        Ok(Value::Object(out))
+    };
     if let Some(id) = segs.get(2) {
         return match st.graph.service_principals.iter().find(|sp| sp.id.eq_ignore_ascii_case(id)) {
-            Some(sp) => Ok(Reply::json(200, render_sp(sp))),
+            Some(sp) => {
+                let mut body = project(render_sp(sp))?;
+                body["@odata.context"] = json!(format!(
+                    "https://graph.microsoft.com/v1.0/$metadata#servicePrincipals({})/$entity",
+                    select.as_ref().map(|s| s.join(",")).unwrap_or_default()
+                ));
+                Ok(Reply::json(200, body))
+            }
             None => Err(graph_error(
                 404,
                 "Request_ResourceNotFound",
@@ -1587,7 +1659,8 @@ fn graph(st: &mut State, base: &str, req: &Req, segs: &[String], graph_ok: bool)
             _ => true,
         })
         .map(render_sp)
-        .collect();
+        .map(project)
+        .collect::<Result<_, _>>()?;
     let c = Ctx { st, req, base, principal: String::new(), api: String::new(), lro_failure: None };
     page(&c, items, true)
 }

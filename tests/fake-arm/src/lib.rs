@@ -55,6 +55,7 @@ pub struct Options {
 pub struct FakeArm {
     shared: Arc<Shared>,
     url: String,
+    graph_url: String,
     stop: Option<watch::Sender<bool>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -142,7 +143,10 @@ impl FakeArm {
 
     fn finish(ready: Ready, stop: watch::Sender<bool>, thread: std::thread::JoinHandle<()>) -> Result<FakeArm, String> {
         match ready {
-            Ok((url, shared)) => Ok(FakeArm { shared, url, stop: Some(stop), thread: Some(thread) }),
+            Ok((url, shared)) => {
+                let graph_url = url.replace("127.0.0.1", "localhost");
+                Ok(FakeArm { shared, url, graph_url, stop: Some(stop), thread: Some(thread) })
+            }
             Err(e) => {
                 let _ = stop.send(true);
                 let _ = thread.join();
@@ -154,6 +158,12 @@ impl FakeArm {
     /// `http://127.0.0.1:PORT` (no trailing slash): the ARM endpoint, and Graph's (`/v1.0/...`).
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// The same server named `localhost`: the URL to give as the Microsoft Graph endpoint, so that Graph
+    /// is another origin than ARM (as it is in Azure) and each gets the token for its own audience.
+    pub fn graph_url(&self) -> &str {
+        &self.graph_url
     }
 
     pub fn port(&self) -> u16 {

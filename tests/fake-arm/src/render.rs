@@ -491,7 +491,47 @@ pub(crate) fn render_sp(sp: &ServicePrincipalSeed) -> Value {
         "id": sp.id,
         "appId": sp.app_id,
         "displayName": sp.display_name,
-        "servicePrincipalType": "Application",
+        "servicePrincipalType": sp.service_principal_type.as_deref().unwrap_or("Application"),
         "accountEnabled": true,
+        "alternativeNames": sp.alternative_names,
     })
+}
+
+/// A machine as Machines_Get (Microsoft.HybridCompute) or VirtualMachines_Get (Microsoft.Compute) shows it:
+/// `identity` only when it has a system-assigned one.
+pub(crate) fn render_machine(m: &MachineSeed, tenant: &str) -> Value {
+    let vm_id = format!("{:032x}", crate::util::fnv64(&m.id().to_ascii_lowercase()) as u128 * 0x1_0000_0001);
+    let vm_id =
+        format!("{}-{}-4{}-8{}-{}", &vm_id[0..8], &vm_id[8..12], &vm_id[13..16], &vm_id[17..20], &vm_id[20..32]);
+    let mut v = match m.kind {
+        MachineKindSeed::Arc => json!({
+            "id": m.id(),
+            "name": m.name,
+            "type": "Microsoft.HybridCompute/machines",
+            "location": m.location,
+            "properties": {
+                "provisioningState": "Succeeded",
+                "status": "Connected",
+                "vmId": vm_id,
+                "agentVersion": "1.45.02804.1883",
+                "osName": "windows",
+                "osType": "windows",
+            }
+        }),
+        MachineKindSeed::Vm => json!({
+            "id": m.id(),
+            "name": m.name,
+            "type": "Microsoft.Compute/virtualMachines",
+            "location": m.location,
+            "properties": {
+                "vmId": vm_id,
+                "provisioningState": "Succeeded",
+                "hardwareProfile": {"vmSize": "Standard_D2s_v5"},
+            }
+        }),
+    };
+    if let Some(p) = &m.principal_id {
+        v["identity"] = json!({"type": "SystemAssigned", "principalId": p, "tenantId": tenant});
+    }
+    v
 }

@@ -142,6 +142,7 @@ pub(crate) struct State {
     pub subscriptions: HashSet<String>,
     pub resource_groups: HashSet<(String, String)>,
     pub graph: GraphSeed,
+    pub machines: Vec<MachineSeed>,
     pub operations: Vec<Operation>,
     pub buckets: HashMap<String, (f64, Instant)>,
     pub faults: Vec<FaultEntry>,
@@ -263,6 +264,20 @@ impl State {
             check_guid("graph appId", &sp.app_id, &mut errors);
             check_guid("graph id", &sp.id, &mut errors);
         }
+        let mut seen_machines = HashSet::new();
+        for m in &t.machines {
+            if m.subscription_id.is_empty() || m.resource_group.is_empty() || m.name.is_empty() {
+                errors.push(format!("machine '{}' needs subscriptionId, resourceGroup and name", m.name));
+            }
+            if !seen_machines.insert(m.id().to_ascii_lowercase()) {
+                errors.push(format!("machine '{}' is seeded twice", m.id()));
+            }
+            if let Some(p) = &m.principal_id {
+                check_guid("machines.principalId", p, &mut errors);
+            }
+            subscriptions.insert(m.subscription_id.to_ascii_lowercase());
+            resource_groups.insert((m.subscription_id.to_ascii_lowercase(), m.resource_group.to_ascii_lowercase()));
+        }
         if let Some(th) = &t.throttle {
             if th.burst < 1.0 || th.refill_per_second <= 0.0 {
                 errors.push("throttle needs burst >= 1 and refillPerSecond > 0".into());
@@ -322,6 +337,17 @@ impl State {
             subscriptions,
             resource_groups,
             graph: t.graph.clone(),
+            machines: t
+                .machines
+                .iter()
+                .map(|m| {
+                    let mut m = m.clone();
+                    if m.location.is_empty() {
+                        m.location = DEFAULT_LOCATION.into();
+                    }
+                    m
+                })
+                .collect(),
             operations: Vec::new(),
             buckets: HashMap::new(),
             faults: Vec::new(),
@@ -745,6 +771,15 @@ impl State {
             s.seed.subscription_id.eq_ignore_ascii_case(sub)
                 && s.seed.resource_group.eq_ignore_ascii_case(rg)
                 && s.seed.name.eq_ignore_ascii_case(name)
+        })
+    }
+
+    pub fn find_machine(&self, kind: MachineKindSeed, sub: &str, rg: &str, name: &str) -> Option<usize> {
+        self.machines.iter().position(|m| {
+            m.kind == kind
+                && m.subscription_id.eq_ignore_ascii_case(sub)
+                && m.resource_group.eq_ignore_ascii_case(rg)
+                && m.name.eq_ignore_ascii_case(name)
         })
     }
 

@@ -58,6 +58,9 @@ pub struct Topology {
     /// Extra subscriptions; the subscriptions of seeded resources, assignments and groups exist anyway.
     pub subscriptions: Vec<String>,
     pub graph: GraphSeed,
+    /// Azure Arc-enabled servers (`Microsoft.HybridCompute/machines`) and Azure VMs
+    /// (`Microsoft.Compute/virtualMachines`), with their system-assigned identities.
+    pub machines: Vec<MachineSeed>,
     /// Added to every request (an async sleep: other requests are served meanwhile).
     pub latency_ms: u64,
     /// Per-subscription token bucket for reads (GET). None: unlimited.
@@ -89,6 +92,7 @@ impl Default for Topology {
             resource_groups: Vec::new(),
             subscriptions: Vec::new(),
             graph: GraphSeed::default(),
+            machines: Vec::new(),
             latency_ms: 0,
             throttle: None,
             lro_delay_ms: 0,
@@ -173,6 +177,23 @@ impl Topology {
         self.graph.service_principals.push(sp);
         self
     }
+    pub fn with_machine(mut self, machine: MachineSeed) -> Self {
+        self.machines.push(machine);
+        self
+    }
+    /// A machine with a system-assigned identity, and that identity's service principal in Graph (as Entra
+    /// ID creates it: `servicePrincipalType` ManagedIdentity, `alternativeNames` naming the machine).
+    pub fn with_machine_identity(self, machine: MachineSeed) -> Self {
+        let sp = machine
+            .principal_id
+            .as_deref()
+            .map(|p| ServicePrincipalSeed::managed_identity(p, &machine.id(), &machine.name));
+        let t = self.with_machine(machine);
+        match sp {
+            Some(sp) => t.with_graph_service_principal(sp),
+            None => t,
+        }
+    }
     pub fn with_throttle(mut self, burst: f64, refill_per_second: f64) -> Self {
         self.throttle = Some(ThrottleSeed { burst, refill_per_second });
         self
@@ -207,7 +228,7 @@ pub struct TokenSeed {
     pub graph: bool,
     /// The token's audience, as Entra ID issues one token per resource: `arm` (refused by Graph) or
     /// `graph` (refused by ARM, as real ARM refuses a token for another audience). Default: unset, a
-    /// token both accept (the tests of the command line, which hands one token over, rely on it).
+    /// token both accept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audience: Option<TokenAudience>,
 }
@@ -725,11 +746,87 @@ pub struct ServicePrincipalSeed {
     /// The object id.
     pub id: String,
     pub display_name: String,
+    /// `Application` (default) or `ManagedIdentity`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_principal_type: Option<String>,
+    /// For a managed identity: `isExplicit=False` (system-assigned) and the owning resource's id.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub alternative_names: Vec<String>,
 }
 
 impl ServicePrincipalSeed {
     pub fn new(app_id: &str, object_id: &str, display_name: &str) -> Self {
-        ServicePrincipalSeed { app_id: app_id.into(), id: object_id.into(), display_name: display_name.into() }
+        ServicePrincipalSeed {
+            app_id: app_id.into(),
+            id: object_id.into(),
+            display_name: display_name.into(),
+            service_principal_type: None,
+            alternative_names: Vec::new(),
+        }
+    }
+    /// The service principal of a system-assigned managed identity owned by `owner` (a resource id). Its
+    /// appId is derived from the object id (any GUID will do; nothing looks it up).
+    pub fn managed_identity(object_id: &str, owner: &str, display_name: &str) -> Self {
+        let app_id = format!("a0{}", &object_id[2.min(object_id.len())..]);
+        ServicePrincipalSeed {
+            app_id,
+            id: object_id.into(),
+            display_name: display_name.into(),
+            service_principal_type: Some("ManagedIdentity".into()),
+            alternative_names: vec!["isExplicit=False".into(), owner.into()],
+        }
+    }
+}
+
+/// What a machine is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum MachineKindSeed {
+    /// `Microsoft.HybridCompute/machines` (an Azure Arc-enabled server).
+    #[default]
+    Arc,
+    /// `Microsoft.Compute/virtualMachines`.
+    Vm,
+}
+
+/// An Azure Arc-enabled server or an Azure VM.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct MachineSeed {
+    pub kind: MachineKindSeed,
+    pub subscription_id: String,
+    pub resource_group: String,
+    pub name: String,
+    /// Default `westus`.
+    pub location: String,
+    /// The system-assigned identity's object id; none: the machine has no identity (`identity` absent).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub principal_id: Option<String>,
+}
+
+impl MachineSeed {
+    pub fn arc(sub: &str, rg: &str, name: &str, principal: Option<&str>) -> Self {
+        MachineSeed {
+            kind: MachineKindSeed::Arc,
+            subscription_id: sub.into(),
+            resource_group: rg.into(),
+            name: name.into(),
+            location: String::new(),
+            principal_id: principal.map(str::to_string),
+        }
+    }
+    pub fn vm(sub: &str, rg: &str, name: &str, principal: Option<&str>) -> Self {
+        MachineSeed { kind: MachineKindSeed::Vm, ..MachineSeed::arc(sub, rg, name, principal) }
+    }
+    pub fn id(&self) -> String {
+        let (ns, ty) = match self.kind {
+            MachineKindSeed::Arc => ("Microsoft.HybridCompute", "machines"),
+            MachineKindSeed::Vm => ("Microsoft.Compute", "virtualMachines"),
+        };
+        format!(
+            "/subscriptions/{}/resourceGroups/{}/providers/{ns}/{ty}/{}",
+            self.subscription_id, self.resource_group, self.name
+        )
     }
 }
 

@@ -519,3 +519,49 @@ async fn storage_account_patch_merges_properties_and_replaces_the_rule_set() {
     .await;
     assert_eq!((r.status, r.code()), (405, "MethodNotAllowed"));
 }
+
+#[tokio::test]
+async fn machines_and_their_identities_service_principals() {
+    let arc = MachineSeed::arc(SUB, "rg-servers", "fs1", Some(SERVER1_MI));
+    let vm = MachineSeed::vm(SUB, "rg-servers", "fs2", None);
+    let arm = FakeArm::start(topology().with_machine_identity(arc.clone()).with_machine_identity(vm.clone())).await;
+    // Machines_Get: the seed's casing, the system-assigned identity with the tenant.
+    let r = get(&arm, "reader", &format!("{}?api-version=2024-07-10", arc.id().to_lowercase())).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["id"], json!(arc.id()));
+    assert_eq!(r.body["type"], json!("Microsoft.HybridCompute/machines"));
+    assert_eq!(r.body["identity"]["type"], json!("SystemAssigned"));
+    assert_eq!(r.body["identity"]["principalId"], json!(SERVER1_MI));
+    assert_eq!(r.body["properties"]["status"], json!("Connected"));
+    // VirtualMachines_Get without an identity: no `identity` at all.
+    let r = get(&arm, "reader", &format!("{}?api-version=2024-07-01", vm.id())).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["type"], json!("Microsoft.Compute/virtualMachines"));
+    assert!(r.body.get("identity").is_none(), "{}", r.body);
+    // Each provider has its own api-versions; absent machines and groups are 404s; reads need read rights.
+    let r = get(&arm, "reader", &format!("{}?api-version=2024-07-10", vm.id())).await;
+    assert_eq!((r.status, r.code()), (400, "InvalidApiVersionParameter"));
+    let r = get(&arm, "reader", &format!("{}?api-version=2024-07-10", arc.id().replace("/fs1", "/gone"))).await;
+    assert_eq!((r.status, r.code()), (404, "ResourceNotFound"));
+    let r = get(&arm, "reader", &format!("{}?api-version=2024-07-10", arc.id().replace("rg-servers", "rg-none"))).await;
+    assert_eq!((r.status, r.code()), (404, "ResourceGroupNotFound"));
+    let r = get(&arm, "nobody", &format!("{}?api-version=2024-07-10", arc.id())).await;
+    assert_eq!((r.status, r.code()), (403, "AuthorizationFailed"));
+    // The identity's service principal names the machine; $select keeps what was asked for.
+    let r = get(
+        &arm,
+        "reader",
+        &format!("/v1.0/servicePrincipals/{SERVER1_MI}?$select=id,alternativeNames,servicePrincipalType"),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["servicePrincipalType"], json!("ManagedIdentity"));
+    assert_eq!(r.body["alternativeNames"], json!(["isExplicit=False", arc.id()]));
+    assert!(r.body.get("displayName").is_none(), "{}", r.body);
+    assert!(r.body["@odata.context"].as_str().unwrap().contains("$entity"));
+    let r = get(&arm, "reader", &format!("/v1.0/servicePrincipals/{SERVER1_MI}?$select=id,nonsense")).await;
+    assert_eq!((r.status, r.code()), (400, "Request_BadRequest"));
+    // A machine without an identity has no service principal; an unknown object id is a 404.
+    let r = get(&arm, "reader", &format!("/v1.0/servicePrincipals/{SERVER2_MI}")).await;
+    assert_eq!((r.status, r.code()), (404, "Request_ResourceNotFound"));
+}

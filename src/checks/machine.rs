@@ -1,0 +1,190 @@
+//! `server.machine-identity`: the registered server's identity, seen from the machine's side.
+//!
+//! The rules, and where they come from:
+//! - A registered server authenticates with the system-assigned identity of its machine: an Azure Arc-enabled
+//!   server outside Azure, the VM's own identity in Azure; File Sync records it as `applicationId`
+//!   (`latestApplicationId` before the switch).
+//!   https://learn.microsoft.com/azure/storage/file-sync/file-sync-managed-identities
+//! - A managed identity's service principal names the resource that owns it in `alternativeNames`, and a
+//!   404 for its object id means it no longer exists.
+//!   https://learn.microsoft.com/graph/api/resources/serviceprincipal
+//!   https://learn.microsoft.com/graph/api/serviceprincipal-get (permission: Application.Read.All)
+//! - The machine's current identity is `identity.principalId` of Machines_Get (Microsoft.HybridCompute)
+//!   or VirtualMachines_Get (Microsoft.Compute).
+//!   https://learn.microsoft.com/rest/api/hybridcompute/machines/get
+//!   https://learn.microsoft.com/rest/api/compute/virtual-machines/get
+//! - When the two differ (the identity was reset, Azure Arc was deleted and re-created, the VM re-created),
+//!   the server's trust with its service is broken; `Set-AzStorageSyncServer -Identity`, run in an
+//!   elevated PowerShell session on the server itself, replaces `applicationId` with the current identity.
+//!   https://learn.microsoft.com/powershell/module/az.storagesync/set-azstoragesyncserver
+
+use super::{ps_quote, CheckContext, Index};
+use crate::findings::{Finding, Status, Text};
+use crate::resource_id::ResourceId;
+use crate::snapshot::{MachineLookup, RegisteredServer, StorageSyncService};
+
+const CHECK: &str = "server.machine-identity";
+/// ECS_E_AUTH_IDENTITY_NOT_FOUND (the identity the server authenticates with is not the one the service
+/// knows) and the share access its new identity lacks.
+const CODES: &[&str] = &["0x80c83079", "0x80c86063"];
+
+/// The repair File Sync documents for a server whose identity changed, run on the server (elevated).
+fn reset_command(svc: &StorageSyncService, server: &RegisteredServer) -> String {
+    format!(
+        "Set-AzStorageSyncServer -ResourceGroupName {} -StorageSyncServiceName {} -ServerId {} -Identity",
+        ps_quote(svc.id.resource_group().unwrap_or_default()),
+        ps_quote(&svc.name),
+        ps_quote(&server.server_id)
+    )
+}
+
+const RUN_ON_SERVER: &str = "Run this in an elevated PowerShell session on the server itself (Az.StorageSync 2.5.0 or later): it replaces the server's applicationId with the machine's current identity; then grant that identity its share role (server-endpoint.server-share-role) and wait up to 15 minutes.";
+
+pub(super) fn machine_identity(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
+    let snap = ix.snapshot;
+    let mut out = Vec::new();
+    for svc in &snap.services {
+        for server in &svc.registered_servers {
+            let f = Finding::new(CHECK, Status::Pass, &server.id, server.display_name(), "");
+            if server.is_cluster_name() {
+                out.push(Finding {
+                    status: Status::NotApplicable,
+                    message: Text::fixed(
+                        "A failover cluster's name object has no machine of its own; its nodes are checked.",
+                    ),
+                    ..f
+                });
+                continue;
+            }
+            let Some(id) = server.any_identity() else {
+                out.push(Finding {
+                    status: Status::NotApplicable,
+                    message: Text::fixed("The server has no managed identity (see server.identity)."),
+                    ..f
+                });
+                continue;
+            };
+            let f = f.principal(id).evidence("applicationId", id);
+            // A server that does not use its identity yet still should be fixed before it is switched.
+            let bad = if server.uses_managed_identity() && svc.use_identity { Status::Fail } else { Status::Warning };
+            let Some(m) = &server.machine else {
+                let (message, reason) = if snap.schema_version < 2 {
+                    (
+                        "The server's machine was not looked up: the snapshot predates it (schema 1).",
+                        "not collected (snapshot schema 1)",
+                    )
+                } else {
+                    ("The server's machine was not looked up during collection.", "not collected")
+                };
+                out.push(
+                    Finding { status: Status::Unknown, message: Text::fixed(message), ..f }
+                        .because(reason)
+                        .fix("Collect again with this version, with Microsoft Graph available.", None),
+                );
+                continue;
+            };
+            let f = f
+                .evidence("lookup", m.lookup)
+                .evidence("machineResourceId", &m.resource_id)
+                .evidence("machinePrincipalId", &m.machine_principal_id)
+                .evidence("servicePrincipalType", &m.service_principal_type);
+            let f = match &m.request_id {
+                Some(r) => f.evidence("requestId", r),
+                None => f,
+            };
+            let machine = m.resource_id.as_deref().and_then(|r| ResourceId::parse(r).ok());
+            let kind = machine.as_ref().and_then(|r| r.machine_kind());
+            let what = kind.map(|k| k.describe()).unwrap_or("machine");
+            let machine_name = machine.as_ref().and_then(|r| r.name()).unwrap_or("?").to_string();
+            out.push(match m.lookup {
+                MachineLookup::GraphUnavailable => {
+                    let why = m.reason.clone().unwrap_or_else(|| "Microsoft Graph was not asked".into());
+                    let fix = if m.status == Some(403) {
+                        "Give the signed-in identity the Microsoft Graph permission Application.Read.All (or Directory.Read.All; an administrator grants it, it is not an Azure role), then run again."
+                    } else {
+                        "Run again with Microsoft Graph available: the cloud's own Graph, or --graph-endpoint with a token for Graph (--graph-access-token; PowerShell passes Get-AzAccessToken -ResourceTypeName MSGraph)."
+                    };
+                    Finding {
+                        status: Status::Unknown,
+                        message: format!("Could not tell whether the identity the server reports ({id}) is still its machine's: Microsoft Graph could not be asked.").into(),
+                        ..f
+                    }
+                    .because(format!("Microsoft Graph unavailable: {why}"))
+                    .fix(fix, None)
+                }
+                MachineLookup::PrincipalGone => Finding {
+                    status: bad,
+                    message: format!(
+                        "The identity the server reports ({id}) no longer exists: Microsoft Graph has no service principal with that object id. The machine's identity was turned off, reset, or the machine (or its Azure Arc resource) was deleted and re-created, so the server cannot authenticate with it."
+                    )
+                    .into(),
+                    ..f.codes(CODES)
+                }
+                .fix(
+                    format!("Make sure the machine has a system-assigned identity again (Azure Arc: azcmagent connect; Azure VM: turn the identity on), then bring the server onto it. {RUN_ON_SERVER}"),
+                    Some(reset_command(svc, server)),
+                ),
+                MachineLookup::NotAMachine => Finding {
+                    status: Status::NotApplicable,
+                    message: format!(
+                        "The identity the server reports ({id}) belongs to {}, not to an Azure Arc-enabled server or an Azure VM, so there is no machine identity to compare it with.",
+                        m.resource_id.as_deref().map(|r| format!("'{r}'")).unwrap_or_else(|| "no Azure resource Graph names".into())
+                    )
+                    .into(),
+                    ..f
+                },
+                MachineLookup::MachineUnreadable => {
+                    let (why, fix) = match m.status {
+                        Some(403) => (
+                            format!("the signed-in identity may not read {what} '{machine_name}' (403)"),
+                            format!("Give the signed-in identity Reader on the {what} (or its resource group), then run again."),
+                        ),
+                        Some(404) => (
+                            format!("{what} '{machine_name}' was not found (404), though the identity's service principal still names it: it was deleted or moved, or Graph has not caught up yet"),
+                            format!("Check where the server's {what} is now; if it was re-created, bring the server onto its new identity ({}).", reset_command(svc, server)),
+                        ),
+                        _ => (
+                            format!("{what} '{machine_name}' could not be read: {}", m.reason.as_deref().unwrap_or("an error")),
+                            "Run again; if it persists, see collection errors with -v.".to_string(),
+                        ),
+                    };
+                    Finding {
+                        status: Status::Unknown,
+                        message: format!("Could not compare the server's identity ({id}) with its {what}'s: {why}.").into(),
+                        ..f.scope(m.resource_id.as_deref().unwrap_or_default())
+                    }
+                    .because(format!("machine unreadable: {why}"))
+                    .fix(fix, None)
+                }
+                MachineLookup::MachineRead => match m.machine_principal_id.as_deref() {
+                    Some(now) if now.eq_ignore_ascii_case(id) => Finding {
+                        message: format!("The server's identity ({id}) is the current system-assigned identity of {what} '{machine_name}'.").into(),
+                        ..f.scope(m.resource_id.as_deref().unwrap_or_default())
+                    },
+                    Some(now) => Finding {
+                        status: bad,
+                        message: format!(
+                            "The server reports identity {id}, but {what} '{machine_name}' now has identity {now}: the machine's identity was reset or the machine re-created, and the registered server still names the old one."
+                        )
+                        .into(),
+                        ..f.codes(CODES).scope(m.resource_id.as_deref().unwrap_or_default())
+                    }
+                    .fix(RUN_ON_SERVER, Some(reset_command(svc, server))),
+                    None => Finding {
+                        status: bad,
+                        message: format!(
+                            "The server reports identity {id}, but {what} '{machine_name}' has no system-assigned identity now: it was turned off."
+                        )
+                        .into(),
+                        ..f.codes(CODES).scope(m.resource_id.as_deref().unwrap_or_default())
+                    }
+                    .fix(
+                        format!("Turn the {what}'s system-assigned identity back on, then bring the server onto it. {RUN_ON_SERVER}"),
+                        Some(reset_command(svc, server)),
+                    ),
+                },
+            });
+        }
+    }
+    out
+}
