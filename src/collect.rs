@@ -515,6 +515,7 @@ impl Collector<'_> {
             service_principal_type: None,
             resource_id: None,
             machine_principal_id: None,
+            machine_tenant_id: None,
             reason: None,
             status: None,
             request_id: None,
@@ -566,6 +567,12 @@ impl Collector<'_> {
             Ok(v) => {
                 out.lookup = MachineLookup::MachineRead;
                 out.machine_principal_id = m::system_principal_id(&v).map(|p| p.to_ascii_lowercase());
+                out.machine_tenant_id = v
+                    .pointer("/identity/tenantId")
+                    .and_then(|t| t.as_str())
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty() && !crate::resource_id::is_zero_guid(t))
+                    .map(str::to_ascii_lowercase);
             }
             Err(e) if is_fatal(&e) => return Err(e),
             Err(e) => {

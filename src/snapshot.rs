@@ -204,6 +204,10 @@ pub struct MachineIdentity {
     /// or when the machine was not read).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub machine_principal_id: Option<String>,
+    /// The machine's `identity.tenantId`: the tenant of the server resource, which must be the service's
+    /// for managed identities (`identity.tenant`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine_tenant_id: Option<String>,
     /// Why the lookup stopped short (`graphUnavailable`, `machineUnreadable`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,

@@ -442,6 +442,12 @@ pub(super) fn tenant(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
             if let Some(t) = svc.identity.as_ref().and_then(|i| i.tenant_id.as_deref()).filter(|t| !is_zero_guid(t)) {
                 seen.push(("the Storage Sync Service's identity".into(), t.to_string()));
             }
+            // The server resources (Arc machines, VMs) where their machines were read.
+            for s in &svc.registered_servers {
+                if let Some(t) = s.machine.as_ref().and_then(|m| m.machine_tenant_id.as_deref()) {
+                    seen.push((format!("the machine of server '{}'", s.display_name()), t.to_string()));
+                }
+            }
             for g in &svc.sync_groups {
                 for c in &g.cloud_endpoints {
                     if let Some(t) = c.storage_account_tenant_id.as_deref().filter(|t| !is_zero_guid(t)) {

@@ -782,3 +782,17 @@ fn agent_checks_read_arm_status_and_date() {
     assert_eq!(st[0].status, Status::Pass);
     assert!(st[0].message.contains("40 days"), "{}", st[0].message);
 }
+
+/// Issue 14, item 6: the server resource's tenant (its machine's identity) joins the tenant rule.
+#[test]
+fn a_machine_in_another_tenant_fails_the_tenant_rule_in_identity_mode() {
+    let other = "99999999-0000-4000-8000-000000000000";
+    let mut s = healthy();
+    machine1(&mut s).machine_tenant_id = Some(TENANT.into());
+    assert_eq!(statuses(&run(&s), "identity.tenant"), vec![Status::Pass]);
+    machine1(&mut s).machine_tenant_id = Some(other.into());
+    let fs = run(&s);
+    let f = of(&fs, "identity.tenant")[0];
+    assert_eq!(f.status, Status::Fail, "{f:#?}");
+    assert!(f.message.contains("the machine of server 'fs1'") && f.message.contains(other), "{}", f.message);
+}
