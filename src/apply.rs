@@ -180,6 +180,8 @@ pub async fn read_live(client: &ArmClient, plan: &Plan) -> Result<Snapshot> {
     let mut options = CollectOptions::new(target_spec(&plan.target)?);
     options.storage_sync_principal_id = plan.basis.facts.storage_sync_principal_id.clone();
     options.lookup_storage_sync_principal = false;
+    // The plan's facts are all the check needs: no Activity Log.
+    options.activity_days = 0;
     let live = crate::collect::collect(client, &options).await?;
     let drift = basis_drift(plan, &live_facts(&plan.basis.facts, &live));
     for d in drift.iter().filter(|d| d.towards) {

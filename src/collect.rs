@@ -106,11 +106,18 @@ pub struct CollectOptions {
     pub storage_sync_principal_id: Option<String>,
     /// Look the object id up in Microsoft Graph when it is not given (default true).
     pub lookup_storage_sync_principal: bool,
+    /// Days of Activity Log to read for who changed what (default 30, at most 90; 0 skips it).
+    pub activity_days: u32,
 }
 
 impl CollectOptions {
     pub fn new(target: TargetSpec) -> Self {
-        CollectOptions { target, storage_sync_principal_id: None, lookup_storage_sync_principal: true }
+        CollectOptions {
+            target,
+            storage_sync_principal_id: None,
+            lookup_storage_sync_principal: true,
+            activity_days: crate::activity::DEFAULT_DAYS,
+        }
     }
 }
 
@@ -521,6 +528,7 @@ pub async fn lookup_storage_sync_principal(client: &ArmClient) -> std::result::R
 
 /// Collect a snapshot.
 pub async fn collect(client: &ArmClient, options: &CollectOptions) -> Result<Snapshot> {
+    crate::activity::validate_days(options.activity_days)?;
     let c = Collector {
         client,
         errors: Mutex::new(Vec::new()),
@@ -609,8 +617,10 @@ pub async fn collect(client: &ArmClient, options: &CollectOptions) -> Result<Sna
         deny_assignments,
         locks,
         collection_errors,
+        activity_log: None,
     };
     snapshot.normalize_order();
+    snapshot.activity_log = crate::activity::collect(client, &snapshot, options.activity_days).await?;
     Ok(snapshot)
 }
 
