@@ -59,8 +59,9 @@ fn relevant(operation: &str) -> bool {
 fn filter(from: DateTime<Utc>, to: DateTime<Utc>, resource_group: &str) -> String {
     let f = format!(
         "eventTimestamp ge '{}' and eventTimestamp le '{}' and resourceGroupName eq '{}'",
-        from.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        to.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        from.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        // Rounded up: an event of this very second is in the window.
+        (to + Duration::seconds(1)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         resource_group
     );
     f.replace('%', "%25").replace(' ', "%20").replace('\'', "%27").replace(':', "%3A").replace('+', "%2B")
