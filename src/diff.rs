@@ -483,9 +483,13 @@ fn headline(d: &Diff) -> String {
     if d.is_empty() {
         "Nothing moved.".to_string()
     } else {
+        let n = |k: usize, one: &str, many: &str| format!("{k} {}", if k == 1 { one } else { many });
         format!(
-            "{} role assignment changes, {} settings changed, {} resources added or removed, {} findings changed status.",
-            s.role_assignments, s.settings, s.resources, s.findings
+            "{}, {}, {}, {}.",
+            n(s.role_assignments, "role assignment added or removed", "role assignments added or removed"),
+            n(s.settings, "setting changed", "settings changed"),
+            n(s.resources, "resource added or removed", "resources added or removed"),
+            n(s.findings, "finding changed status", "findings changed status")
         )
     }
 }
