@@ -138,7 +138,8 @@ pub async fn collect(client: &ArmClient, snapshot: &Snapshot, days: u32) -> Resu
     validate_days(days)?;
     let to = Utc::now();
     // A window of exactly 90 days would start just before what ARM keeps by the time it arrives.
-    let from = to - Duration::days(days as i64) + if days == MAX_DAYS { Duration::minutes(5) } else { Duration::zero() };
+    let from =
+        to - Duration::days(days as i64) + if days == MAX_DAYS { Duration::minutes(5) } else { Duration::zero() };
     let mut groups: BTreeSet<(String, String)> = BTreeSet::new();
     let ids = snapshot.services.iter().map(|s| &s.id).chain(snapshot.storage_accounts.iter().map(|a| &a.id));
     for id in ids {
@@ -159,7 +160,7 @@ pub async fn collect(client: &ArmClient, snapshot: &Snapshot, days: u32) -> Resu
         match outcome {
             Ok(items) => {
                 let mut kept: Vec<ActivityEvent> = items.iter().filter_map(event_from_json).collect();
-                kept.sort_by(|a, b| b.event_timestamp.cmp(&a.event_timestamp));
+                kept.sort_by_key(|e| std::cmp::Reverse(e.event_timestamp));
                 kept.truncate(MAX_EVENTS_PER_SCOPE);
                 events.extend(kept);
                 scopes.push(ActivityLogScope { subscription_id: sub, resource_group: rg, read: true, error: None });
@@ -170,8 +171,17 @@ pub async fn collect(client: &ArmClient, snapshot: &Snapshot, days: u32) -> Resu
                     Some(code) => format!("{code}: {e}"),
                     None => e.to_string(),
                 };
-                log(client.events(), LogLevel::Warning, format!("could not read the Activity Log of resource group {rg}: {why}"));
-                scopes.push(ActivityLogScope { subscription_id: sub, resource_group: rg, read: false, error: Some(why) });
+                log(
+                    client.events(),
+                    LogLevel::Warning,
+                    format!("could not read the Activity Log of resource group {rg}: {why}"),
+                );
+                scopes.push(ActivityLogScope {
+                    subscription_id: sub,
+                    resource_group: rg,
+                    read: false,
+                    error: Some(why),
+                });
             }
         }
     }
@@ -226,15 +236,24 @@ const RULES: &[(&str, Cause)] = &[
     ),
     (
         "server.identity",
-        Cause::Setting { operation_prefix: "microsoft.storagesync/storagesyncservices/registeredservers/", fields: &[] },
+        Cause::Setting {
+            operation_prefix: "microsoft.storagesync/storagesyncservices/registeredservers/",
+            fields: &[],
+        },
     ),
     (
         "server.auth-mode",
-        Cause::Setting { operation_prefix: "microsoft.storagesync/storagesyncservices/registeredservers/", fields: &[] },
+        Cause::Setting {
+            operation_prefix: "microsoft.storagesync/storagesyncservices/registeredservers/",
+            fields: &[],
+        },
     ),
     (
         "server.identity-drift",
-        Cause::Setting { operation_prefix: "microsoft.storagesync/storagesyncservices/registeredservers/", fields: &[] },
+        Cause::Setting {
+            operation_prefix: "microsoft.storagesync/storagesyncservices/registeredservers/",
+            fields: &[],
+        },
     ),
 ];
 
@@ -377,7 +396,10 @@ mod tests {
         });
         let e = event_from_json(&v).expect("kept");
         assert_eq!(e.principal_id.as_deref(), Some("abc"));
-        assert_eq!(e.scope.as_deref(), Some("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/sa"));
+        assert_eq!(
+            e.scope.as_deref(),
+            Some("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/sa")
+        );
         assert_eq!(when(e.event_timestamp), "2026-11-30 14:03 UTC");
         // Failed writes and reads explain nothing.
         let mut failed = v.clone();

@@ -397,11 +397,14 @@ fn activity_days(request: &serde_json::Value) -> Result<u32> {
     };
     let days = match request.get("activityDays") {
         None | Some(serde_json::Value::Null) => default,
-        Some(v) => v
-            .as_u64()
-            .filter(|d| *d <= crate::activity::MAX_DAYS as u64)
-            .map(|d| d as u32)
-            .ok_or_else(|| Error::invalid_input(format!("'activityDays' must be a whole number from 0 to {} (0 skips the Activity Log), not {v}", crate::activity::MAX_DAYS)))?,
+        Some(v) => {
+            v.as_u64().filter(|d| *d <= crate::activity::MAX_DAYS as u64).map(|d| d as u32).ok_or_else(|| {
+                Error::invalid_input(format!(
+                    "'activityDays' must be a whole number from 0 to {} (0 skips the Activity Log), not {v}",
+                    crate::activity::MAX_DAYS
+                ))
+            })?
+        }
     };
     Ok(days)
 }

@@ -620,7 +620,7 @@ pub async fn collect(client: &ArmClient, options: &CollectOptions) -> Result<Sna
         activity_log: None,
     };
     snapshot.normalize_order();
-    snapshot.activity_log = crate::activity::collect(client, &snapshot, options.activity_days).await?;
+    snapshot.activity_log = crate::activity::collect(client, &snapshot, options.activity_days).await?.map(Box::new);
     Ok(snapshot)
 }
 

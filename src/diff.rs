@@ -279,7 +279,12 @@ pub fn diff(old: &Snapshot, new: &Snapshot) -> Result<Diff> {
 }
 
 /// [`diff`], naming the files the snapshots came from.
-pub fn diff_sources(old: &Snapshot, old_source: Option<&str>, new: &Snapshot, new_source: Option<&str>) -> Result<Diff> {
+pub fn diff_sources(
+    old: &Snapshot,
+    old_source: Option<&str>,
+    new: &Snapshot,
+    new_source: Option<&str>,
+) -> Result<Diff> {
     if !same_target(&old.target, &new.target) {
         return Err(Error::invalid_input(format!(
             "the snapshots are of different deployments: the old one is of {}, the new one of {}; diff compares two collections of the same deployment",
@@ -332,14 +337,19 @@ pub fn diff_sources(old: &Snapshot, old_source: Option<&str>, new: &Snapshot, ne
         }
     }
     role_assignments.sort_by(|a, b| {
-        (a.scope.to_ascii_lowercase(), a.change, &a.principal_id).cmp(&(b.scope.to_ascii_lowercase(), b.change, &b.principal_id))
+        (a.scope.to_ascii_lowercase(), a.change, &a.principal_id).cmp(&(
+            b.scope.to_ascii_lowercase(),
+            b.change,
+            &b.principal_id,
+        ))
     });
 
     // Resources and their settings.
     let (was, is) = (resources(old), resources(new));
     let mut resources_changed = Vec::new();
     let mut settings = Vec::new();
-    let unread = |s: &Snapshot, id: &str| s.storage_accounts.iter().any(|a| !a.read && a.id.as_str().eq_ignore_ascii_case(id));
+    let unread =
+        |s: &Snapshot, id: &str| s.storage_accounts.iter().any(|a| !a.read && a.id.as_str().eq_ignore_ascii_case(id));
     for (id, (kind, name, fields)) in &was {
         match is.get(id) {
             None => resources_changed.push(ResourceChange {
@@ -350,7 +360,9 @@ pub fn diff_sources(old: &Snapshot, old_source: Option<&str>, new: &Snapshot, ne
             }),
             Some((_, new_name, new_fields)) => {
                 if unread(old, id) || unread(new, id) {
-                    notes.push(format!("storage account '{name}' could not be read in one snapshot: its settings are not compared"));
+                    notes.push(format!(
+                        "storage account '{name}' could not be read in one snapshot: its settings are not compared"
+                    ));
                     continue;
                 }
                 let names: BTreeSet<&String> = fields.keys().chain(new_fields.keys()).collect();
@@ -380,7 +392,7 @@ pub fn diff_sources(old: &Snapshot, old_source: Option<&str>, new: &Snapshot, ne
             });
         }
     }
-    resources_changed.sort_by(|a, b| a.resource_id.to_ascii_lowercase().cmp(&b.resource_id.to_ascii_lowercase()));
+    resources_changed.sort_by_key(|a| a.resource_id.to_ascii_lowercase());
 
     // Findings.
     let findings = finding_changes(old, new);
@@ -411,13 +423,13 @@ fn original_id(s: &Snapshot, lower: &str) -> String {
         .services
         .iter()
         .flat_map(|svc| {
-            std::iter::once(svc.id.as_str())
-                .chain(svc.registered_servers.iter().map(|r| r.id.as_str()))
-                .chain(svc.sync_groups.iter().flat_map(|g| {
+            std::iter::once(svc.id.as_str()).chain(svc.registered_servers.iter().map(|r| r.id.as_str())).chain(
+                svc.sync_groups.iter().flat_map(|g| {
                     std::iter::once(g.id.as_str())
                         .chain(g.cloud_endpoints.iter().map(|c| c.id.as_str()))
                         .chain(g.server_endpoints.iter().map(|e| e.id.as_str()))
-                }))
+                }),
+            )
         })
         .chain(s.storage_accounts.iter().map(|a| a.id.as_str()))
         .chain(s.deny_assignments.iter().map(|d| d.id.as_str()))
@@ -506,13 +518,7 @@ pub fn render_table(d: &Diff) -> String {
     if !d.role_assignments.is_empty() {
         out.push_str("Role assignments:\n");
         for r in &d.role_assignments {
-            out.push_str(&format!(
-                "  {} {} for {} at {}\n",
-                r.change.sign(),
-                r.role_name,
-                r.principal_id,
-                r.scope
-            ));
+            out.push_str(&format!("  {} {} for {} at {}\n", r.change.sign(), r.role_name, r.principal_id, r.scope));
         }
         out.push('\n');
     }
@@ -540,13 +546,7 @@ pub fn render_table(d: &Diff) -> String {
     if !d.findings.is_empty() {
         out.push_str("Findings:\n");
         for f in &d.findings {
-            out.push_str(&format!(
-                "  {} -> {}  {}  {}\n",
-                status(f.old),
-                status(f.new),
-                f.check,
-                f.resource_name
-            ));
+            out.push_str(&format!("  {} -> {}  {}  {}\n", status(f.old), status(f.new), f.check, f.resource_name));
         }
         out.push('\n');
     }

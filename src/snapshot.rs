@@ -59,7 +59,7 @@ pub struct Snapshot {
     /// The Activity Log events read for the deployment (schema 2; absent when not read: `--activity-days
     /// 0`, or a version-1 snapshot). Findings name who changed what from these, offline too.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub activity_log: Option<ActivityLog>,
+    pub activity_log: Option<Box<ActivityLog>>,
 }
 
 /// What the Activity Log said about the deployment's resource groups over a window.

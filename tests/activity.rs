@@ -32,7 +32,8 @@ fn working() -> Deployment {
 
 async fn start(d: &Deployment) -> FakeArm {
     let mut t = d.topology();
-    t.tokens.insert(ALICE_TOKEN.into(), TokenSeed { caller: Some("alice@contoso.com".into()), ..TokenSeed::new(ALICE) });
+    t.tokens
+        .insert(ALICE_TOKEN.into(), TokenSeed { caller: Some("alice@contoso.com".into()), ..TokenSeed::new(ALICE) });
     FakeArm::start(t).await
 }
 
@@ -49,7 +50,12 @@ fn report(s: &Snapshot) -> filesync_identity::findings::Report {
 
 fn finding<'a>(r: &'a filesync_identity::findings::Report, check: &str) -> &'a filesync_identity::findings::Finding {
     let found: Vec<_> = r.findings.iter().filter(|f| f.check == check && f.status == Status::Fail).collect();
-    assert_eq!(found.len(), 1, "one failing {check}: {:#?}", r.findings.iter().filter(|f| f.check == check).collect::<Vec<_>>());
+    assert_eq!(
+        found.len(),
+        1,
+        "one failing {check}: {:#?}",
+        r.findings.iter().filter(|f| f.check == check).collect::<Vec<_>>()
+    );
     found[0]
 }
 
@@ -59,7 +65,9 @@ async fn break_it(fake: &FakeArm) -> (String, String) {
     let ra = fake
         .role_assignments()
         .into_iter()
-        .find(|a| a.principal_id == P_SVC && a.role_definition_id.ends_with(roles::STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR))
+        .find(|a| {
+            a.principal_id == P_SVC && a.role_definition_id.ends_with(roles::STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR)
+        })
         .expect("the service's share role");
     let del = http
         .delete(format!(
@@ -112,13 +120,16 @@ async fn the_two_findings_name_who_and_when_live_and_offline() {
     );
     assert!(role.message.contains(&delete_correlation), "{}", role.message);
     let fact = role.evidence.get("activityLog").expect("evidence");
-    assert_eq!(*fact, serde_json::json!({
-        "caller": "alice@contoso.com",
-        "eventTimestamp": log.events.iter().find(|e| e.operation_name.ends_with("roleAssignments/delete")).unwrap().event_timestamp,
-        "operationName": "Microsoft.Authorization/roleAssignments/delete",
-        "resourceId": log.events.iter().find(|e| e.operation_name.ends_with("roleAssignments/delete")).unwrap().resource_id,
-        "correlationId": delete_correlation,
-    }));
+    assert_eq!(
+        *fact,
+        serde_json::json!({
+            "caller": "alice@contoso.com",
+            "eventTimestamp": log.events.iter().find(|e| e.operation_name.ends_with("roleAssignments/delete")).unwrap().event_timestamp,
+            "operationName": "Microsoft.Authorization/roleAssignments/delete",
+            "resourceId": log.events.iter().find(|e| e.operation_name.ends_with("roleAssignments/delete")).unwrap().resource_id,
+            "correlationId": delete_correlation,
+        })
+    );
     let keys = finding(&r, "storage.shared-key-access");
     assert!(keys.message.contains("Last changed by alice@contoso.com on"), "{}", keys.message);
     assert!(keys.message.contains(&patch_correlation), "{}", keys.message);
@@ -158,7 +169,9 @@ async fn a_caller_who_cannot_read_the_log_is_told_in_one_line_and_the_verdicts_s
         FaultAction::Status {
             status: 403,
             code: "AuthorizationFailed".into(),
-            message: "The client does not have authorization to perform action 'Microsoft.Insights/eventtypes/values/read'.".into(),
+            message:
+                "The client does not have authorization to perform action 'Microsoft.Insights/eventtypes/values/read'."
+                    .into(),
             retry_after: None,
         },
     ));
@@ -209,7 +222,11 @@ async fn diff_across_a_repair_lists_exactly_the_repairs_changes() {
         .iter()
         .map(|r| {
             assert_eq!(r.change, Change::Added);
-            (r.scope.to_ascii_lowercase(), filesync_identity::resource_id::role_guid(&r.role_definition_id), r.principal_id.to_ascii_lowercase())
+            (
+                r.scope.to_ascii_lowercase(),
+                filesync_identity::resource_id::role_guid(&r.role_definition_id),
+                r.principal_id.to_ascii_lowercase(),
+            )
         })
         .collect();
     assert_eq!(listed, planned);

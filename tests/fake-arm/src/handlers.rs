@@ -1189,7 +1189,9 @@ fn parse_activity_filter(filter: Option<&str>) -> Result<ActivityFilter, ApiErro
         let op = op.to_ascii_lowercase();
         let time = || {
             chrono::DateTime::parse_from_rfc3339(&value).map(|t| t.with_timezone(&Utc)).map_err(|_| {
-                activity_filter_error(format!("$filter searching parameters invalid: '{value}' is not a date and time."))
+                activity_filter_error(format!(
+                    "$filter searching parameters invalid: '{value}' is not a date and time."
+                ))
             })
         };
         match (field.to_ascii_lowercase().as_str(), op.as_str()) {
@@ -1200,7 +1202,11 @@ fn parse_activity_filter(filter: Option<&str>) -> Result<ActivityFilter, ApiErro
             ("correlationid", "eq") => f.correlation_id = Some(value),
             ("resourceprovider", "eq") => f.resource_provider = Some(value),
             ("eventchannels" | "levels", "eq") => {}
-            _ => return Err(activity_filter_error(format!("$filter searching parameters invalid: '{clause}' is not supported."))),
+            _ => {
+                return Err(activity_filter_error(format!(
+                    "$filter searching parameters invalid: '{clause}' is not supported."
+                )))
+            }
         }
     }
     let Some(from) = f.from else {
@@ -1216,7 +1222,9 @@ fn parse_activity_filter(filter: Option<&str>) -> Result<ActivityFilter, ApiErro
         )));
     }
     if f.to.is_some_and(|to| to < from) {
-        return Err(activity_filter_error("$filter searching parameters invalid: the end time is before the start time."));
+        return Err(activity_filter_error(
+            "$filter searching parameters invalid: the end time is before the start time.",
+        ));
     }
     let scoped = [&f.resource_group, &f.resource_uri, &f.correlation_id, &f.resource_provider];
     if scoped.iter().filter(|x| x.is_some()).count() > 1 {
@@ -1244,32 +1252,37 @@ fn activity_log(c: &mut Ctx, sub: &str) -> R {
     c.st.authorize(&c.principal, &scope, "Microsoft.Insights/eventtypes/values/read", None)?;
     let to = f.to.unwrap_or_else(Utc::now);
     let sub_prefix = format!("/subscriptions/{}/", sub.to_ascii_lowercase());
-    let mut events: Vec<&ActivityEventSeed> = c
-        .st
-        .activity
-        .iter()
-        .filter(|e| {
-            let id = e.resource_id.to_ascii_lowercase();
-            let segs = segments(&e.resource_id);
-            let rg = match segs.as_slice() {
-                [s, _, r, rg, ..] if s.eq_ignore_ascii_case("subscriptions") && r.eq_ignore_ascii_case("resourceGroups") => Some(rg.as_str()),
-                _ => None,
-            };
-            id.starts_with(&sub_prefix)
-                && f.from.is_none_or(|from| e.event_timestamp >= from)
-                && e.event_timestamp <= to
-                && f.resource_group.as_ref().is_none_or(|want| rg.is_some_and(|rg| rg.eq_ignore_ascii_case(want)))
-                && f.resource_uri.as_ref().is_none_or(|u| {
-                    let u = u.trim_end_matches('/').to_ascii_lowercase();
-                    id == u || id.starts_with(&format!("{u}/"))
-                })
-                && f.correlation_id.as_ref().is_none_or(|c| e.correlation_id.as_deref().is_some_and(|x| x.eq_ignore_ascii_case(c)))
-                && f.resource_provider.as_ref().is_none_or(|p| {
-                    e.operation_name.split('/').next().is_some_and(|x| x.eq_ignore_ascii_case(p))
-                })
-        })
-        .collect();
-    events.sort_by(|a, b| b.event_timestamp.cmp(&a.event_timestamp));
+    let mut events: Vec<&ActivityEventSeed> =
+        c.st.activity
+            .iter()
+            .filter(|e| {
+                let id = e.resource_id.to_ascii_lowercase();
+                let segs = segments(&e.resource_id);
+                let rg = match segs.as_slice() {
+                    [s, _, r, rg, ..]
+                        if s.eq_ignore_ascii_case("subscriptions") && r.eq_ignore_ascii_case("resourceGroups") =>
+                    {
+                        Some(rg.as_str())
+                    }
+                    _ => None,
+                };
+                id.starts_with(&sub_prefix)
+                    && f.from.is_none_or(|from| e.event_timestamp >= from)
+                    && e.event_timestamp <= to
+                    && f.resource_group.as_ref().is_none_or(|want| rg.is_some_and(|rg| rg.eq_ignore_ascii_case(want)))
+                    && f.resource_uri.as_ref().is_none_or(|u| {
+                        let u = u.trim_end_matches('/').to_ascii_lowercase();
+                        id == u || id.starts_with(&format!("{u}/"))
+                    })
+                    && f.correlation_id
+                        .as_ref()
+                        .is_none_or(|c| e.correlation_id.as_deref().is_some_and(|x| x.eq_ignore_ascii_case(c)))
+                    && f.resource_provider
+                        .as_ref()
+                        .is_none_or(|p| e.operation_name.split('/').next().is_some_and(|x| x.eq_ignore_ascii_case(p)))
+            })
+            .collect();
+    events.sort_by_key(|e| std::cmp::Reverse(e.event_timestamp));
     let tenant = c.st.tenant.clone();
     let items: Vec<Value> = events.into_iter().map(|e| render_activity_event(e, &tenant)).collect();
     page(c, items, false)

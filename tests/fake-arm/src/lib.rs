@@ -244,7 +244,8 @@ impl FakeArm {
     }
 
     pub fn add_token(&self, token: &str, principal: &str, expires_at: Option<DateTime<Utc>>) {
-        let seed = TokenSeed { principal_id: principal.to_string(), expires_at, graph: true, audience: None, caller: None };
+        let seed =
+            TokenSeed { principal_id: principal.to_string(), expires_at, graph: true, audience: None, caller: None };
         self.shared.lock().tokens.insert(token.to_string(), seed);
     }
 

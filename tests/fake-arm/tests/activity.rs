@@ -12,7 +12,9 @@ fn enc(s: &str) -> String {
 }
 
 fn log_path(filter: Option<&str>) -> String {
-    let mut p = format!("/subscriptions/{SUB}/providers/Microsoft.Insights/eventtypes/management/values?api-version=2015-04-01");
+    let mut p = format!(
+        "/subscriptions/{SUB}/providers/Microsoft.Insights/eventtypes/management/values?api-version=2015-04-01"
+    );
     if let Some(f) = filter {
         p.push_str(&format!("&$filter={}", enc(f)));
     }
@@ -49,10 +51,18 @@ async fn writes_are_recorded_with_caller_bodies_and_correlation_id() {
     .await;
     assert_eq!(patch.status, 200);
     // A write refused by authorization is recorded too, as Failed.
-    let refused = send(&arm, "PATCH", Some("reader"), &format!("{}?api-version=2023-05-01", sa_id()), Some(json!({"properties": {}}))).await;
+    let refused = send(
+        &arm,
+        "PATCH",
+        Some("reader"),
+        &format!("{}?api-version=2023-05-01", sa_id()),
+        Some(json!({"properties": {}})),
+    )
+    .await;
     assert_eq!(refused.status, 403);
 
-    let (items, _) = get_all(&arm, "reader", &log_path(Some(&format!("{} and resourceGroupName eq '{RG_SA}'", window(1))))).await;
+    let (items, _) =
+        get_all(&arm, "reader", &log_path(Some(&format!("{} and resourceGroupName eq '{RG_SA}'", window(1))))).await;
     assert_eq!(items.len(), 3, "{items:#?}");
     // Newest first.
     assert_eq!(items[0]["status"]["value"], "Failed");
@@ -79,9 +89,11 @@ async fn writes_are_recorded_with_caller_bodies_and_correlation_id() {
     }
 
     // resourceUri narrows to one resource; the other resource group has none of these events.
-    let (one, _) = get_all(&arm, "reader", &log_path(Some(&format!("{} and resourceUri eq '{}'", window(1), sa_id())))).await;
+    let (one, _) =
+        get_all(&arm, "reader", &log_path(Some(&format!("{} and resourceUri eq '{}'", window(1), sa_id())))).await;
     assert_eq!(one.len(), 3);
-    let (none, _) = get_all(&arm, "reader", &log_path(Some(&format!("{} and resourceGroupName eq '{RG}'", window(1))))).await;
+    let (none, _) =
+        get_all(&arm, "reader", &log_path(Some(&format!("{} and resourceGroupName eq '{RG}'", window(1))))).await;
     assert!(none.is_empty(), "{none:#?}");
     assert_eq!(arm.activity_log().len(), 3);
 }
@@ -136,7 +148,14 @@ async fn seeded_events_page_and_long_running_writes_end_with_their_outcome() {
     let (recent, _) = get_all(&arm, "reader", &log_path(Some(&window(11)))).await;
     assert_eq!(recent.len(), 2, "the window bounds what is listed");
 
-    let r = send(&arm, "PATCH", Some("alice"), &format!("{}?api-version=2022-09-01", svc_path()), Some(json!({"properties": {"useIdentity": false}}))).await;
+    let r = send(
+        &arm,
+        "PATCH",
+        Some("alice"),
+        &format!("{}?api-version=2022-09-01", svc_path()),
+        Some(json!({"properties": {"useIdentity": false}})),
+    )
+    .await;
     assert_eq!(r.status, 202);
     let filter = format!("{} and resourceUri eq '{}'", window(1), svc_path());
     // The fake's lroDelayMs is 0: the next request settles the operation.
