@@ -411,6 +411,9 @@ namespace AzFileSync.ManagedIdentity
         [ValidateNotNull]
         public PSObject DifferenceSnapshot { get; set; }
 
+        /// <summary>How a snapshot object becomes JSON (a constant, so a host can recognise it).</summary>
+        internal const string ConvertToJsonScript = "param($o) $o | ConvertTo-Json -Depth 64 -Compress";
+
         static readonly string[][] Areas =
         {
             new[] { "roleAssignments", "RoleAssignment" },
@@ -466,8 +469,7 @@ namespace AzFileSync.ManagedIdentity
             {
                 return Json.Parse(File.ReadAllText(FullPath(path)));
             }
-            var converted = InvokeCommand.InvokeScript("param($o) $o | ConvertTo-Json -Depth 64 -Compress", true,
-                PipelineResultTypes.Output, null, o);
+            var converted = InvokeCommand.InvokeScript(ConvertToJsonScript, o);
             string text = converted.Count > 0 && converted[0] != null ? converted[0].BaseObject as string : null;
             if (text == null)
             {

@@ -339,7 +339,7 @@ Describe 'who changed it, and Compare-AzFileSyncSnapshot' {
 
     It 'the failing finding names who removed the role and when, live, in the table and offline' {
         $role = @(Test-AzFileSyncManagedIdentity -ResourceId $ServiceId |
-            Where-Object { $_.Check -eq 'cloud-endpoint.service-share-role' -and $_.Status -eq 'fail' -and $_.ResourceName -eq 'share1' })
+            Where-Object { $_.Check -eq 'cloud-endpoint.service-share-role' -and $_.Status -eq 'fail' -and $_.ResourceName -like 'share1*' })
         $role.Count | Should -Be 1
         $role[0].ChangedBy | Should -Be 'owner@contoso.com'
         $role[0].ChangedAt | Should -BeOfType [datetime]
@@ -349,14 +349,14 @@ Describe 'who changed it, and Compare-AzFileSyncSnapshot' {
         ($role | Format-Table | Out-String -Width 250) | Should -BeLike '*owner@contoso.com 20*UTC*'
         (Get-ArmRequest $fake | Where-Object { $_.path -like '*eventtypes/management/values' }).Count | Should -BeGreaterThan 0
         $offline = @(Test-AzFileSyncManagedIdentity -SnapshotPath $after |
-            Where-Object { $_.Check -eq 'cloud-endpoint.service-share-role' -and $_.ResourceName -eq 'share1' })
+            Where-Object { $_.Check -eq 'cloud-endpoint.service-share-role' -and $_.ResourceName -like 'share1*' })
         $offline[0].ChangedBy | Should -Be 'owner@contoso.com'
         $offline[0].Message | Should -Be $role[0].Message
     }
 
     It '-ActivityDays 0 reads no Activity Log and names nobody; the verdict is the same' {
         $role = @(Test-AzFileSyncManagedIdentity -ResourceId $ServiceId -ActivityDays 0 |
-            Where-Object { $_.Check -eq 'cloud-endpoint.service-share-role' -and $_.ResourceName -eq 'share1' })
+            Where-Object { $_.Check -eq 'cloud-endpoint.service-share-role' -and $_.ResourceName -like 'share1*' })
         $role[0].Status | Should -Be 'fail'
         $role[0].ChangedBy | Should -BeNullOrEmpty
         (Get-ArmRequest $fake | Where-Object { $_.path -like '*eventtypes*' }).Count | Should -Be 0

@@ -260,13 +260,14 @@ Describe 'Compare-AzFileSyncSnapshot offline' {
         @(Compare-AzFileSyncSnapshot $Sample $Sample).Count | Should -Be 0
         $new = Get-Content $Sample -Raw | ConvertFrom-Json
         $account = @($new.storageAccounts | Where-Object { $_.read -ne $false })[0]
-        $account | Add-Member -NotePropertyName allowSharedKeyAccess -NotePropertyValue $false -Force
+        $turned = $account.allowSharedKeyAccess -eq $false
+        $account | Add-Member -NotePropertyName allowSharedKeyAccess -NotePropertyValue $turned -Force
         $path = Join-Path $TestDrive 'changed.json'
         $new | ConvertTo-Json -Depth 64 | Set-Content $path
         $changes = @(Compare-AzFileSyncSnapshot $Sample $path | Where-Object Area -eq 'Setting')
         $changes.Count | Should -Be 1
         $changes[0].Field | Should -Be 'allowSharedKeyAccess'
-        $changes[0].NewValue | Should -Be 'false'
+        $changes[0].NewValue | Should -Be $turned.ToString().ToLowerInvariant()
         $changes[0].ResourceName | Should -Be $account.name
         $byObject = @(Compare-AzFileSyncSnapshot -ReferenceSnapshot (Get-Content $Sample -Raw | ConvertFrom-Json) -DifferenceSnapshot $new | Where-Object Area -eq 'Setting')
         $byObject.Count | Should -Be 1
