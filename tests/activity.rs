@@ -247,3 +247,71 @@ async fn diff_across_a_repair_lists_exactly_the_repairs_changes() {
     let same = diff::diff(&after, &again).unwrap();
     assert!(same.is_empty(), "{}", diff::render_table(&same));
 }
+
+#[tokio::test]
+async fn the_api_and_the_command_line_diff_and_take_activity_days() {
+    let fake = start(&working()).await;
+    let before = collect_with(&fake, 30).await;
+    break_it(&fake).await;
+    let session = filesync_identity::api::Session::new(session_options(&fake)).unwrap();
+    let sink: std::sync::Arc<dyn filesync_identity::events::EventSink> =
+        std::sync::Arc::new(filesync_identity::events::NullSink);
+    let cancel = filesync_identity::api::CancellationToken::new();
+    let run = |request: serde_json::Value| {
+        let (session, sink, cancel) = (&session, sink.clone(), cancel.clone());
+        async move { filesync_identity::api::execute(session, &request, sink, &cancel).await }
+    };
+    // activityDays: 0 skips the log; out of range is refused before any request.
+    fake.clear_log();
+    let skipped = run(serde_json::json!({"operation": "collect", "target": {"resourceId": service_id()}, "activityDays": 0}))
+        .await
+        .unwrap();
+    assert!(skipped.get("activityLog").is_none());
+    assert_eq!(fake.count_by(|r| r.path.contains("eventtypes")), 0);
+    let e = run(serde_json::json!({"operation": "test", "target": {"resourceId": service_id()}, "activityDays": 91}))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), filesync_identity::ErrorKind::InvalidInput);
+    assert!(e.to_string().contains("0 to 90"), "{e}");
+    let after = run(serde_json::json!({"operation": "collect", "target": {"resourceId": service_id()}, "activityDays": 5}))
+        .await
+        .unwrap();
+    assert_eq!(after["activityLog"]["days"], 5);
+
+    // diff through the API, inline and by path.
+    let before_json = serde_json::to_value(&before).unwrap();
+    let d = run(serde_json::json!({"operation": "diff", "old": before_json, "new": after})).await.unwrap();
+    assert_eq!(d["summary"]["roleAssignments"], 1);
+    assert_eq!(d["roleAssignments"][0]["change"], "removed");
+    assert_eq!(d["settings"][0]["field"], "allowSharedKeyAccess");
+    assert_eq!(d["settings"][0]["new"], false);
+    let e = run(serde_json::json!({"operation": "diff", "old": before_json})).await.unwrap_err();
+    assert!(e.to_string().contains("two snapshots"), "{e}");
+
+    // The command line: 1 when something moved, 0 when nothing did, 2 for two deployments.
+    let dir = tempfile::tempdir().unwrap();
+    let (old_path, new_path, other_path) =
+        (dir.path().join("old.json"), dir.path().join("new.json"), dir.path().join("other.json"));
+    before.save(&old_path).unwrap();
+    Snapshot::from_json(&after.to_string()).unwrap().save(&new_path).unwrap();
+    let mut other = before.clone();
+    other.target.name = Some("sync-other".into());
+    other.save(&other_path).unwrap();
+    let out = cli_command().arg("diff").arg(&old_path).arg(&new_path).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("Role assignments:\n  - Storage File Data Privileged Contributor for"), "{text}");
+    assert!(text.contains("~ storageAccount 'stsyncprod': allowSharedKeyAccess: (absent) -> false"), "{text}");
+    let out = cli_command().args(["diff", "--format", "json"]).arg(&new_path).arg(&new_path).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["summary"], serde_json::json!({"roleAssignments": 0, "settings": 0, "resources": 0, "findings": 0}));
+    let out = cli_command().args(["diff", "--format", "markdown"]).arg(&old_path).arg(&new_path).output().unwrap();
+    assert!(String::from_utf8(out.stdout).unwrap().starts_with("# What moved\n"));
+    let out = cli_command().arg("diff").arg(&old_path).arg(&other_path).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("different deployments") && err.contains("sync-other"), "{err}");
+    let out = cli_command().args(["test", "--activity-days", "91", "--snapshot"]).arg(&old_path).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "clap refuses a window beyond 90 days");
+}
