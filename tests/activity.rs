@@ -263,9 +263,10 @@ async fn the_api_and_the_command_line_diff_and_take_activity_days() {
     };
     // activityDays: 0 skips the log; out of range is refused before any request.
     fake.clear_log();
-    let skipped = run(serde_json::json!({"operation": "collect", "target": {"resourceId": service_id()}, "activityDays": 0}))
-        .await
-        .unwrap();
+    let skipped =
+        run(serde_json::json!({"operation": "collect", "target": {"resourceId": service_id()}, "activityDays": 0}))
+            .await
+            .unwrap();
     assert!(skipped.get("activityLog").is_none());
     assert_eq!(fake.count_by(|r| r.path.contains("eventtypes")), 0);
     let e = run(serde_json::json!({"operation": "test", "target": {"resourceId": service_id()}, "activityDays": 91}))
@@ -273,9 +274,10 @@ async fn the_api_and_the_command_line_diff_and_take_activity_days() {
         .unwrap_err();
     assert_eq!(e.kind(), filesync_identity::ErrorKind::InvalidInput);
     assert!(e.to_string().contains("0 to 90"), "{e}");
-    let after = run(serde_json::json!({"operation": "collect", "target": {"resourceId": service_id()}, "activityDays": 5}))
-        .await
-        .unwrap();
+    let after =
+        run(serde_json::json!({"operation": "collect", "target": {"resourceId": service_id()}, "activityDays": 5}))
+            .await
+            .unwrap();
     assert_eq!(after["activityLog"]["days"], 5);
 
     // diff through the API, inline and by path.
@@ -305,7 +307,10 @@ async fn the_api_and_the_command_line_diff_and_take_activity_days() {
     let out = cli_command().args(["diff", "--format", "json"]).arg(&new_path).arg(&new_path).output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(json["summary"], serde_json::json!({"roleAssignments": 0, "settings": 0, "resources": 0, "findings": 0}));
+    assert_eq!(
+        json["summary"],
+        serde_json::json!({"roleAssignments": 0, "settings": 0, "resources": 0, "findings": 0})
+    );
     let out = cli_command().args(["diff", "--format", "markdown"]).arg(&old_path).arg(&new_path).output().unwrap();
     assert!(String::from_utf8(out.stdout).unwrap().starts_with("# What moved\n"));
     let out = cli_command().arg("diff").arg(&old_path).arg(&other_path).output().unwrap();
