@@ -17,6 +17,7 @@
         'Enable-AzFileSyncManagedIdentity'
         'Get-AzFileSyncErrorInfo'
         'Export-AzFileSyncSnapshot'
+        'Compare-AzFileSyncSnapshot'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -16,6 +16,11 @@
 //!   report `{results: [{id, outcome, message, armCode, requestId}], summary}` (see [`crate::apply`]); a plan
 //!   whose live state moved on is refused with error kind `Conflict`
 //!
+//! - `diff` `{old | oldPath, new | newPath}` -> what moved between two snapshots of one deployment (see
+//!   [`crate::diff`]); two different deployments are refused with error kind `InvalidInput`
+//!
+//! `test` and `collect` take `activityDays` (0 to 90, default 30; 0 skips the Activity Log).
+//!
 //! A target is `{resourceId}` or `{subscriptionId, resourceGroup?, name?}`.
 
 use serde::{Deserialize, Serialize};
@@ -274,7 +279,7 @@ pub async fn execute(
 ) -> Result<serde_json::Value> {
     let op = request.get("operation").and_then(|v| v.as_str()).ok_or_else(|| {
         Error::invalid_input(
-            "the request has no 'operation' (expected explain, listChecks, resolveTarget, test, collect, plan or apply)",
+            "the request has no 'operation' (expected explain, listChecks, resolveTarget, test, collect, plan, apply or diff)",
         )
     })?;
     match op {
@@ -360,8 +365,22 @@ pub async fn execute(
             let client = session.client(events, cancel.clone())?;
             Ok(to_value(&crate::apply::apply(&client, &plan, &options).await?))
         }
+        "diff" => {
+            let side = |inline: &str, path: &str| -> Result<(crate::snapshot::Snapshot, Option<String>)> {
+                match (request.get(inline).filter(|v| !v.is_null()), request.get(path).and_then(|p| p.as_str())) {
+                    (Some(v), _) => Ok((crate::snapshot::Snapshot::from_json(&v.to_string()).map_err(|e| e.context(format!("'{inline}'")))?, None)),
+                    (None, Some(p)) => Ok((crate::snapshot::Snapshot::load(std::path::Path::new(p))?, Some(p.to_string()))),
+                    (None, None) => Err(Error::invalid_input(format!(
+                        "'diff' needs two snapshots: '{inline}' (a snapshot) or '{path}' (its file), and the same for the other side"
+                    ))),
+                }
+            };
+            let (old, old_path) = side("old", "oldPath")?;
+            let (new, new_path) = side("new", "newPath")?;
+            Ok(to_value(&crate::diff::diff_sources(&old, old_path.as_deref(), &new, new_path.as_deref())?))
+        }
         other => Err(Error::invalid_input(format!(
-            "unknown operation '{other}' (expected explain, listChecks, resolveTarget, test, collect, plan or apply)"
+            "unknown operation '{other}' (expected explain, listChecks, resolveTarget, test, collect, plan, apply or diff)"
         ))),
     }
 }
@@ -386,7 +405,29 @@ async fn snapshot_for(
     let client = session.client(events, cancel.clone())?;
     let mut options = crate::collect::CollectOptions::new(spec);
     options.storage_sync_principal_id = session.options.storage_sync_principal_id.clone();
+    options.activity_days = activity_days(request)?;
     crate::collect::collect(&client, &options).await
+}
+
+/// `activityDays` of a request: days of Activity Log to read (0 to 90, 0 skips it). Default: 30 for
+/// `test` and `collect`, 0 for `plan` (a plan rests on the current state only).
+fn activity_days(request: &serde_json::Value) -> Result<u32> {
+    let default = match request.get("operation").and_then(|o| o.as_str()) {
+        Some("plan") => 0,
+        _ => crate::activity::DEFAULT_DAYS,
+    };
+    let days = match request.get("activityDays") {
+        None | Some(serde_json::Value::Null) => default,
+        Some(v) => {
+            v.as_u64().filter(|d| *d <= crate::activity::MAX_DAYS as u64).map(|d| d as u32).ok_or_else(|| {
+                Error::invalid_input(format!(
+                    "'activityDays' must be a whole number from 0 to {} (0 skips the Activity Log), not {v}",
+                    crate::activity::MAX_DAYS
+                ))
+            })?
+        }
+    };
+    Ok(days)
 }
 
 /// Serialize one of our own types (which cannot fail) to a JSON value.

@@ -181,6 +181,8 @@ pub async fn read_live(client: &ArmClient, plan: &Plan) -> Result<Snapshot> {
     options.storage_sync_principal_id = plan.basis.facts.storage_sync_principal_id.clone();
     options.lookup_storage_sync_principal = false;
     options.lookup_machines = false;
+    // The plan's facts are all the check needs: no Activity Log.
+    options.activity_days = 0;
     let live = crate::collect::collect(client, &options).await?;
     let drift = basis_drift(plan, &live_facts(&plan.basis.facts, &live));
     for d in drift.iter().filter(|d| d.towards) {

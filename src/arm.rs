@@ -203,6 +203,9 @@ pub fn request_kind(method: &str, path: &str) -> String {
         "virtualMachines",
     ];
     let mut kind = "other".to_string();
+    if segs.iter().any(|s| s.eq_ignore_ascii_case("eventtypes")) {
+        return format!("{method} activityLog (list)");
+    }
     for (i, s) in segs.iter().enumerate().rev() {
         if let Some(t) = TYPES.iter().find(|t| t.eq_ignore_ascii_case(s)) {
             // `.../storageAccounts/{name}` is a GET of one; `.../storageAccounts` a list.

@@ -169,6 +169,8 @@ async fn run_plan(
     let client = client(&args.connection, sink)?;
     let mut options = CollectOptions::new(spec);
     options.storage_sync_principal_id = args.connection.storage_sync_principal_id.clone();
+    // A plan rests on the current state only: no Activity Log.
+    options.activity_days = 0;
     let snapshot = filesync_identity::collect::collect(&client, &options).await?;
     let plan = match kind {
         PlanKind::Repair => {

@@ -109,6 +109,8 @@ pub struct CollectOptions {
     /// For each registered server with an identity, find its machine through Microsoft Graph and read
     /// the machine's current identity in ARM (default true; see [`MachineIdentity`]).
     pub lookup_machines: bool,
+    /// Days of Activity Log to read for who changed what (default 30, at most 90; 0 skips it).
+    pub activity_days: u32,
 }
 
 impl CollectOptions {
@@ -118,6 +120,7 @@ impl CollectOptions {
             storage_sync_principal_id: None,
             lookup_storage_sync_principal: true,
             lookup_machines: true,
+            activity_days: crate::activity::DEFAULT_DAYS,
         }
     }
 }
@@ -710,6 +713,7 @@ pub async fn lookup_storage_sync_principal(client: &ArmClient) -> std::result::R
 
 /// Collect a snapshot.
 pub async fn collect(client: &ArmClient, options: &CollectOptions) -> Result<Snapshot> {
+    crate::activity::validate_days(options.activity_days)?;
     let c = Collector {
         client,
         errors: Mutex::new(Vec::new()),
@@ -800,8 +804,10 @@ pub async fn collect(client: &ArmClient, options: &CollectOptions) -> Result<Sna
         deny_assignments,
         locks,
         collection_errors,
+        activity_log: None,
     };
     snapshot.normalize_order();
+    snapshot.activity_log = crate::activity::collect(client, &snapshot, options.activity_days).await?.map(Box::new);
     Ok(snapshot)
 }
 

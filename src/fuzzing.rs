@@ -15,6 +15,9 @@ pub fn snapshot_load(data: &[u8]) {
         // The checks must cope with whatever a snapshot holds.
         let ctx = crate::checks::CheckContext::at(snapshot.collected_at);
         let _ = crate::checks::report(&snapshot, &ctx, &crate::checks::Selection::default());
+        // A snapshot compared with itself moved nothing.
+        let same = crate::diff::diff(&snapshot, &snapshot).expect("a snapshot is of its own deployment");
+        assert!(same.is_empty(), "a snapshot differs from itself: {same:?}");
     }
 }
 

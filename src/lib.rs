@@ -5,6 +5,7 @@
 //! (pure functions, no I/O), and [`report`] renders them. The command-line tool (`src/main.rs`) and the
 //! C ABI ([`ffi`]) are thin layers over [`api`].
 
+pub mod activity;
 pub mod api;
 pub mod apply;
 pub mod arm;
@@ -14,6 +15,7 @@ pub mod checks;
 pub mod cloud;
 pub mod collect;
 pub mod credentials;
+pub mod diff;
 pub mod error;
 pub mod events;
 pub mod ffi;

@@ -57,6 +57,30 @@ enum Command {
     Apply(cli_repair::ApplyArgs),
     /// Explain a File Sync error code (0x80c8305f, -2134364065, 2160603231, 80c8305f or a symbolic name).
     Explain(ExplainArgs),
+    /// What moved between two snapshots of one deployment: role assignments, settings, resources, findings.
+    /// Exit 0 when nothing moved, 1 when something did, 2 for two different deployments.
+    Diff(DiffArgs),
+}
+
+/// Formats of `diff`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+enum DiffFormat {
+    Table,
+    Json,
+    Markdown,
+}
+
+#[derive(Args, Debug)]
+struct DiffArgs {
+    /// The older snapshot (collect --output).
+    #[arg(value_name = "OLD")]
+    old: PathBuf,
+    /// The newer snapshot of the same deployment.
+    #[arg(value_name = "NEW")]
+    new: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Table, value_parser = FormatParser::<DiffFormat>::new())]
+    format: DiffFormat,
 }
 
 /// Parses `--format` like clap's own enum parser, but refuses an unknown format by listing the formats
@@ -213,6 +237,9 @@ struct TestArgs {
     /// List every check (id, what it verifies, the codes it explains) and exit; same as `list-checks`.
     #[arg(long)]
     list_checks: bool,
+    /// Days of Activity Log to read, to name who changed what a failing check points at (0 to 90; 0 skips).
+    #[arg(long, default_value_t = 30, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(0..=90))]
+    activity_days: u32,
 }
 
 #[derive(Args, Debug)]
@@ -224,6 +251,9 @@ struct CollectArgs {
     /// Where to write the snapshot (written atomically; `-` for stdout).
     #[arg(long, short = 'o', value_name = "FILE")]
     output: PathBuf,
+    /// Days of Activity Log to keep in the snapshot, to name who changed what (0 to 90; 0 skips).
+    #[arg(long, default_value_t = 30, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(0..=90))]
+    activity_days: u32,
 }
 
 #[derive(Args, Debug)]
@@ -360,16 +390,23 @@ fn print_report(snapshot: &Snapshot, select: &SelectArgs) -> Result<i32> {
         }
         ReportFormat::Markdown => report::render_markdown(&report, snapshot),
         ReportFormat::Html => report::render_html(&report, snapshot),
-        ReportFormat::Table => report::render_table_with(
-            &report,
-            TableStyle {
-                color: color_enabled(),
-                show_passing: !select.problems_only,
-                show_all: select.all,
-                width: Some(table_width()),
-            },
-            Some(&repair_outlook(snapshot, &report, &selection)),
-        ),
+        ReportFormat::Table => {
+            let mut text = report::render_table_with(
+                &report,
+                TableStyle {
+                    color: color_enabled(),
+                    show_passing: !select.problems_only,
+                    show_all: select.all,
+                    width: Some(table_width()),
+                },
+                Some(&repair_outlook(snapshot, &report, &selection)),
+            );
+            if let Some(line) = filesync_identity::activity::summary_line(snapshot) {
+                text.push_str(&line);
+                text.push('\n');
+            }
+            text
+        }
     };
     write_stdout(&text)?;
     Ok(checks::exit_code(&report))
@@ -461,7 +498,12 @@ fn target_spec(t: &TargetArgs) -> Result<TargetSpec> {
     )
 }
 
-async fn collect_live(target: &TargetArgs, connection: &ConnectionArgs, sink: Arc<dyn EventSink>) -> Result<Snapshot> {
+async fn collect_live(
+    target: &TargetArgs,
+    connection: &ConnectionArgs,
+    activity_days: u32,
+    sink: Arc<dyn EventSink>,
+) -> Result<Snapshot> {
     let spec = target_spec(target)?;
     if let Some(p) = &connection.storage_sync_principal_id {
         filesync_identity::resource_id::validate_guid("--storage-sync-principal-id", p)?;
@@ -477,6 +519,7 @@ async fn collect_live(target: &TargetArgs, connection: &ConnectionArgs, sink: Ar
     let client = session.client(sink, cancel)?;
     let mut options = CollectOptions::new(spec);
     options.storage_sync_principal_id = connection.storage_sync_principal_id.clone();
+    options.activity_days = activity_days;
     let snapshot = filesync_identity::collect::collect(&client, &options).await?;
     // What the collection freed need not stay resident while the checks (or the snapshot's writer) run.
     filesync_identity::fsutil::release_free_memory();
@@ -512,6 +555,7 @@ fn offline_command(command: &Command) -> Option<&'static str> {
         Command::Demo(_) => Some("demo"),
         Command::ListChecks(_) => Some("list-checks"),
         Command::Explain(_) => Some("explain"),
+        Command::Diff(_) => Some("diff"),
         Command::Test(t) if t.snapshot.is_some() || t.list_checks => Some("test --snapshot"),
         _ => None,
     }
@@ -553,13 +597,26 @@ async fn run(cli: Cli) -> Result<i32> {
         Command::Test(args) => {
             let snapshot = match &args.snapshot {
                 Some(path) => Snapshot::load(path)?,
-                None => collect_live(&args.target, &args.connection, sink).await?,
+                None => collect_live(&args.target, &args.connection, args.activity_days, sink).await?,
             };
             let code = print_report(&snapshot, &args.select);
             // The process ends next: letting the OS take a large estate's snapshot back at once is faster
             // than freeing it piece by piece.
             std::mem::forget(snapshot);
             code
+        }
+        Command::Diff(args) => {
+            let old = Snapshot::load(&args.old)?;
+            let new = Snapshot::load(&args.new)?;
+            let (op, np) = (args.old.display().to_string(), args.new.display().to_string());
+            let d = filesync_identity::diff::diff_sources(&old, Some(&op), &new, Some(&np))?;
+            let text = match args.format {
+                DiffFormat::Json => format!("{}\n", serde_json::to_string_pretty(&d).expect("a diff serializes")),
+                DiffFormat::Table => filesync_identity::diff::render_table(&d),
+                DiffFormat::Markdown => filesync_identity::diff::render_markdown(&d),
+            };
+            write_stdout(&text)?;
+            Ok(d.exit_code())
         }
         Command::Repair(args) => cli_repair::run_repair(args, sink, cli.quiet).await,
         Command::EnableIdentity(args) => cli_repair::run_enable_identity(args, sink, cli.quiet).await,
@@ -568,7 +625,7 @@ async fn run(cli: Cli) -> Result<i32> {
             if args.output.as_os_str() != "-" {
                 filesync_identity::fsutil::check_output_path(&args.output)?;
             }
-            let snapshot = collect_live(&args.target, &args.connection, sink.clone()).await?;
+            let snapshot = collect_live(&args.target, &args.connection, args.activity_days, sink.clone()).await?;
             if args.output.as_os_str() == "-" {
                 write_stdout(&format!("{}\n", snapshot.to_json_pretty()))?;
             } else {

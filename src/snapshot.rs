@@ -12,12 +12,12 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, ErrorKind, Result};
 use crate::resource_id::{is_zero_guid, ResourceId};
 
-/// The snapshot format this build reads and writes.
+/// The snapshot format this build writes. 2: optional fields added (the Activity Log, and #14's); every
+/// field version 2 added is optional, so version 1 still loads ([`READABLE_SCHEMA_VERSIONS`]).
 pub const SNAPSHOT_SCHEMA_VERSION: u32 = 2;
 
-/// The schema versions a reader accepts: 1 lacks the fields version 2 added (all optional), and the checks
-/// that need them say `unknown` for a version-1 snapshot.
-pub const SNAPSHOT_SCHEMA_VERSIONS_READ: &[u32] = &[1, 2];
+/// The snapshot formats this build reads.
+pub const READABLE_SCHEMA_VERSIONS: &[u32] = &[1, 2];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -56,6 +56,61 @@ pub struct Snapshot {
     /// Requests that failed during collection; checks that depend on them report `unknown`.
     #[serde(default)]
     pub collection_errors: Vec<CollectionError>,
+    /// The Activity Log events read for the deployment (schema 2; absent when not read: `--activity-days
+    /// 0`, or a version-1 snapshot). Findings name who changed what from these, offline too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activity_log: Option<Box<ActivityLog>>,
+}
+
+/// What the Activity Log said about the deployment's resource groups over a window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActivityLog {
+    /// The window asked for, in days before the collection.
+    pub days: u32,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    /// One query per subscription and resource group, and how it went.
+    pub scopes: Vec<ActivityLogScope>,
+    /// The successful writes and deletes that bear on the deployment, newest first.
+    pub events: Vec<ActivityEvent>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActivityLogScope {
+    pub subscription_id: String,
+    pub resource_group: String,
+    /// False when the query failed (see `error`): findings then say the Activity Log could not be read.
+    pub read: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// One administrative Activity Log event (a write or delete that succeeded).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActivityEvent {
+    pub event_timestamp: DateTime<Utc>,
+    /// Who: a user's UPN, or a service principal's id.
+    #[serde(default)]
+    pub caller: String,
+    /// `Microsoft.Authorization/roleAssignments/delete`, `Microsoft.Storage/storageAccounts/write`, ...
+    pub operation_name: String,
+    pub resource_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correlation_id: Option<String>,
+    /// For role assignment writes and deletes: the assignment (from the request or the answer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub principal_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_definition_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// The properties the request set (`allowSharedKeyAccess`, `networkAcls`, `identity`, ...), when the
+    /// Activity Log kept the request body; empty when it did not.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changed: Vec<String>,
 }
 
 /// What a collection covered.
@@ -561,10 +616,11 @@ impl Snapshot {
             Error::invalid_file("the file has no 'schemaVersion': it is not a filesync-identity snapshot")
         })?;
         match version.as_u64() {
-            Some(v) if SNAPSHOT_SCHEMA_VERSIONS_READ.iter().any(|&r| r as u64 == v) => {}
+            Some(v) if READABLE_SCHEMA_VERSIONS.iter().any(|r| *r as u64 == v) => {}
             Some(v) => {
                 return Err(Error::invalid_file(format!(
-                    "the snapshot has schemaVersion {v}, but this build of filesync-identity reads versions 1 and {SNAPSHOT_SCHEMA_VERSION}; collect it again with this version, or use the version that wrote it"
+                    "the snapshot has schemaVersion {v}, but this build of filesync-identity reads versions {}; collect it again with this version, or use the version that wrote it",
+                    READABLE_SCHEMA_VERSIONS.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(" and ")
                 )))
             }
             None => return Err(Error::invalid_file("'schemaVersion' must be a whole number")),

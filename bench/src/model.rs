@@ -285,6 +285,22 @@ pub fn models(topo: &Topology, target: &TargetSpec, graph_lookup: bool) -> Model
     // lists; no collector needs more round trips than the shorter of the two designs.
     floor.critical_path = floor.critical_path.min(ours.critical_path);
 
+    // The Activity Log (who changed what): one query per subscription and resource group of the services
+    // and accounts, after the rest, side by side; the benchmark's deployments have no events (one page).
+    let mut groups = BTreeSet::new();
+    for s in &services {
+        groups.insert((lower(&s.subscription_id), lower(&s.resource_group)));
+    }
+    for id in accounts.keys() {
+        groups.insert((subscription_of(id), id.split('/').nth(4).unwrap_or_default().to_ascii_lowercase()));
+    }
+    if !groups.is_empty() {
+        for c in [&mut floor, &mut ours] {
+            c.add("GET activityLog (list)", groups.len() as u64);
+            c.critical_path += 1;
+        }
+    }
+
     Models {
         floor,
         ours,

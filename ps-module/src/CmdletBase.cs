@@ -20,6 +20,8 @@ namespace AzFileSync.ManagedIdentity
         public const string ByName = "ByName";
         public const string ByResourceId = "ByResourceId";
         public const string BySnapshot = "BySnapshot";
+        public const string ByPath = "ByPath";
+        public const string ByObject = "ByObject";
     }
 
     /// <summary>Stable error ids the module itself raises (the core's come with its errors).</summary>

@@ -32,6 +32,11 @@ namespace AzFileSync.ManagedIdentity
         [Parameter]
         public SwitchParameter Quiet { get; set; }
 
+        /// <summary>Days of Activity Log to read, to name who changed what a problem points at (0 skips).</summary>
+        [Parameter]
+        [ValidateRange(0, 90)]
+        public int ActivityDays { get; set; } = 30;
+
         bool _healthy = true;
         bool _diagnosed;
 
@@ -53,7 +58,7 @@ namespace AzFileSync.ManagedIdentity
         internal override void ProcessTarget(FileSyncTarget target)
         {
             var session = AzureSession(target.ResourceId);
-            var request = new Dictionary<string, object> { { "operation", "test" }, { "target", target.Target } };
+            var request = new Dictionary<string, object> { { "operation", "test" }, { "target", target.Target }, { "activityDays", ActivityDays } };
             if (!target.Whole && target.SyncGroups.Count > 0) request["syncGroups"] = target.SyncGroups;
             Diagnose(session, request, target.ResourceId);
         }
@@ -351,6 +356,11 @@ namespace AzFileSync.ManagedIdentity
         [ValidateNotNullOrEmpty]
         public string Path { get; set; }
 
+        /// <summary>Days of Activity Log to keep in the snapshot (0 skips).</summary>
+        [Parameter]
+        [ValidateRange(0, 90)]
+        public int ActivityDays { get; set; } = 30;
+
         internal override void BeforeTargets(List<FileSyncTarget> targets)
         {
             if (targets.Count <= 1) return;
@@ -365,7 +375,7 @@ namespace AzFileSync.ManagedIdentity
         {
             var session = AzureSession(target.ResourceId);
             string path = FullPath(Path);
-            var request = new Dictionary<string, object> { { "operation", "collect" }, { "outputPath", path }, { "target", target.Target } };
+            var request = new Dictionary<string, object> { { "operation", "collect" }, { "outputPath", path }, { "target", target.Target }, { "activityDays", ActivityDays } };
             try
             {
                 Run(session, request, "Collecting the Azure File Sync deployment");
@@ -376,6 +386,98 @@ namespace AzFileSync.ManagedIdentity
                 return;
             }
             WriteObject(new FileInfo(path));
+        }
+    }
+
+    /// <summary>Compare-AzFileSyncSnapshot: what moved between two snapshots of one deployment.</summary>
+    [Cmdlet(VerbsData.Compare, "AzFileSyncSnapshot", DefaultParameterSetName = ParameterSets.ByPath)]
+    [OutputType(typeof(FileSyncSnapshotChange))]
+    public sealed class CompareAzFileSyncSnapshotCommand : FileSyncCmdletBase
+    {
+        [Parameter(ParameterSetName = ParameterSets.ByPath, Mandatory = true, Position = 0)]
+        [ValidateNotNullOrEmpty]
+        public string ReferencePath { get; set; }
+
+        [Parameter(ParameterSetName = ParameterSets.ByPath, Mandatory = true, Position = 1)]
+        [ValidateNotNullOrEmpty]
+        public string DifferencePath { get; set; }
+
+        /// <summary>The older snapshot as an object (Get-Content -Raw | ConvertFrom-Json).</summary>
+        [Parameter(ParameterSetName = ParameterSets.ByObject, Mandatory = true)]
+        [ValidateNotNull]
+        public PSObject ReferenceSnapshot { get; set; }
+
+        [Parameter(ParameterSetName = ParameterSets.ByObject, Mandatory = true)]
+        [ValidateNotNull]
+        public PSObject DifferenceSnapshot { get; set; }
+
+        /// <summary>How a snapshot object becomes JSON (a constant, so a host can recognise it).</summary>
+        internal const string ConvertToJsonScript = "param($o) $o | ConvertTo-Json -Depth 64 -Compress";
+
+        static readonly string[][] Areas =
+        {
+            new[] { "roleAssignments", "RoleAssignment" },
+            new[] { "settings", "Setting" },
+            new[] { "resources", "Resource" },
+            new[] { "findings", "Finding" },
+        };
+
+        protected override void EndProcessing()
+        {
+            var request = new Dictionary<string, object> { { "operation", "diff" } };
+            if (ParameterSetName == ParameterSets.ByPath)
+            {
+                request["oldPath"] = FullPath(ReferencePath);
+                request["newPath"] = FullPath(DifferencePath);
+            }
+            else
+            {
+                request["old"] = SnapshotJson(ReferenceSnapshot);
+                request["new"] = SnapshotJson(DifferenceSnapshot);
+            }
+            Dictionary<string, object> diff;
+            try
+            {
+                diff = Run(OfflineSession(), request, null);
+            }
+            catch (FileSyncNativeException e)
+            {
+                ThrowTerminatingError(ToErrorRecord(e, ParameterSetName == ParameterSets.ByPath ? DifferencePath : null));
+                return;
+            }
+            foreach (var n in Json.Arr(diff, "notes") ?? new List<object>())
+            {
+                if (n is string) WriteWarning((string)n);
+            }
+            foreach (var area in Areas)
+            {
+                foreach (var c in Json.Arr(diff, area[0]) ?? new List<object>())
+                {
+                    WriteObject(new FileSyncSnapshotChange(area[1], c as Dictionary<string, object>));
+                }
+            }
+        }
+
+        /// <summary>A snapshot object as the core's JSON: a path (string or FileInfo) is read by the core; any
+        /// other object is converted with ConvertTo-Json.</summary>
+        object SnapshotJson(PSObject o)
+        {
+            object b = o.BaseObject;
+            var file = b as FileInfo;
+            string path = file != null ? file.FullName : b as string;
+            if (path != null)
+            {
+                return Json.Parse(File.ReadAllText(FullPath(path)));
+            }
+            var converted = InvokeCommand.InvokeScript(ConvertToJsonScript, o);
+            string text = converted.Count > 0 && converted[0] != null ? converted[0].BaseObject as string : null;
+            if (text == null)
+            {
+                ThrowTerminatingError(NewError(ErrorIds.NoTarget, ErrorCategory.InvalidArgument, o,
+                    "The object is not a snapshot: it could not be converted to JSON.",
+                    "Pass a snapshot file's path, or the object Get-Content -Raw FILE | ConvertFrom-Json gives."));
+            }
+            return Json.Parse(text);
         }
     }
 }

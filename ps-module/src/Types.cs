@@ -24,7 +24,23 @@ namespace AzFileSync.ManagedIdentity
             Remediation = Json.Str(f, "remediation");
             Command = Json.Str(f, "command");
             Reason = Json.Str(f, "reason");
-            Evidence = ToHashtable(Json.Obj(f, "evidence"));
+            var evidence = Json.Obj(f, "evidence");
+            Evidence = ToHashtable(evidence);
+            // Who made the change the finding points at, from the Activity Log (an object when one was found,
+            // a sentence saying why not otherwise).
+            var change = Json.Obj(evidence, "activityLog");
+            if (change != null)
+            {
+                ChangedBy = Json.Str(change, "caller");
+                DateTime at;
+                if (DateTime.TryParse(Json.Str(change, "eventTimestamp"), System.Globalization.CultureInfo.InvariantCulture,
+                        System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal, out at))
+                {
+                    ChangedAt = at;
+                }
+                ChangeOperation = Json.Str(change, "operationName");
+                ChangeCorrelationId = Json.Str(change, "correlationId");
+            }
             SubscriptionId = Json.Str(target, "subscriptionId");
             ResourceGroupName = Json.Str(target, "resourceGroup");
             StorageSyncServiceName = Json.Str(target, "name");
@@ -49,6 +65,14 @@ namespace AzFileSync.ManagedIdentity
         public string Command { get; private set; }
         public string Reason { get; private set; }
         public Hashtable Evidence { get; private set; }
+        /// <summary>Who made the change that explains the problem (from the Activity Log), e.g. alice@contoso.com.</summary>
+        public string ChangedBy { get; private set; }
+        /// <summary>When (UTC).</summary>
+        public DateTime? ChangedAt { get; private set; }
+        /// <summary>The Activity Log operation, e.g. Microsoft.Authorization/roleAssignments/delete.</summary>
+        public string ChangeOperation { get; private set; }
+        /// <summary>The correlation id of that operation (Get-AzActivityLog -CorrelationId).</summary>
+        public string ChangeCorrelationId { get; private set; }
         /// <summary>The diagnosed target (so findings pipe into Repair-AzFileSyncPermission).</summary>
         public string SubscriptionId { get; private set; }
         public string ResourceGroupName { get; private set; }
@@ -170,5 +194,65 @@ namespace AzFileSync.ManagedIdentity
         public bool SecurityPostureChange { get; private set; }
         /// <summary>The findings this change fixes.</summary>
         public string[] Reasons { get; private set; }
+    }
+
+    /// <summary>One thing that moved between two snapshots (Compare-AzFileSyncSnapshot).</summary>
+    public sealed class FileSyncSnapshotChange
+    {
+        internal FileSyncSnapshotChange(string area, Dictionary<string, object> c)
+        {
+            Area = area;
+            Change = Json.Str(c, "change") ?? "changed";
+            ResourceId = Json.Str(c, "resourceId") ?? Json.Str(c, "scope");
+            ResourceName = Json.Str(c, "resourceName");
+            Kind = Json.Str(c, "kind");
+            Field = Json.Str(c, "field");
+            PrincipalId = Json.Str(c, "principalId");
+            RoleName = Json.Str(c, "roleName");
+            Scope = Json.Str(c, "scope");
+            Check = Json.Str(c, "check");
+            if (area == "Setting")
+            {
+                OldValue = Text(c, "old");
+                NewValue = Text(c, "new");
+            }
+            else if (area == "Finding")
+            {
+                OldValue = Json.Str(c, "old") ?? "absent";
+                NewValue = Json.Str(c, "new") ?? "absent";
+                Field = Check;
+            }
+            else if (area == "RoleAssignment")
+            {
+                ResourceName = RoleName;
+                Field = PrincipalId;
+            }
+        }
+
+        static string Text(Dictionary<string, object> c, string key)
+        {
+            object v;
+            if (!c.TryGetValue(key, out v) || v == null) return null;
+            return v as string ?? Json.Write(v);
+        }
+
+        /// <summary>RoleAssignment, Setting, Resource or Finding.</summary>
+        public string Area { get; private set; }
+        /// <summary>added, removed or changed.</summary>
+        public string Change { get; private set; }
+        public string ResourceId { get; private set; }
+        public string ResourceName { get; private set; }
+        /// <summary>The resource's kind (storageAccount, registeredServer, ...).</summary>
+        public string Kind { get; private set; }
+        /// <summary>The setting (dotted for nested ones, e.g. networkAcls.defaultAction), the check of a finding,
+        /// or the principal of a role assignment.</summary>
+        public string Field { get; private set; }
+        /// <summary>The old value (a setting's, or a finding's status); null when absent.</summary>
+        public string OldValue { get; private set; }
+        public string NewValue { get; private set; }
+        public string PrincipalId { get; private set; }
+        public string RoleName { get; private set; }
+        public string Scope { get; private set; }
+        public string Check { get; private set; }
     }
 }

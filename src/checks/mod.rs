@@ -363,7 +363,9 @@ pub(crate) fn cmp_ignore_ascii_case(a: &str, b: &str) -> std::cmp::Ordering {
 
 /// Run the checks and wrap the findings in a report.
 pub fn report(snapshot: &Snapshot, ctx: &CheckContext, selection: &Selection) -> Report {
-    let findings = run(snapshot, ctx, selection);
+    let mut findings = run(snapshot, ctx, selection);
+    // Who changed what, from the Activity Log the snapshot kept (no verdict changes).
+    crate::activity::attribute(&mut findings, snapshot);
     Report {
         schema_version: REPORT_SCHEMA_VERSION,
         tool_version: crate::VERSION.to_string(),

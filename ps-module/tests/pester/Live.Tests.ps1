@@ -313,3 +313,75 @@ Describe 'Export-AzFileSyncSnapshot' {
         (Get-ArmRequest $fake).Count | Should -Be 0
     }
 }
+
+Describe 'who changed it, and Compare-AzFileSyncSnapshot' {
+    BeforeAll {
+        $script:shareScope = "/subscriptions/$Sub/resourceGroups/rg-sync/providers/Microsoft.Storage/storageAccounts/sa1/fileServices/default/fileshares/share1"
+        $script:raName = '7e57ab1e-0000-4000-8000-000000000016'
+        $script:raUri = "$($fake.Url)$shareScope/providers/Microsoft.Authorization/roleAssignments/$($raName)?api-version=2022-04-01"
+        $script:headers = @{ Authorization = 'Bearer tok-owner' }
+        $body = @{ properties = @{
+            roleDefinitionId = "/subscriptions/$Sub/providers/Microsoft.Authorization/roleDefinitions/69566ab7-960f-475b-8e7c-b3118f30c6bd"
+            principalId = '22222222-2222-4222-8222-222222222222'; principalType = 'ServicePrincipal' } } | ConvertTo-Json
+        Invoke-RestMethod -Method Put -Uri $raUri -Headers $headers -Body $body -ContentType 'application/json' | Out-Null
+        Install-AzStandIn -Url $fake.Url
+        $script:before = Join-Path $TestDrive 'before.json'
+        Export-AzFileSyncSnapshot -ResourceId $ServiceId -Path $before | Out-Null
+        # Last night: the service's share role is removed.
+        Invoke-RestMethod -Method Delete -Uri $raUri -Headers $headers | Out-Null
+        $script:after = Join-Path $TestDrive 'after.json'
+        Export-AzFileSyncSnapshot -ResourceId $ServiceId -Path $after | Out-Null
+    }
+
+    BeforeEach {
+        Clear-ArmLog $fake
+        Install-AzStandIn -Url $fake.Url
+    }
+
+    It 'the failing finding names who removed the role and when, live, in the table and offline' {
+        $role = @(Test-AzFileSyncManagedIdentity -ResourceId $ServiceId |
+            Where-Object { $_.Check -eq 'cloud-endpoint.service-share-role' -and $_.Status -eq 'fail' -and $_.ResourceName -like 'share1*' })
+        $role.Count | Should -Be 1
+        $role[0].ChangedBy | Should -Be 'owner@contoso.com'
+        $role[0].ChangedAt | Should -BeOfType [datetime]
+        ([datetime]::UtcNow - $role[0].ChangedAt).TotalMinutes | Should -BeLessThan 10
+        $role[0].ChangeOperation | Should -Be 'Microsoft.Authorization/roleAssignments/delete'
+        $role[0].Message | Should -BeLike '*removed by owner@contoso.com on *'
+        ($role | Format-Table | Out-String -Width 250) | Should -BeLike '*owner@contoso.com 20*UTC*'
+        (Get-ArmRequest $fake | Where-Object { $_.path -like '*eventtypes/management/values' }).Count | Should -BeGreaterThan 0
+        $offline = @(Test-AzFileSyncManagedIdentity -SnapshotPath $after |
+            Where-Object { $_.Check -eq 'cloud-endpoint.service-share-role' -and $_.ResourceName -like 'share1*' })
+        $offline[0].ChangedBy | Should -Be 'owner@contoso.com'
+        $offline[0].Message | Should -Be $role[0].Message
+    }
+
+    It '-ActivityDays 0 reads no Activity Log and names nobody; the verdict is the same' {
+        $role = @(Test-AzFileSyncManagedIdentity -ResourceId $ServiceId -ActivityDays 0 |
+            Where-Object { $_.Check -eq 'cloud-endpoint.service-share-role' -and $_.ResourceName -like 'share1*' })
+        $role[0].Status | Should -Be 'fail'
+        $role[0].ChangedBy | Should -BeNullOrEmpty
+        (Get-ArmRequest $fake | Where-Object { $_.path -like '*eventtypes*' }).Count | Should -Be 0
+        { Test-AzFileSyncManagedIdentity -ResourceId $ServiceId -ActivityDays 91 } | Should -Throw
+    }
+
+    It 'lists the removed assignment and the findings it turned, by path or by object' {
+        $changes = @(Compare-AzFileSyncSnapshot $before $after)
+        $roles = @($changes | Where-Object Area -eq 'RoleAssignment')
+        $roles.Count | Should -Be 1
+        $roles[0].Change | Should -Be 'removed'
+        $roles[0].PrincipalId | Should -Be '22222222-2222-4222-8222-222222222222'
+        $roles[0].Scope | Should -Be $shareScope
+        @($changes | Where-Object Area -eq 'Setting').Count | Should -Be 0
+        @($changes | Where-Object { $_.Area -eq 'Finding' -and $_.OldValue -eq 'pass' -and $_.NewValue -eq 'fail' }).Count | Should -BeGreaterThan 0
+        ($changes | Format-Table | Out-String -Width 250) | Should -BeLike '*RoleAssignment*removed*'
+        $byObject = @(Compare-AzFileSyncSnapshot -ReferenceSnapshot (Get-Content $before -Raw | ConvertFrom-Json) -DifferenceSnapshot (Get-Content $after -Raw | ConvertFrom-Json))
+        $byObject.Count | Should -Be $changes.Count
+        @(Compare-AzFileSyncSnapshot $after $after).Count | Should -Be 0
+    }
+
+    It 'refuses two different deployments, naming both' {
+        $other = Join-Path $TestDrive 'other.json'
+        Export-AzFileSyncSnapshot -ResourceId $OtherServiceId -Path $other | Out-Null
+        { Compare-AzFileSyncSnapshot $before $other -ErrorAction Stop } | Should -Throw '*different deployments*svc1*svc9*'
+    }
+}

@@ -12,6 +12,7 @@ BeforeDiscovery {
         'Enable-AzFileSyncManagedIdentity'
         'Get-AzFileSyncErrorInfo'
         'Export-AzFileSyncSnapshot'
+        'Compare-AzFileSyncSnapshot'
     )
 }
 
@@ -243,6 +244,39 @@ Describe 'offline diagnosis of a snapshot' {
         $err[0].TargetObject | Should -Be $missing
         Set-Content (Join-Path $TestDrive 'corrupt.json') '{"schemaVersion": 1, "services": ['
         Test-AzFileSyncManagedIdentity -SnapshotPath (Join-Path $TestDrive 'corrupt.json') -Quiet -ErrorAction SilentlyContinue | Should -BeFalse
+    }
+}
+
+Describe 'Compare-AzFileSyncSnapshot offline' {
+    It 'has a path set (default, positional) and an object set' {
+        $c = Get-Command Compare-AzFileSyncSnapshot
+        @($c.ParameterSets.Name | Sort-Object) | Should -Be @('ByObject', 'ByPath')
+        $c.DefaultParameterSet | Should -Be 'ByPath'
+        $c.Parameters['ReferencePath'].Attributes.Position | Should -Contain 0
+        $c.Parameters['DifferencePath'].Attributes.Position | Should -Contain 1
+    }
+
+    It 'a snapshot against itself moved nothing; a changed setting is one Setting change with both values' {
+        @(Compare-AzFileSyncSnapshot $Sample $Sample).Count | Should -Be 0
+        $new = Get-Content $Sample -Raw | ConvertFrom-Json
+        $account = @($new.storageAccounts | Where-Object { $_.read -ne $false })[0]
+        $turned = $account.allowSharedKeyAccess -eq $false
+        $account | Add-Member -NotePropertyName allowSharedKeyAccess -NotePropertyValue $turned -Force
+        $path = Join-Path $TestDrive 'changed.json'
+        $new | ConvertTo-Json -Depth 64 | Set-Content $path
+        $changes = @(Compare-AzFileSyncSnapshot $Sample $path | Where-Object Area -eq 'Setting')
+        $changes.Count | Should -Be 1
+        $changes[0].Field | Should -Be 'allowSharedKeyAccess'
+        $changes[0].NewValue | Should -Be $turned.ToString().ToLowerInvariant()
+        $changes[0].ResourceName | Should -Be $account.name
+        $byObject = @(Compare-AzFileSyncSnapshot -ReferenceSnapshot (Get-Content $Sample -Raw | ConvertFrom-Json) -DifferenceSnapshot $new | Where-Object Area -eq 'Setting')
+        $byObject.Count | Should -Be 1
+    }
+
+    It 'a file that is not a snapshot is a terminating error that says what it is' {
+        $path = Join-Path $TestDrive 'report.json'
+        Test-AzFileSyncManagedIdentity -SnapshotPath $Sample | Select-Object -First 1 | ConvertTo-Json | Set-Content $path
+        { Compare-AzFileSyncSnapshot $Sample $path } | Should -Throw
     }
 }
 

@@ -8,7 +8,8 @@ use crate::render::*;
 use crate::server::{Reply, Req};
 use crate::state::{Assignment, Change, OpStatus, PrincipalState, State};
 use crate::topology::{
-    IpRuleSeed, MachineKindSeed, NetworkAclsSeed, ResourceAccessRuleSeed, RoleAssignmentSeed, VirtualNetworkRuleSeed,
+    ActivityEventSeed, IpRuleSeed, MachineKindSeed, NetworkAclsSeed, ResourceAccessRuleSeed, RoleAssignmentSeed,
+    VirtualNetworkRuleSeed,
 };
 use crate::util::*;
 
@@ -19,6 +20,9 @@ const PERMISSION_APIS: &[&str] = &["2022-04-01", "2018-07-01", "2015-07-01"];
 const LOCK_APIS: &[&str] = &["2016-09-01", "2020-05-01"];
 const HYBRID_COMPUTE_APIS: &[&str] = &["2022-12-27", "2023-10-03", "2024-07-10"];
 const COMPUTE_APIS: &[&str] = &["2023-09-01", "2024-03-01", "2024-07-01"];
+const INSIGHTS_APIS: &[&str] = &["2015-04-01"];
+/// How far back the Activity Log goes.
+const ACTIVITY_LOG_DAYS: i64 = 90;
 const PRINCIPAL_TYPES: &[&str] = &["User", "Group", "ServicePrincipal", "ForeignGroup", "Device"];
 
 /// Everything a handler needs about the request being served.
@@ -40,11 +44,15 @@ pub(crate) fn process(st: &mut State, base: &str, req: &Req, lro_failure: Option
         st.write_count += 1;
     }
     let mut principal_seen = None;
+    let operations_before = st.operations.len();
     let result = pipeline(st, base, req, lro_failure, &mut principal_seen);
     let mut reply = match result {
         Ok(r) => r,
         Err(e) => e.into(),
     };
+    if let Some(principal) = &principal_seen {
+        record_activity(st, req, principal, &reply, operations_before);
+    }
     reply.principal = principal_seen;
     // Every ARM answer (not Graph's) says how many reads are left in the subscription's bucket.
     let segs = segments(&req.path);
@@ -58,6 +66,81 @@ pub(crate) fn process(st: &mut State, base: &str, req: &Req, lro_failure: Option
         reply.headers.push((header.to_string(), st.peek_read(&bucket).to_string()));
     }
     reply
+}
+
+/// The ARM operation name of a write to `path` (`Microsoft.Storage/storageAccounts/write`): the provider,
+/// the resource type's segments, and `write`, `delete` or the action a POST names.
+fn operation_name(method: &str, segs: &[String]) -> Option<String> {
+    let p = segs.iter().rposition(|s| s.eq_ignore_ascii_case("providers")).filter(|p| p + 2 < segs.len())?;
+    let rest = &segs[p + 2..];
+    let mut types: Vec<&str> = rest.iter().step_by(2).map(String::as_str).collect();
+    let verb = match method {
+        "DELETE" => "delete",
+        "POST" => types.pop().filter(|_| rest.len() % 2 == 1).unwrap_or("action"),
+        _ => "write",
+    };
+    Some(format!("{}/{}/{verb}", segs[p + 1], types.join("/")))
+}
+
+/// Record a write in the Activity Log, as ARM does for every write that got past authentication (failed
+/// ones included, with status `Failed`). A long-running operation records `Accepted` now and `Succeeded`
+/// or `Failed` when it ends.
+fn record_activity(st: &mut State, req: &Req, principal: &str, reply: &Reply, operations_before: usize) {
+    let segs = segments(&req.path);
+    if !req.is_write() || segs.first().is_some_and(|s| s.eq_ignore_ascii_case("v1.0")) || reply.status == 401 {
+        return;
+    }
+    let Some(operation) = operation_name(&req.method, &segs) else { return };
+    let caller = req
+        .header("authorization")
+        .and_then(|h| h.split_once(' '))
+        .and_then(|(_, t)| st.tokens.get(t.trim()))
+        .and_then(|t| t.caller.clone())
+        .unwrap_or_else(|| principal.to_string());
+    let (status, sub_status) = match reply.status {
+        200 => ("Succeeded", "OK"),
+        201 => ("Succeeded", "Created"),
+        202 => ("Accepted", "Accepted"),
+        204 => ("Succeeded", "NoContent"),
+        400 => ("Failed", "BadRequest"),
+        403 => ("Failed", "Forbidden"),
+        404 => ("Failed", "NotFound"),
+        409 => ("Failed", "Conflict"),
+        _ => ("Failed", "InternalServerError"),
+    };
+    let event = ActivityEventSeed {
+        event_timestamp: Utc::now(),
+        caller,
+        operation_name: operation,
+        resource_id: req.path.trim_end_matches('/').to_string(),
+        status: status.to_string(),
+        sub_status: Some(sub_status.to_string()),
+        correlation_id: Some(req.correlation_id.clone()),
+        http_method: Some(req.method.clone()),
+        request_body: req.body.as_ref().and_then(|b| b.as_ref().ok()).cloned(),
+        response_body: if reply.status < 300 { reply.body.clone() } else { None },
+    };
+    let mut end = None;
+    if reply.status == 202 && st.operations.len() > operations_before {
+        if let Some(op) = st.operations.last_mut() {
+            let template = ActivityEventSeed { response_body: None, ..event.clone() };
+            match &op.status {
+                OpStatus::InProgress => op.event = Some(template),
+                // Without an LRO delay the operation ended within the request.
+                done => {
+                    let ok = *done == OpStatus::Succeeded;
+                    end = Some(ActivityEventSeed {
+                        status: if ok { "Succeeded" } else { "Failed" }.into(),
+                        sub_status: Some(if ok { "OK" } else { "InternalServerError" }.into()),
+                        event_timestamp: Utc::now(),
+                        ..template
+                    });
+                }
+            }
+        }
+    }
+    st.activity.push(event);
+    st.activity.extend(end);
 }
 
 fn pipeline(
@@ -141,6 +224,7 @@ fn pipeline(
         Route::Storage { sub, rg, account, rest } => storage_resource(&mut c, &sub, &rg, &account, &rest),
         Route::Authz { scope, kind, name } => authz_route(&mut c, &scope, &kind, name.as_deref()),
         Route::Machine { kind, sub, rg, name } => machine_resource(&mut c, kind, &sub, &rg, &name),
+        Route::ActivityLog { sub } => activity_log(&mut c, &sub),
     }?;
     for (k, v) in extra_headers {
         if !reply.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(&k)) {
@@ -237,6 +321,7 @@ enum Route {
     Storage { sub: String, rg: String, account: String, rest: Vec<String> },
     Authz { scope: Vec<String>, kind: String, name: Option<String> },
     Machine { kind: MachineKindSeed, sub: String, rg: String, name: String },
+    ActivityLog { sub: String },
 }
 
 impl Route {
@@ -251,6 +336,7 @@ impl Route {
             },
             Route::Machine { kind: MachineKindSeed::Arc, .. } => HYBRID_COMPUTE_APIS,
             Route::Machine { kind: MachineKindSeed::Vm, .. } => COMPUTE_APIS,
+            Route::ActivityLog { .. } => INSIGHTS_APIS,
         }
     }
     fn subscription(&self) -> Option<String> {
@@ -261,6 +347,7 @@ impl Route {
             | Route::StorageList { sub, .. }
             | Route::Storage { sub, .. }
             | Route::Machine { sub, .. } => Some(sub.clone()),
+            Route::ActivityLog { sub } => Some(sub.clone()),
             Route::Authz { scope, .. } => {
                 if scope.len() >= 2 && scope[0].eq_ignore_ascii_case("subscriptions") {
                     Some(scope[1].clone())
@@ -354,6 +441,10 @@ fn route(segs: &[String]) -> Result<Route, ApiError> {
                 _ => Err(invalid_type(display, &rest.join("/"))),
             }
         }
+        "microsoft.insights" => match (sub_rg(scope), rl.as_slice()) {
+            (Some((sub, None)), ["eventtypes", "management", "values"]) => Ok(Route::ActivityLog { sub }),
+            _ => Err(invalid_type("Microsoft.Insights", &rest.join("/"))),
+        },
         _ => Err(ApiError::not_found(
             "InvalidResourceNamespace",
             format!("The resource namespace '{namespace}' is invalid (the fake ARM server does not serve it)."),
@@ -1072,6 +1163,149 @@ fn patch_account(c: &mut Ctx, ai: usize) -> R {
         a.network_acls = n;
     }
     Ok(Reply::json(200, render_account(a)))
+}
+
+// ---- Microsoft.Insights: the Activity Log -------------------------------------------------------
+
+/// What an Activity Log `$filter` asks for.
+#[derive(Default)]
+struct ActivityFilter {
+    from: Option<chrono::DateTime<Utc>>,
+    to: Option<chrono::DateTime<Utc>>,
+    resource_group: Option<String>,
+    resource_uri: Option<String>,
+    correlation_id: Option<String>,
+    resource_provider: Option<String>,
+}
+
+fn activity_filter_error(message: impl Into<String>) -> ApiError {
+    ApiError::bad_request("BadRequest", message)
+}
+
+/// Parse `eventTimestamp ge '...' and eventTimestamp le '...' [and resourceGroupName eq '...' | resourceUri
+/// eq '...' | correlationId eq '...' | resourceProvider eq '...']`, the patterns ActivityLogs_List allows
+/// (`eventChannels` and `levels` clauses are accepted and ignored: every event here is administrative).
+fn parse_activity_filter(filter: Option<&str>) -> Result<ActivityFilter, ApiError> {
+    let Some(filter) = filter.map(str::trim).filter(|f| !f.is_empty()) else {
+        return Err(activity_filter_error(
+            "The $filter query parameter is required and must name at least the start time: $filter=eventTimestamp ge '{start}'.",
+        ));
+    };
+    let mut f = ActivityFilter::default();
+    let lower = filter.to_ascii_lowercase();
+    let mut clauses = Vec::new();
+    let mut start = 0;
+    while let Some(i) = lower[start..].find(" and ") {
+        clauses.push(&filter[start..start + i]);
+        start += i + 5;
+    }
+    clauses.push(&filter[start..]);
+    for clause in clauses {
+        let parts: Vec<&str> = clause.trim().splitn(3, ' ').collect();
+        let [field, op, value] = parts.as_slice() else {
+            return Err(activity_filter_error(format!("$filter searching parameters invalid: '{clause}'.")));
+        };
+        let value = value.trim().trim_matches('\'').to_string();
+        let op = op.to_ascii_lowercase();
+        let time = || {
+            chrono::DateTime::parse_from_rfc3339(&value).map(|t| t.with_timezone(&Utc)).map_err(|_| {
+                activity_filter_error(format!(
+                    "$filter searching parameters invalid: '{value}' is not a date and time."
+                ))
+            })
+        };
+        match (field.to_ascii_lowercase().as_str(), op.as_str()) {
+            ("eventtimestamp", "ge") => f.from = Some(time()?),
+            ("eventtimestamp", "le") => f.to = Some(time()?),
+            ("resourcegroupname", "eq") => f.resource_group = Some(value),
+            ("resourceuri", "eq") => f.resource_uri = Some(value),
+            ("correlationid", "eq") => f.correlation_id = Some(value),
+            ("resourceprovider", "eq") => f.resource_provider = Some(value),
+            ("eventchannels" | "levels", "eq") => {}
+            _ => {
+                return Err(activity_filter_error(format!(
+                    "$filter searching parameters invalid: '{clause}' is not supported."
+                )))
+            }
+        }
+    }
+    let Some(from) = f.from else {
+        return Err(activity_filter_error(
+            "$filter searching parameters invalid: the start time ('eventTimestamp ge ...') is required.",
+        ));
+    };
+    let now = Utc::now();
+    if from < now - chrono::Duration::days(ACTIVITY_LOG_DAYS) {
+        return Err(activity_filter_error(format!(
+            "The start time '{}' is more than {ACTIVITY_LOG_DAYS} days ago; the Activity Log keeps {ACTIVITY_LOG_DAYS} days of events.",
+            from.to_rfc3339()
+        )));
+    }
+    if f.to.is_some_and(|to| to < from) {
+        return Err(activity_filter_error(
+            "$filter searching parameters invalid: the end time is before the start time.",
+        ));
+    }
+    let scoped = [&f.resource_group, &f.resource_uri, &f.correlation_id, &f.resource_provider];
+    if scoped.iter().filter(|x| x.is_some()).count() > 1 {
+        return Err(activity_filter_error(
+            "$filter searching parameters invalid: use one of resourceGroupName, resourceUri, correlationId or resourceProvider.",
+        ));
+    }
+    Ok(f)
+}
+
+/// `GET /subscriptions/{s}/providers/Microsoft.Insights/eventtypes/management/values` (ActivityLogs_List):
+/// newest first, paged. Authorized at the scope the filter names (the resource group, the resource, else the
+/// subscription), with `Microsoft.Insights/eventtypes/values/read` (Reader has it).
+fn activity_log(c: &mut Ctx, sub: &str) -> R {
+    if c.req.method != "GET" {
+        return Err(method_not_allowed(c));
+    }
+    need_subscription(c, sub)?;
+    let f = parse_activity_filter(c.req.param("$filter"))?;
+    let scope = match (&f.resource_group, &f.resource_uri) {
+        (Some(rg), _) => format!("/subscriptions/{sub}/resourceGroups/{rg}"),
+        (None, Some(uri)) => uri.clone(),
+        _ => format!("/subscriptions/{sub}"),
+    };
+    c.st.authorize(&c.principal, &scope, "Microsoft.Insights/eventtypes/values/read", None)?;
+    let to = f.to.unwrap_or_else(Utc::now);
+    let sub_prefix = format!("/subscriptions/{}/", sub.to_ascii_lowercase());
+    let mut events: Vec<&ActivityEventSeed> =
+        c.st.activity
+            .iter()
+            .filter(|e| {
+                let id = e.resource_id.to_ascii_lowercase();
+                let segs = segments(&e.resource_id);
+                let rg = match segs.as_slice() {
+                    [s, _, r, rg, ..]
+                        if s.eq_ignore_ascii_case("subscriptions") && r.eq_ignore_ascii_case("resourceGroups") =>
+                    {
+                        Some(rg.as_str())
+                    }
+                    _ => None,
+                };
+                id.starts_with(&sub_prefix)
+                    && f.from.is_none_or(|from| e.event_timestamp >= from)
+                    && e.event_timestamp <= to
+                    && f.resource_group.as_ref().is_none_or(|want| rg.is_some_and(|rg| rg.eq_ignore_ascii_case(want)))
+                    && f.resource_uri.as_ref().is_none_or(|u| {
+                        let u = u.trim_end_matches('/').to_ascii_lowercase();
+                        id == u || id.starts_with(&format!("{u}/"))
+                    })
+                    && f.correlation_id
+                        .as_ref()
+                        .is_none_or(|c| e.correlation_id.as_deref().is_some_and(|x| x.eq_ignore_ascii_case(c)))
+                    && f.resource_provider
+                        .as_ref()
+                        .is_none_or(|p| e.operation_name.split('/').next().is_some_and(|x| x.eq_ignore_ascii_case(p)))
+            })
+            .collect();
+    events.sort_by_key(|e| std::cmp::Reverse(e.event_timestamp));
+    let tenant = c.st.tenant.clone();
+    let items: Vec<Value> = events.into_iter().map(|e| render_activity_event(e, &tenant)).collect();
+    page(c, items, false)
 }
 
 // ---- Microsoft.Authorization -------------------------------------------------------------------

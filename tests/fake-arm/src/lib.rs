@@ -254,7 +254,8 @@ impl FakeArm {
     }
 
     pub fn add_token(&self, token: &str, principal: &str, expires_at: Option<DateTime<Utc>>) {
-        let seed = TokenSeed { principal_id: principal.to_string(), expires_at, graph: true, audience: None };
+        let seed =
+            TokenSeed { principal_id: principal.to_string(), expires_at, graph: true, audience: None, caller: None };
         self.shared.lock().tokens.insert(token.to_string(), seed);
     }
 
@@ -286,6 +287,16 @@ impl FakeArm {
     /// The role assignments as they stand now (seeded and created; scopes normalized).
     pub fn role_assignments(&self) -> Vec<RoleAssignmentSeed> {
         self.with_state(|st| st.assignments.iter().map(|a| a.seed.clone()).collect())
+    }
+
+    /// The Activity Log: seeded events, then one per write the fake performed, oldest first.
+    pub fn activity_log(&self) -> Vec<ActivityEventSeed> {
+        self.with_state(|st| st.activity.clone())
+    }
+
+    /// Add an event to the Activity Log (something that happened outside the fake's own writes).
+    pub fn add_activity_event(&self, event: ActivityEventSeed) {
+        self.with_state(|st| st.activity.push(event))
     }
 
     /// The role assignments as ARM renders them.

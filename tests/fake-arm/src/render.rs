@@ -535,3 +535,59 @@ pub(crate) fn render_machine(m: &MachineSeed, tenant: &str) -> Value {
     }
     v
 }
+
+/// One Activity Log event, shaped like the ActivityLogs_List examples (api-version 2015-04-01): bodies
+/// recorded as JSON text in `properties.requestbody` / `properties.responseBody`.
+pub(crate) fn render_activity_event(e: &ActivityEventSeed, tenant: &str) -> Value {
+    let segs = crate::util::segments(&e.resource_id);
+    let at = |i: usize| segs.get(i).cloned().unwrap_or_default();
+    let provider = e.operation_name.split('/').next().unwrap_or("").to_string();
+    let resource_type = e.operation_name.rsplit_once('/').map(|(t, _)| t.to_string()).unwrap_or_default();
+    // The event's id: stable for one event (its time, resource and operation), like ARM's eventDataId.
+    let event_id = uuid::Uuid::new_v5(
+        &uuid::Uuid::NAMESPACE_URL,
+        format!("{}|{}|{}|{}", e.event_timestamp.to_rfc3339(), e.resource_id, e.operation_name, e.status).as_bytes(),
+    )
+    .to_string();
+    let ticks = (e.event_timestamp.timestamp_micros() + 62_135_596_800_000_000) * 10;
+    let correlation = e.correlation_id.clone().unwrap_or_else(|| event_id.clone());
+    let mut properties = serde_json::Map::new();
+    if let Some(s) = &e.sub_status {
+        properties.insert("statusCode".into(), json!(s));
+    }
+    if let Some(b) = &e.request_body {
+        properties.insert("requestbody".into(), json!(b.to_string()));
+    }
+    if let Some(b) = &e.response_body {
+        properties.insert("responseBody".into(), json!(b.to_string()));
+    }
+    let localized = |v: &str| json!({"value": v, "localizedValue": v});
+    json!({
+        "authorization": {"action": e.operation_name, "scope": e.resource_id},
+        "caller": e.caller,
+        "channels": "Operation",
+        "claims": {},
+        "correlationId": correlation,
+        "description": "",
+        "eventDataId": event_id,
+        "eventName": {"value": if e.status == "Started" || e.status == "Accepted" { "BeginRequest" } else { "EndRequest" },
+                      "localizedValue": if e.status == "Started" || e.status == "Accepted" { "Begin request" } else { "End request" }},
+        "category": localized("Administrative"),
+        "httpRequest": {"clientRequestId": correlation, "clientIpAddress": "127.0.0.1", "method": e.http_method.clone().unwrap_or_else(|| "PUT".into())},
+        "id": format!("{}/events/{event_id}/ticks/{ticks}", e.resource_id),
+        "level": if e.status == "Failed" { "Error" } else { "Informational" },
+        "resourceGroupName": if at(2).eq_ignore_ascii_case("resourceGroups") { at(3) } else { String::new() },
+        "resourceProviderName": localized(&provider),
+        "resourceType": localized(&resource_type),
+        "resourceId": e.resource_id,
+        "operationId": correlation,
+        "operationName": localized(&e.operation_name),
+        "properties": properties,
+        "status": localized(&e.status),
+        "subStatus": localized(e.sub_status.as_deref().unwrap_or("")),
+        "eventTimestamp": e.event_timestamp.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        "submissionTimestamp": (e.event_timestamp + chrono::Duration::seconds(10)).to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        "subscriptionId": if at(0).eq_ignore_ascii_case("subscriptions") { at(1) } else { String::new() },
+        "tenantId": tenant,
+    })
+}

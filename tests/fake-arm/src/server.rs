@@ -48,6 +48,8 @@ pub(crate) struct Req {
     pub body_raw: Bytes,
     /// The body as JSON (None when empty; Err when it is not JSON).
     pub body: Option<Result<Value, String>>,
+    /// `x-ms-correlation-request-id`: the client's, or a fresh one (the Activity Log records it).
+    pub correlation_id: String,
 }
 
 impl Req {
@@ -214,12 +216,23 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
     };
     let path = percent_decode(&raw_path).unwrap_or_else(|_| raw_path.clone());
     let query = parse_query(&raw_query);
-    let req = Req { method, raw_path, path, raw_query, query, headers, body_raw, body };
-    let correlation_id = req
-        .header("x-ms-correlation-request-id")
+    let correlation_id = headers
+        .get("x-ms-correlation-request-id")
+        .and_then(|v| v.to_str().ok())
         .filter(|v| !v.is_empty())
         .map(|v| v.to_string())
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let req = Req {
+        method,
+        raw_path,
+        path,
+        raw_query,
+        query,
+        headers,
+        body_raw,
+        body,
+        correlation_id: correlation_id.clone(),
+    };
     let request_id = uuid::Uuid::new_v4().to_string();
 
     let latency = shared.lock().latency_ms;

@@ -93,6 +93,8 @@ pub(crate) struct Operation {
     pub status: OpStatus,
     /// (service index, server index) of the resource the operation changes.
     pub resource: (usize, Option<usize>),
+    /// The Activity Log event the operation's end records (its status and time are set then).
+    pub event: Option<ActivityEventSeed>,
 }
 
 pub(crate) struct FaultEntry {
@@ -149,6 +151,8 @@ pub(crate) struct State {
     pub next_fault: u64,
     pub log: Vec<LoggedRequest>,
     pub write_count: u64,
+    /// The Activity Log: seeded events, then one per write the fake performed (in time order).
+    pub activity: Vec<ActivityEventSeed>,
 }
 
 /// The location of seeded resources that name none.
@@ -354,6 +358,7 @@ impl State {
             next_fault: 1,
             log: Vec::new(),
             write_count: 0,
+            activity: t.activity_log.clone(),
         };
         for f in t.faults {
             st.add_fault(f);
@@ -407,13 +412,21 @@ impl State {
                 continue;
             }
             let op = self.operations[i].clone();
-            if let Some(_failure) = &op.failure {
+            let status = if let Some(_failure) = &op.failure {
                 self.operations[i].status = OpStatus::Failed;
+                "Failed"
             } else {
                 self.apply(&op.change);
                 self.operations[i].status = OpStatus::Succeeded;
-            }
+                "Succeeded"
+            };
             self.operations[i].ended_at = Some(Utc::now());
+            if let Some(mut event) = op.event {
+                event.event_timestamp = Utc::now();
+                event.status = status.to_string();
+                event.sub_status = Some(if status == "Failed" { "InternalServerError" } else { "OK" }.to_string());
+                self.activity.push(event);
+            }
         }
     }
 
@@ -507,6 +520,7 @@ impl State {
             failure,
             status: OpStatus::InProgress,
             resource,
+            event: None,
         });
         self.settle();
         id

@@ -8,6 +8,7 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::fault::Fault;
 
@@ -71,6 +72,8 @@ pub struct Topology {
     pub lro_retry_after_secs: u64,
     /// Faults active from the start (the same as calling `FakeArm::inject` for each).
     pub faults: Vec<Fault>,
+    /// Activity Log events that happened before the fake started (its own writes add more).
+    pub activity_log: Vec<ActivityEventSeed>,
 }
 
 impl Default for Topology {
@@ -98,6 +101,7 @@ impl Default for Topology {
             lro_delay_ms: 0,
             lro_retry_after_secs: 1,
             faults: Vec::new(),
+            activity_log: Vec::new(),
         }
     }
 }
@@ -231,6 +235,46 @@ pub struct TokenSeed {
     /// token both accept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audience: Option<TokenAudience>,
+    /// The name the Activity Log shows as the `caller` of this token's writes (a user's UPN such as
+    /// `alice@contoso.com`); default: the principal id, as ARM shows for service principals.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caller: Option<String>,
+}
+
+/// One Activity Log (administrative) event: a write that ARM recorded. Seeded events stand for what
+/// happened before the fake started; the fake appends one for every write it performs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ActivityEventSeed {
+    pub event_timestamp: DateTime<Utc>,
+    /// UPN of a user, or the object id / app id of a service principal.
+    pub caller: String,
+    /// `Microsoft.Authorization/roleAssignments/delete`, `Microsoft.Storage/storageAccounts/write`, ...
+    pub operation_name: String,
+    /// The resource written (a role assignment's full id for role assignment writes).
+    pub resource_id: String,
+    /// `Started`, `Accepted`, `Succeeded` or `Failed`.
+    #[serde(default = "succeeded")]
+    pub status: String,
+    /// The HTTP status text of the answer (`OK`, `Created`, `Accepted`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub_status: Option<String>,
+    /// Default: a fresh GUID.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correlation_id: Option<String>,
+    /// `PUT`, `PATCH`, `DELETE`, `POST`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http_method: Option<String>,
+    /// The request's body (ARM records it as a JSON string in `properties.requestbody`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_body: Option<Value>,
+    /// The answer's body (`properties.responseBody`): for a role assignment delete, the deleted assignment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_body: Option<Value>,
+}
+
+fn succeeded() -> String {
+    "Succeeded".to_string()
 }
 
 /// Whom a token was issued for.
@@ -243,7 +287,7 @@ pub enum TokenAudience {
 
 impl TokenSeed {
     pub fn new(principal: &str) -> Self {
-        TokenSeed { principal_id: principal.to_string(), expires_at: None, graph: true, audience: None }
+        TokenSeed { principal_id: principal.to_string(), expires_at: None, graph: true, audience: None, caller: None }
     }
 }
 

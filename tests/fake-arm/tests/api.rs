@@ -53,6 +53,7 @@ async fn unknown_token_is_invalid_and_expired_token_is_expired() {
             expires_at: Some(chrono::Utc::now() - chrono::Duration::minutes(5)),
             graph: true,
             audience: None,
+            caller: None,
         },
     );
     let arm = FakeArm::start(topo).await;

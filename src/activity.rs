@@ -1,0 +1,426 @@
+//! Who changed it, and when: the Activity Log behind a failing finding.
+//!
+//! Azure keeps 90 days of administrative events (writes and deletes, with the caller, the time, the
+//! correlation id, and for role assignment deletes the deleted assignment in `properties.responseBody`):
+//! https://learn.microsoft.com/azure/azure-monitor/essentials/activity-log-schema . They are read with
+//! ActivityLogs_List (`/subscriptions/{s}/providers/Microsoft.Insights/eventtypes/management/values`,
+//! api-version 2015-04-01), whose `$filter` must give the start time and may name one resource group:
+//! https://learn.microsoft.com/azure/azure-monitor/essentials/rest-activity-log . Reader suffices
+//! (`Microsoft.Insights/eventtypes/*` is in `*/read`).
+//!
+//! [`collect`] reads one window per subscription and resource group of the deployment and keeps the
+//! events that bear on it in the snapshot; [`attribute`] then ties each failing or warning finding whose
+//! cause is a removed role assignment or a changed setting to the event that made it, so an offline
+//! diagnosis of the snapshot names the same person. Nothing here changes a verdict.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Duration, Utc};
+use serde_json::Value;
+
+use crate::arm::ArmClient;
+use crate::error::{ErrorKind, Result};
+use crate::events::{log, LogLevel};
+use crate::findings::{Fact, Finding, Status, Text};
+use crate::snapshot::{ActivityEvent, ActivityLog, ActivityLogScope, Snapshot};
+
+/// The api-version of ActivityLogs_List.
+pub const API_VERSION: &str = "2015-04-01";
+/// How far back the Activity Log goes.
+pub const MAX_DAYS: u32 = 90;
+/// The default window.
+pub const DEFAULT_DAYS: u32 = 30;
+/// At most this many events are kept per query (newest first): a busy resource group's log is long, and
+/// only the last change of each setting matters.
+const MAX_EVENTS_PER_SCOPE: usize = 2000;
+
+/// Check `days` (0 skips the lookup).
+pub fn validate_days(days: u32) -> Result<()> {
+    if days > MAX_DAYS {
+        return Err(crate::Error::invalid_input(format!(
+            "the Activity Log window must be 0 to {MAX_DAYS} days (Azure keeps {MAX_DAYS} days of it; 0 skips it), not {days}"
+        )));
+    }
+    Ok(())
+}
+
+/// The operations whose events can explain a finding; others are not kept.
+fn relevant(operation: &str) -> bool {
+    let o = operation.to_ascii_lowercase();
+    (o.ends_with("/write") || o.ends_with("/delete"))
+        && (o.starts_with("microsoft.authorization/roleassignments/")
+            || o.starts_with("microsoft.storage/storageaccounts/")
+            || o.starts_with("microsoft.storagesync/")
+            || o.starts_with("microsoft.hybridcompute/machines/")
+            || o.starts_with("microsoft.compute/virtualmachines/"))
+}
+
+/// The ARM filter of one query (quotes and spaces percent-encoded for the query string).
+fn filter(from: DateTime<Utc>, to: DateTime<Utc>, resource_group: &str) -> String {
+    let f = format!(
+        "eventTimestamp ge '{}' and eventTimestamp le '{}' and resourceGroupName eq '{}'",
+        from.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        // Rounded up: an event of this very second is in the window.
+        (to + Duration::seconds(1)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        resource_group
+    );
+    f.replace('%', "%25").replace(' ', "%20").replace('\'', "%27").replace(':', "%3A").replace('+', "%2B")
+}
+
+/// `value` of `{"value": ..., "localizedValue": ...}`, or the string itself.
+fn value_of(v: &Value) -> Option<&str> {
+    v.get("value").and_then(Value::as_str).or_else(|| v.as_str())
+}
+
+/// A JSON body that ARM recorded as text (or, in some answers, as an object).
+fn body(v: Option<&Value>) -> Option<Value> {
+    match v? {
+        Value::String(s) => serde_json::from_str(s).ok(),
+        Value::Object(_) => v.cloned(),
+        _ => None,
+    }
+}
+
+/// One event from ActivityLogs_List, when it is a successful write or delete that can explain a finding.
+pub fn event_from_json(v: &Value) -> Option<ActivityEvent> {
+    let operation = value_of(v.get("operationName")?)?.to_string();
+    let status = v.get("status").and_then(value_of).unwrap_or("");
+    if !status.eq_ignore_ascii_case("Succeeded") || !relevant(&operation) {
+        return None;
+    }
+    let at = DateTime::parse_from_rfc3339(v.get("eventTimestamp")?.as_str()?).ok()?.with_timezone(&Utc);
+    let props = v.get("properties");
+    let request = body(props.and_then(|p| p.get("requestbody").or_else(|| p.get("requestBody"))));
+    let response = body(props.and_then(|p| p.get("responseBody")));
+    let mut e = ActivityEvent {
+        event_timestamp: at,
+        caller: v.get("caller").and_then(Value::as_str).unwrap_or("").to_string(),
+        operation_name: operation,
+        resource_id: v.get("resourceId").and_then(Value::as_str).unwrap_or("").to_string(),
+        correlation_id: v.get("correlationId").and_then(Value::as_str).map(str::to_string),
+        principal_id: None,
+        role_definition_id: None,
+        scope: None,
+        changed: Vec::new(),
+    };
+    if e.operation_name.to_ascii_lowercase().starts_with("microsoft.authorization/roleassignments/") {
+        // A delete's answer is the deleted assignment; a write's request names what was granted.
+        let assignment = response.as_ref().or(request.as_ref());
+        let p = assignment.and_then(|a| a.get("properties"));
+        let s = |k: &str| p.and_then(|p| p.get(k)).and_then(Value::as_str).map(str::to_string);
+        e.principal_id = s("principalId").map(|x| x.to_ascii_lowercase());
+        e.role_definition_id = s("roleDefinitionId");
+        e.scope = s("scope").or_else(|| {
+            // The assignment's own id ends in /providers/Microsoft.Authorization/roleAssignments/{name}.
+            let id = e.resource_id.to_ascii_lowercase();
+            id.find("/providers/microsoft.authorization/roleassignments/").map(|i| e.resource_id[..i].to_string())
+        });
+    } else if let Some(req) = &request {
+        let mut changed = BTreeSet::new();
+        if req.get("identity").is_some() {
+            changed.insert("identity".to_string());
+        }
+        if let Some(p) = req.get("properties").and_then(Value::as_object) {
+            changed.extend(p.keys().cloned());
+        }
+        e.changed = changed.into_iter().collect();
+    }
+    Some(e)
+}
+
+/// Read the Activity Log for the snapshot's deployment: one query per subscription and resource group of
+/// its services and storage accounts, over the `days` before now. A query that fails is noted in its
+/// scope (the caller may lack the right); it never fails the collection.
+pub async fn collect(client: &ArmClient, snapshot: &Snapshot, days: u32) -> Result<Option<ActivityLog>> {
+    if days == 0 {
+        return Ok(None);
+    }
+    validate_days(days)?;
+    let to = Utc::now();
+    // A window of exactly 90 days would start just before what ARM keeps by the time it arrives.
+    let from =
+        to - Duration::days(days as i64) + if days == MAX_DAYS { Duration::minutes(5) } else { Duration::zero() };
+    let mut groups: BTreeSet<(String, String)> = BTreeSet::new();
+    let ids = snapshot.services.iter().map(|s| &s.id).chain(snapshot.storage_accounts.iter().map(|a| &a.id));
+    for id in ids {
+        if let (Some(s), Some(rg)) = (id.subscription_id(), id.resource_group()) {
+            groups.insert((s.to_ascii_lowercase(), rg.to_ascii_lowercase()));
+        }
+    }
+    let queries = groups.iter().map(|(sub, rg)| async move {
+        let path = format!(
+            "/subscriptions/{sub}/providers/Microsoft.Insights/eventtypes/management/values?$filter={}",
+            filter(from, to, rg)
+        );
+        (sub.clone(), rg.clone(), client.list(&path, API_VERSION).await)
+    });
+    let mut scopes = Vec::new();
+    let mut events = Vec::new();
+    for (sub, rg, outcome) in futures::future::join_all(queries).await {
+        match outcome {
+            Ok(items) => {
+                let mut kept: Vec<ActivityEvent> = items.iter().filter_map(event_from_json).collect();
+                kept.sort_by_key(|e| std::cmp::Reverse(e.event_timestamp));
+                kept.truncate(MAX_EVENTS_PER_SCOPE);
+                events.extend(kept);
+                scopes.push(ActivityLogScope { subscription_id: sub, resource_group: rg, read: true, error: None });
+            }
+            Err(e) if matches!(e.kind(), ErrorKind::Cancelled | ErrorKind::Internal) => return Err(e),
+            Err(e) => {
+                let why = match e.arm_code() {
+                    Some(code) => format!("{code}: {e}"),
+                    None => e.to_string(),
+                };
+                log(
+                    client.events(),
+                    LogLevel::Warning,
+                    format!("could not read the Activity Log of resource group {rg}: {why}"),
+                );
+                scopes.push(ActivityLogScope {
+                    subscription_id: sub,
+                    resource_group: rg,
+                    read: false,
+                    error: Some(why),
+                });
+            }
+        }
+    }
+    events.sort_by(|a, b| b.event_timestamp.cmp(&a.event_timestamp).then_with(|| a.resource_id.cmp(&b.resource_id)));
+    events.dedup();
+    Ok(Some(ActivityLog { days, from, to, scopes, events }))
+}
+
+/// What kind of change can explain a check's problem findings, and how to find its event.
+#[derive(Clone, Copy)]
+enum Cause {
+    /// A role assignment of the finding's principal and role was deleted.
+    RoleRemoved,
+    /// The finding's resource (or a child of it) was written, setting one of these properties (any, when
+    /// empty).
+    Setting { operation_prefix: &'static str, fields: &'static [&'static str] },
+}
+
+/// Checks whose problems a change can explain. New checks join here: a check id, the kind of write, and
+/// the property names of its request body that matter (see the lead's notes in `docs/snapshot.md`).
+const RULES: &[(&str, Cause)] = &[
+    ("cloud-endpoint.service-account-role", Cause::RoleRemoved),
+    ("cloud-endpoint.service-share-role", Cause::RoleRemoved),
+    ("server-endpoint.server-share-role", Cause::RoleRemoved),
+    ("storage.legacy-sync-principal", Cause::RoleRemoved),
+    (
+        "storage.shared-key-access",
+        Cause::Setting { operation_prefix: "microsoft.storage/storageaccounts/", fields: &["allowSharedKeyAccess"] },
+    ),
+    (
+        "storage.trusted-services",
+        Cause::Setting { operation_prefix: "microsoft.storage/storageaccounts/", fields: &["networkAcls"] },
+    ),
+    (
+        "storage.network-access",
+        Cause::Setting {
+            operation_prefix: "microsoft.storage/storageaccounts/",
+            fields: &["networkAcls", "publicNetworkAccess"],
+        },
+    ),
+    (
+        "storage.smb-settings",
+        Cause::Setting { operation_prefix: "microsoft.storage/storageaccounts/", fields: &["protocolSettings"] },
+    ),
+    (
+        "service.identity",
+        Cause::Setting { operation_prefix: "microsoft.storagesync/storagesyncservices/", fields: &["identity"] },
+    ),
+    (
+        "service.use-identity",
+        Cause::Setting { operation_prefix: "microsoft.storagesync/storagesyncservices/", fields: &["useIdentity"] },
+    ),
+    (
+        "server.identity",
+        Cause::Setting {
+            operation_prefix: "microsoft.storagesync/storagesyncservices/registeredservers/",
+            fields: &[],
+        },
+    ),
+    (
+        "server.auth-mode",
+        Cause::Setting {
+            operation_prefix: "microsoft.storagesync/storagesyncservices/registeredservers/",
+            fields: &[],
+        },
+    ),
+    (
+        "server.identity-drift",
+        Cause::Setting {
+            operation_prefix: "microsoft.storagesync/storagesyncservices/registeredservers/",
+            fields: &[],
+        },
+    ),
+];
+
+fn cause_of(check: &str) -> Option<Cause> {
+    RULES.iter().find(|(id, _)| *id == check).map(|(_, c)| *c)
+}
+
+/// Is `inner` the scope `outer` or below it (ids compared without case)?
+fn within(inner: &str, outer: &str) -> bool {
+    let (i, o) = (inner.trim_end_matches('/').to_ascii_lowercase(), outer.trim_end_matches('/').to_ascii_lowercase());
+    i == o || i.starts_with(&format!("{o}/"))
+}
+
+/// The newest event that explains `finding`, if any.
+fn explaining<'a>(finding: &Finding, cause: Cause, events: &'a [ActivityEvent]) -> Option<&'a ActivityEvent> {
+    match cause {
+        Cause::RoleRemoved => {
+            let principal = finding.principal_id.as_deref()?;
+            let role = finding.role_definition_id.as_deref().map(crate::resource_id::role_guid);
+            events.iter().find(|e| {
+                e.operation_name.to_ascii_lowercase().ends_with("/roleassignments/delete")
+                    && e.principal_id.as_deref().is_some_and(|p| p.eq_ignore_ascii_case(principal))
+                    && match (&role, &e.role_definition_id) {
+                        (Some(want), Some(had)) => crate::resource_id::role_guid(had) == *want,
+                        _ => true,
+                    }
+                    // The deleted assignment counted where the finding needs the role: at that scope or above.
+                    && match (finding.scope.as_deref(), e.scope.as_deref()) {
+                        (Some(need), Some(had)) => within(need, had),
+                        _ => true,
+                    }
+            })
+        }
+        Cause::Setting { operation_prefix, fields } => events.iter().find(|e| {
+            e.operation_name.to_ascii_lowercase().starts_with(operation_prefix)
+                && within(&e.resource_id, &finding.resource_id)
+                && (fields.is_empty()
+                    || e.changed.is_empty()
+                    || e.changed.iter().any(|c| fields.iter().any(|f| f.eq_ignore_ascii_case(c))))
+        }),
+    }
+}
+
+/// `2026-11-30 14:03 UTC`.
+pub fn when(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// Why the Activity Log says nothing about a finding, when it could not be read where the finding lies.
+fn unread_reason(log: &ActivityLog, resource_id: &str) -> Option<String> {
+    let id = crate::resource_id::ResourceId::parse(resource_id).ok()?;
+    let (sub, rg) = (id.subscription_id()?, id.resource_group()?);
+    let scope = log
+        .scopes
+        .iter()
+        .find(|s| s.subscription_id.eq_ignore_ascii_case(sub) && s.resource_group.eq_ignore_ascii_case(rg))?;
+    (!scope.read).then(|| scope.error.clone().unwrap_or_else(|| "not readable".to_string()))
+}
+
+/// Add who and when to each failing or warning finding whose cause a change explains: evidence
+/// `activityLog` (`{caller, eventTimestamp, operationName, correlationId, resourceId}`, or a sentence
+/// saying why there is none) and, when found, a sentence at the end of the message. Verdicts never change.
+pub fn attribute(findings: &mut [Finding], snapshot: &Snapshot) {
+    let Some(log) = &snapshot.activity_log else { return };
+    for f in findings.iter_mut() {
+        if !matches!(f.status, Status::Fail | Status::Warning) {
+            continue;
+        }
+        let Some(cause) = cause_of(&f.check) else { continue };
+        match explaining(f, cause, &log.events) {
+            Some(e) => {
+                let verb = match cause {
+                    Cause::RoleRemoved => "The role assignment was removed",
+                    Cause::Setting { .. } => "Last changed",
+                };
+                let correlation =
+                    e.correlation_id.as_deref().map(|c| format!(", correlation id {c}")).unwrap_or_default();
+                let caller = if e.caller.is_empty() { "an unnamed caller" } else { &e.caller };
+                let sentence = format!(
+                    " {verb} by {caller} on {} (Activity Log: {}{correlation}).",
+                    when(e.event_timestamp),
+                    e.operation_name
+                );
+                f.message = Text::from(format!("{}{sentence}", f.message.trim_end()));
+                let mut fact = serde_json::json!({
+                    "caller": e.caller,
+                    "eventTimestamp": e.event_timestamp,
+                    "operationName": e.operation_name,
+                    "resourceId": e.resource_id,
+                });
+                if let Some(c) = &e.correlation_id {
+                    fact["correlationId"] = c.clone().into();
+                }
+                f.evidence.insert(Text::fixed("activityLog"), Fact::from(fact));
+            }
+            None => {
+                let why = match unread_reason(log, &f.resource_id) {
+                    Some(error) => format!("the Activity Log could not be read here ({error})"),
+                    None => format!("no matching change in the Activity Log of the last {} days", log.days),
+                };
+                f.evidence.insert(Text::fixed("activityLog"), Fact::Text(why.into()));
+            }
+        }
+    }
+}
+
+/// One line about the Activity Log for the table: what was read, or why not. `None` when it was not asked
+/// for (or the snapshot predates it).
+pub fn summary_line(snapshot: &Snapshot) -> Option<String> {
+    let log = snapshot.activity_log.as_ref()?;
+    let unread: Vec<&ActivityLogScope> = log.scopes.iter().filter(|s| !s.read).collect();
+    if let Some(first) = unread.first() {
+        let groups: Vec<&str> = unread.iter().map(|s| s.resource_group.as_str()).collect();
+        return Some(format!(
+            "Activity Log: could not be read for {} ({}); who changed what is not shown there (Reader on the resource group suffices).",
+            groups.join(", "),
+            first.error.as_deref().unwrap_or("refused")
+        ));
+    }
+    if log.events.is_empty() {
+        return Some(format!("Activity Log: no changes to the deployment in the last {} days.", log.days));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_role_assignment_delete_names_the_deleted_assignment() {
+        let v = serde_json::json!({
+            "caller": "alice@contoso.com",
+            "correlationId": "c-1",
+            "eventTimestamp": "2026-11-30T14:03:27.123Z",
+            "operationName": {"value": "Microsoft.Authorization/roleAssignments/delete", "localizedValue": "Delete role assignment"},
+            "resourceId": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/sa/providers/Microsoft.Authorization/roleAssignments/ra1",
+            "status": {"value": "Succeeded"},
+            "properties": {"responseBody": "{\"properties\":{\"principalId\":\"ABC\",\"roleDefinitionId\":\"/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/r1\",\"scope\":\"/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/sa\"}}"}
+        });
+        let e = event_from_json(&v).expect("kept");
+        assert_eq!(e.principal_id.as_deref(), Some("abc"));
+        assert_eq!(
+            e.scope.as_deref(),
+            Some("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/sa")
+        );
+        assert_eq!(when(e.event_timestamp), "2026-11-30 14:03 UTC");
+        // Failed writes and reads explain nothing.
+        let mut failed = v.clone();
+        failed["status"]["value"] = "Failed".into();
+        assert!(event_from_json(&failed).is_none());
+        let mut read = v;
+        read["operationName"]["value"] = "Microsoft.Storage/storageAccounts/read".into();
+        assert!(event_from_json(&read).is_none());
+    }
+
+    #[test]
+    fn a_storage_write_lists_the_properties_it_set() {
+        let v = serde_json::json!({
+            "caller": "bob@contoso.com",
+            "eventTimestamp": "2026-11-30T14:03:27Z",
+            "operationName": {"value": "Microsoft.Storage/storageAccounts/write"},
+            "resourceId": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/sa",
+            "status": {"value": "Succeeded"},
+            "properties": {"requestbody": "{\"properties\":{\"allowSharedKeyAccess\":false,\"networkAcls\":{}}}"}
+        });
+        assert_eq!(event_from_json(&v).unwrap().changed, ["allowSharedKeyAccess", "networkAcls"]);
+        assert!(validate_days(90).is_ok() && validate_days(91).is_err());
+    }
+}
