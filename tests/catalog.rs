@@ -33,6 +33,9 @@ const CHECK_CODES: &[(&str, &[&str])] = &[
     ("identity.tenant", &["0x80c83079", "0x80c83088"]),
     ("server.identity-drift", &["0x80c83079", "0x80c86063"]),
     ("server.agent-status", &["0x80c8306b"]),
+    ("service.private-endpoint", &["0x80c83099", "0x80c83081", "0x80c87014", "0x80072ee7"]),
+    ("storage.smb-settings", &["0x80c8305f", "0x80c86053", "0x80c86030"]),
+    ("storage.network-perimeter", &["0x80c8305f", "0x80c86053"]),
 ];
 
 /// The wrong decimals the official articles print, and the code each belongs to.

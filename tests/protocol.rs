@@ -27,8 +27,9 @@ async fn every_request_is_authorized_versioned_and_read_once() {
         assert!(seen.insert(format!("{}?{}", r.path.to_lowercase(), r.query)), "read twice: {}?{}", r.path, r.query);
     }
     // The request budget: service, servers, sync groups, one sync group's two endpoint lists, the
-    // storage account's six reads, and one Graph lookup.
-    assert_eq!(log.len(), 1 + 2 + 2 + 6 + 1, "{:#?}", log.iter().map(|r| &r.path).collect::<Vec<_>>());
+    // storage account's seven reads (its file service's settings among them; no perimeter read for an
+    // account not secured by one), and one Graph lookup.
+    assert_eq!(log.len(), 1 + 2 + 2 + 7 + 1, "{:#?}", log.iter().map(|r| &r.path).collect::<Vec<_>>());
     // One role-assignment listing per storage account, whatever the number of principals.
     assert_eq!(log.iter().filter(|r| r.path.ends_with("/roleAssignments")).count(), 1);
 }
@@ -51,7 +52,7 @@ async fn request_count_does_not_grow_with_servers() {
     }
     let fake = FakeArm::start(d.topology()).await;
     let run = diagnose(&fake).await;
-    assert_eq!(fake.request_log().len(), 12);
+    assert_eq!(fake.request_log().len(), 13);
     assert_eq!(run.of("server-endpoint.server-share-role").len(), 42);
 }
 

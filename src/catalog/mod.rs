@@ -52,6 +52,9 @@ pub const CHECK_IDS: &[&str] = &[
     "identity.tenant",
     "server.identity-drift",
     "server.agent-status",
+    "service.private-endpoint",
+    "storage.smb-settings",
+    "storage.network-perimeter",
 ];
 
 /// How many suggestions an unknown input gets at most.

@@ -8,6 +8,8 @@ use crate::findings::{Finding, Status};
 use crate::roles;
 use crate::snapshot::*;
 
+mod network;
+
 const SUB: &str = "2b4e6a8c-1d3f-4a5b-9c7d-0e1f2a3b4c5d";
 const TENANT: &str = "72f988bf-0000-4000-8000-00000000fa4e";
 const CALLER: &str = "0c0c0c0c-1111-4222-8333-444455556666";
@@ -58,7 +60,7 @@ fn endpoint(n: u32, server: &str, path: &str) -> serde_json::Value {
 /// Everything right (the same deployment as tests/support's healthy one).
 fn healthy() -> Snapshot {
     let v = json!({
-        "schemaVersion": 1, "collectedAt": now(), "cloud": "AzureCloud",
+        "schemaVersion": 2, "collectedAt": now(), "cloud": "AzureCloud",
         "target": {"kind": "service", "subscriptionId": SUB},
         "caller": {"objectId": CALLER, "tenantId": TENANT},
         "storageSyncPrincipalId": "5a5a5a5a-0000-4000-8000-0000000000aa",
@@ -81,7 +83,7 @@ fn healthy() -> Snapshot {
             "id": account(), "name": "stsyncprod", "read": true,
             "networkAcls": {"bypass": "AzureServices", "defaultAction": "Deny", "ipRules": ["203.0.113.10"], "virtualNetworkRules": []},
             "allowSharedKeyAccess": false, "shares": ["projects"], "roleAssignmentsRead": true,
-            "callerPermissions": [{"actions": ["*"]}]
+            "callerPermissions": [{"actions": ["*"]}], "smbSettings": {}
         }],
         "roleAssignments": [
             ra(1, &account(), roles::STORAGE_ACCOUNT_CONTRIBUTOR.guid, P_SVC),

@@ -521,7 +521,8 @@ fn sync_resource(c: &mut Ctx, sub: &str, rg: &str, svc_name: &str, rest: &[Strin
             }
         }
         ["privateendpointconnections"] => {
-            let items = svc.seed.private_endpoint_connections.iter().map(|p| render_service_pec(&svc.seed, p)).collect();
+            let items =
+                svc.seed.private_endpoint_connections.iter().map(|p| render_service_pec(&svc.seed, p)).collect();
             page(c, items, false)
         }
         ["privateendpointconnections", name] => {
@@ -898,13 +899,16 @@ fn storage_resource(c: &mut Ctx, sub: &str, rg: &str, account: &str, rest: &[Str
     let a = &c.st.accounts[ai];
     match rl.as_slice() {
         ["networksecurityperimeterconfigurations"] => {
-            let items = a.network_security_perimeter_configurations.iter().map(|n| render_nsp_configuration(a, n)).collect();
+            let items =
+                a.network_security_perimeter_configurations.iter().map(|n| render_nsp_configuration(a, n)).collect();
             return page(c, items, false);
         }
         ["networksecurityperimeterconfigurations", _] => {
-            let found = a.network_security_perimeter_configurations.iter().map(|n| render_nsp_configuration(a, n)).find(|v| {
-                v["name"].as_str().is_some_and(|n| n.eq_ignore_ascii_case(&rest[1]))
-            });
+            let found = a
+                .network_security_perimeter_configurations
+                .iter()
+                .map(|n| render_nsp_configuration(a, n))
+                .find(|v| v["name"].as_str().is_some_and(|n| n.eq_ignore_ascii_case(&rest[1])));
             return match found {
                 Some(v) => Ok(Reply::json(200, v)),
                 None => Err(resource_not_found(

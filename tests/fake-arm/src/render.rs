@@ -91,7 +91,10 @@ pub(crate) fn render_service(st: &State, svc: &Service, api: &str) -> Value {
 }
 
 /// A service's private endpoint connection, as StorageSyncServices_Get shows it.
-pub(crate) fn render_service_pec(s: &crate::topology::ServiceSeed, p: &crate::topology::PrivateEndpointConnectionSeed) -> Value {
+pub(crate) fn render_service_pec(
+    s: &crate::topology::ServiceSeed,
+    p: &crate::topology::PrivateEndpointConnectionSeed,
+) -> Value {
     json!({
         "id": format!("{}/privateEndpointConnections/{}", s.id(), p.name),
         "name": p.name,

@@ -21,7 +21,9 @@ fn network_topology() -> Topology {
         ..Default::default()
     });
     a.network_security_perimeter_configurations = vec![NspConfigurationSeed {
-        perimeter_id: format!("/subscriptions/{SUB}/resourceGroups/rg-net/providers/Microsoft.Network/networkSecurityPerimeters/nsp1"),
+        perimeter_id: format!(
+            "/subscriptions/{SUB}/resourceGroups/rg-net/providers/Microsoft.Network/networkSecurityPerimeters/nsp1"
+        ),
         access_mode: "Enforced".into(),
         profile: "storage".into(),
         access_rules: vec![NspAccessRuleSeed {
@@ -75,7 +77,10 @@ async fn perimeter_configurations_list_and_get() {
     let c = &items[0];
     assert_eq!(c["type"], "Microsoft.Storage/storageAccounts/networkSecurityPerimeterConfigurations");
     let p = &c["properties"];
-    assert!(p["networkSecurityPerimeter"]["id"].as_str().unwrap_or_default().ends_with("/networkSecurityPerimeters/nsp1"));
+    assert!(p["networkSecurityPerimeter"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .ends_with("/networkSecurityPerimeters/nsp1"));
     assert!(p["networkSecurityPerimeter"]["perimeterGuid"].is_string());
     assert_eq!(p["resourceAssociation"]["accessMode"], "Enforced");
     assert_eq!(p["profile"]["name"], "storage");
@@ -88,7 +93,8 @@ async fn perimeter_configurations_list_and_get() {
     assert_eq!(&r.body, c);
     let r = get(&arm, "owner", &format!("{}/networkSecurityPerimeterConfigurations/nope?{V_STORAGE}", sa_id())).await;
     assert_eq!((r.status, r.code()), (404, "ResourceNotFound"));
-    let r = get(&arm, "owner", &format!("{}/networkSecurityPerimeterConfigurations?api-version=2019-01-01", sa_id())).await;
+    let r =
+        get(&arm, "owner", &format!("{}/networkSecurityPerimeterConfigurations?api-version=2019-01-01", sa_id())).await;
     assert_eq!((r.status, r.code()), (400, "InvalidApiVersionParameter"));
     let r = get(&arm, "nobody", &format!("{}/networkSecurityPerimeterConfigurations?{V_STORAGE}", sa_id())).await;
     assert_eq!((r.status, r.code()), (403, "AuthorizationFailed"));
