@@ -16,7 +16,9 @@
 //!   only what a rule allows (trusted-service exceptions no longer count), so a service not onboarded to
 //!   perimeters (File Sync) needs an inbound rule for its subscription; private endpoint traffic is not
 //!   filtered; a learning (transition) association falls back to the account's firewall
-//!   (<https://learn.microsoft.com/azure/storage/common/storage-network-security-perimeter>). File Sync
+//!   (<https://learn.microsoft.com/azure/storage/common/storage-network-security-perimeter>). Access across
+//!   a perimeter is granted to resources that carry a managed identity
+//!   (<https://learn.microsoft.com/azure/private-link/network-security-perimeter-transition>), so File Sync
 //!   reaches such an account with the Storage Sync Service's managed identity
 //!   (<https://learn.microsoft.com/azure/storage/file-sync/file-sync-managed-identities>).
 
