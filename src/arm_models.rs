@@ -79,6 +79,8 @@ pub struct ArmServiceProperties {
     pub use_identity: Option<bool>,
     pub incoming_traffic_policy: Option<String>,
     pub provisioning_state: Option<String>,
+    /// Absent (rather than empty) when ARM does not report them.
+    pub private_endpoint_connections: Option<Vec<ArmPec>>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -130,6 +132,7 @@ pub fn service(v: &Value) -> Result<StorageSyncService> {
         identity,
         use_identity: props.use_identity.unwrap_or(false),
         incoming_traffic_policy: clean(props.incoming_traffic_policy),
+        private_endpoint_connections: props.private_endpoint_connections.map(private_endpoint_connections),
         last_modified_at: s.system_data.as_ref().and_then(|d| parse_time(d.last_modified_at.as_deref())),
         registered_servers: Vec::new(),
         sync_groups: Vec::new(),
@@ -405,19 +408,7 @@ pub fn storage_account(v: &Value) -> Result<StorageAccount> {
             .filter_map(|r| clean(r.id))
             .collect(),
     });
-    let pecs = p
-        .private_endpoint_connections
-        .unwrap_or_default()
-        .into_iter()
-        .map(|c| PrivateEndpointConnection {
-            id: clean(c.id).unwrap_or_default(),
-            status: c
-                .properties
-                .and_then(|p| p.private_link_service_connection_state)
-                .and_then(|s| clean(s.status))
-                .unwrap_or_default(),
-        })
-        .collect();
+    let pecs = private_endpoint_connections(p.private_endpoint_connections.unwrap_or_default());
     Ok(StorageAccount {
         name: name_of(&id, a.name),
         id,
@@ -430,6 +421,133 @@ pub fn storage_account(v: &Value) -> Result<StorageAccount> {
         shares: None,
         role_assignments_read: false,
         caller_permissions: None,
+        smb_settings: None,
+        network_security_perimeter_configurations: None,
+    })
+}
+
+/// Private endpoint connections (storage accounts and Storage Sync Services share the shape).
+fn private_endpoint_connections(list: Vec<ArmPec>) -> Vec<PrivateEndpointConnection> {
+    list.into_iter()
+        .map(|c| PrivateEndpointConnection {
+            id: clean(c.id).unwrap_or_default(),
+            status: c
+                .properties
+                .and_then(|p| p.private_link_service_connection_state)
+                .and_then(|s| clean(s.status))
+                .unwrap_or_default(),
+        })
+        .collect()
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ArmSmbSetting {
+    pub versions: Option<String>,
+    pub authentication_methods: Option<String>,
+    pub kerberos_ticket_encryption: Option<String>,
+    pub channel_encryption: Option<String>,
+}
+#[derive(Debug, Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ArmProtocolSettings {
+    pub smb: Option<ArmSmbSetting>,
+}
+#[derive(Debug, Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ArmFileServiceProperties {
+    pub protocol_settings: Option<ArmProtocolSettings>,
+}
+
+/// The SMB settings of a file service (FileServices_GetServiceProperties). Absent settings are Azure's
+/// defaults, which allow every version, method and cipher.
+pub fn smb_settings(v: &Value) -> Result<SmbSettings> {
+    let f: ArmResource<ArmFileServiceProperties> = parse("file service", v)?;
+    let smb = f.properties.and_then(|p| p.protocol_settings).and_then(|p| p.smb).unwrap_or_default();
+    Ok(SmbSettings {
+        versions: clean(smb.versions),
+        authentication_methods: clean(smb.authentication_methods),
+        kerberos_ticket_encryption: clean(smb.kerberos_ticket_encryption),
+        channel_encryption: clean(smb.channel_encryption),
+    })
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ArmNspSubscription {
+    pub id: Option<String>,
+}
+#[derive(Debug, Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ArmNspRuleProperties {
+    pub direction: Option<String>,
+    pub address_prefixes: Option<Vec<String>>,
+    pub subscriptions: Option<Vec<ArmNspSubscription>>,
+}
+#[derive(Debug, Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ArmNspRule {
+    pub name: Option<String>,
+    pub properties: Option<ArmNspRuleProperties>,
+}
+#[derive(Debug, Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ArmNspProfile {
+    pub name: Option<String>,
+    pub access_rules: Option<Vec<ArmNspRule>>,
+}
+#[derive(Debug, Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ArmNspPerimeter {
+    pub id: Option<String>,
+}
+#[derive(Debug, Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ArmNspAssociation {
+    pub access_mode: Option<String>,
+}
+#[derive(Debug, Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ArmNspConfigurationProperties {
+    pub network_security_perimeter: Option<ArmNspPerimeter>,
+    pub resource_association: Option<ArmNspAssociation>,
+    pub profile: Option<ArmNspProfile>,
+}
+
+/// One network security perimeter configuration of a storage account.
+pub fn nsp_configuration(v: &Value) -> Result<NspConfiguration> {
+    let c: ArmResource<ArmNspConfigurationProperties> = parse("network security perimeter configuration", v)?;
+    let p = c.properties.unwrap_or_default();
+    let profile = p.profile.unwrap_or_default();
+    Ok(NspConfiguration {
+        id: clean(c.id).or(clean(c.name)).unwrap_or_default(),
+        perimeter_id: p.network_security_perimeter.and_then(|n| clean(n.id)),
+        access_mode: p.resource_association.and_then(|a| clean(a.access_mode)),
+        profile: clean(profile.name),
+        access_rules: profile
+            .access_rules
+            .unwrap_or_default()
+            .into_iter()
+            .map(|r| {
+                let props = r.properties.unwrap_or_default();
+                NspAccessRule {
+                    name: clean(r.name).unwrap_or_default(),
+                    direction: clean(props.direction),
+                    address_prefixes: props
+                        .address_prefixes
+                        .unwrap_or_default()
+                        .into_iter()
+                        .filter_map(|a| clean(Some(a)))
+                        .collect(),
+                    subscriptions: props
+                        .subscriptions
+                        .unwrap_or_default()
+                        .into_iter()
+                        .filter_map(|s| clean(s.id))
+                        .collect(),
+                }
+            })
+            .collect(),
     })
 }
 

@@ -4,8 +4,9 @@
 //! Request economy: the number of requests grows with services, sync groups and storage accounts, never
 //! with servers or principals. Per service: the service (or one listing for many), its registered servers
 //! and its sync groups; per sync group: its cloud and server endpoints; per storage account: the account,
-//! its shares, ONE role-assignment listing (at, above and below the account: inherited assignments and
-//! share-level ones in one go), the caller's permissions and locks. Deny assignments are listed once per
+//! its file service's settings, its shares, ONE role-assignment listing (at, above and below the account: inherited assignments and
+//! share-level ones in one go), the caller's permissions and locks, and (only for an account secured by a
+//! network security perimeter) its perimeter configurations. Deny assignments are listed once per
 //! subscription (the list shows those at, above and below it); when the caller may not read them there,
 //! each storage account's own list is read instead. Storage accounts are read as soon as the first cloud
 //! endpoint that names them arrives, and each only once.
@@ -334,14 +335,16 @@ impl<'a> Collector<'a> {
         let c = self.client;
         let base = id.as_str().to_string();
         let authz = format!("{base}/providers/Microsoft.Authorization");
-        let (shares_path, assignments_path, permissions_path, locks_path) = (
+        let (file_service_path, shares_path, assignments_path, permissions_path, locks_path) = (
+            format!("{base}/fileServices/default"),
             format!("{base}/fileServices/default/shares"),
             format!("{authz}/roleAssignments"),
             format!("{authz}/permissions"),
             format!("{authz}/locks"),
         );
-        let (account, shares, assignments, permissions, denies, locks) = futures::join!(
+        let (account, file_service, shares, assignments, permissions, denies, locks) = futures::join!(
             c.get(&base, api_versions::STORAGE),
+            c.get(&file_service_path, api_versions::STORAGE),
             c.list(&shares_path, api_versions::STORAGE),
             self.role_assignments_of(&id, &assignments_path),
             c.list(&permissions_path, api_versions::AUTHORIZATION),
@@ -362,6 +365,36 @@ impl<'a> Collector<'a> {
                 unread_account(&id)
             }
         };
+        match file_service.and_then(|v| m::smb_settings(&v)) {
+            Ok(smb) => acct.smb_settings = Some(smb),
+            Err(e) => self.record(&base, "fileServices", e)?,
+        }
+        // Only an account secured by a perimeter has perimeter rules worth reading: one list, after the
+        // account's own read said so.
+        let perimeter =
+            acct.public_network_access.as_deref().is_some_and(|p| p.eq_ignore_ascii_case("SecuredByPerimeter"));
+        if perimeter {
+            let path = format!("{base}/networkSecurityPerimeterConfigurations");
+            match c.list(&path, api_versions::STORAGE).await {
+                Ok(list) => {
+                    let mut configs = Vec::new();
+                    let mut complete = true;
+                    for v in &list {
+                        match m::nsp_configuration(v) {
+                            Ok(n) => configs.push(n),
+                            Err(e) => {
+                                complete = false;
+                                self.record(&base, "networkSecurityPerimeterConfigurations", e)?;
+                            }
+                        }
+                    }
+                    if complete {
+                        acct.network_security_perimeter_configurations = Some(configs);
+                    }
+                }
+                Err(e) => self.record(&base, "networkSecurityPerimeterConfigurations", e)?,
+            }
+        }
         match shares {
             Ok(list) => acct.shares = Some(list.iter().filter_map(m::share_name).collect()),
             Err(e) => self.record(&base, "shares", e)?,
@@ -679,6 +712,8 @@ fn unread_account(id: &ResourceId) -> StorageAccount {
         shares: None,
         role_assignments_read: false,
         caller_permissions: None,
+        smb_settings: None,
+        network_security_perimeter_configurations: None,
     }
 }
 

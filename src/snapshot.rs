@@ -12,12 +12,12 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, ErrorKind, Result};
 use crate::resource_id::{is_zero_guid, ResourceId};
 
-/// The snapshot format this build writes. 2: optional fields added (the Activity Log, and #14's); every
-/// field version 2 added is optional, so version 1 still loads ([`READABLE_SCHEMA_VERSIONS`]).
+/// The snapshot format this build writes.
 pub const SNAPSHOT_SCHEMA_VERSION: u32 = 2;
 
-/// The snapshot formats this build reads.
-pub const READABLE_SCHEMA_VERSIONS: &[u32] = &[1, 2];
+/// The snapshot formats this build reads. Version 1 lacks the fields that version 2 added (all optional);
+/// checks that need them say `unknown` ("not collected (snapshot schema 1)") for a version-1 snapshot.
+pub const SNAPSHOT_SCHEMA_VERSIONS_READ: &[u32] = &[1, 2];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -158,6 +158,10 @@ pub struct StorageSyncService {
     pub use_identity: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub incoming_traffic_policy: Option<String>,
+    /// `properties.privateEndpointConnections` of the service (schema 2); `None` when not collected (a
+    /// version-1 snapshot, or ARM did not report them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub private_endpoint_connections: Option<Vec<PrivateEndpointConnection>>,
     /// `systemData.lastModifiedAt`, used to tell an identity switched on minutes ago.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_modified_at: Option<DateTime<Utc>>,
@@ -444,6 +448,103 @@ pub struct StorageAccount {
     /// The caller's effective permissions on the account; `None` when not read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caller_permissions: Option<Vec<Permission>>,
+    /// The file service's SMB settings (`fileServices/default`, `protocolSettings.smb`; schema 2); `None`
+    /// when not read (see `collectionErrors`, operation `fileServices`) or a version-1 snapshot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub smb_settings: Option<SmbSettings>,
+    /// The account's network security perimeter configurations (schema 2). Read only when
+    /// `publicNetworkAccess` is `SecuredByPerimeter`; `None` otherwise, or when they could not be read
+    /// (operation `networkSecurityPerimeterConfigurations`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_security_perimeter_configurations: Option<Vec<NspConfiguration>>,
+}
+
+/// A storage account's SMB settings, as `protocolSettings.smb` gives them: each a `;`-separated list of
+/// the values the account allows. An absent list means Azure's default, which allows every value.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SmbSettings {
+    /// `SMB2.1`, `SMB3.0`, `SMB3.1.1`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub versions: Option<String>,
+    /// `NTLMv2`, `Kerberos`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authentication_methods: Option<String>,
+    /// `RC4-HMAC`, `AES-256`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kerberos_ticket_encryption: Option<String>,
+    /// `AES-128-CCM`, `AES-128-GCM`, `AES-256-GCM`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel_encryption: Option<String>,
+}
+
+impl SmbSettings {
+    /// The values a list allows: `None` when the list is absent or empty (every value allowed).
+    pub fn values(list: Option<&str>) -> Option<Vec<String>> {
+        let items: Vec<String> =
+            list?.split([';', ',']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect();
+        (!items.is_empty()).then_some(items)
+    }
+    /// Does the list allow `value` (case-insensitive)? An absent list allows everything.
+    pub fn allows(list: Option<&str>, value: &str) -> bool {
+        Self::values(list).is_none_or(|v| v.iter().any(|x| x.eq_ignore_ascii_case(value)))
+    }
+}
+
+/// One network security perimeter configuration of a storage account
+/// (`Microsoft.Storage/storageAccounts/{name}/networkSecurityPerimeterConfigurations`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NspConfiguration {
+    pub id: String,
+    /// `properties.networkSecurityPerimeter.id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub perimeter_id: Option<String>,
+    /// `properties.resourceAssociation.accessMode`: `Enforced`, `Learning` (shown as Transition), `Audit`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_mode: Option<String>,
+    /// `properties.profile.name`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    /// `properties.profile.accessRules`.
+    #[serde(default)]
+    pub access_rules: Vec<NspAccessRule>,
+}
+
+impl NspConfiguration {
+    /// Is the association enforced (rather than learning/transition or audit, which fall back to the
+    /// account's own firewall)? An absent mode counts as enforced: the stricter reading.
+    pub fn enforced(&self) -> bool {
+        self.access_mode.as_deref().is_none_or(|m| m.eq_ignore_ascii_case("Enforced"))
+    }
+    /// The inbound rules.
+    pub fn inbound(&self) -> impl Iterator<Item = &NspAccessRule> {
+        self.access_rules.iter().filter(|r| r.direction.as_deref().is_some_and(|d| d.eq_ignore_ascii_case("Inbound")))
+    }
+    /// Does an inbound rule admit this subscription (a GUID)?
+    pub fn admits_subscription(&self, subscription: &str) -> bool {
+        self.inbound().any(|r| {
+            r.subscriptions.iter().any(|s| {
+                s.trim_end_matches('/').rsplit('/').next().is_some_and(|g| g.eq_ignore_ascii_case(subscription))
+            })
+        })
+    }
+}
+
+/// One access rule of a perimeter profile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NspAccessRule {
+    pub name: String,
+    /// `Inbound` or `Outbound`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub direction: Option<String>,
+    /// Inbound address prefixes (CIDR).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub address_prefixes: Vec<String>,
+    /// Inbound subscriptions, as ARM gives them (`/subscriptions/{guid}`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subscriptions: Vec<String>,
 }
 
 fn yes() -> bool {
@@ -616,12 +717,13 @@ impl Snapshot {
             Error::invalid_file("the file has no 'schemaVersion': it is not a filesync-identity snapshot")
         })?;
         match version.as_u64() {
-            Some(v) if READABLE_SCHEMA_VERSIONS.iter().any(|r| *r as u64 == v) => {}
+            Some(v) if SNAPSHOT_SCHEMA_VERSIONS_READ.iter().any(|&r| r as u64 == v) => {}
             Some(v) => {
+                let read: Vec<String> = SNAPSHOT_SCHEMA_VERSIONS_READ.iter().map(u32::to_string).collect();
                 return Err(Error::invalid_file(format!(
                     "the snapshot has schemaVersion {v}, but this build of filesync-identity reads versions {}; collect it again with this version, or use the version that wrote it",
-                    READABLE_SCHEMA_VERSIONS.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(" and ")
-                )))
+                    read.join(" and ")
+                )));
             }
             None => return Err(Error::invalid_file("'schemaVersion' must be a whole number")),
         }
@@ -673,6 +775,12 @@ impl Snapshot {
     /// Write the snapshot atomically (temporary file, flush, rename).
     pub fn save(&self, path: &Path) -> Result<()> {
         crate::fsutil::write_atomic(path, self.to_json_pretty().as_bytes())
+    }
+
+    /// Does this snapshot predate the fields of schema version 2 (SMB settings, the service's private
+    /// endpoint connections, perimeter configurations)? Checks that need them then say `unknown`.
+    pub fn before_schema_2(&self) -> bool {
+        self.schema_version < 2
     }
 
     /// The storage account with this id (case-insensitive).

@@ -43,7 +43,7 @@ fn the_table_opens_with_the_causes_and_counts_the_passes() {
     assert_eq!(out.matches("FAIL  role.wrong-share-scope").count(), 1);
     // Passing findings are a count unless --all; what a repair would do and what needs a person are said.
     assert!(!out.contains("PASS  "), "{out}");
-    assert!(out.contains("Not shown: 60 pass, 10 not applicable (--all lists every finding by resource)."), "{out}");
+    assert!(out.contains("Not shown: 64 pass, 13 not applicable (--all lists every finding by resource)."), "{out}");
     assert!(out.contains("A repair would make 5 changes"), "{out}");
     // The server without an identity, and the wrong-scope assignment to delete (repair grants the right
     // one but deletes nothing): each one step.

@@ -580,7 +580,8 @@ const FLOOR_TEXT: &str = "floor (p(n) = max(1, ceil(n / page size)) pages of a l
   + per service: p(registered servers) + p(sync groups)
   + per registered server with an identity: 1 Graph lookup of its service principal + 1 GET of the machine it names
   + per sync group: p(cloud endpoints) + p(server endpoints)
-  + per storage account named by a cloud endpoint, once: 1 GET + p(shares) + p(caller permission blocks) + p(locks at/above)
+  + per storage account named by a cloud endpoint, once: 1 GET + 1 file service GET + p(shares) + p(caller permission blocks)
+    + p(locks at/above) (+ p(perimeter configurations), after the account's GET, for one secured by a perimeter)
   + per subscription of those accounts: min(sum over its accounts of p(role assignments at/above/below the account),
                                             p(role assignments at/above/below the subscription))
   + per subscription: p(deny assignments at/above/below the subscription)

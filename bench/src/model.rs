@@ -71,6 +71,9 @@ fn subscription_of(id: &str) -> String {
 /// The pages of one storage account's reads.
 struct AccountReads {
     sub: String,
+    /// Secured by a network security perimeter: its perimeter configurations are listed after the account's
+    /// own read said so (one more round trip on its chain).
+    perimeter: u64,
     shares: u64,
     role_assignments: u64,
     permissions: u64,
@@ -80,7 +83,7 @@ struct AccountReads {
 impl AccountReads {
     /// Round trips of the account's reads, all sent at once: the longest paged list.
     fn depth(&self, with_assignments: bool) -> u64 {
-        let mut d = [1, self.shares, self.permissions, self.locks].into_iter().max().unwrap_or(1);
+        let mut d = [1 + self.perimeter, self.shares, self.permissions, self.locks].into_iter().max().unwrap_or(1);
         if with_assignments {
             d = d.max(self.role_assignments);
         }
@@ -154,8 +157,15 @@ pub fn models(topo: &Topology, target: &TargetSpec, graph_lookup: bool) -> Model
                 .filter(|r| lower(&r.principal_id) == caller && at_or_above(&r.scope, id))
                 .count();
             let locks = topo.locks.iter().filter(|l| at_or_above(&l.scope, id)).count();
+            let perimeter = seed
+                .filter(|a| {
+                    a.public_network_access.as_deref().is_some_and(|p| p.eq_ignore_ascii_case("SecuredByPerimeter"))
+                })
+                .map(|a| pages(a.network_security_perimeter_configurations.len(), page))
+                .unwrap_or(0);
             let reads = AccountReads {
                 sub: subscription_of(id),
+                perimeter,
                 shares: pages(shares, page),
                 role_assignments: pages(ra, page),
                 permissions: pages(perms, page),
@@ -259,6 +269,10 @@ pub fn models(topo: &Topology, target: &TargetSpec, graph_lookup: bool) -> Model
     for a in accounts.values() {
         for c in [&mut floor, &mut ours] {
             c.add("GET storageAccounts", 1);
+            c.add("GET fileServices", 1);
+            if a.perimeter > 0 {
+                c.add("GET networkSecurityPerimeterConfigurations (list)", a.perimeter);
+            }
             c.add("GET shares (list)", a.shares);
             c.add("GET permissions", a.permissions);
             c.add("GET locks (list)", a.locks);

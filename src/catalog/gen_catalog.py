@@ -65,6 +65,10 @@ CHECKS = {
     "server.identity-drift": ["0x80c83079", "0x80c86063"],
     "server.machine-identity": ["0x80c83079", "0x80c86063"],
     "server.agent-status": ["0x80c8306b"],
+    # Issue 14: the network beyond the storage firewall.
+    "service.private-endpoint": ["0x80c83099", "0x80c83081", "0x80c87014", "0x80072ee7"],
+    "storage.smb-settings": ["0x80c8305f", "0x80c86053", "0x80c86030"],
+    "storage.network-perimeter": ["0x80c8305f", "0x80c86053"],
 }
 
 # Codes a check names that the reference table lacks: (category, summary, explanation, remediation).
@@ -324,7 +328,8 @@ TEXT = {
     ".../fileServices/default/fileshares/{share} or above; the .../shares/{share} spelling has been reported not to work), or a "
     "deny assignment blocks it. A missing share or blocking network settings give the same code.",
     "Grant the service identity Storage File Data Privileged Contributor on the share (Set-AzStorageSyncCloudEndpointPermission "
-    "does it), and check that the share exists, the SMB security settings and the storage firewall."),
+    "does it), and check that the share exists, that the SMB security settings allow SMB 3.1.1, NTLMv2 and AES-128-GCM, "
+    "and the storage firewall (or the network security perimeter around the account)."),
 "0x80c83060": ("Storage account name doesn't resolve",
     "The server could not resolve the storage account's host name.",
     "On the server run Test-NetConnection <account>.file.core.windows.net -Port 443, confirm the account still exists, and "
@@ -346,7 +351,8 @@ TEXT = {
 "0x80c86030": ("The cloud endpoint's file share doesn't exist",
     "The Azure file share named in the cloud endpoint can't be found: it or its storage account was deleted. Seen in sync "
     "sessions and in recall.",
-    "Confirm the storage account and share exist and check the SMB security settings. If the share was deleted, recreating one "
+    "Confirm the storage account and share exist and that its SMB security settings allow SMB 3.1.1, NTLMv2 and AES-128-GCM. "
+    "If the share was deleted, recreating one "
     "with the same name isn't enough: create the share and then a new sync group for it."),
 "0x80c83076": ("Subscription is suspended",
     "Sync is paused while the Azure subscription is suspended.", "Reactivate the subscription; sync resumes."),
@@ -542,9 +548,12 @@ TEXT = {
     "Check that the volume is attached and online."),
 "0x80c83099": ("Private endpoint settings block access",
     "The storage account's private endpoint or network configuration keeps File Sync or the server out (seen in sync "
-    "sessions, tiering and recall).",
+    "sessions, tiering and recall). A Storage Sync Service that takes traffic from virtual networks only "
+    "(AllowVirtualNetworksOnly) without an approved private endpoint of its own shuts its servers out the same way.",
     "Review the storage account's private endpoints and public network access so that the server and the File Sync service can "
-    "reach it (for example DNS resolving to the private endpoint from the server)."),
+    "reach it (for example DNS resolving to the private endpoint from the server). A Storage Sync Service set to "
+    "AllowVirtualNetworksOnly needs an approved private endpoint, and servers that resolve its names through the "
+    "privatelink.afs.azure.net zone."),
 "0x80c80248": ("Server and share must be reconciled first",
     "Before uploading, sync needs to reconcile the server's content with the share.", R_CLEARS),
 "0x800704c3": ("Conflicting credentials for the same server",

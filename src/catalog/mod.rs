@@ -53,6 +53,9 @@ pub const CHECK_IDS: &[&str] = &[
     "server.identity-drift",
     "server.machine-identity",
     "server.agent-status",
+    "service.private-endpoint",
+    "storage.smb-settings",
+    "storage.network-perimeter",
 ];
 
 /// How many suggestions an unknown input gets at most.

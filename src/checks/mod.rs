@@ -11,6 +11,7 @@ mod index;
 mod live;
 mod machine;
 pub mod narrow;
+mod network;
 mod pending;
 mod permissions;
 mod resources;
@@ -85,6 +86,13 @@ static CHECKS: &[CheckInfo] = &[
         description: "properties.useIdentity must be true for the service (and the servers that have identities) to stop using storage account keys.",
         error_codes: &["0x80c8305f"],
         run: identity::service_use_identity,
+    },
+    CheckInfo {
+        id: "service.private-endpoint",
+        title: "A Storage Sync Service closed to public traffic has an approved private endpoint",
+        description: "incomingTrafficPolicy AllowVirtualNetworksOnly turns the service's public endpoint off: the servers then reach it only through an approved private endpoint on the service, resolved through the private DNS zone privatelink.afs.azure.net. Source: https://learn.microsoft.com/azure/storage/file-sync/file-sync-networking-endpoints",
+        error_codes: &["0x80c83099", "0x80c83081", "0x80c87014", "0x80072ee7"],
+        run: network::service_private_endpoint,
     },
     CheckInfo {
         id: "identity.tenant",
@@ -194,9 +202,23 @@ static CHECKS: &[CheckInfo] = &[
     CheckInfo {
         id: "storage.network-access",
         title: "Servers can reach the storage account",
-        description: "publicNetworkAccess Disabled needs an approved private endpoint; a firewall that denies by default needs an IP rule, a virtual network rule or an approved private endpoint through which the servers come in.",
+        description: "publicNetworkAccess Disabled needs an approved private endpoint; a firewall that denies by default needs an IP rule, a virtual network rule or an approved private endpoint through which the servers come in; under an enforced network security perimeter (SecuredByPerimeter), whose rules replace the firewall, an approved private endpoint or an inbound address rule of the perimeter.",
         error_codes: &["0x80c8033e", "0x80c83099"],
         run: resources::network_access,
+    },
+    CheckInfo {
+        id: "storage.smb-settings",
+        title: "The storage account's SMB security settings let File Sync in",
+        description: "File Sync needs the account's SMB security settings (fileServices/default, protocolSettings.smb) to allow the SMB 3.1.1 protocol version, NTLMv2 authentication and AES-128-GCM channel encryption; an absent list allows every value. Source: https://learn.microsoft.com/azure/storage/file-sync/file-sync-deployment-guide#prerequisites",
+        error_codes: &["0x80c8305f", "0x80c86053", "0x80c86030"],
+        run: network::smb_settings,
+    },
+    CheckInfo {
+        id: "storage.network-perimeter",
+        title: "A network security perimeter around the storage account lets File Sync in",
+        description: "For an account with publicNetworkAccess SecuredByPerimeter the perimeter's rules replace its firewall: the Storage Sync Service must use its managed identity, and the perimeter's profile needs an inbound access rule for the service's subscription (enforced mode; learning mode still falls back to the firewall and is a warning). Source: https://learn.microsoft.com/azure/storage/common/storage-network-security-perimeter",
+        error_codes: &["0x80c8305f", "0x80c86053"],
+        run: network::network_perimeter,
     },
     CheckInfo {
         id: "storage.shared-key-access",

@@ -142,6 +142,13 @@ pub(super) fn network_access(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
                 .evidence("virtualNetworkRules", vnets)
                 .evidence("approvedPrivateEndpoints", &approved);
             let pe_fix = "Create a private endpoint for the account's file service in a network the servers reach (and approve it), with private DNS for <account>.file.core.windows.net.";
+            let pe_command = format!(
+                "New-AzPrivateEndpoint -ResourceGroupName {} -Name {} -Location <region> -Subnet <subnet> -PrivateLinkServiceConnection (New-AzPrivateLinkServiceConnection -Name {} -PrivateLinkServiceId {} -GroupId 'file')",
+                ps_quote(&rg(a)),
+                ps_quote(&format!("{}-file-pe", a.name)),
+                ps_quote(&format!("{}-file", a.name)),
+                ps_quote(a.id.as_str())
+            );
             if public.eq_ignore_ascii_case("Disabled") {
                 if approved.is_empty() {
                     return Finding {
@@ -149,16 +156,7 @@ pub(super) fn network_access(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
                         message: Text::fixed("Public network access is disabled and the account has no approved private endpoint, so neither the servers nor File Sync can reach it (0x80c83099, 0x80c8033e)."),
                         ..f.codes(&["0x80c8033e", "0x80c83099"])
                     }
-                    .fix(
-                        pe_fix,
-                        Some(format!(
-                            "New-AzPrivateEndpoint -ResourceGroupName {} -Name {} -Location <region> -Subnet <subnet> -PrivateLinkServiceConnection (New-AzPrivateLinkServiceConnection -Name {} -PrivateLinkServiceId {} -GroupId 'file')",
-                            ps_quote(&rg(a)),
-                            ps_quote(&format!("{}-file-pe", a.name)),
-                            ps_quote(&format!("{}-file", a.name)),
-                            ps_quote(a.id.as_str())
-                        )),
-                    );
+                    .fix(pe_fix, Some(pe_command));
                 }
                 return Finding {
                     message: format!("Public network access is disabled; the servers reach the account through {} approved private endpoint(s).", approved.len()).into(),
@@ -166,12 +164,10 @@ pub(super) fn network_access(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
                 };
             }
             if public.eq_ignore_ascii_case("SecuredByPerimeter") {
-                return Finding {
-                    status: Status::Unknown,
-                    message: Text::fixed("The account is secured by a network security perimeter, whose rules this tool does not read."),
-                    ..f
+                // The perimeter's rules replace the firewall's unless it is still learning (see network.rs).
+                if let Some(found) = super::network::perimeter_server_access(ix, a, f.clone(), &approved, pe_fix, pe_command.clone()) {
+                    return found;
                 }
-                .because("publicNetworkAccess is SecuredByPerimeter");
             }
             if !a.firewall_on() {
                 return Finding { message: Text::fixed("The account accepts traffic from all networks."), ..f };

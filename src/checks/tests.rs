@@ -8,6 +8,8 @@ use crate::findings::{Finding, Status};
 use crate::roles;
 use crate::snapshot::*;
 
+mod network;
+
 const SUB: &str = "2b4e6a8c-1d3f-4a5b-9c7d-0e1f2a3b4c5d";
 const TENANT: &str = "72f988bf-0000-4000-8000-00000000fa4e";
 const CALLER: &str = "0c0c0c0c-1111-4222-8333-444455556666";
@@ -88,7 +90,7 @@ fn healthy() -> Snapshot {
             "id": account(), "name": "stsyncprod", "read": true,
             "networkAcls": {"bypass": "AzureServices", "defaultAction": "Deny", "ipRules": ["203.0.113.10"], "virtualNetworkRules": []},
             "allowSharedKeyAccess": true, "shares": ["projects"], "roleAssignmentsRead": true,
-            "callerPermissions": [{"actions": ["*"]}]
+            "callerPermissions": [{"actions": ["*"]}], "smbSettings": {}
         }],
         "roleAssignments": [
             ra(1, &account(), roles::STORAGE_ACCOUNT_CONTRIBUTOR.guid, P_SVC),

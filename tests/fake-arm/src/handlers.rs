@@ -589,6 +589,9 @@ fn sync_resource(c: &mut Ctx, sub: &str, rg: &str, svc_name: &str, rest: &[Strin
         ["registeredservers"] => (format!("{base}/registeredServers"), false),
         ["registeredservers", _] => (format!("{base}/registeredServers"), true),
         ["syncgroups"] | ["syncgroups", _] => (format!("{base}/syncGroups"), false),
+        ["privateendpointconnections"] | ["privateendpointconnections", _] => {
+            (format!("{base}/privateEndpointConnections"), false)
+        }
         ["syncgroups", _, "cloudendpoints"] | ["syncgroups", _, "cloudendpoints", _] => {
             (format!("{base}/syncGroups/cloudEndpoints"), false)
         }
@@ -625,6 +628,21 @@ fn sync_resource(c: &mut Ctx, sub: &str, rg: &str, svc_name: &str, rest: &[Strin
                 patch_server(c, si, ri)
             } else {
                 Ok(Reply::json(200, render_server(svc, &svc.seed.registered_servers[ri], &c.api)))
+            }
+        }
+        ["privateendpointconnections"] => {
+            let items =
+                svc.seed.private_endpoint_connections.iter().map(|p| render_service_pec(&svc.seed, p)).collect();
+            page(c, items, false)
+        }
+        ["privateendpointconnections", name] => {
+            match svc.seed.private_endpoint_connections.iter().find(|p| p.name.eq_ignore_ascii_case(name)) {
+                Some(p) => Ok(Reply::json(200, render_service_pec(&svc.seed, p))),
+                None => Err(resource_not_found(
+                    &format!("Microsoft.StorageSync/storageSyncServices/{sname}/privateEndpointConnections"),
+                    &rest[1],
+                    rg,
+                )),
             }
         }
         ["syncgroups"] => {
@@ -960,9 +978,19 @@ fn storage_resource(c: &mut Ctx, sub: &str, rg: &str, account: &str, rest: &[Str
         (["fileservices", _, "shares"] | ["fileservices", _, "shares", _], "GET") => {
             "Microsoft.Storage/storageAccounts/fileServices/shares/read"
         }
-        ([] | ["fileservices", _, "shares"] | ["fileservices", _, "shares", _], _) => {
-            return Err(method_not_allowed(c))
+        (["fileservices", _], "GET") => "Microsoft.Storage/storageAccounts/fileServices/read",
+        (["networksecurityperimeterconfigurations"] | ["networksecurityperimeterconfigurations", _], "GET") => {
+            "Microsoft.Storage/storageAccounts/networkSecurityPerimeterConfigurations/read"
         }
+        (
+            []
+            | ["fileservices", _]
+            | ["fileservices", _, "shares"]
+            | ["fileservices", _, "shares", _]
+            | ["networksecurityperimeterconfigurations"]
+            | ["networksecurityperimeterconfigurations", _],
+            _,
+        ) => return Err(method_not_allowed(c)),
         _ => return Err(invalid_type("Microsoft.Storage", &format!("storageAccounts/{}", rest.join("/")))),
     };
     need_subscription(c, sub)?;
@@ -979,6 +1007,29 @@ fn storage_resource(c: &mut Ctx, sub: &str, rg: &str, account: &str, rest: &[Str
         return patch_account(c, ai);
     }
     let a = &c.st.accounts[ai];
+    match rl.as_slice() {
+        ["networksecurityperimeterconfigurations"] => {
+            let items =
+                a.network_security_perimeter_configurations.iter().map(|n| render_nsp_configuration(a, n)).collect();
+            return page(c, items, false);
+        }
+        ["networksecurityperimeterconfigurations", _] => {
+            let found = a
+                .network_security_perimeter_configurations
+                .iter()
+                .map(|n| render_nsp_configuration(a, n))
+                .find(|v| v["name"].as_str().is_some_and(|n| n.eq_ignore_ascii_case(&rest[1])));
+            return match found {
+                Some(v) => Ok(Reply::json(200, v)),
+                None => Err(resource_not_found(
+                    &format!("Microsoft.Storage/storageAccounts/{}/networkSecurityPerimeterConfigurations", a.name),
+                    &rest[1],
+                    rg,
+                )),
+            };
+        }
+        _ => {}
+    }
     if rl.len() >= 2 && rl[1] != "default" {
         return Err(resource_not_found(
             &format!("Microsoft.Storage/storageAccounts/{}/fileServices", a.name),
@@ -988,6 +1039,7 @@ fn storage_resource(c: &mut Ctx, sub: &str, rg: &str, account: &str, rest: &[Str
     }
     match rl.as_slice() {
         [] => Ok(Reply::json(200, render_account(a))),
+        [_, _] => Ok(Reply::json(200, render_file_service(a))),
         [_, _, _] => {
             let items = a.shares.iter().map(|s| render_share(a, s)).collect();
             page(c, items, false)

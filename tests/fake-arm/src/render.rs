@@ -53,7 +53,10 @@ pub(crate) fn render_service(st: &State, svc: &Service, api: &str) -> Value {
         "incomingTrafficPolicy".into(),
         json!(s.incoming_traffic_policy.clone().unwrap_or_else(|| "AllowAllTraffic".into())),
     );
-    props.insert("privateEndpointConnections".into(), json!([]));
+    props.insert(
+        "privateEndpointConnections".into(),
+        json!(s.private_endpoint_connections.iter().map(|p| render_service_pec(s, p)).collect::<Vec<_>>()),
+    );
     props.insert("provisioningState".into(), json!("Succeeded"));
     if api_has_identity(api) {
         props.insert("useIdentity".into(), json!(s.use_identity));
@@ -85,6 +88,90 @@ pub(crate) fn render_service(st: &State, svc: &Service, api: &str) -> Value {
         }
     }
     v
+}
+
+/// A service's private endpoint connection, as StorageSyncServices_Get shows it.
+pub(crate) fn render_service_pec(
+    s: &crate::topology::ServiceSeed,
+    p: &crate::topology::PrivateEndpointConnectionSeed,
+) -> Value {
+    json!({
+        "id": format!("{}/privateEndpointConnections/{}", s.id(), p.name),
+        "name": p.name,
+        "type": "Microsoft.StorageSync/storageSyncServices/privateEndpointConnections",
+        "properties": {
+            "provisioningState": "Succeeded",
+            "privateEndpoint": {"id": format!("/subscriptions/{}/resourceGroups/{}/providers/Microsoft.Network/privateEndpoints/{}", s.subscription_id, s.resource_group, p.name)},
+            "privateLinkServiceConnectionState": {"status": p.status, "description": "", "actionsRequired": "None"},
+        }
+    })
+}
+
+/// A storage account's file service (FileServices_GetServiceProperties).
+pub(crate) fn render_file_service(a: &StorageAccountSeed) -> Value {
+    let mut props = Map::new();
+    props.insert("cors".into(), json!({"corsRules": []}));
+    props.insert("shareDeleteRetentionPolicy".into(), json!({"enabled": true, "days": 7}));
+    if let Some(smb) = &a.smb {
+        let mut m = Map::new();
+        for (k, v) in [
+            ("versions", &smb.versions),
+            ("authenticationMethods", &smb.authentication_methods),
+            ("kerberosTicketEncryption", &smb.kerberos_ticket_encryption),
+            ("channelEncryption", &smb.channel_encryption),
+        ] {
+            if let Some(v) = v {
+                m.insert(k.into(), json!(v));
+            }
+        }
+        m.insert("multichannel".into(), json!({"enabled": false}));
+        props.insert("protocolSettings".into(), json!({"smb": Value::Object(m)}));
+    }
+    json!({
+        "id": format!("{}/fileServices/default", a.id()),
+        "name": "default",
+        "type": "Microsoft.Storage/storageAccounts/fileServices",
+        "properties": Value::Object(props),
+        "sku": {"name": "Standard_LRS", "tier": "Standard"},
+    })
+}
+
+/// One network security perimeter configuration of a storage account (NetworkSecurityPerimeterConfigurations_List).
+pub(crate) fn render_nsp_configuration(a: &StorageAccountSeed, c: &crate::topology::NspConfigurationSeed) -> Value {
+    let perimeter_guid = v5(&format!("nsp:{}", c.perimeter_id.to_ascii_lowercase()));
+    let name = format!("{perimeter_guid}.{}", nsp_association_name(a, c));
+    json!({
+        "id": format!("{}/networkSecurityPerimeterConfigurations/{name}", a.id()),
+        "name": name,
+        "type": "Microsoft.Storage/storageAccounts/networkSecurityPerimeterConfigurations",
+        "properties": {
+            "provisioningState": "Succeeded",
+            "networkSecurityPerimeter": {"id": c.perimeter_id, "perimeterGuid": perimeter_guid, "location": a.location},
+            "resourceAssociation": {"name": nsp_association_name(a, c), "accessMode": c.access_mode},
+            "profile": {
+                "name": c.profile,
+                "accessRulesVersion": 1,
+                "accessRules": c.access_rules.iter().map(|r| {
+                    let mut p = Map::new();
+                    p.insert("direction".into(), json!(r.direction));
+                    if !r.address_prefixes.is_empty() {
+                        p.insert("addressPrefixes".into(), json!(r.address_prefixes));
+                    }
+                    if !r.subscriptions.is_empty() {
+                        p.insert("subscriptions".into(), json!(r.subscriptions.iter().map(|s| json!({"id": format!("/subscriptions/{s}")})).collect::<Vec<_>>()));
+                    }
+                    json!({"name": r.name, "properties": Value::Object(p)})
+                }).collect::<Vec<_>>(),
+                "diagnosticSettingsVersion": 1,
+                "enabledLogCategories": [],
+            }
+        }
+    })
+}
+
+/// The association's name: the storage account's, as the portal names it.
+pub(crate) fn nsp_association_name(a: &StorageAccountSeed, _c: &crate::topology::NspConfigurationSeed) -> String {
+    format!("{}-association", a.name.to_ascii_lowercase())
 }
 
 fn guid_or_zero(g: &Option<String>) -> String {

@@ -309,6 +309,10 @@ pub struct ServiceSeed {
     pub incoming_traffic_policy: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_modified_at: Option<DateTime<Utc>>,
+    /// The service's private endpoint connections (`properties.privateEndpointConnections`, and the
+    /// `{svc}/privateEndpointConnections` list).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub private_endpoint_connections: Vec<PrivateEndpointConnectionSeed>,
     pub registered_servers: Vec<RegisteredServerSeed>,
     pub sync_groups: Vec<SyncGroupSeed>,
 }
@@ -560,6 +564,61 @@ pub struct StorageAccountSeed {
     pub public_network_access: Option<String>,
     pub private_endpoint_connections: Vec<PrivateEndpointConnectionSeed>,
     pub shares: Vec<String>,
+    /// The file service's `protocolSettings.smb` (`GET .../fileServices/default`); absent: not shown,
+    /// which means every value is allowed, as on a new account.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smb: Option<SmbSeed>,
+    /// Network security perimeter associations (`GET .../networkSecurityPerimeterConfigurations`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub network_security_perimeter_configurations: Vec<NspConfigurationSeed>,
+}
+
+/// A file service's SMB settings: `;`-separated lists, each shown only when seeded.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct SmbSeed {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub versions: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authentication_methods: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kerberos_ticket_encryption: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub channel_encryption: Option<String>,
+}
+
+/// A storage account's association with a network security perimeter, and the profile's access rules.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct NspConfigurationSeed {
+    /// The perimeter's full id (`/subscriptions/../providers/Microsoft.Network/networkSecurityPerimeters/x`).
+    pub perimeter_id: String,
+    /// `Enforced`, `Learning` or `Audit`.
+    pub access_mode: String,
+    pub profile: String,
+    pub access_rules: Vec<NspAccessRuleSeed>,
+}
+
+impl Default for NspConfigurationSeed {
+    fn default() -> Self {
+        NspConfigurationSeed {
+            perimeter_id: String::new(),
+            access_mode: "Enforced".into(),
+            profile: "defaultProfile".into(),
+            access_rules: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct NspAccessRuleSeed {
+    pub name: String,
+    /// `Inbound` or `Outbound`.
+    pub direction: String,
+    pub address_prefixes: Vec<String>,
+    /// Subscription GUIDs (shown as `/subscriptions/{guid}`, as ARM does).
+    pub subscriptions: Vec<String>,
 }
 
 impl StorageAccountSeed {
