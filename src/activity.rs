@@ -227,6 +227,17 @@ const RULES: &[(&str, Cause)] = &[
         Cause::Setting { operation_prefix: "microsoft.storage/storageaccounts/", fields: &["protocolSettings"] },
     ),
     (
+        "storage.network-perimeter",
+        Cause::Setting { operation_prefix: "microsoft.storage/storageaccounts/", fields: &["publicNetworkAccess"] },
+    ),
+    (
+        "service.private-endpoint",
+        Cause::Setting {
+            operation_prefix: "microsoft.storagesync/storagesyncservices/",
+            fields: &["incomingTrafficPolicy"],
+        },
+    ),
+    (
         "service.identity",
         Cause::Setting { operation_prefix: "microsoft.storagesync/storagesyncservices/", fields: &["identity"] },
     ),
@@ -422,5 +433,60 @@ mod tests {
         });
         assert_eq!(event_from_json(&v).unwrap().changed, ["allowSharedKeyAccess", "networkAcls"]);
         assert!(validate_days(90).is_ok() && validate_days(91).is_err());
+    }
+
+    /// Issue 14's checks are tied to their settings' writes too: an SMB settings change on the file service,
+    /// a perimeter association through publicNetworkAccess, and the service closed to public traffic.
+    #[test]
+    fn the_network_checks_name_the_write_that_changed_their_setting() {
+        use crate::findings::{Finding, Status};
+        let account = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/sa";
+        let service = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.StorageSync/storageSyncServices/svc";
+        let event = |op: &str, resource: &str, body: &str| {
+            event_from_json(&serde_json::json!({
+                "caller": "carol@contoso.com",
+                "eventTimestamp": "2026-11-30T14:03:27Z",
+                "operationName": {"value": op},
+                "resourceId": resource,
+                "status": {"value": "Succeeded"},
+                "properties": {"requestbody": body}
+            }))
+            .expect("kept")
+        };
+        let smb = event(
+            "Microsoft.Storage/storageAccounts/fileServices/write",
+            &format!("{account}/fileServices/default"),
+            "{\"properties\":{\"protocolSettings\":{\"smb\":{\"versions\":\"SMB3.0\"}}}}",
+        );
+        let closed = event(
+            "Microsoft.StorageSync/storageSyncServices/write",
+            service,
+            "{\"properties\":{\"incomingTrafficPolicy\":\"AllowVirtualNetworksOnly\"}}",
+        );
+        let perimeter = event(
+            "Microsoft.Storage/storageAccounts/write",
+            account,
+            "{\"properties\":{\"publicNetworkAccess\":\"SecuredByPerimeter\"}}",
+        );
+        let events = vec![smb, closed, perimeter];
+        let finding = |check: &'static str, id: &str| Finding::new(check, Status::Fail, id, "x", "m");
+        let who = |check: &'static str, id: &str| {
+            let f = finding(check, id);
+            explaining(&f, cause_of(check).expect("a rule"), &events).map(|e| e.operation_name.clone())
+        };
+        assert_eq!(
+            who("storage.smb-settings", account).as_deref(),
+            Some("Microsoft.Storage/storageAccounts/fileServices/write")
+        );
+        assert_eq!(
+            who("service.private-endpoint", service).as_deref(),
+            Some("Microsoft.StorageSync/storageSyncServices/write")
+        );
+        assert_eq!(
+            who("storage.network-perimeter", account).as_deref(),
+            Some("Microsoft.Storage/storageAccounts/write")
+        );
+        // A write that set something else explains nothing.
+        assert!(who("storage.shared-key-access", account).is_none());
     }
 }
