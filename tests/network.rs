@@ -201,7 +201,7 @@ fn identity_mode_with_smb_restricted_and_the_service_closed_says_exactly_what_to
     d.service.sync_groups[0].server_endpoints[1].download_last_sync_result = 0x80c83099u32 as i32;
     let fake = FakeArm::start_blocking(d.topology());
     let graph = fake.graph_url();
-    let common = ["--resource-id", &service_id(), "--arm-endpoint", fake.url(), "--graph-endpoint", &graph];
+    let common = ["--resource-id", &service_id(), "--arm-endpoint", fake.url(), "--graph-endpoint", graph];
     let live = cli_command()
         .arg("test")
         .args(common)
