@@ -2,7 +2,8 @@
 //! requests given as JSON, answered as JSON. Everything the PowerShell module can do goes through
 //! [`execute`].
 //!
-//! Request JSON: `{"operation": "<op>", ...fields}`; operations:
+//! Request JSON: `{"operation": "<op>", ...fields}`, read into a typed [`Request`]: a field its operation
+//! does not take is refused with the list of those it does. Operations:
 //! - `explain` `{code}` -> a catalog entry
 //! - `listChecks` -> the checks with their ids, titles and codes
 //! - `resolveTarget` `{resourceId?, subscriptionId?, resourceGroup?, name?, syncGroup?, defaultSubscriptionId?}`
@@ -161,10 +162,14 @@ impl Session {
     }
 }
 
-/// A target from request JSON: `{resourceId}` or `{subscriptionId, resourceGroup?, name?}`.
-fn target_from(v: &serde_json::Value) -> Result<crate::collect::TargetSpec> {
-    let s = |k: &str| v.get(k).and_then(|x| x.as_str());
-    crate::collect::TargetSpec::from_parts(s("resourceId"), s("subscriptionId"), s("resourceGroup"), s("name"))
+/// The fields of a `resolveTarget` request.
+struct ResolveTarget {
+    resource_id: Option<String>,
+    subscription_id: Option<String>,
+    resource_group: Option<String>,
+    name: Option<String>,
+    sync_group: Option<String>,
+    default_subscription_id: Option<String>,
 }
 
 /// `resolveTarget`: what one object piped into a PowerShell cmdlet (or one set of parameters) points at,
@@ -177,9 +182,20 @@ fn target_from(v: &serde_json::Value) -> Result<crate::collect::TargetSpec> {
 /// default; the sync group is `syncGroup`, else the one `resourceId` lies in when it lies in the named
 /// service. Without one, `resourceId` must be a Storage Sync Service or something in one (a registered
 /// server, sync group or endpoint: what Az.StorageSync objects carry), which names the service.
-fn resolve_target(request: &serde_json::Value) -> Result<serde_json::Value> {
+fn resolve_target(request: &ResolveTarget) -> Result<serde_json::Value> {
     use crate::resource_id::ResourceId;
-    let s = |k: &str| request.get(k).and_then(|x| x.as_str()).map(str::trim).filter(|x| !x.is_empty());
+    fn clean(v: &Option<String>) -> Option<&str> {
+        v.as_deref().map(str::trim).filter(|x| !x.is_empty())
+    }
+    let s = |k: &str| match k {
+        "resourceId" => clean(&request.resource_id),
+        "subscriptionId" => clean(&request.subscription_id),
+        "resourceGroup" => clean(&request.resource_group),
+        "name" => clean(&request.name),
+        "syncGroup" => clean(&request.sync_group),
+        "defaultSubscriptionId" => clean(&request.default_subscription_id),
+        _ => None,
+    };
     let resource_id = s("resourceId");
     let (spec, group_in_id) = if let Some(rg) = s("resourceGroup") {
         // A finding's resource id may be anything (a storage account, a role assignment): only its
@@ -270,6 +286,193 @@ fn str_list(v: Option<&serde_json::Value>) -> Result<Vec<String>> {
     }
 }
 
+/// A request, as the C ABI and the module send it: `{"operation": "<op>", ...fields}`. Each operation
+/// names its fields; one it does not know (a misspelling, a field of another operation) is refused with
+/// the list of the ones it takes, instead of being ignored.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", rename_all_fields = "camelCase", deny_unknown_fields)]
+pub enum Request {
+    /// A catalog entry for an error code (hex, decimal or a symbolic name; a number is taken as decimal).
+    Explain {
+        #[serde(default)]
+        code: serde_json::Value,
+    },
+    /// The checks with their ids, titles, sources and codes.
+    ListChecks {},
+    /// What a piped object or a set of parameters points at (see [`resolve_target`]); no request to Azure.
+    ResolveTarget {
+        #[serde(default)]
+        resource_id: Option<String>,
+        #[serde(default)]
+        subscription_id: Option<String>,
+        #[serde(default)]
+        resource_group: Option<String>,
+        #[serde(default)]
+        name: Option<String>,
+        #[serde(default)]
+        sync_group: Option<String>,
+        #[serde(default)]
+        default_subscription_id: Option<String>,
+    },
+    /// A report, of a live deployment or of a snapshot.
+    Test {
+        #[serde(default)]
+        snapshot: Option<serde_json::Value>,
+        #[serde(default)]
+        snapshot_path: Option<String>,
+        #[serde(default)]
+        target: Option<TargetRequest>,
+        /// Days of Activity Log to read (0 to 90, 0 skips it).
+        #[serde(default)]
+        activity_days: Option<serde_json::Value>,
+        /// Check ids to run (a list, or one id).
+        #[serde(default)]
+        checks: Option<serde_json::Value>,
+        /// Check ids to skip.
+        #[serde(default)]
+        skip: Option<serde_json::Value>,
+        /// Narrow the report to these sync groups (the checks still see the whole deployment).
+        #[serde(default)]
+        sync_groups: Option<serde_json::Value>,
+    },
+    /// A snapshot, written atomically to `outputPath` when given.
+    Collect {
+        #[serde(default)]
+        snapshot: Option<serde_json::Value>,
+        #[serde(default)]
+        snapshot_path: Option<String>,
+        #[serde(default)]
+        target: Option<TargetRequest>,
+        /// Days of Activity Log to read (0 to 90, 0 skips it).
+        #[serde(default)]
+        activity_days: Option<serde_json::Value>,
+        #[serde(default)]
+        output_path: Option<String>,
+    },
+    /// A plan: `kind` is `repair` or `enableIdentity`.
+    Plan {
+        #[serde(default)]
+        kind: Option<String>,
+        #[serde(default)]
+        snapshot: Option<serde_json::Value>,
+        #[serde(default)]
+        snapshot_path: Option<String>,
+        #[serde(default)]
+        target: Option<TargetRequest>,
+        /// Days of Activity Log to read (0 to 90, 0 skips it).
+        #[serde(default)]
+        activity_days: Option<serde_json::Value>,
+        #[serde(default)]
+        include_security_posture_changes: Option<bool>,
+    },
+    /// Carry out a plan (or its `only` changes); `whatIf` writes nothing.
+    Apply {
+        #[serde(default)]
+        plan: Option<serde_json::Value>,
+        #[serde(default)]
+        plan_path: Option<String>,
+        #[serde(default)]
+        what_if: Option<bool>,
+        #[serde(default)]
+        only: Option<serde_json::Value>,
+        #[serde(default)]
+        principal_not_found_timeout_seconds: Option<f64>,
+    },
+    /// What moved between two snapshots of one deployment.
+    Diff {
+        #[serde(default)]
+        old: Option<serde_json::Value>,
+        #[serde(default)]
+        old_path: Option<String>,
+        #[serde(default)]
+        new: Option<serde_json::Value>,
+        #[serde(default)]
+        new_path: Option<String>,
+    },
+}
+
+/// Where a request's deployment comes from: a snapshot given inline, its file, or a live target; and how
+/// many days of Activity Log a live collection reads.
+#[derive(Debug, Default)]
+pub struct Source {
+    pub snapshot: Option<serde_json::Value>,
+    pub snapshot_path: Option<String>,
+    pub target: Option<TargetRequest>,
+    /// Days of Activity Log to read (0 to 90, 0 skips it).
+    pub activity_days: Option<serde_json::Value>,
+}
+
+/// A live target: `{resourceId}` or `{subscriptionId, resourceGroup?, name?}`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TargetRequest {
+    #[serde(default)]
+    pub resource_id: Option<String>,
+    #[serde(default)]
+    pub subscription_id: Option<String>,
+    #[serde(default)]
+    pub resource_group: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+const OPERATIONS: &str = "explain, listChecks, resolveTarget, test, collect, plan, apply or diff";
+
+impl Request {
+    /// Read a request, refusing a missing or unknown operation and any field its operation does not take.
+    pub fn from_json(request: &serde_json::Value) -> Result<Request> {
+        let Some(obj) = request.as_object() else {
+            return Err(Error::invalid_input("a request must be a JSON object"));
+        };
+        match obj.get("operation") {
+            None => {
+                return Err(Error::invalid_input(format!("the request has no 'operation' (expected {OPERATIONS})")))
+            }
+            Some(serde_json::Value::String(op)) if !KNOWN_OPERATIONS.contains(&op.as_str()) => {
+                return Err(Error::invalid_input(format!("unknown operation '{op}' (expected {OPERATIONS})")))
+            }
+            Some(serde_json::Value::String(_)) => {}
+            Some(_) => return Err(Error::invalid_input(format!("'operation' must be a string (one of {OPERATIONS})"))),
+        }
+        // Flattened fields (the source) cannot use serde's own deny_unknown_fields: check the keys here.
+        let op = obj["operation"].as_str().unwrap_or_default();
+        if let Some(allowed) = FIELDS.iter().find(|(o, _)| *o == op).map(|(_, f)| *f) {
+            if let Some(unknown) = obj.keys().find(|k| k.as_str() != "operation" && !allowed.contains(&k.as_str())) {
+                return Err(Error::invalid_input(format!(
+                    "'{op}' does not take '{}'; it takes: {}",
+                    unknown.escape_debug(),
+                    allowed.join(", ")
+                )));
+            }
+        }
+        // As an externally tagged value, so that a field's path survives into the message.
+        let mut fields = obj.clone();
+        fields.remove("operation");
+        let tagged = serde_json::json!({ op: fields });
+        serde_path_to_error::deserialize(&tagged).map_err(|e| {
+            let path = e.path().to_string();
+            let path = path.strip_prefix(op).unwrap_or(&path).trim_start_matches('.');
+            let at = if path.is_empty() { String::new() } else { format!(" at '{path}'") };
+            Error::invalid_input(format!("the '{op}' request is not valid{at}: {}", e.inner()))
+        })
+    }
+}
+
+const KNOWN_OPERATIONS: &[&str] =
+    &["explain", "listChecks", "resolveTarget", "test", "collect", "plan", "apply", "diff"];
+
+/// The fields each operation takes (besides `operation`), for the message that refuses another.
+const FIELDS: &[(&str, &[&str])] = &[
+    ("explain", &["code"]),
+    ("listChecks", &[]),
+    ("resolveTarget", &["resourceId", "subscriptionId", "resourceGroup", "name", "syncGroup", "defaultSubscriptionId"]),
+    ("test", &["snapshot", "snapshotPath", "target", "activityDays", "checks", "skip", "syncGroups"]),
+    ("collect", &["snapshot", "snapshotPath", "target", "activityDays", "outputPath"]),
+    ("plan", &["kind", "snapshot", "snapshotPath", "target", "activityDays", "includeSecurityPostureChanges"]),
+    ("apply", &["plan", "planPath", "whatIf", "only", "principalNotFoundTimeoutSeconds"]),
+    ("diff", &["old", "oldPath", "new", "newPath"]),
+];
+
 /// Run one request. Never panics on bad input: a malformed request is an `InvalidInput` error.
 pub async fn execute(
     session: &Session,
@@ -277,146 +480,165 @@ pub async fn execute(
     events: std::sync::Arc<dyn EventSink>,
     cancel: &CancellationToken,
 ) -> Result<serde_json::Value> {
-    let op = request.get("operation").and_then(|v| v.as_str()).ok_or_else(|| {
-        Error::invalid_input(
-            "the request has no 'operation' (expected explain, listChecks, resolveTarget, test, collect, plan, apply or diff)",
-        )
-    })?;
-    match op {
-        "explain" => {
-            let code = request
-                .get("code")
-                .map(|c| match c {
-                    serde_json::Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                })
-                .ok_or_else(|| {
-                    Error::invalid_input(
+    execute_request(session, Request::from_json(request)?, events, cancel).await
+}
+
+/// Run one typed request.
+pub async fn execute_request(
+    session: &Session,
+    request: Request,
+    events: std::sync::Arc<dyn EventSink>,
+    cancel: &CancellationToken,
+) -> Result<serde_json::Value> {
+    match request {
+        Request::Explain { code } => {
+            let code = match code {
+                serde_json::Value::String(s) => s,
+                serde_json::Value::Null => {
+                    return Err(Error::invalid_input(
                         "'explain' needs a 'code' (0x80c8305f, -2134364065, 2160603231 or a symbolic name)",
-                    )
-                })?;
+                    ))
+                }
+                other => other.to_string(),
+            };
             if is_success_code(&code) {
                 return Ok(success_entry());
             }
             let entry = crate::catalog::lookup(&code).map_err(Error::from)?;
             Ok(entry.to_json())
         }
-        "resolveTarget" => resolve_target(request),
-        "listChecks" => Ok(serde_json::to_value(crate::checks::all()).map_err(|e| Error::internal(e.to_string()))?),
-        "test" => {
-            let snapshot = snapshot_for(session, request, events, cancel).await?;
-            let selection = crate::checks::Selection {
-                only: str_list(request.get("checks"))?,
-                skip: str_list(request.get("skip"))?,
-            };
+        Request::ResolveTarget {
+            resource_id,
+            subscription_id,
+            resource_group,
+            name,
+            sync_group,
+            default_subscription_id,
+        } => resolve_target(&ResolveTarget {
+            resource_id,
+            subscription_id,
+            resource_group,
+            name,
+            sync_group,
+            default_subscription_id,
+        }),
+        Request::ListChecks {} => {
+            Ok(serde_json::to_value(crate::checks::all()).map_err(|e| Error::internal(e.to_string()))?)
+        }
+        Request::Test { snapshot, snapshot_path, target, activity_days, checks, skip, sync_groups } => {
+            let source = Source { snapshot, snapshot_path, target, activity_days };
+            let selection =
+                crate::checks::Selection { only: str_list(checks.as_ref())?, skip: str_list(skip.as_ref())? };
             selection.validate()?;
-            let sync_groups = str_list(request.get("syncGroups"))?;
+            let sync_groups = str_list(sync_groups.as_ref())?;
+            let snapshot = snapshot_for(session, &source, crate::activity::DEFAULT_DAYS, events, cancel).await?;
             let ctx = crate::checks::CheckContext::at(snapshot.collected_at);
             let mut report = crate::checks::report(&snapshot, &ctx, &selection);
             crate::checks::narrow::to_sync_groups(&mut report, &snapshot, &sync_groups)?;
             Ok(to_value(&report))
         }
-        "collect" => {
-            let output = request.get("outputPath").and_then(|p| p.as_str());
-            if let Some(path) = output {
+        Request::Collect { snapshot, snapshot_path, target, activity_days, output_path } => {
+            let source = Source { snapshot, snapshot_path, target, activity_days };
+            if let Some(path) = &output_path {
                 // Before any request: a collection of minutes must not end in a path it cannot write.
                 crate::fsutil::check_output_path(std::path::Path::new(path))?;
             }
-            let snapshot = snapshot_for(session, request, events, cancel).await?;
-            if let Some(path) = output {
+            let snapshot = snapshot_for(session, &source, crate::activity::DEFAULT_DAYS, events, cancel).await?;
+            if let Some(path) = &output_path {
                 snapshot.save(std::path::Path::new(path))?;
             }
             Ok(to_value(&snapshot))
         }
-        "plan" => {
+        Request::Plan { kind, snapshot, snapshot_path, target, activity_days, include_security_posture_changes } => {
+            let source = Source { snapshot, snapshot_path, target, activity_days };
             let kind = crate::plan::PlanKind::parse(
-                request
-                    .get("kind")
-                    .and_then(|k| k.as_str())
-                    .ok_or_else(|| Error::invalid_input("'plan' needs a 'kind': \"repair\" or \"enableIdentity\""))?,
+                &kind.ok_or_else(|| Error::invalid_input("'plan' needs a 'kind': \"repair\" or \"enableIdentity\""))?,
             )?;
             let options = crate::plan::PlanOptions {
-                include_security_posture_changes: request
-                    .get("includeSecurityPostureChanges")
-                    .and_then(|v| v.as_bool())
-                    .unwrap_or(false),
+                include_security_posture_changes: include_security_posture_changes.unwrap_or(false),
             };
-            let snapshot = snapshot_for(session, request, events, cancel).await?;
+            // A plan rests on the current state only: no Activity Log unless asked.
+            let snapshot = snapshot_for(session, &source, 0, events, cancel).await?;
             Ok(to_value(&crate::plan::make(&snapshot, kind, options)))
         }
-        "apply" => {
-            let plan = match (request.get("plan"), request.get("planPath").and_then(|p| p.as_str())) {
-                (Some(p), _) => crate::plan::Plan::from_value(p.clone())?,
-                (None, Some(path)) => crate::plan::Plan::load(std::path::Path::new(path))?,
+        Request::Apply { plan, plan_path, what_if, only, principal_not_found_timeout_seconds } => {
+            let plan = match (plan.filter(|p| !p.is_null()), plan_path) {
+                (Some(p), _) => crate::plan::Plan::from_value(p)?,
+                (None, Some(path)) => crate::plan::Plan::load(std::path::Path::new(&path))?,
                 (None, None) => {
                     return Err(Error::invalid_input("'apply' needs a 'plan' (as made by 'plan') or a 'planPath'"))
                 }
             };
-            let mut options = crate::apply::ApplyOptions {
-                what_if: request.get("whatIf").and_then(|v| v.as_bool()).unwrap_or(false),
-                ..Default::default()
-            };
-            if let Some(only) = request.get("only").filter(|v| !v.is_null()) {
-                options.only = Some(str_list(Some(only))?);
+            let mut options = crate::apply::ApplyOptions { what_if: what_if.unwrap_or(false), ..Default::default() };
+            if let Some(only) = only.filter(|v| !v.is_null()) {
+                options.only = Some(str_list(Some(&only))?);
             }
-            if let Some(secs) = request.get("principalNotFoundTimeoutSeconds").and_then(|v| v.as_f64()) {
+            if let Some(secs) = principal_not_found_timeout_seconds {
                 options.principal_not_found_timeout = std::time::Duration::from_secs_f64(secs.clamp(0.0, 3600.0));
             }
             let client = session.client(events, cancel.clone())?;
             Ok(to_value(&crate::apply::apply(&client, &plan, &options).await?))
         }
-        "diff" => {
-            let side = |inline: &str, path: &str| -> Result<(crate::snapshot::Snapshot, Option<String>)> {
-                match (request.get(inline).filter(|v| !v.is_null()), request.get(path).and_then(|p| p.as_str())) {
-                    (Some(v), _) => Ok((crate::snapshot::Snapshot::from_json(&v.to_string()).map_err(|e| e.context(format!("'{inline}'")))?, None)),
-                    (None, Some(p)) => Ok((crate::snapshot::Snapshot::load(std::path::Path::new(p))?, Some(p.to_string()))),
+        Request::Diff { old, old_path, new, new_path } => {
+            let side = |inline: Option<serde_json::Value>,
+                        path: Option<String>,
+                        inline_name: &str,
+                        path_name: &str|
+             -> Result<(crate::snapshot::Snapshot, Option<String>)> {
+                match (inline.filter(|v| !v.is_null()), path) {
+                    (Some(v), _) => Ok((
+                        crate::snapshot::Snapshot::from_json(&v.to_string())
+                            .map_err(|e| e.context(format!("'{inline_name}'")))?,
+                        None,
+                    )),
+                    (None, Some(p)) => Ok((crate::snapshot::Snapshot::load(std::path::Path::new(&p))?, Some(p))),
                     (None, None) => Err(Error::invalid_input(format!(
-                        "'diff' needs two snapshots: '{inline}' (a snapshot) or '{path}' (its file), and the same for the other side"
+                        "'diff' needs two snapshots: '{inline_name}' (a snapshot) or '{path_name}' (its file), and the same for the other side"
                     ))),
                 }
             };
-            let (old, old_path) = side("old", "oldPath")?;
-            let (new, new_path) = side("new", "newPath")?;
+            let (old, old_path) = side(old, old_path, "old", "oldPath")?;
+            let (new, new_path) = side(new, new_path, "new", "newPath")?;
             Ok(to_value(&crate::diff::diff_sources(&old, old_path.as_deref(), &new, new_path.as_deref())?))
         }
-        other => Err(Error::invalid_input(format!(
-            "unknown operation '{other}' (expected explain, listChecks, resolveTarget, test, collect, plan, apply or diff)"
-        ))),
     }
 }
 
-/// The snapshot a request is about: given inline, read from a file, or collected live.
+/// The snapshot a request is about: given inline, read from a file, or collected live (with
+/// `activityDays` of Activity Log, `default_days` when the request does not say).
 async fn snapshot_for(
     session: &Session,
-    request: &serde_json::Value,
+    source: &Source,
+    default_days: u32,
     events: std::sync::Arc<dyn EventSink>,
     cancel: &CancellationToken,
 ) -> Result<crate::snapshot::Snapshot> {
-    if let Some(inline) = request.get("snapshot") {
+    let days = activity_days(source.activity_days.as_ref(), default_days)?;
+    if let Some(inline) = &source.snapshot {
         return crate::snapshot::Snapshot::from_json(&inline.to_string());
     }
-    if let Some(path) = request.get("snapshotPath").and_then(|p| p.as_str()) {
+    if let Some(path) = &source.snapshot_path {
         return crate::snapshot::Snapshot::load(std::path::Path::new(path));
     }
-    let target = request.get("target").ok_or_else(|| {
+    let target = source.target.as_ref().ok_or_else(|| {
         Error::invalid_input("say what to diagnose: 'target' ({resourceId} or {subscriptionId, resourceGroup, name}), 'snapshotPath' or 'snapshot'")
     })?;
-    let spec = target_from(target)?;
+    let spec = crate::collect::TargetSpec::from_parts(
+        target.resource_id.as_deref(),
+        target.subscription_id.as_deref(),
+        target.resource_group.as_deref(),
+        target.name.as_deref(),
+    )?;
     let client = session.client(events, cancel.clone())?;
     let mut options = crate::collect::CollectOptions::new(spec);
     options.storage_sync_principal_id = session.options.storage_sync_principal_id.clone();
-    options.activity_days = activity_days(request)?;
+    options.activity_days = days;
     crate::collect::collect(&client, &options).await
 }
 
-/// `activityDays` of a request: days of Activity Log to read (0 to 90, 0 skips it). Default: 30 for
-/// `test` and `collect`, 0 for `plan` (a plan rests on the current state only).
-fn activity_days(request: &serde_json::Value) -> Result<u32> {
-    let default = match request.get("operation").and_then(|o| o.as_str()) {
-        Some("plan") => 0,
-        _ => crate::activity::DEFAULT_DAYS,
-    };
-    let days = match request.get("activityDays") {
+/// `activityDays`: days of Activity Log to read (0 to 90, 0 skips it).
+fn activity_days(v: Option<&serde_json::Value>, default: u32) -> Result<u32> {
+    let days = match v {
         None | Some(serde_json::Value::Null) => default,
         Some(v) => {
             v.as_u64().filter(|d| *d <= crate::activity::MAX_DAYS as u64).map(|d| d as u32).ok_or_else(|| {
@@ -433,4 +655,55 @@ fn activity_days(request: &serde_json::Value) -> Result<u32> {
 /// Serialize one of our own types (which cannot fail) to a JSON value.
 fn to_value<T: Serialize>(v: &T) -> serde_json::Value {
     serde_json::to_value(v).unwrap_or(serde_json::Value::Null)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(v: serde_json::Value) -> String {
+        let e = Request::from_json(&v).expect_err("refused");
+        assert_eq!(e.kind(), crate::error::ErrorKind::InvalidInput);
+        e.to_string()
+    }
+
+    /// Issue 13: a field an operation does not take is an error naming it and what it takes, not ignored.
+    #[test]
+    fn unknown_and_misspelled_fields_are_refused() {
+        let m = refused(serde_json::json!({"operation": "test", "target": {"resourceId": "/x"}, "syncGroup": "sg"}));
+        assert!(m.contains("'test' does not take 'syncGroup'") && m.contains("syncGroups"), "{m}");
+        let m = refused(serde_json::json!({"operation": "apply", "planPath": "p.json", "whatif": true}));
+        assert!(m.contains("'whatif'") && m.contains("whatIf"), "{m}");
+        let m = refused(serde_json::json!({"operation": "test", "target": {"resourceID": "/x"}}));
+        assert!(m.contains("resourceID"), "{m}");
+        let m = refused(serde_json::json!({"operation": "tset"}));
+        assert!(m.contains("unknown operation 'tset'"), "{m}");
+        assert!(refused(serde_json::json!({"code": "0x80c8305f"})).contains("no 'operation'"));
+        assert!(refused(serde_json::json!(["explain"])).contains("JSON object"));
+        let m =
+            refused(serde_json::json!({"operation": "plan", "kind": "repair", "includeSecurityPostureChanges": "yes"}));
+        assert!(m.contains("at 'includeSecurityPostureChanges'"), "{m}");
+    }
+
+    #[test]
+    fn every_operation_reads_its_own_fields() {
+        let r = Request::from_json(&serde_json::json!({
+            "operation": "test", "snapshotPath": "s.json", "checks": ["service.identity"], "syncGroups": ["sg"], "activityDays": 0
+        }))
+        .unwrap();
+        let Request::Test { snapshot_path, activity_days, checks, sync_groups, .. } = r else {
+            panic!("a test request")
+        };
+        assert_eq!(snapshot_path.as_deref(), Some("s.json"));
+        assert_eq!(activity_days, Some(serde_json::json!(0)));
+        assert!(checks.is_some() && sync_groups.is_some());
+        for (op, fields) in FIELDS {
+            let mut v = serde_json::json!({ "operation": op });
+            // Every listed field is accepted by name (values of the wrong type aside).
+            for f in *fields {
+                v[*f] = serde_json::Value::Null;
+            }
+            Request::from_json(&v).unwrap_or_else(|e| panic!("{op}: {e}"));
+        }
+    }
 }
