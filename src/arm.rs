@@ -28,20 +28,7 @@ use crate::events::{Event, EventSink, LogLevel};
 use crate::sync::LockUnpoisoned;
 
 /// The api-version used for each resource provider. ARM rejects a request without one.
-pub mod api_versions {
-    /// Microsoft.StorageSync: 2022-09-01 carries every identity field and is available in every cloud.
-    pub const STORAGE_SYNC: &str = "2022-09-01";
-    /// Microsoft.Storage (storage accounts, file shares).
-    pub const STORAGE: &str = "2023-05-01";
-    /// Microsoft.Authorization role assignments, permissions, deny assignments.
-    pub const AUTHORIZATION: &str = "2022-04-01";
-    /// Microsoft.Authorization/locks.
-    pub const LOCKS: &str = "2016-09-01";
-    /// Microsoft.HybridCompute machines (Azure Arc-enabled servers): Machines_Get, stable.
-    pub const HYBRID_COMPUTE: &str = "2024-07-10";
-    /// Microsoft.Compute virtual machines: VirtualMachines_Get, stable.
-    pub const COMPUTE: &str = "2024-07-01";
-}
+pub use crate::api_versions;
 
 /// Settings of the client.
 #[derive(Debug, Clone)]

@@ -25,6 +25,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::events::{log, Event, LogLevel};
 use crate::resource_id::{validate_guid, validate_segment, MachineKind, ResourceId};
 use crate::snapshot::*;
+use crate::sync::LockUnpoisoned;
 
 /// What to collect.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -143,7 +144,7 @@ enum Listing {
 /// The cell that holds what is read once per `key` (any letter case): the first caller fills it, later
 /// ones wait for it.
 fn once_cell_for<T>(map: &Mutex<HashMap<String, Arc<OnceCell<T>>>>, key: &str) -> Arc<OnceCell<T>> {
-    let mut map = map.lock().unwrap_or_else(|p| p.into_inner());
+    let mut map = map.lock_unpoisoned();
     map.entry(key.to_ascii_lowercase()).or_insert_with(|| Arc::new(OnceCell::new())).clone()
 }
 
@@ -174,7 +175,7 @@ impl<'a> Collector<'a> {
             return Err(e);
         }
         log(self.client.events(), LogLevel::Warning, format!("could not read {operation} of {resource}: {e}"));
-        self.errors.lock().unwrap_or_else(|p| p.into_inner()).push(CollectionError {
+        self.errors.lock_unpoisoned().push(CollectionError {
             resource_id: resource.to_string(),
             operation: operation.to_string(),
             kind: e.kind(),
@@ -418,7 +419,7 @@ impl<'a> Collector<'a> {
                 for v in &list {
                     match m::lock(v) {
                         Ok(l) => {
-                            self.locks.lock().unwrap_or_else(|p| p.into_inner()).insert(l.id.to_ascii_lowercase(), l);
+                            self.locks.lock_unpoisoned().insert(l.id.to_ascii_lowercase(), l);
                         }
                         Err(e) => self.record(&base, "locks", e)?,
                     }
@@ -485,7 +486,7 @@ impl<'a> Collector<'a> {
             match m::role_assignment(v) {
                 Ok(a) => {
                     let key = a.id.to_ascii_lowercase();
-                    self.assignments.lock().unwrap_or_else(|p| p.into_inner()).insert(key, a);
+                    self.assignments.lock_unpoisoned().insert(key, a);
                 }
                 Err(e) => {
                     complete = false;
@@ -529,7 +530,7 @@ impl<'a> Collector<'a> {
         for v in list {
             match m::deny_assignment(v) {
                 Ok(d) => {
-                    self.denies.lock().unwrap_or_else(|p| p.into_inner()).insert(d.id.to_ascii_lowercase(), d);
+                    self.denies.lock_unpoisoned().insert(d.id.to_ascii_lowercase(), d);
                 }
                 Err(e) => self.record(resource, "denyAssignments", e)?,
             }
@@ -556,7 +557,7 @@ impl Collector<'_> {
             status: None,
             request_id: None,
         };
-        let refused = self.graph_refused.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let refused = self.graph_refused.lock_unpoisoned().clone();
         if let Some((why, status)) = refused {
             out.reason = Some(why);
             out.status = status;
@@ -573,7 +574,7 @@ impl Collector<'_> {
             }
             Err(GraphLookupError::Unavailable { why, status, request_id, for_all }) => {
                 if for_all {
-                    *self.graph_refused.lock().unwrap_or_else(|p| p.into_inner()) = Some((why.clone(), status));
+                    *self.graph_refused.lock_unpoisoned() = Some((why.clone(), status));
                 }
                 out.reason = Some(why);
                 out.status = status;

@@ -7,6 +7,7 @@
 
 pub mod activity;
 pub mod api;
+pub mod api_versions;
 pub mod apply;
 pub mod arm;
 pub mod arm_models;

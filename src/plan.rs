@@ -24,7 +24,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::arm::api_versions;
+use crate::api_versions;
 use crate::checks::{Index, RoleState};
 use crate::error::{Error, Result};
 use crate::findings::{Finding, Status};
