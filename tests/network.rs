@@ -189,12 +189,13 @@ async fn perimeter_rules_that_cannot_be_read_are_unknown() {
     assert_eq!(filesync_identity::checks::exit_code(&run.report), filesync_identity::checks::EXIT_INCOMPLETE);
 }
 
-/// The deployment of the issue: identity mode everywhere, but the account's SMB settings exclude what File
-/// Sync needs and the service is closed to public traffic with no private endpoint; the servers report the
-/// codes that follow. Diagnosed through the command line, live and from a saved snapshot.
+/// The deployment of the issue: identity mode everywhere, but key access is off, the account's SMB settings
+/// exclude what File Sync needs and the service is closed to public traffic with no private endpoint; the
+/// servers report the codes that follow. Diagnosed through the command line, live and from a saved snapshot.
 #[test]
 fn identity_mode_with_smb_restricted_and_the_service_closed_says_exactly_what_to_do() {
     let mut d = healthy();
+    d.account.allow_shared_key_access = Some(false);
     d.account.smb = Some(restricted_smb());
     closed(&mut d, &[]);
     d.service.sync_groups[0].server_endpoints[0].upload_last_sync_result = 0x80c8305fu32 as i32;
@@ -232,6 +233,10 @@ fn identity_mode_with_smb_restricted_and_the_service_closed_says_exactly_what_to
         .unwrap_or_default()
         .starts_with("New-AzPrivateEndpoint -ResourceGroupName 'rg-sync' -Name 'sync-prod-pe'"));
     assert!(pe["remediation"].as_str().unwrap_or_default().contains("privatelink.afs.azure.net"));
+    // Key access off, with everything on managed identities: a warning that says to turn it back on.
+    let keys = find("storage.shared-key-access");
+    assert_eq!(keys["status"], "warning");
+    assert!(keys["command"].as_str().unwrap_or_default().ends_with("-AllowSharedKeyAccess $true"), "{keys:#?}");
     // Nothing else is wrong with the identities.
     for check in ["service.identity", "service.use-identity", "server.auth-mode", "cloud-endpoint.service-share-role"] {
         assert!(findings.iter().filter(|f| f["check"] == check).all(|f| f["status"] == "pass"), "{check}");
@@ -264,6 +269,8 @@ fn identity_mode_with_smb_restricted_and_the_service_closed_says_exactly_what_to
         "Update-AzStorageFileServiceProperty",
         "service.private-endpoint",
         "New-AzPrivateEndpoint",
+        "storage.shared-key-access",
+        "-AllowSharedKeyAccess $true",
     ] {
         assert!(out.contains(want), "{want} missing from the table:\n{out}");
     }
