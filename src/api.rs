@@ -532,10 +532,7 @@ pub async fn execute_request(
             selection.validate()?;
             let sync_groups = str_list(sync_groups.as_ref())?;
             let snapshot = snapshot_for(session, &source, crate::activity::DEFAULT_DAYS, events, cancel).await?;
-            let ctx = crate::checks::CheckContext::at(snapshot.collected_at);
-            let mut report = crate::checks::report(&snapshot, &ctx, &selection);
-            crate::checks::narrow::to_sync_groups(&mut report, &snapshot, &sync_groups)?;
-            Ok(to_value(&report))
+            Ok(to_value(&test_report(&snapshot, &selection, &sync_groups)?))
         }
         Request::Collect { snapshot, snapshot_path, target, activity_days, output_path } => {
             let source = Source { snapshot, snapshot_path, target, activity_days };
@@ -604,9 +601,25 @@ pub async fn execute_request(
     }
 }
 
+/// The report `test` answers with: the selected checks over the snapshot (at the time it was collected),
+/// narrowed to the named sync groups (the checks still see the whole deployment). The command line's
+/// `test` and `demo` render this same report.
+pub fn test_report(
+    snapshot: &crate::snapshot::Snapshot,
+    selection: &crate::checks::Selection,
+    sync_groups: &[String],
+) -> Result<crate::findings::Report> {
+    selection.validate()?;
+    let ctx = crate::checks::CheckContext::at(snapshot.collected_at);
+    let mut report = crate::checks::report(snapshot, &ctx, selection);
+    crate::checks::narrow::to_sync_groups(&mut report, snapshot, sync_groups)?;
+    Ok(report)
+}
+
 /// The snapshot a request is about: given inline, read from a file, or collected live (with
-/// `activityDays` of Activity Log, `default_days` when the request does not say).
-async fn snapshot_for(
+/// `activityDays` of Activity Log, `default_days` when the request does not say). The command line's
+/// `test` and `collect` collect through it too.
+pub async fn snapshot_for(
     session: &Session,
     source: &Source,
     default_days: u32,

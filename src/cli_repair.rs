@@ -7,7 +7,6 @@ use std::sync::Arc;
 use clap::Args;
 
 use filesync_identity::apply::{self, ApplyOptions, ApplyReport};
-use filesync_identity::checks::{self, CheckContext, Selection};
 use filesync_identity::collect::CollectOptions;
 use filesync_identity::events::EventSink;
 use filesync_identity::plan::{self, Plan, PlanKind, PlanOptions};
@@ -172,13 +171,7 @@ async fn run_plan(
     // A plan rests on the current state only: no Activity Log.
     options.activity_days = 0;
     let snapshot = filesync_identity::collect::collect(&client, &options).await?;
-    let plan = match kind {
-        PlanKind::Repair => {
-            let findings = checks::run(&snapshot, &CheckContext::at(snapshot.collected_at), &Selection::default());
-            plan::plan_repair_with(&snapshot, &findings, plan_options)
-        }
-        PlanKind::EnableIdentity => plan::plan_enable_identity(&snapshot),
-    };
+    let plan = plan::make(&snapshot, kind, plan_options);
     if let Some(path) = &args.plan_output {
         plan.save(path)?;
         if !quiet {

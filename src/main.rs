@@ -9,8 +9,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod cli_repair;
 
-use filesync_identity::checks::{self, CheckContext, Selection};
-use filesync_identity::collect::{CollectOptions, TargetSpec};
+use filesync_identity::checks::{self, Selection};
+use filesync_identity::collect::TargetSpec;
 use filesync_identity::events::{Event, EventSink, LogLevel};
 use filesync_identity::report::{self, TableStyle};
 use filesync_identity::snapshot::Snapshot;
@@ -372,9 +372,7 @@ fn table_width() -> usize {
 
 fn print_report(snapshot: &Snapshot, select: &SelectArgs) -> Result<i32> {
     let selection = Selection { only: select.check.clone(), skip: select.skip.clone() };
-    selection.validate()?;
-    let ctx = CheckContext::at(snapshot.collected_at);
-    let report = checks::report(snapshot, &ctx, &selection);
+    let report = filesync_identity::api::test_report(snapshot, &selection, &[])?;
     let text = match select.format {
         ReportFormat::Json => {
             // Streamed: the JSON of a large estate is as big as the findings themselves.
@@ -504,7 +502,8 @@ async fn collect_live(
     activity_days: u32,
     sink: Arc<dyn EventSink>,
 ) -> Result<Snapshot> {
-    let spec = target_spec(target)?;
+    // Refused before anything is built: a target that cannot be one.
+    target_spec(target)?;
     if let Some(p) = &connection.storage_sync_principal_id {
         filesync_identity::resource_id::validate_guid("--storage-sync-principal-id", p)?;
     }
@@ -516,11 +515,17 @@ async fn collect_live(
             ctrl_c.cancel();
         }
     });
-    let client = session.client(sink, cancel)?;
-    let mut options = CollectOptions::new(spec);
-    options.storage_sync_principal_id = connection.storage_sync_principal_id.clone();
-    options.activity_days = activity_days;
-    let snapshot = filesync_identity::collect::collect(&client, &options).await?;
+    let source = filesync_identity::api::Source {
+        target: Some(filesync_identity::api::TargetRequest {
+            resource_id: target.resource_id.clone(),
+            subscription_id: target.subscription.clone(),
+            resource_group: target.resource_group.clone(),
+            name: target.name.clone(),
+        }),
+        activity_days: Some(activity_days.into()),
+        ..Default::default()
+    };
+    let snapshot = filesync_identity::api::snapshot_for(&session, &source, activity_days, sink, &cancel).await?;
     // What the collection freed need not stay resident while the checks (or the snapshot's writer) run.
     filesync_identity::fsutil::release_free_memory();
     Ok(snapshot)
