@@ -2,7 +2,7 @@
 //!
 //! The crate is organised as the work flows: [`arm`] reads Azure Resource Manager through one client,
 //! [`collect`] gathers a [`snapshot::Snapshot`], [`checks`] turn a snapshot into [`findings::Finding`]s
-//! (pure functions, no I/O), and [`report`] renders them. The command-line tool (`src/main.rs`) and the
+//! (pure functions, no I/O), and [`report`] renders them. The command-line tool (`src/cli/`) and the
 //! C ABI ([`ffi`]) are thin layers over [`api`].
 
 pub mod activity;

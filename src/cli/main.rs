@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-mod cli_repair;
+mod repair;
 
 use filesync_identity::checks::{self, Selection};
 use filesync_identity::collect::TargetSpec;
@@ -18,7 +18,7 @@ use filesync_identity::sync::LockUnpoisoned;
 use filesync_identity::{Error, ErrorKind, Result};
 
 /// The sample deployment `demo` diagnoses: realistic, with several things wrong.
-const SAMPLE: &str = include_str!("../examples/sample-deployment.json");
+const SAMPLE: &str = include_str!("../../examples/sample-deployment.json");
 
 #[derive(Parser, Debug)]
 #[command(
@@ -50,11 +50,11 @@ enum Command {
     /// List every check: its id, what it verifies, and the error codes it explains.
     ListChecks(ListChecksArgs),
     /// Grant the role assignments the checks find missing: plan, show, confirm, apply.
-    Repair(cli_repair::RepairArgs),
+    Repair(repair::RepairArgs),
     /// Switch a deployment to managed identities (service identity, roles, useIdentity, servers).
-    EnableIdentity(cli_repair::PlanArgs),
+    EnableIdentity(repair::PlanArgs),
     /// Apply a plan written by --plan-output, refusing if the live state moved on since.
-    Apply(cli_repair::ApplyArgs),
+    Apply(repair::ApplyArgs),
     /// Explain a File Sync error code (0x80c8305f, -2134364065, 2160603231, 80c8305f or a symbolic name).
     Explain(ExplainArgs),
     /// What moved between two snapshots of one deployment: role assignments, settings, resources, findings.
@@ -623,9 +623,9 @@ async fn run(cli: Cli) -> Result<i32> {
             write_stdout(&text)?;
             Ok(d.exit_code())
         }
-        Command::Repair(args) => cli_repair::run_repair(args, sink, cli.quiet).await,
-        Command::EnableIdentity(args) => cli_repair::run_enable_identity(args, sink, cli.quiet).await,
-        Command::Apply(args) => cli_repair::run_apply(args, sink).await,
+        Command::Repair(args) => repair::run_repair(args, sink, cli.quiet).await,
+        Command::EnableIdentity(args) => repair::run_enable_identity(args, sink, cli.quiet).await,
+        Command::Apply(args) => repair::run_apply(args, sink).await,
         Command::Collect(args) => {
             if args.output.as_os_str() != "-" {
                 filesync_identity::fsutil::check_output_path(&args.output)?;
