@@ -290,7 +290,9 @@ fn str_list(v: Option<&serde_json::Value>) -> Result<Vec<String>> {
 /// names its fields; one it does not know (a misspelling, a field of another operation) is refused with
 /// the list of the ones it takes, instead of being ignored.
 #[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase", rename_all_fields = "camelCase", deny_unknown_fields)]
+// Unknown fields are refused in `from_json` (against `FIELDS`): serde cannot deny them beside a flattened
+// `Source`.
+#[serde(rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum Request {
     /// A catalog entry for an error code (hex, decimal or a symbolic name; a number is taken as decimal).
     Explain {
@@ -316,15 +318,8 @@ pub enum Request {
     },
     /// A report, of a live deployment or of a snapshot.
     Test {
-        #[serde(default)]
-        snapshot: Option<serde_json::Value>,
-        #[serde(default)]
-        snapshot_path: Option<String>,
-        #[serde(default)]
-        target: Option<TargetRequest>,
-        /// Days of Activity Log to read (0 to 90, 0 skips it).
-        #[serde(default)]
-        activity_days: Option<serde_json::Value>,
+        #[serde(flatten)]
+        source: Source,
         /// Check ids to run (a list, or one id).
         #[serde(default)]
         checks: Option<serde_json::Value>,
@@ -337,15 +332,8 @@ pub enum Request {
     },
     /// A snapshot, written atomically to `outputPath` when given.
     Collect {
-        #[serde(default)]
-        snapshot: Option<serde_json::Value>,
-        #[serde(default)]
-        snapshot_path: Option<String>,
-        #[serde(default)]
-        target: Option<TargetRequest>,
-        /// Days of Activity Log to read (0 to 90, 0 skips it).
-        #[serde(default)]
-        activity_days: Option<serde_json::Value>,
+        #[serde(flatten)]
+        source: Source,
         #[serde(default)]
         output_path: Option<String>,
     },
@@ -353,15 +341,8 @@ pub enum Request {
     Plan {
         #[serde(default)]
         kind: Option<String>,
-        #[serde(default)]
-        snapshot: Option<serde_json::Value>,
-        #[serde(default)]
-        snapshot_path: Option<String>,
-        #[serde(default)]
-        target: Option<TargetRequest>,
-        /// Days of Activity Log to read (0 to 90, 0 skips it).
-        #[serde(default)]
-        activity_days: Option<serde_json::Value>,
+        #[serde(flatten)]
+        source: Source,
         #[serde(default)]
         include_security_posture_changes: Option<bool>,
     },
@@ -393,12 +374,17 @@ pub enum Request {
 
 /// Where a request's deployment comes from: a snapshot given inline, its file, or a live target; and how
 /// many days of Activity Log a live collection reads.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Source {
+    #[serde(default)]
     pub snapshot: Option<serde_json::Value>,
+    #[serde(default)]
     pub snapshot_path: Option<String>,
+    #[serde(default)]
     pub target: Option<TargetRequest>,
     /// Days of Activity Log to read (0 to 90, 0 skips it).
+    #[serde(default)]
     pub activity_days: Option<serde_json::Value>,
 }
 
@@ -525,8 +511,7 @@ pub async fn execute_request(
         Request::ListChecks {} => {
             Ok(serde_json::to_value(crate::checks::all()).map_err(|e| Error::internal(e.to_string()))?)
         }
-        Request::Test { snapshot, snapshot_path, target, activity_days, checks, skip, sync_groups } => {
-            let source = Source { snapshot, snapshot_path, target, activity_days };
+        Request::Test { source, checks, skip, sync_groups } => {
             let selection =
                 crate::checks::Selection { only: str_list(checks.as_ref())?, skip: str_list(skip.as_ref())? };
             selection.validate()?;
@@ -534,8 +519,7 @@ pub async fn execute_request(
             let snapshot = snapshot_for(session, &source, crate::activity::DEFAULT_DAYS, events, cancel).await?;
             Ok(to_value(&test_report(&snapshot, &selection, &sync_groups)?))
         }
-        Request::Collect { snapshot, snapshot_path, target, activity_days, output_path } => {
-            let source = Source { snapshot, snapshot_path, target, activity_days };
+        Request::Collect { source, output_path } => {
             if let Some(path) = &output_path {
                 // Before any request: a collection of minutes must not end in a path it cannot write.
                 crate::fsutil::check_output_path(std::path::Path::new(path))?;
@@ -546,8 +530,7 @@ pub async fn execute_request(
             }
             Ok(to_value(&snapshot))
         }
-        Request::Plan { kind, snapshot, snapshot_path, target, activity_days, include_security_posture_changes } => {
-            let source = Source { snapshot, snapshot_path, target, activity_days };
+        Request::Plan { kind, source, include_security_posture_changes } => {
             let kind = crate::plan::PlanKind::parse(
                 &kind.ok_or_else(|| Error::invalid_input("'plan' needs a 'kind': \"repair\" or \"enableIdentity\""))?,
             )?;
@@ -704,11 +687,9 @@ mod tests {
             "operation": "test", "snapshotPath": "s.json", "checks": ["service.identity"], "syncGroups": ["sg"], "activityDays": 0
         }))
         .unwrap();
-        let Request::Test { snapshot_path, activity_days, checks, sync_groups, .. } = r else {
-            panic!("a test request")
-        };
-        assert_eq!(snapshot_path.as_deref(), Some("s.json"));
-        assert_eq!(activity_days, Some(serde_json::json!(0)));
+        let Request::Test { source, checks, sync_groups, .. } = r else { panic!("a test request") };
+        assert_eq!(source.snapshot_path.as_deref(), Some("s.json"));
+        assert_eq!(source.activity_days, Some(serde_json::json!(0)));
         assert!(checks.is_some() && sync_groups.is_some());
         for (op, fields) in FIELDS {
             let mut v = serde_json::json!({ "operation": op });

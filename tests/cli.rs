@@ -314,3 +314,18 @@ fn test_list_checks_flag_matches_the_subcommand() {
     let v: serde_json::Value = serde_json::from_slice(&flag.stdout).unwrap();
     assert_eq!(v.as_array().unwrap().len(), filesync_identity::checks::all().len());
 }
+
+/// A wrong `--check` is refused before the collection, not after it: no request reaches Azure.
+#[test]
+fn a_wrong_check_is_refused_before_anything_is_read() {
+    let fake = FakeArm::start_blocking(healthy().topology());
+    let o = cli_command()
+        .args(["test", "--resource-id", &service_id(), "--arm-endpoint", fake.url(), "--check", "no.such-check"])
+        .env("AZURE_ACCESS_TOKEN", TOKEN)
+        .output()
+        .unwrap();
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("unknown check 'no.such-check'"), "{err}");
+    assert!(fake.request_log().is_empty(), "{:?}", fake.request_log());
+}

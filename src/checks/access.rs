@@ -546,24 +546,17 @@ pub(super) fn identity_drift(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
     for svc in &snap.services {
         for server in &svc.registered_servers {
             let f = Finding::new(check, Status::Pass, &server.id, server.display_name(), "");
-            if server.is_cluster_name() {
-                out.push(Finding {
-                    status: Status::NotApplicable,
-                    message: "A failover cluster's name object has no identity of its own; its nodes are checked."
-                        .into(),
-                    ..f
-                });
-                continue;
-            }
-            let Some(id) = server.any_identity() else {
-                out.push(Finding {
-                    status: Status::NotApplicable,
-                    message: Text::fixed("The server has no managed identity (see server.identity)."),
-                    ..f
-                });
-                continue;
+            let (f, id) = match super::server_identity_or_skip(
+                f,
+                server,
+                "A failover cluster's name object has no identity of its own; its nodes are checked.",
+            ) {
+                Ok(checked) => checked,
+                Err(skipped) => {
+                    out.push(*skipped);
+                    continue;
+                }
             };
-            let f = f.principal(id).evidence("applicationId", id);
             let shares = ix.server_shares(svc, server);
             if shares.is_empty() {
                 out.push(Finding {

@@ -46,25 +46,17 @@ pub(super) fn machine_identity(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> 
     for svc in &snap.services {
         for server in &svc.registered_servers {
             let f = Finding::new(CHECK, Status::Pass, &server.id, server.display_name(), "");
-            if server.is_cluster_name() {
-                out.push(Finding {
-                    status: Status::NotApplicable,
-                    message: Text::fixed(
-                        "A failover cluster's name object has no machine of its own; its nodes are checked.",
-                    ),
-                    ..f
-                });
-                continue;
-            }
-            let Some(id) = server.any_identity() else {
-                out.push(Finding {
-                    status: Status::NotApplicable,
-                    message: Text::fixed("The server has no managed identity (see server.identity)."),
-                    ..f
-                });
-                continue;
+            let (f, id) = match super::server_identity_or_skip(
+                f,
+                server,
+                "A failover cluster's name object has no machine of its own; its nodes are checked.",
+            ) {
+                Ok(checked) => checked,
+                Err(skipped) => {
+                    out.push(*skipped);
+                    continue;
+                }
             };
-            let f = f.principal(id).evidence("applicationId", id);
             // A server that does not use its identity yet still should be fixed before it is switched.
             let bad = if server.uses_managed_identity() && svc.use_identity { Status::Fail } else { Status::Warning };
             let Some(m) = &server.machine else {

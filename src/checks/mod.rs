@@ -419,6 +419,31 @@ pub fn exit_code(report: &Report) -> i32 {
     }
 }
 
+/// A per-server identity check's first step: the identity to check, with the finding now naming it as
+/// principal and `applicationId` evidence; or the not-applicable finding for a server with nothing to
+/// check (a cluster's name object, which `cluster_note` explains, or a server without a managed identity).
+pub(super) fn server_identity_or_skip<'a>(
+    f: Finding,
+    server: &'a crate::snapshot::RegisteredServer,
+    cluster_note: &'static str,
+) -> std::result::Result<(Finding, &'a str), Box<Finding>> {
+    if server.is_cluster_name() {
+        return Err(Box::new(Finding {
+            status: Status::NotApplicable,
+            message: crate::findings::Text::fixed(cluster_note),
+            ..f
+        }));
+    }
+    let Some(id) = server.any_identity() else {
+        return Err(Box::new(Finding {
+            status: Status::NotApplicable,
+            message: crate::findings::Text::fixed("The server has no managed identity (see server.identity)."),
+            ..f
+        }));
+    };
+    Ok((f.principal(id).evidence("applicationId", id), id))
+}
+
 /// Quote a value for a PowerShell command line (single quotes, doubled inside).
 pub(crate) fn ps_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))

@@ -600,6 +600,8 @@ async fn run(cli: Cli) -> Result<i32> {
             list_checks(if args.select.format == ReportFormat::Json { OutputFormat::Json } else { OutputFormat::Table })
         }
         Command::Test(args) => {
+            // A wrong --check or --skip is refused before minutes of collection, not after.
+            Selection { only: args.select.check.clone(), skip: args.select.skip.clone() }.validate()?;
             let snapshot = match &args.snapshot {
                 Some(path) => Snapshot::load(path)?,
                 None => collect_live(&args.target, &args.connection, args.activity_days, sink).await?,
