@@ -490,8 +490,7 @@ pub async fn execute_request(
             if is_success_code(&code) {
                 return Ok(success_entry());
             }
-            let entry = crate::catalog::lookup(&code).map_err(Error::from)?;
-            Ok(entry.to_json())
+            Ok(explain(&code)?.to_json())
         }
         Request::ResolveTarget {
             resource_id,
@@ -508,9 +507,7 @@ pub async fn execute_request(
             sync_group,
             default_subscription_id,
         }),
-        Request::ListChecks {} => {
-            Ok(serde_json::to_value(crate::checks::all()).map_err(|e| Error::internal(e.to_string()))?)
-        }
+        Request::ListChecks {} => Ok(to_value(&list_checks())),
         Request::Test { source, checks, skip, sync_groups } => {
             let selection =
                 crate::checks::Selection { only: str_list(checks.as_ref())?, skip: str_list(skip.as_ref())? };
@@ -537,9 +534,7 @@ pub async fn execute_request(
             let options = crate::plan::PlanOptions {
                 include_security_posture_changes: include_security_posture_changes.unwrap_or(false),
             };
-            // A plan rests on the current state only: no Activity Log unless asked.
-            let snapshot = snapshot_for(session, &source, 0, events, cancel).await?;
-            Ok(to_value(&crate::plan::make(&snapshot, kind, options)))
+            Ok(to_value(&plan_for(session, &source, kind, options, events, cancel).await?))
         }
         Request::Apply { plan, plan_path, what_if, only, principal_not_found_timeout_seconds } => {
             let plan = match (plan.filter(|p| !p.is_null()), plan_path) {
@@ -556,8 +551,7 @@ pub async fn execute_request(
             if let Some(secs) = principal_not_found_timeout_seconds {
                 options.principal_not_found_timeout = std::time::Duration::from_secs_f64(secs.clamp(0.0, 3600.0));
             }
-            let client = session.client(events, cancel.clone())?;
-            Ok(to_value(&crate::apply::apply(&client, &plan, &options).await?))
+            Ok(to_value(&apply_plan(session, &plan, &options, events, cancel).await?))
         }
         Request::Diff { old, old_path, new, new_path } => {
             let side = |inline: Option<serde_json::Value>,
@@ -579,8 +573,76 @@ pub async fn execute_request(
             };
             let (old, old_path) = side(old, old_path, "old", "oldPath")?;
             let (new, new_path) = side(new, new_path, "new", "newPath")?;
-            Ok(to_value(&crate::diff::diff_sources(&old, old_path.as_deref(), &new, new_path.as_deref())?))
+            Ok(to_value(&diff(&old, old_path.as_deref(), &new, new_path.as_deref())?))
         }
+    }
+}
+
+/// `explain`: the catalog entry for an error code (hex, decimal or a symbolic name).
+pub fn explain(code: &str) -> Result<&'static crate::catalog::CatalogEntry> {
+    crate::catalog::lookup(code).map_err(Error::from)
+}
+
+/// `listChecks`: every registered check, in report order.
+pub fn list_checks() -> &'static [crate::checks::CheckInfo] {
+    crate::checks::all()
+}
+
+/// `diff`: what moved between two snapshots of one deployment (the paths, when known, label the sides).
+pub fn diff(
+    old: &crate::snapshot::Snapshot,
+    old_path: Option<&str>,
+    new: &crate::snapshot::Snapshot,
+    new_path: Option<&str>,
+) -> Result<crate::diff::Diff> {
+    crate::diff::diff_sources(old, old_path, new, new_path)
+}
+
+/// `plan`: the changes a repair or a switch to identity mode would make. A plan rests on the current
+/// state only, so a live source is read without Activity Log unless the source asks for it. The command
+/// line's `repair` and `enable-identity` plan through it.
+pub async fn plan_for(
+    session: &Session,
+    source: &Source,
+    kind: crate::plan::PlanKind,
+    options: crate::plan::PlanOptions,
+    events: std::sync::Arc<dyn EventSink>,
+    cancel: &CancellationToken,
+) -> Result<crate::plan::Plan> {
+    let snapshot = snapshot_for(session, source, 0, events, cancel).await?;
+    Ok(crate::plan::make(&snapshot, kind, options))
+}
+
+/// `apply`: carry out a plan (or its `only` changes) through one ARM client; `what_if` reads and decides
+/// but writes nothing. The command line's `apply`, `repair` and `enable-identity` apply through it.
+pub async fn apply_plan(
+    session: &Session,
+    plan: &crate::plan::Plan,
+    options: &crate::apply::ApplyOptions,
+    events: std::sync::Arc<dyn EventSink>,
+    cancel: &CancellationToken,
+) -> Result<crate::apply::ApplyReport> {
+    let client = session.client(events, cancel.clone())?;
+    crate::apply::apply(&client, plan, options).await
+}
+
+/// What a repair would do for the deployment a report was made from: the plan's change count and the
+/// steps that need a person. It reuses the report's findings when they are every check's over the whole
+/// deployment; otherwise the checks run again.
+pub fn repair_outlook(
+    snapshot: &crate::snapshot::Snapshot,
+    report: &crate::findings::Report,
+    selection: &crate::checks::Selection,
+) -> crate::report::RepairOutlook {
+    use crate::plan;
+    let plan = if selection.only.is_empty() && selection.skip.is_empty() && report.sync_groups.is_empty() {
+        plan::plan_repair_with(snapshot, &report.findings, plan::PlanOptions::default())
+    } else {
+        plan::make(snapshot, plan::PlanKind::Repair, plan::PlanOptions::default())
+    };
+    crate::report::RepairOutlook {
+        changes: plan.changes.len(),
+        manual_steps: plan.manual_steps.iter().map(|m| (m.resource_name.clone(), m.message.clone())).collect(),
     }
 }
 

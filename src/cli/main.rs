@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod repair;
 
+use filesync_identity::api;
 use filesync_identity::checks::{self, Selection};
 use filesync_identity::collect::TargetSpec;
 use filesync_identity::events::{Event, EventSink, LogLevel};
@@ -345,25 +346,6 @@ fn color_enabled() -> bool {
     TableStyle::detect(std::io::stdout().is_terminal(), std::env::var_os("NO_COLOR").as_deref()).color
 }
 
-/// What a repair would do for this snapshot: its plan's changes and the steps that need a person. The
-/// plan rests on every check's findings: the report's when it ran them all, else they are run again.
-fn repair_outlook(
-    snapshot: &Snapshot,
-    report: &filesync_identity::findings::Report,
-    selection: &Selection,
-) -> report::RepairOutlook {
-    use filesync_identity::plan;
-    let plan = if selection.only.is_empty() && selection.skip.is_empty() && report.sync_groups.is_empty() {
-        plan::plan_repair_with(snapshot, &report.findings, plan::PlanOptions::default())
-    } else {
-        plan::make(snapshot, plan::PlanKind::Repair, plan::PlanOptions::default())
-    };
-    report::RepairOutlook {
-        changes: plan.changes.len(),
-        manual_steps: plan.manual_steps.iter().map(|m| (m.resource_name.clone(), m.message.clone())).collect(),
-    }
-}
-
 /// The width the table wraps to: `COLUMNS` when set, else the terminal's, else 100 (pipes and logs).
 fn table_width() -> usize {
     let terminal = terminal_size::terminal_size_of(std::io::stdout()).map(|(w, _)| w.0 as usize);
@@ -372,7 +354,7 @@ fn table_width() -> usize {
 
 fn print_report(snapshot: &Snapshot, select: &SelectArgs) -> Result<i32> {
     let selection = Selection { only: select.check.clone(), skip: select.skip.clone() };
-    let report = filesync_identity::api::test_report(snapshot, &selection, &[])?;
+    let report = api::test_report(snapshot, &selection, &[])?;
     let text = match select.format {
         ReportFormat::Json => {
             // Streamed: the JSON of a large estate is as big as the findings themselves.
@@ -397,7 +379,7 @@ fn print_report(snapshot: &Snapshot, select: &SelectArgs) -> Result<i32> {
                     show_all: select.all,
                     width: Some(table_width()),
                 },
-                Some(&repair_outlook(snapshot, &report, &selection)),
+                Some(&api::repair_outlook(snapshot, &report, &selection)),
             );
             if let Some(line) = filesync_identity::activity::summary_line(snapshot) {
                 text.push_str(&line);
@@ -474,8 +456,8 @@ fn credential_options(c: &ConnectionArgs) -> Result<serde_json::Value> {
     Ok(credential)
 }
 
-fn session_options(c: &ConnectionArgs) -> Result<filesync_identity::api::SessionOptions> {
-    Ok(filesync_identity::api::SessionOptions {
+fn session_options(c: &ConnectionArgs) -> Result<api::SessionOptions> {
+    Ok(api::SessionOptions {
         cloud: Some(c.cloud.clone()),
         arm_endpoint: c.arm_endpoint.clone(),
         graph_endpoint: c.graph_endpoint.clone(),
@@ -496,27 +478,29 @@ fn target_spec(t: &TargetArgs) -> Result<TargetSpec> {
     )
 }
 
-async fn collect_live(
-    target: &TargetArgs,
-    connection: &ConnectionArgs,
-    activity_days: u32,
-    sink: Arc<dyn EventSink>,
-) -> Result<Snapshot> {
-    // Refused before anything is built: a target that cannot be one.
-    target_spec(target)?;
+/// The session and cancellation of one command that reads Azure: the principal id checked once, by the
+/// flag's name; Ctrl+C cancels what is in flight.
+fn connect(connection: &ConnectionArgs) -> Result<(api::Session, api::CancellationToken)> {
     if let Some(p) = &connection.storage_sync_principal_id {
         filesync_identity::resource_id::validate_guid("--storage-sync-principal-id", p)?;
     }
-    let session = filesync_identity::api::Session::new(session_options(connection)?)?;
-    let cancel = filesync_identity::api::CancellationToken::new();
+    let session = api::Session::new(session_options(connection)?)?;
+    let cancel = api::CancellationToken::new();
     let ctrl_c = cancel.clone();
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
             ctrl_c.cancel();
         }
     });
-    let source = filesync_identity::api::Source {
-        target: Some(filesync_identity::api::TargetRequest {
+    Ok((session, cancel))
+}
+
+/// The request API's source for a live target.
+fn live_source(target: &TargetArgs, activity_days: u32) -> Result<api::Source> {
+    // Refused before anything is built: a target that cannot be one.
+    target_spec(target)?;
+    Ok(api::Source {
+        target: Some(api::TargetRequest {
             resource_id: target.resource_id.clone(),
             subscription_id: target.subscription.clone(),
             resource_group: target.resource_group.clone(),
@@ -524,8 +508,18 @@ async fn collect_live(
         }),
         activity_days: Some(activity_days.into()),
         ..Default::default()
-    };
-    let snapshot = filesync_identity::api::snapshot_for(&session, &source, activity_days, sink, &cancel).await?;
+    })
+}
+
+async fn collect_live(
+    target: &TargetArgs,
+    connection: &ConnectionArgs,
+    activity_days: u32,
+    sink: Arc<dyn EventSink>,
+) -> Result<Snapshot> {
+    let source = live_source(target, activity_days)?;
+    let (session, cancel) = connect(connection)?;
+    let snapshot = api::snapshot_for(&session, &source, activity_days, sink, &cancel).await?;
     // What the collection freed need not stay resident while the checks (or the snapshot's writer) run.
     filesync_identity::fsutil::release_free_memory();
     Ok(snapshot)
@@ -535,12 +529,12 @@ async fn collect_live(
 fn list_checks(format: OutputFormat) -> Result<i32> {
     let text = match format {
         OutputFormat::Json => {
-            let list: Vec<_> = checks::all().iter().collect();
+            let list: Vec<_> = api::list_checks().iter().collect();
             format!("{}\n", serde_json::to_string_pretty(&list).expect("checks serialize"))
         }
         OutputFormat::Table => {
             let mut s = String::new();
-            for c in checks::all() {
+            for c in api::list_checks() {
                 s.push_str(&format!("{}\n  {}\n  {}\n", c.id, c.title, c.description));
                 if !c.error_codes.is_empty() {
                     s.push_str(&format!("  explains: {}\n", c.error_codes.join(", ")));
@@ -586,7 +580,7 @@ async fn run(cli: Cli) -> Result<i32> {
         }
         Command::ListChecks(args) => list_checks(args.format),
         Command::Explain(args) => {
-            let entry = filesync_identity::catalog::lookup(&args.code).map_err(Error::from)?;
+            let entry = api::explain(&args.code)?;
             let text = match args.format {
                 OutputFormat::Json => {
                     format!("{}\n", serde_json::to_string_pretty(&entry.to_json()).expect("entries serialize"))
@@ -616,7 +610,7 @@ async fn run(cli: Cli) -> Result<i32> {
             let old = Snapshot::load(&args.old)?;
             let new = Snapshot::load(&args.new)?;
             let (op, np) = (args.old.display().to_string(), args.new.display().to_string());
-            let d = filesync_identity::diff::diff_sources(&old, Some(&op), &new, Some(&np))?;
+            let d = api::diff(&old, Some(&op), &new, Some(&np))?;
             let text = match args.format {
                 DiffFormat::Json => format!("{}\n", serde_json::to_string_pretty(&d).expect("a diff serializes")),
                 DiffFormat::Table => filesync_identity::diff::render_table(&d),

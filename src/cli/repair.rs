@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use clap::Args;
 
+use filesync_identity::api;
 use filesync_identity::apply::{self, ApplyOptions, ApplyReport};
-use filesync_identity::collect::CollectOptions;
 use filesync_identity::events::EventSink;
 use filesync_identity::plan::{self, Plan, PlanKind, PlanOptions};
 use filesync_identity::{Error, ErrorKind, Result};
@@ -79,21 +79,6 @@ pub struct ApplyFlags {
     principal_timeout: u64,
 }
 
-fn client(connection: &ConnectionArgs, sink: Arc<dyn EventSink>) -> Result<filesync_identity::arm::ArmClient> {
-    if let Some(p) = &connection.storage_sync_principal_id {
-        filesync_identity::resource_id::validate_guid("--storage-sync-principal-id", p)?;
-    }
-    let session = filesync_identity::api::Session::new(crate::session_options(connection)?)?;
-    let cancel = filesync_identity::api::CancellationToken::new();
-    let ctrl_c = cancel.clone();
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            ctrl_c.cancel();
-        }
-    });
-    session.client(sink, cancel)
-}
-
 fn print_plan(plan: &Plan, format: OutputFormat) -> Result<()> {
     match format {
         OutputFormat::Json => crate::write_stdout(&format!("{}\n", plan.to_json_pretty())),
@@ -126,7 +111,8 @@ fn confirm(plan: &Plan, flags: &ApplyFlags) -> Result<bool> {
 }
 
 async fn apply_and_print(
-    client: &filesync_identity::arm::ArmClient,
+    (session, cancel): &(api::Session, api::CancellationToken),
+    sink: Arc<dyn EventSink>,
     plan: &Plan,
     flags: &ApplyFlags,
     only: Option<Vec<String>>,
@@ -136,7 +122,7 @@ async fn apply_and_print(
         principal_not_found_timeout: std::time::Duration::from_secs(flags.principal_timeout),
         ..Default::default()
     };
-    let report: ApplyReport = match apply::apply(client, plan, &options).await {
+    let report: ApplyReport = match api::apply_plan(session, plan, &options, sink, cancel).await {
         Ok(r) => r,
         Err(e) if e.kind() == ErrorKind::Conflict => {
             eprintln!("error: {e}");
@@ -161,17 +147,13 @@ async fn run_plan(
     sink: Arc<dyn EventSink>,
     quiet: bool,
 ) -> Result<i32> {
-    let spec = crate::target_spec(&args.target)?;
+    let source = crate::live_source(&args.target, 0)?;
     if let Some(path) = &args.plan_output {
         filesync_identity::fsutil::check_output_path(path)?;
     }
-    let client = client(&args.connection, sink)?;
-    let mut options = CollectOptions::new(spec);
-    options.storage_sync_principal_id = args.connection.storage_sync_principal_id.clone();
+    let connection = crate::connect(&args.connection)?;
     // A plan rests on the current state only: no Activity Log.
-    options.activity_days = 0;
-    let snapshot = filesync_identity::collect::collect(&client, &options).await?;
-    let plan = plan::make(&snapshot, kind, plan_options);
+    let plan = api::plan_for(&connection.0, &source, kind, plan_options, sink.clone(), &connection.1).await?;
     if let Some(path) = &args.plan_output {
         plan.save(path)?;
         if !quiet {
@@ -193,13 +175,13 @@ async fn run_plan(
         eprintln!("Nothing was changed.");
         return Ok(0);
     }
-    apply_and_print(&client, &plan, &args.apply, None).await
+    apply_and_print(&connection, sink, &plan, &args.apply, None).await
 }
 
 /// `apply --plan FILE`.
 pub async fn run_apply(args: ApplyArgs, sink: Arc<dyn EventSink>) -> Result<i32> {
     let plan = Plan::load(&args.plan)?;
-    let client = client(&args.connection, sink)?;
+    let connection = crate::connect(&args.connection)?;
     let only = if args.only.is_empty() { None } else { Some(args.only.clone()) };
     if args.apply.format == OutputFormat::Table {
         print_plan(&plan, OutputFormat::Table)?;
@@ -207,7 +189,7 @@ pub async fn run_apply(args: ApplyArgs, sink: Arc<dyn EventSink>) -> Result<i32>
     if args.apply.what_if {
         // Read the live state, check it against the plan and the caller's rights; write nothing.
         let options = ApplyOptions { what_if: true, only, ..Default::default() };
-        let report = match apply::apply(&client, &plan, &options).await {
+        let report = match api::apply_plan(&connection.0, &plan, &options, sink, &connection.1).await {
             Ok(r) => r,
             Err(e) if e.kind() == ErrorKind::Conflict => {
                 eprintln!("error: {e}");
@@ -231,5 +213,5 @@ pub async fn run_apply(args: ApplyArgs, sink: Arc<dyn EventSink>) -> Result<i32>
         eprintln!("Nothing was changed.");
         return Ok(0);
     }
-    apply_and_print(&client, &plan, &args.apply, only).await
+    apply_and_print(&connection, sink, &plan, &args.apply, only).await
 }
