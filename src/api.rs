@@ -12,9 +12,9 @@
 //!   `{schemaVersion, findings, summary}`, narrowed to the named sync groups when given
 //! - `collect` `{target, outputPath?}` -> a snapshot (and writes it atomically when `outputPath` is given)
 //! - `plan` `{kind: "repair"|"enableIdentity", target | snapshotPath | snapshot, includeSecurityPostureChanges?}`
-//!   -> a plan (see [`crate::plan`])
+//!   -> a plan (see [`crate::repair::plan`])
 //! - `apply` `{plan | planPath, whatIf?, only?: [change ids], principalNotFoundTimeoutSeconds?}` -> an apply
-//!   report `{results: [{id, outcome, message, armCode, requestId}], summary}` (see [`crate::apply`]); a plan
+//!   report `{results: [{id, outcome, message, armCode, requestId}], summary}` (see [`crate::repair::apply`]); a plan
 //!   whose live state moved on is refused with error kind `Conflict`
 //!
 //! - `diff` `{old | oldPath, new | newPath}` -> what moved between two snapshots of one deployment (see
@@ -99,7 +99,7 @@ impl std::fmt::Debug for SessionOptions {
 /// credential, whose token cache is thereby shared too.
 pub struct Session {
     pub options: SessionOptions,
-    cloud: crate::cloud::Cloud,
+    cloud: crate::arm::cloud::Cloud,
     credential: std::sync::OnceLock<std::sync::Arc<dyn crate::credentials::TokenCredential>>,
 }
 
@@ -114,13 +114,13 @@ impl std::fmt::Debug for Session {
 
 impl Session {
     pub fn new(options: SessionOptions) -> Result<Session> {
-        let cloud = crate::cloud::Cloud::resolve(
+        let cloud = crate::arm::cloud::Cloud::resolve(
             options.cloud.as_deref(),
             options.arm_endpoint.as_deref(),
             options.graph_endpoint.as_deref(),
         )?;
         if let Some(p) = &options.storage_sync_principal_id {
-            crate::resource_id::validate_guid("storageSyncPrincipalId", p)?;
+            crate::model::resource_id::validate_guid("storageSyncPrincipalId", p)?;
         }
         if options.concurrency == Some(0) {
             return Err(Error::invalid_input("concurrency must be at least 1"));
@@ -128,7 +128,7 @@ impl Session {
         Ok(Session { options, cloud, credential: std::sync::OnceLock::new() })
     }
 
-    pub fn cloud(&self) -> &crate::cloud::Cloud {
+    pub fn cloud(&self) -> &crate::arm::cloud::Cloud {
         &self.cloud
     }
 
@@ -183,7 +183,7 @@ struct ResolveTarget {
 /// service. Without one, `resourceId` must be a Storage Sync Service or something in one (a registered
 /// server, sync group or endpoint: what Az.StorageSync objects carry), which names the service.
 fn resolve_target(request: &ResolveTarget) -> Result<serde_json::Value> {
-    use crate::resource_id::ResourceId;
+    use crate::model::resource_id::ResourceId;
     fn clean(v: &Option<String>) -> Option<&str> {
         v.as_deref().map(str::trim).filter(|x| !x.is_empty())
     }
@@ -243,7 +243,7 @@ fn resolve_target(request: &ResolveTarget) -> Result<serde_json::Value> {
     };
     let mut out = serde_json::json!({ "target": t, "resourceId": scope });
     if let Some(g) = s("syncGroup").map(str::to_string).or(group_in_id) {
-        crate::resource_id::validate_segment("the sync group name", &g)?;
+        crate::model::resource_id::validate_segment("the sync group name", &g)?;
         out["syncGroup"] = g.into();
     }
     Ok(out)
@@ -513,7 +513,8 @@ pub async fn execute_request(
                 crate::checks::Selection { only: str_list(checks.as_ref())?, skip: str_list(skip.as_ref())? };
             selection.validate()?;
             let sync_groups = str_list(sync_groups.as_ref())?;
-            let snapshot = snapshot_for(session, &source, crate::activity::DEFAULT_DAYS, events, cancel).await?;
+            let snapshot =
+                snapshot_for(session, &source, crate::collect::activity::DEFAULT_DAYS, events, cancel).await?;
             Ok(to_value(&test_report(&snapshot, &selection, &sync_groups)?))
         }
         Request::Collect { source, output_path } => {
@@ -521,30 +522,32 @@ pub async fn execute_request(
                 // Before any request: a collection of minutes must not end in a path it cannot write.
                 crate::fsutil::check_output_path(std::path::Path::new(path))?;
             }
-            let snapshot = snapshot_for(session, &source, crate::activity::DEFAULT_DAYS, events, cancel).await?;
+            let snapshot =
+                snapshot_for(session, &source, crate::collect::activity::DEFAULT_DAYS, events, cancel).await?;
             if let Some(path) = &output_path {
                 snapshot.save(std::path::Path::new(path))?;
             }
             Ok(to_value(&snapshot))
         }
         Request::Plan { kind, source, include_security_posture_changes } => {
-            let kind = crate::plan::PlanKind::parse(
+            let kind = crate::repair::plan::PlanKind::parse(
                 &kind.ok_or_else(|| Error::invalid_input("'plan' needs a 'kind': \"repair\" or \"enableIdentity\""))?,
             )?;
-            let options = crate::plan::PlanOptions {
+            let options = crate::repair::plan::PlanOptions {
                 include_security_posture_changes: include_security_posture_changes.unwrap_or(false),
             };
             Ok(to_value(&plan_for(session, &source, kind, options, events, cancel).await?))
         }
         Request::Apply { plan, plan_path, what_if, only, principal_not_found_timeout_seconds } => {
             let plan = match (plan.filter(|p| !p.is_null()), plan_path) {
-                (Some(p), _) => crate::plan::Plan::from_value(p)?,
-                (None, Some(path)) => crate::plan::Plan::load(std::path::Path::new(&path))?,
+                (Some(p), _) => crate::repair::plan::Plan::from_value(p)?,
+                (None, Some(path)) => crate::repair::plan::Plan::load(std::path::Path::new(&path))?,
                 (None, None) => {
                     return Err(Error::invalid_input("'apply' needs a 'plan' (as made by 'plan') or a 'planPath'"))
                 }
             };
-            let mut options = crate::apply::ApplyOptions { what_if: what_if.unwrap_or(false), ..Default::default() };
+            let mut options =
+                crate::repair::apply::ApplyOptions { what_if: what_if.unwrap_or(false), ..Default::default() };
             if let Some(only) = only.filter(|v| !v.is_null()) {
                 options.only = Some(str_list(Some(&only))?);
             }
@@ -558,14 +561,14 @@ pub async fn execute_request(
                         path: Option<String>,
                         inline_name: &str,
                         path_name: &str|
-             -> Result<(crate::snapshot::Snapshot, Option<String>)> {
+             -> Result<(crate::model::snapshot::Snapshot, Option<String>)> {
                 match (inline.filter(|v| !v.is_null()), path) {
                     (Some(v), _) => Ok((
-                        crate::snapshot::Snapshot::from_json(&v.to_string())
+                        crate::model::snapshot::Snapshot::from_json(&v.to_string())
                             .map_err(|e| e.context(format!("'{inline_name}'")))?,
                         None,
                     )),
-                    (None, Some(p)) => Ok((crate::snapshot::Snapshot::load(std::path::Path::new(&p))?, Some(p))),
+                    (None, Some(p)) => Ok((crate::model::snapshot::Snapshot::load(std::path::Path::new(&p))?, Some(p))),
                     (None, None) => Err(Error::invalid_input(format!(
                         "'diff' needs two snapshots: '{inline_name}' (a snapshot) or '{path_name}' (its file), and the same for the other side"
                     ))),
@@ -590,9 +593,9 @@ pub fn list_checks() -> &'static [crate::checks::CheckInfo] {
 
 /// `diff`: what moved between two snapshots of one deployment (the paths, when known, label the sides).
 pub fn diff(
-    old: &crate::snapshot::Snapshot,
+    old: &crate::model::snapshot::Snapshot,
     old_path: Option<&str>,
-    new: &crate::snapshot::Snapshot,
+    new: &crate::model::snapshot::Snapshot,
     new_path: Option<&str>,
 ) -> Result<crate::diff::Diff> {
     crate::diff::diff_sources(old, old_path, new, new_path)
@@ -604,37 +607,37 @@ pub fn diff(
 pub async fn plan_for(
     session: &Session,
     source: &Source,
-    kind: crate::plan::PlanKind,
-    options: crate::plan::PlanOptions,
+    kind: crate::repair::plan::PlanKind,
+    options: crate::repair::plan::PlanOptions,
     events: std::sync::Arc<dyn EventSink>,
     cancel: &CancellationToken,
-) -> Result<crate::plan::Plan> {
+) -> Result<crate::repair::plan::Plan> {
     let snapshot = snapshot_for(session, source, 0, events, cancel).await?;
-    Ok(crate::plan::make(&snapshot, kind, options))
+    Ok(crate::repair::plan::make(&snapshot, kind, options))
 }
 
 /// `apply`: carry out a plan (or its `only` changes) through one ARM client; `what_if` reads and decides
 /// but writes nothing. The command line's `apply`, `repair` and `enable-identity` apply through it.
 pub async fn apply_plan(
     session: &Session,
-    plan: &crate::plan::Plan,
-    options: &crate::apply::ApplyOptions,
+    plan: &crate::repair::plan::Plan,
+    options: &crate::repair::apply::ApplyOptions,
     events: std::sync::Arc<dyn EventSink>,
     cancel: &CancellationToken,
-) -> Result<crate::apply::ApplyReport> {
+) -> Result<crate::repair::apply::ApplyReport> {
     let client = session.client(events, cancel.clone())?;
-    crate::apply::apply(&client, plan, options).await
+    crate::repair::apply::apply(&client, plan, options).await
 }
 
 /// What a repair would do for the deployment a report was made from: the plan's change count and the
 /// steps that need a person. It reuses the report's findings when they are every check's over the whole
 /// deployment; otherwise the checks run again.
 pub fn repair_outlook(
-    snapshot: &crate::snapshot::Snapshot,
-    report: &crate::findings::Report,
+    snapshot: &crate::model::snapshot::Snapshot,
+    report: &crate::model::findings::Report,
     selection: &crate::checks::Selection,
 ) -> crate::report::RepairOutlook {
-    use crate::plan;
+    use crate::repair::plan;
     let plan = if selection.only.is_empty() && selection.skip.is_empty() && report.sync_groups.is_empty() {
         plan::plan_repair_with(snapshot, &report.findings, plan::PlanOptions::default())
     } else {
@@ -650,10 +653,10 @@ pub fn repair_outlook(
 /// narrowed to the named sync groups (the checks still see the whole deployment). The command line's
 /// `test` and `demo` render this same report.
 pub fn test_report(
-    snapshot: &crate::snapshot::Snapshot,
+    snapshot: &crate::model::snapshot::Snapshot,
     selection: &crate::checks::Selection,
     sync_groups: &[String],
-) -> Result<crate::findings::Report> {
+) -> Result<crate::model::findings::Report> {
     selection.validate()?;
     let ctx = crate::checks::CheckContext::at(snapshot.collected_at);
     let mut report = crate::checks::report(snapshot, &ctx, selection);
@@ -670,13 +673,13 @@ pub async fn snapshot_for(
     default_days: u32,
     events: std::sync::Arc<dyn EventSink>,
     cancel: &CancellationToken,
-) -> Result<crate::snapshot::Snapshot> {
+) -> Result<crate::model::snapshot::Snapshot> {
     let days = activity_days(source.activity_days.as_ref(), default_days)?;
     if let Some(inline) = &source.snapshot {
-        return crate::snapshot::Snapshot::from_json(&inline.to_string());
+        return crate::model::snapshot::Snapshot::from_json(&inline.to_string());
     }
     if let Some(path) = &source.snapshot_path {
-        return crate::snapshot::Snapshot::load(std::path::Path::new(path));
+        return crate::model::snapshot::Snapshot::load(std::path::Path::new(path));
     }
     let target = source.target.as_ref().ok_or_else(|| {
         Error::invalid_input("say what to diagnose: 'target' ({resourceId} or {subscriptionId, resourceGroup, name}), 'snapshotPath' or 'snapshot'")
@@ -699,12 +702,14 @@ fn activity_days(v: Option<&serde_json::Value>, default: u32) -> Result<u32> {
     let days = match v {
         None | Some(serde_json::Value::Null) => default,
         Some(v) => {
-            v.as_u64().filter(|d| *d <= crate::activity::MAX_DAYS as u64).map(|d| d as u32).ok_or_else(|| {
-                Error::invalid_input(format!(
-                    "'activityDays' must be a whole number from 0 to {} (0 skips the Activity Log), not {v}",
-                    crate::activity::MAX_DAYS
-                ))
-            })?
+            v.as_u64().filter(|d| *d <= crate::collect::activity::MAX_DAYS as u64).map(|d| d as u32).ok_or_else(
+                || {
+                    Error::invalid_input(format!(
+                        "'activityDays' must be a whole number from 0 to {} (0 skips the Activity Log), not {v}",
+                        crate::collect::activity::MAX_DAYS
+                    ))
+                },
+            )?
         }
     };
     Ok(days)

@@ -14,8 +14,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::findings::Status;
-use crate::snapshot::{Snapshot, Target, TargetKind};
+use crate::model::findings::Status;
+use crate::model::snapshot::{Snapshot, Target, TargetKind};
 
 /// The version of the diff's JSON.
 pub const DIFF_SCHEMA_VERSION: u32 = 1;
@@ -264,7 +264,7 @@ fn resources(s: &Snapshot) -> Flat {
 
 /// The key of a role assignment: who, what, where (and on what condition); its id and creation time are
 /// not part of what it grants.
-fn assignment_key(r: &crate::snapshot::RoleAssignment) -> (String, String, String, String) {
+fn assignment_key(r: &crate::model::snapshot::RoleAssignment) -> (String, String, String, String) {
     (
         r.principal_id.to_ascii_lowercase(),
         r.role_guid(),
@@ -296,8 +296,8 @@ pub fn diff_sources(
     if new.collected_at < old.collected_at {
         notes.push(format!(
             "the 'new' snapshot ({}) was collected before the 'old' one ({}): the changes read backwards; swap them to see what moved since",
-            crate::activity::when(new.collected_at),
-            crate::activity::when(old.collected_at)
+            crate::collect::activity::when(new.collected_at),
+            crate::collect::activity::when(old.collected_at)
         ));
     }
     for (which, s) in [("old", old), ("new", new)] {
@@ -310,17 +310,17 @@ pub fn diff_sources(
     }
 
     // Role assignments.
-    type Keyed<'a> = BTreeMap<(String, String, String, String), &'a crate::snapshot::RoleAssignment>;
+    type Keyed<'a> = BTreeMap<(String, String, String, String), &'a crate::model::snapshot::RoleAssignment>;
     fn index(s: &Snapshot) -> Keyed<'_> {
         s.role_assignments.iter().map(|r| (assignment_key(r), r)).collect()
     }
     let (before, after) = (index(old), index(new));
     let mut role_assignments = Vec::new();
-    let change = |c: Change, r: &crate::snapshot::RoleAssignment| RoleAssignmentChange {
+    let change = |c: Change, r: &crate::model::snapshot::RoleAssignment| RoleAssignmentChange {
         change: c,
         principal_id: r.principal_id.clone(),
         role_definition_id: r.role_definition_id.clone(),
-        role_name: crate::roles::display_name(&r.role_definition_id),
+        role_name: crate::model::roles::display_name(&r.role_definition_id),
         scope: r.scope.as_str().to_string(),
         principal_type: r.principal_type.clone(),
         condition: r.condition.clone(),
@@ -446,7 +446,7 @@ fn finding_changes(old: &Snapshot, new: &Snapshot) -> Vec<FindingChange> {
     let run = |s: &Snapshot| {
         crate::checks::run(s, &crate::checks::CheckContext::at(s.collected_at), &crate::checks::Selection::default())
     };
-    let key = |f: &crate::findings::Finding| {
+    let key = |f: &crate::model::findings::Finding| {
         (
             f.check.to_string(),
             f.resource_id.to_ascii_lowercase(),
@@ -512,8 +512,8 @@ pub fn render_table(d: &Diff) -> String {
     out.push_str(&format!(
         "What moved in {}\nbetween {} and {}\n\n",
         describe(&d.target),
-        crate::activity::when(d.old.collected_at),
-        crate::activity::when(d.new.collected_at)
+        crate::collect::activity::when(d.old.collected_at),
+        crate::collect::activity::when(d.new.collected_at)
     ));
     if !d.role_assignments.is_empty() {
         out.push_str("Role assignments:\n");
@@ -568,8 +568,8 @@ pub fn render_markdown(d: &Diff) -> String {
     let mut out = format!(
         "# What moved\n\n{}, between {} and {}.\n\n**{}**\n\n",
         md(&describe(&d.target)),
-        crate::activity::when(d.old.collected_at),
-        crate::activity::when(d.new.collected_at),
+        crate::collect::activity::when(d.old.collected_at),
+        crate::collect::activity::when(d.new.collected_at),
         headline(d)
     );
     if !d.role_assignments.is_empty() {

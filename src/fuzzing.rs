@@ -3,8 +3,8 @@
 //! when the input is accepted. Not part of the public API.
 #![doc(hidden)]
 
-use crate::resource_id::ResourceId;
-use crate::snapshot::Snapshot;
+use crate::model::resource_id::ResourceId;
+use crate::model::snapshot::Snapshot;
 
 /// Snapshot loading: any bytes give a snapshot or a clear error; an accepted snapshot round-trips.
 pub fn snapshot_load(data: &[u8]) {
@@ -34,7 +34,7 @@ pub fn resource_id(data: &[u8]) {
             id.subscription_id(),
             id.resource_group(),
             id.storage_account(),
-            crate::resource_id::parse_share_scope(&id),
+            crate::model::resource_id::parse_share_scope(&id),
         );
     }
 }
@@ -88,7 +88,7 @@ pub fn ffi_bytes(data: &[u8]) {
 /// (only grantable roles at allowed scopes, PATCHes of the plan's own resources), round-trips through
 /// its file form unchanged, and renders.
 pub fn plan_load(data: &[u8]) {
-    use crate::plan::{ChangeKind, Plan};
+    use crate::repair::plan::{ChangeKind, Plan};
     let Ok(text) = std::str::from_utf8(data) else { return };
     let Ok(plan) = Plan::from_json(text) else { return };
     plan.validate().expect("an accepted plan validates");
@@ -98,13 +98,13 @@ pub fn plan_load(data: &[u8]) {
         match c.kind {
             ChangeKind::RoleAssignment => {
                 let g = c.grant.as_ref().expect("a grant");
-                assert!(crate::roles::GRANTABLE.iter().any(|r| r.guid.eq_ignore_ascii_case(&g.role_guid)));
+                assert!(crate::model::roles::GRANTABLE.iter().any(|r| r.guid.eq_ignore_ascii_case(&g.role_guid)));
                 assert_eq!(c.request.method, "PUT");
             }
             _ => assert_eq!(c.request.method, "PATCH"),
         }
     }
-    let _ = crate::plan::render_plan_table(&plan);
-    let _ = crate::plan::fingerprint(&plan.basis.facts);
-    let _ = crate::apply::target_spec(&plan.target);
+    let _ = crate::repair::plan::render_plan_table(&plan);
+    let _ = crate::repair::plan::fingerprint(&plan.basis.facts);
+    let _ = crate::repair::apply::target_spec(&plan.target);
 }

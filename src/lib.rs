@@ -5,31 +5,22 @@
 //! (pure functions, no I/O), and [`report`] renders them. The command-line tool (`src/cli/`) and the
 //! C ABI ([`ffi`]) are thin layers over [`api`].
 
-pub mod activity;
 pub mod api;
-pub mod api_versions;
-pub mod apply;
 pub mod arm;
-pub mod arm_models;
 pub mod catalog;
 pub mod checks;
-pub mod cloud;
 pub mod collect;
 pub mod credentials;
 pub mod diff;
 pub mod error;
 pub mod events;
 pub mod ffi;
-pub mod findings;
 pub mod fsutil;
 pub mod fuzzing;
-pub mod plan;
-pub mod rbac;
+pub mod model;
+pub mod repair;
 pub mod report;
-pub mod resource_id;
-pub mod roles;
 pub mod secret;
-pub mod snapshot;
 pub mod sync;
 pub mod text;
 

@@ -15,6 +15,33 @@ impl<T> LockUnpoisoned<T> for Mutex<T> {
     }
 }
 
+/// `f` over `items`, results in the items' order, spread over up to 8 threads (one per core). Items are
+/// handed out one at a time, so a long one does not hold the others up. A panic in `f` reaches the caller.
+pub(crate) fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8).min(items.len());
+    if threads <= 1 {
+        return items.iter().map(f).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let slots: Vec<Mutex<Option<R>>> = items.iter().map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(item) = items.get(i) else { break };
+                let r = f(item);
+                *slots[i].lock_unpoisoned() = Some(r);
+            });
+        }
+    });
+    slots
+        .into_iter()
+        .map(|slot| slot.into_inner().unwrap_or_else(|p| p.into_inner()).expect("every item was mapped"))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,7 +7,7 @@ use std::fmt;
 use std::ptr::NonNull;
 use std::sync::Arc;
 
-use crate::resource_id::ResourceId;
+use crate::model::resource_id::ResourceId;
 
 /// A string that is fixed wording, shared (an id of the snapshot, a name used by many findings) or owned.
 /// It reads as a `&str` (`Deref`), compares, hashes and orders as its text, and serializes as a JSON
@@ -289,6 +289,17 @@ impl<'de> serde::Deserialize<'de> for Text {
         }
         d.deserialize_str(Visitor)
     }
+}
+
+/// Compare two strings as their lower-case forms would compare, without building them. Ids that share a
+/// long prefix spelled alike (most do) are compared eight bytes at a time up to where they differ.
+pub(crate) fn cmp_ignore_ascii_case(a: &str, b: &str) -> std::cmp::Ordering {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let mut i = 0;
+    while i + 8 <= a.len() && i + 8 <= b.len() && a[i..i + 8] == b[i..i + 8] {
+        i += 8;
+    }
+    a[i..].iter().map(u8::to_ascii_lowercase).cmp(b[i..].iter().map(u8::to_ascii_lowercase))
 }
 
 #[cfg(test)]

@@ -7,10 +7,10 @@ use fake_arm::{roles, FakeArm, Fault, FaultAction, TokenSeed};
 use filesync_identity::checks::{self, CheckContext, Selection};
 use filesync_identity::collect::{self, CollectOptions, TargetSpec};
 use filesync_identity::diff::{self, Change};
-use filesync_identity::findings::Status;
-use filesync_identity::plan::{ChangeKind, PlanKind};
-use filesync_identity::resource_id::ResourceId;
-use filesync_identity::snapshot::Snapshot;
+use filesync_identity::model::findings::Status;
+use filesync_identity::model::resource_id::ResourceId;
+use filesync_identity::model::snapshot::Snapshot;
+use filesync_identity::repair::plan::{ChangeKind, PlanKind};
 use support::*;
 
 const ALICE_TOKEN: &str = "alice-token";
@@ -44,11 +44,14 @@ async fn collect_with(fake: &FakeArm, days: u32) -> Snapshot {
     collect::collect(&client, &options).await.expect("collection succeeds")
 }
 
-fn report(s: &Snapshot) -> filesync_identity::findings::Report {
+fn report(s: &Snapshot) -> filesync_identity::model::findings::Report {
     checks::report(s, &CheckContext::at(s.collected_at), &Selection::default())
 }
 
-fn finding<'a>(r: &'a filesync_identity::findings::Report, check: &str) -> &'a filesync_identity::findings::Finding {
+fn finding<'a>(
+    r: &'a filesync_identity::model::findings::Report,
+    check: &str,
+) -> &'a filesync_identity::model::findings::Finding {
     let found: Vec<_> = r.findings.iter().filter(|f| f.check == check && f.status == Status::Fail).collect();
     assert_eq!(
         found.len(),
@@ -142,7 +145,7 @@ async fn the_two_findings_name_who_and_when_live_and_offline() {
 
     // The same verdicts as without the Activity Log: it names people, it never judges.
     let without = report(&collect_with(&fake, 0).await);
-    let statuses = |r: &filesync_identity::findings::Report| -> Vec<(String, String, Status)> {
+    let statuses = |r: &filesync_identity::model::findings::Report| -> Vec<(String, String, Status)> {
         r.findings.iter().map(|f| (f.check.to_string(), f.resource_id.to_string(), f.status)).collect()
     };
     assert_eq!(statuses(&r), statuses(&without));
@@ -179,7 +182,7 @@ async fn a_caller_who_cannot_read_the_log_is_told_in_one_line_and_the_verdicts_s
     assert!(snapshot.collection_errors.is_empty(), "an unread Activity Log is not a collection error");
     let log = snapshot.activity_log.as_ref().unwrap();
     assert!(log.scopes.iter().all(|s| !s.read && s.error.as_deref().unwrap().contains("AuthorizationFailed")));
-    let line = filesync_identity::activity::summary_line(&snapshot).expect("one line");
+    let line = filesync_identity::collect::activity::summary_line(&snapshot).expect("one line");
     assert!(line.starts_with("Activity Log: could not be read for rg-") && !line.contains('\n'), "{line}");
     let r = report(&snapshot);
     let role = finding(&r, "cloud-endpoint.service-share-role");
@@ -192,7 +195,7 @@ async fn a_caller_who_cannot_read_the_log_is_told_in_one_line_and_the_verdicts_s
     let quiet = start(&working()).await;
     let s = collect_with(&quiet, 7).await;
     assert_eq!(
-        filesync_identity::activity::summary_line(&s).as_deref(),
+        filesync_identity::collect::activity::summary_line(&s).as_deref(),
         Some("Activity Log: no changes to the deployment in the last 7 days.")
     );
 }
@@ -224,7 +227,7 @@ async fn diff_across_a_repair_lists_exactly_the_repairs_changes() {
             assert_eq!(r.change, Change::Added);
             (
                 r.scope.to_ascii_lowercase(),
-                filesync_identity::resource_id::role_guid(&r.role_definition_id),
+                filesync_identity::model::resource_id::role_guid(&r.role_definition_id),
                 r.principal_id.to_ascii_lowercase(),
             )
         })

@@ -1,5 +1,5 @@
 //! The checked-in bindings (`bindings/filesync_identity.h`, `bindings/NativeMethods.g.cs`) must equal what
-//! build.rs generates from src/ffi.rs, and every export must reach the C# file (csbindgen skips silently
+//! build.rs generates from src/ffi/mod.rs, and every export must reach the C# file (csbindgen skips silently
 //! what it cannot translate). Run `FSI_UPDATE_BINDINGS=1 cargo test --test bindings` to refresh them.
 
 use std::path::Path;
@@ -13,9 +13,9 @@ fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Every `#[no_mangle]` export in src/ffi.rs, read from the source text.
+/// Every `#[no_mangle]` export in src/ffi/mod.rs, read from the source text.
 fn exports() -> Vec<String> {
-    let src = std::fs::read_to_string(repo().join("src/ffi.rs")).unwrap();
+    let src = std::fs::read_to_string(repo().join("src/ffi/mod.rs")).unwrap();
     let lines: Vec<&str> = src.lines().map(str::trim).collect();
     let mut out = Vec::new();
     for (i, l) in lines.iter().enumerate() {
@@ -49,7 +49,7 @@ fn checked_in_bindings_are_current() {
     }
     assert!(
         stale.is_empty(),
-        "bindings/{stale:?} differ from what build.rs generates from src/ffi.rs: run `FSI_UPDATE_BINDINGS=1 cargo test --test bindings` and commit bindings/"
+        "bindings/{stale:?} differ from what build.rs generates from src/ffi/mod.rs: run `FSI_UPDATE_BINDINGS=1 cargo test --test bindings` and commit bindings/"
     );
 }
 
@@ -70,7 +70,7 @@ fn every_export_is_in_the_csharp_and_the_header() {
         let n = decl.split('"').next().unwrap();
         assert!(
             names.iter().any(|x| x == n),
-            "bindings/NativeMethods.g.cs declares {n}, which src/ffi.rs no longer exports"
+            "bindings/NativeMethods.g.cs declares {n}, which src/ffi/mod.rs no longer exports"
         );
     }
 }

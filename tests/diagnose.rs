@@ -4,7 +4,7 @@
 mod support;
 
 use fake_arm::{roles, FakeArm};
-use filesync_identity::findings::Status;
+use filesync_identity::model::findings::Status;
 use support::*;
 
 #[tokio::test]
@@ -623,7 +623,7 @@ async fn every_failure_at_once_is_one_coherent_report() {
     assert_eq!(filesync_identity::checks::exit_code(r), 1);
     // The JSON form round-trips.
     let json = serde_json::to_string(r).unwrap();
-    let back: filesync_identity::findings::Report = serde_json::from_str(&json).unwrap();
+    let back: filesync_identity::model::findings::Report = serde_json::from_str(&json).unwrap();
     assert_eq!(&back, r);
 }
 

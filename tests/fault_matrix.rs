@@ -21,15 +21,15 @@ use std::time::Duration;
 
 use fake_arm::{FakeArm, Fault, FaultAction};
 use filesync_identity::api::{CancellationToken, Session};
-use filesync_identity::apply::{self, ApplyReport, Outcome};
 use filesync_identity::arm::{ArmClient, ClientOptions};
 use filesync_identity::checks::{self, CheckContext, Selection};
 use filesync_identity::collect::{self, CollectOptions, TargetSpec};
 use filesync_identity::credentials::{AccessToken, TokenCredential};
 use filesync_identity::events::{BufferSink, EventSink};
-use filesync_identity::plan::{self, Plan, NAME_PLACEHOLDER};
-use filesync_identity::resource_id::ResourceId;
-use filesync_identity::snapshot::Snapshot;
+use filesync_identity::model::resource_id::ResourceId;
+use filesync_identity::model::snapshot::Snapshot;
+use filesync_identity::repair::apply::{self, ApplyReport, Outcome};
+use filesync_identity::repair::plan::{self, Plan, NAME_PLACEHOLDER};
 use filesync_identity::{Result, Secret};
 use support::*;
 
@@ -199,7 +199,7 @@ struct EndState {
     servers: Vec<(serde_json::Value, serde_json::Value)>,
 }
 
-fn findings_key(report: &filesync_identity::findings::Report) -> BTreeSet<Vec<String>> {
+fn findings_key(report: &filesync_identity::model::findings::Report) -> BTreeSet<Vec<String>> {
     report
         .findings
         .iter()
@@ -240,7 +240,7 @@ async fn collect_with(client: &ArmClient) -> Result<Snapshot> {
     collect::collect(client, &CollectOptions::new(target())).await
 }
 
-fn report_of(s: &Snapshot) -> filesync_identity::findings::Report {
+fn report_of(s: &Snapshot) -> filesync_identity::model::findings::Report {
     checks::report(s, &CheckContext::at(s.collected_at), &Selection::default())
 }
 

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use filesync_identity::arm_models as m;
+use filesync_identity::arm::wire as m;
 use serde_json::Value;
 
 fn shared() -> Option<PathBuf> {

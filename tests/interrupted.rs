@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 
 use fake_arm::FakeArm;
 use filesync_identity::api::{CancellationToken, Session};
-use filesync_identity::apply;
-use filesync_identity::plan::PlanKind;
+use filesync_identity::repair::apply;
+use filesync_identity::repair::plan::PlanKind;
 use filesync_identity::ErrorKind;
 use support::*;
 
@@ -233,7 +233,7 @@ async fn cancelled_trial(cmd: Cmd, want: &EndState, cancel_after_ms: u64) -> &'s
             &cancel,
         )
         .await?;
-        let plan = filesync_identity::plan::Plan::from_value(plan)?;
+        let plan = filesync_identity::repair::plan::Plan::from_value(plan)?;
         let client = session.client(sink.clone(), cancel.clone())?;
         apply::apply(&client, &plan, &fast_apply()).await
     };

@@ -9,9 +9,9 @@ use filesync_identity::api::{CancellationToken, Session, SessionOptions};
 use filesync_identity::checks::{self, CheckContext, Selection};
 use filesync_identity::collect::{self, CollectOptions, TargetSpec};
 use filesync_identity::events::{BufferSink, EventSink};
-use filesync_identity::findings::Status;
-use filesync_identity::resource_id::ResourceId;
-use filesync_identity::snapshot::MachineLookup;
+use filesync_identity::model::findings::Status;
+use filesync_identity::model::resource_id::ResourceId;
+use filesync_identity::model::snapshot::MachineLookup;
 use std::sync::Arc;
 use support::*;
 

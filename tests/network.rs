@@ -10,7 +10,7 @@ mod support;
 use fake_arm::{
     FakeArm, Fault, FaultAction, NspAccessRuleSeed, NspConfigurationSeed, PrivateEndpointConnectionSeed, SmbSeed,
 };
-use filesync_identity::findings::Status;
+use filesync_identity::model::findings::Status;
 use support::*;
 
 fn restricted_smb() -> SmbSeed {

@@ -1,6 +1,6 @@
 //! Property tests (issue 7): resource-id parsing and scope containment behave for every input.
 
-use filesync_identity::resource_id::{
+use filesync_identity::model::resource_id::{
     file_share_scope, parse_share_scope, share_resource_id, ResourceId, ShareScopeSpelling,
 };
 use proptest::prelude::*;
@@ -82,7 +82,7 @@ proptest! {
     #[test]
     fn injected_names_are_refused(sub in guid(), good in name(), bad in "[/?#%\\\\ :]") {
         let rg = format!("{good}{bad}x");
-        let r = filesync_identity::resource_id::storage_sync_service_id(&sub, &rg, "svc");
+        let r = filesync_identity::model::resource_id::storage_sync_service_id(&sub, &rg, "svc");
         prop_assert!(r.is_err(), "{} accepted", rg);
     }
 }

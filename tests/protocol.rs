@@ -101,7 +101,7 @@ async fn resource_group_and_subscription_targets() {
 #[tokio::test]
 async fn missing_service_is_a_clear_not_found() {
     let fake = FakeArm::start(healthy().topology()).await;
-    let id = filesync_identity::resource_id::storage_sync_service_id(SUB, RG, "nope").unwrap();
+    let id = filesync_identity::model::resource_id::storage_sync_service_id(SUB, RG, "nope").unwrap();
     let e = try_diagnose(&fake, TargetSpec::Service(id)).await.err().expect("must fail");
     assert_eq!(e.kind(), filesync_identity::ErrorKind::NotFound);
     assert!(e.to_string().contains("no Storage Sync Service 'nope'"), "{e}");
@@ -120,7 +120,7 @@ async fn a_bad_token_is_an_authentication_error() {
             filesync_identity::api::CancellationToken::new(),
         )
         .unwrap();
-    let target = TargetSpec::Service(filesync_identity::resource_id::ResourceId::parse(&service_id()).unwrap());
+    let target = TargetSpec::Service(filesync_identity::model::resource_id::ResourceId::parse(&service_id()).unwrap());
     let e = filesync_identity::collect::collect(&client, &filesync_identity::collect::CollectOptions::new(target))
         .await
         .unwrap_err();
@@ -191,8 +191,10 @@ fn stack_deny() -> fake_arm::DenyAssignmentSeed {
 
 /// The cloud endpoints with a failing deny-assignment finding.
 fn failing_endpoints(run: &Run) -> usize {
-    let failing =
-        run.of("role.deny-assignment").into_iter().filter(|f| f.status == filesync_identity::findings::Status::Fail);
+    let failing = run
+        .of("role.deny-assignment")
+        .into_iter()
+        .filter(|f| f.status == filesync_identity::model::findings::Status::Fail);
     failing.map(|f| f.resource_id.as_str()).collect::<std::collections::BTreeSet<_>>().len()
 }
 
@@ -231,7 +233,7 @@ fn assignment_lists(fake: &FakeArm) -> Vec<(String, u16)> {
 }
 
 /// The verdicts of the role checks, by check and resource, to compare two runs.
-fn role_verdicts(run: &Run) -> Vec<(String, String, filesync_identity::findings::Status)> {
+fn role_verdicts(run: &Run) -> Vec<(String, String, filesync_identity::model::findings::Status)> {
     let checks = [
         "cloud-endpoint.service-account-role",
         "cloud-endpoint.service-share-role",
@@ -274,7 +276,7 @@ async fn role_assignments_are_listed_once_per_subscription_and_kept_to_the_accou
     assert!(!scopes.iter().any(|s| s.ends_with(&format!("/resourceGroups/{RG}"))), "{scopes:#?}");
     // The missing role is found on the second share and nowhere else.
     let missing: Vec<_> =
-        role_verdicts(&run).into_iter().filter(|v| v.2 != filesync_identity::findings::Status::Pass).collect();
+        role_verdicts(&run).into_iter().filter(|v| v.2 != filesync_identity::model::findings::Status::Pass).collect();
     assert_eq!(missing.len(), 1, "{missing:#?}");
     assert_eq!(missing[0].0, "server-endpoint.server-share-role");
 }

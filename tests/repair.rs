@@ -7,9 +7,9 @@ use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
 use fake_arm::{roles, FakeArm, Fault, FaultAction};
-use filesync_identity::apply::{self, ApplyOptions, Outcome};
-use filesync_identity::findings::Status;
-use filesync_identity::plan::{self, ChangeKind, Plan, PlanKind, PlanOptions};
+use filesync_identity::model::findings::Status;
+use filesync_identity::repair::apply::{self, ApplyOptions, Outcome};
+use filesync_identity::repair::plan::{self, ChangeKind, Plan, PlanKind, PlanOptions};
 use filesync_identity::ErrorKind;
 use support::*;
 
@@ -502,13 +502,13 @@ async fn every_planned_change_is_a_safe_one() {
                     continue;
                 }
                 let g = c.grant.as_ref().unwrap();
-                assert!(filesync_identity::roles::GRANTABLE.iter().any(|r| r.guid == g.role_guid), "{c:#?}");
+                assert!(filesync_identity::model::roles::GRANTABLE.iter().any(|r| r.guid == g.role_guid), "{c:#?}");
                 assert!(
                     known.contains(&g.principal_id.to_ascii_lowercase())
                         || (g.principal_id == plan::PRINCIPAL_PLACEHOLDER && c.principal_from.is_some()),
                     "{c:#?}"
                 );
-                let scope = filesync_identity::resource_id::ResourceId::parse(&g.scope).unwrap();
+                let scope = filesync_identity::model::resource_id::ResourceId::parse(&g.scope).unwrap();
                 assert!(scope.is_storage_account() || g.scope.contains("/fileServices/default/fileshares/"), "{c:#?}");
                 assert!(!g.scope.contains("/shares/"), "never the shares spelling: {c:#?}");
                 assert_eq!(c.request.body["properties"]["principalType"], "ServicePrincipal");

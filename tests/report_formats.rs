@@ -9,10 +9,10 @@ use std::collections::{BTreeSet, HashMap};
 use std::process::Command;
 
 use filesync_identity::checks::{self, CheckContext, Selection};
-use filesync_identity::findings::{Finding, Report, Status};
+use filesync_identity::model::findings::{Finding, Report, Status};
+use filesync_identity::model::snapshot::Snapshot;
 use filesync_identity::report::diagram::{Diagram, NodeKind};
 use filesync_identity::report::{render_html, render_markdown};
-use filesync_identity::snapshot::Snapshot;
 use quick_xml::events::Event;
 use serde_json::Value;
 
@@ -573,7 +573,7 @@ fn an_all_pass_report_says_so() {
     let snapshot = sample();
     let mut report = report_of(&snapshot);
     report.findings.retain(|f| matches!(f.status, Status::Pass | Status::NotApplicable));
-    report.summary = filesync_identity::findings::Summary::of(&report.findings);
+    report.summary = filesync_identity::model::findings::Summary::of(&report.findings);
     let md = render_markdown(&report, &snapshot);
     assert!(md.contains("All checks passed.") && !md.contains("## Needs attention") && !md.contains("linkStyle"));
     let html = render_html(&report, &snapshot);

@@ -76,7 +76,7 @@ fn a_selection_that_runs_no_check_is_refused() {
 
 #[test]
 fn verdicts_and_counts() {
-    use filesync_identity::findings::Summary;
+    use filesync_identity::model::findings::Summary;
     use filesync_identity::report::{count, verdict};
     let s = |total, pass, fail, warning, unknown| Summary { total, pass, fail, warning, unknown, not_applicable: 0 };
     assert_eq!(verdict(&s(2, 1, 1, 0, 0)), "Problems found.");

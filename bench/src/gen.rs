@@ -6,7 +6,7 @@ use fake_arm::{
     StorageAccountSeed, SyncGroupSeed, TokenAudience, Topology,
 };
 use filesync_identity::collect::TargetSpec;
-use filesync_identity::resource_id::ResourceId;
+use filesync_identity::model::resource_id::ResourceId;
 
 /// The one subscription of every generated deployment.
 pub const SUB: &str = "5f0c6b1e-3a2d-4c8b-9e7f-1a2b3c4d5e6f";

@@ -133,7 +133,8 @@ fn checks_breakdown(path: &str, only: Option<&str>) -> Result<(), String> {
     let mb = |b: usize| b as f64 / (1024.0 * 1024.0);
     let t = Instant::now();
     let base = CURRENT.load(Ordering::Relaxed);
-    let mut snapshot = filesync_identity::snapshot::Snapshot::load(Path::new(path)).map_err(|e| e.to_string())?;
+    let mut snapshot =
+        filesync_identity::model::snapshot::Snapshot::load(Path::new(path)).map_err(|e| e.to_string())?;
     snapshot.normalize_order(); // as `collect` leaves it (older snapshot files may predate that)
     let after_load = CURRENT.load(Ordering::Relaxed);
     println!(

@@ -8,7 +8,7 @@ use filesync_identity::arm::Stats;
 use filesync_identity::collect::{self, CollectOptions, TargetSpec};
 use filesync_identity::credentials::CredentialOptions;
 use filesync_identity::events::{EventSink, NullSink};
-use filesync_identity::snapshot::Snapshot;
+use filesync_identity::model::snapshot::Snapshot;
 
 use crate::gen::{GRAPH_TOKEN, TOKEN};
 

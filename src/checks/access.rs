@@ -3,12 +3,12 @@
 
 use super::permissions::{describe_scope, grant_command};
 use super::{ps_quote, CheckContext, Index, RoleState};
-use crate::findings::{Finding, Status, Text};
-use crate::resource_id::{file_share_scope, is_zero_guid, parse_share_scope, ResourceId};
-use crate::roles::{self, BuiltInRole};
-use crate::snapshot::{DenyAssignment, RoleAssignment, StorageSyncService};
+use crate::model::findings::{Finding, Status, Text};
+use crate::model::resource_id::{file_share_scope, is_zero_guid, parse_share_scope, ResourceId};
+use crate::model::roles::{self, BuiltInRole};
+use crate::model::snapshot::{DenyAssignment, RoleAssignment, StorageSyncService};
 
-pub(crate) use crate::rbac::{any_matches, permits};
+pub(crate) use crate::model::rbac::{any_matches, permits};
 
 const ROLE_ASSIGNMENT_WRITE: &str = "Microsoft.Authorization/roleAssignments/write";
 
@@ -145,7 +145,7 @@ struct SyncPrincipal<'a> {
 fn share_principals<'a>(
     ix: &Index<'a>,
     svc: &'a StorageSyncService,
-    group: &'a crate::snapshot::SyncGroup,
+    group: &'a crate::model::snapshot::SyncGroup,
 ) -> Vec<SyncPrincipal<'a>> {
     let mut out = Vec::new();
     if let Some(p) = svc.system_principal_id() {

@@ -17,8 +17,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::findings::{Finding, Status};
-use crate::resource_id::ResourceId;
+use crate::model::findings::{Finding, Status};
+use crate::model::resource_id::ResourceId;
 
 /// One root cause: a thing to fix, and the findings (by index into the report's `findings`) it explains.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

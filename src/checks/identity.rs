@@ -1,8 +1,8 @@
 //! Checks of the identities themselves: the service's, the servers', and the agent that uses them.
 
 use super::{ps_quote, CheckContext, Index};
-use crate::findings::{Finding, Status, Text};
-use crate::snapshot::{RegisteredServer, StorageSyncService};
+use crate::model::findings::{Finding, Status, Text};
+use crate::model::snapshot::{RegisteredServer, StorageSyncService};
 
 pub(super) fn collection_read(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
     ix.snapshot

@@ -5,12 +5,12 @@
 //! code even when the explaining check was not selected), it needs every other check's findings:
 //! [`super::run`] hands it the ones it computed anyway; run on its own it computes them itself.
 
-use super::index::{display_name_of, Caseless, Endpoint, HashMap};
+use crate::model::index::{display_name_of, Caseless, Endpoint, HashMap};
 
 use super::{CheckContext, Index};
 use crate::catalog;
-use crate::findings::{Finding, Status, Text};
-use crate::snapshot::ServerEndpoint;
+use crate::model::findings::{Finding, Status, Text};
+use crate::model::snapshot::ServerEndpoint;
 
 pub(super) const CHECK: &str = "sync.live-errors";
 
@@ -145,7 +145,7 @@ fn fresh_grant<'a>(
     verdicts: &Verdicts,
     related: &[String],
     last_sync: Option<chrono::DateTime<chrono::Utc>>,
-) -> Option<(&'a crate::snapshot::RoleAssignment, String, Clearing)> {
+) -> Option<(&'a crate::model::snapshot::RoleAssignment, String, Clearing)> {
     Verdicts::about(&verdicts.grants, related).into_iter().filter(|f| entry.explained_by(&f.check)).find_map(|f| {
         let id = f.evidence.get("assignmentId")?.as_str()?;
         let ra = ix.snapshot.role_assignments.iter().find(|ra| ra.id.eq_ignore_ascii_case(id))?;
@@ -171,7 +171,7 @@ pub(super) fn review(ix: &Index, ctx: &CheckContext, others: &[&Finding]) -> Vec
     // In slices of a few thousand endpoints, side by side.
     let slices: Vec<_> = endpoints.chunks(2048).collect();
     let mut out = Vec::with_capacity(endpoints.len());
-    for findings in super::parallel_map(&slices, |slice| review_endpoints(ix, ctx, &verdicts, slice)) {
+    for findings in crate::sync::parallel_map(&slices, |slice| review_endpoints(ix, ctx, &verdicts, slice)) {
         out.extend(findings);
     }
     out
@@ -256,7 +256,7 @@ fn review_endpoints(ix: &Index, ctx: &CheckContext, verdicts: &Verdicts, endpoin
                             status: Status::Warning,
                             message: format!(
                                 "{label} on server '{server_name}' ({places}) is most likely a grant still taking effect: {} was assigned to {} {} minute(s) before the collection (see {check}); role assignments take up to {} minutes to apply.",
-                                crate::roles::display_name(&ra.role_definition_id),
+                                crate::model::roles::display_name(&ra.role_definition_id),
                                 ra.principal_id,
                                 (ctx.now - ra.created_on.unwrap_or(ctx.now)).num_minutes(),
                                 ctx.propagation_delay.num_minutes()
@@ -275,7 +275,7 @@ fn review_endpoints(ix: &Index, ctx: &CheckContext, verdicts: &Verdicts, endpoin
                             message: format!(
                                 "{label} on server '{server_name}' ({places}) predates its fix: the last sync session ran at {}, and {} was assigned to {} after it, at {} (see {check}); the code clears at the next sync session.",
                                 synced.format("%Y-%m-%d %H:%M UTC"),
-                                crate::roles::display_name(&ra.role_definition_id),
+                                crate::model::roles::display_name(&ra.role_definition_id),
                                 ra.principal_id,
                                 ra.created_on.map(|c| c.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default(),
                             ).into(),
@@ -305,7 +305,7 @@ fn review_endpoints(ix: &Index, ctx: &CheckContext, verdicts: &Verdicts, endpoin
 }
 
 /// When the endpoint's last sync session ran, when ARM says so.
-fn last_sync(ep: &crate::snapshot::ServerEndpoint) -> Option<chrono::DateTime<chrono::Utc>> {
+fn last_sync(ep: &crate::model::snapshot::ServerEndpoint) -> Option<chrono::DateTime<chrono::Utc>> {
     let raw = ep.last_sync_timestamp.as_deref()?;
     chrono::DateTime::parse_from_rfc3339(raw).ok().map(|t| t.with_timezone(&chrono::Utc))
 }

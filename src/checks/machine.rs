@@ -19,9 +19,9 @@
 //!   https://learn.microsoft.com/powershell/module/az.storagesync/set-azstoragesyncserver
 
 use super::{ps_quote, CheckContext, Index};
-use crate::findings::{Finding, Status, Text};
-use crate::resource_id::ResourceId;
-use crate::snapshot::{MachineLookup, RegisteredServer, StorageSyncService};
+use crate::model::findings::{Finding, Status, Text};
+use crate::model::resource_id::ResourceId;
+use crate::model::snapshot::{MachineLookup, RegisteredServer, StorageSyncService};
 
 const CHECK: &str = "server.machine-identity";
 /// ECS_E_AUTH_IDENTITY_NOT_FOUND (the identity the server authenticates with is not the one the service

@@ -7,7 +7,6 @@
 mod access;
 pub mod causes;
 mod identity;
-mod index;
 mod live;
 mod machine;
 pub mod narrow;
@@ -23,11 +22,10 @@ mod tests;
 use chrono::{DateTime, Utc};
 
 use crate::error::{Error, Result};
-use crate::findings::{Finding, Report, Status, Summary, REPORT_SCHEMA_VERSION};
-use crate::snapshot::Snapshot;
-use crate::sync::LockUnpoisoned;
+use crate::model::findings::{Finding, Report, Status, Summary, REPORT_SCHEMA_VERSION};
+use crate::model::snapshot::Snapshot;
 
-pub use index::{Index, RoleState};
+pub use crate::model::index::{Index, RoleState};
 /// How findings and plans name a scope ("share 'x' of storage account 'y'"): one wording for both.
 pub(crate) use permissions::describe_scope;
 
@@ -313,7 +311,7 @@ pub fn run(snapshot: &Snapshot, ctx: &CheckContext, selection: &Selection) -> Ve
         .collect();
     wanted.sort_by_key(|&i| !all()[i].id.starts_with("server-endpoint."));
     let mut results: Vec<Option<Vec<Finding>>> = (0..all().len()).map(|_| None).collect();
-    for (i, findings) in wanted.iter().zip(parallel_map(&wanted, |&i| (all()[i].run)(&index, ctx))) {
+    for (i, findings) in wanted.iter().zip(crate::sync::parallel_map(&wanted, |&i| (all()[i].run)(&index, ctx))) {
         results[*i] = Some(findings);
     }
     let live = live_selected.then(|| {
@@ -333,38 +331,12 @@ pub fn run(snapshot: &Snapshot, ctx: &CheckContext, selection: &Selection) -> Ve
     out
 }
 
-/// `f` over `items`, results in the items' order, spread over up to 8 threads (one per core). Items are
-/// handed out one at a time, so a long one does not hold the others up. A panic in `f` reaches the caller.
-pub(crate) fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::Mutex;
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8).min(items.len());
-    if threads <= 1 {
-        return items.iter().map(f).collect();
-    }
-    let next = AtomicUsize::new(0);
-    let slots: Vec<Mutex<Option<R>>> = items.iter().map(|_| Mutex::new(None)).collect();
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(item) = items.get(i) else { break };
-                let r = f(item);
-                *slots[i].lock_unpoisoned() = Some(r);
-            });
-        }
-    });
-    slots
-        .into_iter()
-        .map(|slot| slot.into_inner().unwrap_or_else(|p| p.into_inner()).expect("every item was mapped"))
-        .collect()
-}
-
 /// The order of one check's findings: by resource id (ignoring case), then principal. Most checks produce
 /// them in this order already (the snapshot is sorted), so that is tested first without allocating.
 fn sort_findings(findings: &mut [Finding]) {
     let order = |a: &Finding, b: &Finding| {
-        cmp_ignore_ascii_case(&a.resource_id, &b.resource_id).then_with(|| a.principal_id.cmp(&b.principal_id))
+        crate::text::cmp_ignore_ascii_case(&a.resource_id, &b.resource_id)
+            .then_with(|| a.principal_id.cmp(&b.principal_id))
     };
     if findings.is_sorted_by(|a, b| order(a, b).is_le()) {
         return;
@@ -372,22 +344,11 @@ fn sort_findings(findings: &mut [Finding]) {
     findings.sort_by_cached_key(|f| (f.resource_id.to_ascii_lowercase(), f.principal_id.clone()));
 }
 
-/// Compare two strings as their lower-case forms would compare, without building them. Ids that share a
-/// long prefix spelled alike (most do) are compared eight bytes at a time up to where they differ.
-pub(crate) fn cmp_ignore_ascii_case(a: &str, b: &str) -> std::cmp::Ordering {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    let mut i = 0;
-    while i + 8 <= a.len() && i + 8 <= b.len() && a[i..i + 8] == b[i..i + 8] {
-        i += 8;
-    }
-    a[i..].iter().map(u8::to_ascii_lowercase).cmp(b[i..].iter().map(u8::to_ascii_lowercase))
-}
-
 /// Run the checks and wrap the findings in a report.
 pub fn report(snapshot: &Snapshot, ctx: &CheckContext, selection: &Selection) -> Report {
     let mut findings = run(snapshot, ctx, selection);
     // Who changed what, from the Activity Log the snapshot kept (no verdict changes).
-    crate::activity::attribute(&mut findings, snapshot);
+    crate::collect::activity::attribute(&mut findings, snapshot);
     Report {
         schema_version: REPORT_SCHEMA_VERSION,
         tool_version: crate::VERSION.to_string(),
@@ -424,20 +385,20 @@ pub fn exit_code(report: &Report) -> i32 {
 /// check (a cluster's name object, which `cluster_note` explains, or a server without a managed identity).
 pub(super) fn server_identity_or_skip<'a>(
     f: Finding,
-    server: &'a crate::snapshot::RegisteredServer,
+    server: &'a crate::model::snapshot::RegisteredServer,
     cluster_note: &'static str,
 ) -> std::result::Result<(Finding, &'a str), Box<Finding>> {
     if server.is_cluster_name() {
         return Err(Box::new(Finding {
             status: Status::NotApplicable,
-            message: crate::findings::Text::fixed(cluster_note),
+            message: crate::model::findings::Text::fixed(cluster_note),
             ..f
         }));
     }
     let Some(id) = server.any_identity() else {
         return Err(Box::new(Finding {
             status: Status::NotApplicable,
-            message: crate::findings::Text::fixed("The server has no managed identity (see server.identity)."),
+            message: crate::model::findings::Text::fixed("The server has no managed identity (see server.identity)."),
             ..f
         }));
     };

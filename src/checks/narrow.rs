@@ -6,9 +6,9 @@
 //! groups, servers that serve none of the named groups, and accounts only other groups use are left out.
 
 use crate::error::{Error, Result};
-use crate::findings::{Report, Summary};
-use crate::resource_id::ResourceId;
-use crate::snapshot::Snapshot;
+use crate::model::findings::{Report, Summary};
+use crate::model::resource_id::ResourceId;
+use crate::model::snapshot::Snapshot;
 
 /// Keep the findings of `report` that bear on the sync groups named in `groups` (case-insensitive).
 /// Every name must be a sync group of a service in the snapshot; an unknown name is an `InvalidInput`

@@ -24,9 +24,9 @@
 
 use super::resources::not_read;
 use super::{ps_quote, CheckContext, Index};
-use crate::findings::{Finding, Status, Text};
-use crate::resource_id::ResourceId;
-use crate::snapshot::{SmbSettings, StorageAccount, StorageSyncService};
+use crate::model::findings::{Finding, Status, Text};
+use crate::model::resource_id::ResourceId;
+use crate::model::snapshot::{SmbSettings, StorageAccount, StorageSyncService};
 
 pub(super) const SMB_DOC: &str =
     "https://learn.microsoft.com/azure/storage/file-sync/file-sync-deployment-guide#prerequisites";
@@ -168,7 +168,7 @@ pub(super) fn smb_settings(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
 }
 
 /// Approved private endpoint connections.
-fn approved(pecs: &[crate::snapshot::PrivateEndpointConnection]) -> Vec<&str> {
+fn approved(pecs: &[crate::model::snapshot::PrivateEndpointConnection]) -> Vec<&str> {
     pecs.iter().filter(|p| p.status.eq_ignore_ascii_case("Approved")).map(|p| p.id.as_str()).collect()
 }
 

@@ -1,8 +1,8 @@
 //! Pending activation: a change made minutes ago may not have taken effect yet.
 
 use super::CheckContext;
-use crate::findings::{Finding, Status};
-use crate::snapshot::StorageSyncService;
+use crate::model::findings::{Finding, Status};
+use crate::model::snapshot::StorageSyncService;
 
 /// When the service changed less than the propagation delay before `ctx.now`, a role failure may be an
 /// assignment that is still propagating: make it a warning that says so.

@@ -3,10 +3,10 @@
 use std::fmt::Write as _;
 
 use super::{ps_quote, CheckContext, Index, RoleState};
-use crate::findings::{Finding, Status, Text};
-use crate::resource_id::ResourceId;
-use crate::roles::{self, BuiltInRole};
-use crate::snapshot::{CloudEndpoint, RegisteredServer, StorageSyncService, SyncGroup};
+use crate::model::findings::{Finding, Status, Text};
+use crate::model::resource_id::ResourceId;
+use crate::model::roles::{self, BuiltInRole};
+use crate::model::snapshot::{CloudEndpoint, RegisteredServer, StorageSyncService, SyncGroup};
 
 /// The command that grants a role.
 pub(crate) fn grant_command(principal: &str, role: BuiltInRole, scope: &str) -> String {
@@ -27,7 +27,7 @@ pub(crate) fn describe_scope(scope: &ResourceId) -> String {
 
 /// [`describe_scope`], appended to `out`.
 fn push_scope(out: &mut String, scope: &ResourceId) {
-    if let Some((account, share, _)) = crate::resource_id::share_scope_names(scope) {
+    if let Some((account, share, _)) = crate::model::resource_id::share_scope_names(scope) {
         let _ = write!(out, "share '{share}' of storage account '{account}'");
     } else if scope.is_storage_account() {
         let _ = write!(out, "storage account '{}'", scope.name().unwrap_or_default());

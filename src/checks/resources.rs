@@ -1,8 +1,8 @@
 //! Azure resources File Sync depends on: the share itself, locks, and the network path to the account.
 
 use super::{ps_quote, CheckContext, Index};
-use crate::findings::{Finding, Status, Text};
-use crate::snapshot::StorageAccount;
+use crate::model::findings::{Finding, Status, Text};
+use crate::model::snapshot::StorageAccount;
 
 fn rg(a: &StorageAccount) -> String {
     a.id.resource_group().unwrap_or_default().to_string()

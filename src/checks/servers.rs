@@ -3,8 +3,8 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 
 use super::{CheckContext, Index};
-use crate::findings::{Finding, Status, Text};
-use crate::snapshot::{RegisteredServer, StorageSyncService};
+use crate::model::findings::{Finding, Status, Text};
+use crate::model::snapshot::{RegisteredServer, StorageSyncService};
 
 fn servers<'a>(ix: &Index<'a>) -> impl Iterator<Item = (&'a StorageSyncService, &'a RegisteredServer)> {
     ix.snapshot.services.iter().flat_map(|s| s.registered_servers.iter().map(move |r| (s, r)))

@@ -1,9 +1,9 @@
 //! Storage account settings that decide whether File Sync gets in.
 
 use super::{ps_quote, CheckContext, Index, RoleState};
-use crate::findings::{Finding, Status, Text};
-use crate::roles;
-use crate::snapshot::StorageAccount;
+use crate::model::findings::{Finding, Status, Text};
+use crate::model::roles;
+use crate::model::snapshot::StorageAccount;
 
 fn unread(check: &'static str, a: &StorageAccount) -> Finding {
     Finding::new(check, Status::Unknown, &a.id, &a.name, "The storage account's settings could not be read.")

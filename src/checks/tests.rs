@@ -4,9 +4,9 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde_json::json;
 
 use super::{report, CheckContext, Selection};
-use crate::findings::{Finding, Status};
-use crate::roles;
-use crate::snapshot::*;
+use crate::model::findings::{Finding, Status};
+use crate::model::roles;
+use crate::model::snapshot::*;
 
 mod network;
 
@@ -205,7 +205,7 @@ fn wrong_share_scope() {
 fn deny(scope: &str, actions: &[&str], data: &[&str], principals: &[&str], exclude: &[&str]) -> DenyAssignment {
     DenyAssignment {
         id: format!("{scope}/providers/Microsoft.Authorization/denyAssignments/d1"),
-        scope: crate::resource_id::ResourceId::parse(scope).unwrap(),
+        scope: crate::model::resource_id::ResourceId::parse(scope).unwrap(),
         name: "stack-deny".into(),
         actions: actions.iter().map(|s| s.to_string()).collect(),
         data_actions: data.iter().map(|s| s.to_string()).collect(),
@@ -251,13 +251,13 @@ fn read_only_lock() {
     let rg = format!("/subscriptions/{SUB}/resourceGroups/rg-storage");
     s.locks.push(ManagementLock {
         id: format!("{rg}/providers/Microsoft.Authorization/locks/keep"),
-        scope: crate::resource_id::ResourceId::parse(&rg).unwrap(),
+        scope: crate::model::resource_id::ResourceId::parse(&rg).unwrap(),
         level: "CanNotDelete".into(),
     });
     assert_eq!(statuses(&run(&s), "storage.lock"), vec![Status::Pass]);
     s.locks.push(ManagementLock {
         id: format!("{rg}/providers/Microsoft.Authorization/locks/frozen"),
-        scope: crate::resource_id::ResourceId::parse(&rg).unwrap(),
+        scope: crate::model::resource_id::ResourceId::parse(&rg).unwrap(),
         level: "ReadOnly".into(),
     });
     let fs = run(&s);
@@ -594,7 +594,10 @@ fn live_error_older_than_its_fix_will_clear_at_the_next_sync() {
         "{}",
         f.message
     );
-    assert_eq!(f.evidence.get("fixedAfterLastSync"), Some(&crate::findings::Fact::from(serde_json::json!(true))));
+    assert_eq!(
+        f.evidence.get("fixedAfterLastSync"),
+        Some(&crate::model::findings::Fact::from(serde_json::json!(true)))
+    );
     // A session after the grant that still reports it: the cause is elsewhere, a failure.
     svc(&mut s).sync_groups[0].server_endpoints[0].last_sync_timestamp = Some((now() - Duration::days(1)).to_rfc3339());
     let fs = run(&s);
@@ -621,11 +624,11 @@ fn caseless_comparison_agrees_with_lower_casing() {
     for a in ids {
         for b in ids {
             let want = a.to_ascii_lowercase().cmp(&b.to_ascii_lowercase());
-            assert_eq!(super::cmp_ignore_ascii_case(a, b), want, "{a} vs {b}");
-            let (x, y) = (super::index::Caseless(a), super::index::Caseless(b));
+            assert_eq!(crate::text::cmp_ignore_ascii_case(a, b), want, "{a} vs {b}");
+            let (x, y) = (crate::model::index::Caseless(a), crate::model::index::Caseless(b));
             assert_eq!(x == y, want.is_eq(), "{a} vs {b}");
             if x == y {
-                let h = |k: &super::index::Caseless| {
+                let h = |k: &crate::model::index::Caseless| {
                     use std::hash::{BuildHasher, BuildHasherDefault};
                     BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default().hash_one(k)
                 };
@@ -638,14 +641,14 @@ fn caseless_comparison_agrees_with_lower_casing() {
 #[test]
 fn parallel_map_keeps_the_items_order() {
     let items: Vec<u32> = (0..1000).collect();
-    let out = super::parallel_map(&items, |&i| {
+    let out = crate::sync::parallel_map(&items, |&i| {
         if i % 7 == 0 {
             std::thread::yield_now();
         }
         i * 2
     });
     assert_eq!(out, items.iter().map(|i| i * 2).collect::<Vec<_>>());
-    assert_eq!(super::parallel_map(&[] as &[u32], |&i| i), Vec::<u32>::new());
+    assert_eq!(crate::sync::parallel_map(&[] as &[u32], |&i| i), Vec::<u32>::new());
 }
 
 #[test]
@@ -674,7 +677,7 @@ fn findings_do_not_depend_on_the_order_of_the_snapshot() {
 /// Issue 14, item 1: key access off is never a pass, and no plan ever turns it off.
 #[test]
 fn shared_key_access_off_is_a_warning_even_in_identity_mode_and_never_planned_off() {
-    use crate::plan::{plan_enable_identity, plan_repair_with, ChangeKind, PlanOptions};
+    use crate::repair::plan::{plan_enable_identity, plan_repair_with, ChangeKind, PlanOptions};
     let mut s = healthy();
     acct(&mut s).allow_shared_key_access = Some(false);
     let fs = run(&s);
@@ -718,7 +721,7 @@ fn shared_key_access_off_is_a_warning_even_in_identity_mode_and_never_planned_of
 /// Issue 14, item 7: the legacy role is kept in identity mode (warning when missing, granted by repair).
 #[test]
 fn legacy_principal_is_kept_in_identity_mode() {
-    use crate::plan::plan_repair;
+    use crate::repair::plan::plan_repair;
     let sync = "5a5a5a5a-0000-4000-8000-0000000000aa";
     assert_eq!(statuses(&run(&healthy()), "storage.legacy-sync-principal"), vec![Status::Pass]);
     let mut s = healthy();

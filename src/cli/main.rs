@@ -13,8 +13,8 @@ use filesync_identity::api;
 use filesync_identity::checks::{self, Selection};
 use filesync_identity::collect::TargetSpec;
 use filesync_identity::events::{Event, EventSink, LogLevel};
+use filesync_identity::model::snapshot::Snapshot;
 use filesync_identity::report::{self, TableStyle};
-use filesync_identity::snapshot::Snapshot;
 use filesync_identity::sync::LockUnpoisoned;
 use filesync_identity::{Error, ErrorKind, Result};
 
@@ -381,7 +381,7 @@ fn print_report(snapshot: &Snapshot, select: &SelectArgs) -> Result<i32> {
                 },
                 Some(&api::repair_outlook(snapshot, &report, &selection)),
             );
-            if let Some(line) = filesync_identity::activity::summary_line(snapshot) {
+            if let Some(line) = filesync_identity::collect::activity::summary_line(snapshot) {
                 text.push_str(&line);
                 text.push('\n');
             }
@@ -482,7 +482,7 @@ fn target_spec(t: &TargetArgs) -> Result<TargetSpec> {
 /// flag's name; Ctrl+C cancels what is in flight.
 fn connect(connection: &ConnectionArgs) -> Result<(api::Session, api::CancellationToken)> {
     if let Some(p) = &connection.storage_sync_principal_id {
-        filesync_identity::resource_id::validate_guid("--storage-sync-principal-id", p)?;
+        filesync_identity::model::resource_id::validate_guid("--storage-sync-principal-id", p)?;
     }
     let session = api::Session::new(session_options(connection)?)?;
     let cancel = api::CancellationToken::new();

@@ -7,9 +7,9 @@ use std::sync::Arc;
 use clap::Args;
 
 use filesync_identity::api;
-use filesync_identity::apply::{self, ApplyOptions, ApplyReport};
 use filesync_identity::events::EventSink;
-use filesync_identity::plan::{self, Plan, PlanKind, PlanOptions};
+use filesync_identity::repair::apply::{self, ApplyOptions, ApplyReport};
+use filesync_identity::repair::plan::{self, Plan, PlanKind, PlanOptions};
 use filesync_identity::{Error, ErrorKind, Result};
 
 use crate::{ConnectionArgs, OutputFormat, TargetArgs};

@@ -341,9 +341,9 @@ fn last_error_is_ok_on_a_fresh_thread() {
     .unwrap();
 }
 
-/// The names of every export in src/ffi.rs, read from the source.
+/// The names of every export in src/ffi/mod.rs, read from the source.
 pub(crate) fn exports_in_source() -> Vec<String> {
-    let src = include_str!("../ffi.rs");
+    let src = include_str!("mod.rs");
     src.lines()
         .filter_map(|l| {
             let l = l.trim_start();

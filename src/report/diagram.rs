@@ -16,8 +16,8 @@
 
 use std::collections::HashMap;
 
-use crate::findings::{Report, Status};
-use crate::snapshot::{RegisteredServer, Snapshot};
+use crate::model::findings::{Report, Status};
+use crate::model::snapshot::{RegisteredServer, Snapshot};
 
 /// What a node stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -323,12 +323,12 @@ impl Diagram {
 }
 
 enum Target<'a> {
-    Share(Option<crate::resource_id::ResourceId>, Option<String>),
+    Share(Option<crate::model::resource_id::ResourceId>, Option<String>),
     Server(Option<&'a RegisteredServer>),
 }
 
 fn cluster_nodes<'a>(all: &'a [RegisteredServer], cluster: &RegisteredServer) -> Vec<&'a RegisteredServer> {
-    let Some(cid) = cluster.cluster_id.as_deref().filter(|c| !crate::resource_id::is_zero_guid(c)) else {
+    let Some(cid) = cluster.cluster_id.as_deref().filter(|c| !crate::model::resource_id::is_zero_guid(c)) else {
         return Vec::new();
     };
     all.iter()

@@ -12,8 +12,8 @@ use super::{
     attention, check_title, describe_target, groups, resource_kind, resource_label, several_services, status_word,
     verdict,
 };
-use crate::findings::{Finding, Report, Status};
-use crate::snapshot::Snapshot;
+use crate::model::findings::{Finding, Report, Status};
+use crate::model::snapshot::Snapshot;
 
 /// Escape text for HTML/XML text and attribute values.
 pub fn escape(text: &str) -> String {

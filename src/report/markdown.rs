@@ -8,8 +8,8 @@ use super::{
     attention, check_title, describe_target, groups, resource_kind, resource_label, several_services, status_word,
     verdict,
 };
-use crate::findings::{Report, Status};
-use crate::snapshot::Snapshot;
+use crate::model::findings::{Report, Status};
+use crate::model::snapshot::Snapshot;
 
 fn icon(s: Status) -> &'static str {
     match s {

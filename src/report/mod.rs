@@ -12,7 +12,7 @@ pub use html::render_html;
 pub use markdown::render_markdown;
 pub use table::{command_lines, output_width, render_table, render_table_with, RepairOutlook, TableStyle};
 
-use crate::findings::{Finding, Report, Status};
+use crate::model::findings::{Finding, Report, Status};
 
 /// Output formats of `test`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -164,7 +164,7 @@ pub fn groups(report: &Report) -> Vec<Group<'_>> {
 }
 
 /// What the report is about, in a sentence.
-pub fn describe_target(t: &crate::snapshot::Target) -> String {
+pub fn describe_target(t: &crate::model::snapshot::Target) -> String {
     match (&t.resource_group, &t.name) {
         (Some(rg), Some(n)) => {
             format!("Storage Sync Service '{n}' (resource group {rg}, subscription {})", t.subscription_id)
@@ -178,7 +178,7 @@ pub fn describe_target(t: &crate::snapshot::Target) -> String {
 
 /// The one-line verdict of a summary. Never "all passed" for a diagnosis that could not look: unknown
 /// findings or no findings at all say so (see [`crate::checks::exit_code`]).
-pub fn verdict(s: &crate::findings::Summary) -> &'static str {
+pub fn verdict(s: &crate::model::findings::Summary) -> &'static str {
     if s.fail > 0 {
         "Problems found."
     } else if s.total == 0 {
@@ -227,7 +227,7 @@ pub fn attention(report: &Report, groups: &[Group<'_>]) -> Vec<(usize, usize)> {
 
 /// "3 passed", "2 not applicable": the folded line under a resource's problems (Markdown and HTML).
 pub(crate) fn others_summary(report: &Report, others: &[usize]) -> Vec<String> {
-    let pass = others.iter().filter(|&&i| report.findings[i].status == crate::findings::Status::Pass).count();
+    let pass = others.iter().filter(|&&i| report.findings[i].status == crate::model::findings::Status::Pass).count();
     let na = others.len() - pass;
     let mut what = Vec::new();
     if pass > 0 {

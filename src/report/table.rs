@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use super::{resource_kind, status_word};
-use crate::findings::{Report, Status};
+use crate::model::findings::{Report, Status};
 
 /// How to draw the table.
 #[derive(Debug, Clone, Copy)]
@@ -323,7 +323,7 @@ pub fn render_table_with(report: &Report, style: TableStyle, repair: Option<&Rep
 }
 
 /// A problem finding's why:, fix:, run: lines, starting at column `indent`.
-fn push_details(out: &mut String, f: &crate::findings::Finding, indent: usize, style: TableStyle) {
+fn push_details(out: &mut String, f: &crate::model::findings::Finding, indent: usize, style: TableStyle) {
     let plain = |l: &str| l.to_string();
     let pad = " ".repeat(indent);
     let detail = indent + 6;
@@ -406,8 +406,9 @@ mod tests {
 
     #[test]
     fn plain_style_writes_no_escape_codes() {
-        let snapshot = crate::snapshot::Snapshot::from_json(include_str!("../../examples/sample-deployment.json"))
-            .expect("the sample parses");
+        let snapshot =
+            crate::model::snapshot::Snapshot::from_json(include_str!("../../examples/sample-deployment.json"))
+                .expect("the sample parses");
         let ctx = crate::checks::CheckContext::at(snapshot.collected_at);
         let report = crate::checks::report(&snapshot, &ctx, &Default::default());
         let plain = render_table(&report, TableStyle::detect(true, Some(OsStr::new("1"))));

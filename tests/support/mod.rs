@@ -11,8 +11,8 @@ use filesync_identity::checks::{self, CheckContext, Selection};
 use filesync_identity::collect::{self, CollectOptions, TargetSpec};
 use filesync_identity::credentials::CredentialOptions;
 use filesync_identity::events::{BufferSink, EventSink};
-use filesync_identity::findings::{Finding, Report, Status};
-use filesync_identity::snapshot::Snapshot;
+use filesync_identity::model::findings::{Finding, Report, Status};
+use filesync_identity::model::snapshot::Snapshot;
 
 pub const SUB: &str = "2b4e6a8c-1d3f-4a5b-9c7d-0e1f2a3b4c5d";
 pub const RG: &str = "rg-sync";
@@ -183,9 +183,12 @@ pub struct Run {
 
 /// Collect the test service from the fake and run every check.
 pub async fn diagnose(fake: &FakeArm) -> Run {
-    try_diagnose(fake, TargetSpec::Service(filesync_identity::resource_id::ResourceId::parse(&service_id()).unwrap()))
-        .await
-        .expect("collection succeeds")
+    try_diagnose(
+        fake,
+        TargetSpec::Service(filesync_identity::model::resource_id::ResourceId::parse(&service_id()).unwrap()),
+    )
+    .await
+    .expect("collection succeeds")
 }
 
 pub async fn try_diagnose(fake: &FakeArm, target: TargetSpec) -> filesync_identity::Result<Run> {
@@ -282,8 +285,8 @@ pub fn arm_client(fake: &FakeArm) -> (filesync_identity::arm::ArmClient, Arc<Buf
 }
 
 /// Apply options with short waits, for tests.
-pub fn fast_apply() -> filesync_identity::apply::ApplyOptions {
-    filesync_identity::apply::ApplyOptions {
+pub fn fast_apply() -> filesync_identity::repair::apply::ApplyOptions {
+    filesync_identity::repair::apply::ApplyOptions {
         principal_not_found_timeout: std::time::Duration::from_secs(10),
         principal_retry_base: std::time::Duration::from_millis(50),
         lro_timeout: std::time::Duration::from_secs(10),
@@ -294,14 +297,17 @@ pub fn fast_apply() -> filesync_identity::apply::ApplyOptions {
 }
 
 /// Diagnose, then plan `kind` from the live state.
-pub async fn plan_live(fake: &FakeArm, kind: filesync_identity::plan::PlanKind) -> filesync_identity::plan::Plan {
+pub async fn plan_live(
+    fake: &FakeArm,
+    kind: filesync_identity::repair::plan::PlanKind,
+) -> filesync_identity::repair::plan::Plan {
     let run = diagnose(fake).await;
     match kind {
-        filesync_identity::plan::PlanKind::Repair => {
-            filesync_identity::plan::plan_repair(&run.snapshot, &run.report.findings)
+        filesync_identity::repair::plan::PlanKind::Repair => {
+            filesync_identity::repair::plan::plan_repair(&run.snapshot, &run.report.findings)
         }
-        filesync_identity::plan::PlanKind::EnableIdentity => {
-            filesync_identity::plan::plan_enable_identity(&run.snapshot)
+        filesync_identity::repair::plan::PlanKind::EnableIdentity => {
+            filesync_identity::repair::plan::plan_enable_identity(&run.snapshot)
         }
     }
 }
@@ -309,12 +315,12 @@ pub async fn plan_live(fake: &FakeArm, kind: filesync_identity::plan::PlanKind) 
 /// Plan from the live state and apply it.
 pub async fn plan_and_apply(
     fake: &FakeArm,
-    kind: filesync_identity::plan::PlanKind,
-    options: &filesync_identity::apply::ApplyOptions,
-) -> (filesync_identity::plan::Plan, filesync_identity::Result<filesync_identity::apply::ApplyReport>) {
+    kind: filesync_identity::repair::plan::PlanKind,
+    options: &filesync_identity::repair::apply::ApplyOptions,
+) -> (filesync_identity::repair::plan::Plan, filesync_identity::Result<filesync_identity::repair::apply::ApplyReport>) {
     let plan = plan_live(fake, kind).await;
     let (client, _) = arm_client(fake);
-    let report = filesync_identity::apply::apply(&client, &plan, options).await;
+    let report = filesync_identity::repair::apply::apply(&client, &plan, options).await;
     (plan, report)
 }
 

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::resource_id::{is_zero_guid, ResourceId};
+use crate::model::resource_id::{is_zero_guid, ResourceId};
 
 /// The snapshot format this build writes.
 pub const SNAPSHOT_SCHEMA_VERSION: u32 = 2;
@@ -624,7 +624,7 @@ pub struct RoleAssignment {
 
 impl RoleAssignment {
     pub fn role_guid(&self) -> String {
-        crate::resource_id::role_guid(&self.role_definition_id)
+        crate::model::resource_id::role_guid(&self.role_definition_id)
     }
     /// Is this an assignment of the role with this (lower-case) guid? Compares without allocating.
     pub fn has_role(&self, guid: &str) -> bool {

@@ -5,9 +5,9 @@ use std::collections::HashMap as StdHashMap;
 /// The checks' lookups: keys are ids and names from the snapshot, hashed with a fast seeded hash.
 pub(crate) type HashMap<K, V> = StdHashMap<K, V, foldhash::fast::RandomState>;
 
-use crate::findings::Text;
-use crate::resource_id::{file_share_scope, parse_share_scope, ResourceId, ShareScopeSpelling};
-use crate::snapshot::*;
+use crate::model::findings::Text;
+use crate::model::resource_id::{file_share_scope, parse_share_scope, ResourceId, ShareScopeSpelling};
+use crate::model::snapshot::*;
 
 /// Whether a principal holds a role at a scope.
 #[derive(Debug, Clone, PartialEq)]
@@ -183,7 +183,7 @@ impl<'a> Index<'a> {
         }
         // Each service's endpoints side by side (labels are most of the work), then in snapshot order.
         let numbered: Vec<(usize, &StorageSyncService)> = snapshot.services.iter().enumerate().collect();
-        index.endpoints = super::parallel_map(&numbered, |&(i, svc)| {
+        index.endpoints = crate::sync::parallel_map(&numbered, |&(i, svc)| {
             let mut out = Vec::new();
             for group in &svc.sync_groups {
                 for endpoint in &group.server_endpoints {
@@ -201,11 +201,11 @@ impl<'a> Index<'a> {
             index.endpoints.iter().enumerate().map(|(n, e)| (address(e.endpoint), n as u32)).collect();
         for a in &snapshot.storage_accounts {
             let Some(sub) = a.id.subscription_id() else { continue };
-            for role in crate::roles::KNOWN {
+            for role in crate::model::roles::KNOWN {
                 index
                     .role_definitions
                     .entry((Caseless(sub), role.guid))
-                    .or_insert_with(|| Text::shared(&crate::roles::role_definition_id(sub, role)));
+                    .or_insert_with(|| Text::shared(&crate::model::roles::role_definition_id(sub, role)));
             }
         }
         index.server_shares = index.compute_server_shares();
@@ -244,7 +244,7 @@ impl<'a> Index<'a> {
                     }
                 }
                 let mut members: Vec<Caseless<'a>> = members.iter().map(|m| Caseless(m.server_id.as_str())).collect();
-                members.sort_unstable_by(|a, b| super::cmp_ignore_ascii_case(a.0, b.0));
+                members.sort_unstable_by(|a, b| crate::text::cmp_ignore_ascii_case(a.0, b.0));
                 members.dedup();
                 for m in members {
                     let list = by_server.entry((i, m)).or_default();
@@ -411,10 +411,10 @@ impl<'a> Index<'a> {
     }
 
     /// The id of a built-in role's definition in a subscription.
-    pub fn role_definition_id(&self, subscription: &str, role: crate::roles::BuiltInRole) -> Text {
+    pub fn role_definition_id(&self, subscription: &str, role: crate::model::roles::BuiltInRole) -> Text {
         match self.role_definitions.get(&(Caseless(subscription), role.guid)) {
             Some(t) => t.clone(),
-            None => crate::roles::role_definition_id(subscription, role).into(),
+            None => crate::model::roles::role_definition_id(subscription, role).into(),
         }
     }
 
@@ -424,7 +424,7 @@ impl<'a> Index<'a> {
         service: &'a StorageSyncService,
         cluster: &RegisteredServer,
     ) -> Vec<&'a RegisteredServer> {
-        let Some(cid) = cluster.cluster_id.as_deref().filter(|c| !crate::resource_id::is_zero_guid(c)) else {
+        let Some(cid) = cluster.cluster_id.as_deref().filter(|c| !crate::model::resource_id::is_zero_guid(c)) else {
             return Vec::new();
         };
         service

@@ -6,7 +6,7 @@
 //! make is not sent and is reported as failed with the scope and the missing action (when no change at
 //! all could be made, apply stops with that message instead).
 //!
-//! Role assignments are PUT under their deterministic name (see [`crate::plan::assignment_name`]), so a
+//! Role assignments are PUT under their deterministic name (see [`crate::repair::plan::assignment_name`]), so a
 //! retry or a re-run never duplicates one; `RoleAssignmentExists` counts as already present, and
 //! `PrincipalNotFound` (an identity created moments ago, not replicated yet) is retried with exponential
 //! back-off up to a bounded time. Service and server PATCHes are long-running: apply polls the
@@ -24,12 +24,12 @@ use crate::checks::{Index, RoleState};
 use crate::collect::{CollectOptions, TargetSpec};
 use crate::error::{Error, ErrorKind, Result};
 use crate::events::{log, Event, LogLevel};
-use crate::plan::{
+use crate::model::resource_id::ResourceId;
+use crate::model::snapshot::{Permission, Snapshot, Target, TargetKind};
+use crate::repair::plan::{
     assignment_body, assignment_name, assignment_path, basis_drift, known_principals, live_facts, Change, ChangeKind,
     ManualStep, Plan, NAME_PLACEHOLDER,
 };
-use crate::resource_id::ResourceId;
-use crate::snapshot::{Permission, Snapshot, Target, TargetKind};
 
 pub const APPLY_REPORT_SCHEMA_VERSION: u32 = 1;
 
@@ -211,8 +211,8 @@ pub async fn read_live(client: &ArmClient, plan: &Plan) -> Result<Snapshot> {
 // ---------------------------------------------------------------------------------------------------
 // Rights
 
-/// Do these effective permissions allow `action`? (One matcher for the whole crate: [`crate::rbac`].)
-pub use crate::rbac::permits;
+/// Do these effective permissions allow `action`? (One matcher for the whole crate: [`crate::model::rbac`].)
+pub use crate::model::rbac::permits;
 
 /// The scope whose permissions decide a change, and the action it needs.
 fn needed_right(change: &Change) -> Option<(String, &'static str)> {
@@ -315,7 +315,7 @@ fn already_done(change: &Change, plan: &Plan, live: &Snapshot, ix: &Index) -> bo
     }
 }
 
-fn service<'a>(live: &'a Snapshot, path: &str) -> Option<&'a crate::snapshot::StorageSyncService> {
+fn service<'a>(live: &'a Snapshot, path: &str) -> Option<&'a crate::model::snapshot::StorageSyncService> {
     live.services.iter().find(|s| s.id.as_str().eq_ignore_ascii_case(path))
 }
 
@@ -665,7 +665,7 @@ async fn execute(
                         return Err(Failure::from(Error::internal("the service identity's principal id is not known")));
                     };
                     let scope = ResourceId::parse(&g.scope).map_err(Failure::from)?;
-                    let role = crate::roles::GRANTABLE
+                    let role = crate::model::roles::GRANTABLE
                         .iter()
                         .copied()
                         .find(|r| r.guid.eq_ignore_ascii_case(&g.role_guid))
@@ -692,7 +692,7 @@ async fn execute(
                 let p = svc
                     .pointer("/identity/principalId")
                     .and_then(|p| p.as_str())
-                    .filter(|p| !crate::resource_id::is_zero_guid(p));
+                    .filter(|p| !crate::model::resource_id::is_zero_guid(p));
                 match p {
                     Some(p) => principal = Some(p.to_string()),
                     None => {

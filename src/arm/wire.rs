@@ -6,8 +6,8 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::resource_id::ResourceId;
-use crate::snapshot::*;
+use crate::model::resource_id::ResourceId;
+use crate::model::snapshot::*;
 
 /// Trim whitespace and stray quotes; empty becomes `None`.
 fn clean(s: Option<String>) -> Option<String> {
@@ -111,7 +111,7 @@ pub fn system_principal_id(v: &Value) -> Option<&str> {
         .get("principalId")
         .and_then(Value::as_str)
         .map(str::trim)
-        .filter(|p| !p.is_empty() && !crate::resource_id::is_zero_guid(p))
+        .filter(|p| !p.is_empty() && !crate::model::resource_id::is_zero_guid(p))
 }
 
 pub fn service(v: &Value) -> Result<StorageSyncService> {

@@ -302,7 +302,7 @@ pub struct Report {
     pub tool_version: String,
     /// When the snapshot behind the report was collected.
     pub collected_at: chrono::DateTime<chrono::Utc>,
-    pub target: crate::snapshot::Target,
+    pub target: crate::model::snapshot::Target,
     /// The sync groups the report was narrowed to (see [`crate::checks::narrow`]); empty for the whole
     /// target.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

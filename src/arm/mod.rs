@@ -10,7 +10,9 @@
 //! reads go out no faster than `read_pace_per_second`; a 429's `Retry-After` holds every read to that
 //! subscription back (not only the one that got it), and halves the pace (at most once a second).
 
+pub mod cloud;
 mod limiter;
+pub mod wire;
 pub use limiter::Priority;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -21,14 +23,14 @@ use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
-use crate::cloud::Cloud;
+use crate::arm::cloud::Cloud;
 use crate::credentials::{AccessToken, TokenCredential};
 use crate::error::{ArmErrorDetail, Error, ErrorKind, Result};
 use crate::events::{Event, EventSink, LogLevel};
 use crate::sync::LockUnpoisoned;
 
 /// The api-version used for each resource provider. ARM rejects a request without one.
-pub use crate::api_versions;
+pub use crate::model::api_versions;
 
 /// Settings of the client.
 #[derive(Debug, Clone)]

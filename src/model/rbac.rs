@@ -7,7 +7,7 @@
 //! action when one block's `actions` match it and the same block's `notActions` do not; conditions are not
 //! evaluated there.
 
-use crate::snapshot::Permission;
+use crate::model::snapshot::Permission;
 
 /// ARM's wildcard match: `*` matches any run of characters, case-insensitive; surrounding blanks ignored.
 pub fn action_matches(pattern: &str, action: &str) -> bool {

@@ -11,6 +11,8 @@
 //! each storage account's own list is read instead. Storage accounts are read as soon as the first cloud
 //! endpoint that names them arrives, and each only once.
 
+pub mod activity;
+
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -19,12 +21,12 @@ use futures::future::join_all;
 use serde_json::Value;
 use tokio::sync::OnceCell;
 
+use crate::arm::wire as m;
 use crate::arm::{api_versions, ArmClient, Priority};
-use crate::arm_models as m;
 use crate::error::{Error, ErrorKind, Result};
 use crate::events::{log, Event, LogLevel};
-use crate::resource_id::{validate_guid, validate_segment, MachineKind, ResourceId};
-use crate::snapshot::*;
+use crate::model::resource_id::{validate_guid, validate_segment, MachineKind, ResourceId};
+use crate::model::snapshot::*;
 use crate::sync::LockUnpoisoned;
 
 /// What to collect.
@@ -66,7 +68,9 @@ impl TargetSpec {
         })?;
         validate_guid("the subscription id", sub)?;
         match (resource_group, name) {
-            (Some(rg), Some(n)) => Ok(TargetSpec::Service(crate::resource_id::storage_sync_service_id(sub, rg, n)?)),
+            (Some(rg), Some(n)) => {
+                Ok(TargetSpec::Service(crate::model::resource_id::storage_sync_service_id(sub, rg, n)?))
+            }
             (Some(rg), None) => {
                 validate_segment("the resource group name", rg)?;
                 Ok(TargetSpec::ResourceGroup { subscription_id: sub.to_string(), resource_group: rg.to_string() })
@@ -122,7 +126,7 @@ impl CollectOptions {
             storage_sync_principal_id: None,
             lookup_storage_sync_principal: true,
             lookup_machines: true,
-            activity_days: crate::activity::DEFAULT_DAYS,
+            activity_days: crate::collect::activity::DEFAULT_DAYS,
         }
     }
 }
@@ -608,7 +612,7 @@ impl Collector<'_> {
                     .pointer("/identity/tenantId")
                     .and_then(|t| t.as_str())
                     .map(str::trim)
-                    .filter(|t| !t.is_empty() && !crate::resource_id::is_zero_guid(t))
+                    .filter(|t| !t.is_empty() && !crate::model::resource_id::is_zero_guid(t))
                     .map(str::to_ascii_lowercase);
             }
             Err(e) if is_fatal(&e) => return Err(e),
@@ -749,7 +753,7 @@ pub async fn lookup_storage_sync_principal(client: &ArmClient) -> std::result::R
 
 /// Collect a snapshot.
 pub async fn collect(client: &ArmClient, options: &CollectOptions) -> Result<Snapshot> {
-    crate::activity::validate_days(options.activity_days)?;
+    crate::collect::activity::validate_days(options.activity_days)?;
     let c = Collector {
         client,
         errors: Mutex::new(Vec::new()),
@@ -843,7 +847,8 @@ pub async fn collect(client: &ArmClient, options: &CollectOptions) -> Result<Sna
         activity_log: None,
     };
     snapshot.normalize_order();
-    snapshot.activity_log = crate::activity::collect(client, &snapshot, options.activity_days).await?.map(Box::new);
+    snapshot.activity_log =
+        crate::collect::activity::collect(client, &snapshot, options.activity_days).await?.map(Box::new);
     Ok(snapshot)
 }
 

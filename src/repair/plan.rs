@@ -3,7 +3,7 @@
 //! A plan is computed by pure functions from a [`Snapshot`] (and, for `repair`, its findings). Each
 //! [`Change`] carries the reason (the finding it fixes), the exact ARM request, a stable id and the ids of
 //! the changes it depends on. Changes are listed in an order that respects `dependsOn`, so applying them
-//! top to bottom is always correct. [`crate::apply`] executes a plan.
+//! top to bottom is always correct. [`crate::repair::apply`] executes a plan.
 //!
 //! ## Placeholders
 //! When `enable-identity` turns on a service's system-assigned identity, the identity's principal id does
@@ -24,13 +24,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::api_versions;
 use crate::checks::{Index, RoleState};
 use crate::error::{Error, Result};
-use crate::findings::{Finding, Status};
-use crate::resource_id::{file_share_scope, is_zero_guid, parse_share_scope, ResourceId, ShareScopeSpelling};
-use crate::roles::{self, BuiltInRole};
-use crate::snapshot::{RegisteredServer, Snapshot, StorageSyncService, Target};
+use crate::model::api_versions;
+use crate::model::findings::{Finding, Status};
+use crate::model::resource_id::{file_share_scope, is_zero_guid, parse_share_scope, ResourceId, ShareScopeSpelling};
+use crate::model::roles::{self, BuiltInRole};
+use crate::model::snapshot::{RegisteredServer, Snapshot, StorageSyncService, Target};
 
 /// The plan format this build reads and writes.
 pub const PLAN_SCHEMA_VERSION: u32 = 1;
@@ -406,7 +406,7 @@ pub fn basis_for(snapshot: &Snapshot, changes: &[Change]) -> Basis {
     Basis { fingerprint: fingerprint(&facts), collected_at: snapshot.collected_at, facts }
 }
 
-fn acl_facts(a: &crate::snapshot::StorageAccount) -> AclFacts {
+fn acl_facts(a: &crate::model::snapshot::StorageAccount) -> AclFacts {
     let Some(n) = &a.network_acls else {
         // No rule set: ARM's default (Allow, AzureServices).
         return AclFacts { default_action: "allow".into(), bypass: vec!["azureservices".into()], ..Default::default() };
@@ -813,7 +813,7 @@ pub fn plan_repair_with(snapshot: &Snapshot, findings: &[Finding], options: Plan
                 ));
                 continue;
             };
-            let Some(role) = grantable(&crate::resource_id::role_guid(role_def)) else {
+            let Some(role) = grantable(&crate::model::resource_id::role_guid(role_def)) else {
                 b.note(format!("{}: role {role_def} is not one this tool grants.", f.check));
                 continue;
             };
@@ -863,7 +863,7 @@ pub fn plan_repair_with(snapshot: &Snapshot, findings: &[Finding], options: Plan
             // wrong scope is left to a person, as one step (issue 15: the plan says what it does not do).
             "role.wrong-share-scope" if f.status == Status::Fail => {
                 let scope = f.evidence.get("assignmentScope").and_then(|v| v.as_str()).unwrap_or_default();
-                let role = f.role_definition_id.as_deref().map(crate::roles::display_name).unwrap_or_default();
+                let role = f.role_definition_id.as_deref().map(crate::model::roles::display_name).unwrap_or_default();
                 let principal = f.principal_id.as_deref().unwrap_or_default();
                 b.manual(ManualStep {
                     resource_id: f.evidence.get("assignmentId").and_then(|v| v.as_str()).unwrap_or(&f.resource_id).to_string(),

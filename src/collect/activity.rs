@@ -21,8 +21,8 @@ use serde_json::Value;
 use crate::arm::ArmClient;
 use crate::error::{ErrorKind, Result};
 use crate::events::{log, LogLevel};
-use crate::findings::{Fact, Finding, Status, Text};
-use crate::snapshot::{ActivityEvent, ActivityLog, ActivityLogScope, Snapshot};
+use crate::model::findings::{Fact, Finding, Status, Text};
+use crate::model::snapshot::{ActivityEvent, ActivityLog, ActivityLogScope, Snapshot};
 
 /// The api-version of ActivityLogs_List.
 pub const API_VERSION: &str = "2015-04-01";
@@ -283,12 +283,12 @@ fn explaining<'a>(finding: &Finding, cause: Cause, events: &'a [ActivityEvent]) 
     match cause {
         Cause::RoleRemoved => {
             let principal = finding.principal_id.as_deref()?;
-            let role = finding.role_definition_id.as_deref().map(crate::resource_id::role_guid);
+            let role = finding.role_definition_id.as_deref().map(crate::model::resource_id::role_guid);
             events.iter().find(|e| {
                 e.operation_name.to_ascii_lowercase().ends_with("/roleassignments/delete")
                     && e.principal_id.as_deref().is_some_and(|p| p.eq_ignore_ascii_case(principal))
                     && match (&role, &e.role_definition_id) {
-                        (Some(want), Some(had)) => crate::resource_id::role_guid(had) == *want,
+                        (Some(want), Some(had)) => crate::model::resource_id::role_guid(had) == *want,
                         _ => true,
                     }
                     // The deleted assignment counted where the finding needs the role: at that scope or above.
@@ -315,7 +315,7 @@ pub fn when(t: DateTime<Utc>) -> String {
 
 /// Why the Activity Log says nothing about a finding, when it could not be read where the finding lies.
 fn unread_reason(log: &ActivityLog, resource_id: &str) -> Option<String> {
-    let id = crate::resource_id::ResourceId::parse(resource_id).ok()?;
+    let id = crate::model::resource_id::ResourceId::parse(resource_id).ok()?;
     let (sub, rg) = (id.subscription_id()?, id.resource_group()?);
     let scope = log
         .scopes
@@ -439,7 +439,7 @@ mod tests {
     /// a perimeter association through publicNetworkAccess, and the service closed to public traffic.
     #[test]
     fn the_network_checks_name_the_write_that_changed_their_setting() {
-        use crate::findings::{Finding, Status};
+        use crate::model::findings::{Finding, Status};
         let account = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/sa";
         let service = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.StorageSync/storageSyncServices/svc";
         let event = |op: &str, resource: &str, body: &str| {

@@ -44,7 +44,7 @@ pub const KNOWN: [BuiltInRole; 10] = [
 
 /// The display name for a role GUID (or role definition id), or the GUID itself when unknown.
 pub fn display_name(role_definition_id: &str) -> String {
-    let guid = crate::resource_id::role_guid(role_definition_id);
+    let guid = crate::model::resource_id::role_guid(role_definition_id);
     KNOWN.iter().find(|r| r.guid == guid).map(|r| r.name.to_string()).unwrap_or(guid)
 }
 
