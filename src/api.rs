@@ -639,7 +639,7 @@ pub fn repair_outlook(
 ) -> crate::report::RepairOutlook {
     use crate::repair::plan;
     let plan = if selection.only.is_empty() && selection.skip.is_empty() && report.sync_groups.is_empty() {
-        plan::plan_repair_with(snapshot, &report.findings, plan::PlanOptions::default())
+        crate::repair::planners::plan_repair_with(snapshot, &report.findings, plan::PlanOptions::default())
     } else {
         plan::make(snapshot, plan::PlanKind::Repair, plan::PlanOptions::default())
     };

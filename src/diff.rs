@@ -48,7 +48,7 @@ pub enum Change {
 }
 
 impl Change {
-    fn sign(self) -> &'static str {
+    pub(crate) fn sign(self) -> &'static str {
         match self {
             Change::Added => "+",
             Change::Removed => "-",
@@ -167,7 +167,7 @@ impl Diff {
     }
 }
 
-fn describe(t: &Target) -> String {
+pub(crate) fn describe(t: &Target) -> String {
     let kind = match t.kind {
         TargetKind::Service => "Storage Sync Service",
         TargetKind::ResourceGroup => "resource group",
@@ -296,8 +296,8 @@ pub fn diff_sources(
     if new.collected_at < old.collected_at {
         notes.push(format!(
             "the 'new' snapshot ({}) was collected before the 'old' one ({}): the changes read backwards; swap them to see what moved since",
-            crate::collect::activity::when(new.collected_at),
-            crate::collect::activity::when(old.collected_at)
+            crate::text::when(new.collected_at),
+            crate::text::when(old.collected_at)
         ));
     }
     for (which, s) in [("old", old), ("new", new)] {
@@ -478,159 +478,6 @@ fn finding_changes(old: &Snapshot, new: &Snapshot) -> Vec<FindingChange> {
     out
 }
 
-fn status(s: Option<Status>) -> &'static str {
-    s.map(Status::as_str).unwrap_or("absent")
-}
-
-fn value(v: &Value) -> String {
-    match v {
-        Value::Null => "(absent)".to_string(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
-fn headline(d: &Diff) -> String {
-    let s = &d.summary;
-    if d.is_empty() {
-        "Nothing moved.".to_string()
-    } else {
-        let n = |k: usize, one: &str, many: &str| format!("{k} {}", if k == 1 { one } else { many });
-        format!(
-            "{}, {}, {}, {}.",
-            n(s.role_assignments, "role assignment added or removed", "role assignments added or removed"),
-            n(s.settings, "setting changed", "settings changed"),
-            n(s.resources, "resource added or removed", "resources added or removed"),
-            n(s.findings, "finding changed status", "findings changed status")
-        )
-    }
-}
-
-/// The diff for people.
-pub fn render_table(d: &Diff) -> String {
-    let mut out = String::new();
-    out.push_str(&format!(
-        "What moved in {}\nbetween {} and {}\n\n",
-        describe(&d.target),
-        crate::collect::activity::when(d.old.collected_at),
-        crate::collect::activity::when(d.new.collected_at)
-    ));
-    if !d.role_assignments.is_empty() {
-        out.push_str("Role assignments:\n");
-        for r in &d.role_assignments {
-            out.push_str(&format!("  {} {} for {} at {}\n", r.change.sign(), r.role_name, r.principal_id, r.scope));
-        }
-        out.push('\n');
-    }
-    if !d.settings.is_empty() {
-        out.push_str("Settings:\n");
-        for s in &d.settings {
-            out.push_str(&format!(
-                "  ~ {} '{}': {}: {} -> {}\n",
-                s.kind,
-                s.resource_name,
-                s.field,
-                value(&s.old),
-                value(&s.new)
-            ));
-        }
-        out.push('\n');
-    }
-    if !d.resources.is_empty() {
-        out.push_str("Resources:\n");
-        for r in &d.resources {
-            out.push_str(&format!("  {} {} '{}' ({})\n", r.change.sign(), r.kind, r.resource_name, r.resource_id));
-        }
-        out.push('\n');
-    }
-    if !d.findings.is_empty() {
-        out.push_str("Findings:\n");
-        for f in &d.findings {
-            out.push_str(&format!("  {} -> {}  {}  {}\n", status(f.old), status(f.new), f.check, f.resource_name));
-        }
-        out.push('\n');
-    }
-    for n in &d.notes {
-        out.push_str(&format!("Note: {n}\n"));
-    }
-    out.push_str(&headline(d));
-    out.push('\n');
-    out
-}
-
-/// Markdown cell text: pipes and line breaks escaped.
-fn md(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('|', "\\|").replace(['\r', '\n'], " ")
-}
-
-/// The diff for tickets and wikis.
-pub fn render_markdown(d: &Diff) -> String {
-    let mut out = format!(
-        "# What moved\n\n{}, between {} and {}.\n\n**{}**\n\n",
-        md(&describe(&d.target)),
-        crate::collect::activity::when(d.old.collected_at),
-        crate::collect::activity::when(d.new.collected_at),
-        headline(d)
-    );
-    if !d.role_assignments.is_empty() {
-        out.push_str("## Role assignments\n\n| change | role | principal | scope |\n|---|---|---|---|\n");
-        for r in &d.role_assignments {
-            out.push_str(&format!(
-                "| {:?} | {} | `{}` | `{}` |\n",
-                r.change,
-                md(&r.role_name),
-                md(&r.principal_id),
-                md(&r.scope)
-            ));
-        }
-        out.push('\n');
-    }
-    if !d.settings.is_empty() {
-        out.push_str("## Settings\n\n| resource | kind | field | old | new |\n|---|---|---|---|---|\n");
-        for s in &d.settings {
-            out.push_str(&format!(
-                "| {} | {} | `{}` | `{}` | `{}` |\n",
-                md(&s.resource_name),
-                s.kind,
-                md(&s.field),
-                md(&value(&s.old)),
-                md(&value(&s.new))
-            ));
-        }
-        out.push('\n');
-    }
-    if !d.resources.is_empty() {
-        out.push_str("## Resources\n\n| change | kind | name | id |\n|---|---|---|---|\n");
-        for r in &d.resources {
-            out.push_str(&format!(
-                "| {:?} | {} | {} | `{}` |\n",
-                r.change,
-                r.kind,
-                md(&r.resource_name),
-                md(&r.resource_id)
-            ));
-        }
-        out.push('\n');
-    }
-    if !d.findings.is_empty() {
-        out.push_str("## Findings\n\n| was | is | check | resource |\n|---|---|---|---|\n");
-        for f in &d.findings {
-            out.push_str(&format!(
-                "| {} | {} | `{}` | {} |\n",
-                status(f.old),
-                status(f.new),
-                f.check,
-                md(&f.resource_name)
-            ));
-        }
-        out.push('\n');
-    }
-    for n in &d.notes {
-        out.push_str(&format!("> Note: {}\n", md(n)));
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -643,9 +490,9 @@ mod tests {
     fn a_snapshot_against_itself_moved_nothing() {
         let s = sample();
         let d = diff(&s, &s).unwrap();
-        assert!(d.is_empty(), "{}", render_table(&d));
+        assert!(d.is_empty(), "{}", crate::report::render_diff_table(&d));
         assert_eq!(d.exit_code(), 0);
-        assert!(render_table(&d).ends_with("Nothing moved.\n"));
+        assert!(crate::report::render_diff_table(&d).ends_with("Nothing moved.\n"));
     }
 
     #[test]
@@ -670,7 +517,7 @@ mod tests {
         assert_eq!(d.settings[0].old, serde_json::to_value(before).unwrap());
         assert!(d.resources.is_empty());
         assert_eq!(d.exit_code(), 1);
-        let md = render_markdown(&d);
+        let md = crate::report::render_diff_markdown(&d);
         assert!(md.contains("## Role assignments") && md.contains("`allowSharedKeyAccess`"), "{md}");
     }
 

@@ -104,7 +104,7 @@ pub fn plan_load(data: &[u8]) {
             _ => assert_eq!(c.request.method, "PATCH"),
         }
     }
-    let _ = crate::repair::plan::render_plan_table(&plan);
-    let _ = crate::repair::plan::fingerprint(&plan.basis.facts);
+    let _ = crate::report::render_plan_table(&plan);
+    let _ = crate::repair::basis::fingerprint(&plan.basis.facts);
     let _ = crate::repair::apply::target_spec(&plan.target);
 }

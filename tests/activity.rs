@@ -182,7 +182,7 @@ async fn a_caller_who_cannot_read_the_log_is_told_in_one_line_and_the_verdicts_s
     assert!(snapshot.collection_errors.is_empty(), "an unread Activity Log is not a collection error");
     let log = snapshot.activity_log.as_ref().unwrap();
     assert!(log.scopes.iter().all(|s| !s.read && s.error.as_deref().unwrap().contains("AuthorizationFailed")));
-    let line = filesync_identity::collect::activity::summary_line(&snapshot).expect("one line");
+    let line = filesync_identity::report::activity_summary_line(&snapshot).expect("one line");
     assert!(line.starts_with("Activity Log: could not be read for rg-") && !line.contains('\n'), "{line}");
     let r = report(&snapshot);
     let role = finding(&r, "cloud-endpoint.service-share-role");
@@ -195,7 +195,7 @@ async fn a_caller_who_cannot_read_the_log_is_told_in_one_line_and_the_verdicts_s
     let quiet = start(&working()).await;
     let s = collect_with(&quiet, 7).await;
     assert_eq!(
-        filesync_identity::collect::activity::summary_line(&s).as_deref(),
+        filesync_identity::report::activity_summary_line(&s).as_deref(),
         Some("Activity Log: no changes to the deployment in the last 7 days.")
     );
 }
@@ -248,7 +248,7 @@ async fn diff_across_a_repair_lists_exactly_the_repairs_changes() {
     // Nothing moved between two collections with no write between them.
     let again = collect_with(&fake, 30).await;
     let same = diff::diff(&after, &again).unwrap();
-    assert!(same.is_empty(), "{}", diff::render_table(&same));
+    assert!(same.is_empty(), "{}", filesync_identity::report::render_diff_table(&same));
 }
 
 #[tokio::test]

@@ -4,8 +4,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use filesync_identity::catalog::{
-    self, codes_for_check, entries, hex, lookup, parse_code, render_text, CatalogEntry, Category, Table, CHECK_IDS,
+    self, codes_for_check, entries, hex, lookup, parse_code, CatalogEntry, Category, Table, CHECK_IDS,
 };
+use filesync_identity::report::render_catalog_entry as render_text;
 
 /// Codes in the catalog in all: the 264 distinct codes of the reference table, and no extras (every code
 /// a check names is in the reference table).

@@ -29,7 +29,7 @@ use filesync_identity::events::{BufferSink, EventSink};
 use filesync_identity::model::resource_id::ResourceId;
 use filesync_identity::model::snapshot::Snapshot;
 use filesync_identity::repair::apply::{self, ApplyReport, Outcome};
-use filesync_identity::repair::plan::{self, Plan, NAME_PLACEHOLDER};
+use filesync_identity::repair::plan::{Plan, NAME_PLACEHOLDER};
 use filesync_identity::{Result, Secret};
 use support::*;
 
@@ -246,8 +246,8 @@ fn report_of(s: &Snapshot) -> filesync_identity::model::findings::Report {
 
 fn make_plan(op: Op, s: &Snapshot) -> Plan {
     match op {
-        Op::Repair => plan::plan_repair(s, &report_of(s).findings),
-        _ => plan::plan_enable_identity(s),
+        Op::Repair => filesync_identity::repair::planners::plan_repair(s, &report_of(s).findings),
+        _ => filesync_identity::repair::planners::plan_enable_identity(s),
     }
 }
 
@@ -261,7 +261,7 @@ async fn clean_run(op: Op) -> Ended {
         return Ended::Findings(findings_key(&report_of(&snapshot)));
     }
     let plan = make_plan(op, &snapshot);
-    assert!(plan.changes.len() >= 3, "{}", plan::render_plan_table(&plan));
+    assert!(plan.changes.len() >= 3, "{}", filesync_identity::report::render_plan_table(&plan));
     let report = apply::apply(&c, &plan, &fast_apply()).await.expect("the clean run applies");
     assert_eq!(report.summary.failed, 0, "{report:#?}");
     Ended::State(end_state(&fake))

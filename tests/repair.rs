@@ -36,7 +36,7 @@ fn outcomes(report: &apply::ApplyReport) -> Vec<Outcome> {
 async fn what_if_sends_zero_writes() {
     let fake = FakeArm::start(broken_with_keys().topology()).await;
     let plan = plan_live(&fake, PlanKind::Repair).await;
-    assert!(plan.changes.len() >= 8, "{}", plan::render_plan_table(&plan));
+    assert!(plan.changes.len() >= 8, "{}", filesync_identity::report::render_plan_table(&plan));
     fake.clear_log();
     let (client, _) = arm_client(&fake);
     let report = apply::apply(&client, &plan, &ApplyOptions { what_if: true, ..fast_apply() }).await.unwrap();
@@ -96,7 +96,7 @@ async fn repair_turns_every_failing_permission_check_to_pass_and_a_second_run_wr
     // A second run: nothing left to plan, and applying the old plan again sends no write.
     fake.clear_log();
     let (again, report2) = plan_and_apply(&fake, PlanKind::Repair, &fast_apply()).await;
-    assert!(again.changes.is_empty(), "{}", plan::render_plan_table(&again));
+    assert!(again.changes.is_empty(), "{}", filesync_identity::report::render_plan_table(&again));
     assert_eq!(report2.unwrap().summary.total, 0);
     let (client, _) = arm_client(&fake);
     let old = apply::apply(&client, &plan, &fast_apply()).await.unwrap();
@@ -378,7 +378,7 @@ async fn enable_identity_on_a_shared_key_deployment_with_mixed_servers() {
     // A second run changes nothing.
     fake.clear_log();
     let (again, r) = plan_and_apply(&fake, PlanKind::EnableIdentity, &fast_apply()).await;
-    assert!(again.changes.is_empty(), "{}", plan::render_plan_table(&again));
+    assert!(again.changes.is_empty(), "{}", filesync_identity::report::render_plan_table(&again));
     assert_eq!(again.manual_steps.len(), 1);
     assert_eq!(r.unwrap().summary.total, 0);
     assert_eq!(fake.write_count(), 0);
@@ -427,7 +427,7 @@ async fn plan_files_round_trip_and_a_stale_plan_is_refused() {
     plan.save(&path).unwrap();
     let loaded = Plan::load(&path).unwrap();
     assert_eq!(loaded, plan);
-    assert_eq!(loaded.basis.fingerprint, plan::fingerprint(&plan.basis.facts));
+    assert_eq!(loaded.basis.fingerprint, filesync_identity::repair::basis::fingerprint(&plan.basis.facts));
 
     // A hand-edited plan that grants Owner is refused as a file.
     let mut v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
@@ -488,13 +488,13 @@ async fn every_planned_change_is_a_safe_one() {
         let run = diagnose(&fake).await;
         let known = plan::known_principals(&run.snapshot);
         for p in [
-            plan::plan_repair(&run.snapshot, &run.report.findings),
-            plan::plan_repair_with(
+            filesync_identity::repair::planners::plan_repair(&run.snapshot, &run.report.findings),
+            filesync_identity::repair::planners::plan_repair_with(
                 &run.snapshot,
                 &run.report.findings,
                 PlanOptions { include_security_posture_changes: true },
             ),
-            plan::plan_enable_identity(&run.snapshot),
+            filesync_identity::repair::planners::plan_enable_identity(&run.snapshot),
         ] {
             p.validate().unwrap();
             for c in &p.changes {
@@ -520,24 +520,24 @@ async fn every_planned_change_is_a_safe_one() {
     // Storage settings only with the flag, and then flagged.
     let fake = FakeArm::start(firewall.topology()).await;
     let run = diagnose(&fake).await;
-    let plain = plan::plan_repair(&run.snapshot, &run.report.findings);
+    let plain = filesync_identity::repair::planners::plan_repair(&run.snapshot, &run.report.findings);
     assert!(plain.changes.iter().all(|c| !c.security_posture_change && c.kind == ChangeKind::RoleAssignment));
     assert!(plain.notes.iter().any(|n| n.contains("storage.trusted-services")), "{:?}", plain.notes);
-    let flagged = plan::plan_repair_with(
+    let flagged = filesync_identity::repair::planners::plan_repair_with(
         &run.snapshot,
         &run.report.findings,
         PlanOptions { include_security_posture_changes: true },
     );
     let posture: Vec<_> = flagged.changes.iter().filter(|c| c.security_posture_change).collect();
-    assert_eq!(posture.len(), 1, "{}", plan::render_plan_table(&flagged));
+    assert_eq!(posture.len(), 1, "{}", filesync_identity::report::render_plan_table(&flagged));
     assert_eq!(posture[0].kind, ChangeKind::SetStorageTrustedServices);
-    assert!(plan::render_plan_table(&flagged).contains("SECURITY POSTURE CHANGE"));
+    assert!(filesync_identity::report::render_plan_table(&flagged).contains("SECURITY POSTURE CHANGE"));
     // The wrong `shares` spelling is repaired at `fileshares`.
     let p = &plans[9];
     assert_eq!(p.changes.len(), 1);
     assert_eq!(p.changes[0].grant.as_ref().unwrap().scope, share_scope());
     // Ids are stable: the same snapshot gives the same plan (but for its time).
-    let again = plan::plan_repair(&run.snapshot, &run.report.findings);
+    let again = filesync_identity::repair::planners::plan_repair(&run.snapshot, &run.report.findings);
     assert_eq!(again.changes, plain.changes);
 }
 
@@ -899,7 +899,7 @@ async fn a_403_on_a_storage_patch_fails_that_change_only() {
     });
     let fake = FakeArm::start(t).await;
     let run = diagnose(&fake).await;
-    let plan = plan::plan_repair_with(
+    let plan = filesync_identity::repair::planners::plan_repair_with(
         &run.snapshot,
         &run.report.findings,
         PlanOptions { include_security_posture_changes: true },
@@ -918,7 +918,7 @@ async fn a_403_on_a_storage_patch_fails_that_change_only() {
     // Everything else was done.
     assert!(report.results.iter().filter(|r| r.id != f.id).all(|r| r.outcome == Outcome::Created), "{report:#?}");
     assert_eq!(report.exit_code(), 1);
-    let table = apply::render_report_table(&report);
+    let table = filesync_identity::report::render_apply_table(&report);
     assert!(table.contains("AuthorizationFailed") && table.contains(f.request_id.as_deref().unwrap()), "{table}");
     let after = diagnose(&fake).await;
     assert_eq!(after.one("storage.trusted-services", ACCOUNT).status, Status::Pass);

@@ -770,74 +770,6 @@ fn suggest(c: &Catalog, s: &str) -> Vec<usize> {
     out
 }
 
-// ------------------------------------------------------------------------------------------------
-// Text output
-
-const LABEL_WIDTH: usize = 14;
-const LINE_WIDTH: usize = 100;
-
-/// Appends `label: text`, wrapped at [`LINE_WIDTH`] with a hanging indent.
-fn field(out: &mut String, label: &str, text: &str) {
-    let head = if label.is_empty() { String::new() } else { format!("{label}:") };
-    let mut line = format!("{head:<LABEL_WIDTH$}");
-    let mut empty = true;
-    for word in text.split_whitespace() {
-        if !empty && line.chars().count() + 1 + word.chars().count() > LINE_WIDTH {
-            out.push_str(line.trim_end());
-            out.push('\n');
-            line = " ".repeat(LABEL_WIDTH);
-            empty = true;
-        }
-        if !empty {
-            line.push(' ');
-        }
-        line.push_str(word);
-        empty = false;
-    }
-    out.push_str(line.trim_end());
-    out.push('\n');
-}
-
-/// The human-readable form of an entry (what `explain` prints).
-pub fn render_text(entry: &CatalogEntry) -> String {
-    let mut out = String::new();
-    out.push_str(&entry.hex());
-    out.push_str("  ");
-    out.push_str(entry.name().unwrap_or("(no symbolic name in the docs)"));
-    out.push('\n');
-    if entry.names.len() > 1 {
-        field(&mut out, "Also named", &entry.names[1..].join(", "));
-    }
-    let mut decimal = format!("{} (unsigned {})", entry.code, entry.unsigned());
-    if !entry.doc_decimal_aliases.is_empty() {
-        let aliases: Vec<String> = entry.doc_decimal_aliases.iter().map(i64::to_string).collect();
-        decimal.push_str(&format!("; the docs wrongly print {}", aliases.join(", ")));
-    }
-    field(&mut out, "Decimal", &decimal);
-    field(&mut out, "Category", &format!("{} ({})", entry.category, entry.category.description()));
-    field(&mut out, "Summary", entry.summary);
-    field(&mut out, "Explanation", entry.explanation);
-    field(&mut out, "What to do", entry.remediation);
-    if entry.checks.is_empty() {
-        field(&mut out, "Checks", "none of this tool's checks covers this code");
-    } else {
-        field(&mut out, "Checks", &entry.checks.join(", "));
-    }
-    let contexts: Vec<String> = entry
-        .contexts
-        .iter()
-        .map(|c| match c.name {
-            Some(n) if Some(n) != entry.name() => format!("{} (as {n})", c.table.title()),
-            _ => c.table.title().to_string(),
-        })
-        .collect();
-    field(&mut out, "Listed in", &contexts.join("; "));
-    for (i, article) in entry.articles().into_iter().enumerate() {
-        field(&mut out, if i == 0 { "Read more" } else { "" }, article);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -921,16 +853,6 @@ mod tests {
         assert!(build("0x80c8305f\t-2134364066\tA\tauth\t\t\tsync-session=A\ts\te\tr\n").is_err());
         assert!(build("0x80c8305f\t-2134364065\tA\tauth\tno.such-check\t\tsync-session=A\ts\te\tr\n").is_err());
         assert!(build("0x80c8305f\t-2134364065\tA\tauth\t\t\tsync-session=A\ts\te\tr\n").is_ok());
-    }
-
-    #[test]
-    fn field_wraps_with_hanging_indent() {
-        let mut out = String::new();
-        field(&mut out, "Explanation", &"word ".repeat(60));
-        let lines: Vec<&str> = out.lines().collect();
-        assert!(lines.len() > 1);
-        assert!(lines.iter().all(|l| l.chars().count() <= LINE_WIDTH));
-        assert!(lines[1].starts_with(&" ".repeat(LABEL_WIDTH)));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! explain; `filesync-identity --list-checks` prints them.
 
 mod access;
+pub mod attribution;
 pub mod causes;
 mod identity;
 mod live;
@@ -348,7 +349,7 @@ fn sort_findings(findings: &mut [Finding]) {
 pub fn report(snapshot: &Snapshot, ctx: &CheckContext, selection: &Selection) -> Report {
     let mut findings = run(snapshot, ctx, selection);
     // Who changed what, from the Activity Log the snapshot kept (no verdict changes).
-    crate::collect::activity::attribute(&mut findings, snapshot);
+    attribution::attribute(&mut findings, snapshot);
     Report {
         schema_version: REPORT_SCHEMA_VERSION,
         tool_version: crate::VERSION.to_string(),

@@ -677,7 +677,8 @@ fn findings_do_not_depend_on_the_order_of_the_snapshot() {
 /// Issue 14, item 1: key access off is never a pass, and no plan ever turns it off.
 #[test]
 fn shared_key_access_off_is_a_warning_even_in_identity_mode_and_never_planned_off() {
-    use crate::repair::plan::{plan_enable_identity, plan_repair_with, ChangeKind, PlanOptions};
+    use crate::repair::plan::{ChangeKind, PlanOptions};
+    use crate::repair::planners::{plan_enable_identity, plan_repair_with};
     let mut s = healthy();
     acct(&mut s).allow_shared_key_access = Some(false);
     let fs = run(&s);
@@ -721,7 +722,7 @@ fn shared_key_access_off_is_a_warning_even_in_identity_mode_and_never_planned_of
 /// Issue 14, item 7: the legacy role is kept in identity mode (warning when missing, granted by repair).
 #[test]
 fn legacy_principal_is_kept_in_identity_mode() {
-    use crate::repair::plan::plan_repair;
+    use crate::repair::planners::plan_repair;
     let sync = "5a5a5a5a-0000-4000-8000-0000000000aa";
     assert_eq!(statuses(&run(&healthy()), "storage.legacy-sync-principal"), vec![Status::Pass]);
     let mut s = healthy();

@@ -381,7 +381,7 @@ fn print_report(snapshot: &Snapshot, select: &SelectArgs) -> Result<i32> {
                 },
                 Some(&api::repair_outlook(snapshot, &report, &selection)),
             );
-            if let Some(line) = filesync_identity::collect::activity::summary_line(snapshot) {
+            if let Some(line) = filesync_identity::report::activity_summary_line(snapshot) {
                 text.push_str(&line);
                 text.push('\n');
             }
@@ -585,7 +585,7 @@ async fn run(cli: Cli) -> Result<i32> {
                 OutputFormat::Json => {
                     format!("{}\n", serde_json::to_string_pretty(&entry.to_json()).expect("entries serialize"))
                 }
-                OutputFormat::Table => filesync_identity::catalog::render_text(entry),
+                OutputFormat::Table => filesync_identity::report::render_catalog_entry(entry),
             };
             write_stdout(&text)?;
             Ok(0)
@@ -613,8 +613,8 @@ async fn run(cli: Cli) -> Result<i32> {
             let d = api::diff(&old, Some(&op), &new, Some(&np))?;
             let text = match args.format {
                 DiffFormat::Json => format!("{}\n", serde_json::to_string_pretty(&d).expect("a diff serializes")),
-                DiffFormat::Table => filesync_identity::diff::render_table(&d),
-                DiffFormat::Markdown => filesync_identity::diff::render_markdown(&d),
+                DiffFormat::Table => filesync_identity::report::render_diff_table(&d),
+                DiffFormat::Markdown => filesync_identity::report::render_diff_markdown(&d),
             };
             write_stdout(&text)?;
             Ok(d.exit_code())

@@ -8,8 +8,8 @@ use clap::Args;
 
 use filesync_identity::api;
 use filesync_identity::events::EventSink;
-use filesync_identity::repair::apply::{self, ApplyOptions, ApplyReport};
-use filesync_identity::repair::plan::{self, Plan, PlanKind, PlanOptions};
+use filesync_identity::repair::apply::{ApplyOptions, ApplyReport};
+use filesync_identity::repair::plan::{Plan, PlanKind, PlanOptions};
 use filesync_identity::{Error, ErrorKind, Result};
 
 use crate::{ConnectionArgs, OutputFormat, TargetArgs};
@@ -82,7 +82,7 @@ pub struct ApplyFlags {
 fn print_plan(plan: &Plan, format: OutputFormat) -> Result<()> {
     match format {
         OutputFormat::Json => crate::write_stdout(&format!("{}\n", plan.to_json_pretty())),
-        OutputFormat::Table => crate::write_stdout(&plan::render_plan_table(plan)),
+        OutputFormat::Table => crate::write_stdout(&filesync_identity::report::render_plan_table(plan)),
     }
 }
 
@@ -134,7 +134,9 @@ async fn apply_and_print(
         OutputFormat::Json => {
             crate::write_stdout(&format!("{}\n", serde_json::to_string_pretty(&report).expect("reports serialize")))?
         }
-        OutputFormat::Table => crate::write_stdout(&format!("\n{}", apply::render_report_table(&report)))?,
+        OutputFormat::Table => {
+            crate::write_stdout(&format!("\n{}", filesync_identity::report::render_apply_table(&report)))?
+        }
     }
     Ok(report.exit_code())
 }
@@ -202,7 +204,9 @@ pub async fn run_apply(args: ApplyArgs, sink: Arc<dyn EventSink>) -> Result<i32>
                 "{}\n",
                 serde_json::to_string_pretty(&report).expect("reports serialize")
             ))?,
-            OutputFormat::Table => crate::write_stdout(&format!("\n{}", apply::render_report_table(&report)))?,
+            OutputFormat::Table => {
+                crate::write_stdout(&format!("\n{}", filesync_identity::report::render_apply_table(&report)))?
+            }
         }
         return Ok(0);
     }

@@ -26,9 +26,10 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::events::{log, Event, LogLevel};
 use crate::model::resource_id::ResourceId;
 use crate::model::snapshot::{Permission, Snapshot, Target, TargetKind};
+use crate::repair::basis::{basis_drift, live_facts};
 use crate::repair::plan::{
-    assignment_body, assignment_name, assignment_path, basis_drift, known_principals, live_facts, Change, ChangeKind,
-    ManualStep, Plan, NAME_PLACEHOLDER,
+    assignment_body, assignment_name, assignment_path, known_principals, Change, ChangeKind, ManualStep, Plan,
+    NAME_PLACEHOLDER,
 };
 
 pub const APPLY_REPORT_SCHEMA_VERSION: u32 = 1;
@@ -746,41 +747,5 @@ fn summarize(results: &[ChangeResult], writes_sent: u64, what_if: bool, cancelle
         m.push('.');
         m
     };
-    s
-}
-
-/// The results as a readable table.
-pub fn render_report_table(report: &ApplyReport) -> String {
-    let mut s = String::new();
-    s.push_str(if report.what_if { "What-if (nothing was sent):\n" } else { "Results:\n" });
-    for r in &report.results {
-        let label = match r.outcome {
-            Outcome::Created => "DONE",
-            Outcome::AlreadyPresent => "ALREADY",
-            Outcome::Skipped => "SKIPPED",
-            Outcome::Failed => "FAILED",
-            Outcome::WouldChange => "WOULD",
-        };
-        s.push_str(&format!("  {label:<8} {}\n", r.title));
-        s.push_str(&format!("           {}\n", r.message));
-        let mut ids = Vec::new();
-        if let Some(c) = &r.arm_code {
-            ids.push(format!("code {c}"));
-        }
-        if let Some(q) = &r.request_id {
-            ids.push(format!("request id {q}"));
-        }
-        let already_said = r.request_id.as_deref().is_some_and(|q| r.message.contains(q));
-        if !ids.is_empty() && r.outcome == Outcome::Failed && !already_said {
-            s.push_str(&format!("           ({})\n", ids.join(", ")));
-        }
-    }
-    if !report.manual_steps.is_empty() {
-        s.push_str("\nStill to do by hand:\n");
-        for m in &report.manual_steps {
-            s.push_str(&format!("  - {}\n", m.message));
-        }
-    }
-    s.push_str(&format!("\nSummary: {}\n", report.summary.message));
     s
 }

@@ -3,4 +3,6 @@
 //! against the live state and the caller's rights, then decided, then executed, with a result per change.
 
 pub mod apply;
+pub mod basis;
 pub mod plan;
+pub mod planners;

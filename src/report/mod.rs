@@ -2,14 +2,24 @@
 //! `docs/report.schema.json`), Markdown for tickets and wikis (with a Mermaid diagram) and one
 //! self-contained HTML file (with the same diagram as inline SVG).
 
+mod activity;
+mod apply;
+mod catalog;
 pub mod diagram;
+mod diff;
 mod html;
 mod markdown;
+mod plan;
 mod table;
 
+pub use activity::summary_line as activity_summary_line;
+pub use apply::render_report_table as render_apply_table;
+pub use catalog::render_text as render_catalog_entry;
 pub use diagram::Diagram;
+pub use diff::{render_markdown as render_diff_markdown, render_table as render_diff_table};
 pub use html::render_html;
 pub use markdown::render_markdown;
+pub use plan::render_plan_table;
 pub use table::{command_lines, output_width, render_table, render_table_with, RepairOutlook, TableStyle};
 
 use crate::model::findings::{Finding, Report, Status};

@@ -304,10 +304,10 @@ pub async fn plan_live(
     let run = diagnose(fake).await;
     match kind {
         filesync_identity::repair::plan::PlanKind::Repair => {
-            filesync_identity::repair::plan::plan_repair(&run.snapshot, &run.report.findings)
+            filesync_identity::repair::planners::plan_repair(&run.snapshot, &run.report.findings)
         }
         filesync_identity::repair::plan::PlanKind::EnableIdentity => {
-            filesync_identity::repair::plan::plan_enable_identity(&run.snapshot)
+            filesync_identity::repair::planners::plan_enable_identity(&run.snapshot)
         }
     }
 }

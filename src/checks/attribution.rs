@@ -1,0 +1,245 @@
+//! Who changed it, and when: each failing or warning finding whose cause is a removed role assignment
+//! or a changed setting is tied to the Activity Log event that made it (the events the snapshot kept, see
+//! [`crate::collect::activity`]), so an offline diagnosis of a snapshot names the same person. Nothing
+//! here changes a verdict.
+
+use crate::model::findings::{Fact, Finding, Status, Text};
+use crate::model::snapshot::{ActivityEvent, ActivityLog, Snapshot};
+use crate::text::when;
+
+/// What kind of change can explain a check's problem findings, and how to find its event.
+#[derive(Clone, Copy)]
+enum Cause {
+    /// A role assignment of the finding's principal and role was deleted.
+    RoleRemoved,
+    /// The finding's resource (or a child of it) was written, setting one of these properties (any, when
+    /// empty).
+    Setting { operation_prefix: &'static str, fields: &'static [&'static str] },
+}
+
+/// Checks whose problems a change can explain. New checks join here: a check id, the kind of write, and
+/// the property names of its request body that matter (see the lead's notes in `docs/snapshot.md`).
+const RULES: &[(&str, Cause)] = &[
+    ("cloud-endpoint.service-account-role", Cause::RoleRemoved),
+    ("cloud-endpoint.service-share-role", Cause::RoleRemoved),
+    ("server-endpoint.server-share-role", Cause::RoleRemoved),
+    ("storage.legacy-sync-principal", Cause::RoleRemoved),
+    (
+        "storage.shared-key-access",
+        Cause::Setting { operation_prefix: "microsoft.storage/storageaccounts/", fields: &["allowSharedKeyAccess"] },
+    ),
+    (
+        "storage.trusted-services",
+        Cause::Setting { operation_prefix: "microsoft.storage/storageaccounts/", fields: &["networkAcls"] },
+    ),
+    (
+        "storage.network-access",
+        Cause::Setting {
+            operation_prefix: "microsoft.storage/storageaccounts/",
+            fields: &["networkAcls", "publicNetworkAccess"],
+        },
+    ),
+    (
+        "storage.smb-settings",
+        Cause::Setting { operation_prefix: "microsoft.storage/storageaccounts/", fields: &["protocolSettings"] },
+    ),
+    (
+        "storage.network-perimeter",
+        Cause::Setting { operation_prefix: "microsoft.storage/storageaccounts/", fields: &["publicNetworkAccess"] },
+    ),
+    (
+        "service.private-endpoint",
+        Cause::Setting {
+            operation_prefix: "microsoft.storagesync/storagesyncservices/",
+            fields: &["incomingTrafficPolicy"],
+        },
+    ),
+    (
+        "service.identity",
+        Cause::Setting { operation_prefix: "microsoft.storagesync/storagesyncservices/", fields: &["identity"] },
+    ),
+    (
+        "service.use-identity",
+        Cause::Setting { operation_prefix: "microsoft.storagesync/storagesyncservices/", fields: &["useIdentity"] },
+    ),
+    (
+        "server.identity",
+        Cause::Setting {
+            operation_prefix: "microsoft.storagesync/storagesyncservices/registeredservers/",
+            fields: &[],
+        },
+    ),
+    (
+        "server.auth-mode",
+        Cause::Setting {
+            operation_prefix: "microsoft.storagesync/storagesyncservices/registeredservers/",
+            fields: &[],
+        },
+    ),
+    (
+        "server.identity-drift",
+        Cause::Setting {
+            operation_prefix: "microsoft.storagesync/storagesyncservices/registeredservers/",
+            fields: &[],
+        },
+    ),
+];
+
+fn cause_of(check: &str) -> Option<Cause> {
+    RULES.iter().find(|(id, _)| *id == check).map(|(_, c)| *c)
+}
+
+/// Is `inner` the scope `outer` or below it (ids compared without case)?
+fn within(inner: &str, outer: &str) -> bool {
+    let (i, o) = (inner.trim_end_matches('/').to_ascii_lowercase(), outer.trim_end_matches('/').to_ascii_lowercase());
+    i == o || i.starts_with(&format!("{o}/"))
+}
+
+/// The newest event that explains `finding`, if any.
+fn explaining<'a>(finding: &Finding, cause: Cause, events: &'a [ActivityEvent]) -> Option<&'a ActivityEvent> {
+    match cause {
+        Cause::RoleRemoved => {
+            let principal = finding.principal_id.as_deref()?;
+            let role = finding.role_definition_id.as_deref().map(crate::model::resource_id::role_guid);
+            events.iter().find(|e| {
+                e.operation_name.to_ascii_lowercase().ends_with("/roleassignments/delete")
+                    && e.principal_id.as_deref().is_some_and(|p| p.eq_ignore_ascii_case(principal))
+                    && match (&role, &e.role_definition_id) {
+                        (Some(want), Some(had)) => crate::model::resource_id::role_guid(had) == *want,
+                        _ => true,
+                    }
+                    // The deleted assignment counted where the finding needs the role: at that scope or above.
+                    && match (finding.scope.as_deref(), e.scope.as_deref()) {
+                        (Some(need), Some(had)) => within(need, had),
+                        _ => true,
+                    }
+            })
+        }
+        Cause::Setting { operation_prefix, fields } => events.iter().find(|e| {
+            e.operation_name.to_ascii_lowercase().starts_with(operation_prefix)
+                && within(&e.resource_id, &finding.resource_id)
+                && (fields.is_empty()
+                    || e.changed.is_empty()
+                    || e.changed.iter().any(|c| fields.iter().any(|f| f.eq_ignore_ascii_case(c))))
+        }),
+    }
+}
+
+/// Why the Activity Log says nothing about a finding, when it could not be read where the finding lies.
+fn unread_reason(log: &ActivityLog, resource_id: &str) -> Option<String> {
+    let id = crate::model::resource_id::ResourceId::parse(resource_id).ok()?;
+    let (sub, rg) = (id.subscription_id()?, id.resource_group()?);
+    let scope = log
+        .scopes
+        .iter()
+        .find(|s| s.subscription_id.eq_ignore_ascii_case(sub) && s.resource_group.eq_ignore_ascii_case(rg))?;
+    (!scope.read).then(|| scope.error.clone().unwrap_or_else(|| "not readable".to_string()))
+}
+
+/// Add who and when to each failing or warning finding whose cause a change explains: evidence
+/// `activityLog` (`{caller, eventTimestamp, operationName, correlationId, resourceId}`, or a sentence
+/// saying why there is none) and, when found, a sentence at the end of the message. Verdicts never change.
+pub fn attribute(findings: &mut [Finding], snapshot: &Snapshot) {
+    let Some(log) = &snapshot.activity_log else { return };
+    for f in findings.iter_mut() {
+        if !matches!(f.status, Status::Fail | Status::Warning) {
+            continue;
+        }
+        let Some(cause) = cause_of(&f.check) else { continue };
+        match explaining(f, cause, &log.events) {
+            Some(e) => {
+                let verb = match cause {
+                    Cause::RoleRemoved => "The role assignment was removed",
+                    Cause::Setting { .. } => "Last changed",
+                };
+                let correlation =
+                    e.correlation_id.as_deref().map(|c| format!(", correlation id {c}")).unwrap_or_default();
+                let caller = if e.caller.is_empty() { "an unnamed caller" } else { &e.caller };
+                let sentence = format!(
+                    " {verb} by {caller} on {} (Activity Log: {}{correlation}).",
+                    when(e.event_timestamp),
+                    e.operation_name
+                );
+                f.message = Text::from(format!("{}{sentence}", f.message.trim_end()));
+                let mut fact = serde_json::json!({
+                    "caller": e.caller,
+                    "eventTimestamp": e.event_timestamp,
+                    "operationName": e.operation_name,
+                    "resourceId": e.resource_id,
+                });
+                if let Some(c) = &e.correlation_id {
+                    fact["correlationId"] = c.clone().into();
+                }
+                f.evidence.insert(Text::fixed("activityLog"), Fact::from(fact));
+            }
+            None => {
+                let why = match unread_reason(log, &f.resource_id) {
+                    Some(error) => format!("the Activity Log could not be read here ({error})"),
+                    None => format!("no matching change in the Activity Log of the last {} days", log.days),
+                };
+                f.evidence.insert(Text::fixed("activityLog"), Fact::Text(why.into()));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::collect::activity::event_from_json;
+
+    /// Issue 14's checks are tied to their settings' writes too: an SMB settings change on the file service,
+    /// a perimeter association through publicNetworkAccess, and the service closed to public traffic.
+    #[test]
+    fn the_network_checks_name_the_write_that_changed_their_setting() {
+        use crate::model::findings::{Finding, Status};
+        let account = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/sa";
+        let service = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.StorageSync/storageSyncServices/svc";
+        let event = |op: &str, resource: &str, body: &str| {
+            event_from_json(&serde_json::json!({
+                "caller": "carol@contoso.com",
+                "eventTimestamp": "2026-11-30T14:03:27Z",
+                "operationName": {"value": op},
+                "resourceId": resource,
+                "status": {"value": "Succeeded"},
+                "properties": {"requestbody": body}
+            }))
+            .expect("kept")
+        };
+        let smb = event(
+            "Microsoft.Storage/storageAccounts/fileServices/write",
+            &format!("{account}/fileServices/default"),
+            "{\"properties\":{\"protocolSettings\":{\"smb\":{\"versions\":\"SMB3.0\"}}}}",
+        );
+        let closed = event(
+            "Microsoft.StorageSync/storageSyncServices/write",
+            service,
+            "{\"properties\":{\"incomingTrafficPolicy\":\"AllowVirtualNetworksOnly\"}}",
+        );
+        let perimeter = event(
+            "Microsoft.Storage/storageAccounts/write",
+            account,
+            "{\"properties\":{\"publicNetworkAccess\":\"SecuredByPerimeter\"}}",
+        );
+        let events = vec![smb, closed, perimeter];
+        let finding = |check: &'static str, id: &str| Finding::new(check, Status::Fail, id, "x", "m");
+        let who = |check: &'static str, id: &str| {
+            let f = finding(check, id);
+            explaining(&f, cause_of(check).expect("a rule"), &events).map(|e| e.operation_name.clone())
+        };
+        assert_eq!(
+            who("storage.smb-settings", account).as_deref(),
+            Some("Microsoft.Storage/storageAccounts/fileServices/write")
+        );
+        assert_eq!(
+            who("service.private-endpoint", service).as_deref(),
+            Some("Microsoft.StorageSync/storageSyncServices/write")
+        );
+        assert_eq!(
+            who("storage.network-perimeter", account).as_deref(),
+            Some("Microsoft.Storage/storageAccounts/write")
+        );
+        // A write that set something else explains nothing.
+        assert!(who("storage.shared-key-access", account).is_none());
+    }
+}

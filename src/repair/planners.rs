@@ -1,0 +1,540 @@
+//! The two planners: `repair` (a change per failing or warning finding that a change can fix, a manual
+//! step for the rest) and `enable-identity` (the switch of a whole service to managed identities). Both
+//! are pure: a snapshot (and findings) in, a [`Plan`] out.
+
+use super::basis::basis_for;
+use super::plan::*;
+use crate::checks::describe_scope;
+use crate::checks::{Index, RoleState};
+use crate::model::api_versions;
+use crate::model::findings::{Finding, Status};
+use crate::model::resource_id::{file_share_scope, ResourceId};
+use crate::model::roles::{self, BuiltInRole};
+use crate::model::snapshot::{RegisteredServer, Snapshot, StorageSyncService};
+use chrono::Utc;
+use std::collections::BTreeMap;
+
+struct Builder<'a> {
+    snapshot: &'a Snapshot,
+    changes: Vec<Change>,
+    manual: Vec<ManualStep>,
+    notes: Vec<String>,
+}
+
+impl<'a> Builder<'a> {
+    fn new(snapshot: &'a Snapshot) -> Self {
+        Builder { snapshot, changes: Vec::new(), manual: Vec::new(), notes: Vec::new() }
+    }
+
+    fn push(&mut self, change: Change) -> String {
+        if let Some(existing) = self.changes.iter_mut().find(|c| c.id == change.id) {
+            for r in change.reasons {
+                if !existing.reasons.contains(&r) {
+                    existing.reasons.push(r);
+                }
+            }
+            for d in change.depends_on {
+                if !existing.depends_on.contains(&d) {
+                    existing.depends_on.push(d);
+                }
+            }
+            return existing.id.clone();
+        }
+        let id = change.id.clone();
+        self.changes.push(change);
+        id
+    }
+
+    fn manual(&mut self, step: ManualStep) {
+        if !self.manual.contains(&step) {
+            self.manual.push(step);
+        }
+    }
+
+    fn note(&mut self, note: String) {
+        if !self.notes.contains(&note) {
+            self.notes.push(note);
+        }
+    }
+
+    /// A role assignment change. `principal` None: the service identity created by `principal_from`.
+    #[allow(clippy::too_many_arguments)]
+    fn grant(
+        &mut self,
+        scope: &ResourceId,
+        role: BuiltInRole,
+        principal: Option<&str>,
+        principal_from: Option<&str>,
+        who: &str,
+        reason: Reason,
+        depends_on: Vec<String>,
+    ) -> Option<String> {
+        if !allowed_scope(scope) || grantable(role.guid).is_none() {
+            return None;
+        }
+        let key_principal =
+            principal.map(str::to_string).unwrap_or_else(|| format!("from:{}", principal_from.unwrap_or("")));
+        let id = change_id(
+            ChangeKind::RoleAssignment,
+            &format!("{}|{}|{}", scope.as_str().to_ascii_lowercase(), key_principal.to_ascii_lowercase(), role.guid),
+        );
+        let (name, body_principal) = match principal {
+            Some(p) => (assignment_name(scope.as_str(), p, role.guid), p.to_string()),
+            None => (NAME_PLACEHOLDER.to_string(), PRINCIPAL_PLACEHOLDER.to_string()),
+        };
+        let title = format!("Grant {} to {who} on {}", role.name, describe_scope(scope));
+        Some(self.push(Change {
+            id,
+            kind: ChangeKind::RoleAssignment,
+            title,
+            reasons: vec![reason],
+            request: ArmRequest {
+                method: "PUT".into(),
+                path: assignment_path(scope.as_str(), &name),
+                api_version: api_versions::AUTHORIZATION.into(),
+                body: assignment_body(scope, role, &body_principal),
+            },
+            depends_on,
+            security_posture_change: false,
+            grant: Some(Grant {
+                scope: scope.as_str().to_string(),
+                role_guid: role.guid.to_string(),
+                role_name: role.name.to_string(),
+                principal_id: body_principal,
+                principal_description: who.to_string(),
+            }),
+            principal_from: principal_from.map(str::to_string),
+        }))
+    }
+
+    fn finish(self, kind: PlanKind) -> Plan {
+        Plan {
+            schema_version: PLAN_SCHEMA_VERSION,
+            kind,
+            created_at: Utc::now(),
+            tool_version: crate::VERSION.to_string(),
+            target: self.snapshot.target.clone(),
+            basis: basis_for(self.snapshot, &self.changes),
+            changes: self.changes,
+            manual_steps: self.manual,
+            notes: self.notes,
+        }
+    }
+}
+
+const ROLE_CHECKS: [&str; 4] = [
+    "cloud-endpoint.service-account-role",
+    "cloud-endpoint.service-share-role",
+    "server-endpoint.server-share-role",
+    "storage.legacy-sync-principal",
+];
+
+fn who_is(snapshot: &Snapshot, principal: &str) -> String {
+    for svc in &snapshot.services {
+        if svc.system_principal_id().is_some_and(|p| p.eq_ignore_ascii_case(principal)) {
+            return format!("the identity of Storage Sync Service '{}'", svc.name);
+        }
+        for s in &svc.registered_servers {
+            if s.any_identity().is_some_and(|p| p.eq_ignore_ascii_case(principal)) {
+                return format!("the identity of server '{}'", s.display_name());
+            }
+        }
+    }
+    if snapshot.storage_sync_principal_id.as_deref().is_some_and(|p| p.eq_ignore_ascii_case(principal)) {
+        return "Microsoft.StorageSync".into();
+    }
+    format!("principal {principal}")
+}
+
+fn arc_or_vm_step(svc: &StorageSyncService, s: &RegisteredServer) -> ManualStep {
+    ManualStep {
+        resource_id: s.id.as_str().to_string(),
+        resource_name: s.display_name().to_string(),
+        message: format!(
+            "Server '{}' (service '{}') has no managed identity, so it keeps using its certificate and shared keys. Give it a system-assigned identity: outside Azure, connect it to Azure Arc (azcmagent connect); on an Azure VM, turn on the VM's system-assigned identity. With agent 20.0.0.0 or later the server reports the identity within about an hour; then run enable-identity again.",
+            s.display_name(),
+            svc.name
+        ),
+        command: Some("azcmagent connect --resource-group <group> --tenant-id <tenant> --location <region> --subscription-id <subscription>".into()),
+    }
+}
+
+/// The repair plan: grant every role the permission checks found missing (fail or warning), at the
+/// narrowest correct scope. Everything else the findings report is listed as a manual step or a note.
+pub fn plan_repair(snapshot: &Snapshot, findings: &[Finding]) -> Plan {
+    plan_repair_with(snapshot, findings, PlanOptions::default())
+}
+
+pub fn plan_repair_with(snapshot: &Snapshot, findings: &[Finding], options: PlanOptions) -> Plan {
+    let mut b = Builder::new(snapshot);
+    let known = known_principals(snapshot);
+    for f in findings.iter().filter(|f| f.status == Status::Unknown && ROLE_CHECKS.contains(&f.check.as_ref())) {
+        b.note(format!("{} ({}): {} Not planned: run again once it can be read.", f.check, f.resource_name, f.message));
+    }
+    for f in findings.iter().filter(|f| matches!(f.status, Status::Fail | Status::Warning)) {
+        let reason = Reason { check: f.check.to_string(), message: f.message.to_string() };
+        if ROLE_CHECKS.contains(&f.check.as_ref()) {
+            let (Some(principal), Some(role_def), Some(scope)) = (&f.principal_id, &f.role_definition_id, &f.scope)
+            else {
+                b.note(format!(
+                    "{} on {}: not enough facts to plan a grant ({}).",
+                    f.check, f.resource_name, f.message
+                ));
+                continue;
+            };
+            let Some(role) = grantable(&crate::model::resource_id::role_guid(role_def)) else {
+                b.note(format!("{}: role {role_def} is not one this tool grants.", f.check));
+                continue;
+            };
+            let Ok(scope) = ResourceId::parse(scope) else {
+                b.note(format!("{}: the scope '{scope}' is not a resource id.", f.check));
+                continue;
+            };
+            if !known.contains(&principal.to_ascii_lowercase()) {
+                b.note(format!("{}: principal {principal} is not in the snapshot; not granting.", f.check));
+                continue;
+            }
+            let who = who_is(snapshot, principal);
+            b.grant(&scope, role, Some(principal), None, &who, reason, Vec::new());
+            continue;
+        }
+        match f.check.as_ref() {
+            "server.identity" if f.status == Status::Fail => {
+                for svc in &snapshot.services {
+                    if let Some(s) =
+                        svc.registered_servers.iter().find(|s| s.id.as_str().eq_ignore_ascii_case(&f.resource_id))
+                    {
+                        b.manual(arc_or_vm_step(svc, s));
+                    }
+                }
+            }
+            "service.identity" | "service.use-identity" | "server.auth-mode" => b.note(format!(
+                "{} ({}): {} Repair only grants roles; 'filesync-identity enable-identity' switches identities on.",
+                f.check, f.resource_name, f.message
+            )),
+            // Key access off while nothing uses keys is a warning (the docs still list key access as a
+            // prerequisite), but turning it back on then is the admin's call: noted, never planned.
+            "storage.shared-key-access" if f.status == Status::Warning => b.note(format!(
+                "{} ({}): {} Not planned: nothing uses keys on this account now; turn key access on yourself if sync reports 0x80c8307c.",
+                f.check, f.resource_name, f.message
+            )),
+            "storage.trusted-services" | "storage.shared-key-access" => {
+                if options.include_security_posture_changes {
+                    posture_change(&mut b, f, reason);
+                } else {
+                    b.note(format!(
+                        "{} ({}): {} Not planned: storage network and key settings change only with --include-security-posture-changes.",
+                        f.check, f.resource_name, f.message
+                    ));
+                }
+            }
+            // The grant at the right scope is planned (from the share-role finding); deleting the one at the
+            // wrong scope is left to a person, as one step (issue 15: the plan says what it does not do).
+            "role.wrong-share-scope" if f.status == Status::Fail => {
+                let scope = f.evidence.get("assignmentScope").and_then(|v| v.as_str()).unwrap_or_default();
+                let role = f.role_definition_id.as_deref().map(crate::model::roles::display_name).unwrap_or_default();
+                let principal = f.principal_id.as_deref().unwrap_or_default();
+                b.manual(ManualStep {
+                    resource_id: f.evidence.get("assignmentId").and_then(|v| v.as_str()).unwrap_or(&f.resource_id).to_string(),
+                    resource_name: f.resource_name.to_string(),
+                    message: format!(
+                        "Delete the {role} assignment of {principal} at the share's ARM id ({scope}): File Sync does not count it, and repair grants the role at the scope File Sync uses."
+                    ),
+                    command: Some(format!(
+                        "Remove-AzRoleAssignment -ObjectId {} -RoleDefinitionName {} -Scope {}",
+                        crate::checks::ps_quote(principal),
+                        crate::checks::ps_quote(&role),
+                        crate::checks::ps_quote(scope)
+                    )),
+                });
+            }
+            _ => b.note(format!("{} ({}): {} (not something repair changes)", f.check, f.resource_name, f.message)),
+        }
+    }
+    b.finish(PlanKind::Repair)
+}
+
+/// Storage account PATCHes, only on request.
+fn posture_change(b: &mut Builder, f: &Finding, reason: Reason) {
+    let Ok(account) = ResourceId::parse(&f.resource_id) else { return };
+    if !account.is_storage_account() {
+        return;
+    }
+    let Some(acct) = b.snapshot.storage_account(&account) else { return };
+    let (kind, body, title) = if f.check == "storage.trusted-services" {
+        let acls = acct.network_acls.clone();
+        let mut bypass: Vec<String> = acls
+            .as_ref()
+            .map(|a| {
+                a.bypass.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty() && s != "None").collect()
+            })
+            .unwrap_or_default();
+        bypass.push("AzureServices".into());
+        let default_action = acls.as_ref().map(|a| a.default_action.clone()).unwrap_or_else(|| "Deny".into());
+        // A PATCH of `networkAcls` replaces the whole rule set: carry the account's IP and virtual
+        // network rules over, or the servers they let in would be locked out.
+        let ip_rules: Vec<serde_json::Value> = acls
+            .as_ref()
+            .map(|a| a.ip_rules.iter().map(|v| serde_json::json!({"value": v, "action": "Allow"})).collect())
+            .unwrap_or_default();
+        let vnet_rules: Vec<serde_json::Value> = acls
+            .as_ref()
+            .map(|a| a.virtual_network_rules.iter().map(|v| serde_json::json!({"id": v, "action": "Allow"})).collect())
+            .unwrap_or_default();
+        (
+            ChangeKind::SetStorageTrustedServices,
+            serde_json::json!({"properties": {"networkAcls": {
+                "bypass": bypass.join(", "),
+                "defaultAction": default_action,
+                "ipRules": ip_rules,
+                "virtualNetworkRules": vnet_rules,
+            }}}),
+            format!(
+                "Let trusted Azure services through the firewall of storage account '{}' (network rule change)",
+                acct.name
+            ),
+        )
+    } else {
+        (
+            ChangeKind::SetStorageSharedKeyAccess,
+            serde_json::json!({"properties": {"allowSharedKeyAccess": true}}),
+            format!("Turn shared key access back on for storage account '{}' while keys are still in use (key access change)", acct.name),
+        )
+    };
+    b.push(Change {
+        id: change_id(kind, account.as_str()),
+        kind,
+        title,
+        reasons: vec![reason],
+        request: ArmRequest {
+            method: "PATCH".into(),
+            path: account.as_str().to_string(),
+            api_version: api_versions::STORAGE.into(),
+            body,
+        },
+        depends_on: Vec::new(),
+        security_posture_change: true,
+        grant: None,
+        principal_from: None,
+    });
+}
+
+/// The full switch to managed identities, per service: turn on the service identity (when off), grant
+/// every role for every sync group and every server that has an identity, set `useIdentity`, then set
+/// each server with an identity to use it. Servers without one are listed as manual steps.
+pub fn plan_enable_identity(snapshot: &Snapshot) -> Plan {
+    let ix = Index::new(snapshot);
+    let mut b = Builder::new(snapshot);
+    for svc in &snapshot.services {
+        let svc_reason = Reason {
+            check: "service.identity".into(),
+            message: format!("Storage Sync Service '{}' has no system-assigned identity.", svc.name),
+        };
+        let principal = svc.system_principal_id().map(str::to_string);
+        let mut enable_id = None;
+        if principal.is_none() {
+            let kind_now = svc.identity.as_ref().map(|i| i.kind.clone()).unwrap_or_default();
+            if kind_now.to_ascii_lowercase().contains("userassigned") {
+                b.manual(ManualStep {
+                    resource_id: svc.id.as_str().into(),
+                    resource_name: svc.name.clone(),
+                    message: format!(
+                        "Service '{}' has a user-assigned identity; File Sync uses the system-assigned one. Turn it on alongside (identity type 'SystemAssigned,UserAssigned') in the portal, then run enable-identity again.",
+                        svc.name
+                    ),
+                    command: None,
+                });
+                continue;
+            }
+            let id = change_id(ChangeKind::EnableServiceIdentity, svc.id.as_str());
+            b.push(Change {
+                id: id.clone(),
+                kind: ChangeKind::EnableServiceIdentity,
+                title: format!("Turn on the system-assigned identity of Storage Sync Service '{}'", svc.name),
+                reasons: vec![svc_reason],
+                request: ArmRequest {
+                    method: "PATCH".into(),
+                    path: svc.id.as_str().into(),
+                    api_version: api_versions::STORAGE_SYNC.into(),
+                    body: serde_json::json!({"identity": {"type": "SystemAssigned"}}),
+                },
+                depends_on: Vec::new(),
+                security_posture_change: false,
+                grant: None,
+                principal_from: None,
+            });
+            enable_id = Some(id);
+        }
+        let svc_who = format!("the identity of Storage Sync Service '{}'", svc.name);
+        let mut svc_grants: Vec<String> = enable_id.iter().cloned().collect();
+        // (server, share scope change ids) for the server PATCH dependencies.
+        let mut server_grants: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut certificate_servers_remain = false;
+        for group in &svc.sync_groups {
+            for c in &group.cloud_endpoints {
+                let (Some(account), Some(share)) = (c.storage_account_id(), c.share()) else {
+                    b.note(format!(
+                        "Sync group '{}': cloud endpoint {} names no usable storage account or share; nothing granted for it.",
+                        group.name, c.name
+                    ));
+                    continue;
+                };
+                let Ok(share_scope) = file_share_scope(&account, share) else { continue };
+                for (role, scope, check) in [
+                    (roles::STORAGE_ACCOUNT_CONTRIBUTOR, &account, "cloud-endpoint.service-account-role"),
+                    (
+                        roles::STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR,
+                        &share_scope,
+                        "cloud-endpoint.service-share-role",
+                    ),
+                ] {
+                    let reason = Reason {
+                        check: check.into(),
+                        message: format!("{} needs {} on {}.", svc_who, role.name, describe_scope(scope)),
+                    };
+                    match &principal {
+                        Some(p) => {
+                            if !matches!(ix.role_state(p, role.guid, scope, &account), RoleState::Effective(_)) {
+                                if let Some(id) = b.grant(scope, role, Some(p), None, &svc_who, reason, Vec::new()) {
+                                    svc_grants.push(id);
+                                }
+                            }
+                        }
+                        None => {
+                            let from = enable_id.clone();
+                            if let Some(id) = b.grant(
+                                scope,
+                                role,
+                                None,
+                                from.as_deref(),
+                                &svc_who,
+                                reason,
+                                from.iter().cloned().collect(),
+                            ) {
+                                svc_grants.push(id);
+                            }
+                        }
+                    }
+                }
+                // Every server with an endpoint in this group (cluster: every node).
+                for ep in &group.server_endpoints {
+                    let Some(server) = ix.server_of(svc, ep) else { continue };
+                    let members = if server.is_cluster_name() { ix.cluster_nodes(svc, server) } else { vec![server] };
+                    for m in members {
+                        let Some(p) = m.any_identity() else {
+                            certificate_servers_remain = true;
+                            continue;
+                        };
+                        let who = format!("the identity of server '{}'", m.display_name());
+                        let role = roles::STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR;
+                        if matches!(ix.role_state(p, role.guid, &share_scope, &account), RoleState::Effective(_)) {
+                            continue;
+                        }
+                        let reason = Reason {
+                            check: "server-endpoint.server-share-role".into(),
+                            message: format!("{who} needs {} on {}.", role.name, describe_scope(&share_scope)),
+                        };
+                        if let Some(id) = b.grant(&share_scope, role, Some(p), None, &who, reason, Vec::new()) {
+                            server_grants.entry(m.server_id.to_ascii_lowercase()).or_default().push(id);
+                        }
+                    }
+                }
+            }
+        }
+        // Servers: switch those with an identity; list those without.
+        let mut server_patches = Vec::new();
+        for s in &svc.registered_servers {
+            if s.is_cluster_name() || s.uses_managed_identity() {
+                continue;
+            }
+            match s.any_identity() {
+                None => {
+                    certificate_servers_remain = true;
+                    b.manual(arc_or_vm_step(svc, s));
+                }
+                Some(p) => server_patches.push((s, p.to_string())),
+            }
+        }
+        // Microsoft.StorageSync keeps Reader and Data Access while certificate servers remain.
+        if certificate_servers_remain {
+            match snapshot.storage_sync_principal_id.as_deref() {
+                Some(sync_p) => {
+                    for a in ix.referenced_accounts() {
+                        let role = roles::READER_AND_DATA_ACCESS;
+                        if uses_account(svc, &a.id) && !matches!(ix.role_state(sync_p, role.guid, &a.id, &a.id), RoleState::Effective(_)) {
+                            let reason = Reason {
+                                check: "storage.legacy-sync-principal".into(),
+                                message: format!("Servers without an identity still use keys on storage account '{}'.", a.name),
+                            };
+                            b.grant(&a.id, role, Some(sync_p), None, "Microsoft.StorageSync", reason, Vec::new());
+                        }
+                    }
+                }
+                None => b.note(
+                    "Servers keep using keys, so Microsoft.StorageSync needs Reader and Data Access on the storage accounts, but its object id is unknown: pass --storage-sync-principal-id to plan that grant.".into(),
+                ),
+            }
+        }
+        let mut use_id = None;
+        if !svc.use_identity {
+            let id = change_id(ChangeKind::SetUseIdentity, svc.id.as_str());
+            b.push(Change {
+                id: id.clone(),
+                kind: ChangeKind::SetUseIdentity,
+                title: format!("Switch Storage Sync Service '{}' to its identity (useIdentity = true)", svc.name),
+                reasons: vec![Reason {
+                    check: "service.use-identity".into(),
+                    message: format!(
+                        "Storage Sync Service '{}' does not use its identity (useIdentity is false).",
+                        svc.name
+                    ),
+                }],
+                request: ArmRequest {
+                    method: "PATCH".into(),
+                    path: svc.id.as_str().into(),
+                    api_version: api_versions::STORAGE_SYNC.into(),
+                    body: serde_json::json!({"properties": {"useIdentity": true}}),
+                },
+                depends_on: svc_grants.clone(),
+                security_posture_change: false,
+                grant: None,
+                principal_from: None,
+            });
+            use_id = Some(id);
+        }
+        for (s, p) in server_patches {
+            let mut deps: Vec<String> = use_id.iter().cloned().collect();
+            if use_id.is_none() {
+                deps.extend(svc_grants.iter().cloned());
+            }
+            deps.extend(server_grants.get(&s.server_id.to_ascii_lowercase()).cloned().unwrap_or_default());
+            b.push(Change {
+                id: change_id(ChangeKind::SetServerIdentity, s.id.as_str()),
+                kind: ChangeKind::SetServerIdentity,
+                title: format!("Switch server '{}' to its managed identity ({p})", s.display_name()),
+                reasons: vec![Reason {
+                    check: "server.auth-mode".into(),
+                    message: format!(
+                        "Server '{}' has an identity but still authenticates with its certificate.",
+                        s.display_name()
+                    ),
+                }],
+                request: ArmRequest {
+                    method: "PATCH".into(),
+                    path: s.id.as_str().into(),
+                    api_version: api_versions::STORAGE_SYNC.into(),
+                    body: serde_json::json!({"properties": {"identity": true, "applicationId": p}}),
+                },
+                depends_on: deps,
+                security_posture_change: false,
+                grant: None,
+                principal_from: None,
+            });
+        }
+    }
+    b.finish(PlanKind::EnableIdentity)
+}
+
+fn uses_account(svc: &StorageSyncService, account: &ResourceId) -> bool {
+    svc.sync_groups.iter().any(|g| g.cloud_endpoints.iter().any(|c| c.storage_account_id().as_ref() == Some(account)))
+}
