@@ -30,8 +30,8 @@ namespace AzFileSync.ManagedIdentity.Native
         /// <summary>
         ///  Details of the most recent failed `fsi_` call on the calling OS thread, as UTF-8 JSON:
         ///  `{"code":5,"kind":"Authorization","message":"...","errorId":"AzFileSync.Arm.AuthorizationFailed",
-        ///  "category":"PermissionDenied","recommendedAction":"...","armCode":"AuthorizationFailed",
-        ///  "requestId":"...","correlationId":"...","httpStatus":403,"resourceId":"...","arm":{...}}`
+        ///  "armCode":"AuthorizationFailed","requestId":"...","correlationId":"...","httpStatus":403,
+        ///  "resourceId":"...","arm":{...}}`
         ///  (absent facts are `null`). When no call has failed on this thread: `{"code":0,"kind":"Ok",...}`.
         ///
         ///  Ownership: on success `*out_buffer` receives a new buffer the caller frees with `fsi_buffer_free`.

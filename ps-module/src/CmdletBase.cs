@@ -240,10 +240,7 @@ namespace AzFileSync.ManagedIdentity
         /// action. The target is what the user named: a resource id or a path (never a request).</summary>
         internal static ErrorRecord ToErrorRecord(FileSyncNativeException e, object target)
         {
-            ErrorCategory category;
-            try { category = (ErrorCategory)Enum.Parse(typeof(ErrorCategory), e.Category); }
-            catch (ArgumentException) { category = ErrorCategory.NotSpecified; }
-            var r = new ErrorRecord(e, e.ErrorId, category, target ?? e.ResourceId);
+            var r = new ErrorRecord(e, e.ErrorId, ErrorWording.Category(e.Kind), target ?? e.ResourceId);
             r.ErrorDetails = new ErrorDetails(e.Message) { RecommendedAction = e.RecommendedAction };
             return r;
         }
@@ -257,24 +254,11 @@ namespace AzFileSync.ManagedIdentity
             return r;
         }
 
-        /// <summary>PowerShell's ErrorCategory for one of the core's error kinds (src/error.rs, camelCase).</summary>
+        /// <summary>PowerShell's ErrorCategory for one of the core's error kinds (as a change result names
+        /// it, camelCase).</summary>
         internal static ErrorCategory CategoryOfKind(string kind)
         {
-            switch (kind)
-            {
-                case "invalidInput": return ErrorCategory.InvalidArgument;
-                case "invalidFile": return ErrorCategory.InvalidData;
-                case "authentication": return ErrorCategory.AuthenticationError;
-                case "authorization": return ErrorCategory.PermissionDenied;
-                case "notFound": return ErrorCategory.ObjectNotFound;
-                case "network": return ErrorCategory.ConnectionError;
-                case "throttled": return ErrorCategory.LimitsExceeded;
-                case "io": return ErrorCategory.ResourceUnavailable;
-                case "cancelled": return ErrorCategory.OperationStopped;
-                case "conflict": return ErrorCategory.InvalidOperation;
-                case "arm": return ErrorCategory.InvalidResult;
-                default: return ErrorCategory.NotSpecified;
-            }
+            return ErrorWording.Category(kind);
         }
 
         /// <summary>Resolve a path against PowerShell's current location (not the process's).</summary>

@@ -16,8 +16,8 @@ namespace AzFileSync.ManagedIdentity.Native
             Code = (int)(Json.Long(error, "code") ?? (long)FsiResult.Internal);
             Kind = Json.Str(error, "kind") ?? "Internal";
             ErrorId = Json.Str(error, "errorId") ?? ("AzFileSync." + Kind);
-            Category = Json.Str(error, "category") ?? "NotSpecified";
-            RecommendedAction = Json.Str(error, "recommendedAction") ?? "";
+            Category = ErrorWording.Category(Kind).ToString();
+            RecommendedAction = ErrorWording.RecommendedAction(Kind);
             ArmCode = Json.Str(error, "armCode");
             RequestId = Json.Str(error, "requestId");
             CorrelationId = Json.Str(error, "correlationId");
@@ -46,6 +46,68 @@ namespace AzFileSync.ManagedIdentity.Native
         public string CorrelationId { get; private set; }
         public int? HttpStatus { get; private set; }
         public string ResourceId { get; private set; }
+    }
+
+    /// <summary>What PowerShell says about a failure of the core: its ErrorCategory and the next step for the
+    /// person at the prompt. The core reports only its result kind (fsi_result names, or the same names in
+    /// camelCase in a change result); the wording for PowerShell users lives here, beside the cmdlets.</summary>
+    internal static class ErrorWording
+    {
+        static FsiResult? Parse(string kind)
+        {
+            FsiResult r;
+            if (!string.IsNullOrEmpty(kind) && Enum.TryParse(kind, true, out r) && Enum.IsDefined(typeof(FsiResult), r)) return r;
+            return null;
+        }
+
+        /// <summary>The ErrorCategory for a result kind ("Authorization", "authorization", ...).</summary>
+        internal static System.Management.Automation.ErrorCategory Category(string kind)
+        {
+            switch (Parse(kind))
+            {
+                case FsiResult.InvalidInput:
+                case FsiResult.NullPointer:
+                case FsiResult.InvalidUtf8: return System.Management.Automation.ErrorCategory.InvalidArgument;
+                case FsiResult.InvalidFile: return System.Management.Automation.ErrorCategory.InvalidData;
+                case FsiResult.Authentication: return System.Management.Automation.ErrorCategory.AuthenticationError;
+                case FsiResult.Authorization: return System.Management.Automation.ErrorCategory.PermissionDenied;
+                case FsiResult.NotFound: return System.Management.Automation.ErrorCategory.ObjectNotFound;
+                case FsiResult.Arm: return System.Management.Automation.ErrorCategory.InvalidResult;
+                case FsiResult.Network: return System.Management.Automation.ErrorCategory.ConnectionError;
+                case FsiResult.Throttled: return System.Management.Automation.ErrorCategory.LimitsExceeded;
+                case FsiResult.Io: return System.Management.Automation.ErrorCategory.ResourceUnavailable;
+                case FsiResult.Cancelled: return System.Management.Automation.ErrorCategory.OperationStopped;
+                case FsiResult.Conflict:
+                case FsiResult.AlreadyTaken: return System.Management.Automation.ErrorCategory.InvalidOperation;
+                case FsiResult.Busy: return System.Management.Automation.ErrorCategory.ResourceBusy;
+                default: return System.Management.Automation.ErrorCategory.NotSpecified;
+            }
+        }
+
+        /// <summary>What a person should do next, in one sentence ("" when there is nothing to do).</summary>
+        internal static string RecommendedAction(string kind)
+        {
+            switch (Parse(kind))
+            {
+                case FsiResult.InvalidInput: return "Check the parameters named in the message and run the command again.";
+                case FsiResult.InvalidFile: return "Give a snapshot or plan file written by this version of the tool (Export-AzFileSyncSnapshot).";
+                case FsiResult.Authentication: return "Run Connect-AzAccount (or pass a fresh -AccessToken) and run the command again.";
+                case FsiResult.Authorization: return "Run as an identity with the rights named in the message (for role assignments: Owner, User Access Administrator, Role Based Access Control Administrator or Azure File Sync Administrator on the storage accounts).";
+                case FsiResult.NotFound: return "Check the subscription, resource group and Storage Sync Service name (Get-AzContext shows the current subscription).";
+                case FsiResult.Arm: return "Quote the ARM code and request id from the message when you contact support, or run the command again later.";
+                case FsiResult.Network: return "Check the network path to Azure Resource Manager (proxy, firewall, DNS) and run the command again.";
+                case FsiResult.Throttled: return "Azure Resource Manager is throttling this subscription: wait a few minutes and run the command again.";
+                case FsiResult.Io: return "Check that the path exists and that you may read or write it.";
+                case FsiResult.Conflict: return "The deployment changed since the plan was made: run the command again to make a fresh plan.";
+                case FsiResult.Internal:
+                case FsiResult.Panic: return "This is a bug in AzFileSync.ManagedIdentity: please report it with the message.";
+                case FsiResult.NullPointer:
+                case FsiResult.InvalidUtf8:
+                case FsiResult.Busy:
+                case FsiResult.AlreadyTaken: return "This is a bug in the caller of the native library: please report it with the message.";
+                default: return "";
+            }
+        }
     }
 
     internal static unsafe class NativeJson

@@ -106,49 +106,6 @@ impl FsiResult {
             _ => return None,
         })
     }
-
-    /// The PowerShell `ErrorCategory` name the module uses for this outcome.
-    fn category(self) -> &'static str {
-        match self {
-            FsiResult::Ok => "NotSpecified",
-            FsiResult::InvalidInput | FsiResult::NullPointer | FsiResult::InvalidUtf8 => "InvalidArgument",
-            FsiResult::InvalidFile => "InvalidData",
-            FsiResult::Authentication => "AuthenticationError",
-            FsiResult::Authorization => "PermissionDenied",
-            FsiResult::NotFound => "ObjectNotFound",
-            FsiResult::Arm => "InvalidResult",
-            FsiResult::Network => "ConnectionError",
-            FsiResult::Throttled => "LimitsExceeded",
-            FsiResult::Io => "ResourceUnavailable",
-            FsiResult::Cancelled => "OperationStopped",
-            FsiResult::Conflict => "InvalidOperation",
-            FsiResult::Busy => "ResourceBusy",
-            FsiResult::AlreadyTaken => "InvalidOperation",
-            FsiResult::Internal | FsiResult::Panic => "NotSpecified",
-        }
-    }
-
-    /// What a person should do next, in one sentence.
-    fn recommended_action(self) -> &'static str {
-        match self {
-            FsiResult::Ok => "",
-            FsiResult::InvalidInput => "Check the parameters named in the message and run the command again.",
-            FsiResult::InvalidFile => "Give a snapshot or plan file written by this version of the tool (Export-AzFileSyncSnapshot).",
-            FsiResult::Authentication => "Run Connect-AzAccount (or pass a fresh -AccessToken) and run the command again.",
-            FsiResult::Authorization => "Run as an identity with the rights named in the message (for role assignments: Owner, User Access Administrator, Role Based Access Control Administrator or Azure File Sync Administrator on the storage accounts).",
-            FsiResult::NotFound => "Check the subscription, resource group and Storage Sync Service name (Get-AzContext shows the current subscription).",
-            FsiResult::Arm => "Quote the ARM code and request id from the message when you contact support, or run the command again later.",
-            FsiResult::Network => "Check the network path to Azure Resource Manager (proxy, firewall, DNS) and run the command again.",
-            FsiResult::Throttled => "Azure Resource Manager is throttling this subscription: wait a few minutes and run the command again.",
-            FsiResult::Io => "Check that the path exists and that you may read or write it.",
-            FsiResult::Cancelled => "",
-            FsiResult::Conflict => "The deployment changed since the plan was made: run the command again to make a fresh plan.",
-            FsiResult::Internal | FsiResult::Panic => "This is a bug in AzFileSync.ManagedIdentity: please report it with the message.",
-            FsiResult::NullPointer | FsiResult::InvalidUtf8 | FsiResult::Busy | FsiResult::AlreadyTaken => {
-                "This is a bug in the caller of the native library: please report it with the message."
-            }
-        }
-    }
 }
 
 impl From<ErrorKind> for FsiResult {
@@ -190,9 +147,10 @@ impl From<Error> for Failure {
     }
 }
 
-/// The error JSON: `{code, kind, message, errorId, category, recommendedAction, armCode, requestId,
-/// correlationId, httpStatus, resourceId, arm}`. `errorId` is `AzFileSync.Arm.<ARM code>` when ARM gave a
-/// code, else `AzFileSync.<kind>`; `category` is a PowerShell `ErrorCategory` name.
+/// The error JSON: `{code, kind, message, errorId, armCode, requestId, correlationId, httpStatus,
+/// resourceId, arm}`. `errorId` is `AzFileSync.Arm.<ARM code>` when ARM gave a code, else
+/// `AzFileSync.<kind>`. What a host says about a kind (PowerShell's `ErrorCategory`, the next step for the
+/// user) is the host's wording, not the library's: the module keeps it in `ps-module/src/Native.cs`.
 fn error_json(code: FsiResult, message: &str, err: Option<&Error>) -> Value {
     let arm = err.and_then(|e| e.arm());
     let arm_code = arm.and_then(|a| a.code.clone());
@@ -208,8 +166,6 @@ fn error_json(code: FsiResult, message: &str, err: Option<&Error>) -> Value {
         "kind": code.name(),
         "message": message,
         "errorId": error_id,
-        "category": code.category(),
-        "recommendedAction": code.recommended_action(),
         "armCode": arm_code,
         "requestId": arm.and_then(|a| a.request_id.clone()),
         "correlationId": arm.and_then(|a| a.correlation_id.clone()),
@@ -459,8 +415,8 @@ pub extern "C" fn fsi_version() -> *const c_char {
 
 /// Details of the most recent failed `fsi_` call on the calling OS thread, as UTF-8 JSON:
 /// `{"code":5,"kind":"Authorization","message":"...","errorId":"AzFileSync.Arm.AuthorizationFailed",
-/// "category":"PermissionDenied","recommendedAction":"...","armCode":"AuthorizationFailed",
-/// "requestId":"...","correlationId":"...","httpStatus":403,"resourceId":"...","arm":{...}}`
+/// "armCode":"AuthorizationFailed","requestId":"...","correlationId":"...","httpStatus":403,
+/// "resourceId":"...","arm":{...}}`
 /// (absent facts are `null`). When no call has failed on this thread: `{"code":0,"kind":"Ok",...}`.
 ///
 /// Ownership: on success `*out_buffer` receives a new buffer the caller frees with `fsi_buffer_free`.

@@ -200,7 +200,7 @@ int main(int argc, char **argv) {
         CHECK(took < 5.0, "cancel was prompt: %.2f s", took);
         CHECK(fsi_request_take_result(r, &b) == FSI_RESULT_CANCELLED, "cancelled");
         out = take(b);
-        CHECK(strstr(out, "\"category\":\"OperationStopped\"") != NULL, "%s", out);
+        CHECK(strstr(out, "\"kind\":\"Cancelled\"") != NULL, "%s", out);
         free(out);
         fsi_request_free(r);
         printf("ok - cancel from another thread (%.2f s)\n", took);

@@ -181,6 +181,14 @@ Describe 'signing in' {
         { Test-AzFileSyncManagedIdentity -ResourceId $ServiceId } | Should -Throw '*Connect-AzAccount*'
     }
 
+    It 'a token ARM rejects (401) is an AuthenticationError that says to sign in again' {
+        $token = ConvertTo-SecureString 'tok-nobody-issued-this' -AsPlainText -Force
+        Test-AzFileSyncManagedIdentity -ResourceId $ServiceId -AccessToken $token -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $err[0].CategoryInfo.Category | Should -Be 'AuthenticationError'
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'AzFileSync.Arm.InvalidAuthenticationToken,*'
+        $err[0].ErrorDetails.RecommendedAction | Should -BeLike '*Connect-AzAccount*'
+    }
+
     It 'an expired session (Get-AzAccessToken fails) says to sign in again' {
         Install-AzStandIn -Url $fake.Url -Token ''
         { Test-AzFileSyncManagedIdentity -ResourceId $ServiceId -ErrorAction Stop } | Should -Throw -ErrorId 'AzFileSync.TokenUnavailable,AzFileSync.ManagedIdentity.TestAzFileSyncManagedIdentityCommand'

@@ -37,6 +37,28 @@ Describe 'the module' {
         @($m.ExportedCmdlets.Keys | Sort-Object) | Should -Be @($manifest.CmdletsToExport | Sort-Object)
     }
 
+    It 'words every failure the core can report for PowerShell: a category, and a next step unless there is none' {
+        $asm = (Get-Command Test-AzFileSyncManagedIdentity).ImplementingType.Assembly
+        $wording = $asm.GetType('AzFileSync.ManagedIdentity.Native.ErrorWording', $true)
+        $results = $asm.GetType('AzFileSync.ManagedIdentity.Native.FsiResult', $true)
+        $flags = [System.Reflection.BindingFlags]'Static,NonPublic'
+        $category = { param($kind) $wording.GetMethod('Category', $flags).Invoke($null, @($kind)) }
+        $action = { param($kind) $wording.GetMethod('RecommendedAction', $flags).Invoke($null, @($kind)) }
+        foreach ($name in [enum]::GetNames($results)) {
+            if ($name -in 'Ok', 'Cancelled') { (& $action $name) | Should -BeExactly '' -Because $name; continue }
+            (& $action $name) | Should -Not -BeNullOrEmpty -Because $name
+            if ($name -notin 'Internal', 'Panic') { (& $category $name) | Should -Not -Be 'NotSpecified' -Because $name }
+        }
+        # As the core names them in an error (PascalCase) and in a change result (camelCase).
+        (& $category 'Authorization') | Should -Be 'PermissionDenied'
+        (& $category 'authorization') | Should -Be 'PermissionDenied'
+        (& $category 'InvalidInput') | Should -Be 'InvalidArgument'
+        (& $category 'Cancelled') | Should -Be 'OperationStopped'
+        (& $category 'Conflict') | Should -Be 'InvalidOperation'
+        (& $action 'Authentication') | Should -BeLike '*Connect-AzAccount*'
+        (& $category 'noSuchKind') | Should -Be 'NotSpecified'
+    }
+
     It 'imports without loading Az.Accounts' {
         if (-not $azAccountsWasLoaded) { Get-Module Az.Accounts | Should -BeNullOrEmpty }
         $manifest.ContainsKey('RequiredModules') | Should -BeFalse
