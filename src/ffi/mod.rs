@@ -12,20 +12,30 @@
 //! Every export runs inside `catch_unwind`: a panic comes back as [`FsiResult::Panic`], never as an abort of
 //! the host process.
 //!
+//! Layout: this file holds what the generated bindings are made of (the result enum, the opaque handles and
+//! every export); [`boundary`] is the panic boundary and the checks of what callers hand in; [`error`]
+//! turns failures into result codes and error JSON; [`requests`] is the runtime and the state a request
+//! handle shares with its task.
+//!
 //! Keep this file on edition 2021 (`#[no_mangle]`, not `#[unsafe(no_mangle)]`) and every export a free
 //! function at module level: the C# generator (csbindgen) sees nothing else. `tests/bindings.rs` fails
 //! when an export is missing from `bindings/NativeMethods.g.cs` or when the checked-in bindings are stale.
 
-use std::cell::RefCell;
 use std::ffi::c_char;
-use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
-use serde_json::{json, Value};
+use serde_json::Value;
+
+mod boundary;
+mod error;
+mod requests;
+
+use boundary::{boundary, boundary_value, null, put, read_json};
+use error::{error_json, set_last_error, Failure, LAST_ERROR};
+use requests::{run_request, runtime, RequestShared, RequestState};
 
 use crate::api::{CancellationToken, Session, SessionOptions};
-use crate::error::{Error, ErrorKind};
 use crate::events::BufferSink;
 use crate::sync::LockUnpoisoned;
 
@@ -72,235 +82,6 @@ pub enum FsiResult {
     AlreadyTaken = 104,
 }
 
-impl FsiResult {
-    /// The stable name used in error JSON (`kind`).
-    pub fn name(self) -> &'static str {
-        match self {
-            FsiResult::Ok => "Ok",
-            FsiResult::NullPointer => "NullPointer",
-            FsiResult::InvalidUtf8 => "InvalidUtf8",
-            FsiResult::Panic => "Panic",
-            FsiResult::Busy => "Busy",
-            FsiResult::AlreadyTaken => "AlreadyTaken",
-            other => match other.error_kind() {
-                Some(k) => k.as_str(),
-                None => "Unknown",
-            },
-        }
-    }
-
-    fn error_kind(self) -> Option<ErrorKind> {
-        Some(match self {
-            FsiResult::InvalidInput => ErrorKind::InvalidInput,
-            FsiResult::InvalidFile => ErrorKind::InvalidFile,
-            FsiResult::Authentication => ErrorKind::Authentication,
-            FsiResult::Authorization => ErrorKind::Authorization,
-            FsiResult::NotFound => ErrorKind::NotFound,
-            FsiResult::Arm => ErrorKind::Arm,
-            FsiResult::Network => ErrorKind::Network,
-            FsiResult::Throttled => ErrorKind::Throttled,
-            FsiResult::Io => ErrorKind::Io,
-            FsiResult::Cancelled => ErrorKind::Cancelled,
-            FsiResult::Internal => ErrorKind::Internal,
-            FsiResult::Conflict => ErrorKind::Conflict,
-            _ => return None,
-        })
-    }
-}
-
-impl From<ErrorKind> for FsiResult {
-    fn from(kind: ErrorKind) -> Self {
-        match kind {
-            ErrorKind::InvalidInput => FsiResult::InvalidInput,
-            ErrorKind::InvalidFile => FsiResult::InvalidFile,
-            ErrorKind::Authentication => FsiResult::Authentication,
-            ErrorKind::Authorization => FsiResult::Authorization,
-            ErrorKind::NotFound => FsiResult::NotFound,
-            ErrorKind::Arm => FsiResult::Arm,
-            ErrorKind::Network => FsiResult::Network,
-            ErrorKind::Throttled => FsiResult::Throttled,
-            ErrorKind::Io => FsiResult::Io,
-            ErrorKind::Cancelled => FsiResult::Cancelled,
-            ErrorKind::Internal => FsiResult::Internal,
-            ErrorKind::Conflict => FsiResult::Conflict,
-        }
-    }
-}
-
-/// A failure on its way out: the result code and the error JSON that `fsi_last_error` returns.
-#[derive(Debug, Clone)]
-struct Failure {
-    code: FsiResult,
-    json: Value,
-}
-
-impl Failure {
-    fn new(code: FsiResult, message: impl Into<String>) -> Self {
-        Failure { code, json: error_json(code, &message.into(), None) }
-    }
-}
-
-impl From<Error> for Failure {
-    fn from(e: Error) -> Self {
-        let code = FsiResult::from(e.kind());
-        Failure { code, json: error_json(code, &e.to_string(), Some(&e)) }
-    }
-}
-
-/// The error JSON: `{code, kind, message, errorId, armCode, requestId, correlationId, httpStatus,
-/// resourceId, arm}`. `errorId` is `AzFileSync.Arm.<ARM code>` when ARM gave a code, else
-/// `AzFileSync.<kind>`. What a host says about a kind (PowerShell's `ErrorCategory`, the next step for the
-/// user) is the host's wording, not the library's: the module keeps it in `ps-module/src/Native.cs`.
-fn error_json(code: FsiResult, message: &str, err: Option<&Error>) -> Value {
-    let arm = err.and_then(|e| e.arm());
-    let arm_code = arm.and_then(|a| a.code.clone());
-    let error_id = match &arm_code {
-        Some(c) if !c.is_empty() => {
-            let clean: String = c.chars().filter(|ch| ch.is_ascii_alphanumeric() || *ch == '.' || *ch == '_').collect();
-            format!("AzFileSync.Arm.{clean}")
-        }
-        _ => format!("AzFileSync.{}", code.name()),
-    };
-    json!({
-        "code": code as i32,
-        "kind": code.name(),
-        "message": message,
-        "errorId": error_id,
-        "armCode": arm_code,
-        "requestId": arm.and_then(|a| a.request_id.clone()),
-        "correlationId": arm.and_then(|a| a.correlation_id.clone()),
-        "httpStatus": arm.map(|a| a.status).filter(|s| *s != 0),
-        "resourceId": err.and_then(|e| e.resource_id().map(str::to_string)),
-        "arm": arm,
-    })
-}
-
-thread_local! {
-    static LAST_ERROR: RefCell<Option<Failure>> = const { RefCell::new(None) };
-}
-
-fn set_last_error(f: &Failure) {
-    LAST_ERROR.with(|l| *l.borrow_mut() = Some(f.clone()));
-}
-
-fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = p.downcast_ref::<&str>() {
-        (*s).to_string()
-    } else if let Some(s) = p.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "unknown panic payload".to_string()
-    }
-}
-
-#[cfg(test)]
-thread_local! {
-    /// Test hook: when set, every export panics inside its boundary.
-    static FORCE_PANIC: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-/// Called first inside every boundary. In unit-test builds it panics on demand; otherwise it does nothing.
-#[inline(always)]
-fn test_hook(_export: &str) {
-    #[cfg(test)]
-    if FORCE_PANIC.with(|f| f.get()) {
-        panic!("forced panic in {_export} (test hook)");
-    }
-}
-
-/// Run an export's body: a panic or an error becomes a result code and the thread's last error.
-fn boundary(export: &str, body: impl FnOnce() -> Result<FsiResult, Failure>) -> FsiResult {
-    let outcome = catch_unwind(AssertUnwindSafe(|| {
-        test_hook(export);
-        body()
-    }));
-    match outcome {
-        Ok(Ok(code)) => code,
-        Ok(Err(f)) => {
-            set_last_error(&f);
-            f.code
-        }
-        Err(p) => {
-            let f = Failure::new(FsiResult::Panic, format!("internal panic in {export}: {}", panic_message(&*p)));
-            set_last_error(&f);
-            FsiResult::Panic
-        }
-    }
-}
-
-/// Run an export that returns a value rather than a result code: on panic, `fallback` and the thread's last
-/// error says `Panic`.
-fn boundary_value<T>(export: &str, fallback: T, body: impl FnOnce() -> T) -> T {
-    match catch_unwind(AssertUnwindSafe(|| {
-        test_hook(export);
-        body()
-    })) {
-        Ok(v) => v,
-        Err(p) => {
-            let f = Failure::new(FsiResult::Panic, format!("internal panic in {export}: {}", panic_message(&*p)));
-            set_last_error(&f);
-            fallback
-        }
-    }
-}
-
-fn null(what: &str) -> Failure {
-    Failure::new(FsiResult::NullPointer, format!("{what} is NULL"))
-}
-
-/// Read `len` bytes at `ptr` as UTF-8 JSON.
-///
-/// # Safety
-/// `ptr` must be NULL or point to `len` readable bytes.
-unsafe fn read_json(ptr: *const u8, len: usize, what: &str) -> Result<Value, Failure> {
-    if ptr.is_null() {
-        return Err(null(what));
-    }
-    if len > isize::MAX as usize {
-        return Err(Failure::new(FsiResult::InvalidInput, format!("{what}: length {len} is too large")));
-    }
-    // SAFETY: the caller guarantees `len` readable bytes at `ptr`, which is not NULL.
-    let bytes = unsafe { std::slice::from_raw_parts(ptr, len) };
-    let text = std::str::from_utf8(bytes).map_err(|e| {
-        Failure::new(
-            FsiResult::InvalidUtf8,
-            format!("{what} is not valid UTF-8 (invalid byte at offset {})", e.valid_up_to()),
-        )
-    })?;
-    serde_json::from_str(text)
-        .map_err(|e| Failure::new(FsiResult::InvalidInput, format!("{what} is not valid JSON: {e}")))
-}
-
-/// Write `value` to an out pointer that was checked for NULL.
-///
-/// # Safety
-/// `out` must be valid for a write.
-unsafe fn put<T>(out: *mut *mut T, value: T) {
-    // SAFETY: checked by the caller.
-    unsafe { *out = Box::into_raw(Box::new(value)) };
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Runtime
-
-fn runtime() -> Result<&'static tokio::runtime::Runtime, Failure> {
-    static RUNTIME: OnceLock<Result<tokio::runtime::Runtime, String>> = OnceLock::new();
-    RUNTIME
-        .get_or_init(|| {
-            tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .thread_name("filesync-identity")
-                .build()
-                .map_err(|e| e.to_string())
-        })
-        .as_ref()
-        .map_err(|e| Failure::new(FsiResult::Internal, format!("could not start the async runtime: {e}")))
-}
-
-/// How long a cancelled request may take to wind down by itself (so the core can report what it did)
-/// before it is dropped and reported as cancelled.
-const CANCEL_GRACE: Duration = Duration::from_secs(2);
-
 // ---------------------------------------------------------------------------------------------------------
 // Handles
 
@@ -324,80 +105,6 @@ pub struct FsiSession {
 /// A running or finished request.
 pub struct FsiRequest {
     shared: Arc<RequestShared>,
-}
-
-struct RequestShared {
-    state: Mutex<RequestState>,
-    done: Condvar,
-    events: Arc<BufferSink>,
-    cancel: CancellationToken,
-}
-
-enum RequestState {
-    Running,
-    Done(Result<Value, Failure>),
-    Taken,
-}
-
-impl RequestShared {
-    fn finish(&self, outcome: Result<Value, Failure>) {
-        let mut st = self.state.lock_unpoisoned();
-        *st = RequestState::Done(outcome);
-        self.done.notify_all();
-    }
-}
-
-/// Test-only request fields, honoured in debug builds only (the shipped module is a release build, where
-/// they are passed through to the core untouched): `ffiTestDelayMs` waits (cancellably) before the request
-/// runs, `ffiTestPanic` panics inside the request's task.
-#[cfg(debug_assertions)]
-async fn debug_hooks(request: &mut Value, cancel: &CancellationToken) -> Result<(), Error> {
-    let Some(obj) = request.as_object_mut() else {
-        return Ok(());
-    };
-    if let Some(ms) = obj.remove("ffiTestDelayMs").and_then(|v| v.as_u64()) {
-        tokio::select! {
-            _ = tokio::time::sleep(Duration::from_millis(ms)) => {}
-            _ = cancel.cancelled() => return Err(Error::cancelled()),
-        }
-    }
-    if obj.remove("ffiTestPanic").and_then(|v| v.as_bool()) == Some(true) {
-        panic!("forced panic inside a request (ffiTestPanic)");
-    }
-    Ok(())
-}
-
-async fn run_request(session: Arc<Session>, request: Value, shared: Arc<RequestShared>) {
-    use futures::FutureExt;
-    let work = async {
-        #[cfg(debug_assertions)]
-        let request = {
-            let mut request = request;
-            debug_hooks(&mut request, &shared.cancel).await?;
-            request
-        };
-        crate::api::execute(&session, &request, shared.events.clone(), &shared.cancel).await
-    };
-    let grace = async {
-        shared.cancel.cancelled().await;
-        tokio::time::sleep(CANCEL_GRACE).await;
-    };
-    let guarded = async {
-        tokio::select! {
-            biased;
-            r = work => r,
-            _ = grace => Err(Error::cancelled()),
-        }
-    };
-    let outcome = match AssertUnwindSafe(guarded).catch_unwind().await {
-        Ok(Ok(v)) => Ok(v),
-        Ok(Err(e)) => Err(Failure::from(e)),
-        Err(p) => Err(Failure::new(
-            FsiResult::Panic,
-            format!("internal panic while running the request: {}", panic_message(&*p)),
-        )),
-    };
-    shared.finish(outcome);
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 //! Unit tests of the C ABI, calling the exports as a C caller would (raw pointers, explicit lengths).
 
+use super::boundary::FORCE_PANIC;
 use super::*;
+use crate::error::{Error, ErrorKind};
 use std::ptr::null_mut;
 use std::time::Instant;
 
