@@ -1,9 +1,19 @@
 //! `filesync_identity`: diagnose and repair Azure File Sync managed-identity deployments.
 //!
-//! The crate is organised as the work flows: [`arm`] reads Azure Resource Manager through one client,
-//! [`collect`] gathers a [`snapshot::Snapshot`], [`checks`] turn a snapshot into [`findings::Finding`]s
-//! (pure functions, no I/O), and [`report`] renders them. The command-line tool (`src/cli/`) and the
-//! C ABI ([`ffi`]) are thin layers over [`api`].
+//! The folders are the pipeline, `collect -> snapshot -> checks -> findings -> report`, and for changes
+//! `snapshot -> plan -> apply`:
+//!
+//! - [`arm`]: the one ARM client every request goes through (with [`credentials`] for its tokens);
+//! - [`collect`]: reads a deployment into a [`model::snapshot::Snapshot`];
+//! - [`model`]: what the stages share, with no I/O (snapshot, resource ids, roles, the RBAC matcher,
+//!   findings, the lookup index);
+//! - [`checks`]: pure functions from a snapshot to [`model::findings::Finding`]s, a file per family;
+//! - [`report`]: every renderer (findings, plans, apply results, catalog entries, diffs);
+//! - [`repair`]: plans as data, then apply; [`diff`] compares two snapshots; [`catalog`] explains codes;
+//! - [`api`]: the one front door, typed requests; the command line (`src/cli/`) and the C ABI ([`ffi`])
+//!   are thin doors onto it.
+//!
+//! `docs/architecture.md` says what each stage may import and how to add a check.
 
 pub mod api;
 pub mod arm;

@@ -1,8 +1,12 @@
-//! Check ids are written as string literals where findings are made and where plans, causes and the Activity
-//! Log rules pick findings by check. This test holds every such literal in the crate's sources to the check
-//! registry (`checks::all()`), so a misspelt or renamed id fails here instead of silently matching nothing.
+//! Check ids are declared once, as `CheckId` constants beside the registry (`src/checks/ids.rs`); code names
+//! a check by its constant, so a misspelt id does not compile. These tests hold the declarations and the
+//! registry to each other, and every id still written as a string literal in the sources (the declarations
+//! themselves, request examples, test data) to the registry, so a misspelt literal fails here instead of
+//! silently matching nothing.
 
 use std::collections::BTreeSet;
+
+use filesync_identity::model::check_id::CheckId;
 use std::path::Path;
 
 /// The areas check ids start with (`area.what`).
@@ -50,7 +54,7 @@ fn id_literals(text: &str) -> Vec<String> {
 
 #[test]
 fn every_check_id_written_in_the_sources_is_a_registered_check() {
-    let registered: BTreeSet<&str> = filesync_identity::checks::all().iter().map(|c| c.id).collect();
+    let registered: BTreeSet<&str> = filesync_identity::checks::all().iter().map(|c| c.id.as_str()).collect();
     let mut files = Vec::new();
     rust_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut files);
     let mut seen = 0;
@@ -64,7 +68,8 @@ fn every_check_id_written_in_the_sources_is_a_registered_check() {
             }
         }
     }
-    assert!(seen > 100, "the scan finds the ids the checks are written with ({seen})");
+    // At least the declarations themselves (src/checks/ids.rs) are found.
+    assert!(seen >= CheckId::ALL.len(), "the scan finds the ids the checks are declared with ({seen})");
     assert!(unknown.is_empty(), "check ids that no check has:\n{}", unknown.join("\n"));
 }
 
@@ -72,6 +77,63 @@ fn every_check_id_written_in_the_sources_is_a_registered_check() {
 fn the_scan_finds_a_misspelt_id() {
     let found = id_literals(r#"Finding::new("storage.shared-key-acess", x); let v = "a.b"; "server.agent-status""#);
     assert_eq!(found, ["storage.shared-key-acess", "server.agent-status"]);
-    let registered: BTreeSet<&str> = filesync_identity::checks::all().iter().map(|c| c.id).collect();
+    let registered: BTreeSet<&str> = filesync_identity::checks::all().iter().map(|c| c.id.as_str()).collect();
     assert!(!registered.contains("storage.shared-key-acess"));
+}
+
+#[test]
+fn the_registry_describes_every_declared_check_id_once_in_report_order() {
+    let registered: Vec<CheckId> = filesync_identity::checks::all().iter().map(|c| c.id).collect();
+    assert_eq!(registered, CheckId::ALL, "src/checks/ids.rs and the registry in src/checks/mod.rs differ");
+    for id in CheckId::ALL {
+        assert_eq!(CheckId::parse(id.as_str()), Some(*id));
+        let (area, _) = id.split_once('.').expect("area.what");
+        assert!(AREAS.contains(&area), "{id}: unknown area");
+    }
+    assert_eq!(CheckId::parse("storage.shared-key-acess"), None);
+    assert_eq!(CheckId::parse("STORAGE.SHARED-KEY-ACCESS"), None);
+    // Serialized as its text; read back only when it is a declared id.
+    let json = serde_json::to_string(&CheckId::STORAGE_LOCK).unwrap();
+    assert_eq!(json, "\"storage.lock\"");
+    assert_eq!(serde_json::from_str::<CheckId>(&json).unwrap(), CheckId::STORAGE_LOCK);
+    let e = serde_json::from_str::<CheckId>("\"storage.lok\"").unwrap_err().to_string();
+    assert!(e.contains("unknown check id 'storage.lok'"), "{e}");
+}
+
+/// The codes a finding says it explains are among the codes its check declares in the registry (the one
+/// place a check's codes are written down, which the catalog is checked against in tests/catalog.rs).
+#[test]
+fn every_finding_explains_only_codes_its_check_declares() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut snapshots = Vec::new();
+    for entry in std::fs::read_dir(root.join("examples")).into_iter().flatten().flatten() {
+        if entry.path().extension().is_some_and(|e| e == "json") {
+            snapshots.push(entry.path());
+        }
+    }
+    let mut checked = 0;
+    for path in &snapshots {
+        let Ok(snapshot) = filesync_identity::model::snapshot::Snapshot::load(path) else { continue };
+        let report = filesync_identity::api::test_report(&snapshot, &Default::default(), &[]).unwrap();
+        for f in &report.findings {
+            let info = filesync_identity::checks::all().iter().find(|c| c.id == f.check).expect("a registered check");
+            for code in &f.error_codes {
+                if f.check == CheckId::SYNC_LIVE_ERRORS {
+                    // It reports the codes the service reports, whatever they are: each must be one the
+                    // catalog can explain.
+                    assert!(filesync_identity::catalog::lookup(code).is_ok(), "{code} is not in the catalog");
+                    continue;
+                }
+                assert!(
+                    info.error_codes.iter().any(|c| c.eq_ignore_ascii_case(code)),
+                    "{}: {} ({}) explains {code}, which the registry does not list for it",
+                    path.display(),
+                    f.check,
+                    f.resource_name
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(!snapshots.is_empty() && checked >= 10, "the snapshots' findings explain codes ({checked})");
 }

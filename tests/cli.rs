@@ -294,7 +294,7 @@ fn explain_accepts_every_spelling_and_says_so_for_unknown_codes() {
 #[test]
 fn every_check_lists_the_codes_the_catalog_ties_to_it() {
     for check in filesync_identity::checks::all() {
-        let mut from_catalog: Vec<String> = filesync_identity::catalog::codes_for_check(check.id)
+        let mut from_catalog: Vec<String> = filesync_identity::catalog::codes_for_check(&check.id)
             .iter()
             .map(|e| filesync_identity::catalog::hex(e.code))
             .collect();

@@ -611,7 +611,7 @@ async fn every_failure_at_once_is_one_coherent_report() {
     // point at findings that exist in the same report.
     let r = &run.report;
     assert_eq!(r.summary.total, r.findings.len());
-    let ids: Vec<&str> = filesync_identity::checks::all().iter().map(|c| c.id).collect();
+    let ids: Vec<&str> = filesync_identity::checks::all().iter().map(|c| c.id.as_str()).collect();
     assert!(r.findings.iter().all(|f| ids.contains(&f.check.as_ref())));
     assert_eq!(r.findings.last().unwrap().check, "sync.live-errors");
     for f in run.of("sync.live-errors") {

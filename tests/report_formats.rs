@@ -5,6 +5,7 @@
 //! The snapshots live in tests/snapshots/. After a deliberate change: `INSTA_UPDATE=always cargo test
 //! --test report_formats`, then review the diff (CI runs with CI=true, where insta writes nothing).
 
+use filesync_identity::model::check_id::CheckId;
 use std::collections::{BTreeSet, HashMap};
 use std::process::Command;
 
@@ -121,7 +122,7 @@ fn described(schema: &Value, def: &str) -> BTreeSet<String> {
 fn every_field_is_described_in_the_schema() {
     let schema = schema();
     // A finding with every optional field set.
-    let f = Finding::new("service.identity", Status::Unknown, "/subscriptions/x", "x", "m")
+    let f = Finding::new(CheckId::SERVICE_IDENTITY, Status::Unknown, "/subscriptions/x", "x", "m")
         .principal("p")
         .role("r")
         .scope("s")

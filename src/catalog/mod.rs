@@ -31,33 +31,6 @@ pub const ARTICLE_MANAGED_IDENTITIES: &str =
 pub const ARTICLE_SYNC_GROUP_MANAGEMENT: &str =
     "https://learn.microsoft.com/troubleshoot/azure/azure-storage/files/file-sync/file-sync-troubleshoot-sync-group-management";
 
-/// The check ids the catalog refers to (each explains at least one code; see [`codes_for_check`]).
-pub const CHECK_IDS: &[&str] = &[
-    "service.identity",
-    "service.use-identity",
-    "server.identity",
-    "server.auth-mode",
-    "server.agent-version",
-    "cloud-endpoint.service-account-role",
-    "cloud-endpoint.service-share-role",
-    "server-endpoint.server-share-role",
-    "storage.trusted-services",
-    "storage.network-access",
-    "storage.shared-key-access",
-    "storage.legacy-sync-principal",
-    "storage.lock",
-    "cloud-endpoint.share-exists",
-    "role.wrong-share-scope",
-    "role.deny-assignment",
-    "identity.tenant",
-    "server.identity-drift",
-    "server.machine-identity",
-    "server.agent-status",
-    "service.private-endpoint",
-    "storage.smb-settings",
-    "storage.network-perimeter",
-];
-
 /// How many suggestions an unknown input gets at most.
 const MAX_SUGGESTIONS: usize = 5;
 /// Longest input (in characters) compared by edit distance; longer input is only matched by substring.
@@ -252,7 +225,7 @@ pub struct CatalogEntry {
     /// What to do.
     pub remediation: &'static str,
     /// Ids of this tool's checks that can explain the code (empty for most codes).
-    pub checks: Vec<&'static str>,
+    pub checks: Vec<crate::model::check_id::CheckId>,
     /// The official article to read first.
     pub article: &'static str,
     /// Wrong decimals that official articles print for this code; accepted by [`lookup`].
@@ -391,12 +364,9 @@ fn parse_entry(line: &'static str) -> Result<CatalogEntry, String> {
     }
     let names: Vec<&'static str> = split_list(cols[2]).collect();
     let category = Category::parse(cols[3]).ok_or_else(|| format!("bad category '{}'", cols[3]))?;
-    let checks: Vec<&'static str> = split_list(cols[4]).collect();
-    for c in &checks {
-        if !CHECK_IDS.contains(c) {
-            return Err(format!("unknown check id '{c}'"));
-        }
-    }
+    let checks = split_list(cols[4])
+        .map(|c| crate::model::check_id::CheckId::parse(c).ok_or_else(|| format!("unknown check id '{c}'")))
+        .collect::<Result<Vec<_>, _>>()?;
     let doc_decimal_aliases = split_list(cols[5])
         .map(|a| a.parse::<i64>().map_err(|_| format!("bad doc decimal '{a}'")))
         .collect::<Result<Vec<_>, _>>()?;

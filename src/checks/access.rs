@@ -3,6 +3,7 @@
 
 use super::permissions::{describe_scope, grant_command};
 use super::{ps_quote, CheckContext, Index, RoleState};
+use crate::model::check_id::CheckId;
 use crate::model::findings::{Finding, Status, Text};
 use crate::model::resource_id::{file_share_scope, is_zero_guid, parse_share_scope, ResourceId};
 use crate::model::roles::{self, BuiltInRole};
@@ -22,7 +23,7 @@ fn roles_a_repair_grants(ix: &Index, account: &ResourceId) -> Vec<BuiltInRole> {
 }
 
 pub(super) fn caller_can_repair(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
-    let check = "caller.can-repair";
+    let check = CheckId::CALLER_CAN_REPAIR;
     let caller = ix.snapshot.caller.as_ref().and_then(|c| c.object_id.as_deref());
     ix.referenced_accounts()
         .into_iter()
@@ -170,7 +171,7 @@ fn share_principals<'a>(
 }
 
 pub(super) fn wrong_share_scope(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
-    let check = "role.wrong-share-scope";
+    let check = CheckId::ROLE_WRONG_SHARE_SCOPE;
     let role = roles::STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR;
     let mut out = Vec::new();
     for (svc, group, c) in ix.cloud_endpoints() {
@@ -313,7 +314,7 @@ struct Grant {
 }
 
 pub(super) fn deny_assignment(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
-    let check = "role.deny-assignment";
+    let check = CheckId::ROLE_DENY_ASSIGNMENT;
     let mut out = Vec::new();
     for (svc, group, c) in ix.cloud_endpoints() {
         let name = format!("{} (sync group {})", c.share().unwrap_or(&c.name), group.name);
@@ -431,7 +432,7 @@ fn same_tenant(a: &str, b: &str) -> bool {
 }
 
 pub(super) fn tenant(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
-    let check = "identity.tenant";
+    let check = CheckId::IDENTITY_TENANT;
     let caller_tenant = ix.snapshot.caller.as_ref().and_then(|c| c.tenant_id.as_deref()).filter(|t| !is_zero_guid(t));
     ix.snapshot
         .services
@@ -527,7 +528,7 @@ fn deleted_type(ra: &RoleAssignment) -> bool {
 }
 
 pub(super) fn identity_drift(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
-    let check = "server.identity-drift";
+    let check = CheckId::SERVER_IDENTITY_DRIFT;
     let snap = ix.snapshot;
     // Every principal this deployment knows.
     let mut known: Vec<&str> = Vec::new();

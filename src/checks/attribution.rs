@@ -3,6 +3,7 @@
 //! [`crate::collect::activity`]), so an offline diagnosis of a snapshot names the same person. Nothing
 //! here changes a verdict.
 
+use crate::model::check_id::CheckId;
 use crate::model::findings::{Fact, Finding, Status, Text};
 use crate::model::snapshot::{ActivityEvent, ActivityLog, Snapshot};
 use crate::text::when;
@@ -19,65 +20,65 @@ enum Cause {
 
 /// Checks whose problems a change can explain. New checks join here: a check id, the kind of write, and
 /// the property names of its request body that matter (see the lead's notes in `docs/snapshot.md`).
-const RULES: &[(&str, Cause)] = &[
-    ("cloud-endpoint.service-account-role", Cause::RoleRemoved),
-    ("cloud-endpoint.service-share-role", Cause::RoleRemoved),
-    ("server-endpoint.server-share-role", Cause::RoleRemoved),
-    ("storage.legacy-sync-principal", Cause::RoleRemoved),
+const RULES: &[(CheckId, Cause)] = &[
+    (CheckId::CLOUD_ENDPOINT_SERVICE_ACCOUNT_ROLE, Cause::RoleRemoved),
+    (CheckId::CLOUD_ENDPOINT_SERVICE_SHARE_ROLE, Cause::RoleRemoved),
+    (CheckId::SERVER_ENDPOINT_SERVER_SHARE_ROLE, Cause::RoleRemoved),
+    (CheckId::STORAGE_LEGACY_SYNC_PRINCIPAL, Cause::RoleRemoved),
     (
-        "storage.shared-key-access",
+        CheckId::STORAGE_SHARED_KEY_ACCESS,
         Cause::Setting { operation_prefix: "microsoft.storage/storageaccounts/", fields: &["allowSharedKeyAccess"] },
     ),
     (
-        "storage.trusted-services",
+        CheckId::STORAGE_TRUSTED_SERVICES,
         Cause::Setting { operation_prefix: "microsoft.storage/storageaccounts/", fields: &["networkAcls"] },
     ),
     (
-        "storage.network-access",
+        CheckId::STORAGE_NETWORK_ACCESS,
         Cause::Setting {
             operation_prefix: "microsoft.storage/storageaccounts/",
             fields: &["networkAcls", "publicNetworkAccess"],
         },
     ),
     (
-        "storage.smb-settings",
+        CheckId::STORAGE_SMB_SETTINGS,
         Cause::Setting { operation_prefix: "microsoft.storage/storageaccounts/", fields: &["protocolSettings"] },
     ),
     (
-        "storage.network-perimeter",
+        CheckId::STORAGE_NETWORK_PERIMETER,
         Cause::Setting { operation_prefix: "microsoft.storage/storageaccounts/", fields: &["publicNetworkAccess"] },
     ),
     (
-        "service.private-endpoint",
+        CheckId::SERVICE_PRIVATE_ENDPOINT,
         Cause::Setting {
             operation_prefix: "microsoft.storagesync/storagesyncservices/",
             fields: &["incomingTrafficPolicy"],
         },
     ),
     (
-        "service.identity",
+        CheckId::SERVICE_IDENTITY,
         Cause::Setting { operation_prefix: "microsoft.storagesync/storagesyncservices/", fields: &["identity"] },
     ),
     (
-        "service.use-identity",
+        CheckId::SERVICE_USE_IDENTITY,
         Cause::Setting { operation_prefix: "microsoft.storagesync/storagesyncservices/", fields: &["useIdentity"] },
     ),
     (
-        "server.identity",
+        CheckId::SERVER_IDENTITY,
         Cause::Setting {
             operation_prefix: "microsoft.storagesync/storagesyncservices/registeredservers/",
             fields: &[],
         },
     ),
     (
-        "server.auth-mode",
+        CheckId::SERVER_AUTH_MODE,
         Cause::Setting {
             operation_prefix: "microsoft.storagesync/storagesyncservices/registeredservers/",
             fields: &[],
         },
     ),
     (
-        "server.identity-drift",
+        CheckId::SERVER_IDENTITY_DRIFT,
         Cause::Setting {
             operation_prefix: "microsoft.storagesync/storagesyncservices/registeredservers/",
             fields: &[],
@@ -85,7 +86,7 @@ const RULES: &[(&str, Cause)] = &[
     ),
 ];
 
-fn cause_of(check: &str) -> Option<Cause> {
+fn cause_of(check: CheckId) -> Option<Cause> {
     RULES.iter().find(|(id, _)| *id == check).map(|(_, c)| *c)
 }
 
@@ -145,7 +146,7 @@ pub fn attribute(findings: &mut [Finding], snapshot: &Snapshot) {
         if !matches!(f.status, Status::Fail | Status::Warning) {
             continue;
         }
-        let Some(cause) = cause_of(&f.check) else { continue };
+        let Some(cause) = cause_of(f.check) else { continue };
         match explaining(f, cause, &log.events) {
             Some(e) => {
                 let verb = match cause {
@@ -222,24 +223,24 @@ mod tests {
             "{\"properties\":{\"publicNetworkAccess\":\"SecuredByPerimeter\"}}",
         );
         let events = vec![smb, closed, perimeter];
-        let finding = |check: &'static str, id: &str| Finding::new(check, Status::Fail, id, "x", "m");
-        let who = |check: &'static str, id: &str| {
+        let finding = |check: CheckId, id: &str| Finding::new(check, Status::Fail, id, "x", "m");
+        let who = |check: CheckId, id: &str| {
             let f = finding(check, id);
             explaining(&f, cause_of(check).expect("a rule"), &events).map(|e| e.operation_name.clone())
         };
         assert_eq!(
-            who("storage.smb-settings", account).as_deref(),
+            who(CheckId::STORAGE_SMB_SETTINGS, account).as_deref(),
             Some("Microsoft.Storage/storageAccounts/fileServices/write")
         );
         assert_eq!(
-            who("service.private-endpoint", service).as_deref(),
+            who(CheckId::SERVICE_PRIVATE_ENDPOINT, service).as_deref(),
             Some("Microsoft.StorageSync/storageSyncServices/write")
         );
         assert_eq!(
-            who("storage.network-perimeter", account).as_deref(),
+            who(CheckId::STORAGE_NETWORK_PERIMETER, account).as_deref(),
             Some("Microsoft.Storage/storageAccounts/write")
         );
         // A write that set something else explains nothing.
-        assert!(who("storage.shared-key-access", account).is_none());
+        assert!(who(CheckId::STORAGE_SHARED_KEY_ACCESS, account).is_none());
     }
 }

@@ -15,6 +15,7 @@
 //! The cause's own finding (what the entry is titled by) is the one nothing else in the group explains:
 //! not a live error, the worst status, the wrong-scope role before the missing role, then check order.
 
+use crate::model::check_id::CheckId;
 use serde::{Deserialize, Serialize};
 
 use crate::model::findings::{Finding, Status};
@@ -70,19 +71,19 @@ pub fn of(findings: &[Finding]) -> Vec<Cause> {
             key(0, c.to_string(), i, &mut joins);
         }
         // By (check, resource): what a live error's `explainedBy` / `explainingResource` point at.
-        if f.check.as_str() != "sync.live-errors" {
+        if f.check.as_str() != CheckId::SYNC_LIVE_ERRORS {
             key(1, format!("{}|{}", f.check, lower(&f.resource_id)), i, &mut joins);
         }
         // A role at the wrong share scope, by identity and account (the missing role joins it below).
-        if f.check.as_str() == "role.wrong-share-scope" {
+        if f.check.as_str() == CheckId::ROLE_WRONG_SHARE_SCOPE {
             if let (Some(p), Some(a)) = (&f.principal_id, account_of(f)) {
                 key(2, format!("{}|{a}", lower(p)), i, &mut joins);
             }
         }
         // One server's identity and auth mode; its agent version and support status.
-        let pair = match f.check.as_str() {
-            "server.identity" | "server.auth-mode" => Some(3),
-            "server.agent-version" | "server.agent-status" => Some(4),
+        let pair = match f.check {
+            CheckId::SERVER_IDENTITY | CheckId::SERVER_AUTH_MODE => Some(3),
+            CheckId::SERVER_AGENT_VERSION | CheckId::SERVER_AGENT_STATUS => Some(4),
             _ => None,
         };
         if let Some(rule) = pair {
@@ -100,7 +101,7 @@ pub fn of(findings: &[Finding]) -> Vec<Cause> {
             }
         }
         // A live error joins the finding that explains it.
-        if f.check.as_str() != "sync.live-errors" {
+        if f.check.as_str() != CheckId::SYNC_LIVE_ERRORS {
             continue;
         }
         let by = f.evidence.get("explainedBy").and_then(|v| v.as_str());
@@ -162,8 +163,9 @@ fn severity(s: Status) -> u8 {
 /// Smaller is more the cause: not a live error, worse status, the wrong-scope role, the identity before
 /// the auth mode, the version before its support status, then report (check) order.
 fn precedence(f: &Finding, index: usize) -> (bool, u8, u8, usize) {
-    let derived = matches!(f.check.as_str(), "sync.live-errors" | "server.auth-mode" | "server.agent-status");
-    let first = f.check.as_str() == "role.wrong-share-scope";
+    let derived =
+        matches!(f.check, CheckId::SYNC_LIVE_ERRORS | CheckId::SERVER_AUTH_MODE | CheckId::SERVER_AGENT_STATUS);
+    let first = f.check.as_str() == CheckId::ROLE_WRONG_SHARE_SCOPE;
     (derived, severity(f.status), u8::from(!first), index)
 }
 
@@ -179,7 +181,7 @@ fn account_of(f: &Finding) -> Option<String> {
 mod tests {
     use super::*;
 
-    fn f(check: &'static str, status: Status, resource: &str, command: Option<&str>) -> Finding {
+    fn f(check: CheckId, status: Status, resource: &str, command: Option<&str>) -> Finding {
         let f = Finding::new(check, status, resource, resource, "m");
         match command {
             Some(c) => f.fix("do it", Some(c.to_string())),
@@ -190,12 +192,12 @@ mod tests {
     #[test]
     fn one_fix_is_one_cause_and_passes_belong_to_none() {
         let findings = vec![
-            f("storage.trusted-services", Status::Fail, "/a", Some("Update-X a")),
-            f("service.identity", Status::Pass, "/s", None),
-            f("storage.lock", Status::Warning, "/a", Some("Update-X a")),
-            f("server.agent-version", Status::Warning, "/r1", None),
-            f("server.agent-status", Status::Warning, "/R1", None),
-            f("server.agent-status", Status::Unknown, "/r2", None),
+            f(CheckId::STORAGE_TRUSTED_SERVICES, Status::Fail, "/a", Some("Update-X a")),
+            f(CheckId::SERVICE_IDENTITY, Status::Pass, "/s", None),
+            f(CheckId::STORAGE_LOCK, Status::Warning, "/a", Some("Update-X a")),
+            f(CheckId::SERVER_AGENT_VERSION, Status::Warning, "/r1", None),
+            f(CheckId::SERVER_AGENT_STATUS, Status::Warning, "/R1", None),
+            f(CheckId::SERVER_AGENT_STATUS, Status::Unknown, "/r2", None),
         ];
         let causes = of(&findings);
         let groups: Vec<Vec<usize>> = causes.iter().map(|c| c.findings.clone()).collect();
@@ -207,10 +209,11 @@ mod tests {
 
     #[test]
     fn a_live_error_joins_the_finding_that_explains_it() {
-        let explained = f("storage.shared-key-access", Status::Fail, "/acct", Some("Set-X")).codes(&["0x80c8307c"]);
-        let live = f("sync.live-errors", Status::Fail, "/ep", None)
+        let explained =
+            f(CheckId::STORAGE_SHARED_KEY_ACCESS, Status::Fail, "/acct", Some("Set-X")).codes(&["0x80c8307c"]);
+        let live = f(CheckId::SYNC_LIVE_ERRORS, Status::Fail, "/ep", None)
             .codes(&["0x80c8307c", "0x80c8305f"])
-            .evidence("explainedBy", "storage.shared-key-access")
+            .evidence("explainedBy", CheckId::STORAGE_SHARED_KEY_ACCESS)
             .evidence("explainingResource", "/ACCT");
         let causes = of(&[live, explained]);
         assert_eq!(causes.len(), 1);

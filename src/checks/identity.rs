@@ -1,6 +1,7 @@
 //! Checks of the identities themselves: the service's, the servers', and the agent that uses them.
 
 use super::{ps_quote, CheckContext, Index};
+use crate::model::check_id::CheckId;
 use crate::model::findings::{Finding, Status, Text};
 use crate::model::snapshot::{RegisteredServer, StorageSyncService};
 
@@ -11,7 +12,7 @@ pub(super) fn collection_read(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
         .map(|e| {
             let name = e.resource_id.rsplit('/').next().unwrap_or_default().to_string();
             let mut f = Finding::new(
-                "collection.read",
+                CheckId::COLLECTION_READ,
                 Status::Unknown,
                 &e.resource_id,
                 name,
@@ -49,7 +50,7 @@ pub(super) fn service_identity(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> 
         .iter()
         .map(|svc| {
             let (rg, name) = rg_name(svc);
-            let f = Finding::new("service.identity", Status::Pass, &svc.id, &svc.name, "");
+            let f = Finding::new(CheckId::SERVICE_IDENTITY, Status::Pass, &svc.id, &svc.name, "");
             match (svc.system_principal_id(), &svc.identity) {
                 (Some(pid), _) => Finding {
                     message: format!("The Storage Sync Service has a system-assigned identity (principal {pid}).").into(),
@@ -87,7 +88,7 @@ pub(super) fn service_use_identity(ix: &Index, _ctx: &CheckContext) -> Vec<Findi
         .iter()
         .map(|svc| {
             let (rg, name) = rg_name(svc);
-            let f = Finding::new("service.use-identity", Status::Pass, &svc.id, &svc.name, "")
+            let f = Finding::new(CheckId::SERVICE_USE_IDENTITY, Status::Pass, &svc.id, &svc.name, "")
                 .evidence("useIdentity", svc.use_identity);
             if svc.use_identity {
                 Finding { message: Text::fixed("The service is in managed-identity mode (useIdentity is true)."), ..f }
@@ -127,7 +128,7 @@ fn identity_how_to() -> &'static str {
 pub(super) fn server_identity(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
     servers(ix)
         .map(|(_, s)| {
-            let f = Finding::new("server.identity", Status::Pass, &s.id, s.display_name(), "")
+            let f = Finding::new(CheckId::SERVER_IDENTITY, Status::Pass, &s.id, s.display_name(), "")
                 .evidence("applicationId", &s.application_id)
                 .evidence("latestApplicationId", &s.latest_application_id)
                 .evidence("serverRole", s.role());
@@ -155,7 +156,7 @@ pub(super) fn server_auth_mode(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> 
     servers(ix)
         .map(|(svc, s)| {
             let (rg, name) = rg_name(svc);
-            let f = Finding::new("server.auth-mode", Status::Pass, &s.id, s.display_name(), "")
+            let f = Finding::new(CheckId::SERVER_AUTH_MODE, Status::Pass, &s.id, s.display_name(), "")
                 .evidence("activeAuthType", &s.active_auth_type)
                 .evidence("identity", s.identity);
             if s.is_cluster_name() {
@@ -222,7 +223,7 @@ pub(super) fn server_agent_version(ix: &Index, _ctx: &CheckContext) -> Vec<Findi
     const MINIMUM: [u32; 4] = [20, 0, 0, 0];
     servers(ix)
         .map(|(_, s)| {
-            let f = Finding::new("server.agent-version", Status::Pass, &s.id, s.display_name(), "")
+            let f = Finding::new(CheckId::SERVER_AGENT_VERSION, Status::Pass, &s.id, s.display_name(), "")
                 .evidence("agentVersion", &s.agent_version)
                 .evidence("agentVersionStatus", &s.agent_version_status)
                 .evidence("agentVersionExpirationDate", &s.agent_version_expiration_date);

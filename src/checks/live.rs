@@ -5,6 +5,7 @@
 //! code even when the explaining check was not selected), it needs every other check's findings:
 //! [`super::run`] hands it the ones it computed anyway; run on its own it computes them itself.
 
+use crate::model::check_id::CheckId;
 use crate::model::index::{display_name_of, Caseless, Endpoint, HashMap};
 
 use super::{CheckContext, Index};
@@ -12,7 +13,7 @@ use crate::catalog;
 use crate::model::findings::{Finding, Status, Text};
 use crate::model::snapshot::ServerEndpoint;
 
-pub(super) const CHECK: &str = "sync.live-errors";
+pub(super) const CHECK: CheckId = CheckId::SYNC_LIVE_ERRORS;
 
 pub(super) fn live_errors(ix: &Index, ctx: &CheckContext) -> Vec<Finding> {
     let others: Vec<Finding> = super::all().iter().filter(|c| c.id != CHECK).flat_map(|c| (c.run)(ix, ctx)).collect();
@@ -238,7 +239,7 @@ fn review_endpoints(ix: &Index, ctx: &CheckContext, verdicts: &Verdicts, endpoin
                         ).into(),
                         ..base
                     }
-                    .evidence("explainedBy", &first.check)
+                    .evidence("explainedBy", first.check)
                     .evidence("explainingResource", &first.resource_id)
                     .evidence("explainingChecks", &checks);
                     if let Some(p) = &first.principal_id {

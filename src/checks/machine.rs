@@ -19,11 +19,12 @@
 //!   https://learn.microsoft.com/powershell/module/az.storagesync/set-azstoragesyncserver
 
 use super::{ps_quote, CheckContext, Index};
+use crate::model::check_id::CheckId;
 use crate::model::findings::{Finding, Status, Text};
 use crate::model::resource_id::ResourceId;
 use crate::model::snapshot::{MachineLookup, RegisteredServer, StorageSyncService};
 
-const CHECK: &str = "server.machine-identity";
+const CHECK: CheckId = CheckId::SERVER_MACHINE_IDENTITY;
 /// ECS_E_AUTH_IDENTITY_NOT_FOUND (the identity the server authenticates with is not the one the service
 /// knows) and the share access its new identity lacks.
 const CODES: &[&str] = &["0x80c83079", "0x80c86063"];

@@ -8,6 +8,7 @@ mod access;
 pub mod attribution;
 pub mod causes;
 mod identity;
+mod ids;
 mod live;
 mod machine;
 pub mod narrow;
@@ -20,6 +21,7 @@ mod storage;
 #[cfg(test)]
 mod tests;
 
+use crate::model::check_id::CheckId;
 use chrono::{DateTime, Utc};
 
 use crate::error::{Error, Result};
@@ -49,7 +51,7 @@ impl CheckContext {
 #[derive(Debug, Clone, Copy, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CheckInfo {
-    pub id: &'static str,
+    pub id: CheckId,
     pub title: &'static str,
     /// What it verifies, in a sentence or two.
     pub description: &'static str,
@@ -66,189 +68,189 @@ pub fn all() -> &'static [CheckInfo] {
 
 static CHECKS: &[CheckInfo] = &[
     CheckInfo {
-        id: "collection.read",
+        id: CheckId::COLLECTION_READ,
         title: "Everything could be read",
         description: "Reports each part of the deployment that could not be read during collection (for example a 403 on one storage account), so the checks that depend on it say 'unknown' rather than guess.",
         error_codes: &[],
         run: identity::collection_read,
     },
     CheckInfo {
-        id: "service.identity",
+        id: CheckId::SERVICE_IDENTITY,
         title: "Storage Sync Service has a system-assigned identity",
         description: "The Storage Sync Service needs a system-assigned managed identity to reach storage accounts and shares without keys.",
         error_codes: &["0x80c8305f"],
         run: identity::service_identity,
     },
     CheckInfo {
-        id: "service.use-identity",
+        id: CheckId::SERVICE_USE_IDENTITY,
         title: "Storage Sync Service uses its identity",
         description: "properties.useIdentity must be true for the service (and the servers that have identities) to stop using storage account keys.",
         error_codes: &["0x80c8305f"],
         run: identity::service_use_identity,
     },
     CheckInfo {
-        id: "service.private-endpoint",
+        id: CheckId::SERVICE_PRIVATE_ENDPOINT,
         title: "A Storage Sync Service closed to public traffic has an approved private endpoint",
         description: "incomingTrafficPolicy AllowVirtualNetworksOnly turns the service's public endpoint off: the servers then reach it only through an approved private endpoint on the service, resolved through the private DNS zone privatelink.afs.azure.net. Source: https://learn.microsoft.com/azure/storage/file-sync/file-sync-networking-endpoints",
         error_codes: &["0x80c83099", "0x80c83081", "0x80c87014", "0x80072ee7"],
         run: network::service_private_endpoint,
     },
     CheckInfo {
-        id: "identity.tenant",
+        id: CheckId::IDENTITY_TENANT,
         title: "Service, storage accounts and caller are in one tenant",
         description: "In identity mode the Storage Sync Service's identity (identity.tenantId), the servers' Arc machines or VMs and each storage account (the cloud endpoint's storageAccountTenantId) must be in one Entra tenant: managed identities across tenants are not supported (a failure). With keys, tenants may differ (resource moves are documented), so it is a warning that the switch would fail. A caller signed in to another tenant is a warning. Source: learn.microsoft.com/azure/storage/file-sync/file-sync-managed-identities.",
         error_codes: &["0x80c83079", "0x80c83088"],
         run: access::tenant,
     },
     CheckInfo {
-        id: "server.identity",
+        id: CheckId::SERVER_IDENTITY,
         title: "Registered server has a managed identity",
         description: "Each registered server needs its own system-assigned identity (Azure Arc outside Azure, the VM's identity in Azure); File Sync reports it as applicationId or latestApplicationId.",
         error_codes: &["0x80c86063", "0x80190193"],
         run: identity::server_identity,
     },
     CheckInfo {
-        id: "server.auth-mode",
+        id: CheckId::SERVER_AUTH_MODE,
         title: "Registered server authenticates with its identity",
         description: "activeAuthType must be ManagedIdentity. A server with an identity that still uses its certificate has not been switched yet.",
         error_codes: &["0x80c86063", "0x80190193"],
         run: identity::server_auth_mode,
     },
     CheckInfo {
-        id: "server.identity-drift",
+        id: CheckId::SERVER_IDENTITY_DRIFT,
         title: "Registered server's identity still exists",
         description: "A server whose identity was reset or re-created reports an applicationId no role assignment names, while its share still grants the role to the former identity; assignments whose principal no longer exists (no principal type) are left-overs.",
         error_codes: &["0x80c83079", "0x80c86063"],
         run: access::identity_drift,
     },
     CheckInfo {
-        id: "server.machine-identity",
+        id: CheckId::SERVER_MACHINE_IDENTITY,
         title: "Registered server's identity is still its machine's",
         description: "The identity a registered server reports (applicationId) must be the current system-assigned identity (identity.principalId) of its Azure Arc-enabled server or Azure VM, found through the identity's service principal in Microsoft Graph (alternativeNames). A principal Graph no longer has, or a machine whose identity changed, breaks the server's trust; the fix is Set-AzStorageSyncServer -Identity, run elevated on the server. Needs Microsoft Graph (Application.Read.All) and Reader on the machine, else unknown. Sources: learn.microsoft.com/azure/storage/file-sync/file-sync-managed-identities, learn.microsoft.com/graph/api/resources/serviceprincipal, learn.microsoft.com/powershell/module/az.storagesync/set-azstoragesyncserver.",
         error_codes: &["0x80c83079", "0x80c86063"],
         run: machine::machine_identity,
     },
     CheckInfo {
-        id: "server.agent-version",
+        id: CheckId::SERVER_AGENT_VERSION,
         title: "File Sync agent supports managed identities",
         description: "Managed identities need agent 20.0.0.0 or later (the managed identity article's prerequisites; learn.microsoft.com/azure/storage/file-sync/file-sync-managed-identities). Whether the agent is still supported is server.agent-status, from ARM's own status and date.",
         error_codes: &["0x80c8306b"],
         run: identity::server_agent_version,
     },
     CheckInfo {
-        id: "server.agent-status",
+        id: CheckId::SERVER_AGENT_STATUS,
         title: "File Sync agent is still supported",
         description: "ARM's agentVersionStatus and agentVersionExpirationDate: Expired or Blocked agents cannot sync (fail); NearExpiry, or a date already past while the status still says Ok, is a warning with the date. Source: the agent update policy in learn.microsoft.com/azure/storage/file-sync/file-sync-release-notes.",
         error_codes: &["0x80c8306b"],
         run: servers::agent_status,
     },
     CheckInfo {
-        id: "server.heartbeat",
+        id: CheckId::SERVER_HEARTBEAT,
         title: "Registered server reports to the service",
         description: "lastHeartBeat older than a day before the collection means the server is offline or cannot reach Azure (and will not pick up identity changes).",
         error_codes: &[],
         run: servers::heartbeat,
     },
     CheckInfo {
-        id: "cloud-endpoint.share-exists",
+        id: CheckId::CLOUD_ENDPOINT_SHARE_EXISTS,
         title: "Cloud endpoint's file share exists",
         description: "The share a cloud endpoint names must exist in its storage account.",
         error_codes: &["0x80c86030"],
         run: resources::share_exists,
     },
     CheckInfo {
-        id: "cloud-endpoint.service-account-role",
+        id: CheckId::CLOUD_ENDPOINT_SERVICE_ACCOUNT_ROLE,
         title: "Service identity holds Storage Account Contributor on the storage account",
         description: "The Storage Sync Service's identity needs Storage Account Contributor on each storage account that holds a cloud endpoint's share (at the account or above).",
         error_codes: &["0x80c8305f"],
         run: permissions::service_account_role,
     },
     CheckInfo {
-        id: "cloud-endpoint.service-share-role",
+        id: CheckId::CLOUD_ENDPOINT_SERVICE_SHARE_ROLE,
         title: "Service identity holds Storage File Data Privileged Contributor on the share",
         description: "The Storage Sync Service's identity needs Storage File Data Privileged Contributor on each cloud endpoint's share (scope .../fileServices/default/fileshares/<share>, or above).",
         error_codes: &["0x80c86053"],
         run: permissions::service_share_role,
     },
     CheckInfo {
-        id: "server-endpoint.server-share-role",
+        id: CheckId::SERVER_ENDPOINT_SERVER_SHARE_ROLE,
         title: "Server identity holds Storage File Data Privileged Contributor on the share",
         description: "Each server with a server endpoint in a sync group needs Storage File Data Privileged Contributor on the sync group's share, for its own identity (for a failover cluster: every node's identity).",
         error_codes: &["0x80c86063", "0x80190193"],
         run: permissions::server_share_role,
     },
     CheckInfo {
-        id: "role.wrong-share-scope",
+        id: CheckId::ROLE_WRONG_SHARE_SCOPE,
         title: "No File Sync role sits at the share's ARM resource id",
         description: "A role assignment at .../fileServices/default/shares/<share> (the share's ARM id, what Bicep 'scope: share' produces) is not honoured by File Sync; it must be at .../fileServices/default/fileshares/<share>.",
         error_codes: &["0x80c86053", "0x80c86063"],
         run: access::wrong_share_scope,
     },
     CheckInfo {
-        id: "role.deny-assignment",
+        id: CheckId::ROLE_DENY_ASSIGNMENT,
         title: "No deny assignment cancels a File Sync role",
         description: "A deny assignment that covers the storage account or share and names a File Sync identity (or everyone, without excluding it) blocks what its roles grant (account write and listKeys, file data actions).",
         error_codes: &["0x80c8305f", "0x80c86053", "0x80c86063"],
         run: access::deny_assignment,
     },
     CheckInfo {
-        id: "storage.trusted-services",
+        id: CheckId::STORAGE_TRUSTED_SERVICES,
         title: "Storage firewall lets trusted Azure services in",
         description: "When the storage account firewall is on (default action Deny), its exceptions must include AzureServices so the Storage Sync Service can reach it.",
         error_codes: &["0x80c83096", "0x80131500"],
         run: storage::trusted_services,
     },
     CheckInfo {
-        id: "storage.network-access",
+        id: CheckId::STORAGE_NETWORK_ACCESS,
         title: "Servers can reach the storage account",
         description: "publicNetworkAccess Disabled needs an approved private endpoint; a firewall that denies by default needs an IP rule, a virtual network rule or an approved private endpoint through which the servers come in; under an enforced network security perimeter (SecuredByPerimeter), whose rules replace the firewall, an approved private endpoint or an inbound address rule of the perimeter.",
         error_codes: &["0x80c8033e", "0x80c83099"],
         run: resources::network_access,
     },
     CheckInfo {
-        id: "storage.smb-settings",
+        id: CheckId::STORAGE_SMB_SETTINGS,
         title: "The storage account's SMB security settings let File Sync in",
         description: "File Sync needs the account's SMB security settings (fileServices/default, protocolSettings.smb) to allow the SMB 3.1.1 protocol version, NTLMv2 authentication and AES-128-GCM channel encryption; an absent list allows every value. Source: https://learn.microsoft.com/azure/storage/file-sync/file-sync-deployment-guide#prerequisites",
         error_codes: &["0x80c8305f", "0x80c86053", "0x80c86030"],
         run: network::smb_settings,
     },
     CheckInfo {
-        id: "storage.network-perimeter",
+        id: CheckId::STORAGE_NETWORK_PERIMETER,
         title: "A network security perimeter around the storage account lets File Sync in",
         description: "For an account with publicNetworkAccess SecuredByPerimeter the perimeter's rules replace its firewall: the Storage Sync Service must use its managed identity, and the perimeter's profile needs an inbound access rule for the service's subscription (enforced mode; learning mode still falls back to the firewall and is a warning). Source: https://learn.microsoft.com/azure/storage/common/storage-network-security-perimeter",
         error_codes: &["0x80c8305f", "0x80c86053"],
         run: network::network_perimeter,
     },
     CheckInfo {
-        id: "storage.shared-key-access",
+        id: CheckId::STORAGE_SHARED_KEY_ACCESS,
         title: "Shared key access is on",
         description: "allowSharedKeyAccess=false breaks sync (0x80c8307c) while the service is not in identity mode or any server still uses its certificate (a failure); Microsoft's File Sync deployment guide still lists key access as a prerequisite with managed identities, so it is a warning even then. Repair never turns it off. Sources: learn.microsoft.com/azure/storage/file-sync/file-sync-deployment-guide; the 0x80c8307c entry of file-sync-troubleshoot-sync-errors.",
         error_codes: &["0x80c8307c"],
         run: storage::shared_key_access,
     },
     CheckInfo {
-        id: "storage.lock",
+        id: CheckId::STORAGE_LOCK,
         title: "No ReadOnly lock on the storage account",
         description: "A ReadOnly lock on the storage account or its resource group blocks File Sync (and role assignments); CanNotDelete locks are fine.",
         error_codes: &["0x80c83092"],
         run: resources::lock,
     },
     CheckInfo {
-        id: "storage.legacy-sync-principal",
+        id: CheckId::STORAGE_LEGACY_SYNC_PRINCIPAL,
         title: "Microsoft.StorageSync holds Reader and Data Access",
         description: "While the service or any server still uses keys, the Microsoft.StorageSync first-party service principal needs Reader and Data Access on the storage account (a failure without it). In identity mode it is a warning: the deployment guide and the resource move article still list the role, and no Microsoft source says it may be removed. Sources: learn.microsoft.com/azure/storage/file-sync/file-sync-deployment-guide; file-sync-resource-move.",
         error_codes: &["0x80c8305f"],
         run: storage::legacy_sync_principal,
     },
     CheckInfo {
-        id: "caller.can-repair",
+        id: CheckId::CALLER_CAN_REPAIR,
         title: "The signed-in identity can grant the roles a repair needs",
         description: "A repair writes role assignments: the caller needs Microsoft.Authorization/roleAssignments/write on each storage account (Owner, User Access Administrator, Role Based Access Control Administrator, or Azure File Sync Administrator, whose condition allows exactly the File Sync roles).",
         error_codes: &[],
         run: access::caller_can_repair,
     },
     CheckInfo {
-        id: "sync.live-errors",
+        id: CheckId::SYNC_LIVE_ERRORS,
         title: "Errors the servers report are explained",
         description: "Each server endpoint's last upload and download results, per-item errors and recall errors, looked up in the error catalog and tied to the finding that explains them. Runs after (and on the findings of) the other checks.",
         error_codes: &[],
@@ -269,15 +271,16 @@ impl Selection {
     /// Validate the ids; unknown ones are an error that lists the known ones.
     pub fn validate(&self) -> Result<()> {
         for id in self.only.iter().chain(&self.skip) {
-            let known =
-                all().iter().any(|c| c.id == id || id.ends_with(".*") && c.id.starts_with(id.trim_end_matches('*')));
+            let known = all()
+                .iter()
+                .any(|c| c.id == id.as_str() || id.ends_with(".*") && c.id.starts_with(id.trim_end_matches('*')));
             if !known {
-                let ids: Vec<&str> = all().iter().map(|c| c.id).collect();
+                let ids: Vec<&str> = all().iter().map(|c| c.id.as_str()).collect();
                 return Err(Error::invalid_input(format!("unknown check '{id}'; the checks are: {}", ids.join(", "))));
             }
         }
         // A selection that runs nothing would end in an empty report that reads as "all passed".
-        if !all().iter().any(|c| self.includes(c.id)) {
+        if !all().iter().any(|c| self.includes(&c.id)) {
             return Err(Error::invalid_input(format!(
                 "the selection runs no check (--check {} with --skip {} leaves none); drop a --skip or pick other checks",
                 if self.only.is_empty() { "(all)".to_string() } else { self.only.join(",") },
@@ -301,14 +304,14 @@ impl Selection {
 ///
 /// `sync.live-errors` reads every other check's verdict; when it is selected the others all run once and
 /// it is handed their findings. The checks are pure functions of the snapshot, so they run side by side on
-/// the machine's cores (see [`parallel_map`]); the result does not depend on how many there are.
+/// the machine's cores (see [`crate::sync::parallel_map`]); the result does not depend on how many there are.
 pub fn run(snapshot: &Snapshot, ctx: &CheckContext, selection: &Selection) -> Vec<Finding> {
     let index = Index::new(snapshot);
-    let live_selected = selection.includes(live::CHECK);
+    let live_selected = selection.includes(&live::CHECK);
     // Positions in the registry of the checks to run, the server endpoint checks first: there are the most
     // server endpoints, so those take longest and should not start last.
     let mut wanted: Vec<usize> = (0..all().len())
-        .filter(|&i| all()[i].id != live::CHECK && (live_selected || selection.includes(all()[i].id)))
+        .filter(|&i| all()[i].id != live::CHECK && (live_selected || selection.includes(&all()[i].id)))
         .collect();
     wanted.sort_by_key(|&i| !all()[i].id.starts_with("server-endpoint."));
     let mut results: Vec<Option<Vec<Finding>>> = (0..all().len()).map(|_| None).collect();
@@ -324,7 +327,7 @@ pub fn run(snapshot: &Snapshot, ctx: &CheckContext, selection: &Selection) -> Ve
     }
     let mut out = Vec::with_capacity(results.iter().flatten().map(Vec::len).sum());
     for (check, findings) in all().iter().zip(results) {
-        let Some(mut findings) = findings.filter(|_| selection.includes(check.id)) else { continue };
+        let Some(mut findings) = findings.filter(|_| selection.includes(&check.id)) else { continue };
         sort_findings(&mut findings);
         debug_assert!(findings.iter().all(|f| f.check == check.id), "check {} emitted another id", check.id);
         out.extend(findings);

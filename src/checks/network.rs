@@ -24,6 +24,7 @@
 
 use super::resources::not_read;
 use super::{ps_quote, CheckContext, Index};
+use crate::model::check_id::CheckId;
 use crate::model::findings::{Finding, Status, Text};
 use crate::model::resource_id::ResourceId;
 use crate::model::snapshot::{SmbSettings, StorageAccount, StorageSyncService};
@@ -51,7 +52,7 @@ fn rg(id: &ResourceId) -> String {
     id.resource_group().unwrap_or_default().to_string()
 }
 
-fn unread(check: &'static str, a: &StorageAccount) -> Finding {
+fn unread(check: CheckId, a: &StorageAccount) -> Finding {
     Finding::new(check, Status::Unknown, &a.id, &a.name, "The storage account's settings could not be read.")
         .because("the storage account could not be read (see collection.read)")
 }
@@ -95,7 +96,7 @@ const SMB_NEEDS: &[SmbNeed] = &[
 
 /// `storage.smb-settings`: the account's SMB security settings allow SMB 3.1.1, NTLMv2 and AES-128-GCM.
 pub(super) fn smb_settings(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
-    let check = "storage.smb-settings";
+    let check = CheckId::STORAGE_SMB_SETTINGS;
     ix.referenced_accounts()
         .into_iter()
         .map(|a| {
@@ -174,7 +175,7 @@ fn approved(pecs: &[crate::model::snapshot::PrivateEndpointConnection]) -> Vec<&
 
 /// `service.private-endpoint`: a service closed to public traffic has an approved private endpoint.
 pub(super) fn service_private_endpoint(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
-    let check = "service.private-endpoint";
+    let check = CheckId::SERVICE_PRIVATE_ENDPOINT;
     ix.snapshot
         .services
         .iter()
@@ -289,7 +290,7 @@ fn perimeter_parts(id: Option<&str>) -> (String, String) {
 
 /// `storage.network-perimeter`: an account secured by a perimeter lets the Storage Sync Service in.
 pub(super) fn network_perimeter(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
-    let check = "storage.network-perimeter";
+    let check = CheckId::STORAGE_NETWORK_PERIMETER;
     ix.referenced_accounts()
         .into_iter()
         .map(|a| {

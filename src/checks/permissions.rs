@@ -1,5 +1,6 @@
 //! Role assignments the identities need.
 
+use crate::model::check_id::CheckId;
 use std::fmt::Write as _;
 
 use super::{ps_quote, CheckContext, Index, RoleState};
@@ -55,7 +56,7 @@ fn push_capitalized(out: &mut String, s: &str) {
 #[allow(clippy::too_many_arguments)]
 fn judge(
     ix: &Index,
-    check: &'static str,
+    check: CheckId,
     resource_id: &ResourceId,
     resource_name: &Text,
     who: &str,
@@ -151,7 +152,7 @@ fn endpoint_name(c: &CloudEndpoint, group: &SyncGroup) -> String {
 fn service_role_check(
     ix: &Index,
     ctx: &CheckContext,
-    check: &'static str,
+    check: CheckId,
     role: BuiltInRole,
     share_scope: bool,
     codes: &[&'static str],
@@ -217,7 +218,7 @@ pub(super) fn service_account_role(ix: &Index, ctx: &CheckContext) -> Vec<Findin
     service_role_check(
         ix,
         ctx,
-        "cloud-endpoint.service-account-role",
+        CheckId::CLOUD_ENDPOINT_SERVICE_ACCOUNT_ROLE,
         roles::STORAGE_ACCOUNT_CONTRIBUTOR,
         false,
         &["0x80c8305f"],
@@ -228,7 +229,7 @@ pub(super) fn service_share_role(ix: &Index, ctx: &CheckContext) -> Vec<Finding>
     service_role_check(
         ix,
         ctx,
-        "cloud-endpoint.service-share-role",
+        CheckId::CLOUD_ENDPOINT_SERVICE_SHARE_ROLE,
         roles::STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR,
         true,
         &["0x80c86053"],
@@ -247,7 +248,7 @@ fn identities_for<'a>(
 }
 
 pub(super) fn server_share_role(ix: &Index, ctx: &CheckContext) -> Vec<Finding> {
-    let check = "server-endpoint.server-share-role";
+    let check = CheckId::SERVER_ENDPOINT_SERVER_SHARE_ROLE;
     let role = roles::STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR;
     let mut out = Vec::with_capacity(ix.server_endpoints().len());
     let mut who_cache: std::collections::HashMap<(usize, bool), String> = std::collections::HashMap::new();

@@ -1,6 +1,7 @@
 //! Azure resources File Sync depends on: the share itself, locks, and the network path to the account.
 
 use super::{ps_quote, CheckContext, Index};
+use crate::model::check_id::CheckId;
 use crate::model::findings::{Finding, Status, Text};
 use crate::model::snapshot::StorageAccount;
 
@@ -17,7 +18,7 @@ pub(super) fn not_read(ix: &Index, a: &StorageAccount, operation: &str) -> bool 
 }
 
 pub(super) fn share_exists(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
-    let check = "cloud-endpoint.share-exists";
+    let check = CheckId::CLOUD_ENDPOINT_SHARE_EXISTS;
     ix.cloud_endpoints()
         .map(|(_, group, c)| {
             let name = match c.share() {
@@ -68,7 +69,7 @@ pub(super) fn share_exists(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
 }
 
 pub(super) fn lock(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
-    let check = "storage.lock";
+    let check = CheckId::STORAGE_LOCK;
     ix.referenced_accounts()
         .into_iter()
         .map(|a| {
@@ -119,7 +120,7 @@ pub(super) fn lock(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
 }
 
 pub(super) fn network_access(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
-    let check = "storage.network-access";
+    let check = CheckId::STORAGE_NETWORK_ACCESS;
     ix.referenced_accounts()
         .into_iter()
         .map(|a| {

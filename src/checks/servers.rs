@@ -1,5 +1,6 @@
 //! The health of registered servers as the service sees it: agent support status and heartbeat.
 
+use crate::model::check_id::CheckId;
 use chrono::{DateTime, NaiveDateTime, Utc};
 
 use super::{CheckContext, Index};
@@ -33,7 +34,7 @@ const UPDATE_AGENT: &str = "Update the Azure File Sync agent to the latest versi
 /// agent stops syncing. The status and the date are read as they are; a date already past while the status
 /// still says Ok is a warning (the status lags, or the clock does), never a pass.
 pub(super) fn agent_status(ix: &Index, ctx: &CheckContext) -> Vec<Finding> {
-    let check = "server.agent-status";
+    let check = CheckId::SERVER_AGENT_STATUS;
     servers(ix)
         .map(|(_, s)| {
             let f = Finding::new(check, Status::Pass, &s.id, s.display_name(), "")
@@ -91,7 +92,7 @@ pub(crate) fn stale_after() -> chrono::Duration {
 }
 
 pub(super) fn heartbeat(ix: &Index, ctx: &CheckContext) -> Vec<Finding> {
-    let check = "server.heartbeat";
+    let check = CheckId::SERVER_HEARTBEAT;
     servers(ix)
         .map(|(_, s)| {
             let f = Finding::new(check, Status::Pass, &s.id, s.display_name(), "").evidence("lastHeartBeat", &s.last_heart_beat);

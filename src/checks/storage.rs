@@ -1,11 +1,12 @@
 //! Storage account settings that decide whether File Sync gets in.
 
 use super::{ps_quote, CheckContext, Index, RoleState};
+use crate::model::check_id::CheckId;
 use crate::model::findings::{Finding, Status, Text};
 use crate::model::roles;
 use crate::model::snapshot::StorageAccount;
 
-fn unread(check: &'static str, a: &StorageAccount) -> Finding {
+fn unread(check: CheckId, a: &StorageAccount) -> Finding {
     Finding::new(check, Status::Unknown, &a.id, &a.name, "The storage account's settings could not be read.")
         .because("the storage account could not be read (see collection.read)")
 }
@@ -15,7 +16,7 @@ fn rg(a: &StorageAccount) -> String {
 }
 
 pub(super) fn trusted_services(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
-    let check = "storage.trusted-services";
+    let check = CheckId::STORAGE_TRUSTED_SERVICES;
     ix.referenced_accounts()
         .into_iter()
         .map(|a| {
@@ -62,7 +63,7 @@ pub(super) fn trusted_services(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> 
 /// does not say key access may be turned off once everything uses identities, so off is never a pass: a
 /// failure while anything still uses keys, a warning otherwise. Nothing here suggests turning it off.
 pub(super) fn shared_key_access(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
-    let check = "storage.shared-key-access";
+    let check = CheckId::STORAGE_SHARED_KEY_ACCESS;
     ix.referenced_accounts()
         .into_iter()
         .map(|a| {
@@ -116,7 +117,7 @@ pub(super) fn shared_key_access(ix: &Index, _ctx: &CheckContext) -> Vec<Finding>
 /// (<https://learn.microsoft.com/azure/storage/file-sync/file-sync-resource-move>). So a missing role is a
 /// warning then, and nothing here suggests removing it.
 pub(super) fn legacy_sync_principal(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
-    let check = "storage.legacy-sync-principal";
+    let check = CheckId::STORAGE_LEGACY_SYNC_PRINCIPAL;
     let role = roles::READER_AND_DATA_ACCESS;
     ix.referenced_accounts()
         .into_iter()

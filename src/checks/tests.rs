@@ -1,5 +1,6 @@
 //! Snapshot-level unit tests of the checks: a healthy snapshot built in memory, broken one fact at a time.
 
+use crate::model::check_id::CheckId;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde_json::json;
 
@@ -107,10 +108,10 @@ fn healthy() -> Snapshot {
 fn run(s: &Snapshot) -> Vec<Finding> {
     report(s, &CheckContext::at(s.collected_at), &Selection::default()).findings
 }
-fn of<'a>(fs: &'a [Finding], check: &str) -> Vec<&'a Finding> {
+fn of(fs: &[Finding], check: CheckId) -> Vec<&Finding> {
     fs.iter().filter(|f| f.check == check).collect()
 }
-fn statuses(fs: &[Finding], check: &str) -> Vec<Status> {
+fn statuses(fs: &[Finding], check: CheckId) -> Vec<Status> {
     of(fs, check).iter().map(|f| f.status).collect()
 }
 fn svc(s: &mut Snapshot) -> &mut StorageSyncService {
@@ -132,7 +133,7 @@ fn fixture_is_healthy_on_every_check() {
     let bad: Vec<_> = fs.iter().filter(|f| !matches!(f.status, Status::Pass | Status::NotApplicable)).collect();
     assert!(bad.is_empty(), "{bad:#?}");
     for c in super::all() {
-        if c.id != "collection.read" {
+        if c.id != CheckId::COLLECTION_READ {
             assert!(!of(&fs, c.id).is_empty(), "{} produced no finding", c.id);
         }
     }
@@ -149,14 +150,14 @@ fn caller_can_repair() {
     drop_assignment(&mut s, CALLER, roles::OWNER.guid);
     push_assignment(&mut s, 9, &format!("/subscriptions/{SUB}"), roles::CONTRIBUTOR.guid, CALLER);
     let fs = run(&s);
-    let f = of(&fs, "caller.can-repair")[0];
+    let f = of(&fs, CheckId::CALLER_CAN_REPAIR)[0];
     assert_eq!(f.status, Status::Warning);
     assert!(f.message.contains("A repair would fail"), "{}", f.message);
     assert!(f.command.as_deref().unwrap().contains("Azure File Sync Administrator"));
     // File Sync Administrator: the permissions API may not show its conditional right; its assignment does.
     push_assignment(&mut s, 10, &account(), roles::FILE_SYNC_ADMINISTRATOR.guid, CALLER);
     let fs = run(&s);
-    let f = of(&fs, "caller.can-repair")[0];
+    let f = of(&fs, CheckId::CALLER_CAN_REPAIR)[0];
     assert_eq!(f.status, Status::Pass, "{}", f.message);
     assert!(f.message.contains("Azure File Sync Administrator"));
     // An RBAC Administrator assignment whose condition leaves out a role a repair needs.
@@ -169,13 +170,13 @@ fn caller_can_repair() {
     ));
     push_assignment(&mut s, 12, &format!("/subscriptions/{SUB}"), roles::READER.guid, CALLER);
     let fs = run(&s);
-    let f = of(&fs, "caller.can-repair")[0];
+    let f = of(&fs, CheckId::CALLER_CAN_REPAIR)[0];
     assert_eq!(f.status, Status::Warning);
     assert!(f.message.contains("Storage File Data Privileged Contributor"), "{}", f.message);
     // Not read: unknown.
     let mut s = healthy();
     acct(&mut s).caller_permissions = None;
-    assert_eq!(statuses(&run(&s), "caller.can-repair"), vec![Status::Unknown]);
+    assert_eq!(statuses(&run(&s), CheckId::CALLER_CAN_REPAIR), vec![Status::Unknown]);
 }
 
 #[test]
@@ -185,7 +186,7 @@ fn wrong_share_scope() {
     let wrong = format!("{}/fileServices/default/shares/projects", account());
     push_assignment(&mut s, 20, &wrong, roles::STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR.guid, P_S1);
     let fs = run(&s);
-    let f = of(&fs, "role.wrong-share-scope");
+    let f = of(&fs, CheckId::ROLE_WRONG_SHARE_SCOPE);
     assert_eq!(f.len(), 1);
     assert_eq!(f[0].status, Status::Fail);
     assert_eq!(f[0].principal_id.as_deref(), Some(P_S1));
@@ -196,10 +197,10 @@ fn wrong_share_scope() {
         "{cmd}"
     );
     // Not effective: the role check fails too.
-    assert!(statuses(&fs, "server-endpoint.server-share-role").contains(&Status::Fail));
+    assert!(statuses(&fs, CheckId::SERVER_ENDPOINT_SERVER_SHARE_ROLE).contains(&Status::Fail));
     // Next to a valid one it only misleads.
     push_assignment(&mut s, 21, &share_scope(), roles::STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR.guid, P_S1);
-    assert_eq!(statuses(&run(&s), "role.wrong-share-scope"), vec![Status::Warning]);
+    assert_eq!(statuses(&run(&s), CheckId::ROLE_WRONG_SHARE_SCOPE), vec![Status::Warning]);
 }
 
 fn deny(scope: &str, actions: &[&str], data: &[&str], principals: &[&str], exclude: &[&str]) -> DenyAssignment {
@@ -223,26 +224,26 @@ fn deny_assignment() {
     let rg = format!("/subscriptions/{SUB}/resourceGroups/rg-storage");
     s.deny_assignments.push(deny(&rg, &["*/write"], &[], &[everyone], &[]));
     let fs = run(&s);
-    let f = of(&fs, "role.deny-assignment");
+    let f = of(&fs, CheckId::ROLE_DENY_ASSIGNMENT);
     assert_eq!(f.len(), 1, "{f:#?}");
     assert_eq!(f[0].status, Status::Fail);
     assert_eq!(f[0].principal_id.as_deref(), Some(P_SVC));
     assert_eq!(f[0].error_codes, vec!["0x80c8305f"]);
     // Excluding the service's principal lifts it.
     s.deny_assignments[0].exclude_principals.push(P_SVC.into());
-    assert_eq!(statuses(&run(&s), "role.deny-assignment"), vec![Status::Pass]);
+    assert_eq!(statuses(&run(&s), CheckId::ROLE_DENY_ASSIGNMENT), vec![Status::Pass]);
     // File data denied to one server.
     let mut s = healthy();
     s.deny_assignments.push(deny(&account(), &[], &["Microsoft.Storage/storageAccounts/fileServices/*"], &[P_S2], &[]));
     let fs = run(&s);
-    let f = of(&fs, "role.deny-assignment");
+    let f = of(&fs, CheckId::ROLE_DENY_ASSIGNMENT);
     assert_eq!(f.len(), 1);
     assert_eq!(f[0].principal_id.as_deref(), Some(P_S2));
     assert_eq!(f[0].error_codes, vec!["0x80c86063"]);
     // Read-only denies do not cancel anything File Sync needs from its roles... except read of data.
     let mut s = healthy();
     s.deny_assignments.push(deny(&account(), &["Microsoft.Network/*"], &[], &[everyone], &[]));
-    assert_eq!(statuses(&run(&s), "role.deny-assignment"), vec![Status::Pass]);
+    assert_eq!(statuses(&run(&s), CheckId::ROLE_DENY_ASSIGNMENT), vec![Status::Pass]);
 }
 
 #[test]
@@ -254,14 +255,14 @@ fn read_only_lock() {
         scope: crate::model::resource_id::ResourceId::parse(&rg).unwrap(),
         level: "CanNotDelete".into(),
     });
-    assert_eq!(statuses(&run(&s), "storage.lock"), vec![Status::Pass]);
+    assert_eq!(statuses(&run(&s), CheckId::STORAGE_LOCK), vec![Status::Pass]);
     s.locks.push(ManagementLock {
         id: format!("{rg}/providers/Microsoft.Authorization/locks/frozen"),
         scope: crate::model::resource_id::ResourceId::parse(&rg).unwrap(),
         level: "ReadOnly".into(),
     });
     let fs = run(&s);
-    let f = of(&fs, "storage.lock")[0];
+    let f = of(&fs, CheckId::STORAGE_LOCK)[0];
     assert_eq!(f.status, Status::Fail);
     assert_eq!(f.error_codes, vec!["0x80c83092"]);
     assert!(f.message.contains("resource group 'rg-storage'"), "{}", f.message);
@@ -273,11 +274,11 @@ fn share_exists() {
     let mut s = healthy();
     acct(&mut s).shares = Some(vec!["other".into()]);
     let fs = run(&s);
-    let f = of(&fs, "cloud-endpoint.share-exists")[0];
+    let f = of(&fs, CheckId::CLOUD_ENDPOINT_SHARE_EXISTS)[0];
     assert_eq!(f.status, Status::Fail);
     assert_eq!(f.error_codes, vec!["0x80c86030"]);
     acct(&mut s).shares = None;
-    assert_eq!(statuses(&run(&s), "cloud-endpoint.share-exists"), vec![Status::Unknown]);
+    assert_eq!(statuses(&run(&s), CheckId::CLOUD_ENDPOINT_SHARE_EXISTS), vec![Status::Unknown]);
 }
 
 #[test]
@@ -286,12 +287,12 @@ fn tenant_consistency() {
     svc(&mut s).sync_groups[0].cloud_endpoints[0].storage_account_tenant_id =
         Some("99999999-0000-4000-8000-000000000000".into());
     let fs = run(&s);
-    let f = of(&fs, "identity.tenant")[0];
+    let f = of(&fs, CheckId::IDENTITY_TENANT)[0];
     assert_eq!(f.status, Status::Fail);
     assert_eq!(f.error_codes, vec!["0x80c83079", "0x80c83088"]);
     let mut s = healthy();
     s.caller.as_mut().unwrap().tenant_id = Some("99999999-0000-4000-8000-000000000000".into());
-    assert_eq!(statuses(&run(&s), "identity.tenant"), vec![Status::Warning]);
+    assert_eq!(statuses(&run(&s), CheckId::IDENTITY_TENANT), vec![Status::Warning]);
 }
 
 #[test]
@@ -304,7 +305,7 @@ fn identity_drift() {
     push_assignment(&mut s, 30, &share_scope(), roles::STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR.guid, old);
     svc(&mut s).registered_servers[0].application_id = Some(new.into());
     let fs = run(&s);
-    let f: Vec<_> = of(&fs, "server.identity-drift").into_iter().filter(|f| f.status != Status::Pass).collect();
+    let f: Vec<_> = of(&fs, CheckId::SERVER_IDENTITY_DRIFT).into_iter().filter(|f| f.status != Status::Pass).collect();
     assert_eq!(f.len(), 1, "{f:#?}");
     assert_eq!(f[0].status, Status::Fail);
     assert_eq!(f[0].principal_id.as_deref(), Some(new));
@@ -314,14 +315,14 @@ fn identity_drift() {
     s.role_assignments.retain(|r| r.principal_id != P_S1);
     push_assignment(&mut s, 32, &share_scope(), roles::STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR.guid, old);
     s.role_assignments.last_mut().unwrap().principal_type = Some("User".into());
-    assert!(statuses(&run(&s), "server.identity-drift").iter().all(|st| *st == Status::Pass));
+    assert!(statuses(&run(&s), CheckId::SERVER_IDENTITY_DRIFT).iter().all(|st| *st == Status::Pass));
     // The identity the server reports was deleted: ARM lists its assignments with no principal type.
     let mut s = healthy();
     for r in s.role_assignments.iter_mut().filter(|r| r.principal_id == P_S2) {
         r.principal_type = Some("Unknown".into());
     }
     let fs = run(&s);
-    let f: Vec<_> = of(&fs, "server.identity-drift").into_iter().filter(|f| f.status != Status::Pass).collect();
+    let f: Vec<_> = of(&fs, CheckId::SERVER_IDENTITY_DRIFT).into_iter().filter(|f| f.status != Status::Pass).collect();
     assert_eq!(f.len(), 1);
     assert!(f[0].message.contains("no longer exists"));
     // A left-over assignment of a deleted principal elsewhere is a warning of its own.
@@ -329,7 +330,7 @@ fn identity_drift() {
     push_assignment(&mut s, 31, &account(), roles::STORAGE_ACCOUNT_CONTRIBUTOR.guid, old);
     s.role_assignments.last_mut().unwrap().principal_type = None;
     let fs = run(&s);
-    let f: Vec<_> = of(&fs, "server.identity-drift").into_iter().filter(|f| f.status != Status::Pass).collect();
+    let f: Vec<_> = of(&fs, CheckId::SERVER_IDENTITY_DRIFT).into_iter().filter(|f| f.status != Status::Pass).collect();
     assert_eq!(f.len(), 1);
     assert_eq!(f[0].status, Status::Warning);
     assert!(f[0].resource_id.contains("roleAssignments"));
@@ -342,7 +343,7 @@ fn machine1(s: &mut Snapshot) -> &mut MachineIdentity {
 
 #[test]
 fn machine_identity() {
-    const CHECK: &str = "server.machine-identity";
+    const CHECK: CheckId = CheckId::SERVER_MACHINE_IDENTITY;
     let one = |s: &Snapshot| -> Finding {
         let fs = run(s);
         let f = of(&fs, CHECK).into_iter().find(|f| f.resource_id.contains(S1)).expect("finding for fs1").clone();
@@ -464,7 +465,7 @@ fn cluster_nodes_need_the_share_role() {
     ep[0].server_resource_id = Some(format!("{}/registeredServers/{cluster}", svc_id()));
     drop_assignment(&mut s, P_S2, roles::STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR.guid);
     let fs = run(&s);
-    let f = of(&fs, "server-endpoint.server-share-role");
+    let f = of(&fs, CheckId::SERVER_ENDPOINT_SERVER_SHARE_ROLE);
     assert_eq!(f.len(), 2, "one verdict per node: {f:#?}");
     let failed: Vec<_> = f.iter().filter(|f| f.status == Status::Fail).collect();
     assert_eq!(failed.len(), 1);
@@ -481,15 +482,15 @@ fn agent_status_and_heartbeat() {
     servers[1].agent_version_expiration_date = Some("2026-12-31T00:00:00Z".into());
     servers[1].last_heart_beat = Some("2026-11-19T08:00:00Z".into());
     let fs = run(&s);
-    let st = of(&fs, "server.agent-status");
+    let st = of(&fs, CheckId::SERVER_AGENT_STATUS);
     assert_eq!(st.iter().map(|f| f.status).collect::<Vec<_>>(), vec![Status::Fail, Status::Warning]);
     assert_eq!(st[0].error_codes, vec!["0x80c8306b"]);
     assert!(st[1].message.contains("2026-12-31"), "{}", st[1].message);
-    assert_eq!(statuses(&fs, "server.heartbeat"), vec![Status::Pass, Status::Warning]);
+    assert_eq!(statuses(&fs, CheckId::SERVER_HEARTBEAT), vec![Status::Pass, Status::Warning]);
     // A heartbeat is judged against the collection time, not the wall clock.
     let ctx = CheckContext::at(now() + Duration::days(30));
     let later = report(&s, &ctx, &Selection::default()).findings;
-    assert_eq!(statuses(&later, "server.heartbeat"), vec![Status::Warning, Status::Warning]);
+    assert_eq!(statuses(&later, CheckId::SERVER_HEARTBEAT), vec![Status::Warning, Status::Warning]);
 }
 
 #[test]
@@ -497,33 +498,33 @@ fn network_access() {
     let mut s = healthy();
     acct(&mut s).public_network_access = Some("Disabled".into());
     let fs = run(&s);
-    let f = of(&fs, "storage.network-access")[0];
+    let f = of(&fs, CheckId::STORAGE_NETWORK_ACCESS)[0];
     assert_eq!(f.status, Status::Fail);
     assert_eq!(f.error_codes, vec!["0x80c8033e", "0x80c83099"]);
     acct(&mut s).private_endpoint_connections =
         vec![PrivateEndpointConnection { id: "pe1".into(), status: "Approved".into() }];
-    assert_eq!(statuses(&run(&s), "storage.network-access"), vec![Status::Pass]);
+    assert_eq!(statuses(&run(&s), CheckId::STORAGE_NETWORK_ACCESS), vec![Status::Pass]);
     let mut s = healthy();
     acct(&mut s).network_acls.as_mut().unwrap().ip_rules.clear();
-    assert_eq!(statuses(&run(&s), "storage.network-access"), vec![Status::Warning]);
+    assert_eq!(statuses(&run(&s), CheckId::STORAGE_NETWORK_ACCESS), vec![Status::Warning]);
     acct(&mut s).private_endpoint_connections =
         vec![PrivateEndpointConnection { id: "pe1".into(), status: "Pending".into() }];
-    assert_eq!(statuses(&run(&s), "storage.network-access"), vec![Status::Warning]);
+    assert_eq!(statuses(&run(&s), CheckId::STORAGE_NETWORK_ACCESS), vec![Status::Warning]);
 }
 
 #[test]
 fn pending_activation_softens_role_failures() {
     let mut s = healthy();
     drop_assignment(&mut s, P_SVC, roles::STORAGE_ACCOUNT_CONTRIBUTOR.guid);
-    assert_eq!(statuses(&run(&s), "cloud-endpoint.service-account-role"), vec![Status::Fail]);
+    assert_eq!(statuses(&run(&s), CheckId::CLOUD_ENDPOINT_SERVICE_ACCOUNT_ROLE), vec![Status::Fail]);
     svc(&mut s).last_modified_at = Some(now() - Duration::minutes(4));
     let fs = run(&s);
-    let f = of(&fs, "cloud-endpoint.service-account-role")[0];
+    let f = of(&fs, CheckId::CLOUD_ENDPOINT_SERVICE_ACCOUNT_ROLE)[0];
     assert_eq!(f.status, Status::Warning);
     assert!(f.message.contains("propagating"), "{}", f.message);
     // Past the delay, it is a failure again.
     svc(&mut s).last_modified_at = Some(now() - Duration::minutes(20));
-    assert_eq!(statuses(&run(&s), "cloud-endpoint.service-account-role"), vec![Status::Fail]);
+    assert_eq!(statuses(&run(&s), CheckId::CLOUD_ENDPOINT_SERVICE_ACCOUNT_ROLE), vec![Status::Fail]);
 }
 
 #[test]
@@ -535,7 +536,7 @@ fn live_errors_are_tied_to_the_finding_that_explains_them() {
     eps[1].recall_errors = vec![ErrorCount { error_code: 0x80c8305fu32 as i32, count: 3, direction: None }];
     eps[1].files_not_syncing_errors = vec![ErrorCount { error_code: 0x7abc_def0, count: 1, direction: None }];
     let fs = run(&s);
-    let live = of(&fs, "sync.live-errors");
+    let live = of(&fs, CheckId::SYNC_LIVE_ERRORS);
     assert_eq!(live.len(), 3, "{live:#?}");
     let explained = live.iter().find(|f| f.error_codes == ["0x80c86063"]).unwrap();
     assert_eq!(explained.status, Status::Fail);
@@ -543,7 +544,7 @@ fn live_errors_are_tied_to_the_finding_that_explains_them() {
         .message
         .starts_with("0x80c86063 (ECS_E_AZURE_AUTHORIZATION_PERMISSION_MISMATCH) on server 'fs1'"));
     assert!(explained.message.contains("is explained by: the identity of server 'fs1' lacks Storage File Data Privileged Contributor on share 'projects'"), "{}", explained.message);
-    assert_eq!(explained.evidence["explainedBy"], "server-endpoint.server-share-role");
+    assert_eq!(explained.evidence["explainedBy"], CheckId::SERVER_ENDPOINT_SERVER_SHARE_ROLE.as_str());
     assert!(explained.command.as_deref().unwrap().starts_with("New-AzRoleAssignment"));
     let known = live.iter().find(|f| f.error_codes == ["0x80c8305f"]).unwrap();
     assert_eq!(known.status, Status::Warning);
@@ -551,9 +552,9 @@ fn live_errors_are_tied_to_the_finding_that_explains_them() {
     let unknown = live.iter().find(|f| f.error_codes.is_empty()).unwrap();
     assert!(unknown.message.contains("not in this tool's catalog"), "{}", unknown.message);
     // Selecting the live check alone still explains (it runs the others itself).
-    let sel = Selection { only: vec!["sync.live-errors".into()], skip: vec![] };
+    let sel = Selection { only: vec![CheckId::SYNC_LIVE_ERRORS.into()], skip: vec![] };
     let alone = report(&s, &CheckContext::at(now()), &sel).findings;
-    assert!(alone.iter().all(|f| f.check == "sync.live-errors"));
+    assert!(alone.iter().all(|f| f.check == CheckId::SYNC_LIVE_ERRORS));
     assert!(alone.iter().any(|f| f.evidence.contains_key("explainedBy")));
 }
 
@@ -564,7 +565,7 @@ fn live_error_right_after_a_grant_is_called_pending() {
     grant.created_on = Some(now() - Duration::minutes(6));
     svc(&mut s).sync_groups[0].server_endpoints[0].upload_last_sync_result = Some(0x80c86063u32 as i32);
     let fs = run(&s);
-    let f = of(&fs, "sync.live-errors").into_iter().find(|f| !f.error_codes.is_empty()).unwrap();
+    let f = of(&fs, CheckId::SYNC_LIVE_ERRORS).into_iter().find(|f| !f.error_codes.is_empty()).unwrap();
     assert_eq!(f.status, Status::Warning);
     assert!(f.message.contains("still taking effect") && f.message.contains("6 minute"), "{}", f.message);
     assert_eq!(f.principal_id.as_deref(), Some(P_S1));
@@ -572,7 +573,7 @@ fn live_error_right_after_a_grant_is_called_pending() {
     let grant = s.role_assignments.iter_mut().find(|r| r.principal_id == P_S1).unwrap();
     grant.created_on = Some(now() - Duration::days(2));
     let fs = run(&s);
-    let f = of(&fs, "sync.live-errors").into_iter().find(|f| !f.error_codes.is_empty()).unwrap();
+    let f = of(&fs, CheckId::SYNC_LIVE_ERRORS).into_iter().find(|f| !f.error_codes.is_empty()).unwrap();
     assert_eq!(f.status, Status::Fail);
     assert!(f.message.contains("None of this tool's checks found its cause"), "{}", f.message);
 }
@@ -587,7 +588,7 @@ fn live_error_older_than_its_fix_will_clear_at_the_next_sync() {
     // The session that reported the code ran before the role was granted: a warning that it will clear.
     ep.last_sync_timestamp = Some((now() - Duration::days(3)).to_rfc3339());
     let fs = run(&s);
-    let f = of(&fs, "sync.live-errors").into_iter().find(|f| !f.error_codes.is_empty()).unwrap();
+    let f = of(&fs, CheckId::SYNC_LIVE_ERRORS).into_iter().find(|f| !f.error_codes.is_empty()).unwrap();
     assert_eq!(f.status, Status::Warning, "{}", f.message);
     assert!(
         f.message.contains("predates its fix") && f.message.contains("clears at the next sync session"),
@@ -601,7 +602,7 @@ fn live_error_older_than_its_fix_will_clear_at_the_next_sync() {
     // A session after the grant that still reports it: the cause is elsewhere, a failure.
     svc(&mut s).sync_groups[0].server_endpoints[0].last_sync_timestamp = Some((now() - Duration::days(1)).to_rfc3339());
     let fs = run(&s);
-    let f = of(&fs, "sync.live-errors").into_iter().find(|f| !f.error_codes.is_empty()).unwrap();
+    let f = of(&fs, CheckId::SYNC_LIVE_ERRORS).into_iter().find(|f| !f.error_codes.is_empty()).unwrap();
     assert_eq!(f.status, Status::Fail, "{}", f.message);
 }
 
@@ -682,7 +683,7 @@ fn shared_key_access_off_is_a_warning_even_in_identity_mode_and_never_planned_of
     let mut s = healthy();
     acct(&mut s).allow_shared_key_access = Some(false);
     let fs = run(&s);
-    let f = of(&fs, "storage.shared-key-access")[0];
+    let f = of(&fs, CheckId::STORAGE_SHARED_KEY_ACCESS)[0];
     assert_eq!(f.status, Status::Warning, "{f:#?}");
     assert_eq!(f.error_codes, vec!["0x80c8307c"]);
     assert!(f.command.as_deref().is_some_and(|c| c.contains("-AllowSharedKeyAccess $true")), "{f:#?}");
@@ -692,13 +693,13 @@ fn shared_key_access_off_is_a_warning_even_in_identity_mode_and_never_planned_of
     let plan = plan_repair_with(&s, &fs, opts);
     assert!(plan.changes.iter().all(|c| c.kind != ChangeKind::SetStorageSharedKeyAccess), "{:#?}", plan.changes);
     assert!(
-        plan.notes.iter().any(|n| n.contains("storage.shared-key-access") && n.contains("Not planned")),
+        plan.notes.iter().any(|n| n.contains(CheckId::STORAGE_SHARED_KEY_ACCESS.as_str()) && n.contains("Not planned")),
         "{:#?}",
         plan.notes
     );
     // Key access on and nothing using keys: a pass that does not suggest turning it off.
     let fs = run(&healthy());
-    let f = of(&fs, "storage.shared-key-access")[0];
+    let f = of(&fs, CheckId::STORAGE_SHARED_KEY_ACCESS)[0];
     assert_eq!(f.status, Status::Pass);
     assert!(!f.message.to_ascii_lowercase().contains("turned off"), "{}", f.message);
     // Keys still in use: a failure, and the posture change turns it on (never off).
@@ -706,7 +707,7 @@ fn shared_key_access_off_is_a_warning_even_in_identity_mode_and_never_planned_of
     acct(&mut s).allow_shared_key_access = Some(false);
     svc(&mut s).use_identity = false;
     let fs = run(&s);
-    assert_eq!(statuses(&fs, "storage.shared-key-access"), vec![Status::Fail]);
+    assert_eq!(statuses(&fs, CheckId::STORAGE_SHARED_KEY_ACCESS), vec![Status::Fail]);
     for plan in [plan_repair_with(&s, &fs, opts), plan_enable_identity(&s)] {
         for c in &plan.changes {
             let body = c.request.body.to_string();
@@ -724,11 +725,11 @@ fn shared_key_access_off_is_a_warning_even_in_identity_mode_and_never_planned_of
 fn legacy_principal_is_kept_in_identity_mode() {
     use crate::repair::planners::plan_repair;
     let sync = "5a5a5a5a-0000-4000-8000-0000000000aa";
-    assert_eq!(statuses(&run(&healthy()), "storage.legacy-sync-principal"), vec![Status::Pass]);
+    assert_eq!(statuses(&run(&healthy()), CheckId::STORAGE_LEGACY_SYNC_PRINCIPAL), vec![Status::Pass]);
     let mut s = healthy();
     drop_assignment(&mut s, sync, roles::READER_AND_DATA_ACCESS.guid);
     let fs = run(&s);
-    let f = of(&fs, "storage.legacy-sync-principal")[0];
+    let f = of(&fs, CheckId::STORAGE_LEGACY_SYNC_PRINCIPAL)[0];
     assert_eq!(f.status, Status::Warning, "{f:#?}");
     assert_eq!(f.principal_id.as_deref(), Some(sync));
     let plan = plan_repair(&s, &fs);
@@ -737,11 +738,11 @@ fn legacy_principal_is_kept_in_identity_mode() {
     assert!(plan.changes.iter().all(|c| c.request.method != "DELETE"));
     // With keys in use it is a failure, as before.
     svc(&mut s).use_identity = false;
-    assert_eq!(statuses(&run(&s), "storage.legacy-sync-principal"), vec![Status::Fail]);
+    assert_eq!(statuses(&run(&s), CheckId::STORAGE_LEGACY_SYNC_PRINCIPAL), vec![Status::Fail]);
     // Its object id unknown: unknown in either mode, never not-applicable.
     let mut s = healthy();
     s.storage_sync_principal_id = None;
-    assert_eq!(statuses(&run(&s), "storage.legacy-sync-principal"), vec![Status::Unknown]);
+    assert_eq!(statuses(&run(&s), CheckId::STORAGE_LEGACY_SYNC_PRINCIPAL), vec![Status::Unknown]);
 }
 
 /// Issue 14, item 6: across tenants fails with managed identities only.
@@ -755,13 +756,13 @@ fn tenants_may_differ_with_keys_but_not_with_identities() {
     }
     svc(&mut s).use_identity = false;
     let fs = run(&s);
-    let f = of(&fs, "identity.tenant")[0];
+    let f = of(&fs, CheckId::IDENTITY_TENANT)[0];
     assert_eq!(f.status, Status::Warning, "{f:#?}");
     assert!(f.error_codes.is_empty());
     assert!(f.message.contains(other));
     // One server switched is identity mode.
     svc(&mut s).registered_servers[0].active_auth_type = Some("ManagedIdentity".into());
-    assert_eq!(statuses(&run(&s), "identity.tenant"), vec![Status::Fail]);
+    assert_eq!(statuses(&run(&s), CheckId::IDENTITY_TENANT), vec![Status::Fail]);
 }
 
 /// Issue 14, item 8: agent checks read ARM's status and date; no preview-era wording.
@@ -773,10 +774,10 @@ fn agent_checks_read_arm_status_and_date() {
     servers[1].agent_version_status = Some("Ok".into());
     servers[1].agent_version_expiration_date = Some((now() - Duration::days(2)).to_rfc3339());
     let fs = run(&s);
-    let v = of(&fs, "server.agent-version");
+    let v = of(&fs, CheckId::SERVER_AGENT_VERSION);
     assert_eq!(v[0].status, Status::Fail);
     assert!(v[0].message.contains("20.0.0.0") && !v[0].message.contains("preview"), "{}", v[0].message);
-    let st = of(&fs, "server.agent-status");
+    let st = of(&fs, CheckId::SERVER_AGENT_STATUS);
     assert_eq!(st[1].status, Status::Warning, "{:#?}", st[1]);
     assert!(st[1].message.contains("expired"), "{}", st[1].message);
     // A date in the future with status Ok passes and gives the days left.
@@ -784,7 +785,7 @@ fn agent_checks_read_arm_status_and_date() {
     svc(&mut s).registered_servers[0].agent_version_expiration_date = Some((now() + Duration::days(40)).to_rfc3339());
     svc(&mut s).registered_servers[0].agent_version_status = Some("Ok".into());
     let fs = run(&s);
-    let st = of(&fs, "server.agent-status");
+    let st = of(&fs, CheckId::SERVER_AGENT_STATUS);
     assert_eq!(st[0].status, Status::Pass);
     assert!(st[0].message.contains("40 days"), "{}", st[0].message);
 }
@@ -795,10 +796,10 @@ fn a_machine_in_another_tenant_fails_the_tenant_rule_in_identity_mode() {
     let other = "99999999-0000-4000-8000-000000000000";
     let mut s = healthy();
     machine1(&mut s).machine_tenant_id = Some(TENANT.into());
-    assert_eq!(statuses(&run(&s), "identity.tenant"), vec![Status::Pass]);
+    assert_eq!(statuses(&run(&s), CheckId::IDENTITY_TENANT), vec![Status::Pass]);
     machine1(&mut s).machine_tenant_id = Some(other.into());
     let fs = run(&s);
-    let f = of(&fs, "identity.tenant")[0];
+    let f = of(&fs, CheckId::IDENTITY_TENANT)[0];
     assert_eq!(f.status, Status::Fail, "{f:#?}");
     assert!(f.message.contains("the machine of server 'fs1'") && f.message.contains(other), "{}", f.message);
 }

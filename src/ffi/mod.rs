@@ -13,8 +13,8 @@
 //! the host process.
 //!
 //! Layout: this file holds what the generated bindings are made of (the result enum, the opaque handles and
-//! every export); [`boundary`] is the panic boundary and the checks of what callers hand in; [`error`]
-//! turns failures into result codes and error JSON; [`requests`] is the runtime and the state a request
+//! every export); `boundary.rs` is the panic boundary and the checks of what callers hand in; `error.rs`
+//! turns failures into result codes and error JSON; `requests.rs` is the runtime and the state a request
 //! handle shares with its task.
 //!
 //! Keep this file on edition 2021 (`#[no_mangle]`, not `#[unsafe(no_mangle)]`) and every export a free

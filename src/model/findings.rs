@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+pub use crate::model::check_id::CheckId;
 pub use crate::text::Text;
 
 /// The outcome of a check.
@@ -42,7 +43,7 @@ impl Status {
 #[serde(rename_all = "camelCase")]
 pub struct Finding {
     /// The check's stable id, e.g. `cloud-endpoint.service-share-role`.
-    pub check: Text,
+    pub check: CheckId,
     pub status: Status,
     /// The resource the verdict is about.
     pub resource_id: Text,
@@ -78,14 +79,14 @@ pub struct Finding {
 
 impl Finding {
     pub fn new(
-        check: &'static str,
+        check: CheckId,
         status: Status,
         resource_id: impl Into<Text>,
         resource_name: impl Into<Text>,
         message: impl Into<Text>,
     ) -> Self {
         Finding {
-            check: Text::fixed(check),
+            check,
             status,
             resource_id: resource_id.into(),
             resource_name: resource_name.into(),
@@ -333,7 +334,7 @@ mod tests {
 
     #[test]
     fn evidence_is_a_json_object_with_sorted_keys() {
-        let f = Finding::new("x.y", Status::Pass, "/r", "r", "m")
+        let f = Finding::new(CheckId::SERVICE_IDENTITY, Status::Pass, "/r", "r", "m")
             .evidence("zeta", 1)
             .evidence("alpha", "a")
             .evidence("mid", vec!["p", "q"])

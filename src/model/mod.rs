@@ -3,6 +3,7 @@
 //! produce, and the [`index::Index`] the checks and the planners look things up in.
 
 pub mod api_versions;
+pub mod check_id;
 pub mod findings;
 pub mod index;
 pub mod rbac;

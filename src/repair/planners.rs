@@ -7,6 +7,7 @@ use super::plan::*;
 use crate::checks::describe_scope;
 use crate::checks::{Index, RoleState};
 use crate::model::api_versions;
+use crate::model::check_id::CheckId;
 use crate::model::findings::{Finding, Status};
 use crate::model::resource_id::{file_share_scope, ResourceId};
 use crate::model::roles::{self, BuiltInRole};
@@ -122,11 +123,11 @@ impl<'a> Builder<'a> {
     }
 }
 
-const ROLE_CHECKS: [&str; 4] = [
-    "cloud-endpoint.service-account-role",
-    "cloud-endpoint.service-share-role",
-    "server-endpoint.server-share-role",
-    "storage.legacy-sync-principal",
+const ROLE_CHECKS: [CheckId; 4] = [
+    CheckId::CLOUD_ENDPOINT_SERVICE_ACCOUNT_ROLE,
+    CheckId::CLOUD_ENDPOINT_SERVICE_SHARE_ROLE,
+    CheckId::SERVER_ENDPOINT_SERVER_SHARE_ROLE,
+    CheckId::STORAGE_LEGACY_SYNC_PRINCIPAL,
 ];
 
 fn who_is(snapshot: &Snapshot, principal: &str) -> String {
@@ -168,12 +169,12 @@ pub fn plan_repair(snapshot: &Snapshot, findings: &[Finding]) -> Plan {
 pub fn plan_repair_with(snapshot: &Snapshot, findings: &[Finding], options: PlanOptions) -> Plan {
     let mut b = Builder::new(snapshot);
     let known = known_principals(snapshot);
-    for f in findings.iter().filter(|f| f.status == Status::Unknown && ROLE_CHECKS.contains(&f.check.as_ref())) {
+    for f in findings.iter().filter(|f| f.status == Status::Unknown && ROLE_CHECKS.contains(&f.check)) {
         b.note(format!("{} ({}): {} Not planned: run again once it can be read.", f.check, f.resource_name, f.message));
     }
     for f in findings.iter().filter(|f| matches!(f.status, Status::Fail | Status::Warning)) {
         let reason = Reason { check: f.check.to_string(), message: f.message.to_string() };
-        if ROLE_CHECKS.contains(&f.check.as_ref()) {
+        if ROLE_CHECKS.contains(&f.check) {
             let (Some(principal), Some(role_def), Some(scope)) = (&f.principal_id, &f.role_definition_id, &f.scope)
             else {
                 b.note(format!(
@@ -198,8 +199,8 @@ pub fn plan_repair_with(snapshot: &Snapshot, findings: &[Finding], options: Plan
             b.grant(&scope, role, Some(principal), None, &who, reason, Vec::new());
             continue;
         }
-        match f.check.as_ref() {
-            "server.identity" if f.status == Status::Fail => {
+        match f.check {
+            CheckId::SERVER_IDENTITY if f.status == Status::Fail => {
                 for svc in &snapshot.services {
                     if let Some(s) =
                         svc.registered_servers.iter().find(|s| s.id.as_str().eq_ignore_ascii_case(&f.resource_id))
@@ -208,17 +209,17 @@ pub fn plan_repair_with(snapshot: &Snapshot, findings: &[Finding], options: Plan
                     }
                 }
             }
-            "service.identity" | "service.use-identity" | "server.auth-mode" => b.note(format!(
+            CheckId::SERVICE_IDENTITY | CheckId::SERVICE_USE_IDENTITY | CheckId::SERVER_AUTH_MODE => b.note(format!(
                 "{} ({}): {} Repair only grants roles; 'filesync-identity enable-identity' switches identities on.",
                 f.check, f.resource_name, f.message
             )),
             // Key access off while nothing uses keys is a warning (the docs still list key access as a
             // prerequisite), but turning it back on then is the admin's call: noted, never planned.
-            "storage.shared-key-access" if f.status == Status::Warning => b.note(format!(
+            CheckId::STORAGE_SHARED_KEY_ACCESS if f.status == Status::Warning => b.note(format!(
                 "{} ({}): {} Not planned: nothing uses keys on this account now; turn key access on yourself if sync reports 0x80c8307c.",
                 f.check, f.resource_name, f.message
             )),
-            "storage.trusted-services" | "storage.shared-key-access" => {
+            CheckId::STORAGE_TRUSTED_SERVICES | CheckId::STORAGE_SHARED_KEY_ACCESS => {
                 if options.include_security_posture_changes {
                     posture_change(&mut b, f, reason);
                 } else {
@@ -230,7 +231,7 @@ pub fn plan_repair_with(snapshot: &Snapshot, findings: &[Finding], options: Plan
             }
             // The grant at the right scope is planned (from the share-role finding); deleting the one at the
             // wrong scope is left to a person, as one step (issue 15: the plan says what it does not do).
-            "role.wrong-share-scope" if f.status == Status::Fail => {
+            CheckId::ROLE_WRONG_SHARE_SCOPE if f.status == Status::Fail => {
                 let scope = f.evidence.get("assignmentScope").and_then(|v| v.as_str()).unwrap_or_default();
                 let role = f.role_definition_id.as_deref().map(crate::model::roles::display_name).unwrap_or_default();
                 let principal = f.principal_id.as_deref().unwrap_or_default();
@@ -261,7 +262,7 @@ fn posture_change(b: &mut Builder, f: &Finding, reason: Reason) {
         return;
     }
     let Some(acct) = b.snapshot.storage_account(&account) else { return };
-    let (kind, body, title) = if f.check == "storage.trusted-services" {
+    let (kind, body, title) = if f.check == CheckId::STORAGE_TRUSTED_SERVICES {
         let acls = acct.network_acls.clone();
         let mut bypass: Vec<String> = acls
             .as_ref()
@@ -327,7 +328,7 @@ pub fn plan_enable_identity(snapshot: &Snapshot) -> Plan {
     let mut b = Builder::new(snapshot);
     for svc in &snapshot.services {
         let svc_reason = Reason {
-            check: "service.identity".into(),
+            check: CheckId::SERVICE_IDENTITY.into(),
             message: format!("Storage Sync Service '{}' has no system-assigned identity.", svc.name),
         };
         let principal = svc.system_principal_id().map(str::to_string);
@@ -381,11 +382,11 @@ pub fn plan_enable_identity(snapshot: &Snapshot) -> Plan {
                 };
                 let Ok(share_scope) = file_share_scope(&account, share) else { continue };
                 for (role, scope, check) in [
-                    (roles::STORAGE_ACCOUNT_CONTRIBUTOR, &account, "cloud-endpoint.service-account-role"),
+                    (roles::STORAGE_ACCOUNT_CONTRIBUTOR, &account, CheckId::CLOUD_ENDPOINT_SERVICE_ACCOUNT_ROLE),
                     (
                         roles::STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR,
                         &share_scope,
-                        "cloud-endpoint.service-share-role",
+                        CheckId::CLOUD_ENDPOINT_SERVICE_SHARE_ROLE,
                     ),
                 ] {
                     let reason = Reason {
@@ -431,7 +432,7 @@ pub fn plan_enable_identity(snapshot: &Snapshot) -> Plan {
                             continue;
                         }
                         let reason = Reason {
-                            check: "server-endpoint.server-share-role".into(),
+                            check: CheckId::SERVER_ENDPOINT_SERVER_SHARE_ROLE.into(),
                             message: format!("{who} needs {} on {}.", role.name, describe_scope(&share_scope)),
                         };
                         if let Some(id) = b.grant(&share_scope, role, Some(p), None, &who, reason, Vec::new()) {
@@ -463,7 +464,7 @@ pub fn plan_enable_identity(snapshot: &Snapshot) -> Plan {
                         let role = roles::READER_AND_DATA_ACCESS;
                         if uses_account(svc, &a.id) && !matches!(ix.role_state(sync_p, role.guid, &a.id, &a.id), RoleState::Effective(_)) {
                             let reason = Reason {
-                                check: "storage.legacy-sync-principal".into(),
+                                check: CheckId::STORAGE_LEGACY_SYNC_PRINCIPAL.into(),
                                 message: format!("Servers without an identity still use keys on storage account '{}'.", a.name),
                             };
                             b.grant(&a.id, role, Some(sync_p), None, "Microsoft.StorageSync", reason, Vec::new());
@@ -483,7 +484,7 @@ pub fn plan_enable_identity(snapshot: &Snapshot) -> Plan {
                 kind: ChangeKind::SetUseIdentity,
                 title: format!("Switch Storage Sync Service '{}' to its identity (useIdentity = true)", svc.name),
                 reasons: vec![Reason {
-                    check: "service.use-identity".into(),
+                    check: CheckId::SERVICE_USE_IDENTITY.into(),
                     message: format!(
                         "Storage Sync Service '{}' does not use its identity (useIdentity is false).",
                         svc.name
@@ -513,7 +514,7 @@ pub fn plan_enable_identity(snapshot: &Snapshot) -> Plan {
                 kind: ChangeKind::SetServerIdentity,
                 title: format!("Switch server '{}' to its managed identity ({p})", s.display_name()),
                 reasons: vec![Reason {
-                    check: "server.auth-mode".into(),
+                    check: CheckId::SERVER_AUTH_MODE.into(),
                     message: format!(
                         "Server '{}' has an identity but still authenticates with its certificate.",
                         s.display_name()

@@ -54,7 +54,7 @@ pub fn render_text(entry: &CatalogEntry) -> String {
     if entry.checks.is_empty() {
         field(&mut out, "Checks", "none of this tool's checks covers this code");
     } else {
-        field(&mut out, "Checks", &entry.checks.join(", "));
+        field(&mut out, "Checks", &entry.checks.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", "));
     }
     let contexts: Vec<String> = entry
         .contexts

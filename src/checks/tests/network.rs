@@ -2,6 +2,7 @@
 //! perimeters), on the healthy snapshot of the parent module broken one fact at a time.
 
 use super::*;
+use crate::model::check_id::CheckId;
 
 fn error(s: &mut Snapshot, operation: &str, status: u16) {
     let id = acct(s).id.to_string();
@@ -16,7 +17,7 @@ fn error(s: &mut Snapshot, operation: &str, status: u16) {
     });
 }
 
-fn one<'a>(fs: &'a [Finding], check: &str) -> &'a Finding {
+fn one(fs: &[Finding], check: CheckId) -> &Finding {
     let found = of(fs, check);
     assert_eq!(found.len(), 1, "{check}: {found:#?}");
     found[0]
@@ -34,12 +35,12 @@ fn smb(versions: Option<&str>, auth: Option<&str>, channel: Option<&str>) -> Smb
 #[test]
 fn smb_settings_pass_with_defaults_and_with_lists_that_hold_what_file_sync_needs() {
     let fs = run(&healthy());
-    assert_eq!(one(&fs, "storage.smb-settings").status, Status::Pass);
+    assert_eq!(one(&fs, CheckId::STORAGE_SMB_SETTINGS).status, Status::Pass);
     let mut s = healthy();
     acct(&mut s).smb_settings =
         Some(smb(Some("SMB2.1;SMB3.0;smb3.1.1"), Some("Kerberos;NTLMv2"), Some("AES-256-GCM;AES-128-GCM")));
     let fs = run(&s);
-    let f = one(&fs, "storage.smb-settings");
+    let f = one(&fs, CheckId::STORAGE_SMB_SETTINGS);
     assert_eq!(f.status, Status::Pass, "{f:#?}");
     assert!(f.error_codes.is_empty());
 }
@@ -49,7 +50,7 @@ fn smb_settings_that_exclude_what_file_sync_needs_fail_with_the_command_that_add
     let mut s = healthy();
     acct(&mut s).smb_settings = Some(smb(Some("SMB3.0"), Some("Kerberos"), Some("AES-256-GCM")));
     let fs = run(&s);
-    let f = one(&fs, "storage.smb-settings");
+    let f = one(&fs, CheckId::STORAGE_SMB_SETTINGS);
     assert_eq!(f.status, Status::Fail);
     let codes: Vec<&str> = f.error_codes.iter().map(|c| c.as_str()).collect();
     assert_eq!(codes, ["0x80c8305f", "0x80c86053", "0x80c86030"]);
@@ -69,7 +70,7 @@ fn smb_settings_that_exclude_what_file_sync_needs_fail_with_the_command_that_add
     let mut s = healthy();
     acct(&mut s).smb_settings = Some(smb(None, Some("NTLMv2;Kerberos"), Some("AES-256-GCM")));
     let fs = run(&s);
-    let f = one(&fs, "storage.smb-settings");
+    let f = one(&fs, CheckId::STORAGE_SMB_SETTINGS);
     assert_eq!(f.status, Status::Fail);
     let cmd = f.command.as_deref().unwrap_or_default();
     assert!(cmd.ends_with("-SmbChannelEncryption AES-256-GCM,AES-128-GCM"), "{cmd}");
@@ -82,7 +83,7 @@ fn smb_settings_unknown_when_not_collected_or_not_read() {
     v1.schema_version = 1;
     acct(&mut v1).smb_settings = None;
     let fs = run(&v1);
-    let f = one(&fs, "storage.smb-settings");
+    let f = one(&fs, CheckId::STORAGE_SMB_SETTINGS);
     assert_eq!(f.status, Status::Unknown);
     assert!(f.reason.as_deref().unwrap_or_default().contains("not collected (snapshot schema 1)"), "{f:#?}");
 
@@ -90,7 +91,7 @@ fn smb_settings_unknown_when_not_collected_or_not_read() {
     acct(&mut s).smb_settings = None;
     error(&mut s, "fileServices", 403);
     let fs = run(&s);
-    let f = one(&fs, "storage.smb-settings");
+    let f = one(&fs, CheckId::STORAGE_SMB_SETTINGS);
     assert_eq!(f.status, Status::Unknown);
     assert!(f.reason.as_deref().unwrap_or_default().contains("could not be read"), "{f:#?}");
 }
@@ -101,10 +102,10 @@ fn a_live_error_is_tied_to_restricted_smb_settings() {
     acct(&mut s).smb_settings = Some(smb(Some("SMB3.0"), None, None));
     s.services[0].sync_groups[0].server_endpoints[0].upload_last_sync_result = Some(0x80c8305fu32 as i32);
     let fs = run(&s);
-    let live: Vec<_> = of(&fs, "sync.live-errors").into_iter().filter(|f| f.explains("0x80c8305f")).collect();
+    let live: Vec<_> = of(&fs, CheckId::SYNC_LIVE_ERRORS).into_iter().filter(|f| f.explains("0x80c8305f")).collect();
     assert_eq!(live.len(), 1, "{live:#?}");
     let checks = live[0].evidence.get("explainingChecks").map(|v| format!("{v:?}")).unwrap_or_default();
-    assert!(checks.contains("storage.smb-settings"), "{:#?}", live[0]);
+    assert!(checks.contains(CheckId::STORAGE_SMB_SETTINGS.as_str()), "{:#?}", live[0]);
 }
 
 fn closed(s: &mut Snapshot, pecs: Option<Vec<(&str, &str)>>) {
@@ -123,12 +124,12 @@ fn closed(s: &mut Snapshot, pecs: Option<Vec<(&str, &str)>>) {
 #[test]
 fn a_service_open_to_all_networks_needs_no_private_endpoint() {
     let fs = run(&healthy());
-    let f = one(&fs, "service.private-endpoint");
+    let f = one(&fs, CheckId::SERVICE_PRIVATE_ENDPOINT);
     assert_eq!(f.status, Status::Pass);
     // Even a version-1 snapshot decides it: nothing more is needed.
     let mut v1 = healthy();
     v1.schema_version = 1;
-    assert_eq!(one(&run(&v1), "service.private-endpoint").status, Status::Pass);
+    assert_eq!(one(&run(&v1), CheckId::SERVICE_PRIVATE_ENDPOINT).status, Status::Pass);
 }
 
 #[test]
@@ -136,7 +137,7 @@ fn a_closed_service_without_an_approved_private_endpoint_fails_with_what_to_do()
     let mut s = healthy();
     closed(&mut s, Some(vec![]));
     let fs = run(&s);
-    let f = one(&fs, "service.private-endpoint");
+    let f = one(&fs, CheckId::SERVICE_PRIVATE_ENDPOINT);
     assert_eq!(f.status, Status::Fail);
     assert!(f.explains("0x80c83099") && f.explains("0x80c87014"), "{f:#?}");
     assert!(f.message.contains("no private endpoint"), "{}", f.message);
@@ -156,7 +157,7 @@ fn a_closed_service_without_an_approved_private_endpoint_fails_with_what_to_do()
     let mut s = healthy();
     closed(&mut s, Some(vec![("pe-1", "Pending"), ("pe-2", "Rejected")]));
     let fs = run(&s);
-    let f = one(&fs, "service.private-endpoint");
+    let f = one(&fs, CheckId::SERVICE_PRIVATE_ENDPOINT);
     assert_eq!(f.status, Status::Fail);
     assert!(f.message.contains("pe-1 (Pending)") && f.message.contains("pe-2 (Rejected)"), "{}", f.message);
     assert_eq!(
@@ -173,7 +174,7 @@ fn a_closed_service_with_an_approved_private_endpoint_passes() {
     let mut s = healthy();
     closed(&mut s, Some(vec![("pe-1", "Approved")]));
     let fs = run(&s);
-    let f = one(&fs, "service.private-endpoint");
+    let f = one(&fs, CheckId::SERVICE_PRIVATE_ENDPOINT);
     assert_eq!(f.status, Status::Pass, "{f:#?}");
     assert!(f.message.contains("privatelink.afs.azure.net"));
 }
@@ -183,12 +184,12 @@ fn a_closed_service_is_unknown_when_its_private_endpoints_were_not_collected() {
     let mut v1 = healthy();
     v1.schema_version = 1;
     closed(&mut v1, None);
-    let f = run(&v1).into_iter().find(|f| f.check == "service.private-endpoint").expect("a finding");
+    let f = run(&v1).into_iter().find(|f| f.check == CheckId::SERVICE_PRIVATE_ENDPOINT).expect("a finding");
     assert_eq!(f.status, Status::Unknown);
     assert!(f.reason.as_deref().unwrap_or_default().contains("not collected (snapshot schema 1)"));
     let mut s = healthy();
     closed(&mut s, None);
-    let f = run(&s).into_iter().find(|f| f.check == "service.private-endpoint").expect("a finding");
+    let f = run(&s).into_iter().find(|f| f.check == CheckId::SERVICE_PRIVATE_ENDPOINT).expect("a finding");
     assert_eq!(f.status, Status::Unknown);
     assert!(f.reason.as_deref().unwrap_or_default().contains("did not report"));
 }
@@ -215,7 +216,7 @@ fn perimeter(s: &mut Snapshot, mode: &str, subscriptions: &[&str], prefixes: &[&
 #[test]
 fn an_account_outside_a_perimeter_is_not_applicable() {
     let fs = run(&healthy());
-    assert_eq!(statuses(&fs, "storage.network-perimeter"), [Status::NotApplicable]);
+    assert_eq!(statuses(&fs, CheckId::STORAGE_NETWORK_PERIMETER), [Status::NotApplicable]);
 }
 
 #[test]
@@ -223,7 +224,7 @@ fn an_enforced_perimeter_without_a_rule_for_the_services_subscription_fails() {
     let mut s = healthy();
     perimeter(&mut s, "Enforced", &["99999999-9999-4999-8999-999999999999"], &[]);
     let fs = run(&s);
-    let f = one(&fs, "storage.network-perimeter");
+    let f = one(&fs, CheckId::STORAGE_NETWORK_PERIMETER);
     assert_eq!(f.status, Status::Fail, "{f:#?}");
     assert!(f.message.contains(&format!("no inbound rule for subscription {SUB}")), "{}", f.message);
     assert_eq!(
@@ -232,7 +233,7 @@ fn an_enforced_perimeter_without_a_rule_for_the_services_subscription_fails() {
     );
     assert!(f.remediation.as_deref().unwrap_or_default().contains("managed identity"));
     // The servers: no private endpoint and no address rule under an enforced perimeter.
-    let n = one(&fs, "storage.network-access");
+    let n = one(&fs, CheckId::STORAGE_NETWORK_ACCESS);
     assert_eq!(n.status, Status::Fail, "{n:#?}");
     assert!(n.explains("0x80c8033e"));
 }
@@ -242,8 +243,8 @@ fn an_enforced_perimeter_that_admits_the_service_passes() {
     let mut s = healthy();
     perimeter(&mut s, "Enforced", &[SUB], &["203.0.113.0/24"]);
     let fs = run(&s);
-    assert_eq!(one(&fs, "storage.network-perimeter").status, Status::Pass);
-    let n = one(&fs, "storage.network-access");
+    assert_eq!(one(&fs, CheckId::STORAGE_NETWORK_PERIMETER).status, Status::Pass);
+    let n = one(&fs, CheckId::STORAGE_NETWORK_ACCESS);
     assert_eq!(n.status, Status::Pass, "{n:#?}");
     assert!(n.message.contains("1 inbound address prefix"), "{}", n.message);
 }
@@ -254,7 +255,7 @@ fn a_perimeter_needs_the_service_to_use_its_identity() {
     perimeter(&mut s, "Enforced", &[SUB], &[]);
     svc(&mut s).use_identity = false;
     let fs = run(&s);
-    let f = one(&fs, "storage.network-perimeter");
+    let f = one(&fs, CheckId::STORAGE_NETWORK_PERIMETER);
     assert_eq!(f.status, Status::Fail);
     assert!(f.message.contains("does not use a managed identity"), "{}", f.message);
     assert!(f.command.as_deref().unwrap_or_default().contains("Set-AzStorageSyncServiceIdentity"), "{f:#?}");
@@ -265,11 +266,11 @@ fn a_learning_perimeter_without_the_rule_warns_and_the_firewall_decides() {
     let mut s = healthy();
     perimeter(&mut s, "Learning", &[], &[]);
     let fs = run(&s);
-    let f = one(&fs, "storage.network-perimeter");
+    let f = one(&fs, CheckId::STORAGE_NETWORK_PERIMETER);
     assert_eq!(f.status, Status::Warning, "{f:#?}");
     assert!(f.message.contains("Learning mode"), "{}", f.message);
     // The healthy firewall (an IP rule) still lets the servers in.
-    assert_eq!(one(&fs, "storage.network-access").status, Status::Pass);
+    assert_eq!(one(&fs, CheckId::STORAGE_NETWORK_ACCESS).status, Status::Pass);
 }
 
 #[test]
@@ -279,16 +280,16 @@ fn a_perimeter_whose_rules_were_not_read_is_unknown() {
     acct(&mut s).network_security_perimeter_configurations = None;
     error(&mut s, "networkSecurityPerimeterConfigurations", 403);
     let fs = run(&s);
-    let f = one(&fs, "storage.network-perimeter");
+    let f = one(&fs, CheckId::STORAGE_NETWORK_PERIMETER);
     assert_eq!(f.status, Status::Unknown);
     assert!(f.reason.as_deref().unwrap_or_default().contains("could not be read"), "{f:#?}");
-    assert_eq!(one(&fs, "storage.network-access").status, Status::Unknown);
+    assert_eq!(one(&fs, CheckId::STORAGE_NETWORK_ACCESS).status, Status::Unknown);
 
     let mut v1 = healthy();
     v1.schema_version = 1;
     perimeter(&mut v1, "Enforced", &[SUB], &[]);
     acct(&mut v1).network_security_perimeter_configurations = None;
-    let f = run(&v1).into_iter().find(|f| f.check == "storage.network-perimeter").expect("a finding");
+    let f = run(&v1).into_iter().find(|f| f.check == CheckId::STORAGE_NETWORK_PERIMETER).expect("a finding");
     assert_eq!(f.status, Status::Unknown);
     assert!(f.reason.as_deref().unwrap_or_default().contains("snapshot schema 1"));
 
@@ -300,7 +301,7 @@ fn a_perimeter_whose_rules_were_not_read_is_unknown() {
         id: format!("{}/privateEndpointConnections/pe", account()),
         status: "Approved".into(),
     }];
-    assert_eq!(one(&run(&s), "storage.network-access").status, Status::Pass);
+    assert_eq!(one(&run(&s), CheckId::STORAGE_NETWORK_ACCESS).status, Status::Pass);
 }
 
 #[test]
@@ -311,7 +312,7 @@ fn version_one_snapshots_still_load() {
     let s = Snapshot::from_json(&text.to_string()).expect("a version-1 snapshot loads");
     assert_eq!(s.schema_version, 1);
     assert!(s.before_schema_2());
-    assert_eq!(one(&run(&s), "storage.smb-settings").status, Status::Unknown);
+    assert_eq!(one(&run(&s), CheckId::STORAGE_SMB_SETTINGS).status, Status::Unknown);
     let mut text2 = text.clone();
     text2["schemaVersion"] = json!(3);
     let e = Snapshot::from_json(&text2.to_string()).expect_err("version 3 is refused");
