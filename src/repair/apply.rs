@@ -52,6 +52,13 @@ pub struct ApplyOptions {
     pub lro_max_poll: Duration,
 }
 
+impl ApplyOptions {
+    /// Is the change among those to apply (all, without `only`)?
+    fn selects(&self, c: &Change) -> bool {
+        self.only.as_ref().is_none_or(|o| o.contains(&c.id))
+    }
+}
+
 impl Default for ApplyOptions {
     fn default() -> Self {
         ApplyOptions {
@@ -470,63 +477,17 @@ async fn patch_and_wait(
 /// Execute a plan. See the module docs.
 pub async fn apply(client: &ArmClient, plan: &Plan, options: &ApplyOptions) -> Result<ApplyReport> {
     plan.validate()?;
-    if let Some(only) = &options.only {
-        let unknown: Vec<&String> = only.iter().filter(|id| !plan.changes.iter().any(|c| &c.id == *id)).collect();
-        if !unknown.is_empty() {
-            return Err(Error::invalid_input(format!(
-                "the plan has no change {}; its changes are: {}",
-                unknown.iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(", "),
-                plan.changes.iter().map(|c| c.id.as_str()).collect::<Vec<_>>().join(", ")
-            )));
-        }
-    }
+    check_only(plan, options)?;
     let writes_before = client.stats().writes();
     client.events().emit(Event::Progress {
         activity: "Applying the plan".into(),
         status: "reading the live state".into(),
         percent: Some(0),
     });
-    let live = read_live(client, plan).await?;
-    let ix = Index::new(&live);
-    let known = known_principals(&live);
-    let selected = |c: &Change| options.only.as_ref().is_none_or(|o| o.contains(&c.id));
-
-    // What is already done, and the rights for the rest.
-    let done: HashMap<&str, bool> =
-        plan.changes.iter().map(|c| (c.id.as_str(), already_done(c, plan, &live, &ix))).collect();
-    let mut rights = Rights { client, live: &live, cache: HashMap::new() };
-    let mut denied: BTreeMap<String, String> = BTreeMap::new();
-    let mut to_write = 0usize;
-    for c in plan.changes.iter().filter(|c| selected(c) && !done[c.id.as_str()]) {
-        to_write += 1;
-        if let Some((scope, action)) = needed_right(c) {
-            if let Some(perms) = rights.at(&scope).await {
-                if !permits(&perms, action) {
-                    denied.insert(
-                        c.id.clone(),
-                        format!(
-                            "the signed-in identity lacks '{action}' on {scope}; ask an Owner, User Access Administrator{} to do it or to grant you the right",
-                            if action.starts_with("Microsoft.Authorization") { ", Role Based Access Control Administrator or Azure File Sync Administrator" } else { "" }
-                        ),
-                    );
-                }
-            }
-        }
-    }
-    if to_write > 0 && denied.len() == to_write && !options.what_if {
-        let mut lines: Vec<String> = denied.values().cloned().collect();
-        lines.dedup();
-        return Err(Error::new(
-            ErrorKind::Authorization,
-            format!("nothing was changed: every change would be refused: {}", lines.join("; ")),
-        ));
-    }
-
+    let pre = preflight(client, plan, options).await?;
     let total = plan.changes.len();
-    let mut results: Vec<ChangeResult> = Vec::new();
-    let mut outcomes: HashMap<String, Outcome> = HashMap::new();
-    let mut resolved: HashMap<String, String> = HashMap::new();
-    let mut cancelled = false;
+    let mut run = Run::default();
+    let mut results: Vec<ChangeResult> = Vec::with_capacity(total);
     for (i, c) in plan.changes.iter().enumerate() {
         let mut r = ChangeResult {
             id: c.id.clone(),
@@ -539,74 +500,50 @@ pub async fn apply(client: &ArmClient, plan: &Plan, options: &ApplyOptions) -> R
             request_id: None,
             path: None,
         };
-        let blocked: Vec<String> = c
-            .depends_on
-            .iter()
-            .filter(|d| !outcomes.get(*d).is_some_and(|o| o.satisfied()))
-            .map(|d| {
-                let title = plan.changes.iter().find(|x| &x.id == d).map(|x| x.title.as_str()).unwrap_or(d);
-                format!("'{title}' ({})", outcomes.get(d).map(|o| o.as_str()).unwrap_or("not run"))
-            })
-            .collect();
-        if cancelled {
-            r.message = "Not attempted: the run was cancelled.".into();
-        } else if done[c.id.as_str()] {
-            r.outcome = Outcome::AlreadyPresent;
-            r.message = "Already in effect; nothing sent.".into();
-            if c.kind == ChangeKind::EnableServiceIdentity {
-                if let Some(p) = service(&live, &c.request.path).and_then(|s| s.system_principal_id()) {
-                    resolved.insert(c.id.clone(), p.to_string());
+        match decide(c, plan, &pre, &run, options) {
+            Decision::Skip(message) => r.message = message,
+            Decision::AlreadyPresent => {
+                r.outcome = Outcome::AlreadyPresent;
+                r.message = "Already in effect; nothing sent.".into();
+                if c.kind == ChangeKind::EnableServiceIdentity {
+                    if let Some(p) = service(&pre.live, &c.request.path).and_then(|s| s.system_principal_id()) {
+                        run.resolved.insert(c.id.clone(), p.to_string());
+                    }
                 }
             }
-        } else if !selected(c) {
-            r.message = "Not selected (only the selected changes were applied).".into();
-        } else if !blocked.is_empty() {
-            r.message = format!("Not attempted: it needs {} first.", blocked.join(", "));
-        } else if let Some(why) = denied.get(&c.id) {
-            r.outcome = Outcome::Failed;
-            r.arm_code = Some("AuthorizationFailed".into());
-            r.error_kind = Some(ErrorKind::Authorization);
-            r.message = format!("Not sent: {why}.");
-        } else if c
-            .grant
-            .as_ref()
-            .is_some_and(|g| c.principal_from.is_none() && !known.contains(&g.principal_id.to_ascii_lowercase()))
-        {
-            r.outcome = Outcome::Failed;
-            r.error_kind = Some(ErrorKind::Conflict);
-            r.message = "Not sent: the principal is no longer part of the deployment.".into();
-        } else if options.what_if {
-            r.outcome = Outcome::WouldChange;
-            r.message = if c.principal_from.is_some() {
-                "Would be granted once the service identity exists (its principal id is known only then).".into()
-            } else {
-                format!("Would send {} {}.", c.request.method, c.request.path)
-            };
-        } else {
-            match execute(client, c, &resolved, options).await {
+            Decision::Refuse { kind, arm_code, message } => {
+                r.outcome = Outcome::Failed;
+                r.error_kind = Some(kind);
+                r.arm_code = arm_code;
+                r.message = message;
+            }
+            Decision::WouldChange(message) => {
+                r.outcome = Outcome::WouldChange;
+                r.message = message;
+            }
+            Decision::Send => match execute(client, c, &run.resolved, options).await {
                 Ok((outcome, request_id, message, path, principal)) => {
                     r.outcome = outcome;
                     r.request_id = request_id;
                     r.message = message;
                     r.path = Some(path);
                     if let Some(p) = principal {
-                        resolved.insert(c.id.clone(), p);
+                        run.resolved.insert(c.id.clone(), p);
                     }
+                }
+                Err(f) if f.cancelled => {
+                    run.cancelled = true;
+                    r.message = "Cancelled while it was being applied; run again to finish (it is safe).".into();
                 }
                 Err(f) => {
-                    if f.cancelled {
-                        cancelled = true;
-                        r.message = "Cancelled while it was being applied; run again to finish (it is safe).".into();
-                    } else {
-                        r.outcome = Outcome::Failed;
-                        r.error_kind = Some(f.kind);
-                        r.message = f.message;
-                        r.arm_code = f.arm_code;
-                        r.request_id = f.request_id;
-                        r.path = Some(c.request.path.clone());
-                    }
+                    r.outcome = Outcome::Failed;
+                    r.error_kind = Some(f.kind);
+                    r.message = f.message;
+                    r.arm_code = f.arm_code;
+                    r.request_id = f.request_id;
+                    r.path = Some(c.request.path.clone());
                 }
-            }
+            },
         }
         client.events().emit(Event::Progress {
             activity: "Applying the plan".into(),
@@ -616,11 +553,11 @@ pub async fn apply(client: &ArmClient, plan: &Plan, options: &ApplyOptions) -> R
         if r.outcome == Outcome::Failed {
             log(client.events(), LogLevel::Warning, format!("{}: {}", c.title, r.message));
         }
-        outcomes.insert(c.id.clone(), r.outcome);
+        run.outcomes.insert(c.id.clone(), r.outcome);
         results.push(r);
     }
     let writes_sent = client.stats().writes() - writes_before;
-    let summary = summarize(&results, writes_sent, options.what_if, cancelled);
+    let summary = summarize(&results, writes_sent, options.what_if, run.cancelled);
     Ok(ApplyReport {
         schema_version: APPLY_REPORT_SCHEMA_VERSION,
         what_if: options.what_if,
@@ -629,6 +566,142 @@ pub async fn apply(client: &ArmClient, plan: &Plan, options: &ApplyOptions) -> R
         summary,
         manual_steps: plan.manual_steps.clone(),
     })
+}
+
+/// `only` names changes the plan has.
+fn check_only(plan: &Plan, options: &ApplyOptions) -> Result<()> {
+    let Some(only) = &options.only else { return Ok(()) };
+    let unknown: Vec<&String> = only.iter().filter(|id| !plan.changes.iter().any(|c| &c.id == *id)).collect();
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    Err(Error::invalid_input(format!(
+        "the plan has no change {}; its changes are: {}",
+        unknown.iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(", "),
+        plan.changes.iter().map(|c| c.id.as_str()).collect::<Vec<_>>().join(", ")
+    )))
+}
+
+/// What apply knows before it writes: the live state (already checked against the plan's basis), which
+/// changes are in effect already, and which the caller may not make (with why).
+struct Preflight {
+    live: Snapshot,
+    /// The principals the live deployment uses (a grant to any other is stale).
+    known: std::collections::BTreeSet<String>,
+    /// Change id -> already in effect.
+    done: HashMap<String, bool>,
+    /// Change id -> why the caller may not make it.
+    denied: BTreeMap<String, String>,
+}
+
+/// Read the live state, decide what is done already, and read the caller's rights for the rest. When
+/// every change that would be written is refused, stop before anything is sent.
+async fn preflight(client: &ArmClient, plan: &Plan, options: &ApplyOptions) -> Result<Preflight> {
+    let live = read_live(client, plan).await?;
+    let ix = Index::new(&live);
+    let known = known_principals(&live);
+    let done: HashMap<String, bool> =
+        plan.changes.iter().map(|c| (c.id.clone(), already_done(c, plan, &live, &ix))).collect();
+    let mut rights = Rights { client, live: &live, cache: HashMap::new() };
+    let mut denied: BTreeMap<String, String> = BTreeMap::new();
+    let mut to_write = 0usize;
+    for c in plan.changes.iter().filter(|c| options.selects(c) && !done[&c.id]) {
+        to_write += 1;
+        let Some((scope, action)) = needed_right(c) else { continue };
+        let Some(perms) = rights.at(&scope).await else { continue };
+        if !permits(&perms, action) {
+            denied.insert(
+                c.id.clone(),
+                format!(
+                    "the signed-in identity lacks '{action}' on {scope}; ask an Owner, User Access Administrator{} to do it or to grant you the right",
+                    if action.starts_with("Microsoft.Authorization") { ", Role Based Access Control Administrator or Azure File Sync Administrator" } else { "" }
+                ),
+            );
+        }
+    }
+    if to_write > 0 && denied.len() == to_write && !options.what_if {
+        let mut lines: Vec<String> = denied.values().cloned().collect();
+        lines.dedup();
+        return Err(Error::new(
+            ErrorKind::Authorization,
+            format!("nothing was changed: every change would be refused: {}", lines.join("; ")),
+        ));
+    }
+    Ok(Preflight { live, known, done, denied })
+}
+
+/// What happened so far in one run: each change's outcome, the principal ids that changes resolved (a
+/// service identity created on the way), and whether the run was cancelled.
+#[derive(Default)]
+struct Run {
+    outcomes: HashMap<String, Outcome>,
+    resolved: HashMap<String, String>,
+    cancelled: bool,
+}
+
+/// What to do with one change.
+enum Decision {
+    /// Not attempted (the message says why).
+    Skip(String),
+    /// In effect already: nothing to send.
+    AlreadyPresent,
+    /// Not sent, and a failure: the caller may not make it, or it grants to a principal that left.
+    Refuse { kind: ErrorKind, arm_code: Option<String>, message: String },
+    /// `what_if`: what would be sent.
+    WouldChange(String),
+    /// Send it.
+    Send,
+}
+
+/// Decide one change from the preflight and the run so far (no I/O).
+fn decide(c: &Change, plan: &Plan, pre: &Preflight, run: &Run, options: &ApplyOptions) -> Decision {
+    if run.cancelled {
+        return Decision::Skip("Not attempted: the run was cancelled.".into());
+    }
+    if pre.done[&c.id] {
+        return Decision::AlreadyPresent;
+    }
+    if !options.selects(c) {
+        return Decision::Skip("Not selected (only the selected changes were applied).".into());
+    }
+    let blocked: Vec<String> = c
+        .depends_on
+        .iter()
+        .filter(|d| !run.outcomes.get(*d).is_some_and(|o| o.satisfied()))
+        .map(|d| {
+            let title = plan.changes.iter().find(|x| &x.id == d).map(|x| x.title.as_str()).unwrap_or(d);
+            format!("'{title}' ({})", run.outcomes.get(d).map(|o| o.as_str()).unwrap_or("not run"))
+        })
+        .collect();
+    if !blocked.is_empty() {
+        return Decision::Skip(format!("Not attempted: it needs {} first.", blocked.join(", ")));
+    }
+    if let Some(why) = pre.denied.get(&c.id) {
+        return Decision::Refuse {
+            kind: ErrorKind::Authorization,
+            arm_code: Some("AuthorizationFailed".into()),
+            message: format!("Not sent: {why}."),
+        };
+    }
+    let stale = c
+        .grant
+        .as_ref()
+        .is_some_and(|g| c.principal_from.is_none() && !pre.known.contains(&g.principal_id.to_ascii_lowercase()));
+    if stale {
+        return Decision::Refuse {
+            kind: ErrorKind::Conflict,
+            arm_code: None,
+            message: "Not sent: the principal is no longer part of the deployment.".into(),
+        };
+    }
+    if options.what_if {
+        return Decision::WouldChange(if c.principal_from.is_some() {
+            "Would be granted once the service identity exists (its principal id is known only then).".into()
+        } else {
+            format!("Would send {} {}.", c.request.method, c.request.path)
+        });
+    }
+    Decision::Send
 }
 
 /// A `networkAcls` PATCH replaces the whole rule set, and plans carry the IP and virtual network rules
