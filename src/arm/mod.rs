@@ -231,6 +231,32 @@ fn describe(method: &Method, url: &reqwest::Url) -> String {
     format!("{method} {}", url.path())
 }
 
+/// What one attempt got back.
+enum Answer {
+    /// No response: the connection, TLS or the attempt's time limit failed.
+    NoResponse(reqwest::Error),
+    /// An answer: its status, ids, the headers kept, and its body (or why it could not be read whole).
+    Response {
+        status: u16,
+        request_id: Option<String>,
+        correlation_id: Option<String>,
+        headers: BTreeMap<String, String>,
+        body: Result<Vec<u8>>,
+    },
+}
+
+/// What to do after an attempt.
+enum Next {
+    Done(Response),
+    Retry {
+        after: Option<Duration>,
+        why: String,
+    },
+    /// Get a fresh token and try again; the error when no fresh token can be had.
+    Reauthenticate(Error),
+    Fail(Error),
+}
+
 impl ArmClient {
     pub fn new(
         cloud: Cloud,
@@ -431,6 +457,10 @@ impl ArmClient {
 
     /// [`send`](Self::send), saying whether the request may be repeated after a failure that leaves its
     /// fate unknown, and how soon it should get one of the client's slots.
+    ///
+    /// Each attempt is one trip through the steps ([`attempt`](Self::attempt): token, slot, pace, send,
+    /// observe, read), and its answer is judged ([`judge`](Self::judge)): done, retried after a back-off,
+    /// retried once with a fresh token after a 401, or failed.
     async fn send_with(
         &self,
         method: Method,
@@ -449,148 +479,195 @@ impl ArmClient {
         let mut reauthenticated = false;
         loop {
             attempt += 1;
-            if self.cancel.is_cancelled() {
-                return Err(Error::cancelled());
-            }
-            let token = self.token(scope, false).await?;
-            let permit = tokio::select! {
-                p = self.limiter.acquire(priority) => p,
-                _ = self.cancel.cancelled() => return Err(Error::cancelled()),
-            };
-            if method == Method::GET {
-                self.pace(&url).await?;
-            }
-            let started = Instant::now();
-            let mut req = self
-                .http
-                .request(method.clone(), url.clone())
-                .bearer_auth(token.token.expose())
-                .header("Accept", "application/json")
-                .header("x-ms-client-request-id", uuid::Uuid::new_v4().to_string());
-            if let Some(b) = body {
-                req = req.json(b);
-            }
-            self.stats.attempts.fetch_add(1, Ordering::Relaxed);
-            let outcome = tokio::select! {
-                r = req.send() => r,
-                _ = self.cancel.cancelled() => return Err(Error::cancelled()),
-            };
-            let resp = match outcome {
-                Ok(r) => r,
-                Err(e) => {
-                    drop(permit);
-                    let connect = e.is_connect();
-                    let kind_msg = if e.is_timeout() {
-                        format!("{what} timed out after {} s", self.options.timeout.as_secs())
-                    } else if connect {
-                        format!("cannot connect to {} for {what}", url.origin().ascii_serialization())
-                    } else {
-                        format!("{what} failed on the network: {}", without_url(&e))
-                    };
-                    self.emit_request(&method, &url, 0, None, started, attempt);
-                    if (idempotent || connect) && attempt <= self.options.max_retries {
-                        self.backoff(attempt, None, &kind_msg).await?;
-                        continue;
+            let answer = self.attempt(&method, &url, body, scope, priority, attempt, &what).await?;
+            let may_retry = attempt <= self.options.max_retries;
+            match self.judge(&what, &url, scope, answer, idempotent, may_retry, reauthenticated) {
+                Next::Done(response) => return Ok(response),
+                Next::Retry { after, why } => self.backoff(attempt, after, &why).await?,
+                Next::Reauthenticate(otherwise) => {
+                    // The token may have expired mid-run: get a fresh one, once.
+                    reauthenticated = true;
+                    self.tokens.lock_unpoisoned().remove(scope);
+                    self.credential.invalidate(scope);
+                    crate::events::log(&*self.events, LogLevel::Verbose, format!("{what}: 401, getting a fresh token"));
+                    if self.token(scope, true).await.is_err() {
+                        return Err(otherwise);
                     }
-                    return Err(Error::new(
+                }
+                Next::Fail(e) => return Err(e),
+            }
+        }
+    }
+
+    /// One attempt: a token for the audience, a slot (by priority), the subscription's read pace, the
+    /// request itself (with a fresh client request id), what its headers say about throttling, and the
+    /// body (bounded). Only cancellation and a token that cannot be had end it with an error.
+    #[allow(clippy::too_many_arguments)]
+    async fn attempt(
+        &self,
+        method: &Method,
+        url: &reqwest::Url,
+        body: Option<&Value>,
+        scope: &str,
+        priority: Priority,
+        attempt: u32,
+        what: &str,
+    ) -> Result<Answer> {
+        if self.cancel.is_cancelled() {
+            return Err(Error::cancelled());
+        }
+        let token = self.token(scope, false).await?;
+        let permit = tokio::select! {
+            p = self.limiter.acquire(priority) => p,
+            _ = self.cancel.cancelled() => return Err(Error::cancelled()),
+        };
+        if *method == Method::GET {
+            self.pace(url).await?;
+        }
+        let started = Instant::now();
+        let mut req = self
+            .http
+            .request(method.clone(), url.clone())
+            .bearer_auth(token.token.expose())
+            .header("Accept", "application/json")
+            .header("x-ms-client-request-id", uuid::Uuid::new_v4().to_string());
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        self.stats.attempts.fetch_add(1, Ordering::Relaxed);
+        let outcome = tokio::select! {
+            r = req.send() => r,
+            _ = self.cancel.cancelled() => return Err(Error::cancelled()),
+        };
+        let resp = match outcome {
+            Ok(r) => r,
+            Err(e) => {
+                drop(permit);
+                self.emit_request(method, url, 0, None, started, attempt);
+                return Ok(Answer::NoResponse(e));
+            }
+        };
+        let status = resp.status().as_u16();
+        let request_id = header(&resp, "x-ms-request-id");
+        let correlation_id = header(&resp, "x-ms-correlation-request-id");
+        let mut headers = BTreeMap::new();
+        for name in ["azure-asyncoperation", "location", "retry-after", "x-ms-ratelimit-remaining-subscription-reads"] {
+            if let Some(v) = header(&resp, name) {
+                headers.insert(name.to_string(), v);
+            }
+        }
+        if *method == Method::GET {
+            let remaining = headers.get("x-ms-ratelimit-remaining-subscription-reads").and_then(|v| v.parse().ok());
+            let wait = if status == 429 {
+                Some(retry_after(headers.get("retry-after").map(String::as_str)).unwrap_or_default())
+            } else {
+                None
+            };
+            self.observe(url, remaining, wait);
+        }
+        let body = self.read_body(resp, what).await;
+        drop(permit);
+        self.emit_request(method, url, status, request_id.clone(), started, attempt);
+        if status == 429 {
+            self.stats.throttled.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(Answer::Response { status, request_id, correlation_id, headers, body })
+    }
+
+    /// What an attempt's answer means: the response (2xx with a JSON body, or none), a retry (a
+    /// transient failure while retries are left, and for a request that may be repeated or surely was
+    /// not processed), one fresh token after a 401, or the error, worded for ARM or Graph.
+    #[allow(clippy::too_many_arguments)]
+    fn judge(
+        &self,
+        what: &str,
+        url: &reqwest::Url,
+        scope: &str,
+        answer: Answer,
+        idempotent: bool,
+        may_retry: bool,
+        reauthenticated: bool,
+    ) -> Next {
+        let (status, request_id, correlation_id, headers, body) = match answer {
+            Answer::NoResponse(e) => {
+                let connect = e.is_connect();
+                let why = if e.is_timeout() {
+                    format!("{what} timed out after {} s", self.options.timeout.as_secs())
+                } else if connect {
+                    format!("cannot connect to {} for {what}", url.origin().ascii_serialization())
+                } else {
+                    format!("{what} failed on the network: {}", without_url(&e))
+                };
+                // A connection that was never made cannot have been processed: always safe to repeat.
+                if (idempotent || connect) && may_retry {
+                    return Next::Retry { after: None, why };
+                }
+                return Next::Fail(
+                    Error::new(
                         ErrorKind::Network,
                         format!(
-                            "{kind_msg}; check the network path to {} (proxy, firewall, DNS) and try again",
+                            "{why}; check the network path to {} (proxy, firewall, DNS) and try again",
                             url.origin().ascii_serialization()
                         ),
                     )
-                    .with_source(e.without_url()));
+                    .with_source(e.without_url()),
+                );
+            }
+            Answer::Response { status, request_id, correlation_id, headers, body } => {
+                (status, request_id, correlation_id, headers, body)
+            }
+        };
+        let bytes = match body {
+            Ok(b) => b,
+            // A body cut short is a transient network failure; a too-large body is not.
+            Err(e) if e.kind() == ErrorKind::Network && idempotent && may_retry => {
+                return Next::Retry { after: None, why: e.message().to_string() }
+            }
+            Err(e) => return Next::Fail(e),
+        };
+        if (200..300).contains(&status) {
+            if bytes.is_empty() {
+                return Next::Done(Response { status, body: Value::Null, request_id, headers });
+            }
+            return match serde_json::from_slice::<Value>(&bytes) {
+                Ok(body) => Next::Done(Response { status, body, request_id, headers }),
+                Err(_) if idempotent && may_retry => {
+                    Next::Retry { after: None, why: format!("{what} returned a malformed JSON body") }
                 }
+                Err(e) => Next::Fail(
+                    Error::new(
+                        ErrorKind::Arm,
+                        format!(
+                            "{what} returned a body that is not valid JSON ({e}); this is usually transient, try again"
+                        ),
+                    )
+                    .with_arm(ArmErrorDetail {
+                        status,
+                        request_id,
+                        correlation_id,
+                        request: Some(what.to_string()),
+                        ..Default::default()
+                    }),
+                ),
             };
-            let status = resp.status().as_u16();
-            let request_id = header(&resp, "x-ms-request-id");
-            let correlation_id = header(&resp, "x-ms-correlation-request-id");
-            let retry_after_hdr = header(&resp, "retry-after");
-            let mut headers = BTreeMap::new();
-            for name in
-                ["azure-asyncoperation", "location", "retry-after", "x-ms-ratelimit-remaining-subscription-reads"]
-            {
-                if let Some(v) = header(&resp, name) {
-                    headers.insert(name.to_string(), v);
-                }
-            }
-            if method == Method::GET {
-                let remaining = headers.get("x-ms-ratelimit-remaining-subscription-reads").and_then(|v| v.parse().ok());
-                let wait = if status == 429 {
-                    Some(retry_after(retry_after_hdr.as_deref()).unwrap_or_default())
-                } else {
-                    None
-                };
-                self.observe(&url, remaining, wait);
-            }
-            let body_result = self.read_body(resp, &what).await;
-            drop(permit);
-            self.emit_request(&method, &url, status, request_id.clone(), started, attempt);
-            if status == 429 {
-                self.stats.throttled.fetch_add(1, Ordering::Relaxed);
-            }
-            let bytes = match body_result {
-                Ok(b) => b,
-                Err(e) => {
-                    // A body cut short is a transient network failure; a too-large body is not.
-                    if e.kind() == ErrorKind::Network && idempotent && attempt <= self.options.max_retries {
-                        self.backoff(attempt, None, e.message()).await?;
-                        continue;
-                    }
-                    return Err(e);
-                }
-            };
-            if (200..300).contains(&status) {
-                let body = if bytes.is_empty() {
-                    Value::Null
-                } else {
-                    match serde_json::from_slice::<Value>(&bytes) {
-                        Ok(v) => v,
-                        Err(e) => {
-                            if idempotent && attempt <= self.options.max_retries {
-                                self.backoff(attempt, None, &format!("{what} returned a malformed JSON body")).await?;
-                                continue;
-                            }
-                            return Err(Error::new(
-                                ErrorKind::Arm,
-                                format!("{what} returned a body that is not valid JSON ({e}); this is usually transient, try again"),
-                            )
-                            .with_arm(ArmErrorDetail { status, request_id, correlation_id, request: Some(what.clone()), ..Default::default() }));
-                        }
-                    }
-                };
-                return Ok(Response { status, body, request_id, headers });
-            }
-            let (code, message) = parse_arm_error(&bytes);
-            let detail = ArmErrorDetail {
-                status,
-                code: code.clone(),
-                message: message.clone(),
-                request_id,
-                correlation_id,
-                request: Some(what.clone()),
-            };
-            if status == 401 && !reauthenticated {
-                // The token may have expired mid-run: get a fresh one once.
-                reauthenticated = true;
-                self.tokens.lock_unpoisoned().remove(scope);
-                self.credential.invalidate(scope);
-                crate::events::log(&*self.events, LogLevel::Verbose, format!("{what}: 401, getting a fresh token"));
-                if self.token(scope, true).await.is_ok() {
-                    continue;
-                }
-            }
-            let retry_ok = transient(status) && (idempotent || status == 429);
-            if retry_ok && attempt <= self.options.max_retries {
-                self.backoff(attempt, retry_after(retry_after_hdr.as_deref()), &format!("{what}: HTTP {status}"))
-                    .await?;
-                continue;
-            }
-            if !self.cloud.graph.is_empty() && scope == self.cloud.graph_scope() && scope != self.cloud.arm_scope() {
-                return Err(graph_error(&what, detail));
-            }
-            return Err(arm_error(&what, detail));
         }
+        let (code, message) = parse_arm_error(&bytes);
+        let detail =
+            ArmErrorDetail { status, code, message, request_id, correlation_id, request: Some(what.to_string()) };
+        let retry_after = retry_after(headers.get("retry-after").map(String::as_str));
+        let error =
+            if !self.cloud.graph.is_empty() && scope == self.cloud.graph_scope() && scope != self.cloud.arm_scope() {
+                graph_error(what, detail)
+            } else {
+                arm_error(what, detail)
+            };
+        if status == 401 && !reauthenticated {
+            return Next::Reauthenticate(error);
+        }
+        if transient(status) && (idempotent || status == 429) && may_retry {
+            return Next::Retry { after: retry_after, why: format!("{what}: HTTP {status}") };
+        }
+        Next::Fail(error)
     }
 
     /// Wait for this read's turn: after a 429's `Retry-After`, and at the pace once the bucket is low.
