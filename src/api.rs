@@ -99,7 +99,7 @@ impl std::fmt::Debug for SessionOptions {
 /// credential, whose token cache is thereby shared too.
 pub struct Session {
     pub options: SessionOptions,
-    cloud: crate::arm::cloud::Cloud,
+    cloud: crate::cloud::Cloud,
     credential: std::sync::OnceLock<std::sync::Arc<dyn crate::credentials::TokenCredential>>,
 }
 
@@ -114,7 +114,7 @@ impl std::fmt::Debug for Session {
 
 impl Session {
     pub fn new(options: SessionOptions) -> Result<Session> {
-        let cloud = crate::arm::cloud::Cloud::resolve(
+        let cloud = crate::cloud::Cloud::resolve(
             options.cloud.as_deref(),
             options.arm_endpoint.as_deref(),
             options.graph_endpoint.as_deref(),
@@ -128,7 +128,7 @@ impl Session {
         Ok(Session { options, cloud, credential: std::sync::OnceLock::new() })
     }
 
-    pub fn cloud(&self) -> &crate::arm::cloud::Cloud {
+    pub fn cloud(&self) -> &crate::cloud::Cloud {
         &self.cloud
     }
 

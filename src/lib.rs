@@ -19,6 +19,7 @@ pub mod api;
 pub mod arm;
 pub mod catalog;
 pub mod checks;
+pub mod cloud;
 pub mod collect;
 pub mod credentials;
 pub mod diff;

@@ -12,7 +12,7 @@ mod credentials {
 
     use base64::Engine as _;
     use chrono::Utc;
-    use filesync_identity::arm::cloud::{Cloud, CloudName};
+    use filesync_identity::cloud::{Cloud, CloudName};
     use filesync_identity::credentials::{
         build_with, token_claims, AccessToken, AzureArcCredential, AzureCliCredential, CachingCredential,
         ClientSecretCredential, CredentialOptions, ManagedIdentityCredential, StaticTokenCredential, TokenCredential,

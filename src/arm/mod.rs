@@ -10,7 +10,6 @@
 //! reads go out no faster than `read_pace_per_second`; a 429's `Retry-After` holds every read to that
 //! subscription back (not only the one that got it), and halves the pace (at most once a second).
 
-pub mod cloud;
 mod limiter;
 pub mod wire;
 pub use limiter::Priority;
@@ -23,7 +22,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
-use crate::arm::cloud::Cloud;
+use crate::cloud::Cloud;
 use crate::credentials::{AccessToken, TokenCredential};
 use crate::error::{ArmErrorDetail, Error, ErrorKind, Result};
 use crate::events::{Event, EventSink, LogLevel};

@@ -16,24 +16,11 @@
 //! not a live error, the worst status, the wrong-scope role before the missing role, then check order.
 
 use crate::model::check_id::CheckId;
-use serde::{Deserialize, Serialize};
 
 use crate::model::findings::{Finding, Status};
 use crate::model::resource_id::ResourceId;
 
-/// One root cause: a thing to fix, and the findings (by index into the report's `findings`) it explains.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Cause {
-    /// The finding that names the cause.
-    pub finding: usize,
-    /// The worst status among its findings.
-    pub status: Status,
-    /// Every finding of the cause, its own first, then in report order.
-    pub findings: Vec<usize>,
-    /// The File Sync error codes its findings explain, each once.
-    pub error_codes: Vec<String>,
-}
+pub use crate::model::findings::Cause;
 
 /// Group the problem findings into causes, worst first (fail, then warning, then unknown), then in the
 /// order of their own findings.

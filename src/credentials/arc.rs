@@ -18,7 +18,7 @@ use futures::future::BoxFuture;
 
 use super::http::{parse_token_response, read_body, send, validate_identity_endpoint, ErrorAnswer};
 use super::{auth_error, scope_to_resource, truncate_chars, validate_scope, AccessToken, TokenCredential};
-use crate::arm::cloud::is_loopback_host;
+use crate::cloud::is_loopback_host;
 use crate::error::{Error, Result};
 use crate::secret::Secret;
 

@@ -10,7 +10,7 @@ use futures::future::BoxFuture;
 
 use super::http::{parse_token_response, read_body, send, ErrorAnswer};
 use super::{auth_error, validate_id, validate_scope, AccessToken, TokenCredential};
-use crate::arm::cloud::{validate_endpoint, Cloud};
+use crate::cloud::{validate_endpoint, Cloud};
 use crate::error::{Error, Result};
 use crate::secret::Secret;
 

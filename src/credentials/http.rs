@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::jwt::epoch_value;
 use super::{auth_error, scrub, AccessToken};
-use crate::arm::cloud::is_loopback_host;
+use crate::cloud::is_loopback_host;
 use crate::error::{Error, ErrorKind, Result};
 use crate::secret::Secret;
 

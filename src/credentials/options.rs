@@ -11,7 +11,7 @@ use super::{
     ClientSecretCredential, ManagedIdentityCredential, StaticTokenCredential, TokenCredential,
     WorkloadIdentityCredential, DEFAULT_ARC_ENDPOINT,
 };
-use crate::arm::cloud::Cloud;
+use crate::cloud::Cloud;
 use crate::error::{Error, Result};
 use crate::secret::Secret;
 

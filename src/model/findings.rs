@@ -312,11 +312,25 @@ pub struct Report {
     pub summary: Summary,
     /// The problem findings grouped by root cause, worst first (see [`crate::checks::causes`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub causes: Vec<crate::checks::causes::Cause>,
+    pub causes: Vec<Cause>,
 }
 
 /// 2: `causes` and `syncGroups` added.
 pub const REPORT_SCHEMA_VERSION: u32 = 2;
+
+/// One root cause (grouped by `crate::checks::causes`): a thing to fix, and the findings (by index into the report's `findings`) it explains.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Cause {
+    /// The finding that names the cause.
+    pub finding: usize,
+    /// The worst status among its findings.
+    pub status: Status,
+    /// Every finding of the cause, its own first, then in report order.
+    pub findings: Vec<usize>,
+    /// The File Sync error codes its findings explain, each once.
+    pub error_codes: Vec<String>,
+}
 
 #[cfg(test)]
 mod tests {
