@@ -104,10 +104,12 @@ async fn the_two_findings_name_who_and_when_live_and_offline() {
     let snapshot = collect_with(&fake, 30).await;
     let log = snapshot.activity_log.as_ref().expect("the Activity Log was read");
     assert_eq!(log.days, 30);
-    assert_eq!(log.scopes.len(), 2, "one query per resource group: {:?}", log.scopes);
+    // One query per resource group: the service's, the storage account's and the servers' machines'.
+    let groups: Vec<&str> = log.scopes.iter().map(|s| s.resource_group.as_str()).collect();
+    assert_eq!(groups, [RG_SERVERS, RG_STORAGE, RG], "{:?}", log.scopes);
     assert!(log.scopes.iter().all(|s| s.read));
     let queries: Vec<_> = fake.request_log().into_iter().filter(|r| r.path.contains("eventtypes")).collect();
-    assert_eq!(queries.len(), 2);
+    assert_eq!(queries.len(), 3);
     for q in &queries {
         let filter = q.param("$filter").expect("a filter");
         assert!(filter.starts_with("eventTimestamp ge '") && filter.contains("resourceGroupName eq '"), "{filter}");
@@ -322,4 +324,52 @@ async fn the_api_and_the_command_line_diff_and_take_activity_days() {
     assert!(err.contains("different deployments") && err.contains("sync-other"), "{err}");
     let out = cli_command().args(["test", "--activity-days", "91", "--snapshot"]).arg(&old_path).output().unwrap();
     assert_eq!(out.status.code(), Some(2), "clap refuses a window beyond 90 days");
+}
+
+/// Issue 16: a server whose machine's identity was reset names who reset it. The machine lives in a
+/// resource group of its own, which is read too; the event is found by the machine, not the server.
+#[tokio::test]
+async fn a_reset_machine_identity_names_who_reset_the_machine() {
+    const P_NEW: &str = "5a5a5a5a-0000-4000-8000-0000000000f1";
+    let mut d = working();
+    d.machines[0].principal_id = Some(P_NEW.into());
+    d.graph_principals.push(fake_arm::ServicePrincipalSeed::managed_identity(P_S1, &machine1_id(), "fs1"));
+    let mut t = d.topology();
+    t.tokens
+        .insert(ALICE_TOKEN.into(), TokenSeed { caller: Some("alice@contoso.com".into()), ..TokenSeed::new(ALICE) });
+    let at = chrono::Utc::now() - chrono::Duration::days(2);
+    t.activity_log.push(fake_arm::ActivityEventSeed {
+        event_timestamp: at,
+        caller: "dave@contoso.com".into(),
+        operation_name: "Microsoft.HybridCompute/machines/write".into(),
+        resource_id: machine1_id(),
+        status: "Succeeded".into(),
+        sub_status: None,
+        correlation_id: Some("d0d0d0d0-0000-4000-8000-000000000001".into()),
+        http_method: Some("PUT".into()),
+        request_body: Some(serde_json::json!({"location": "westeurope", "identity": {"type": "SystemAssigned"}})),
+        response_body: None,
+    });
+    let fake = FakeArm::start(t).await;
+    let snapshot = collect_with(&fake, 30).await;
+    let log = snapshot.activity_log.as_ref().expect("read");
+    assert!(log.scopes.iter().any(|s| s.resource_group == RG_SERVERS && s.read), "{:?}", log.scopes);
+    let r = report(&snapshot);
+    let f = finding(&r, "server.machine-identity");
+    assert!(f.resource_id.ends_with(SERVER1), "{}", f.resource_id);
+    assert!(
+        f.message.contains(&format!(
+            "The machine's identity was last changed by dave@contoso.com on {}",
+            at.format("%Y-%m-%d")
+        )),
+        "{}",
+        f.message
+    );
+    let fact = serde_json::to_value(f.evidence.get("activityLog").expect("evidence")).unwrap();
+    assert_eq!(fact["operationName"], "Microsoft.HybridCompute/machines/write");
+    assert_eq!(fact["resourceId"].as_str().map(str::to_ascii_lowercase), Some(machine1_id().to_ascii_lowercase()));
+    assert_eq!(fact["correlationId"], "d0d0d0d0-0000-4000-8000-000000000001");
+    // The other server's machine was not touched: its finding passes and names nobody.
+    let other = r.findings.iter().find(|f| f.check == "server.machine-identity" && f.resource_id.ends_with(SERVER2));
+    assert!(other.is_some_and(|f| f.status == Status::Pass && !f.evidence.contains_key("activityLog")));
 }

@@ -92,12 +92,13 @@ impl AccountReads {
 }
 
 /// The machine lookups of a service's registered servers: one Graph lookup per server with an identity
-/// (not a cluster's name object), and one ARM read per Arc machine / VM its service principal names.
-fn machine_reads(topo: &Topology, s: &fake_arm::ServiceSeed) -> (u64, u64, u64) {
+/// (not a cluster's name object), and one ARM read per Arc machine / VM its service principal names; and
+/// those machines' ids.
+fn machine_reads(topo: &Topology, s: &fake_arm::ServiceSeed) -> (u64, u64, u64, Vec<String>) {
     let set = |v: &Option<String>| {
         v.as_deref().filter(|g| !g.is_empty() && *g != "00000000-0000-0000-0000-000000000000").map(lower)
     };
-    let (mut lookups, mut arc, mut vms) = (0, 0, 0);
+    let (mut lookups, mut arc, mut vms, mut machines) = (0, 0, 0, Vec::new());
     for r in s.registered_servers.iter().filter(|r| !r.server_role.eq_ignore_ascii_case("ClusterName")) {
         let identity = if r.active_auth_type.eq_ignore_ascii_case("ManagedIdentity") {
             set(&r.application_id).or_else(|| set(&r.latest_application_id))
@@ -109,13 +110,15 @@ fn machine_reads(topo: &Topology, s: &fake_arm::ServiceSeed) -> (u64, u64, u64) 
         let sp = topo.graph.service_principals.iter().find(|sp| lower(&sp.id) == p);
         let names: Vec<String> =
             sp.map(|sp| sp.alternative_names.iter().map(|n| lower(n)).collect()).unwrap_or_default();
-        if names.iter().any(|n| n.contains("/providers/microsoft.hybridcompute/machines/")) {
+        if let Some(m) = names.iter().find(|n| n.contains("/providers/microsoft.hybridcompute/machines/")) {
             arc += 1;
-        } else if names.iter().any(|n| n.contains("/providers/microsoft.compute/virtualmachines/")) {
+            machines.push(m.clone());
+        } else if let Some(m) = names.iter().find(|n| n.contains("/providers/microsoft.compute/virtualmachines/")) {
             vms += 1;
+            machines.push(m.clone());
         }
     }
-    (lookups, arc, vms)
+    (lookups, arc, vms, machines)
 }
 
 /// Compute the models. `graph_lookup`: the collector asks Microsoft Graph: the Microsoft.StorageSync
@@ -223,7 +226,7 @@ pub fn models(topo: &Topology, target: &TargetSpec, graph_lookup: bool) -> Model
         if graph_lookup {
             // Each server with an identity: its service principal in Graph, then the machine it names
             // (server.machine-identity).
-            let (lookups, arc, vms) = machine_reads(topo, s);
+            let (lookups, arc, vms, _) = machine_reads(topo, s);
             common.add("GET servicePrincipals", lookups);
             if arc > 0 {
                 common.add("GET machines", arc);
@@ -255,7 +258,7 @@ pub fn models(topo: &Topology, target: &TargetSpec, graph_lookup: bool) -> Model
             let machines = if !graph_lookup {
                 0
             } else {
-                let (lookups, arc, vms) = machine_reads(topo, s);
+                let (lookups, arc, vms, _) = machine_reads(topo, s);
                 u64::from(lookups > 0) + u64::from(arc + vms > 0)
             };
             (pages(s.registered_servers.len(), page) + machines)
@@ -299,14 +302,23 @@ pub fn models(topo: &Topology, target: &TargetSpec, graph_lookup: bool) -> Model
     // lists; no collector needs more round trips than the shorter of the two designs.
     floor.critical_path = floor.critical_path.min(ours.critical_path);
 
-    // The Activity Log (who changed what): one query per subscription and resource group of the services
-    // and accounts, after the rest, side by side; the benchmark's deployments have no events (one page).
+    // The Activity Log (who changed what): one query per subscription and resource group of the services,
+    // accounts and the servers' machines, after the rest, side by side; the benchmark's deployments have no
+    // events (one page).
     let mut groups = BTreeSet::new();
     for s in &services {
         groups.insert((lower(&s.subscription_id), lower(&s.resource_group)));
     }
     for id in accounts.keys() {
         groups.insert((subscription_of(id), id.split('/').nth(4).unwrap_or_default().to_ascii_lowercase()));
+    }
+    // And the resource groups of the machines Graph names for the servers' identities.
+    if graph_lookup {
+        for s in &services {
+            for id in machine_reads(topo, s).3 {
+                groups.insert((subscription_of(&id), id.split('/').nth(4).unwrap_or_default().to_ascii_lowercase()));
+            }
+        }
     }
     if !groups.is_empty() {
         for c in [&mut floor, &mut ours] {

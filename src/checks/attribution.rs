@@ -16,7 +16,13 @@ enum Cause {
     /// The finding's resource (or a child of it) was written, setting one of these properties (any, when
     /// empty).
     Setting { operation_prefix: &'static str, fields: &'static [&'static str] },
+    /// The machine behind the server's identity (the finding's scope: an Azure Arc machine or an Azure VM)
+    /// was written with a new identity, or deleted (and, typically, created again).
+    MachineChanged,
 }
+
+/// The machine resource types whose writes and deletes change a server's identity.
+const MACHINE_OPERATIONS: [&str; 2] = ["microsoft.hybridcompute/machines/", "microsoft.compute/virtualmachines/"];
 
 /// Checks whose problems a change can explain. New checks join here: a check id, the kind of write, and
 /// the property names of its request body that matter (see the lead's notes in `docs/snapshot.md`).
@@ -77,6 +83,7 @@ const RULES: &[(CheckId, Cause)] = &[
             fields: &[],
         },
     ),
+    (CheckId::SERVER_MACHINE_IDENTITY, Cause::MachineChanged),
     (
         CheckId::SERVER_IDENTITY_DRIFT,
         Cause::Setting {
@@ -116,6 +123,15 @@ fn explaining<'a>(finding: &Finding, cause: Cause, events: &'a [ActivityEvent]) 
                     }
             })
         }
+        Cause::MachineChanged => {
+            let machine = finding.scope.as_deref()?;
+            events.iter().find(|e| {
+                let op = e.operation_name.to_ascii_lowercase();
+                MACHINE_OPERATIONS.iter().any(|m| op.starts_with(m))
+                    && within(&e.resource_id, machine)
+                    && (op.ends_with("/delete") || e.changed.iter().any(|c| c == "identity"))
+            })
+        }
         Cause::Setting { operation_prefix, fields } => events.iter().find(|e| {
             e.operation_name.to_ascii_lowercase().starts_with(operation_prefix)
                 && within(&e.resource_id, &finding.resource_id)
@@ -152,6 +168,10 @@ pub fn attribute(findings: &mut [Finding], snapshot: &Snapshot) {
                 let verb = match cause {
                     Cause::RoleRemoved => "The role assignment was removed",
                     Cause::Setting { .. } => "Last changed",
+                    Cause::MachineChanged if e.operation_name.to_ascii_lowercase().ends_with("/delete") => {
+                        "The machine was deleted"
+                    }
+                    Cause::MachineChanged => "The machine's identity was last changed",
                 };
                 let correlation =
                     e.correlation_id.as_deref().map(|c| format!(", correlation id {c}")).unwrap_or_default();
@@ -242,5 +262,60 @@ mod tests {
         );
         // A write that set something else explains nothing.
         assert!(who(CheckId::STORAGE_SHARED_KEY_ACCESS, account).is_none());
+    }
+
+    /// A server's identity that is no longer its machine's is tied to the write (or delete) of that
+    /// machine, found by the finding's scope (the machine), not by the registered server's id.
+    #[test]
+    fn a_machine_identity_finding_names_the_write_to_its_machine() {
+        use crate::model::findings::{Finding, Status};
+        let machine = "/subscriptions/s/resourceGroups/rg-servers/providers/Microsoft.HybridCompute/machines/fs01";
+        let other = "/subscriptions/s/resourceGroups/rg-servers/providers/Microsoft.HybridCompute/machines/fs02";
+        let server = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.StorageSync/storageSyncServices/svc/registeredServers/0001";
+        let event = |op: &str, resource: &str, body: Option<&str>, at: &str| {
+            let mut v = serde_json::json!({
+                "caller": "dave@contoso.com",
+                "eventTimestamp": at,
+                "operationName": {"value": op},
+                "resourceId": resource,
+                "status": {"value": "Succeeded"},
+            });
+            if let Some(b) = body {
+                v["properties"] = serde_json::json!({ "requestbody": b });
+            }
+            event_from_json(&v).expect("kept")
+        };
+        let finding = Finding::new(CheckId::SERVER_MACHINE_IDENTITY, Status::Fail, server, "fs01", "m").scope(machine);
+        let who = |events: &[ActivityEvent]| {
+            explaining(&finding, cause_of(CheckId::SERVER_MACHINE_IDENTITY).expect("a rule"), events)
+                .map(|e| (e.operation_name.clone(), e.resource_id.clone()))
+        };
+        let tags_only = event(
+            "Microsoft.HybridCompute/machines/write",
+            machine,
+            Some("{\"tags\":{\"owner\":\"x\"}}"),
+            "2026-11-30T10:00:00Z",
+        );
+        let reset = event(
+            "Microsoft.HybridCompute/machines/write",
+            machine,
+            Some("{\"identity\":{\"type\":\"SystemAssigned\"}}"),
+            "2026-11-29T10:00:00Z",
+        );
+        let elsewhere = event("Microsoft.HybridCompute/machines/delete", other, None, "2026-12-01T10:00:00Z");
+        // The newest write that set the identity, on this machine; not a tag change, not another machine.
+        assert_eq!(
+            who(&[elsewhere.clone(), tags_only.clone(), reset.clone()]),
+            Some(("Microsoft.HybridCompute/machines/write".to_string(), machine.to_string()))
+        );
+        assert_eq!(who(&[elsewhere.clone(), tags_only]), None);
+        let deleted = event("Microsoft.HybridCompute/machines/delete", machine, None, "2026-12-01T11:00:00Z");
+        assert_eq!(
+            who(&[deleted, reset]).map(|(op, _)| op).as_deref(),
+            Some("Microsoft.HybridCompute/machines/delete")
+        );
+        // Without a machine to look at (Graph could not say which), nothing is claimed.
+        let unscoped = Finding::new(CheckId::SERVER_MACHINE_IDENTITY, Status::Fail, server, "fs01", "m");
+        assert!(explaining(&unscoped, Cause::MachineChanged, &[elsewhere]).is_none());
     }
 }

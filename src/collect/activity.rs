@@ -20,7 +20,7 @@ use serde_json::Value;
 use crate::arm::ArmClient;
 use crate::error::{ErrorKind, Result};
 use crate::events::{log, LogLevel};
-use crate::model::snapshot::{ActivityEvent, ActivityLog, ActivityLogScope, Snapshot};
+use crate::model::snapshot::{ActivityEvent, ActivityLog, ActivityLogScope, MachineLookup, Snapshot};
 
 /// The api-version of ActivityLogs_List.
 pub const API_VERSION: &str = "2015-04-01";
@@ -127,7 +127,7 @@ pub fn event_from_json(v: &Value) -> Option<ActivityEvent> {
 }
 
 /// Read the Activity Log for the snapshot's deployment: one query per subscription and resource group of
-/// its services and storage accounts, over the `days` before now. A query that fails is noted in its
+/// its services, storage accounts and the servers' machines, over the `days` before now. A query that fails is noted in its
 /// scope (the caller may lack the right); it never fails the collection.
 pub async fn collect(client: &ArmClient, snapshot: &Snapshot, days: u32) -> Result<Option<ActivityLog>> {
     if days == 0 {
@@ -141,6 +141,21 @@ pub async fn collect(client: &ArmClient, snapshot: &Snapshot, days: u32) -> Resu
     let mut groups: BTreeSet<(String, String)> = BTreeSet::new();
     let ids = snapshot.services.iter().map(|s| &s.id).chain(snapshot.storage_accounts.iter().map(|a| &a.id));
     for id in ids {
+        if let (Some(s), Some(rg)) = (id.subscription_id(), id.resource_group()) {
+            groups.insert((s.to_ascii_lowercase(), rg.to_ascii_lowercase()));
+        }
+    }
+    // The servers' machines (Azure Arc or VMs) often live in resource groups of their own: a reset or
+    // re-created machine identity is written there.
+    let machines = snapshot
+        .services
+        .iter()
+        .flat_map(|s| &s.registered_servers)
+        .filter_map(|s| s.machine.as_ref())
+        .filter(|m| matches!(m.lookup, MachineLookup::MachineRead | MachineLookup::MachineUnreadable))
+        .filter_map(|m| m.resource_id.as_deref())
+        .filter_map(|id| crate::model::resource_id::ResourceId::parse(id).ok());
+    for id in machines {
         if let (Some(s), Some(rg)) = (id.subscription_id(), id.resource_group()) {
             groups.insert((s.to_ascii_lowercase(), rg.to_ascii_lowercase()));
         }
