@@ -7,7 +7,7 @@
 //! - `explain` `{code}` -> a catalog entry
 //! - `listChecks` -> the checks with their ids, titles and codes
 //! - `resolveTarget` `{resourceId?, subscriptionId?, resourceGroup?, name?, syncGroup?, defaultSubscriptionId?}`
-//!   -> `{target, syncGroup?}`: what a piped object points at (see [`resolve_target`]); no request to Azure
+//!   -> `{target, syncGroup?}`: what a piped object points at (see `resolve_target`); no request to Azure
 //! - `test` `{target | snapshotPath | snapshot, checks?, skip?, syncGroups?}` -> a report
 //!   `{schemaVersion, findings, summary}`, narrowed to the named sync groups when given
 //! - `collect` `{target, outputPath?}` -> a snapshot (and writes it atomically when `outputPath` is given)
@@ -301,7 +301,7 @@ pub enum Request {
     },
     /// The checks with their ids, titles, sources and codes.
     ListChecks {},
-    /// What a piped object or a set of parameters points at (see [`resolve_target`]); no request to Azure.
+    /// What a piped object or a set of parameters points at (see `resolve_target`); no request to Azure.
     ResolveTarget {
         #[serde(default)]
         resource_id: Option<String>,

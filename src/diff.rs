@@ -5,7 +5,7 @@
 //! groups, endpoints, storage accounts, deny assignments, locks) is turned into its JSON fields, nested
 //! objects flattened to dotted names (`networkAcls.defaultAction`), and compared field by field. A field
 //! added to a snapshot type later is therefore compared without a change here; only fields that are not
-//! settings (heartbeats, sync results, what the caller may do) are listed in [`IGNORED`].
+//! settings (heartbeats, sync results, what the caller may do) are listed in `IGNORED`.
 
 use std::collections::{BTreeMap, BTreeSet};
 

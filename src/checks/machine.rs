@@ -4,19 +4,19 @@
 //! - A registered server authenticates with the system-assigned identity of its machine: an Azure Arc-enabled
 //!   server outside Azure, the VM's own identity in Azure; File Sync records it as `applicationId`
 //!   (`latestApplicationId` before the switch).
-//!   https://learn.microsoft.com/azure/storage/file-sync/file-sync-managed-identities
+//!   <https://learn.microsoft.com/azure/storage/file-sync/file-sync-managed-identities>
 //! - A managed identity's service principal names the resource that owns it in `alternativeNames`, and a
 //!   404 for its object id means it no longer exists.
-//!   https://learn.microsoft.com/graph/api/resources/serviceprincipal
-//!   https://learn.microsoft.com/graph/api/serviceprincipal-get (permission: Application.Read.All)
+//!   <https://learn.microsoft.com/graph/api/resources/serviceprincipal>
+//!   <https://learn.microsoft.com/graph/api/serviceprincipal-get> (permission: Application.Read.All)
 //! - The machine's current identity is `identity.principalId` of Machines_Get (Microsoft.HybridCompute)
 //!   or VirtualMachines_Get (Microsoft.Compute).
-//!   https://learn.microsoft.com/rest/api/hybridcompute/machines/get
-//!   https://learn.microsoft.com/rest/api/compute/virtual-machines/get
+//!   <https://learn.microsoft.com/rest/api/hybridcompute/machines/get>
+//!   <https://learn.microsoft.com/rest/api/compute/virtual-machines/get>
 //! - When the two differ (the identity was reset, Azure Arc was deleted and re-created, the VM re-created),
 //!   the server's trust with its service is broken; `Set-AzStorageSyncServer -Identity`, run in an
 //!   elevated PowerShell session on the server itself, replaces `applicationId` with the current identity.
-//!   https://learn.microsoft.com/powershell/module/az.storagesync/set-azstoragesyncserver
+//!   <https://learn.microsoft.com/powershell/module/az.storagesync/set-azstoragesyncserver>
 
 use super::{ps_quote, CheckContext, Index};
 use crate::model::check_id::CheckId;

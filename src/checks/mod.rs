@@ -304,7 +304,7 @@ impl Selection {
 ///
 /// `sync.live-errors` reads every other check's verdict; when it is selected the others all run once and
 /// it is handed their findings. The checks are pure functions of the snapshot, so they run side by side on
-/// the machine's cores (see [`crate::sync::parallel_map`]); the result does not depend on how many there are.
+/// the machine's cores (see `crate::sync::parallel_map`); the result does not depend on how many there are.
 pub fn run(snapshot: &Snapshot, ctx: &CheckContext, selection: &Selection) -> Vec<Finding> {
     let index = Index::new(snapshot);
     let live_selected = selection.includes(&live::CHECK);

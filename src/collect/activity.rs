@@ -2,10 +2,10 @@
 //!
 //! Azure keeps 90 days of administrative events (writes and deletes, with the caller, the time, the
 //! correlation id, and for role assignment deletes the deleted assignment in `properties.responseBody`):
-//! https://learn.microsoft.com/azure/azure-monitor/essentials/activity-log-schema . They are read with
+//! <https://learn.microsoft.com/azure/azure-monitor/essentials/activity-log-schema> . They are read with
 //! ActivityLogs_List (`/subscriptions/{s}/providers/Microsoft.Insights/eventtypes/management/values`,
 //! api-version 2015-04-01), whose `$filter` must give the start time and may name one resource group:
-//! https://learn.microsoft.com/azure/azure-monitor/essentials/rest-activity-log . Reader suffices
+//! <https://learn.microsoft.com/azure/azure-monitor/essentials/rest-activity-log> . Reader suffices
 //! (`Microsoft.Insights/eventtypes/*` is in `*/read`).
 //!
 //! [`collect`] reads one window per subscription and resource group of the deployment and keeps the

@@ -54,7 +54,7 @@ pub struct Endpoint<'a> {
     pub endpoint: &'a ServerEndpoint,
     /// The registered server it belongs to (None when `serverResourceId` names none of the service's).
     pub server: Option<&'a RegisteredServer>,
-    /// How findings name it (see [`endpoint_label`]), shared by the findings of several checks.
+    /// How findings name it (see `endpoint_label`), shared by the findings of several checks.
     pub label: Text,
 }
 
