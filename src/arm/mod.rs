@@ -861,7 +861,7 @@ pub fn arm_error(what: &str, detail: ArmErrorDetail) -> Error {
 /// Turn a Microsoft Graph error response into an [`Error`]: Graph's permissions are Entra ID (Graph API)
 /// permissions granted by consent, not Azure roles, so a 403 names the permission reading service
 /// principals needs (Application.Read.All, least privileged, or Directory.Read.All:
-/// https://learn.microsoft.com/graph/api/serviceprincipal-get#permissions).
+/// <https://learn.microsoft.com/graph/api/serviceprincipal-get#permissions>).
 pub fn graph_error(what: &str, detail: ArmErrorDetail) -> Error {
     let graph_msg = detail.message.clone().unwrap_or_default();
     let (kind, advice) = match detail.status {
