@@ -373,3 +373,32 @@ async fn a_reset_machine_identity_names_who_reset_the_machine() {
     let other = r.findings.iter().find(|f| f.check == "server.machine-identity" && f.resource_id.ends_with(SERVER2));
     assert!(other.is_some_and(|f| f.status == Status::Pass && !f.evidence.contains_key("activityLog")));
 }
+
+/// A service closed to public traffic whose private endpoint connection was removed names who removed it
+/// (the connection's delete is recorded on the service).
+#[tokio::test]
+async fn a_removed_private_endpoint_connection_names_who_removed_it() {
+    let mut d = working();
+    d.service.incoming_traffic_policy = Some("AllowVirtualNetworksOnly".into());
+    let mut t = d.topology();
+    t.tokens
+        .insert(ALICE_TOKEN.into(), TokenSeed { caller: Some("alice@contoso.com".into()), ..TokenSeed::new(ALICE) });
+    let at = chrono::Utc::now() - chrono::Duration::days(1);
+    t.activity_log.push(fake_arm::ActivityEventSeed {
+        event_timestamp: at,
+        caller: "erin@contoso.com".into(),
+        operation_name: "Microsoft.StorageSync/storageSyncServices/privateEndpointConnections/delete".into(),
+        resource_id: format!("{}/privateEndpointConnections/pe-sync", service_id()),
+        status: "Succeeded".into(),
+        sub_status: None,
+        correlation_id: Some("e0e0e0e0-0000-4000-8000-000000000001".into()),
+        http_method: Some("DELETE".into()),
+        request_body: None,
+        response_body: None,
+    });
+    let fake = FakeArm::start(t).await;
+    let r = report(&collect_with(&fake, 30).await);
+    let f = finding(&r, "service.private-endpoint");
+    assert!(f.message.contains(&format!("Deleted by erin@contoso.com on {}", at.format("%Y-%m-%d"))), "{}", f.message);
+    assert!(f.message.contains("e0e0e0e0-0000-4000-8000-000000000001"), "{}", f.message);
+}

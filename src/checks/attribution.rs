@@ -25,7 +25,8 @@ enum Cause {
 const MACHINE_OPERATIONS: [&str; 2] = ["microsoft.hybridcompute/machines/", "microsoft.compute/virtualmachines/"];
 
 /// Checks whose problems a change can explain. New checks join here: a check id, the kind of write, and
-/// the property names of its request body that matter (see the lead's notes in `docs/snapshot.md`).
+/// the property names of its request body that matter (see `docs/snapshot.md`). A check may have several
+/// rules: the newest event any of them finds is the one named.
 const RULES: &[(CheckId, Cause)] = &[
     (CheckId::CLOUD_ENDPOINT_SERVICE_ACCOUNT_ROLE, Cause::RoleRemoved),
     (CheckId::CLOUD_ENDPOINT_SERVICE_SHARE_ROLE, Cause::RoleRemoved),
@@ -61,6 +62,15 @@ const RULES: &[(CheckId, Cause)] = &[
             fields: &["incomingTrafficPolicy"],
         },
     ),
+    // A service closed to public traffic also loses its way in when its private endpoint connection is
+    // removed or rejected (a delete, or a write of the connection's state).
+    (
+        CheckId::SERVICE_PRIVATE_ENDPOINT,
+        Cause::Setting {
+            operation_prefix: "microsoft.storagesync/storagesyncservices/privateendpointconnections/",
+            fields: &[],
+        },
+    ),
     (
         CheckId::SERVICE_IDENTITY,
         Cause::Setting { operation_prefix: "microsoft.storagesync/storagesyncservices/", fields: &["identity"] },
@@ -93,8 +103,13 @@ const RULES: &[(CheckId, Cause)] = &[
     ),
 ];
 
-fn cause_of(check: CheckId) -> Option<Cause> {
-    RULES.iter().find(|(id, _)| *id == check).map(|(_, c)| *c)
+/// The newest event that explains a finding of `check`, by any of the check's rules, with the rule.
+fn newest_explaining<'a>(finding: &Finding, events: &'a [ActivityEvent]) -> Option<(Cause, &'a ActivityEvent)> {
+    RULES
+        .iter()
+        .filter(|(id, _)| *id == finding.check)
+        .filter_map(|(_, cause)| explaining(finding, *cause, events).map(|e| (*cause, e)))
+        .max_by_key(|(_, e)| e.event_timestamp)
 }
 
 /// Is `inner` the scope `outer` or below it (ids compared without case)?
@@ -162,11 +177,14 @@ pub fn attribute(findings: &mut [Finding], snapshot: &Snapshot) {
         if !matches!(f.status, Status::Fail | Status::Warning) {
             continue;
         }
-        let Some(cause) = cause_of(f.check) else { continue };
-        match explaining(f, cause, &log.events) {
-            Some(e) => {
+        if !RULES.iter().any(|(id, _)| *id == f.check) {
+            continue;
+        }
+        match newest_explaining(f, &log.events) {
+            Some((cause, e)) => {
                 let verb = match cause {
                     Cause::RoleRemoved => "The role assignment was removed",
+                    Cause::Setting { .. } if e.operation_name.to_ascii_lowercase().ends_with("/delete") => "Deleted",
                     Cause::Setting { .. } => "Last changed",
                     Cause::MachineChanged if e.operation_name.to_ascii_lowercase().ends_with("/delete") => {
                         "The machine was deleted"
@@ -246,7 +264,7 @@ mod tests {
         let finding = |check: CheckId, id: &str| Finding::new(check, Status::Fail, id, "x", "m");
         let who = |check: CheckId, id: &str| {
             let f = finding(check, id);
-            explaining(&f, cause_of(check).expect("a rule"), &events).map(|e| e.operation_name.clone())
+            newest_explaining(&f, &events).map(|(_, e)| e.operation_name.clone())
         };
         assert_eq!(
             who(CheckId::STORAGE_SMB_SETTINGS, account).as_deref(),
@@ -262,6 +280,19 @@ mod tests {
         );
         // A write that set something else explains nothing.
         assert!(who(CheckId::STORAGE_SHARED_KEY_ACCESS, account).is_none());
+
+        // The service's private endpoint connection removed later than the policy change: that is named.
+        let mut removed = event(
+            "Microsoft.StorageSync/storageSyncServices/privateEndpointConnections/delete",
+            &format!("{service}/privateEndpointConnections/pe1"),
+            "{}",
+        );
+        removed.event_timestamp += chrono::Duration::hours(1);
+        let f = finding(CheckId::SERVICE_PRIVATE_ENDPOINT, service);
+        let all = vec![events[1].clone(), removed];
+        let (cause, e) = newest_explaining(&f, &all).expect("explained");
+        assert!(matches!(cause, Cause::Setting { .. }));
+        assert_eq!(e.operation_name, "Microsoft.StorageSync/storageSyncServices/privateEndpointConnections/delete");
     }
 
     /// A server's identity that is no longer its machine's is tied to the write (or delete) of that
@@ -287,8 +318,7 @@ mod tests {
         };
         let finding = Finding::new(CheckId::SERVER_MACHINE_IDENTITY, Status::Fail, server, "fs01", "m").scope(machine);
         let who = |events: &[ActivityEvent]| {
-            explaining(&finding, cause_of(CheckId::SERVER_MACHINE_IDENTITY).expect("a rule"), events)
-                .map(|e| (e.operation_name.clone(), e.resource_id.clone()))
+            newest_explaining(&finding, events).map(|(_, e)| (e.operation_name.clone(), e.resource_id.clone()))
         };
         let tags_only = event(
             "Microsoft.HybridCompute/machines/write",
