@@ -162,14 +162,22 @@ impl Session {
     }
 }
 
-/// The fields of a `resolveTarget` request.
-struct ResolveTarget {
-    resource_id: Option<String>,
-    subscription_id: Option<String>,
-    resource_group: Option<String>,
-    name: Option<String>,
-    sync_group: Option<String>,
-    default_subscription_id: Option<String>,
+/// The fields of a `resolveTarget` request (all optional; see [`Request::ResolveTarget`]).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResolveTarget {
+    #[serde(default)]
+    pub resource_id: Option<String>,
+    #[serde(default)]
+    pub subscription_id: Option<String>,
+    #[serde(default)]
+    pub resource_group: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub sync_group: Option<String>,
+    #[serde(default)]
+    pub default_subscription_id: Option<String>,
 }
 
 /// `resolveTarget`: what one object piped into a PowerShell cmdlet (or one set of parameters) points at,
@@ -302,20 +310,7 @@ pub enum Request {
     /// The checks with their ids, titles, sources and codes.
     ListChecks {},
     /// What a piped object or a set of parameters points at (see `resolve_target`); no request to Azure.
-    ResolveTarget {
-        #[serde(default)]
-        resource_id: Option<String>,
-        #[serde(default)]
-        subscription_id: Option<String>,
-        #[serde(default)]
-        resource_group: Option<String>,
-        #[serde(default)]
-        name: Option<String>,
-        #[serde(default)]
-        sync_group: Option<String>,
-        #[serde(default)]
-        default_subscription_id: Option<String>,
-    },
+    ResolveTarget(ResolveTarget),
     /// A report, of a live deployment or of a snapshot.
     Test {
         #[serde(flatten)]
@@ -492,21 +487,7 @@ pub async fn execute_request(
             }
             Ok(explain(&code)?.to_json())
         }
-        Request::ResolveTarget {
-            resource_id,
-            subscription_id,
-            resource_group,
-            name,
-            sync_group,
-            default_subscription_id,
-        } => resolve_target(&ResolveTarget {
-            resource_id,
-            subscription_id,
-            resource_group,
-            name,
-            sync_group,
-            default_subscription_id,
-        }),
+        Request::ResolveTarget(fields) => resolve_target(&fields),
         Request::ListChecks {} => Ok(to_value(&list_checks())),
         Request::Test { source, checks, skip, sync_groups } => {
             let selection =

@@ -171,14 +171,9 @@ async fn a_caller_who_cannot_read_the_log_is_told_in_one_line_and_the_verdicts_s
     fake.inject(Fault::new(
         "GET",
         "eventtypes",
-        FaultAction::Status {
-            status: 403,
-            code: "AuthorizationFailed".into(),
-            message:
-                "The client does not have authorization to perform action 'Microsoft.Insights/eventtypes/values/read'."
-                    .into(),
-            retry_after: None,
-        },
+        FaultAction::forbidden(
+            "The client does not have authorization to perform action 'Microsoft.Insights/eventtypes/values/read'.",
+        ),
     ));
     let snapshot = collect_with(&fake, 30).await;
     assert!(snapshot.collection_errors.is_empty(), "an unread Activity Log is not a collection error");

@@ -160,38 +160,13 @@ fn live_test_collect_and_offline_test_agree() {
     let fake = FakeArm::start_blocking(
         healthy().without_assignment(fake_arm::roles::STORAGE_ACCOUNT_CONTRIBUTOR, P_SVC).topology(),
     );
-    let common = [
-        "--subscription",
-        SUB,
-        "--resource-group",
-        RG,
-        "--name",
-        SVC,
-        "--arm-endpoint",
-        fake.url(),
-        "--graph-endpoint",
-        fake.graph_url(),
-    ];
-    let live = cli_command()
-        .arg("test")
-        .args(common)
-        .args(["--format", "json"])
-        .env("AZURE_ACCESS_TOKEN", TOKEN)
-        .env("AZURE_GRAPH_ACCESS_TOKEN", GRAPH_TOKEN)
-        .output()
-        .unwrap();
+    let common = ["--subscription", SUB, "--resource-group", RG, "--name", SVC];
+    let live = live_cli(&fake, "test").args(common).args(["--format", "json"]).output().unwrap();
     let (live_out, live_err) = text(&live);
     assert_eq!(live.status.code(), Some(1), "{live_err}");
     let dir = tempfile::tempdir().unwrap();
     let snap = dir.path().join("snap.json");
-    let c = cli_command()
-        .arg("collect")
-        .args(common)
-        .args(["--output", snap.to_str().unwrap()])
-        .env("AZURE_ACCESS_TOKEN", TOKEN)
-        .env("AZURE_GRAPH_ACCESS_TOKEN", GRAPH_TOKEN)
-        .output()
-        .unwrap();
+    let c = live_cli(&fake, "collect").args(common).args(["--output", snap.to_str().unwrap()]).output().unwrap();
     let (_, c_err) = text(&c);
     assert_eq!(c.status.code(), Some(0), "{c_err}");
     assert!(c_err.contains("Wrote"), "{c_err}");
@@ -209,21 +184,7 @@ fn live_test_collect_and_offline_test_agree() {
 #[test]
 fn healthy_live_run_exits_0_and_azure_errors_exit_3() {
     let fake = FakeArm::start_blocking(healthy().topology());
-    let o = cli_command()
-        .args([
-            "test",
-            "--resource-id",
-            &service_id(),
-            "--arm-endpoint",
-            fake.url(),
-            "--graph-endpoint",
-            fake.graph_url(),
-            "-q",
-        ])
-        .env("AZURE_ACCESS_TOKEN", TOKEN)
-        .env("AZURE_GRAPH_ACCESS_TOKEN", GRAPH_TOKEN)
-        .output()
-        .unwrap();
+    let o = live_cli(&fake, "test").args(["--resource-id", &service_id(), "-q"]).output().unwrap();
     let (out, err) = text(&o);
     assert_eq!(o.status.code(), Some(0), "{out}\n{err}");
     assert!(out.contains("All checks passed."));

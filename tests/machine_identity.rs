@@ -145,14 +145,9 @@ async fn machines_that_cannot_be_read_are_unknown_with_what_to_do() {
     topo.faults.push(Fault::new(
         "GET",
         "Microsoft.HybridCompute/machines/fs1",
-        FaultAction::Status {
-            status: 403,
-            code: "AuthorizationFailed".into(),
-            message:
-                "The client does not have authorization to perform action 'Microsoft.HybridCompute/machines/read'."
-                    .into(),
-            retry_after: None,
-        },
+        FaultAction::forbidden(
+            "The client does not have authorization to perform action 'Microsoft.HybridCompute/machines/read'.",
+        ),
     ));
     let fake = FakeArm::start(topo).await;
     let run = diagnose(&fake).await;

@@ -89,16 +89,7 @@ async fn smb_settings_from_the_file_service() {
 #[tokio::test]
 async fn a_file_service_that_cannot_be_read_is_unknown_not_guessed() {
     let fake = FakeArm::start(healthy().topology()).await;
-    fake.inject(Fault::new(
-        "GET",
-        "/fileServices/default",
-        FaultAction::Status {
-            status: 403,
-            code: "AuthorizationFailed".into(),
-            message: "no".into(),
-            retry_after: None,
-        },
-    ));
+    fake.inject(Fault::new("GET", "/fileServices/default", FaultAction::forbidden("no")));
     // (The share list lives under that path too, so it is refused as well; share-exists says unknown.)
     let run = diagnose(&fake).await;
     let f = run.one("storage.smb-settings", ACCOUNT);
@@ -170,16 +161,7 @@ async fn perimeter_rules_that_cannot_be_read_are_unknown() {
     let mut d = healthy();
     perimeter(&mut d, "Enforced", &[SUB]);
     let fake = FakeArm::start(d.topology()).await;
-    fake.inject(Fault::new(
-        "GET",
-        "networkSecurityPerimeterConfigurations",
-        FaultAction::Status {
-            status: 403,
-            code: "AuthorizationFailed".into(),
-            message: "no".into(),
-            retry_after: None,
-        },
-    ));
+    fake.inject(Fault::new("GET", "networkSecurityPerimeterConfigurations", FaultAction::forbidden("no")));
     let run = diagnose(&fake).await;
     let f = run.one("storage.network-perimeter", ACCOUNT);
     assert_eq!(f.status, Status::Unknown, "{f:#?}");
@@ -201,16 +183,8 @@ fn identity_mode_with_smb_restricted_and_the_service_closed_says_exactly_what_to
     d.service.sync_groups[0].server_endpoints[0].upload_last_sync_result = 0x80c8305fu32 as i32;
     d.service.sync_groups[0].server_endpoints[1].download_last_sync_result = 0x80c83099u32 as i32;
     let fake = FakeArm::start_blocking(d.topology());
-    let graph = fake.graph_url();
-    let common = ["--resource-id", &service_id(), "--arm-endpoint", fake.url(), "--graph-endpoint", graph];
-    let live = cli_command()
-        .arg("test")
-        .args(common)
-        .args(["--format", "json"])
-        .env("AZURE_ACCESS_TOKEN", TOKEN)
-        .env("AZURE_GRAPH_ACCESS_TOKEN", GRAPH_TOKEN)
-        .output()
-        .expect("the binary runs");
+    let common = ["--resource-id", &service_id()];
+    let live = live_cli(&fake, "test").args(common).args(["--format", "json"]).output().expect("the binary runs");
     let stderr = String::from_utf8_lossy(&live.stderr);
     assert_eq!(live.status.code(), Some(1), "{stderr}");
     let report: serde_json::Value = serde_json::from_slice(&live.stdout).expect("a JSON report");
@@ -254,14 +228,7 @@ fn identity_mode_with_smb_restricted_and_the_service_closed_says_exactly_what_to
     tied("0x80c8305f", "storage.smb-settings");
     tied("0x80c83099", "service.private-endpoint");
     // The table people read names both fixes.
-    let table = cli_command()
-        .arg("test")
-        .args(common)
-        .env("AZURE_ACCESS_TOKEN", TOKEN)
-        .env("AZURE_GRAPH_ACCESS_TOKEN", GRAPH_TOKEN)
-        .env("COLUMNS", "400")
-        .output()
-        .expect("the binary runs");
+    let table = live_cli(&fake, "test").args(common).env("COLUMNS", "400").output().expect("the binary runs");
     let out = String::from_utf8_lossy(&table.stdout);
     assert_eq!(table.status.code(), Some(1));
     for want in [
@@ -277,12 +244,9 @@ fn identity_mode_with_smb_restricted_and_the_service_closed_says_exactly_what_to
     // Saved and diagnosed offline: the same verdicts.
     let dir = tempfile::tempdir().expect("a temp dir");
     let snap = dir.path().join("snap.json");
-    let c = cli_command()
-        .arg("collect")
+    let c = live_cli(&fake, "collect")
         .args(common)
         .args(["--output", snap.to_str().expect("utf-8")])
-        .env("AZURE_ACCESS_TOKEN", TOKEN)
-        .env("AZURE_GRAPH_ACCESS_TOKEN", GRAPH_TOKEN)
         .output()
         .expect("the binary runs");
     assert_eq!(c.status.code(), Some(0), "{}", String::from_utf8_lossy(&c.stderr));

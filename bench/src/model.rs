@@ -221,12 +221,14 @@ pub fn models(topo: &Topology, target: &TargetSpec, graph_lookup: bool) -> Model
             n
         }
     };
-    for s in &services {
+    // Each server with an identity: its service principal in Graph, then the machine it names
+    // (server.machine-identity); worked out once per service.
+    let reads: Vec<(u64, u64, u64, Vec<String>)> =
+        services.iter().map(|s| if graph_lookup { machine_reads(topo, s) } else { (0, 0, 0, Vec::new()) }).collect();
+    for (s, (lookups, arc, vms, _)) in services.iter().zip(&reads) {
+        let (lookups, arc, vms) = (*lookups, *arc, *vms);
         common.add("GET registeredServers (list)", pages(s.registered_servers.len(), page));
         if graph_lookup {
-            // Each server with an identity: its service principal in Graph, then the machine it names
-            // (server.machine-identity).
-            let (lookups, arc, vms, _) = machine_reads(topo, s);
             common.add("GET servicePrincipals", lookups);
             if arc > 0 {
                 common.add("GET machines", arc);
@@ -244,7 +246,7 @@ pub fn models(topo: &Topology, target: &TargetSpec, graph_lookup: bool) -> Model
     // Critical path: services -> (servers | sync groups -> (server endpoints | cloud endpoints -> the
     // account's reads)).
     let depth = |account_depth: &dyn Fn(&AccountReads) -> u64| -> u64 {
-        let per_service = services.iter().map(|s| {
+        let per_service = services.iter().zip(&reads).map(|(s, (lookups, arc, vms, _))| {
             let groups = s.sync_groups.iter().map(|g| {
                 let acct = g
                     .cloud_endpoints
@@ -255,12 +257,7 @@ pub fn models(topo: &Topology, target: &TargetSpec, graph_lookup: bool) -> Model
                     .unwrap_or(0);
                 (pages(g.cloud_endpoints.len(), page) + acct).max(pages(g.server_endpoints.len(), page))
             });
-            let machines = if !graph_lookup {
-                0
-            } else {
-                let (lookups, arc, vms, _) = machine_reads(topo, s);
-                u64::from(lookups > 0) + u64::from(arc + vms > 0)
-            };
+            let machines = u64::from(*lookups > 0) + u64::from(arc + vms > 0);
             (pages(s.registered_servers.len(), page) + machines)
                 .max(pages(s.sync_groups.len(), page) + groups.max().unwrap_or(0))
         });
@@ -313,12 +310,8 @@ pub fn models(topo: &Topology, target: &TargetSpec, graph_lookup: bool) -> Model
         groups.insert((subscription_of(id), id.split('/').nth(4).unwrap_or_default().to_ascii_lowercase()));
     }
     // And the resource groups of the machines Graph names for the servers' identities.
-    if graph_lookup {
-        for s in &services {
-            for id in machine_reads(topo, s).3 {
-                groups.insert((subscription_of(&id), id.split('/').nth(4).unwrap_or_default().to_ascii_lowercase()));
-            }
-        }
+    for id in reads.iter().flat_map(|(_, _, _, machines)| machines) {
+        groups.insert((subscription_of(id), id.split('/').nth(4).unwrap_or_default().to_ascii_lowercase()));
     }
     if !groups.is_empty() {
         for c in [&mut floor, &mut ours] {

@@ -650,21 +650,19 @@ impl ArmClient {
                 ),
             };
         }
+        // 401 is not transient: a fresh token is tried below, once.
+        if transient(status) && (idempotent || status == 429) && may_retry {
+            let after = retry_after(headers.get("retry-after").map(String::as_str));
+            return Next::Retry { after, why: format!("{what}: HTTP {status}") };
+        }
         let (code, message) = parse_arm_error(&bytes);
         let detail =
             ArmErrorDetail { status, code, message, request_id, correlation_id, request: Some(what.to_string()) };
-        let retry_after = retry_after(headers.get("retry-after").map(String::as_str));
-        let error =
-            if !self.cloud.graph.is_empty() && scope == self.cloud.graph_scope() && scope != self.cloud.arm_scope() {
-                graph_error(what, detail)
-            } else {
-                arm_error(what, detail)
-            };
+        let graph =
+            !self.cloud.graph.is_empty() && scope == self.cloud.graph_scope() && scope != self.cloud.arm_scope();
+        let error = if graph { graph_error(what, detail) } else { arm_error(what, detail) };
         if status == 401 && !reauthenticated {
             return Next::Reauthenticate(error);
-        }
-        if transient(status) && (idempotent || status == 429) && may_retry {
-            return Next::Retry { after: retry_after, why: format!("{what}: HTTP {status}") };
         }
         Next::Fail(error)
     }

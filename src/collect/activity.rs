@@ -138,28 +138,21 @@ pub async fn collect(client: &ArmClient, snapshot: &Snapshot, days: u32) -> Resu
     // A window of exactly 90 days would start just before what ARM keeps by the time it arrives.
     let from =
         to - Duration::days(days as i64) + if days == MAX_DAYS { Duration::minutes(5) } else { Duration::zero() };
-    let mut groups: BTreeSet<(String, String)> = BTreeSet::new();
-    let ids = snapshot.services.iter().map(|s| &s.id).chain(snapshot.storage_accounts.iter().map(|a| &a.id));
-    for id in ids {
-        if let (Some(s), Some(rg)) = (id.subscription_id(), id.resource_group()) {
-            groups.insert((s.to_ascii_lowercase(), rg.to_ascii_lowercase()));
-        }
-    }
-    // The servers' machines (Azure Arc or VMs) often live in resource groups of their own: a reset or
-    // re-created machine identity is written there.
+    // The services', the accounts' and the servers' machines' (Azure Arc or VMs often live in resource
+    // groups of their own: a reset or re-created machine identity is written there).
     let machines = snapshot
         .services
         .iter()
         .flat_map(|s| &s.registered_servers)
         .filter_map(|s| s.machine.as_ref())
         .filter(|m| matches!(m.lookup, MachineLookup::MachineRead | MachineLookup::MachineUnreadable))
-        .filter_map(|m| m.resource_id.as_deref())
-        .filter_map(|id| crate::model::resource_id::ResourceId::parse(id).ok());
-    for id in machines {
-        if let (Some(s), Some(rg)) = (id.subscription_id(), id.resource_group()) {
-            groups.insert((s.to_ascii_lowercase(), rg.to_ascii_lowercase()));
-        }
-    }
+        .filter_map(|m| crate::model::resource_id::ResourceId::parse(m.resource_id.as_deref()?).ok());
+    let ids =
+        snapshot.services.iter().map(|s| s.id.clone()).chain(snapshot.storage_accounts.iter().map(|a| a.id.clone()));
+    let groups: BTreeSet<(String, String)> = ids
+        .chain(machines)
+        .filter_map(|id| Some((id.subscription_id()?.to_ascii_lowercase(), id.resource_group()?.to_ascii_lowercase())))
+        .collect();
     let queries = groups.iter().map(|(sub, rg)| async move {
         let path = format!(
             "/subscriptions/{sub}/providers/Microsoft.Insights/eventtypes/management/values?$filter={}",

@@ -409,6 +409,17 @@ pub fn assignment_tuples(fake: &FakeArm) -> Vec<(String, String, String, String)
 }
 
 /// The command-line tool, with none of the developer's Azure settings and no terminal on stdin.
+/// The command line running `command` against the fake ARM and its Graph, signed in with the tests' tokens
+/// through the environment (as a runbook is); the caller adds the target and the rest.
+pub fn live_cli(fake: &FakeArm, command: &str) -> Command {
+    let mut c = cli_command();
+    c.arg(command)
+        .args(["--arm-endpoint", fake.url(), "--graph-endpoint", fake.graph_url()])
+        .env("AZURE_ACCESS_TOKEN", TOKEN)
+        .env("AZURE_GRAPH_ACCESS_TOKEN", GRAPH_TOKEN);
+    c
+}
+
 pub fn cli_command() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_filesync-identity"));
     for v in [

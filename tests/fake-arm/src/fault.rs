@@ -49,6 +49,18 @@ pub enum FaultAction {
     FailOperation { code: String, message: String },
 }
 
+impl FaultAction {
+    /// ARM's refusal of a caller without the right: 403 `AuthorizationFailed` with `message`.
+    pub fn forbidden(message: impl Into<String>) -> FaultAction {
+        FaultAction::Status {
+            status: 403,
+            code: "AuthorizationFailed".into(),
+            message: message.into(),
+            retry_after: None,
+        }
+    }
+}
+
 impl Fault {
     /// A fault for requests with `method` (`*` for any) whose path contains `path_contains`.
     pub fn new(method: &str, path_contains: &str, action: FaultAction) -> Self {
