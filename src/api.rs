@@ -17,6 +17,10 @@
 //!   report `{results: [{id, outcome, message, armCode, requestId}], summary}` (see [`crate::repair::apply`]); a plan
 //!   whose live state moved on is refused with error kind `Conflict`
 //!
+//! - `testLocal` `{target | snapshotPath | snapshot, local?}` -> `{report, local}`: on a registered server, the
+//!   report of its service and what this machine sees (see [`crate::local`]); `local` takes
+//!   [`crate::local::LocalOptions`]; a machine that is not a registered server of the target is an error of
+//!   kind `NotFound`, one line
 //! - `diff` `{old | oldPath, new | newPath}` -> what moved between two snapshots of one deployment (see
 //!   [`crate::diff`]); two different deployments are refused with error kind `InvalidInput`
 //!
@@ -29,6 +33,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::events::EventSink;
 
+pub use crate::local::LocalOptions;
 pub use tokio_util::sync::CancellationToken;
 
 /// How to reach Azure. Serialized as camelCase JSON for the C ABI. Its `Debug` never shows the
@@ -325,6 +330,13 @@ pub enum Request {
         #[serde(default)]
         sync_groups: Option<serde_json::Value>,
     },
+    /// On a registered server: the report, and what this machine's identity and network are.
+    TestLocal {
+        #[serde(flatten)]
+        source: Source,
+        #[serde(default)]
+        local: Option<crate::local::LocalOptions>,
+    },
     /// A snapshot, written atomically to `outputPath` when given.
     Collect {
         #[serde(flatten)]
@@ -397,7 +409,7 @@ pub struct TargetRequest {
     pub name: Option<String>,
 }
 
-const OPERATIONS: &str = "explain, listChecks, resolveTarget, test, collect, plan, apply or diff";
+const OPERATIONS: &str = "explain, listChecks, resolveTarget, test, testLocal, collect, plan, apply or diff";
 
 impl Request {
     /// Read a request, refusing a missing or unknown operation and any field its operation does not take.
@@ -440,7 +452,7 @@ impl Request {
 }
 
 const KNOWN_OPERATIONS: &[&str] =
-    &["explain", "listChecks", "resolveTarget", "test", "collect", "plan", "apply", "diff"];
+    &["explain", "listChecks", "resolveTarget", "test", "testLocal", "collect", "plan", "apply", "diff"];
 
 /// The fields each operation takes (besides `operation`), for the message that refuses another.
 const FIELDS: &[(&str, &[&str])] = &[
@@ -448,6 +460,7 @@ const FIELDS: &[(&str, &[&str])] = &[
     ("listChecks", &[]),
     ("resolveTarget", &["resourceId", "subscriptionId", "resourceGroup", "name", "syncGroup", "defaultSubscriptionId"]),
     ("test", &["snapshot", "snapshotPath", "target", "activityDays", "checks", "skip", "syncGroups"]),
+    ("testLocal", &["snapshot", "snapshotPath", "target", "activityDays", "local"]),
     ("collect", &["snapshot", "snapshotPath", "target", "activityDays", "outputPath"]),
     ("plan", &["kind", "snapshot", "snapshotPath", "target", "activityDays", "includeSecurityPostureChanges"]),
     ("apply", &["plan", "planPath", "whatIf", "only", "principalNotFoundTimeoutSeconds"]),
@@ -497,6 +510,17 @@ pub async fn execute_request(
             let snapshot =
                 snapshot_for(session, &source, crate::collect::activity::DEFAULT_DAYS, events, cancel).await?;
             Ok(to_value(&test_report(&snapshot, &selection, &sync_groups)?))
+        }
+        Request::TestLocal { source, local } => {
+            let options = local.unwrap_or_default();
+            // Bad pins and limits are refused before minutes of collection.
+            crate::local::gather::parse_pins(&options.resolve)?;
+            crate::local::gather::probe_timeout(&options)?;
+            let snapshot =
+                snapshot_for(session, &source, crate::collect::activity::DEFAULT_DAYS, events, cancel).await?;
+            let local = local_report(session, &snapshot, &options, cancel).await?;
+            let report = test_report(&snapshot, &crate::checks::Selection::default(), &[])?;
+            Ok(serde_json::json!({ "report": to_value(&report), "local": to_value(&local) }))
         }
         Request::Collect { source, output_path } => {
             if let Some(path) = &output_path {
@@ -676,6 +700,22 @@ pub async fn snapshot_for(
     options.storage_sync_principal_id = session.options.storage_sync_principal_id.clone();
     options.activity_days = days;
     crate::collect::collect(&client, &options).await
+}
+
+/// `testLocal`'s on-server half: read this machine, match it to a registered server of the snapshot (an
+/// error of kind `NotFound`, one line, when it is none), probe what its sync needs, and judge. The command
+/// line's `test --local` runs through it.
+pub async fn local_report(
+    session: &Session,
+    snapshot: &crate::model::snapshot::Snapshot,
+    options: &crate::local::LocalOptions,
+    cancel: &CancellationToken,
+) -> Result<crate::local::LocalReport> {
+    let cloud_name = session.options.cloud.as_deref().unwrap_or("AzureCloud");
+    tokio::select! {
+        r = crate::local::run(snapshot, cloud_name, session.cloud(), options) => r,
+        _ = cancel.cancelled() => Err(Error::cancelled()),
+    }
 }
 
 /// `activityDays`: days of Activity Log to read (0 to 90, 0 skips it).

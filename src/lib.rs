@@ -28,6 +28,7 @@ pub mod events;
 pub mod ffi;
 pub mod fsutil;
 pub mod fuzzing;
+pub mod local;
 pub mod model;
 pub mod repair;
 pub mod report;

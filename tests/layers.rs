@@ -26,10 +26,12 @@ const MAY_USE: &[(&str, &[&str])] = &[
     // Pure stages over a snapshot.
     ("checks", &["catalog", "error", "model", "sync", "text"]),
     ("diff", &["checks", "error", "model", "text"]),
+    // On the server (`test --local`): reads this machine through the identity credentials, judges purely.
+    ("local", &["catalog", "cloud", "credentials", "error", "model"]),
     // Changing Azure.
     ("repair", &["arm", "checks", "collect", "error", "events", "fsutil", "model", "text"]),
     // Every renderer: reads results, never Azure.
-    ("report", &["catalog", "checks", "diff", "model", "repair", "text"]),
+    ("report", &["catalog", "checks", "diff", "local", "model", "repair", "text"]),
     // The front door, and the C ABI onto it.
     (
         "api",
@@ -44,6 +46,7 @@ const MAY_USE: &[(&str, &[&str])] = &[
             "error",
             "events",
             "fsutil",
+            "local",
             "model",
             "repair",
             "report",

@@ -241,6 +241,44 @@ struct TestArgs {
     /// Days of Activity Log to read, to name who changed what a failing check points at (0 to 90; 0 skips).
     #[arg(long, default_value_t = 30, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(0..=90))]
     activity_days: u32,
+    #[command(flatten)]
+    local: LocalArgs,
+}
+
+/// `test --local`: on a registered server, what this machine's identity and network really are.
+#[derive(Args, Debug)]
+struct LocalArgs {
+    /// Run on a registered server: also check the identity this machine gets tokens for (Azure Arc agent
+    /// or Azure VM metadata service) against the registered server's, and reach (DNS, TCP 443, TLS) the
+    /// hosts its sync needs. Read-only. Off a registered server of the service: one line, exit 3.
+    #[arg(long)]
+    local: bool,
+    /// With --local: reach HOST on PORT at ADDRESS without a DNS lookup (like curl's --resolve), e.g. to
+    /// test a private endpoint before changing DNS. ADDRESS may carry its own port. Repeatable.
+    #[arg(long, value_name = "HOST:PORT:ADDRESS", requires = "local")]
+    resolve: Vec<String>,
+    /// With --local: time limit of each probe step (DNS, TCP, TLS), in seconds.
+    #[arg(long, default_value_t = 5.0, value_name = "SECONDS", requires = "local")]
+    probe_timeout: f64,
+    /// With --local: where the Azure Arc agent writes its key files (default: its own directory).
+    #[arg(long, value_name = "DIR", requires = "local")]
+    arc_key_directory: Option<PathBuf>,
+    /// With --local: the Azure VM metadata service (default http://169.254.169.254); the Arc agent's
+    /// endpoints come from IDENTITY_ENDPOINT and IMDS_ENDPOINT as the agent sets them.
+    #[arg(long, value_name = "URL", requires = "local")]
+    imds_endpoint: Option<String>,
+}
+
+impl LocalArgs {
+    fn options(&self) -> api::LocalOptions {
+        api::LocalOptions {
+            arc_key_directory: self.arc_key_directory.clone(),
+            imds_endpoint: self.imds_endpoint.clone(),
+            resolve: self.resolve.clone(),
+            probe_timeout_seconds: Some(self.probe_timeout),
+            ..Default::default()
+        }
+    }
 }
 
 #[derive(Args, Debug)]
@@ -593,6 +631,7 @@ async fn run(cli: Cli) -> Result<i32> {
         Command::Test(args) if args.list_checks => {
             list_checks(if args.select.format == ReportFormat::Json { OutputFormat::Json } else { OutputFormat::Table })
         }
+        Command::Test(args) if args.local.local => run_local(args, sink).await,
         Command::Test(args) => {
             // A wrong --check or --skip is refused before minutes of collection, not after.
             Selection { only: args.select.check.clone(), skip: args.select.skip.clone() }.validate()?;
@@ -649,6 +688,63 @@ async fn run(cli: Cli) -> Result<i32> {
             Ok(0)
         }
     }
+}
+
+/// `test --local`: the service's report, then what this machine sees. The exit code is the worse of the
+/// two (1 a failure, 4 undecided, 0 fine); a machine that is no registered server of the service is an
+/// error (one line).
+async fn run_local(args: TestArgs, sink: Arc<dyn EventSink>) -> Result<i32> {
+    Selection { only: args.select.check.clone(), skip: args.select.skip.clone() }.validate()?;
+    if args.select.format == ReportFormat::Html {
+        return Err(Error::invalid_input("test --local writes table, json or markdown; not html"));
+    }
+    let options = args.local.options();
+    // Bad pins and limits before minutes of collection.
+    filesync_identity::local::gather::parse_pins(&options.resolve)?;
+    filesync_identity::local::gather::probe_timeout(&options)?;
+    let (session, cancel) = connect(&args.connection)?;
+    let snapshot = match &args.snapshot {
+        Some(path) => Snapshot::load(path)?,
+        None => {
+            let source = live_source(&args.target, args.activity_days)?;
+            api::snapshot_for(&session, &source, args.activity_days, sink, &cancel).await?
+        }
+    };
+    let local = api::local_report(&session, &snapshot, &options, &cancel).await?;
+    let selection = Selection { only: args.select.check.clone(), skip: args.select.skip.clone() };
+    let report = api::test_report(&snapshot, &selection, &[])?;
+    let arm_code = checks::exit_code(&report);
+    let text = match args.select.format {
+        ReportFormat::Json => format!(
+            "{}\n",
+            serde_json::to_string_pretty(&serde_json::json!({ "report": report, "local": local }))
+                .map_err(|e| Error::internal(format!("the report does not serialize: {e}")))?
+        ),
+        ReportFormat::Markdown => report::render_markdown(&report, &snapshot) + &report::render_local_markdown(&local),
+        _ => {
+            let mut text = report::render_table_with(
+                &report,
+                TableStyle {
+                    color: color_enabled(),
+                    show_passing: !args.select.problems_only,
+                    show_all: args.select.all,
+                    width: Some(table_width()),
+                },
+                None,
+            );
+            text.push_str(&report::render_local_table(&local));
+            text
+        }
+    };
+    write_stdout(&text)?;
+    let codes = [arm_code, local.exit_code()];
+    Ok(if codes.contains(&1) {
+        1
+    } else if codes.contains(&4) {
+        4
+    } else {
+        0
+    })
 }
 
 fn main() -> ExitCode {
