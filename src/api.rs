@@ -17,8 +17,8 @@
 //!   report `{results: [{id, outcome, message, armCode, requestId}], summary}` (see [`crate::repair::apply`]); a plan
 //!   whose live state moved on is refused with error kind `Conflict`
 //!
-//! - `testLocal` `{target | snapshotPath | snapshot, local?}` -> `{report, local}`: on a registered server, the
-//!   report of its service and what this machine sees (see [`crate::local`]); `local` takes
+//! - `testLocal` `{target | snapshotPath | snapshot, checks?, skip?, syncGroups?, local?}` -> `{report, local}`: on
+//!   a registered server, the report of its service (as `test` makes it) and what this machine sees (see [`crate::local`]); `local` takes
 //!   [`crate::local::LocalOptions`]; a machine that is not a registered server of the target is an error of
 //!   kind `NotFound`, one line
 //! - `diff` `{old | oldPath, new | newPath}` -> what moved between two snapshots of one deployment (see
@@ -335,7 +335,14 @@ pub enum Request {
         #[serde(flatten)]
         source: Source,
         #[serde(default)]
-        local: Option<crate::local::LocalOptions>,
+        checks: Option<serde_json::Value>,
+        #[serde(default)]
+        skip: Option<serde_json::Value>,
+        #[serde(default)]
+        sync_groups: Option<serde_json::Value>,
+        /// Boxed: the largest variant otherwise.
+        #[serde(default)]
+        local: Option<Box<crate::local::LocalOptions>>,
     },
     /// A snapshot, written atomically to `outputPath` when given.
     Collect {
@@ -460,7 +467,7 @@ const FIELDS: &[(&str, &[&str])] = &[
     ("listChecks", &[]),
     ("resolveTarget", &["resourceId", "subscriptionId", "resourceGroup", "name", "syncGroup", "defaultSubscriptionId"]),
     ("test", &["snapshot", "snapshotPath", "target", "activityDays", "checks", "skip", "syncGroups"]),
-    ("testLocal", &["snapshot", "snapshotPath", "target", "activityDays", "local"]),
+    ("testLocal", &["snapshot", "snapshotPath", "target", "activityDays", "checks", "skip", "syncGroups", "local"]),
     ("collect", &["snapshot", "snapshotPath", "target", "activityDays", "outputPath"]),
     ("plan", &["kind", "snapshot", "snapshotPath", "target", "activityDays", "includeSecurityPostureChanges"]),
     ("apply", &["plan", "planPath", "whatIf", "only", "principalNotFoundTimeoutSeconds"]),
@@ -511,15 +518,19 @@ pub async fn execute_request(
                 snapshot_for(session, &source, crate::collect::activity::DEFAULT_DAYS, events, cancel).await?;
             Ok(to_value(&test_report(&snapshot, &selection, &sync_groups)?))
         }
-        Request::TestLocal { source, local } => {
-            let options = local.unwrap_or_default();
+        Request::TestLocal { source, checks, skip, sync_groups, local } => {
+            let selection =
+                crate::checks::Selection { only: str_list(checks.as_ref())?, skip: str_list(skip.as_ref())? };
+            selection.validate()?;
+            let sync_groups = str_list(sync_groups.as_ref())?;
+            let options = local.map(|b| *b).unwrap_or_default();
             // Bad pins and limits are refused before minutes of collection.
             crate::local::gather::parse_pins(&options.resolve)?;
             crate::local::gather::probe_timeout(&options)?;
             let snapshot =
                 snapshot_for(session, &source, crate::collect::activity::DEFAULT_DAYS, events, cancel).await?;
             let local = local_report(session, &snapshot, &options, cancel).await?;
-            let report = test_report(&snapshot, &crate::checks::Selection::default(), &[])?;
+            let report = test_report(&snapshot, &selection, &sync_groups)?;
             Ok(serde_json::json!({ "report": to_value(&report), "local": to_value(&local) }))
         }
         Request::Collect { source, output_path } => {

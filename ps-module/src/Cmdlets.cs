@@ -37,8 +37,35 @@ namespace AzFileSync.ManagedIdentity
         [ValidateRange(0, 90)]
         public int ActivityDays { get; set; } = 30;
 
+        /// <summary>On a registered server: also what this machine's identity and network are (see LocalState.cs).</summary>
+        [Parameter]
+        public SwitchParameter Local { get; set; }
+
+        /// <summary>With -Local: HOST:PORT:ADDRESS pins, like curl's --resolve.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string[] Resolve { get; set; }
+
+        /// <summary>With -Local: where the Azure Arc agent writes its key files.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string ArcKeyDirectory { get; set; }
+
+        /// <summary>With -Local: the time limit of each probe step, in seconds.</summary>
+        [Parameter]
+        [ValidateRange(0.05, 120.0)]
+        public double ProbeTimeoutSeconds { get; set; } = 5;
+
         bool _healthy = true;
         bool _diagnosed;
+
+        Dictionary<string, object> WithLocal(Dictionary<string, object> request)
+        {
+            if (!Local) return request;
+            request["operation"] = "testLocal";
+            request["local"] = LocalState.Options(this, Resolve, ArcKeyDirectory, ProbeTimeoutSeconds);
+            return request;
+        }
 
         internal override string SyncGroupForTarget { get { return SyncGroupName; } }
 
@@ -52,7 +79,7 @@ namespace AzFileSync.ManagedIdentity
             string path = FullPath(SnapshotPath);
             var request = new Dictionary<string, object> { { "operation", "test" }, { "snapshotPath", path } };
             if (!string.IsNullOrEmpty(SyncGroupName)) request["syncGroups"] = new[] { SyncGroupName };
-            Diagnose(OfflineSession(), request, path);
+            Diagnose(OfflineSession(), WithLocal(request), path);
         }
 
         internal override void ProcessTarget(FileSyncTarget target)
@@ -60,7 +87,7 @@ namespace AzFileSync.ManagedIdentity
             var session = AzureSession(target.ResourceId);
             var request = new Dictionary<string, object> { { "operation", "test" }, { "target", target.Target }, { "activityDays", ActivityDays } };
             if (!target.Whole && target.SyncGroups.Count > 0) request["syncGroups"] = target.SyncGroups;
-            Diagnose(session, request, target.ResourceId);
+            Diagnose(session, WithLocal(request), target.ResourceId);
         }
 
         void Diagnose(Native.SessionHandle session, Dictionary<string, object> request, string what)
@@ -78,6 +105,8 @@ namespace AzFileSync.ManagedIdentity
                 return;
             }
             _diagnosed = true;
+            var local = Local ? Json.Obj(report, "local") : null;
+            if (Local) report = Json.Obj(report, "report") ?? new Dictionary<string, object>();
             var summary = Json.Obj(report, "summary");
             // Healthy means: looked at something, and nothing failed and nothing could not be decided (the
             // command line's exit code 0).
@@ -86,6 +115,13 @@ namespace AzFileSync.ManagedIdentity
             {
                 _healthy = false;
                 WriteWarning("Nothing was checked in " + what + ": it has no Storage Sync Service (check the resource group and name).");
+            }
+            var localFindings = new List<PSObject>();
+            foreach (var f in Json.Arr(local, "findings") ?? new List<object>())
+            {
+                bool problem;
+                localFindings.Add(LocalState.Finding(f as Dictionary<string, object>, Json.Str(local, "serverName"), out problem));
+                if (problem) _healthy = false;
             }
             if (Quiet) return;
             var reportTarget = Json.Obj(report, "target");
@@ -105,6 +141,7 @@ namespace AzFileSync.ManagedIdentity
                 int cause;
                 WriteObject(new FileSyncFinding(f as Dictionary<string, object>, reportTarget, causeOf.TryGetValue(index++, out cause) ? cause : (int?)null));
             }
+            foreach (var o in localFindings) WriteObject(o);
         }
 
         protected override void EndProcessing()
