@@ -69,6 +69,12 @@ $state
         internal static Dictionary<string, object> Options(PSCmdlet cmdlet, string[] resolve, string arcKeyDirectory, double? probeTimeoutSeconds)
         {
             var local = new Dictionary<string, object>();
+            // The Arc agent's endpoints as this session sees them: on Linux and macOS .NET keeps its own copy of
+            // the environment, so a $env: change would not reach the core otherwise.
+            string identity = Environment.GetEnvironmentVariable("IDENTITY_ENDPOINT");
+            string metadata = Environment.GetEnvironmentVariable("IMDS_ENDPOINT");
+            if (!string.IsNullOrWhiteSpace(identity)) local["arcIdentityEndpoint"] = identity;
+            if (!string.IsNullOrWhiteSpace(metadata)) local["arcMetadataEndpoint"] = metadata;
             if (resolve != null && resolve.Length > 0) local["resolve"] = resolve;
             if (!string.IsNullOrEmpty(arcKeyDirectory)) local["arcKeyDirectory"] = cmdlet.GetUnresolvedProviderPathFromPSPath(arcKeyDirectory);
             if (probeTimeoutSeconds.HasValue) local["probeTimeoutSeconds"] = probeTimeoutSeconds.Value;
