@@ -106,6 +106,9 @@ async fn a_drifted_server_is_told_the_command_to_run_here_and_a_closed_storage_p
     let asked: Vec<_> = agent.requests().into_iter().filter(|r| r.path_and_query.contains("oauth2/token")).collect();
     assert!(asked.len() >= 2 && asked.iter().any(|r| r.authorized), "{asked:?}");
     assert!(asked.iter().all(|r| r.path_and_query.contains("storage.azure.com")), "{asked:?}");
+    // What only Windows knows was not read here, and says so.
+    let agent_line = local.lines().find(|l| l.contains("local.agent")).expect("an agent finding");
+    assert!(agent_line.contains("were not read") && agent_line.contains("on Windows"), "{agent_line}");
     // Never the token.
     assert!(!stdout.contains(TOKEN_SENTINEL) && !stderr.contains(TOKEN_SENTINEL));
 }
