@@ -137,6 +137,8 @@ async fn item4_an_arc_machine_that_is_disconnected_or_expired_fails_with_the_com
     for status in ["Disconnected", "Expired"] {
         let mut d = healthy();
         d.machines[0] = d.machines[0].clone().with_status(status);
+        // fs1's endpoint reports the share access its identity lacks without tokens.
+        d.service.sync_groups[0].server_endpoints[0].upload_last_sync_result = 0x80c86063_u32 as i32;
         let fake = FakeArm::start(d.topology()).await;
         let run = diagnose(&fake).await;
         let f = run.one("server.arc-connection", SERVER1);
@@ -144,8 +146,20 @@ async fn item4_an_arc_machine_that_is_disconnected_or_expired_fails_with_the_com
         assert_eq!(f.command.as_deref(), Some("azcmagent show"));
         assert!(f.message.contains(status) && f.message.contains("fs1"), "{}", f.message);
         assert!(!f.error_codes.is_empty());
-        // The identity errors its endpoints report are tied to it.
-        assert!(run.report.findings.iter().all(|g| g.status != Status::Fail || g.check == "server.arc-connection"));
+        // The identity error its endpoint reports is tied to it; nothing else fails.
+        let live = run.one("sync.live-errors", "e0e0e0e0-0000-4000-8000-000000000001");
+        assert_eq!(
+            live.evidence.get("explainedBy").and_then(|v| v.as_str()),
+            Some("server.arc-connection"),
+            "{live:#?}"
+        );
+        let others: Vec<_> = run
+            .report
+            .findings
+            .iter()
+            .filter(|g| g.status == Status::Fail && g.check != "server.arc-connection" && g.check != "sync.live-errors")
+            .collect();
+        assert!(others.is_empty(), "{others:#?}");
     }
 }
 

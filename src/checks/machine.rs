@@ -266,9 +266,9 @@ pub(super) fn arc_connection(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
                                 (Status::Warning, "so the server could not get tokens for its identity: it would fail once switched to it")
                             };
                             let fix = if s.eq_ignore_ascii_case("Expired") {
-                                "On the server, run azcmagent show (elevated) to see the agent's state. An Expired machine was disconnected too long (45 days) for its identity's certificate: connect it again (azcmagent disconnect, then azcmagent connect). That gives the machine a new identity: then bring the registered server onto it (Set-AzStorageSyncServer -Identity, elevated on the server) and grant it its share role (server.machine-identity names both)."
+                                "On the server, run azcmagent show to see the agent's state. An Expired machine was disconnected so long that its identity's credentials lapsed: reconnect it (azcmagent reconnect, elevated, keeps the Azure resource; where it needs --reset-identity, or after azcmagent disconnect and connect, the machine gets a new identity with no roles). Then bring the registered server onto the new identity (Set-AzStorageSyncServer -Identity, elevated on the server) and grant it its share role, as server.machine-identity says."
                             } else {
-                                "On the server, run azcmagent show (elevated): the Azure Connected Machine agent services must run and reach Azure (azcmagent check lists the endpoints it cannot reach). Once it reports Connected, tokens flow again; nothing in File Sync changes."
+                                "On the server, run azcmagent show: the Azure Connected Machine agent's services must run and reach Azure (azcmagent check tests the endpoints it needs). Once the machine is Connected again, tokens flow again; nothing in File Sync needs changing."
                             };
                             Finding {
                                 status,
@@ -282,7 +282,7 @@ pub(super) fn arc_connection(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
                             message: format!("Azure Arc machine '{name}' reports status '{s}', not Connected: its agent may not get tokens for the server's identity.").into(),
                             ..f.scope(m.resource_id.as_deref().unwrap_or_default())
                         }
-                        .fix("On the server, run azcmagent show (elevated) and fix what it reports until the machine is Connected.", Some("azcmagent show".into())),
+                        .fix("On the server, run azcmagent show and fix what it reports until the machine is Connected.", Some("azcmagent show".into())),
                     });
                 }
             }
