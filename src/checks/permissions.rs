@@ -7,7 +7,7 @@ use super::{ps_quote, CheckContext, Index, RoleState};
 use crate::model::findings::{Finding, Status, Text};
 use crate::model::resource_id::ResourceId;
 use crate::model::roles::{self, BuiltInRole};
-use crate::model::snapshot::{CloudEndpoint, RegisteredServer, StorageSyncService, SyncGroup};
+use crate::model::snapshot::{CloudEndpoint, RegisteredServer, ServerEndpoint, StorageSyncService, SyncGroup};
 
 /// The command that grants a role.
 pub(crate) fn grant_command(principal: &str, role: BuiltInRole, scope: &str) -> String {
@@ -334,34 +334,26 @@ pub(super) fn server_share_role(ix: &Index, ctx: &CheckContext) -> Vec<Finding> 
             out.push(super::pending::soften(
                 ctx,
                 svc,
-                judge(
-                    ix,
-                    check,
-                    &ep.id,
-                    name,
-                    who,
-                    principal,
-                    role,
-                    &scope,
-                    &account,
-                    in_use && svc.use_identity,
-                    &["0x80c86063", "0x80190193"],
-                )
-                .evidence_text("server", member.display_name())
-                .pipe(|f| {
-                    if !matches!(f.status, Status::Fail | Status::Warning) {
-                        return f;
-                    }
-                    let extra = format!(
-                        "The managed identity troubleshooting article (04/2025) gives the same fix as Set-AzStorageSyncServerEndpointPermission -ResourceGroupName {} -StorageSyncServiceName {} -SyncGroupName {} -Name {} (the server endpoint's GUID name).",
-                        ps_quote(svc.id.resource_group().unwrap_or_default()),
-                        ps_quote(&svc.name),
-                        ps_quote(&group.name),
-                        ps_quote(&ep.name)
-                    );
-                    append_fix(f, &extra)
-                })
-                .evidence_text_or_null("activeAuthType", member.active_auth_type.as_deref().map(auth_type_text)),
+                with_endpoint_cmdlet(
+                    svc,
+                    group,
+                    ep,
+                    judge(
+                        ix,
+                        check,
+                        &ep.id,
+                        name,
+                        who,
+                        principal,
+                        role,
+                        &scope,
+                        &account,
+                        in_use && svc.use_identity,
+                        &["0x80c86063", "0x80190193"],
+                    )
+                    .evidence_text("server", member.display_name())
+                    .evidence_text_or_null("activeAuthType", member.active_auth_type.as_deref().map(auth_type_text)),
+                ),
             ));
         }
     }
@@ -377,13 +369,22 @@ fn append_fix(f: Finding, extra: &str) -> Finding {
     Finding { remediation: Some(remediation.into()), ..f }
 }
 
-/// `value.pipe(f)`: `f(value)`, to keep a chain of builder calls in one expression.
-trait Pipe: Sized {
-    fn pipe(self, f: impl FnOnce(Self) -> Self) -> Self {
-        f(self)
+/// A server share role finding to fix also names the cmdlet the managed identity troubleshooting article
+/// (SupportArticles-docs `file-sync-troubleshoot-managed-identities.md`, 04/2025) gives for it, with the
+/// server endpoint's GUID name filled in.
+fn with_endpoint_cmdlet(svc: &StorageSyncService, group: &SyncGroup, ep: &ServerEndpoint, f: Finding) -> Finding {
+    if !matches!(f.status, Status::Fail | Status::Warning) {
+        return f;
     }
+    let extra = format!(
+        "The managed identity troubleshooting article (04/2025) gives the same fix as Set-AzStorageSyncServerEndpointPermission -ResourceGroupName {} -StorageSyncServiceName {} -SyncGroupName {} -Name {} (the server endpoint's GUID name).",
+        ps_quote(svc.id.resource_group().unwrap_or_default()),
+        ps_quote(&svc.name),
+        ps_quote(&group.name),
+        ps_quote(&ep.name)
+    );
+    append_fix(f, &extra)
 }
-impl Pipe for Finding {}
 
 /// A server's activeAuthType as evidence: the values File Sync reports are fixed wording.
 fn auth_type_text(value: &str) -> Text {
