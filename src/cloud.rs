@@ -88,8 +88,13 @@ impl Cloud {
         let base = CloudName::parse(name.unwrap_or("AzureCloud"))?;
         let mut cloud = Cloud::well_known(base);
         if let Some(ep) = arm_endpoint {
-            cloud.resource_manager = validate_endpoint("--arm-endpoint", ep)?;
-            cloud.name = "Custom".into();
+            let ep = validate_endpoint("--arm-endpoint", ep)?;
+            // The cloud's own ARM given explicitly (the module passes its Az environment's) keeps the cloud's
+            // name, which the checks read (the private DNS zone of File Sync's private endpoints).
+            if !ep.eq_ignore_ascii_case(&cloud.resource_manager) {
+                cloud.name = "Custom".into();
+            }
+            cloud.resource_manager = ep;
             // The cloud's own Graph belongs with the cloud's own ARM: never send a token for a custom
             // (test, private) ARM endpoint's tenant to the public Graph.
             cloud.graph = String::new();
@@ -153,6 +158,14 @@ pub fn validate_endpoint(flag: &str, url: &str) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[test]
+    fn the_clouds_own_arm_endpoint_keeps_its_name() {
+        let gov =
+            Cloud::resolve(Some("AzureUSGovernment"), Some("https://management.usgovcloudapi.net/"), None).unwrap();
+        assert_eq!(gov.name, "AzureUSGovernment");
+        let custom = Cloud::resolve(Some("AzureUSGovernment"), Some("http://127.0.0.1:9"), None).unwrap();
+        assert_eq!(custom.name, "Custom");
+    }
     #[test]
     fn clouds_and_overrides() {
         assert_eq!(Cloud::resolve(None, None, None).unwrap().resource_manager, "https://management.azure.com");

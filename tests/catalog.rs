@@ -36,7 +36,7 @@ const DOC_ALIASES: &[(i64, &str)] = &[
 const ARTICLES: &[&str] = &[
     catalog::ARTICLE_SYNC_ERRORS,
     catalog::ARTICLE_CLOUD_TIERING,
-    catalog::ARTICLE_MANAGED_IDENTITIES,
+    catalog::ARTICLE_MANAGED_IDENTITIES_TROUBLESHOOTING,
     catalog::ARTICLE_SYNC_GROUP_MANAGEMENT,
 ];
 
@@ -149,7 +149,21 @@ fn catalog_the_key_identity_codes_are_explained() {
     assert_eq!(must("0x80c86053").category, Category::Auth);
     assert!(must("0x80c86053").explanation.contains("fileshares"));
     assert_eq!(must("0x80c86063").contexts[0].table, Table::ManagedIdentity);
-    assert_eq!(must("0x80c86063").article, catalog::ARTICLE_MANAGED_IDENTITIES);
+    // Issue 20: identity and permission codes link to the managed identity troubleshooting article (the
+    // overview lists no codes), including the two service codes that article has sections for.
+    for code in ["0x80c86063", "0x80190193", "0x80c8305f", "0x80c86053"] {
+        assert_eq!(must(code).article, catalog::ARTICLE_MANAGED_IDENTITIES_TROUBLESHOOTING, "{code}");
+        assert_ne!(must(code).article, catalog::ARTICLE_MANAGED_IDENTITIES, "{code}");
+    }
+    assert!(must("0x80c8305f").articles().contains(&catalog::ARTICLE_SYNC_ERRORS));
+    // 0x80c83079: documented causes apart from the tool's inference; the documented 15 minutes.
+    let e = must("0x80c83079");
+    assert!(e.explanation.contains("Documented causes") && e.explanation.contains("inference"), "{}", e.explanation);
+    assert!(e.remediation.contains("15 minutes") && !e.remediation.contains("an hour"), "{}", e.remediation);
+    // The identity minimum does not claim the blocked-agent code; the agent-status check does.
+    let e = must("0x80c8306b");
+    assert!(!e.checks.iter().any(|c| c.as_str() == "server.agent-version"), "{:?}", e.checks);
+    assert!(e.checks.iter().any(|c| c.as_str() == "server.agent-status"), "{:?}", e.checks);
     assert_eq!(must("0x80190193").name(), Some("HTTP_E_STATUS_FORBIDDEN"));
     assert_eq!(must("0x80131500").category, Category::Network);
     assert_eq!(must("0x80c83096").category, Category::Network);
@@ -389,8 +403,11 @@ fn catalog_json_shape() {
     assert_eq!(v["decimal"], -2134364065);
     assert_eq!(v["category"], "auth");
     assert_eq!(v["names"][0], "ECS_E_EXTERNAL_STORAGE_ACCOUNT_AUTHORIZATION_FAILED");
-    assert_eq!(v["contexts"][0]["table"], "sync-session");
-    assert_eq!(v["contexts"][0]["article"], catalog::ARTICLE_SYNC_ERRORS);
+    // Issue 20: the managed identity troubleshooting article lists it first; the sync errors article too.
+    assert_eq!(v["contexts"][0]["table"], "managed-identity");
+    assert_eq!(v["contexts"][0]["article"], catalog::ARTICLE_MANAGED_IDENTITIES_TROUBLESHOOTING);
+    assert_eq!(v["contexts"][1]["table"], "sync-session");
+    assert_eq!(v["contexts"][1]["article"], catalog::ARTICLE_SYNC_ERRORS);
     assert!(v["checks"].as_array().expect("checks").iter().any(|c| c == "service.identity"));
     let alias = serde_json::to_value(must("0x80c80283")).expect("serialize");
     assert_eq!(alias["docDecimalAliases"][0], -2160591491i64);

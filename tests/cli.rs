@@ -35,7 +35,7 @@ fn the_table_opens_with_the_causes_and_counts_the_passes() {
     let o = run(&["demo"]);
     let (out, _) = text(&o);
     let body: Vec<&str> = out.lines().skip_while(|l| !l.is_empty()).skip(1).collect();
-    assert!(body[0].starts_with("Needs attention: 11 causes (17 findings)"), "{out}");
+    assert!(body[0].starts_with("Needs attention: 10 causes (15 findings)"), "{out}");
     // One root cause, one entry: the role at the wrong scope carries the missing role and the live error.
     let entry = out.split("\n\n").find(|e| e.contains("FAIL  role.wrong-share-scope")).expect("the wrong-scope cause");
     assert!(entry.contains("also FAIL server-endpoint.server-share-role"), "{entry}");
@@ -43,8 +43,8 @@ fn the_table_opens_with_the_causes_and_counts_the_passes() {
     assert_eq!(out.matches("FAIL  role.wrong-share-scope").count(), 1);
     // Passing findings are a count unless --all; what a repair would do and what needs a person are said.
     assert!(!out.contains("PASS  "), "{out}");
-    assert!(out.contains("Not shown: 64 pass, 13 not applicable (--all lists every finding by resource)."), "{out}");
-    assert!(out.contains("A repair would make 5 changes"), "{out}");
+    assert!(out.contains("Not shown: 66 pass, 19 not applicable (--all lists every finding by resource)."), "{out}");
+    assert!(out.contains("A repair would make 4 changes"), "{out}");
     // The server without an identity, and the wrong-scope assignment to delete (repair grants the right
     // one but deletes nothing): each one step.
     assert!(out.contains("2 steps need a person:\n  - FS03.corp.contoso.com: "), "{out}");

@@ -46,10 +46,13 @@ EXTRA_NAMES = {"0x80070015": ["ERROR_NOT_READY"]}
 CHECKS = {
     "service.identity": ["0x80c8305f"],
     "service.use-identity": ["0x80c8305f"],
-    "server.identity": ["0x80c86063", "0x80190193"],
+    # No identity is a warning (keys keep working; azure-docs file-sync-managed-identities.md, 05/2025); a
+    # failure only where key access is off on an account the server syncs with.
+    "server.identity": ["0x80c8307c"],
     "server.auth-mode": ["0x80c86063", "0x80190193"],
-    # The brief lists no specific code; the blocked-agent error is exactly what this check predicts.
-    "server.agent-version": ["0x80c8306b"],
+    # The identity minimum (20.0) explains no error: an older agent syncs with keys. 0x80c8306b (blocked or
+    # expired) is server.agent-status's.
+    "server.agent-version": [],
     "cloud-endpoint.service-account-role": ["0x80c8305f"],
     "cloud-endpoint.service-share-role": ["0x80c86053"],
     "server-endpoint.server-share-role": ["0x80c86063", "0x80190193"],
@@ -64,6 +67,8 @@ CHECKS = {
     "identity.tenant": ["0x80c83079", "0x80c83088"],
     "server.identity-drift": ["0x80c83079", "0x80c86063"],
     "server.machine-identity": ["0x80c83079", "0x80c86063"],
+    # Issue 20: an Arc machine that is Disconnected or Expired gets no tokens (the tool's inference).
+    "server.arc-connection": ["0x80c80075", "0x80c86063"],
     "server.agent-status": ["0x80c8306b"],
     # Issue 14: the network beyond the storage firewall.
     "service.private-endpoint": ["0x80c83099", "0x80c83081", "0x80c87014", "0x80072ee7"],
@@ -73,6 +78,14 @@ CHECKS = {
 
 # Codes a check names that the reference table lacks: (category, summary, explanation, remediation).
 EXTRA_CODES = {}
+
+# Articles that list a code besides the rows of the reference table: (table, label). The managed identity
+# troubleshooting article (SupportArticles-docs file-sync-troubleshoot-managed-identities.md, 04/2025) has
+# sections for these two codes, with Set-AzStorageSyncCloudEndpointPermission as the fix.
+EXTRA_CONTEXTS = {
+    "0x80c8305f": [("mi-doc", "ECS_E_EXTERNAL_STORAGE_ACCOUNT_AUTHORIZATION_FAILED")],
+    "0x80c86053": [("mi-doc", "ECS_E_AZURE_FILE_SHARE_NOT_ACCESSIBLE")],
+}
 
 # ----------------------------------------------------------------------------------------------------
 # Reusable remediation texts (own words).
@@ -344,7 +357,8 @@ TEXT = {
 "0x8e5e044e": ("Sync database write conflict",
     "The server's sync database (ESE) reported conflicting writes.", "Open a case with Microsoft support."),
 "0x80c8306b": ("Agent version is blocked",
-    "The File Sync agent on the server is too old for the service (its agent version status is Blocked), so sync stops.",
+    "The File Sync agent on the server is no longer supported by the service (its agent version status is Blocked or "
+    "Expired), so sync stops.",
     "Install a supported File Sync agent, ideally the latest."),
 "0x80c80249": ("Not enough room in the Azure file share",
     "The share has no space left for what sync wants to upload.", R_SHAREFULL),
@@ -393,15 +407,16 @@ TEXT = {
 "0x80c80228": ("Server authentication certificate missing",
     "The certificate the server authenticates with could not be found.", R_CERT),
 "0x80c83079": ("Server's identity was not found",
-    "The service could not match the identity the server presented. Documented causes: a server endpoint whose deletion "
-    "stopped part way (it is left half deleted); a server that got a new authentication certificate while the service still "
-    "holds the old one; and, with managed identities, a server identity in another Entra tenant than the Storage Sync "
-    "Service or storage account, or an identity that was reset or re-created (re-registration, a rebuilt Arc machine or VM) "
-    "and has not reached the service yet.",
+    "The service could not match the identity the server presented. Documented causes (sync errors article, 06/2025): a "
+    "server endpoint whose deletion stopped part way (it is left half deleted), and a server that got a new authentication "
+    "certificate the service has not seen yet. This tool's inference, not documented for this code: with managed identities, "
+    "a server identity in another Entra tenant than the Storage Sync Service or storage account, or an identity that was "
+    "reset or re-created (a reconnected Arc machine, a rebuilt VM) and that the registered server does not name yet.",
     "If a server endpoint deletion failed, delete it again. After a certificate change, wait and retry, or run "
-    "Reset-AzStorageSyncServerCertificate on the server. Keep service, servers, identities and storage in one tenant; after "
-    "an identity change wait up to an hour, then compare the registered server's applicationId with the machine's current "
-    "identity and run Set-AzStorageSyncServer -Identity on the server if they differ."),
+    "Reset-AzStorageSyncServerCertificate on the server. For the inferred identity causes: keep service, servers, identities "
+    "and storage in one tenant; after an identity change allow the documented 15 minutes, then compare the registered "
+    "server's applicationId with the machine's current identity and run Set-AzStorageSyncServer -Identity on the server if "
+    "they differ."),
 "0x8e5e0211": ("Volume low on space (sync database log)",
     "The sync database could not write its log because the volume is short of space.",
     "Free space on the volume, or raise the FSRM or NTFS quota that limits it."),
@@ -553,7 +568,7 @@ TEXT = {
     "Review the storage account's private endpoints and public network access so that the server and the File Sync service can "
     "reach it (for example DNS resolving to the private endpoint from the server). A Storage Sync Service set to "
     "AllowVirtualNetworksOnly needs an approved private endpoint, and servers that resolve its names through the "
-    "privatelink.afs.azure.net zone."),
+    "privatelink.afs.azure.net zone (privatelink.afs.azure.us in US Government, privatelink.afs.azure.cn in China)."),
 "0x80c80248": ("Server and share must be reconciled first",
     "Before uploading, sync needs to reconcile the server's content with the share.", R_CLEARS),
 "0x800704c3": ("Conflicting credentials for the same server",
@@ -862,9 +877,9 @@ def main(path):
             sys.exit("conflicting categories for %s" % code)
         category = cats.pop() if cats else TABLE_CATEGORY[rs[0]["table"]]
         contexts = []
-        for r in rs:
-            t = TABLES[r["table"]]
-            label = r["error_string"].strip()
+        found = [(r["table"], r["error_string"].strip()) for r in rs] + EXTRA_CONTEXTS.get(code, [])
+        for table, label in sorted(found, key=lambda tl: prio.index(tl[0])):
+            t = TABLES[table]
             if label.startswith("("):
                 label = ""
             item = "%s=%s" % (t, label)

@@ -27,6 +27,11 @@ pub const ARTICLE_CLOUD_TIERING: &str =
 /// The article on File Sync with managed identities.
 pub const ARTICLE_MANAGED_IDENTITIES: &str =
     "https://learn.microsoft.com/azure/storage/file-sync/file-sync-managed-identities";
+/// The troubleshooting article on File Sync with managed identities (SupportArticles-docs
+/// `file-sync-troubleshoot-managed-identities.md`, 04/2025): the one that lists the identity and permission
+/// codes and their fixes (the overview above lists none).
+pub const ARTICLE_MANAGED_IDENTITIES_TROUBLESHOOTING: &str =
+    "https://learn.microsoft.com/troubleshoot/azure/azure-storage/files/file-sync/file-sync-troubleshoot-managed-identities";
 /// Troubleshooting article for sync group, cloud endpoint and server endpoint management.
 pub const ARTICLE_SYNC_GROUP_MANAGEMENT: &str =
     "https://learn.microsoft.com/troubleshoot/azure/azure-storage/files/file-sync/file-sync-troubleshoot-sync-group-management";
@@ -118,7 +123,7 @@ impl fmt::Display for Category {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Table {
-    /// Managed identity article (troubleshooting section).
+    /// The managed identity troubleshooting article.
     ManagedIdentity,
     /// Sync errors article: errors that fail a whole session.
     SyncSession,
@@ -168,7 +173,7 @@ impl Table {
     /// The official article that holds the table.
     pub fn article(self) -> &'static str {
         match self {
-            Table::ManagedIdentity => ARTICLE_MANAGED_IDENTITIES,
+            Table::ManagedIdentity => ARTICLE_MANAGED_IDENTITIES_TROUBLESHOOTING,
             Table::SyncSession | Table::SyncPerItem => ARTICLE_SYNC_ERRORS,
             Table::Tiering | Table::Recall => ARTICLE_CLOUD_TIERING,
             Table::SyncGroupManagement => ARTICLE_SYNC_GROUP_MANAGEMENT,

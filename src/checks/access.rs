@@ -476,9 +476,8 @@ pub(super) fn tenant(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
             // Cross-tenant is unsupported for managed identities only: the managed identity article says the
             // service, the server resource (Arc machine or VM), the identity and the role assignments must be in
             // one tenant (https://learn.microsoft.com/azure/storage/file-sync/file-sync-managed-identities).
-            // With keys, moving resources between tenants is a documented operation
-            // (https://learn.microsoft.com/azure/storage/file-sync/file-sync-resource-move), so it only blocks
-            // the switch.
+            // With keys it may still sync, but the resource move article (azure-docs file-sync-resource-move.md,
+            // 08/2026) calls File Sync across tenants unsupported (sync can stop): a warning that says so.
             let identity_mode = svc.use_identity || svc.registered_servers.iter().any(|s| s.uses_managed_identity());
             if !odd.is_empty() {
                 let list = seen.iter().map(|(w, t)| format!("{w} is in {t}")).collect::<Vec<_>>().join("; ");
@@ -486,11 +485,11 @@ pub(super) fn tenant(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
                 if !identity_mode {
                     return Finding {
                         status: Status::Warning,
-                        message: format!("The deployment spans more than one Entra tenant ({list}). That works with storage account keys, but managed identities need one tenant: switching this service to them would fail.").into(),
+                        message: format!("The deployment spans more than one Entra tenant ({list}). It syncs with storage account keys for now, but Microsoft's resource move article (08/2026) calls File Sync across tenants unsupported: sync can stop at any time. Managed identities need one tenant too, so switching this service to them would fail.").into(),
                         ..f
                     }
                     .fix(
-                        "Before switching to managed identities, bring the Storage Sync Service, the servers' Arc machines or VMs and the storage accounts into one tenant (or keep using keys).",
+                        "Bring the Storage Sync Service, the servers' Arc machines or VMs and the storage accounts into one tenant (for example create the cloud endpoint on an account in the service's tenant); only then switch to managed identities.",
                         None,
                     );
                 }

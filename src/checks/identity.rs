@@ -122,12 +122,23 @@ fn servers<'a>(ix: &Index<'a>) -> impl Iterator<Item = (&'a StorageSyncService, 
 }
 
 fn identity_how_to() -> &'static str {
-    "Give the server a system-assigned managed identity: outside Azure, connect it to Azure Arc (azcmagent connect); on an Azure VM, turn on the VM's system-assigned identity. The File Sync agent (20.0 or later) reports it to the service on its own."
+    "Give the server a system-assigned managed identity: outside Azure, connect it to Azure Arc (azcmagent connect); on an Azure VM, turn on the VM's system-assigned identity. The File Sync agent (20.0 or later) reports it to the service on its own (as latestApplicationId); then run Set-AzStorageSyncServiceIdentity again to switch it."
 }
 
+/// Where the troubleshooting article's rules come from, for findings that cite it.
+pub(super) const TROUBLESHOOT_MI: &str =
+    "the File Sync managed identity troubleshooting article (SupportArticles-docs file-sync-troubleshoot-managed-identities.md, 04/2025)";
+
+/// A registered server's own managed identity.
+///
+/// Sources: the managed identity article (azure-docs `file-sync-managed-identities.md`, 05/2025): a server
+/// without a system-assigned identity keeps using a shared key (only Azure Arc outside Azure, or the VM's
+/// own identity in Azure, gives it one). So no identity is a warning and explains no error code; it is a
+/// failure only where keys cannot be used: key access off on a storage account its endpoints sync with
+/// (0x80c8307c, the sync errors article).
 pub(super) fn server_identity(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
     servers(ix)
-        .map(|(_, s)| {
+        .map(|(svc, s)| {
             let f = Finding::new(CheckId::SERVER_IDENTITY, Status::Pass, &s.id, s.display_name(), "")
                 .evidence("applicationId", &s.application_id)
                 .evidence("latestApplicationId", &s.latest_application_id)
@@ -139,19 +150,51 @@ pub(super) fn server_identity(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
                     ..f
                 };
             }
-            match s.any_identity() {
-                Some(id) => Finding { message: format!("The server has a managed identity (object id {id}).").into(), ..f.principal(id) },
-                None => Finding {
-                    status: Status::Fail,
-                    message: Text::fixed("The server has no managed identity (applicationId and latestApplicationId are empty), so it can only sync with keys."),
-                    ..f.codes(&["0x80c86063"])
-                }
-                .fix(identity_how_to(), Some("azcmagent connect --resource-group <group> --tenant-id <tenant> --location <region> --subscription-id <subscription>".into())),
+            if let Some(id) = s.any_identity() {
+                return Finding { message: format!("The server has a managed identity (object id {id}).").into(), ..f.principal(id) };
             }
+            let connect = "azcmagent connect --resource-group <group> --tenant-id <tenant> --location <region> --subscription-id <subscription>";
+            let mut keys_off: Vec<&str> = Vec::new();
+            for (account, _) in ix.server_shares(svc, s) {
+                if let Some(a) = ix.account(account).filter(|a| a.read && !a.shared_key_allowed()) {
+                    if !keys_off.contains(&a.name.as_str()) {
+                        keys_off.push(&a.name);
+                    }
+                }
+            }
+            if keys_off.is_empty() {
+                return Finding {
+                    status: Status::Warning,
+                    message: Text::fixed("The server has no managed identity (applicationId and latestApplicationId are empty), so it keeps syncing with a shared key, as the managed identity article allows; it moves off keys only once it has an identity."),
+                    ..f
+                }
+                .fix(identity_how_to(), Some(connect.into()));
+            }
+            let names = keys_off.iter().map(|n| format!("'{n}'")).collect::<Vec<_>>().join(", ");
+            Finding {
+                status: Status::Fail,
+                message: format!(
+                    "The server has no managed identity (applicationId and latestApplicationId are empty), so it can only sync with a shared key, but key access is off on storage account {names} that its endpoints sync with: its sync fails with 0x80c8307c."
+                )
+                .into(),
+                ..f.codes(&["0x80c8307c"]).evidence("keyAccessOff", &keys_off)
+            }
+            .fix(
+                format!("{} Until it has one, turn key access back on for {names} (Set-AzStorageAccount -AllowSharedKeyAccess $true).", identity_how_to()),
+                Some(connect.into()),
+            )
         })
         .collect()
 }
 
+/// Whether a registered server authenticates with its identity.
+///
+/// Source: the troubleshooting article (SupportArticles-docs `file-sync-troubleshoot-managed-identities.md`,
+/// 04/2025): once `LatestApplicationId` holds a GUID the server has an identity it does not use yet, and
+/// the documented step is to run `Set-AzStorageSyncServiceIdentity` again (the portal's "Turn on managed
+/// identity" does the same); then `ApplicationId` holds the GUID and `ActiveAuthType` turns
+/// `ManagedIdentity` within up to 15 minutes. `Set-AzStorageSyncServer -Identity` is the fix only where the
+/// machine's identity changed (`server.machine-identity`).
 pub(super) fn server_auth_mode(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
     servers(ix)
         .map(|(svc, s)| {
@@ -174,26 +217,34 @@ pub(super) fn server_auth_mode(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> 
                 };
             }
             match s.any_identity() {
+                Some(id) if s.switch_requested() => Finding {
+                    status: Status::Warning,
+                    message: format!(
+                        "The server has been switched to its managed identity ({id}: identity is true, applicationId is set) but still authenticates with its certificate: the agent takes up to 15 minutes to pick the switch up ({TROUBLESHOOT_MI}), so the switch is in progress."
+                    )
+                    .into(),
+                    ..f.principal(id).evidence("switchInProgress", true)
+                }
+                .fix(
+                    "Nothing to change: check again in 15 minutes (Get-AzStorageSyncServer shows ActiveAuthType). If it still says Certificate after that, make sure the server reports to the service (server.heartbeat) and its Storage Sync Agent service (FileSyncSvc) runs.",
+                    Some(format!("Get-AzStorageSyncServer -ResourceGroupName {} -StorageSyncServiceName {}", ps_quote(&rg), ps_quote(&name))),
+                ),
                 Some(id) => Finding {
                     status: Status::Warning,
-                    message: format!("The server has a managed identity ({id}) but still authenticates with its certificate.").into(),
+                    message: format!("The server has a managed identity ({id}, its latestApplicationId) but still authenticates with its certificate: it has not been switched to it yet.").into(),
                     ..f.principal(id)
                 }
                 .fix(
-                    "Grant the identity Storage File Data Privileged Contributor on its shares, then switch the server to it (filesync-identity enable-identity does both).",
-                    Some(format!(
-                        "Set-AzStorageSyncServer -ResourceGroupName {} -StorageSyncServiceName {} -ServerId {} -Identity",
-                        ps_quote(&rg),
-                        ps_quote(&name),
-                        ps_quote(&s.server_id)
-                    )),
+                    format!(
+                        "Grant the identity Storage File Data Privileged Contributor on its shares, then run Set-AzStorageSyncServiceIdentity again (or the portal's 'Turn on managed identity'): it switches every server that now has an identity ({TROUBLESHOOT_MI}); an enable-identity plan does both. activeAuthType turns ManagedIdentity within up to 15 minutes."
+                    ),
+                    Some(format!("Set-AzStorageSyncServiceIdentity -ResourceGroupName {} -Name {}", ps_quote(&rg), ps_quote(&name))),
                 ),
                 None => Finding {
-                    status: Status::Fail,
-                    message: Text::fixed("The server authenticates with its certificate and has no managed identity to switch to."),
+                    status: Status::NotApplicable,
+                    message: Text::fixed("The server authenticates with its certificate and has no managed identity to switch to yet (see server.identity)."),
                     ..f
-                }
-                .fix(identity_how_to(), None),
+                },
             }
         })
         .collect()

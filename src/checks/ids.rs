@@ -23,6 +23,7 @@ declare_check_ids! {
     SERVER_AUTH_MODE = "server.auth-mode",
     SERVER_IDENTITY_DRIFT = "server.identity-drift",
     SERVER_MACHINE_IDENTITY = "server.machine-identity",
+    SERVER_ARC_CONNECTION = "server.arc-connection",
     SERVER_AGENT_VERSION = "server.agent-version",
     SERVER_AGENT_STATUS = "server.agent-status",
     SERVER_HEARTBEAT = "server.heartbeat",

@@ -21,7 +21,7 @@
 use super::{ps_quote, CheckContext, Index};
 use crate::model::check_id::CheckId;
 use crate::model::findings::{Finding, Status, Text};
-use crate::model::resource_id::ResourceId;
+use crate::model::resource_id::{MachineKind, ResourceId};
 use crate::model::snapshot::{MachineLookup, RegisteredServer, StorageSyncService};
 
 const CHECK: CheckId = CheckId::SERVER_MACHINE_IDENTITY;
@@ -181,3 +181,117 @@ pub(super) fn machine_identity(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> 
     }
     out
 }
+
+/// `server.arc-connection`: whether an Azure Arc-enabled server's Connected Machine agent is connected.
+///
+/// Sources: the troubleshooting article (SupportArticles-docs `file-sync-troubleshoot-managed-identities.md`,
+/// 04/2025) has the Connected Machine agent confirmed as Connected (`azcmagent show`); ARM's
+/// `Microsoft.HybridCompute/machines` carries `properties.status` (Connected, Disconnected, Error, Expired;
+/// <https://learn.microsoft.com/rest/api/hybridcompute/machines/get>). A Disconnected or Expired machine
+/// cannot get tokens for its identity, so the server's identity errors follow: a failure once the server
+/// uses (or has been switched to) its identity, a warning before.
+pub(super) fn arc_connection(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
+    const ARC: CheckId = CheckId::SERVER_ARC_CONNECTION;
+    let snap = ix.snapshot;
+    let mut out = Vec::new();
+    for svc in &snap.services {
+        for server in &svc.registered_servers {
+            let f = Finding::new(ARC, Status::Pass, &server.id, server.display_name(), "");
+            let (f, id) = match super::server_identity_or_skip(
+                f,
+                server,
+                "A failover cluster's name object has no machine of its own; its nodes are checked.",
+            ) {
+                Ok(checked) => checked,
+                Err(skipped) => {
+                    out.push(*skipped);
+                    continue;
+                }
+            };
+            let Some(m) = &server.machine else {
+                out.push(
+                    Finding {
+                        status: Status::Unknown,
+                        message: Text::fixed("The server's machine was not looked up during collection."),
+                        ..f
+                    }
+                    .because("not collected"),
+                );
+                continue;
+            };
+            let machine = m.resource_id.as_deref().and_then(|r| ResourceId::parse(r).ok());
+            let kind = machine.as_ref().and_then(|r| r.machine_kind());
+            let f = f.evidence("machineResourceId", &m.resource_id).evidence("machineStatus", &m.machine_status);
+            let not_found = |why: &str| {
+                Finding {
+                status: Status::Unknown,
+                message: format!("Could not tell whether the server's Azure Arc agent is connected: {why} (see server.machine-identity).").into(),
+                ..f.clone()
+            }
+            .because(why.to_string())
+            };
+            match (m.lookup, kind) {
+                (MachineLookup::NotAMachine, _) | (_, Some(MachineKind::VirtualMachine)) => out.push(Finding {
+                    status: Status::NotApplicable,
+                    message: Text::fixed(
+                        "The server is not an Azure Arc-enabled server, so it has no Connected Machine agent to check.",
+                    ),
+                    ..f
+                }),
+                (MachineLookup::GraphUnavailable, _) => {
+                    out.push(not_found("its machine could not be found (Microsoft Graph was not available)"))
+                }
+                (MachineLookup::PrincipalGone, _) => {
+                    out.push(not_found(&format!("the identity it reports ({id}) no longer exists")))
+                }
+                (MachineLookup::MachineUnreadable, _) => out.push(not_found("its machine could not be read")),
+                (MachineLookup::MachineRead, _) => {
+                    let name = machine.as_ref().and_then(|r| r.name()).unwrap_or("?").to_string();
+                    let in_use = server.uses_managed_identity() || server.switch_requested();
+                    out.push(match m.machine_status.as_deref() {
+                        None => Finding {
+                            status: Status::Unknown,
+                            message: format!("Azure Arc machine '{name}' reports no status (or this snapshot predates collecting it).").into(),
+                            ..f.scope(m.resource_id.as_deref().unwrap_or_default())
+                        }
+                        .because("properties.status not collected"),
+                        Some(s) if s.eq_ignore_ascii_case("Connected") => Finding {
+                            message: format!("Azure Arc machine '{name}' is Connected: its agent can get tokens for the server's identity.").into(),
+                            ..f.scope(m.resource_id.as_deref().unwrap_or_default())
+                        },
+                        Some(s) if s.eq_ignore_ascii_case("Disconnected") || s.eq_ignore_ascii_case("Expired") => {
+                            let (status, consequence) = if in_use {
+                                (Status::Fail, "so the server cannot get tokens for its identity and its endpoints report identity errors")
+                            } else {
+                                (Status::Warning, "so the server could not get tokens for its identity: it would fail once switched to it")
+                            };
+                            let fix = if s.eq_ignore_ascii_case("Expired") {
+                                "On the server, run azcmagent show to see the agent's state. An Expired machine was disconnected so long that its identity's credentials lapsed: reconnect it (azcmagent reconnect, elevated, keeps the Azure resource; where it needs --reset-identity, or after azcmagent disconnect and connect, the machine gets a new identity with no roles). Then bring the registered server onto the new identity (Set-AzStorageSyncServer -Identity, elevated on the server) and grant it its share role, as server.machine-identity says."
+                            } else {
+                                "On the server, run azcmagent show: the Azure Connected Machine agent's services must run and reach Azure (azcmagent check tests the endpoints it needs). Once the machine is Connected again, tokens flow again; nothing in File Sync needs changing."
+                            };
+                            Finding {
+                                status,
+                                message: format!("Azure Arc machine '{name}' is {s}: its Connected Machine agent no longer talks to Azure, {consequence} ({}).", super::identity::TROUBLESHOOT_MI).into(),
+                                ..f.codes(ARC_CODES).scope(m.resource_id.as_deref().unwrap_or_default())
+                            }
+                            .fix(fix, Some("azcmagent show".into()))
+                        }
+                        Some(s) => Finding {
+                            status: Status::Warning,
+                            message: format!("Azure Arc machine '{name}' reports status '{s}', not Connected: its agent may not get tokens for the server's identity.").into(),
+                            ..f.scope(m.resource_id.as_deref().unwrap_or_default())
+                        }
+                        .fix("On the server, run azcmagent show and fix what it reports until the machine is Connected.", Some("azcmagent show".into())),
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The errors a server whose Arc agent cannot get tokens reports (the tool's inference: no Microsoft
+/// article ties an Arc status to a File Sync code): the access token failure, and the share access its
+/// identity then lacks.
+const ARC_CODES: &[&str] = &["0x80c80075", "0x80c86063"];

@@ -10,7 +10,8 @@
 //!   <https://learn.microsoft.com/azure/storage/files/files-smb-protocol#smb-security-settings>.
 //! - The service's network: `incomingTrafficPolicy = AllowVirtualNetworksOnly` turns the service's public
 //!   endpoint off, so the servers reach it only through an approved private endpoint on the service, whose
-//!   names they resolve through the `privatelink.afs.azure.net` private DNS zone
+//!   names they resolve through the private DNS zone `privatelink.afs.azure.net` (`.afs.azure.us` in US
+//!   Government, `.afs.azure.cn` in China)
 //!   (<https://learn.microsoft.com/azure/storage/file-sync/file-sync-networking-endpoints>).
 //! - Perimeter: the perimeter's profile rules replace the account's firewall; an enforced association lets in
 //!   only what a rule allows (trusted-service exceptions no longer count), so a service not onboarded to
@@ -168,6 +169,18 @@ pub(super) fn smb_settings(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
         .collect()
 }
 
+/// The private DNS zone of a Storage Sync Service's private endpoint in the snapshot's cloud:
+/// `privatelink.afs.azure.net`, in US Government `privatelink.afs.azure.us`, in China
+/// `privatelink.afs.azure.cn` (azure-docs `file-sync-networking-endpoints.md`; the cloud is the one the
+/// snapshot was collected from: the command line's cloud, or the module's Az environment).
+pub(crate) fn afs_private_dns_zone(cloud: &str) -> &'static str {
+    match cloud.to_ascii_lowercase().as_str() {
+        "azureusgovernment" | "azureusgovernmentcloud" | "usgov" => "privatelink.afs.azure.us",
+        "azurechinacloud" | "china" => "privatelink.afs.azure.cn",
+        _ => "privatelink.afs.azure.net",
+    }
+}
+
 /// Approved private endpoint connections.
 fn approved(pecs: &[crate::model::snapshot::PrivateEndpointConnection]) -> Vec<&str> {
     pecs.iter().filter(|p| p.status.eq_ignore_ascii_case("Approved")).map(|p| p.id.as_str()).collect()
@@ -203,6 +216,8 @@ pub(super) fn service_private_endpoint(ix: &Index, _ctx: &CheckContext) -> Vec<F
                 }
                 .because(why);
             };
+            let zone = afs_private_dns_zone(&ix.snapshot.cloud);
+            let f = f.evidence("privateDnsZone", zone);
             let ok = approved(pecs);
             let others: Vec<String> = pecs
                 .iter()
@@ -213,8 +228,9 @@ pub(super) fn service_private_endpoint(ix: &Index, _ctx: &CheckContext) -> Vec<F
             if !ok.is_empty() {
                 return Finding {
                     message: format!(
-                        "The Storage Sync Service takes traffic from virtual networks only and has {} approved private endpoint(s); servers must resolve its names to them (private DNS zone privatelink.afs.azure.net).",
-                        ok.len()
+                        "The Storage Sync Service takes traffic from virtual networks only and has {} approved private endpoint(s); servers must resolve its names to them (private DNS zone {}).",
+                        ok.len(),
+                        zone
                     )
                     .into(),
                     ..f
@@ -225,14 +241,14 @@ pub(super) fn service_private_endpoint(ix: &Index, _ctx: &CheckContext) -> Vec<F
             let (remedy, command) = match pending {
                 Some(p) => (
                     format!(
-                        "Approve the pending private endpoint connection on the service; the servers must resolve the service's names through the private DNS zone privatelink.afs.azure.net linked to their virtual network. Or open the service again: Set-AzStorageSyncService -ResourceGroupName {} -Name {} -IncomingTrafficPolicy AllowAllTraffic. See {SERVICE_ENDPOINTS_DOC}",
+                        "Approve the pending private endpoint connection on the service; the servers must resolve the service's names through the private DNS zone {zone} linked to their virtual network. Or open the service again: Set-AzStorageSyncService -ResourceGroupName {} -Name {} -IncomingTrafficPolicy AllowAllTraffic. See {SERVICE_ENDPOINTS_DOC}",
                         ps_quote(&rg), ps_quote(&name)
                     ),
                     format!("Approve-AzPrivateEndpointConnection -ResourceId {}", ps_quote(&p.id)),
                 ),
                 None => (
                     format!(
-                        "Create a private endpoint for the Storage Sync Service (group id 'afs') in a virtual network the servers reach, and a private DNS zone privatelink.afs.azure.net linked to that network so the servers resolve the service's names to it. Or open the service again: Set-AzStorageSyncService -ResourceGroupName {} -Name {} -IncomingTrafficPolicy AllowAllTraffic. See {SERVICE_ENDPOINTS_DOC}",
+                        "Create a private endpoint for the Storage Sync Service (group id 'afs') in a virtual network the servers reach, and a private DNS zone {zone} linked to that network so the servers resolve the service's names to it. Or open the service again: Set-AzStorageSyncService -ResourceGroupName {} -Name {} -IncomingTrafficPolicy AllowAllTraffic. See {SERVICE_ENDPOINTS_DOC}",
                         ps_quote(&rg), ps_quote(&name)
                     ),
                     format!(

@@ -7,7 +7,7 @@ use super::{ps_quote, CheckContext, Index, RoleState};
 use crate::model::findings::{Finding, Status, Text};
 use crate::model::resource_id::ResourceId;
 use crate::model::roles::{self, BuiltInRole};
-use crate::model::snapshot::{CloudEndpoint, RegisteredServer, StorageSyncService, SyncGroup};
+use crate::model::snapshot::{CloudEndpoint, RegisteredServer, ServerEndpoint, StorageSyncService, SyncGroup};
 
 /// The command that grants a role.
 pub(crate) fn grant_command(principal: &str, role: BuiltInRole, scope: &str) -> String {
@@ -131,7 +131,7 @@ fn judge(
             }
             f.fix(
                 format!(
-                    "Assign {} to {who} at {} (filesync-identity repair grants every missing role).",
+                    "Assign {} to {who} at {} (a repair plan grants every missing role).",
                     role.name,
                     describe_scope(scope)
                 ),
@@ -209,6 +209,21 @@ fn service_role_check(
                 svc.use_identity,
                 codes,
             );
+            let f = if matches!(f.status, Status::Fail | Status::Warning) {
+                let mut extra = format!(
+                    "The managed identity troubleshooting article (04/2025) gives the same fix as Set-AzStorageSyncCloudEndpointPermission -ResourceGroupName {} -StorageSyncServiceName {} -SyncGroupName {} -Name {} (the cloud endpoint's GUID name).",
+                    ps_quote(svc.id.resource_group().unwrap_or_default()),
+                    ps_quote(&svc.name),
+                    ps_quote(&group.name),
+                    ps_quote(&c.name)
+                );
+                if svc.use_identity && ix.assignments_of(principal).is_empty() {
+                    extra.push_str(" The service's identity holds no role at all while everything else is in place, as after a resource move (role assignments do not move, even within a tenant; resource move article, 08/2026): the documented step is to turn the identity on again (Set-AzStorageSyncServiceIdentity) and grant the roles again, which a repair plan does.");
+                }
+                append_fix(f, &extra)
+            } else {
+                f
+            };
             super::pending::soften(ctx, svc, f)
         })
         .collect()
@@ -319,25 +334,56 @@ pub(super) fn server_share_role(ix: &Index, ctx: &CheckContext) -> Vec<Finding> 
             out.push(super::pending::soften(
                 ctx,
                 svc,
-                judge(
-                    ix,
-                    check,
-                    &ep.id,
-                    name,
-                    who,
-                    principal,
-                    role,
-                    &scope,
-                    &account,
-                    in_use && svc.use_identity,
-                    &["0x80c86063", "0x80190193"],
-                )
-                .evidence_text("server", member.display_name())
-                .evidence_text_or_null("activeAuthType", member.active_auth_type.as_deref().map(auth_type_text)),
+                with_endpoint_cmdlet(
+                    svc,
+                    group,
+                    ep,
+                    judge(
+                        ix,
+                        check,
+                        &ep.id,
+                        name,
+                        who,
+                        principal,
+                        role,
+                        &scope,
+                        &account,
+                        in_use && svc.use_identity,
+                        &["0x80c86063", "0x80190193"],
+                    )
+                    .evidence_text("server", member.display_name())
+                    .evidence_text_or_null("activeAuthType", member.active_auth_type.as_deref().map(auth_type_text)),
+                ),
             ));
         }
     }
     out
+}
+
+/// Add a sentence to a finding's remediation.
+fn append_fix(f: Finding, extra: &str) -> Finding {
+    let remediation = match &f.remediation {
+        Some(r) => format!("{r} {extra}"),
+        None => extra.to_string(),
+    };
+    Finding { remediation: Some(remediation.into()), ..f }
+}
+
+/// A server share role finding to fix also names the cmdlet the managed identity troubleshooting article
+/// (SupportArticles-docs `file-sync-troubleshoot-managed-identities.md`, 04/2025) gives for it, with the
+/// server endpoint's GUID name filled in.
+fn with_endpoint_cmdlet(svc: &StorageSyncService, group: &SyncGroup, ep: &ServerEndpoint, f: Finding) -> Finding {
+    if !matches!(f.status, Status::Fail | Status::Warning) {
+        return f;
+    }
+    let extra = format!(
+        "The managed identity troubleshooting article (04/2025) gives the same fix as Set-AzStorageSyncServerEndpointPermission -ResourceGroupName {} -StorageSyncServiceName {} -SyncGroupName {} -Name {} (the server endpoint's GUID name).",
+        ps_quote(svc.id.resource_group().unwrap_or_default()),
+        ps_quote(&svc.name),
+        ps_quote(&group.name),
+        ps_quote(&ep.name)
+    );
+    append_fix(f, &extra)
 }
 
 /// A server's activeAuthType as evidence: the values File Sync reports are fixed wording.

@@ -110,15 +110,18 @@ pub(super) fn shared_key_access(ix: &Index, _ctx: &CheckContext) -> Vec<Finding>
 
 /// Reader and Data Access for the Microsoft.StorageSync first-party service principal.
 ///
-/// While keys are in use it is required (0x80c8305f without it). In identity mode Microsoft's documents never
-/// say it may be dropped: the deployment guide and the cloud endpoint article still list it for creating cloud
-/// endpoints (<https://learn.microsoft.com/azure/storage/file-sync/file-sync-deployment-guide>), and the
-/// resource move article has it granted again after a move
-/// (<https://learn.microsoft.com/azure/storage/file-sync/file-sync-resource-move>). So a missing role is a
-/// warning then, and nothing here suggests removing it.
+/// While keys are in use it is required (0x80c8305f without it; the service principal shows as
+/// "Microsoft.StorageSync" or "Hybrid File Sync Service"). In identity mode it is informational: the
+/// managed identity articles (azure-docs `file-sync-managed-identities.md`, 05/2025; SupportArticles-docs
+/// `file-sync-troubleshoot-managed-identities.md`, 04/2025) list only Storage Account Contributor and Storage
+/// File Data Privileged Contributor, and the resource move article (azure-docs `file-sync-resource-move.md`,
+/// 08/2026) sets the managed identity topology apart from this service-principal approach. So it passes
+/// when held and is not applicable when not, with one line that it is only needed while keys are in use.
+/// Nothing here suggests removing it.
 pub(super) fn legacy_sync_principal(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
     let check = CheckId::STORAGE_LEGACY_SYNC_PRINCIPAL;
     let role = roles::READER_AND_DATA_ACCESS;
+    const ONLY_WITH_KEYS: &str = "Everything here uses managed identities, for which the managed identity articles list only Storage Account Contributor and Storage File Data Privileged Contributor: this role is only needed while the service uses keys.";
     ix.referenced_accounts()
         .into_iter()
         .map(|a| {
@@ -130,6 +133,9 @@ pub(super) fn legacy_sync_principal(ix: &Index, _ctx: &CheckContext) -> Vec<Find
                 .role(roles::role_definition_id(subscription, role))
                 .scope(&a.id);
             let Some(principal) = ix.snapshot.storage_sync_principal_id.as_deref() else {
+                if !keys_in_use {
+                    return Finding { message: Text::fixed(ONLY_WITH_KEYS), ..f };
+                }
                 let why = ix.snapshot.storage_sync_principal_source.clone().unwrap_or_else(|| "unknown".into());
                 return Finding {
                     status: Status::Unknown,
@@ -140,18 +146,28 @@ pub(super) fn legacy_sync_principal(ix: &Index, _ctx: &CheckContext) -> Vec<Find
             };
             let f = f.principal(principal);
             match ix.role_state(principal, role.guid, &a.id, &a.id) {
-                RoleState::Effective(ra) => Finding {
+                RoleState::Effective(ra) if keys_in_use => Finding {
                     status: Status::Pass,
                     message: format!("Microsoft.StorageSync holds Reader and Data Access (assigned at {}).", super::permissions::describe_scope(&ra.scope)).into(),
                     ..f.evidence("assignmentId", &ra.id)
                 },
+                RoleState::Effective(ra) => Finding {
+                    status: Status::Pass,
+                    message: format!(
+                        "Microsoft.StorageSync holds Reader and Data Access (assigned at {}). {ONLY_WITH_KEYS}",
+                        super::permissions::describe_scope(&ra.scope)
+                    )
+                    .into(),
+                    ..f.evidence("assignmentId", &ra.id)
+                },
+                _ if !keys_in_use => Finding { message: Text::fixed(ONLY_WITH_KEYS), ..f },
                 RoleState::NotRead => Finding {
                     status: Status::Unknown,
                     message: Text::fixed("Could not tell whether Microsoft.StorageSync holds Reader and Data Access: role assignments were not read."),
                     ..f
                 }
                 .because("role assignments of the storage account were not read (see collection.read)"),
-                _ if keys_in_use => Finding {
+                _ => Finding {
                     status: Status::Fail,
                     message: format!(
                         "Microsoft.StorageSync lacks Reader and Data Access on the account while keys are still in use ({}).",
@@ -160,16 +176,7 @@ pub(super) fn legacy_sync_principal(ix: &Index, _ctx: &CheckContext) -> Vec<Find
                     ..f.codes(&["0x80c8305f"])
                 }
                 .fix(
-                    "Give the Microsoft.StorageSync service principal (object id, not app id) Reader and Data Access on the storage account.",
-                    Some(super::permissions::grant_command(principal, role, a.id.as_str())),
-                ),
-                _ => Finding {
-                    status: Status::Warning,
-                    message: Text::fixed("Microsoft.StorageSync lacks Reader and Data Access on the account. Everything here uses managed identities, but Microsoft's File Sync documents still list this role (cloud endpoint creation, after a resource move) and never say it may be removed."),
-                    ..f.codes(&["0x80c8305f"])
-                }
-                .fix(
-                    "Give the Microsoft.StorageSync service principal (object id, not app id) Reader and Data Access on the storage account, as the deployment guide does; keep it after the switch to managed identities.",
+                    "Give the Microsoft.StorageSync service principal (object id, not app id; the portal may show it as 'Hybrid File Sync Service') Reader and Data Access on the storage account: File Sync reaches the account with its keys through it.",
                     Some(super::permissions::grant_command(principal, role, a.id.as_str())),
                 ),
             }

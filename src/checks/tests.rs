@@ -52,7 +52,7 @@ fn server(id: &str, name: &str, principal: &str) -> serde_json::Value {
         "activeAuthType": "ManagedIdentity",
         "machine": {
             "principalId": principal, "lookup": "machineRead", "servicePrincipalType": "ManagedIdentity",
-            "resourceId": machine_id(name), "machinePrincipalId": principal
+            "resourceId": machine_id(name), "machinePrincipalId": principal, "machineStatus": "Connected"
         }
     })
 }
@@ -720,29 +720,142 @@ fn shared_key_access_off_is_a_warning_even_in_identity_mode_and_never_planned_of
     assert_eq!(turn_on[0].request.body["properties"]["allowSharedKeyAccess"], json!(true));
 }
 
-/// Issue 14, item 7: the legacy role is kept in identity mode (warning when missing, granted by repair).
+/// Issue 20, item 3 (replacing issue 14, item 7): in identity mode the legacy role is informational (pass
+/// when held, not applicable when not, never planned, never removed); with keys it stays required.
 #[test]
-fn legacy_principal_is_kept_in_identity_mode() {
+fn legacy_principal_is_informational_in_identity_mode() {
     use crate::repair::planners::plan_repair;
     let sync = "5a5a5a5a-0000-4000-8000-0000000000aa";
-    assert_eq!(statuses(&run(&healthy()), CheckId::STORAGE_LEGACY_SYNC_PRINCIPAL), vec![Status::Pass]);
+    let fs = run(&healthy());
+    let f = of(&fs, CheckId::STORAGE_LEGACY_SYNC_PRINCIPAL)[0];
+    assert_eq!(f.status, Status::Pass, "{f:#?}");
+    assert!(f.message.contains("only needed while the service uses keys"), "{}", f.message);
     let mut s = healthy();
     drop_assignment(&mut s, sync, roles::READER_AND_DATA_ACCESS.guid);
     let fs = run(&s);
     let f = of(&fs, CheckId::STORAGE_LEGACY_SYNC_PRINCIPAL)[0];
-    assert_eq!(f.status, Status::Warning, "{f:#?}");
-    assert_eq!(f.principal_id.as_deref(), Some(sync));
+    assert_eq!(f.status, Status::NotApplicable, "{f:#?}");
+    assert!(f.message.contains("only needed while the service uses keys"), "{}", f.message);
+    assert!(f.error_codes.is_empty() && f.remediation.is_none(), "{f:#?}");
     let plan = plan_repair(&s, &fs);
-    let grants: Vec<_> = plan.changes.iter().filter_map(|c| c.grant.as_ref()).collect();
-    assert_eq!(grants.len(), 1, "{:#?}", plan.changes);
-    assert!(plan.changes.iter().all(|c| c.request.method != "DELETE"));
-    // With keys in use it is a failure, as before.
+    assert!(plan.changes.is_empty(), "{:#?}", plan.changes);
+    // Nothing anywhere suggests removing it.
+    let text = serde_json::to_string(&fs).unwrap().to_ascii_lowercase();
+    assert!(!text.contains("remove the reader") && !text.contains("remove-azroleassignment"), "{text}");
+    // With keys in use it is a failure, as before (0x80c8305f).
     svc(&mut s).use_identity = false;
-    assert_eq!(statuses(&run(&s), CheckId::STORAGE_LEGACY_SYNC_PRINCIPAL), vec![Status::Fail]);
-    // Its object id unknown: unknown in either mode, never not-applicable.
+    let fs = run(&s);
+    let f = of(&fs, CheckId::STORAGE_LEGACY_SYNC_PRINCIPAL)[0];
+    assert_eq!(f.status, Status::Fail);
+    assert_eq!(f.error_codes, vec!["0x80c8305f"]);
+    assert!(f.remediation.as_deref().unwrap().contains("Hybrid File Sync Service"));
+    // Its object id unknown: unknown while keys are in use, not applicable in identity mode.
     let mut s = healthy();
     s.storage_sync_principal_id = None;
+    assert_eq!(statuses(&run(&s), CheckId::STORAGE_LEGACY_SYNC_PRINCIPAL), vec![Status::NotApplicable]);
+    svc(&mut s).use_identity = false;
     assert_eq!(statuses(&run(&s), CheckId::STORAGE_LEGACY_SYNC_PRINCIPAL), vec![Status::Unknown]);
+}
+
+/// Issue 20, item 1: a server with an identity it does not use yet is switched by running
+/// Set-AzStorageSyncServiceIdentity again; one switched and waiting is in progress (a warning).
+#[test]
+fn a_server_with_an_unused_identity_is_switched_by_the_service_cmdlet() {
+    let mut s = healthy();
+    let srv = &mut svc(&mut s).registered_servers[0];
+    srv.active_auth_type = Some("Certificate".into());
+    srv.identity = Some(false);
+    srv.application_id = Some("00000000-0000-0000-0000-000000000000".into());
+    srv.latest_application_id = Some(P_S1.into());
+    let fs = run(&s);
+    let f = of(&fs, CheckId::SERVER_AUTH_MODE).into_iter().find(|f| f.resource_id.contains(S1)).unwrap();
+    assert_eq!(f.status, Status::Warning, "{f:#?}");
+    let cmd = f.command.as_deref().unwrap();
+    assert_eq!(cmd, "Set-AzStorageSyncServiceIdentity -ResourceGroupName 'rg-sync' -Name 'sync-prod'");
+    assert!(!cmd.contains("Set-AzStorageSyncServer "), "{cmd}");
+    let fix = f.remediation.as_deref().unwrap();
+    assert!(fix.contains("15 minutes") && fix.contains("file-sync-troubleshoot-managed-identities"), "{fix}");
+    // Switched minutes ago (identity true, applicationId set), still on its certificate: in progress.
+    let srv = &mut svc(&mut s).registered_servers[0];
+    srv.identity = Some(true);
+    srv.application_id = Some(P_S1.into());
+    srv.latest_application_id = Some("00000000-0000-0000-0000-000000000000".into());
+    let fs = run(&s);
+    let f = of(&fs, CheckId::SERVER_AUTH_MODE).into_iter().find(|f| f.resource_id.contains(S1)).unwrap();
+    assert_eq!(f.status, Status::Warning, "{f:#?}");
+    assert!(f.message.contains("in progress") && f.message.contains("15 minutes"), "{}", f.message);
+    assert!(!f.command.as_deref().unwrap_or_default().starts_with("Set-"), "{:?}", f.command);
+    // Nothing else fails over it.
+    assert!(
+        fs.iter().all(|f| f.status != Status::Fail),
+        "{:#?}",
+        fs.iter().filter(|f| f.status == Status::Fail).collect::<Vec<_>>()
+    );
+}
+
+/// Issue 20, item 2: a server without any identity keeps using keys (a warning, no code); a failure tied to
+/// 0x80c8307c only where key access is off on an account it syncs with.
+#[test]
+fn a_server_without_an_identity_is_a_warning_unless_keys_are_off() {
+    let mut s = healthy();
+    let srv = &mut svc(&mut s).registered_servers[1];
+    srv.active_auth_type = Some("Certificate".into());
+    srv.identity = Some(false);
+    srv.application_id = None;
+    srv.latest_application_id = None;
+    srv.machine = None;
+    let fs = run(&s);
+    let f = of(&fs, CheckId::SERVER_IDENTITY).into_iter().find(|f| f.resource_id.contains(S2)).unwrap();
+    assert_eq!(f.status, Status::Warning, "{f:#?}");
+    assert!(f.error_codes.is_empty(), "{f:#?}");
+    assert!(f.message.contains("shared key"), "{}", f.message);
+    let fix = f.remediation.as_deref().unwrap();
+    assert!(fix.contains("Azure Arc") && fix.contains("VM's system-assigned identity"), "{fix}");
+    let auth = of(&fs, CheckId::SERVER_AUTH_MODE).into_iter().find(|f| f.resource_id.contains(S2)).unwrap();
+    assert_eq!(auth.status, Status::NotApplicable, "{auth:#?}");
+    // Key access off on the account its endpoint syncs with: a failure, 0x80c8307c.
+    acct(&mut s).allow_shared_key_access = Some(false);
+    let fs = run(&s);
+    let f = of(&fs, CheckId::SERVER_IDENTITY).into_iter().find(|f| f.resource_id.contains(S2)).unwrap();
+    assert_eq!(f.status, Status::Fail, "{f:#?}");
+    assert_eq!(f.error_codes, vec!["0x80c8307c"]);
+    assert!(f.message.contains("'stsyncprod'"), "{}", f.message);
+}
+
+/// Issue 20, item 4: an Azure Arc machine that is Disconnected or Expired fails (the server uses its
+/// identity), Connected passes, an Azure VM is not applicable; an older snapshot without the status is unknown.
+#[test]
+fn arc_connection_follows_the_machine_status() {
+    let s = healthy();
+    assert_eq!(statuses(&run(&s), CheckId::SERVER_ARC_CONNECTION), vec![Status::Pass, Status::Pass]);
+    for status in ["Disconnected", "Expired"] {
+        let mut s = healthy();
+        svc(&mut s).registered_servers[0].machine.as_mut().unwrap().machine_status = Some(status.into());
+        let fs = run(&s);
+        let f = of(&fs, CheckId::SERVER_ARC_CONNECTION)[0];
+        assert_eq!(f.status, Status::Fail, "{f:#?}");
+        assert_eq!(f.command.as_deref(), Some("azcmagent show"));
+        assert!(f.message.contains(status), "{}", f.message);
+        assert_eq!(f.error_codes, vec!["0x80c80075", "0x80c86063"]);
+    }
+    // Before the switch it cannot break sync yet: a warning.
+    let mut s = healthy();
+    let srv = &mut svc(&mut s).registered_servers[0];
+    srv.active_auth_type = Some("Certificate".into());
+    srv.identity = Some(false);
+    srv.machine.as_mut().unwrap().machine_status = Some("Disconnected".into());
+    assert_eq!(of(&run(&s), CheckId::SERVER_ARC_CONNECTION)[0].status, Status::Warning);
+    // An Azure VM has no Connected Machine agent.
+    let mut s = healthy();
+    let m = svc(&mut s).registered_servers[1].machine.as_mut().unwrap();
+    m.resource_id =
+        Some(format!("/subscriptions/{SUB}/resourceGroups/rg-servers/providers/Microsoft.Compute/virtualMachines/fs2"));
+    m.machine_status = None;
+    assert_eq!(of(&run(&s), CheckId::SERVER_ARC_CONNECTION)[1].status, Status::NotApplicable);
+    // A file written before the status was collected: unknown, never a pass.
+    let mut s = healthy();
+    svc(&mut s).registered_servers[0].machine.as_mut().unwrap().machine_status = None;
+    assert_eq!(of(&run(&s), CheckId::SERVER_ARC_CONNECTION)[0].status, Status::Unknown);
 }
 
 /// Issue 14, item 6: across tenants fails with managed identities only.

@@ -557,6 +557,7 @@ impl Collector<'_> {
             resource_id: None,
             machine_principal_id: None,
             machine_tenant_id: None,
+            machine_status: None,
             reason: None,
             status: None,
             request_id: None,
@@ -614,6 +615,14 @@ impl Collector<'_> {
                     .map(str::trim)
                     .filter(|t| !t.is_empty() && !crate::model::resource_id::is_zero_guid(t))
                     .map(str::to_ascii_lowercase);
+                if kind == MachineKind::ArcMachine {
+                    out.machine_status = v
+                        .pointer("/properties/status")
+                        .and_then(Value::as_str)
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_string);
+                }
             }
             Err(e) if is_fatal(&e) => return Err(e),
             Err(e) => {

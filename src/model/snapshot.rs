@@ -267,6 +267,11 @@ pub struct MachineIdentity {
     /// for managed identities (`identity.tenant`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub machine_tenant_id: Option<String>,
+    /// An Azure Arc machine's `properties.status` (`Connected`, `Disconnected`, `Error`, `Expired`): whether
+    /// its Connected Machine agent can get tokens (`server.arc-connection`). Absent for Azure VMs, for
+    /// machines not read, and in files written before it was collected (the check then says unknown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine_status: Option<String>,
     /// Why the lookup stopped short (`graphUnavailable`, `machineUnreadable`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
@@ -306,6 +311,14 @@ impl RegisteredServer {
     /// Is the server authenticating with its managed identity?
     pub fn uses_managed_identity(&self) -> bool {
         self.active_auth_type.as_deref().is_some_and(|t| t.eq_ignore_ascii_case("ManagedIdentity"))
+    }
+
+    /// Has the server been switched to its identity (`identity` true and an `applicationId`) while it still
+    /// authenticates with its certificate? The agent picks the switch up within about 15 minutes.
+    pub fn switch_requested(&self) -> bool {
+        !self.uses_managed_identity()
+            && self.identity == Some(true)
+            && self.application_id.as_deref().is_some_and(|a| !is_zero_guid(a))
     }
 
     /// The identity the server uses now (ManagedIdentity mode), if any.

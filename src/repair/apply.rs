@@ -308,9 +308,10 @@ fn already_done(change: &Change, plan: &Plan, live: &Snapshot, ix: &Index) -> bo
         ChangeKind::SetServerIdentity => {
             let want = change.request.body.pointer("/properties/applicationId").and_then(|v| v.as_str());
             live.services.iter().flat_map(|s| &s.registered_servers).any(|s| {
+                // Switched: in use, or set and waiting for the agent to pick it up (up to 15 minutes).
+                let now = if s.switch_requested() { s.application_id.as_deref() } else { s.active_identity() };
                 s.id.as_str().eq_ignore_ascii_case(path)
-                    && s.uses_managed_identity()
-                    && want.is_some_and(|w| s.active_identity().is_some_and(|a| a.eq_ignore_ascii_case(w)))
+                    && want.is_some_and(|w| now.is_some_and(|a| a.eq_ignore_ascii_case(w)))
             })
         }
         ChangeKind::SetStorageTrustedServices => live.storage_accounts.iter().any(|a| {

@@ -152,7 +152,7 @@ fn arc_or_vm_step(svc: &StorageSyncService, s: &RegisteredServer) -> ManualStep 
         resource_id: s.id.as_str().to_string(),
         resource_name: s.display_name().to_string(),
         message: format!(
-            "Server '{}' (service '{}') has no managed identity, so it keeps using its certificate and shared keys. Give it a system-assigned identity: outside Azure, connect it to Azure Arc (azcmagent connect); on an Azure VM, turn on the VM's system-assigned identity. With agent 20.0.0.0 or later the server reports the identity within about an hour; then run enable-identity again.",
+            "Server '{}' (service '{}') has no managed identity, so it keeps using its certificate and shared keys. Give it a system-assigned identity: outside Azure, connect it to Azure Arc (azcmagent connect); on an Azure VM, turn on the VM's system-assigned identity. With agent 20.0.0.0 or later the server reports the identity on its own (latestApplicationId); then plan the switch again.",
             s.display_name(),
             svc.name
         ),
@@ -200,7 +200,7 @@ pub fn plan_repair_with(snapshot: &Snapshot, findings: &[Finding], options: Plan
             continue;
         }
         match f.check {
-            CheckId::SERVER_IDENTITY if f.status == Status::Fail => {
+            CheckId::SERVER_IDENTITY => {
                 for svc in &snapshot.services {
                     if let Some(s) =
                         svc.registered_servers.iter().find(|s| s.id.as_str().eq_ignore_ascii_case(&f.resource_id))
@@ -446,6 +446,17 @@ pub fn plan_enable_identity(snapshot: &Snapshot) -> Plan {
         let mut server_patches = Vec::new();
         for s in &svc.registered_servers {
             if s.is_cluster_name() || s.uses_managed_identity() {
+                continue;
+            }
+            // Switched already (identity true, applicationId set): the agent picks it up within about 15
+            // minutes, so there is nothing to send again; the server is in progress.
+            if s.switch_requested() {
+                b.note(format!(
+                    "In progress: server '{}' (service '{}') has been switched to its identity ({}) and still authenticates with its certificate while its agent picks the switch up (up to 15 minutes); nothing to change.",
+                    s.display_name(),
+                    svc.name,
+                    s.application_id.as_deref().unwrap_or_default()
+                ));
                 continue;
             }
             match s.any_identity() {

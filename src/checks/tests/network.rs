@@ -179,6 +179,29 @@ fn a_closed_service_with_an_approved_private_endpoint_passes() {
     assert!(f.message.contains("privatelink.afs.azure.net"));
 }
 
+/// Issue 20, item 5: the private DNS zone follows the cloud the snapshot was collected from.
+#[test]
+fn the_private_dns_zone_follows_the_cloud() {
+    for (cloud, zone) in [
+        ("AzureCloud", "privatelink.afs.azure.net"),
+        ("AzureUSGovernment", "privatelink.afs.azure.us"),
+        ("AzureChinaCloud", "privatelink.afs.azure.cn"),
+    ] {
+        let mut s = healthy();
+        s.cloud = cloud.into();
+        closed(&mut s, Some(vec![("pe-1", "Approved")]));
+        let f = one(&run(&s), CheckId::SERVICE_PRIVATE_ENDPOINT).clone();
+        assert!(f.message.contains(zone), "{cloud}: {}", f.message);
+        closed(&mut s, Some(vec![]));
+        let f = one(&run(&s), CheckId::SERVICE_PRIVATE_ENDPOINT).clone();
+        assert_eq!(f.status, Status::Fail);
+        assert!(f.remediation.as_deref().unwrap().contains(zone), "{cloud}: {:?}", f.remediation);
+        if zone != "privatelink.afs.azure.net" {
+            assert!(!f.remediation.as_deref().unwrap().contains("privatelink.afs.azure.net"), "{cloud}");
+        }
+    }
+}
+
 #[test]
 fn a_closed_service_is_unknown_when_its_private_endpoints_were_not_collected() {
     let mut v1 = healthy();

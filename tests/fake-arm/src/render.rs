@@ -598,7 +598,7 @@ pub(crate) fn render_machine(m: &MachineSeed, tenant: &str) -> Value {
             "location": m.location,
             "properties": {
                 "provisioningState": "Succeeded",
-                "status": "Connected",
+                "status": m.status.as_deref().unwrap_or("Connected"),
                 "vmId": vm_id,
                 "agentVersion": "1.45.02804.1883",
                 "osName": "windows",

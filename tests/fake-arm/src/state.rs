@@ -130,6 +130,10 @@ pub(crate) struct State {
     pub principal_type_skips_delay: bool,
     pub lro_delay: Duration,
     pub lro_retry_after: u64,
+    /// How long a switched server keeps `activeAuthType` Certificate (see `Topology`).
+    pub auth_switch_delay: Duration,
+    /// Servers switched to their identity whose `activeAuthType` changes at the instant given.
+    pub auth_switches: Vec<(usize, usize, Instant)>,
     pub latency_ms: u64,
     pub throttle: Option<ThrottleSeed>,
     pub tokens: HashMap<String, TokenSeed>,
@@ -276,6 +280,21 @@ impl State {
             if !seen_machines.insert(m.id().to_ascii_lowercase()) {
                 errors.push(format!("machine '{}' is seeded twice", m.id()));
             }
+            match (&m.status, m.kind) {
+                (Some(_), MachineKindSeed::Vm) => errors.push(format!(
+                    "machine '{}' is an Azure VM: only Azure Arc machines have a status (properties.status)",
+                    m.name
+                )),
+                (Some(s), MachineKindSeed::Arc)
+                    if !["Connected", "Disconnected", "Error", "Expired"].contains(&s.as_str()) =>
+                {
+                    errors.push(format!(
+                        "machine '{}': status '{s}' is not one of Connected, Disconnected, Error, Expired",
+                        m.name
+                    ))
+                }
+                _ => {}
+            }
             if let Some(p) = &m.principal_id {
                 check_guid("machines.principalId", p, &mut errors);
             }
@@ -307,6 +326,8 @@ impl State {
             principal_type_skips_delay: t.principal_type_skips_replication_delay,
             lro_delay: Duration::from_millis(t.lro_delay_ms),
             lro_retry_after: t.lro_retry_after_secs,
+            auth_switch_delay: Duration::from_millis(t.server_auth_switch_delay_ms),
+            auth_switches: Vec::new(),
             latency_ms: t.latency_ms,
             throttle: t.throttle.clone(),
             tokens: t.tokens.clone().into_iter().collect(),
@@ -407,6 +428,15 @@ impl State {
     /// Apply the changes of operations whose time has come, in the order they were started.
     pub fn settle(&mut self) {
         let now = Instant::now();
+        // Servers whose agent has picked up the switch to their identity.
+        let services = &mut self.services;
+        self.auth_switches.retain(|&(svc, server, due)| {
+            if now < due {
+                return true;
+            }
+            services[svc].seed.registered_servers[server].active_auth_type = "ManagedIdentity".into();
+            false
+        });
         for i in 0..self.operations.len() {
             if self.operations[i].status != OpStatus::InProgress || now < self.operations[i].due {
                 continue;
@@ -486,7 +516,13 @@ impl State {
             }
             Change::Server { svc, server, application_id } => {
                 let r = &mut self.services[*svc].seed.registered_servers[*server];
-                r.active_auth_type = "ManagedIdentity".into();
+                if self.auth_switch_delay.is_zero() {
+                    r.active_auth_type = "ManagedIdentity".into();
+                } else if !r.active_auth_type.eq_ignore_ascii_case("ManagedIdentity")
+                    && !self.auth_switches.iter().any(|&(a, b, _)| (a, b) == (*svc, *server))
+                {
+                    self.auth_switches.push((*svc, *server, Instant::now() + self.auth_switch_delay));
+                }
                 r.application_id = Some(application_id.clone());
                 r.latest_application_id = Some(ZERO_GUID.into());
                 r.identity = Some(true);

@@ -70,6 +70,10 @@ pub struct Topology {
     pub lro_delay_ms: u64,
     /// The `Retry-After` seconds sent with 202 answers and running operation polls.
     pub lro_retry_after_secs: u64,
+    /// How long a registered server keeps `activeAuthType` Certificate after a PATCH switched it to its
+    /// identity (`identity` true, `applicationId` set at once): the agent picks the switch up later (the
+    /// troubleshooting article gives up to 15 minutes). 0: at once.
+    pub server_auth_switch_delay_ms: u64,
     /// Faults active from the start (the same as calling `FakeArm::inject` for each).
     pub faults: Vec<Fault>,
     /// Activity Log events that happened before the fake started (its own writes add more).
@@ -100,6 +104,7 @@ impl Default for Topology {
             throttle: None,
             lro_delay_ms: 0,
             lro_retry_after_secs: 1,
+            server_auth_switch_delay_ms: 0,
             faults: Vec::new(),
             activity_log: Vec::new(),
         }
@@ -905,6 +910,10 @@ pub struct MachineSeed {
     /// The system-assigned identity's object id; none: the machine has no identity (`identity` absent).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub principal_id: Option<String>,
+    /// An Azure Arc machine's `properties.status` (`Connected`, `Disconnected`, `Error`, `Expired`); none:
+    /// `Connected`. Azure VMs carry no such property, so seeding it on one is refused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
 }
 
 impl MachineSeed {
@@ -916,7 +925,13 @@ impl MachineSeed {
             name: name.into(),
             location: String::new(),
             principal_id: principal.map(str::to_string),
+            status: None,
         }
+    }
+    /// The same machine with this Azure Arc agent status (`Disconnected`, `Expired`, ...).
+    pub fn with_status(mut self, status: &str) -> Self {
+        self.status = Some(status.into());
+        self
     }
     pub fn vm(sub: &str, rg: &str, name: &str, principal: Option<&str>) -> Self {
         MachineSeed { kind: MachineKindSeed::Vm, ..MachineSeed::arc(sub, rg, name, principal) }
