@@ -4,18 +4,24 @@
 using System;
 using System.Collections.Generic;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace AzFileSync.ManagedIdentity
 {
     /// <summary>Used by the module's format views; not meant to be called directly.</summary>
     public static class FileSyncFormat
     {
+        const char Glue = '\u00A0';
+        static readonly Regex DateTime = new Regex(@"\b\d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})?( UTC)?", RegexOptions.CultureInvariant);
+
         /// <summary>The text broken into lines of at most <paramref name="width"/> characters, at spaces; a word
         /// longer than a line is broken after a '/', '\', '.' or ',' (a path or an id), and only cut when it has
         /// none of those.</summary>
         public static string Wrap(string text, int width)
         {
             if (string.IsNullOrEmpty(text) || width < 8) return text;
+            // A date with its time (2026-11-22 08:55 UTC) stays on one line: one word while wrapping.
+            text = DateTime.Replace(text, m => m.Value.Replace(' ', Glue));
             var lines = new List<string>();
             foreach (string paragraph in text.Replace("\r\n", "\n").Split('\n'))
             {
@@ -56,7 +62,7 @@ namespace AzFileSync.ManagedIdentity
                 }
                 lines.Add(line.ToString());
             }
-            return string.Join("\n", lines.ToArray());
+            return string.Join("\n", lines.ToArray()).Replace(Glue, ' ');
         }
 
         /// <summary>How many characters of the word go on a line of <paramref name="room"/>: up to and

@@ -25,7 +25,7 @@ BeforeAll {
     # A command line's option or command, as a PowerShell user must never see one.
     $script:CliWords = '(?<![\w-])--[a-z]|filesync-identity [a-z]|\benable-identity\b'
     $script:asm = [AzFileSync.ManagedIdentity.FileSyncFinding].Assembly
-    $script:wording = $asm.GetType('AzFileSync.ManagedIdentity.Wording', $true)
+    $script:wording = $asm.GetType('AzFileSync.ManagedIdentity.Wording', $false)
     $script:flags = [System.Reflection.BindingFlags]'Static,NonPublic'
 }
 
@@ -35,6 +35,7 @@ AfterAll {
 
 Describe 'PowerShell words, not command-line flags' {
     It 'has PowerShell words for every phrase the core lists, and none of them is a flag' {
+        $wording | Should -Not -BeNullOrEmpty
         $wording.GetMethod('Unworded', $flags).Invoke($null, @()) | Should -BeNullOrEmpty
         $pairs = $wording.GetMethod('Pairs', $flags).Invoke($null, @())
         $pairs.Count | Should -BeGreaterThan 10
@@ -90,12 +91,17 @@ Describe 'default views' {
         # Every word of every message and resource name is on one line: nothing is cut inside a word.
         $words = @($text -split '\s+' | Where-Object { $_ })
         $set = [System.Collections.Generic.HashSet[string]]::new([string[]]$words)
+        # Only a word longer than its column (26 for names, 38 for messages: a GUID in parentheses) is broken,
+        # after a '/', '.' or the like.
         foreach ($f in $findings) {
-            foreach ($w in (($f.ResourceName + ' ' + $f.Message) -split '\s+' | Where-Object { $_ })) {
-                # A word longer than its column is broken after a '/', '.' or the like: its pieces are.
-                if ($w.Length -le 26) { $set.Contains($w) | Should -BeTrue -Because "'$w' of '$($f.Check)' on $($f.ResourceName) at $width columns" }
+            foreach ($part in @(@($f.ResourceName, 26), @($f.Message, 38))) {
+                foreach ($w in ($part[0] -split '\s+' | Where-Object { $_ -and $_.Length -le $part[1] })) {
+                    $set.Contains($w) | Should -BeTrue -Because "'$w' of '$($f.Check)' on $($f.ResourceName) at $width columns"
+                }
             }
         }
+        # Object ids whole.
+        $text | Should -Match 'a1b2c3d4-0001-4e5f-8a9b-0c1d2e3f4a01'
         # The dates of the sample's messages, whole.
         $text | Should -Match '2027-01-12'
         $text | Should -Match '2026-11-22 08:55 UTC'
