@@ -303,6 +303,37 @@ Describe 'against the fake ARM' {
         }
     }
 
+    Context 'PowerShell words in plans and findings' {
+        BeforeAll {
+            # sa1 behind a firewall that keeps trusted services out, with shared key access off: findings a
+            # repair only notes, since it changes security settings only when asked to.
+            $t = Get-Content (Join-Path $PSScriptRoot '../topology.json') -Raw | ConvertFrom-Json
+            $sa = $t.storageAccounts | Where-Object name -EQ 'sa1'
+            $sa | Add-Member networkAcls ([pscustomobject]@{ defaultAction = 'Deny'; bypass = 'None' })
+            $sa | Add-Member allowSharedKeyAccess $false
+            $path = Join-Path $TestDrive 'posture-topology.json'
+            $t | ConvertTo-Json -Depth 30 | Set-Content $path
+            $script:fake = Start-FakeArm -Topology $path
+            Install-AzStandIn -Url $fake.Url
+        }
+        AfterAll {
+            Stop-FakeArm $fake
+            Remove-AzStandIn
+        }
+
+        It 'Repair''s notes, Enable''s warnings and the findings name cmdlets and parameters, never flags' {
+            $w = $null; $w2 = $null
+            Repair-AzFileSyncPermission -ResourceId $ServiceId -WhatIf -WarningVariable w -WarningAction SilentlyContinue 6>$null | Out-Null
+            Enable-AzFileSyncManagedIdentity -ResourceId $ServiceId -WhatIf -WarningVariable w2 -WarningAction SilentlyContinue 6>$null | Out-Null
+            $f = Test-AzFileSyncManagedIdentity -ResourceId $ServiceId -WarningVariable w3 -WarningAction SilentlyContinue
+            $texts = @($w.Message) + @($w2.Message) + @($w3.Message) + @($f | ForEach-Object { $_.Message; $_.Remediation; $_.Reason; $_.Command })
+            $texts | Where-Object { $_ -and $_ -notmatch '^(az|azcmagent) ' -and $_ -match $CliWords } | Should -BeNullOrEmpty
+            $w.Message | Where-Object { $_ -like 'storage.trusted-services (sa1):*only with -IncludeSecurityPostureChange.' } | Should -Not -BeNullOrEmpty
+            $f.Remediation | Where-Object { $_ -like '*(Repair-AzFileSyncPermission grants every missing role)*' } | Should -Not -BeNullOrEmpty
+            (Get-ArmWrite $fake).Count | Should -Be 0
+        }
+    }
+
     Context 'the Get-Help examples' {
         BeforeAll {
             # The examples name rg-filesync and contoso-sync: the fake's deployment under those names.
