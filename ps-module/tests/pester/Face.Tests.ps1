@@ -58,6 +58,11 @@ Describe 'PowerShell words, not command-line flags' {
         ($findings.Remediation -match 'Enable-AzFileSyncManagedIdentity').Count | Should -BeGreaterThan 0
     }
 
+    It 'the help of <_> names no command-line flag' -ForEach $commands {
+        $text = Get-Help $_ -Full | Out-String -Width 200
+        $text | Should -Not -Match $CliWords
+    }
+
     It 'an error of the core names the cmdlet to use' {
         $path = Join-Path $TestDrive 'report.json'
         # A report in the core's JSON shape (findings and summary), as the command line writes one.
