@@ -25,7 +25,8 @@
     PrivateData          = @{
         PSData = @{
             Tags         = @('Azure', 'AzureFileSync', 'StorageSync', 'ManagedIdentity', 'RBAC', 'Diagnostics', 'PSEdition_Desktop', 'PSEdition_Core', 'Windows', 'Linux')
-            LicenseUri   = 'https://opensource.org/licenses/MIT'
+            LicenseUri   = 'https://github.com/azfilesync/AzFileSync.ManagedIdentity/blob/main/LICENSE'
+            ProjectUri   = 'https://github.com/azfilesync/AzFileSync.ManagedIdentity'
             ReleaseNotes = 'First release.'
         }
     }

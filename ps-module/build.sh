@@ -5,10 +5,13 @@
 #   en-US/ help (MAML built from docs/*.md), linux-x64/filesync_identity.so and, when the cross toolchain is
 #   present, win-x64/filesync_identity.dll.
 #
-# Usage: ps-module/build.sh [--debug] [--out DIR] [--install-windows-toolchain | --skip-windows]
+# Usage: ps-module/build.sh [--debug] [--out DIR] [--package] [--install-windows-toolchain | --skip-windows]
 #   --debug   build the native library without --release (faster; debug builds honour test-only request
 #             fields; never ship it)
 #   --out DIR where to put the AzFileSync.ManagedIdentity folder (default ps-module/out)
+#   --package also write DIR/AzFileSync.ManagedIdentity.<version>.nupkg, the PowerShell Gallery package of
+#             that folder (tools/pack_nupkg.py; install it with Install-PSResource or Install-Module from a
+#             repository registered on DIR, see README.md); it carries the platforms the folder has
 #   --install-windows-toolchain  rustup target add x86_64-pc-windows-gnu and apt-get install mingw-w64
 #   --skip-windows  do not build win-x64/ even when the cross toolchain is there (the tests do not load it)
 #
@@ -22,13 +25,15 @@ profile=release
 outdir="$here/out"
 install_windows=0
 skip_windows=0
+package=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --debug) profile=debug ;;
     --out) outdir="$2"; shift ;;
     --install-windows-toolchain) install_windows=1 ;;
     --skip-windows) skip_windows=1 ;;
-    -h|--help) sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --package) package=1 ;;
+    -h|--help) sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "build.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -90,7 +95,7 @@ if [ "$built_windows" = 1 ]; then
   cp "$target_dir/$win_target/$profile/filesync_identity.dll" "$s/win-x64/filesync_identity.dll"
 fi
 cp "$cmdlets" "$s/"
-cp "$here/AzFileSync.ManagedIdentity.psd1" "$here/AzFileSync.ManagedIdentity.format.ps1xml" "$s/"
+cp "$here/AzFileSync.ManagedIdentity.psd1" "$here/AzFileSync.ManagedIdentity.format.ps1xml" "$root/LICENSE" "$s/"
 python3 "$here/tools/build_help.py" "$here/docs" "$s/en-US/AzFileSync.ManagedIdentity.dll-Help.xml"
 
 rm -rf "$mod"
@@ -99,3 +104,7 @@ mv "$s" "$mod"
 say "module: $mod"
 say "linux-x64: built linux-x64/filesync_identity.so ($profile)"
 say "win-x64: $windows_status"
+if [ "$package" = 1 ]; then
+  nupkg="$(python3 "$here/tools/pack_nupkg.py" "$mod" "$outdir")"
+  say "package: $nupkg (linux-x64$([ "$built_windows" = 1 ] && echo ', win-x64'))"
+fi

@@ -6,6 +6,8 @@
 //! does not take is refused with the list of those it does. Operations:
 //! - `explain` `{code}` -> a catalog entry
 //! - `listChecks` -> the checks with their ids, titles and codes
+//! - `wording` -> `[{id, cli}]`: the command line's phrases that texts use to name its commands and options
+//!   (see [`crate::wording`]), for another face to put its own words in their place
 //! - `resolveTarget` `{resourceId?, subscriptionId?, resourceGroup?, name?, syncGroup?, defaultSubscriptionId?}`
 //!   -> `{target, syncGroup?}`: what a piped object points at (see `resolve_target`); no request to Azure
 //! - `test` `{target | snapshotPath | snapshot, checks?, skip?, syncGroups?}` -> a report
@@ -314,6 +316,9 @@ pub enum Request {
     },
     /// The checks with their ids, titles, sources and codes.
     ListChecks {},
+    /// The command line's phrases the texts use to name its commands and options (see
+    /// [`crate::wording`]), for another face to word them its own way.
+    Wording {},
     /// What a piped object or a set of parameters points at (see `resolve_target`); no request to Azure.
     ResolveTarget(ResolveTarget),
     /// A report, of a live deployment or of a snapshot.
@@ -416,7 +421,7 @@ pub struct TargetRequest {
     pub name: Option<String>,
 }
 
-const OPERATIONS: &str = "explain, listChecks, resolveTarget, test, testLocal, collect, plan, apply or diff";
+const OPERATIONS: &str = "explain, listChecks, wording, resolveTarget, test, testLocal, collect, plan, apply or diff";
 
 impl Request {
     /// Read a request, refusing a missing or unknown operation and any field its operation does not take.
@@ -459,12 +464,13 @@ impl Request {
 }
 
 const KNOWN_OPERATIONS: &[&str] =
-    &["explain", "listChecks", "resolveTarget", "test", "testLocal", "collect", "plan", "apply", "diff"];
+    &["explain", "listChecks", "wording", "resolveTarget", "test", "testLocal", "collect", "plan", "apply", "diff"];
 
 /// The fields each operation takes (besides `operation`), for the message that refuses another.
 const FIELDS: &[(&str, &[&str])] = &[
     ("explain", &["code"]),
     ("listChecks", &[]),
+    ("wording", &[]),
     ("resolveTarget", &["resourceId", "subscriptionId", "resourceGroup", "name", "syncGroup", "defaultSubscriptionId"]),
     ("test", &["snapshot", "snapshotPath", "target", "activityDays", "checks", "skip", "syncGroups"]),
     ("testLocal", &["snapshot", "snapshotPath", "target", "activityDays", "checks", "skip", "syncGroups", "local"]),
@@ -509,6 +515,7 @@ pub async fn execute_request(
         }
         Request::ResolveTarget(fields) => resolve_target(&fields),
         Request::ListChecks {} => Ok(to_value(&list_checks())),
+        Request::Wording {} => Ok(to_value(&crate::wording::PHRASES)),
         Request::Test { source, checks, skip, sync_groups } => {
             let selection =
                 crate::checks::Selection { only: str_list(checks.as_ref())?, skip: str_list(skip.as_ref())? };

@@ -35,6 +35,7 @@ pub mod report;
 pub mod secret;
 pub mod sync;
 pub mod text;
+pub mod wording;
 
 pub use error::{Error, ErrorKind, Result};
 pub use secret::Secret;

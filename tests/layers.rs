@@ -15,6 +15,7 @@ const MAY_USE: &[(&str, &[&str])] = &[
     ("events", &["sync"]),
     ("fsutil", &["error"]),
     ("text", &["model"]),
+    ("wording", &[]),
     ("cloud", &["error"]),
     // The shared vocabulary: no I/O, no stage.
     ("model", &["error", "fsutil", "sync", "text"]),
@@ -50,6 +51,7 @@ const MAY_USE: &[(&str, &[&str])] = &[
             "model",
             "repair",
             "report",
+            "wording",
         ],
     ),
     ("ffi", &["api", "credentials", "error", "events", "sync"]),

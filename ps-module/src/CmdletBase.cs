@@ -35,6 +35,7 @@ namespace AzFileSync.ManagedIdentity
         public const string SeveralTargets = "AzFileSync.SeveralTargets";
         public const string NoErrorCode = "AzFileSync.NoErrorCode";
         public const string NoTarget = "AzFileSync.NoTarget";
+        public const string FileExists = "AzFileSync.FileExists";
     }
 
     /// <summary>Base of every cmdlet: the native sessions, running requests, error records.</summary>
@@ -197,7 +198,7 @@ namespace AzFileSync.ManagedIdentity
                 }
                 if (rc == FsiResult.Cancelled && _stopping) throw new PipelineStoppedException();
                 if (rc != FsiResult.Ok) throw FileSyncNativeException.FromJson(json);
-                return Json.ParseObject(json);
+                return Json.ParseObject(Wording.Reword(json));
             }
         }
 
@@ -227,7 +228,7 @@ namespace AzFileSync.ManagedIdentity
                         break;
                     case "log":
                         string level = Json.Str(e, "level");
-                        string msg = Json.Str(e, "message") ?? "";
+                        string msg = Wording.Reword(Json.Str(e, "message") ?? "");
                         if (level == "warning") WriteWarning(msg);
                         else if (level == "debug") WriteDebug(msg);
                         else WriteVerbose(msg);
@@ -307,23 +308,25 @@ namespace AzFileSync.ManagedIdentity
         // call that names nothing is one clear error. ByResourceId is the documented form of -ResourceId.
         [Parameter(ParameterSetName = ParameterSets.ByName, Position = 0, ValueFromPipelineByPropertyName = true)]
         [AllowNull, AllowEmptyString]
-        public string ResourceGroupName { get; set; }
+        [ArgumentCompleter(typeof(ResourceGroupNameCompleter))]
+        public virtual string ResourceGroupName { get; set; }
 
         // Null or empty from a piped object (a finding of a resource-group diagnosis) means every service of
         // the group, as when -Name is left out.
         [Parameter(ParameterSetName = ParameterSets.ByName, Position = 1, ValueFromPipelineByPropertyName = true)]
         [Alias("StorageSyncServiceName")]
         [AllowNull, AllowEmptyString]
-        public string Name { get; set; }
+        public virtual string Name { get; set; }
 
         [Parameter(ParameterSetName = ParameterSets.ByName, ValueFromPipelineByPropertyName = true)]
         [AllowNull, AllowEmptyString]
         public string SubscriptionId { get; set; }
 
         // In ByName the ResourceId of a piped Az.StorageSync object supplies its subscription (and sync
-        // group), or names the target by itself; hidden there, since a person gives -ResourceId alone.
+        // group), or names the target by itself; shown there too, so that it completes and is in the help
+        // whichever set the binder is in.
         [Parameter(ParameterSetName = ParameterSets.ByResourceId, Mandatory = true, ValueFromPipelineByPropertyName = true)]
-        [Parameter(ParameterSetName = ParameterSets.ByName, ValueFromPipelineByPropertyName = true, DontShow = true)]
+        [Parameter(ParameterSetName = ParameterSets.ByName, ValueFromPipelineByPropertyName = true)]
         public string ResourceId { get; set; }
 
         /// <summary>What Get-AzContext said (null fields when unknown).</summary>

@@ -11,7 +11,7 @@ using AzFileSync.ManagedIdentity.Native;
 namespace AzFileSync.ManagedIdentity
 {
     /// <summary>Test-AzFileSyncManagedIdentity: diagnose a deployment (live, or offline from a snapshot).</summary>
-    [Cmdlet(VerbsDiagnostic.Test, "AzFileSyncManagedIdentity", DefaultParameterSetName = ParameterSets.ByName)]
+    [Cmdlet(VerbsDiagnostic.Test, "AzFileSyncManagedIdentity", DefaultParameterSetName = ParameterSets.ByName, HelpUri = HelpLinks.Test)]
     [OutputType(typeof(FileSyncFinding))]
     [OutputType(typeof(bool))]
     public sealed class TestAzFileSyncManagedIdentityCommand : FileSyncTargetCmdletBase
@@ -27,6 +27,7 @@ namespace AzFileSync.ManagedIdentity
 
         [Parameter]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(CheckIdCompleter))]
         public string[] Check { get; set; }
 
         [Parameter]
@@ -233,7 +234,7 @@ namespace AzFileSync.ManagedIdentity
     }
 
     /// <summary>Repair-AzFileSyncPermission: grant the missing role assignments.</summary>
-    [Cmdlet(VerbsDiagnostic.Repair, "AzFileSyncPermission", DefaultParameterSetName = ParameterSets.ByName,
+    [Cmdlet(VerbsDiagnostic.Repair, "AzFileSyncPermission", DefaultParameterSetName = ParameterSets.ByName, HelpUri = HelpLinks.Repair,
         SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(FileSyncChangeResult))]
     public sealed class RepairAzFileSyncPermissionCommand : FileSyncPlanCmdletBase
@@ -246,7 +247,7 @@ namespace AzFileSync.ManagedIdentity
     /// guidelines ask of a cmdlet that changes much: ConfirmImpact Medium, ShouldProcess per change (so
     /// -WhatIf lists them and -Confirm asks for each), and one confirmation for the whole switch that -Force
     /// skips (and that a non-interactive session must skip).</summary>
-    [Cmdlet(VerbsLifecycle.Enable, "AzFileSyncManagedIdentity", DefaultParameterSetName = ParameterSets.ByName,
+    [Cmdlet(VerbsLifecycle.Enable, "AzFileSyncManagedIdentity", DefaultParameterSetName = ParameterSets.ByName, HelpUri = HelpLinks.Enable,
         SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(FileSyncChangeResult))]
     public sealed class EnableAzFileSyncManagedIdentityCommand : FileSyncPlanCmdletBase
@@ -279,7 +280,7 @@ namespace AzFileSync.ManagedIdentity
 
     /// <summary>Get-AzFileSyncErrorInfo: explain a File Sync error code given in any spelling, or carried
     /// by an object (a sync session's LastSyncResult, an exception's HResult, a finding's ErrorCodes).</summary>
-    [Cmdlet(VerbsCommon.Get, "AzFileSyncErrorInfo")]
+    [Cmdlet(VerbsCommon.Get, "AzFileSyncErrorInfo", HelpUri = HelpLinks.ErrorInfo)]
     [OutputType(typeof(FileSyncErrorInfo))]
     public sealed class GetAzFileSyncErrorInfoCommand : FileSyncCmdletBase
     {
@@ -385,13 +386,30 @@ namespace AzFileSync.ManagedIdentity
     }
 
     /// <summary>Export-AzFileSyncSnapshot: collect a deployment into a snapshot file for offline diagnosis.</summary>
-    [Cmdlet(VerbsData.Export, "AzFileSyncSnapshot", DefaultParameterSetName = ParameterSets.ByName)]
-    [OutputType(typeof(FileInfo))]
+    [Cmdlet(VerbsData.Export, "AzFileSyncSnapshot", DefaultParameterSetName = ParameterSets.ByName, HelpUri = HelpLinks.Export)]
+    [OutputType(typeof(FileSyncSnapshotInfo))]
     public sealed class ExportAzFileSyncSnapshotCommand : FileSyncTargetCmdletBase
     {
-        [Parameter(Mandatory = true)]
+        /// <summary>The first positional argument, in every set: `$svc | Export-AzFileSyncSnapshot snap.json`.</summary>
+        [Parameter(Mandatory = true, Position = 0)]
         [ValidateNotNullOrEmpty]
         public string Path { get; set; }
+
+        // Not positional here (they are in the other cmdlets), so that a positional path is never taken for a
+        // resource group while piped objects bring theirs. Otherwise as the base declares them.
+        [Parameter(ParameterSetName = ParameterSets.ByName, ValueFromPipelineByPropertyName = true)]
+        [AllowNull, AllowEmptyString]
+        [ArgumentCompleter(typeof(ResourceGroupNameCompleter))]
+        public override string ResourceGroupName { get; set; }
+
+        [Parameter(ParameterSetName = ParameterSets.ByName, ValueFromPipelineByPropertyName = true)]
+        [Alias("StorageSyncServiceName")]
+        [AllowNull, AllowEmptyString]
+        public override string Name { get; set; }
+
+        /// <summary>Overwrite an existing file (without it, an existing file is an error and is kept).</summary>
+        [Parameter]
+        public SwitchParameter Force { get; set; }
 
         /// <summary>Days of Activity Log to keep in the snapshot (0 skips).</summary>
         [Parameter]
@@ -400,6 +418,13 @@ namespace AzFileSync.ManagedIdentity
 
         internal override void BeforeTargets(List<FileSyncTarget> targets)
         {
+            string path = FullPath(Path);
+            if (targets.Count > 0 && !Force && (File.Exists(path) || Directory.Exists(path)))
+            {
+                ThrowTerminatingError(NewError(ErrorIds.FileExists, ErrorCategory.ResourceExists, path,
+                    string.Format(CultureInfo.InvariantCulture, "{0} already exists; nothing was collected and the file was kept.", path),
+                    "Give another -Path, or add -Force to overwrite it."));
+            }
             if (targets.Count <= 1) return;
             var names = targets.ConvertAll(t => t.ResourceId);
             ThrowTerminatingError(NewError(ErrorIds.SeveralTargets, ErrorCategory.InvalidArgument, names.ToArray(),
@@ -412,22 +437,23 @@ namespace AzFileSync.ManagedIdentity
         {
             var session = AzureSession(target.ResourceId);
             string path = FullPath(Path);
+            Dictionary<string, object> snapshot;
             var request = new Dictionary<string, object> { { "operation", "collect" }, { "outputPath", path }, { "target", target.Target }, { "activityDays", ActivityDays } };
             try
             {
-                Run(session, request, "Collecting the Azure File Sync deployment");
+                snapshot = Run(session, request, "Collecting the Azure File Sync deployment");
             }
             catch (FileSyncNativeException e)
             {
                 WriteError(ToErrorRecord(e, target.ResourceId));
                 return;
             }
-            WriteObject(new FileInfo(path));
+            WriteObject(new FileSyncSnapshotInfo(path, snapshot, target.ResourceId));
         }
     }
 
     /// <summary>Compare-AzFileSyncSnapshot: what moved between two snapshots of one deployment.</summary>
-    [Cmdlet(VerbsData.Compare, "AzFileSyncSnapshot", DefaultParameterSetName = ParameterSets.ByPath)]
+    [Cmdlet(VerbsData.Compare, "AzFileSyncSnapshot", DefaultParameterSetName = ParameterSets.ByPath, HelpUri = HelpLinks.Compare)]
     [OutputType(typeof(FileSyncSnapshotChange))]
     public sealed class CompareAzFileSyncSnapshotCommand : FileSyncCmdletBase
     {
@@ -495,13 +521,15 @@ namespace AzFileSync.ManagedIdentity
             }
         }
 
-        /// <summary>A snapshot object as the core's JSON: a path (string or FileInfo) is read by the core; any
+        /// <summary>A snapshot object as the core's JSON: a path (string, FileInfo, or what Export-AzFileSyncSnapshot
+        /// returned) is read by the core; any
         /// other object is converted with ConvertTo-Json.</summary>
         object SnapshotJson(PSObject o)
         {
             object b = o.BaseObject;
             var file = b as FileInfo;
-            string path = file != null ? file.FullName : b as string;
+            var saved = b as FileSyncSnapshotInfo;
+            string path = file != null ? file.FullName : saved != null ? saved.Path : b as string;
             if (path != null)
             {
                 return Json.Parse(File.ReadAllText(FullPath(path)));

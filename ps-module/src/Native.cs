@@ -11,7 +11,7 @@ namespace AzFileSync.ManagedIdentity.Native
     public sealed class FileSyncNativeException : Exception
     {
         internal FileSyncNativeException(Dictionary<string, object> error)
-            : base(Json.Str(error, "message") ?? "the native library failed without a message")
+            : base(Wording.Reword(Json.Str(error, "message")) ?? "the native library failed without a message")
         {
             Code = (int)(Json.Long(error, "code") ?? (long)FsiResult.Internal);
             Kind = Json.Str(error, "kind") ?? "Internal";

@@ -3,9 +3,21 @@
 using System;
 using System.Collections;
 using System.Collections.Generic;
+using System.Management.Automation;
 
 namespace AzFileSync.ManagedIdentity
 {
+    /// <summary>A finding's verdict. An enum, so that <c>Where-Object Status -eq Fail</c> compares names
+    /// (in any case) and tab completion offers them.</summary>
+    public enum FileSyncStatus
+    {
+        Pass,
+        Fail,
+        Warning,
+        NotApplicable,
+        Unknown,
+    }
+
     /// <summary>One check's verdict on one resource (a finding of the report).</summary>
     public sealed class FileSyncFinding
     {
@@ -13,7 +25,7 @@ namespace AzFileSync.ManagedIdentity
         {
             Cause = cause;
             Check = Json.Str(f, "check");
-            Status = Json.Str(f, "status");
+            Status = StatusOf(Json.Str(f, "status"));
             ResourceId = Json.Str(f, "resourceId");
             ResourceName = Json.Str(f, "resourceName");
             PrincipalId = Json.Str(f, "principalId");
@@ -25,7 +37,7 @@ namespace AzFileSync.ManagedIdentity
             Command = Json.Str(f, "command");
             Reason = Json.Str(f, "reason");
             var evidence = Json.Obj(f, "evidence");
-            Evidence = ToHashtable(evidence);
+            Evidence = ToObject(evidence);
             // Who made the change the finding points at, from the Activity Log (an object when one was found,
             // a sentence saying why not otherwise).
             var change = Json.Obj(evidence, "activityLog");
@@ -51,8 +63,8 @@ namespace AzFileSync.ManagedIdentity
         public int? Cause { get; private set; }
         /// <summary>The check's stable id, e.g. cloud-endpoint.service-share-role.</summary>
         public string Check { get; private set; }
-        /// <summary>pass, fail, warning, not_applicable or unknown.</summary>
-        public string Status { get; private set; }
+        /// <summary>Pass, Fail, Warning, NotApplicable or Unknown.</summary>
+        public FileSyncStatus Status { get; private set; }
         public string ResourceId { get; private set; }
         public string ResourceName { get; private set; }
         public string PrincipalId { get; private set; }
@@ -64,7 +76,8 @@ namespace AzFileSync.ManagedIdentity
         public string Remediation { get; private set; }
         public string Command { get; private set; }
         public string Reason { get; private set; }
-        public Hashtable Evidence { get; private set; }
+        /// <summary>What the check looked at, as objects: <c>$f.Evidence.ActivityLog.Caller</c>.</summary>
+        public PSObject Evidence { get; private set; }
         /// <summary>Who made the change that explains the problem (from the Activity Log), e.g. alice@contoso.com.</summary>
         public string ChangedBy { get; private set; }
         /// <summary>When (UTC).</summary>
@@ -78,17 +91,41 @@ namespace AzFileSync.ManagedIdentity
         public string ResourceGroupName { get; private set; }
         public string StorageSyncServiceName { get; private set; }
 
-        internal static Hashtable ToHashtable(Dictionary<string, object> o)
+        /// <summary>The core's status word (pass, fail, warning, not_applicable, unknown) as the enum.</summary>
+        internal static FileSyncStatus StatusOf(string status)
         {
-            var h = new Hashtable(StringComparer.OrdinalIgnoreCase);
-            if (o == null) return h;
+            switch (status)
+            {
+                case "pass": return FileSyncStatus.Pass;
+                case "fail": return FileSyncStatus.Fail;
+                case "warning": return FileSyncStatus.Warning;
+                case "not_applicable": return FileSyncStatus.NotApplicable;
+                default: return FileSyncStatus.Unknown;
+            }
+        }
+
+        /// <summary>A JSON object as a PSCustomObject whose properties are its members (first letter upper
+        /// case, as PowerShell names properties; access is case-insensitive either way), nested objects as
+        /// objects and arrays as arrays, so that <c>$f.Evidence.ActivityLog.Caller</c> reads a value.</summary>
+        internal static PSObject ToObject(Dictionary<string, object> o)
+        {
+            var pso = new PSObject();
+            if (o == null) return pso;
             foreach (var kv in o)
             {
-                object v = kv.Value;
-                if (v is Dictionary<string, object> || v is List<object>) v = Json.Write(v);
-                h[kv.Key] = v;
+                string name = kv.Key.Length > 0 ? char.ToUpperInvariant(kv.Key[0]) + kv.Key.Substring(1) : kv.Key;
+                pso.Properties.Add(new PSNoteProperty(name, ToValue(kv.Value)));
             }
-            return h;
+            return pso;
+        }
+
+        static object ToValue(object v)
+        {
+            var dict = v as Dictionary<string, object>;
+            if (dict != null) return ToObject(dict);
+            var list = v as List<object>;
+            if (list != null) return list.ConvertAll(ToValue).ToArray();
+            return v;
         }
     }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The module's tests, in the real PowerShell 7.6 engine (Microsoft.PowerShell.SDK 7.6.10), against the
 # project's fake ARM on loopback:
-#   1. build.sh builds the installable module folder;
+#   1. build.sh builds the installable module folder and its PowerShell Gallery package (--package);
 #   2. the Pester 5.7.1 suite (tests/pester/) runs under the real console host (tests/pwsh.sh);
 #   3. the engine tests (tests/engine/, xunit) host PowerShell with a scripted host: confirmation prompts
 #      answered by the host, progress and verbose records, non-interactive sessions.
@@ -38,7 +38,7 @@ if ! command -v dotnet >/dev/null 2>&1; then
 fi
 
 # 1. the module, as it would be installed
-build_flags=()
+build_flags=(--package)
 [ "${AZFS_TEST_PROFILE:-debug}" = debug ] && build_flags+=(--debug)
 [ "${AZFS_TEST_WINDOWS:-0}" = 1 ] || build_flags+=(--skip-windows)
 out="$mod_root/out"

@@ -109,7 +109,7 @@ def parse(path):
 
 def param_xml(p, set_name=None):
     aliases = p.get("Aliases") or "none"
-    required = "true" if p["Required"] == "True" else "false"
+    required = "true" if required_in(p, set_name) else "false"
     position = "named" if p["Position"] == "Named" else p["Position"]
     is_switch = p["Type"] == "SwitchParameter"
     value = "" if is_switch else (
@@ -120,6 +120,21 @@ def param_xml(p, set_name=None):
             '</command:parameter>') % (
         required, escape(p["Accept pipeline input"]), position, escape(aliases), escape(p["name"]),
         para_xml(p["desc"]), value, escape(p["Type"]), escape(p.get("Default value", "None")))
+
+
+def required_in(p, set_name):
+    """Required is 'True', 'False', or per set: 'True (ByResourceId), False (ByName)'. Without a set (the
+    parameters section): required in some set."""
+    value = p["Required"].strip()
+    if value in ("True", "False"):
+        return value == "True"
+    per_set = {}
+    for part in value.split(","):
+        m = re.match(r"\s*(True|False)\s*\((\w+)\)\s*$", part)
+        if not m:
+            raise DocError("parameter %s: Required '%s' is not True, False or 'True (Set), False (Set)'" % (p["name"], value))
+        per_set[m.group(2)] = m.group(1) == "True"
+    return any(per_set.values()) if set_name is None else per_set.get(set_name, False)
 
 
 def in_set(p, s):
@@ -136,7 +151,7 @@ def command_xml(c):
          '<command:syntax>']
     for s in c["sets"]:
         x.append('<command:syntaxItem><maml:name>%s</maml:name>' % escape(c["name"]))
-        x.extend(param_xml(p) for p in c["params"] if in_set(p, s))
+        x.extend(param_xml(p, s) for p in c["params"] if in_set(p, s))
         x.append('</command:syntaxItem>')
     x.append('</command:syntax><command:parameters>')
     x.extend(param_xml(p) for p in c["params"])

@@ -194,7 +194,8 @@ namespace AzFileSync.ManagedIdentity.EngineTests
             using (var s = new Session())
             {
                 var grouped = s.Run("Test-AzFileSyncManagedIdentity -ResourceId $args[0] | Group-Object Status | Sort-Object Name | ForEach-Object Name", Session.ServiceId);
-                Assert.Contains("fail", grouped.Select(g => (string)g.BaseObject));
+                // Status is an enum (FileSyncStatus): grouped by its names.
+                Assert.Contains("Fail", grouped.Select(g => (string)g.BaseObject));
                 var finding = s.Run("Test-AzFileSyncManagedIdentity -ResourceId $args[0] | Select-Object -First 1", Session.ServiceId).Single();
                 Assert.Equal("AzFileSync.ManagedIdentity.FileSyncFinding", finding.BaseObject.GetType().FullName);
             }

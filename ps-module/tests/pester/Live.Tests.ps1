@@ -244,8 +244,13 @@ Describe 'Repair-AzFileSyncPermission and Enable-AzFileSyncManagedIdentity' {
         (Repair-AzFileSyncPermission -ResourceId $OtherServiceId -Confirm:$false -WarningAction SilentlyContinue) | Should -BeNullOrEmpty
         (Get-ArmWrite $fake).Count | Should -Be $writes
         $text = $results | Out-String -Width 200
-        $text | Should -Match 'Status\s+Change\s+Target'
+        $text | Should -Match 'Status\s+Change\s+Message'
         $text | Should -Match 'created'
+        # Fits 80 columns, and no word of a change's description is cut.
+        $narrow = $results | Out-String -Width 80
+        ($narrow -split "`r?`n" | Where-Object { $_.Length -gt 80 }) | Should -BeNullOrEmpty
+        $words = [System.Collections.Generic.HashSet[string]]::new([string[]]@($narrow -split '\s+' | Where-Object { $_ }))
+        foreach ($w in ($results.Description -split '\s+' | Where-Object { $_ })) { $words.Contains($w) | Should -BeTrue -Because $w }
     }
 
     It 'a plan whose every change would be refused is one PermissionDenied error on the service, and writes nothing' {
@@ -296,11 +301,11 @@ Describe 'Export-AzFileSyncSnapshot' {
         try {
             $file = Export-AzFileSyncSnapshot -ResourceId $ServiceId -Path 'snap.json'
         } finally { Pop-Location }
-        $file | Should -BeOfType [System.IO.FileInfo]
-        $file.FullName | Should -Be (Join-Path $TestDrive 'snap.json')
+        $file | Should -BeOfType [AzFileSync.ManagedIdentity.FileSyncSnapshotInfo]
+        $file.Path | Should -Be (Join-Path $TestDrive 'snap.json')
         $live = Test-AzFileSyncManagedIdentity -ResourceId $ServiceId
         Clear-ArmLog $fake
-        $offline = Test-AzFileSyncManagedIdentity -SnapshotPath $file.FullName
+        $offline = Test-AzFileSyncManagedIdentity -SnapshotPath $file.Path
         (Get-ArmRequest $fake).Count | Should -Be 0
         $offline.Count | Should -Be $live.Count
     }
@@ -355,7 +360,10 @@ Describe 'who changed it, and Compare-AzFileSyncSnapshot' {
         ([datetime]::UtcNow - $role[0].ChangedAt).TotalMinutes | Should -BeLessThan 10
         $role[0].ChangeOperation | Should -Be 'Microsoft.Authorization/roleAssignments/delete'
         $role[0].Message | Should -BeLike '*removed by owner@contoso.com on *'
-        ($role | Format-Table | Out-String -Width 250) | Should -BeLike '*owner@contoso.com 20*UTC*'
+        ($role | Format-List | Out-String -Width 250) | Should -BeLike '*ChangedBy*: owner@contoso.com*ChangedAt*: 20*UTC*'
+        # The Activity Log event the finding names, as an object.
+        $role[0].Evidence.ActivityLog.Caller | Should -Be 'owner@contoso.com'
+        $role[0].Evidence.ActivityLog.OperationName | Should -Be 'Microsoft.Authorization/roleAssignments/delete'
         (Get-ArmRequest $fake | Where-Object { $_.path -like '*eventtypes/management/values' }).Count | Should -BeGreaterThan 0
         $offline = @(Test-AzFileSyncManagedIdentity -SnapshotPath $after |
             Where-Object { $_.Check -eq 'cloud-endpoint.service-share-role' -and $_.ResourceName -like 'share1*' })

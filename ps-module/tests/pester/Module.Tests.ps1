@@ -304,10 +304,11 @@ Describe 'Compare-AzFileSyncSnapshot offline' {
 }
 
 Describe 'format views' {
-    It 'shows findings as a table with status, check, resource and message' {
+    It 'shows findings as a table grouped by check, with status, resource and message' {
         $text = Test-AzFileSyncManagedIdentity -SnapshotPath $Sample | Select-Object -First 5 | Out-String -Width 200
-        $text | Should -Match 'Cause\s+Status\s+Check\s+Resource'
-        $text | Should -Match 'fail|pass|warning'
+        $text | Should -Match 'Check: service\.identity'
+        $text | Should -Match 'Cause\s+Status\s+Resource\s+Message'
+        $text | Should -Match 'Fail|Pass|Warning'
     }
 
     It 'shows a finding as a list with its fix and evidence' {
