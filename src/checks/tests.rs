@@ -739,9 +739,17 @@ fn legacy_principal_is_kept_in_identity_mode() {
     // With keys in use it is a failure, as before.
     svc(&mut s).use_identity = false;
     assert_eq!(statuses(&run(&s), CheckId::STORAGE_LEGACY_SYNC_PRINCIPAL), vec![Status::Fail]);
-    // Its object id unknown: unknown in either mode, never not-applicable.
+    // Its object id unknown (no Graph): unknown while keys are in use, where the role is required; in
+    // identity mode with no key in use the role is not required, so the diagnosis is not incomplete for it
+    // (issue 21: a healthy deployment stays healthy when Graph was not asked).
     let mut s = healthy();
     s.storage_sync_principal_id = None;
+    s.storage_sync_principal_source = Some("unknown: no Microsoft Graph token".into());
+    let fs = run(&s);
+    let f = of(&fs, CheckId::STORAGE_LEGACY_SYNC_PRINCIPAL)[0];
+    assert_eq!(f.status, Status::NotApplicable, "{f:#?}");
+    assert!(f.message.contains("not checked") && f.reason.as_deref().is_some_and(|r| r.contains("Graph")), "{f:#?}");
+    svc(&mut s).use_identity = false;
     assert_eq!(statuses(&run(&s), CheckId::STORAGE_LEGACY_SYNC_PRINCIPAL), vec![Status::Unknown]);
 }
 
