@@ -9,8 +9,9 @@ namespace AzFileSync.ManagedIdentity
     /// <summary>One check's verdict on one resource (a finding of the report).</summary>
     public sealed class FileSyncFinding
     {
-        internal FileSyncFinding(Dictionary<string, object> f, Dictionary<string, object> target, int? cause)
+        internal FileSyncFinding(Dictionary<string, object> f, Dictionary<string, object> target, string targetResourceId, int? cause)
         {
+            TargetResourceId = targetResourceId;
             Cause = cause;
             Check = Json.Str(f, "check");
             Status = Json.Str(f, "status");
@@ -77,6 +78,9 @@ namespace AzFileSync.ManagedIdentity
         public string SubscriptionId { get; private set; }
         public string ResourceGroupName { get; private set; }
         public string StorageSyncServiceName { get; private set; }
+        /// <summary>The ARM id of the diagnosed deployment (the service, resource group or subscription): a
+        /// finding piped into another cmdlet names this, not the resource it is about.</summary>
+        public string TargetResourceId { get; private set; }
 
         internal static Hashtable ToHashtable(Dictionary<string, object> o)
         {
