@@ -209,14 +209,15 @@ Describe 'parameters for what the command line can do' {
         try {
             $null = Repair-AzFileSyncPermission -ResourceId $OtherServiceId -Confirm:$false -WarningAction SilentlyContinue
             $checks = 'service.*', 'identity.*', 'role.*', 'storage.*', 'cloud-endpoint.*', 'server-endpoint.*'
-            $out = Test-AzFileSyncManagedIdentity -ResourceId $OtherServiceId -AccessToken 'tok-owner' -Check $checks -WarningVariable w -WarningAction SilentlyContinue
+            $token = ConvertTo-SecureString 'tok-owner' -AsPlainText -Force
+            $out = Test-AzFileSyncManagedIdentity -ResourceId $OtherServiceId -AccessToken $token -Check $checks -WarningVariable w -WarningAction SilentlyContinue
             @($w).Count | Should -Be 1
             $w[0].Message | Should -BeLike '*server.machine-identity*-GraphAccessToken*-StorageSyncPrincipalId*'
             $legacy = @($out | Where-Object Check -EQ 'storage.legacy-sync-principal')
             $legacy.Count | Should -BeGreaterThan 0
             $legacy.Status | Select-Object -Unique | Should -Be 'not_applicable'
             ($out | Where-Object Status -In 'fail', 'unknown') | Should -BeNullOrEmpty
-            Test-AzFileSyncManagedIdentity -ResourceId $OtherServiceId -AccessToken 'tok-owner' -Check $checks -Quiet -WarningAction SilentlyContinue | Should -BeTrue
+            Test-AzFileSyncManagedIdentity -ResourceId $OtherServiceId -AccessToken $token -Check $checks -Quiet -WarningAction SilentlyContinue | Should -BeTrue
         } finally {
             Stop-FakeArm $own
             Install-AzStandIn -Url $fake.Url
