@@ -131,6 +131,10 @@ Describe 'which property names the service' {
         $row = [pscustomobject]@{ Name = 'srv1'; ResourceGroupName = 'rg-sync'; StorageSyncServiceName = 'svc1' }
         @($row | Test-AzFileSyncManagedIdentity).Count | Should -Be $all.Count
         (Get-Command Test-AzFileSyncManagedIdentity).Parameters['Name'].Attributes.ValueFromPipelineByPropertyName | Should -Not -Contain $true
+        # The properties only piped objects give are documented, but kept out of the syntax a person reads.
+        $syntax = (Get-Help Repair-AzFileSyncPermission).Syntax | Out-String -Width 400
+        foreach ($hidden in 'StorageSyncServiceName', 'TargetResourceId', 'Check', 'PrincipalId', 'Scope') { $syntax | Should -Not -Match "-$hidden\b" }
+        $syntax | Should -Match '-IncludeSecurityPostureChange'
     }
 
     It 'conflicting parameters are refused with an error that names both, and nothing is read' {
