@@ -8,13 +8,16 @@
 //! - `listChecks` -> the checks with their ids, titles and codes
 //! - `wording` -> `[{id, cli}]`: the command line's phrases that texts use to name its commands and options
 //!   (see [`crate::wording`]), for another face to put its own words in their place
-//! - `resolveTarget` `{resourceId?, subscriptionId?, resourceGroup?, name?, syncGroup?, defaultSubscriptionId?}`
-//!   -> `{target, syncGroup?}`: what a piped object points at (see `resolve_target`); no request to Azure
+//! - `resolveTarget` `{resourceId?, subscriptionId?, resourceGroup?, name?, storageSyncServiceName?,
+//!   targetResourceId?, syncGroup?, defaultSubscriptionId?, check?, principalId?, scope?}` -> `{target,
+//!   resourceId, syncGroup?, finding?}`: what a piped object points at (see `resolve_target`); no request to
+//!   Azure
 //! - `test` `{target | snapshotPath | snapshot, checks?, skip?, syncGroups?}` -> a report
 //!   `{schemaVersion, findings, summary}`, narrowed to the named sync groups when given
 //! - `collect` `{target, outputPath?}` -> a snapshot (and writes it atomically when `outputPath` is given)
-//! - `plan` `{kind: "repair"|"enableIdentity", target | snapshotPath | snapshot, includeSecurityPostureChanges?}`
-//!   -> a plan (see [`crate::repair::plan`])
+//! - `plan` `{kind: "repair"|"enableIdentity", target | snapshotPath | snapshot, includeSecurityPostureChanges?,
+//!   findings?: [{check, resourceId, principalId?, scope?}]}` -> a plan (see [`crate::repair::plan`]); with
+//!   `findings` (a repair only), just the changes those findings call for
 //! - `apply` `{plan | planPath, whatIf?, only?: [change ids], principalNotFoundTimeoutSeconds?}` -> an apply
 //!   report `{results: [{id, outcome, message, armCode, requestId}], summary}` (see [`crate::repair::apply`]); a plan
 //!   whose live state moved on is refused with error kind `Conflict`
@@ -63,6 +66,45 @@ pub struct SessionOptions {
     pub max_retries: Option<u32>,
     /// Object id of the Microsoft.StorageSync service principal in this tenant, when known.
     pub storage_sync_principal_id: Option<String>,
+    /// The Az environment of the PowerShell session (Get-AzContext's), used when neither `cloud` nor
+    /// `armEndpoint` is given: a well-known cloud by its name, or any other (Azure Stack Hub, a private
+    /// ARM) by its endpoints.
+    pub az_environment: Option<AzEnvironment>,
+}
+
+/// An Az environment as Get-AzContext describes it (`Environment.Name`, `ResourceManagerUrl`,
+/// `ExtendedProperties.MicrosoftGraphUrl`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AzEnvironment {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub resource_manager_url: Option<String>,
+    #[serde(default)]
+    pub microsoft_graph_url: Option<String>,
+}
+
+impl AzEnvironment {
+    /// The cloud of this environment: a known name with its ARM (and Graph) as the environment gives
+    /// them; another name (AzureStackUser, a custom environment) by its ARM endpoint, which it must have.
+    fn cloud(&self, graph_endpoint: Option<&str>) -> Result<crate::cloud::Cloud> {
+        let clean = |v: &Option<String>| v.as_deref().map(str::trim).filter(|x| !x.is_empty()).map(str::to_string);
+        let (name, arm) = (clean(&self.name), clean(&self.resource_manager_url));
+        let graph = graph_endpoint.map(str::to_string).or_else(|| clean(&self.microsoft_graph_url));
+        let known = name.as_deref().and_then(|n| crate::cloud::CloudName::parse(n).ok());
+        if known.is_none() && arm.is_none() {
+            return Err(Error::invalid_input(format!(
+                "the Az environment '{}' has no Resource Manager URL, so there is nowhere to send requests",
+                name.as_deref().unwrap_or("").escape_debug()
+            )));
+        }
+        let mut cloud = crate::cloud::Cloud::resolve(known.map(|k| k.as_str()), arm.as_deref(), graph.as_deref())?;
+        if let (None, Some(n)) = (known, name) {
+            cloud.name = n;
+        }
+        Ok(cloud)
+    }
 }
 
 fn credential_from_json<'de, D: serde::Deserializer<'de>>(
@@ -97,6 +139,7 @@ impl std::fmt::Debug for SessionOptions {
             .field("timeout_seconds", &self.timeout_seconds)
             .field("max_retries", &self.max_retries)
             .field("storage_sync_principal_id", &self.storage_sync_principal_id)
+            .field("az_environment", &self.az_environment)
             .finish()
     }
 }
@@ -121,11 +164,14 @@ impl std::fmt::Debug for Session {
 
 impl Session {
     pub fn new(options: SessionOptions) -> Result<Session> {
-        let cloud = crate::cloud::Cloud::resolve(
-            options.cloud.as_deref(),
-            options.arm_endpoint.as_deref(),
-            options.graph_endpoint.as_deref(),
-        )?;
+        let cloud = match (&options.az_environment, &options.cloud, &options.arm_endpoint) {
+            (Some(env), None, None) => env.cloud(options.graph_endpoint.as_deref())?,
+            _ => crate::cloud::Cloud::resolve(
+                options.cloud.as_deref(),
+                options.arm_endpoint.as_deref(),
+                options.graph_endpoint.as_deref(),
+            )?,
+        };
         if let Some(p) = &options.storage_sync_principal_id {
             crate::model::resource_id::validate_guid("storageSyncPrincipalId", p)?;
         }
@@ -179,66 +225,160 @@ pub struct ResolveTarget {
     pub subscription_id: Option<String>,
     #[serde(default)]
     pub resource_group: Option<String>,
+    /// The service's name as the caller gave it (PowerShell's `-Name`).
     #[serde(default)]
     pub name: Option<String>,
+    /// The service's name as an object carries it (Az.StorageSync's `StorageSyncServiceName`).
+    #[serde(default)]
+    pub storage_sync_service_name: Option<String>,
+    /// The id of the deployment a finding was diagnosed in (a service, a resource group or a
+    /// subscription): given, it is the target, and `resourceId` is only what the finding is about.
+    #[serde(default)]
+    pub target_resource_id: Option<String>,
     #[serde(default)]
     pub sync_group: Option<String>,
     #[serde(default)]
     pub default_subscription_id: Option<String>,
+    /// The object is a finding (of this check, about `resourceId`): its reference comes back checked,
+    /// for a repair to plan only what the findings piped call for.
+    #[serde(default)]
+    pub check: Option<String>,
+    #[serde(default)]
+    pub principal_id: Option<String>,
+    #[serde(default)]
+    pub scope: Option<String>,
+}
+
+/// A finding a repair is asked to act on: the check and the resource (and, where the check has them,
+/// the principal and scope), as a finding carries them. See [`Request::Plan`]'s `findings`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FindingRef {
+    pub check: String,
+    pub resource_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub principal_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+}
+
+impl FindingRef {
+    fn validate(&self) -> Result<crate::model::check_id::CheckId> {
+        crate::model::check_id::CheckId::parse(self.check.trim()).ok_or_else(|| {
+            Error::invalid_input(format!("'{}' is not a check id of this tool", self.check.escape_debug()))
+        })
+    }
+
+    /// Is `f` the finding this names (case-insensitive ids; principal and scope only when named)?
+    fn matches(&self, f: &crate::model::findings::Finding) -> bool {
+        fn same(a: &str, b: &str) -> bool {
+            a.trim().trim_end_matches('/').eq_ignore_ascii_case(b.trim().trim_end_matches('/'))
+        }
+        f.check.as_ref() == self.check.trim()
+            && same(&f.resource_id, &self.resource_id)
+            && self.principal_id.as_deref().is_none_or(|p| f.principal_id.as_deref().is_some_and(|q| same(p, q)))
+            && self.scope.as_deref().is_none_or(|p| f.scope.as_deref().is_some_and(|q| same(p, q)))
+    }
 }
 
 /// `resolveTarget`: what one object piped into a PowerShell cmdlet (or one set of parameters) points at,
-/// without asking Azure. Request fields, all optional: `resourceId`, `subscriptionId`, `resourceGroup`,
-/// `name`, `syncGroup`, `defaultSubscriptionId` (the Az context's). Answer:
-/// `{target: {subscriptionId, resourceGroup, name?}, resourceId, syncGroup?}` (`resourceId`: the target's
-/// own ARM id, the service's or the resource group's, for messages).
+/// without asking Azure. Answer: `{target: {subscriptionId, resourceGroup?, name?}, resourceId,
+/// syncGroup?, finding?}` (`resourceId`: the target's own ARM id, the service's, the resource group's or
+/// the subscription's, for messages; `finding`: the finding reference, when the object is a finding).
 ///
-/// With a resource group, the subscription is `subscriptionId`, else the one in `resourceId`, else the
-/// default; the sync group is `syncGroup`, else the one `resourceId` lies in when it lies in the named
-/// service. Without one, `resourceId` must be a Storage Sync Service or something in one (a registered
-/// server, sync group or endpoint: what Az.StorageSync objects carry), which names the service.
+/// Which service: a finding's `targetResourceId` (the deployment it was diagnosed in); else the service a
+/// `resourceId` lies in (a service, or a registered server, sync group or endpoint of one: what
+/// Az.StorageSync objects and `Get-AzResource` carry), which a resource group, subscription or service
+/// name given beside it must agree with; else the resource group with `name` or
+/// `storageSyncServiceName` (the subscription: `subscriptionId`, else the one in `resourceId`, else the
+/// default); else a subscription alone, which is every service in it. An object's own name is never the
+/// service's.
 fn resolve_target(request: &ResolveTarget) -> Result<serde_json::Value> {
+    use crate::collect::TargetSpec;
     use crate::model::resource_id::ResourceId;
     fn clean(v: &Option<String>) -> Option<&str> {
         v.as_deref().map(str::trim).filter(|x| !x.is_empty())
     }
-    let s = |k: &str| match k {
-        "resourceId" => clean(&request.resource_id),
-        "subscriptionId" => clean(&request.subscription_id),
-        "resourceGroup" => clean(&request.resource_group),
-        "name" => clean(&request.name),
-        "syncGroup" => clean(&request.sync_group),
-        "defaultSubscriptionId" => clean(&request.default_subscription_id),
-        _ => None,
+    let resource_id = clean(&request.resource_id);
+    let subscription = clean(&request.subscription_id);
+    let resource_group = clean(&request.resource_group);
+    // Two spellings of the service's name must not disagree.
+    let name = match (clean(&request.name), clean(&request.storage_sync_service_name)) {
+        (Some(a), Some(b)) if !a.eq_ignore_ascii_case(b) => {
+            return Err(Error::invalid_input(format!(
+                "two Storage Sync Service names were given, '{a}' and '{b}': give one"
+            )))
+        }
+        (a, b) => a.or(b),
     };
-    let resource_id = s("resourceId");
-    let (spec, group_in_id) = if let Some(rg) = s("resourceGroup") {
-        // A finding's resource id may be anything (a storage account, a role assignment): only its
-        // subscription and sync group are used, and only when it parses.
+    let mut finding = None;
+    if let Some(check) = clean(&request.check) {
+        let r = FindingRef {
+            check: check.to_string(),
+            resource_id: resource_id
+                .ok_or_else(|| Error::invalid_input(format!("the finding of check '{check}' names no resource")))?
+                .to_string(),
+            principal_id: clean(&request.principal_id).map(str::to_string),
+            scope: clean(&request.scope).map(str::to_string),
+        };
+        r.validate()?;
+        finding = Some(r);
+    }
+    let in_service = resource_id
+        .and_then(|r| ResourceId::parse(r).ok())
+        .and_then(|id| id.storage_sync_service().map(|(service, group)| (service.clone(), group.map(str::to_string))));
+    let (spec, group_in_id) = if let Some(tid) = clean(&request.target_resource_id) {
+        let id = ResourceId::parse(tid)?;
+        let spec = match (id.storage_sync_service(), id.subscription_id(), id.resource_group()) {
+            (Some((service, _)), _, _) => TargetSpec::Service(service),
+            (None, Some(sub), Some(rg)) if id.segments().len() == 4 => {
+                TargetSpec::from_parts(None, Some(sub), Some(rg), None)?
+            }
+            (None, Some(sub), None) if id.segments().len() == 2 => TargetSpec::from_parts(None, Some(sub), None, None)?,
+            _ => {
+                return Err(Error::invalid_input(format!(
+                    "'{tid}' is not a Storage Sync Service, resource group or subscription id"
+                )))
+            }
+        };
+        (spec, None)
+    } else if let (Some((service, group)), true) = (in_service, finding.is_none()) {
+        // What the id says wins; what is given beside it must say the same.
+        let disagree = |what: &str, given: Option<&str>, in_id: Option<&str>| -> Result<()> {
+            match (given, in_id) {
+                (Some(g), Some(i)) if !g.eq_ignore_ascii_case(i) => Err(Error::invalid_input(format!(
+                    "the {what} '{g}' disagrees with the resource id '{}', which is in {what} '{i}': give one of them, or make them agree",
+                    resource_id.unwrap_or_default()
+                ))),
+                _ => Ok(()),
+            }
+        };
+        disagree("subscription", subscription, service.subscription_id())?;
+        disagree("resource group", resource_group, service.resource_group())?;
+        disagree("Storage Sync Service", name, service.name())?;
+        (TargetSpec::Service(service), group)
+    } else if let Some(rg) = resource_group {
         let parsed = resource_id.and_then(|r| ResourceId::parse(r).ok());
-        let subscription = s("subscriptionId")
+        let sub = subscription
             .or_else(|| parsed.as_ref().and_then(|p| p.subscription_id()))
-            .or_else(|| s("defaultSubscriptionId"))
+            .or_else(|| clean(&request.default_subscription_id))
             .ok_or_else(|| {
                 Error::invalid_input(format!(
                     "no subscription is known for resource group '{rg}': give the subscription id, or a resource id that contains it"
                 ))
             })?;
-        let spec = crate::collect::TargetSpec::from_parts(None, Some(subscription), Some(rg), s("name"))?;
-        let group = match (&spec, parsed.as_ref().and_then(|p| p.storage_sync_service())) {
-            (crate::collect::TargetSpec::Service(service), Some((of, group))) if of.contains(service) => {
-                group.map(str::to_string)
-            }
-            _ => None,
-        };
-        (spec, group)
-    } else if let Some(raw) = resource_id {
-        let id = ResourceId::parse(raw)?;
-        let group = id.storage_sync_service().and_then(|(_, g)| g.map(str::to_string));
-        (crate::collect::TargetSpec::from_parts(Some(raw), None, None, None)?, group)
+        (TargetSpec::from_parts(None, Some(sub), Some(rg), name)?, None)
+    } else if let (Some(raw), None) = (resource_id, finding.as_ref()) {
+        (TargetSpec::from_parts(Some(raw), None, None, None)?, None)
+    } else if let (Some(sub), None) = (subscription, name) {
+        (TargetSpec::from_parts(None, Some(sub), None, None)?, None)
+    } else if name.is_some() {
+        return Err(Error::invalid_input(
+            "a Storage Sync Service name needs its resource group: give the resource group too, or the service's resource id",
+        ));
     } else {
         return Err(Error::invalid_input(
-            "say what to diagnose: a resource group (with a Storage Sync Service name), or the resource id of a Storage Sync Service or of anything in one",
+            "say what to diagnose: a resource group (with a Storage Sync Service name), a subscription, or the resource id of a Storage Sync Service or of anything in one",
         ));
     };
     let target = spec.to_target();
@@ -250,16 +390,19 @@ fn resolve_target(request: &ResolveTarget) -> Result<serde_json::Value> {
         t["name"] = n.clone().into();
     }
     let scope = match &spec {
-        crate::collect::TargetSpec::Service(id) => id.as_str().to_string(),
+        TargetSpec::Service(id) => id.as_str().to_string(),
         _ => match &target.resource_group {
             Some(rg) => format!("/subscriptions/{}/resourceGroups/{rg}", target.subscription_id),
             None => format!("/subscriptions/{}", target.subscription_id),
         },
     };
     let mut out = serde_json::json!({ "target": t, "resourceId": scope });
-    if let Some(g) = s("syncGroup").map(str::to_string).or(group_in_id) {
+    if let Some(g) = clean(&request.sync_group).map(str::to_string).or(group_in_id) {
         crate::model::resource_id::validate_segment("the sync group name", &g)?;
         out["syncGroup"] = g.into();
+    }
+    if let Some(f) = finding {
+        out["finding"] = to_value(&f);
     }
     Ok(out)
 }
@@ -364,6 +507,10 @@ pub enum Request {
         source: Source,
         #[serde(default)]
         include_security_posture_changes: Option<bool>,
+        /// A repair only: plan just the changes these findings call for (as `resolveTarget` returns them
+        /// for findings piped in). Absent, the whole deployment is planned.
+        #[serde(default)]
+        findings: Option<Vec<FindingRef>>,
     },
     /// Carry out a plan (or its `only` changes); `whatIf` writes nothing.
     Apply {
@@ -471,11 +618,29 @@ const FIELDS: &[(&str, &[&str])] = &[
     ("explain", &["code"]),
     ("listChecks", &[]),
     ("wording", &[]),
-    ("resolveTarget", &["resourceId", "subscriptionId", "resourceGroup", "name", "syncGroup", "defaultSubscriptionId"]),
+    (
+        "resolveTarget",
+        &[
+            "resourceId",
+            "subscriptionId",
+            "resourceGroup",
+            "name",
+            "storageSyncServiceName",
+            "targetResourceId",
+            "syncGroup",
+            "defaultSubscriptionId",
+            "check",
+            "principalId",
+            "scope",
+        ],
+    ),
     ("test", &["snapshot", "snapshotPath", "target", "activityDays", "checks", "skip", "syncGroups"]),
     ("testLocal", &["snapshot", "snapshotPath", "target", "activityDays", "checks", "skip", "syncGroups", "local"]),
     ("collect", &["snapshot", "snapshotPath", "target", "activityDays", "outputPath"]),
-    ("plan", &["kind", "snapshot", "snapshotPath", "target", "activityDays", "includeSecurityPostureChanges"]),
+    (
+        "plan",
+        &["kind", "snapshot", "snapshotPath", "target", "activityDays", "includeSecurityPostureChanges", "findings"],
+    ),
     ("apply", &["plan", "planPath", "whatIf", "only", "principalNotFoundTimeoutSeconds"]),
     ("diff", &["old", "oldPath", "new", "newPath"]),
 ];
@@ -552,14 +717,26 @@ pub async fn execute_request(
             }
             Ok(to_value(&snapshot))
         }
-        Request::Plan { kind, source, include_security_posture_changes } => {
+        Request::Plan { kind, source, include_security_posture_changes, findings } => {
             let kind = crate::repair::plan::PlanKind::parse(
                 &kind.ok_or_else(|| Error::invalid_input("'plan' needs a 'kind': \"repair\" or \"enableIdentity\""))?,
             )?;
             let options = crate::repair::plan::PlanOptions {
                 include_security_posture_changes: include_security_posture_changes.unwrap_or(false),
             };
-            Ok(to_value(&plan_for(session, &source, kind, options, events, cancel).await?))
+            let Some(findings) = findings else {
+                return Ok(to_value(&plan_for(session, &source, kind, options, events, cancel).await?));
+            };
+            if kind != crate::repair::plan::PlanKind::Repair {
+                return Err(Error::invalid_input(
+                    "only a repair plans from findings; a switch to managed identities plans the whole service",
+                ));
+            }
+            for f in &findings {
+                f.validate()?;
+            }
+            let snapshot = snapshot_for(session, &source, 0, events, cancel).await?;
+            Ok(to_value(&plan_repair_for_findings(&snapshot, &findings, options)))
         }
         Request::Apply { plan, plan_path, what_if, only, principal_not_found_timeout_seconds } => {
             let plan = match (plan.filter(|p| !p.is_null()), plan_path) {
@@ -637,6 +814,33 @@ pub async fn plan_for(
 ) -> Result<crate::repair::plan::Plan> {
     let snapshot = snapshot_for(session, source, 0, events, cancel).await?;
     Ok(crate::repair::plan::make(&snapshot, kind, options))
+}
+
+/// A repair of only what some findings call for: the checks run on the (fresh) snapshot, and the plan is
+/// made from those of their findings that the references name. A named finding that no longer fails or
+/// warns (fixed since, or gone) is said in a note, not planned.
+pub fn plan_repair_for_findings(
+    snapshot: &crate::model::snapshot::Snapshot,
+    wanted: &[FindingRef],
+    options: crate::repair::plan::PlanOptions,
+) -> crate::repair::plan::Plan {
+    use crate::model::findings::Status;
+    let all = crate::checks::run(
+        snapshot,
+        &crate::checks::CheckContext::at(snapshot.collected_at),
+        &crate::checks::Selection::default(),
+    );
+    let chosen: Vec<_> = all.iter().filter(|f| wanted.iter().any(|w| w.matches(f))).cloned().collect();
+    let mut plan = crate::repair::planners::plan_repair_with(snapshot, &chosen, options);
+    for w in wanted {
+        if !chosen.iter().any(|f| w.matches(f) && matches!(f.status, Status::Fail | Status::Warning)) {
+            plan.unchanged.push(format!(
+                "{} on {}: not a problem now (or no longer there), so nothing is planned for it",
+                w.check, w.resource_id
+            ));
+        }
+    }
+    plan
 }
 
 /// `apply`: carry out a plan (or its `only` changes) through one ARM client; `what_if` reads and decides

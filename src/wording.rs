@@ -40,6 +40,8 @@ pub const PHRASES: &[Phrase] = &[
     p("report-file", "(test --format json)"),
     p("enable-identity", "filesync-identity enable-identity"),
     p("enable-identity-again", "run enable-identity again"),
+    p("enable-identity-plan", "an enable-identity plan"),
+    p("test-local", "`test --local`"),
     p("repair", "filesync-identity repair"),
     p("explain", "filesync-identity explain"),
     p(
@@ -53,6 +55,7 @@ pub const PHRASES: &[Phrase] = &[
     p("storage-sync-principal-id", "--storage-sync-principal-id"),
     p("graph-access-token", "--graph-access-token"),
     p("graph-endpoint", "--graph-endpoint"),
+    p("resolve", "--resolve"),
 ];
 
 #[cfg(test)]

@@ -116,3 +116,22 @@ async fn oversized_responses_are_refused_not_buffered() {
     // Under the limit, the same client reads it.
     assert!(client(&arm, 1 << 20).get("/big", "2022-09-01").await.is_ok());
 }
+
+/// Issue 21: an endpoint nothing listens on is tried three times at most (not the whole back-off of a
+/// transient failure, 36 s on a refused loopback port before), and the error names the endpoint.
+#[tokio::test]
+async fn a_refused_endpoint_fails_after_a_few_connection_attempts_naming_it() {
+    // A port that was just free: nothing listens on it.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let arm = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let cloud = Cloud::resolve(None, Some(&arm), None).unwrap();
+    let credential = Arc::new(StaticTokenCredential::new(Secret::new(TOKEN)).unwrap());
+    let options = ClientOptions { retry_base_delay: std::time::Duration::from_millis(10), ..ClientOptions::default() };
+    let c = ArmClient::new(cloud, credential, options, Arc::new(NullSink), Default::default()).unwrap();
+    let e = c.get("/subscriptions", "2022-12-01").await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Network);
+    assert!(e.to_string().contains(&arm), "{e}");
+    assert_eq!(c.stats().attempts(), 3, "connection attempts");
+    assert_eq!(c.stats().retries(), 2);
+}

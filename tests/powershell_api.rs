@@ -64,10 +64,133 @@ fn a_finding_of_a_resource_group_diagnosis_names_the_group() {
     let r = resolve(json!({"resourceId": "caller", "resourceGroup": "rg-sync", "name": "svc1", "subscriptionId": SUB}))
         .unwrap();
     assert_eq!(r["target"]["name"], "svc1");
-    // A sync group in another service's id is not taken for this one's.
+    // A finding names its diagnosed deployment (targetResourceId): a resource id in another service, or in
+    // this one, is only what the finding is about (issue 21).
     let other = "/subscriptions/6f1c2b7e-4a4d-4b1e-9a7c-2d5f0e8b9c31/resourceGroups/rg-sync/providers/Microsoft.StorageSync/storageSyncServices/svc2/syncGroups/sg9";
-    let r = resolve(json!({"resourceId": other, "resourceGroup": "rg-sync", "name": "svc1"})).unwrap();
-    assert!(r.get("syncGroup").is_none(), "{r}");
+    let group = format!("/subscriptions/{SUB}/resourceGroups/rg-sync");
+    for about in [other.to_string(), format!("{}/syncGroups/sg1", service(SUB))] {
+        let r = resolve(
+            json!({"resourceId": about, "resourceGroup": "rg-sync", "subscriptionId": SUB, "targetResourceId": group}),
+        )
+        .unwrap();
+        assert_eq!(r["target"], json!({"subscriptionId": SUB, "resourceGroup": "rg-sync"}), "{about}");
+        assert!(r.get("syncGroup").is_none(), "{r}");
+    }
+    // Without it, a resource id in svc2 beside the name svc1 is a contradiction, refused.
+    let e = resolve(json!({"resourceId": other, "resourceGroup": "rg-sync", "name": "svc1"})).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
+    assert!(e.to_string().contains("'svc1' disagrees") && e.to_string().contains("'svc2'"), "{e}");
+}
+
+/// Issue 21, item 3: the service comes from the resource id, then StorageSyncServiceName, never an object's
+/// own name; what is given beside an id must agree with it; a subscription alone is every service in it.
+#[test]
+fn the_resource_id_names_the_service_first_and_what_disagrees_is_refused() {
+    // Get-AzResource of a sync group: Name 'svc1/sg2' is its own and is not sent as the service's name.
+    let sg = format!("{}/syncGroups/sg2", service(SUB));
+    let r = resolve(json!({"resourceId": sg, "resourceGroup": "RG-SYNC", "storageSyncServiceName": "SVC1"})).unwrap();
+    assert_eq!(r["target"]["name"], "svc1");
+    assert_eq!(r["syncGroup"], "sg2");
+    // An empty or blank resource id (a CSV row) leaves the group and the service's name.
+    for blank in ["", "  "] {
+        let r = resolve(json!({"resourceId": blank, "resourceGroup": "rg-sync", "storageSyncServiceName": "svc1", "defaultSubscriptionId": SUB}))
+            .unwrap();
+        assert_eq!(r["resourceId"], service(SUB));
+    }
+    let disagreeing = [
+        (json!({"resourceId": service(SUB), "resourceGroup": "rg-other"}), "resource group 'rg-other' disagrees"),
+        (json!({"resourceId": service(SUB), "subscriptionId": OTHER_SUB}), "subscription"),
+        (json!({"resourceId": service(SUB), "name": "svc9"}), "'svc9' disagrees"),
+        (
+            json!({"resourceGroup": "rg", "subscriptionId": SUB, "name": "a", "storageSyncServiceName": "b"}),
+            "two Storage Sync Service names",
+        ),
+        (json!({"name": "svc1", "subscriptionId": SUB}), "needs its resource group"),
+    ];
+    for (fields, says) in disagreeing {
+        let e = resolve(fields.clone()).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput, "{fields}");
+        assert!(e.to_string().contains(says), "{fields}: {e}");
+    }
+    let r = resolve(json!({"subscriptionId": SUB})).unwrap();
+    assert_eq!(r["target"], json!({"subscriptionId": SUB}));
+    assert_eq!(r["resourceId"], format!("/subscriptions/{SUB}"));
+    let r = resolve(json!({"targetResourceId": format!("/subscriptions/{SUB}"), "resourceId": "/x"})).unwrap();
+    assert_eq!(r["resourceId"], format!("/subscriptions/{SUB}"));
+    assert!(resolve(json!({"targetResourceId": format!("/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/sa")})).is_err());
+}
+
+/// Issue 21, item 8: a finding piped into Repair comes back as a checked reference; Repair of findings plans
+/// only the changes they call for.
+#[test]
+fn a_repair_of_findings_plans_only_what_they_call_for() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/sample-deployment.json");
+    let report = run(json!({"operation": "test", "snapshotPath": path})).unwrap();
+    let findings = report["findings"].as_array().unwrap();
+    let whole = run(json!({"operation": "plan", "kind": "repair", "snapshotPath": path})).unwrap();
+    let grants = whole["changes"].as_array().unwrap();
+    assert!(grants.len() > 1, "{whole}");
+    // One failing role finding: its one grant.
+    let role = findings
+        .iter()
+        .find(|f| f["status"] == "fail" && f["check"] == "server-endpoint.server-share-role")
+        .expect("a failing server share role");
+    let r = resolve(json!({
+        "resourceId": role["resourceId"], "check": role["check"], "principalId": role["principalId"], "scope": role["scope"],
+        "targetResourceId": service(SUB),
+    }))
+    .unwrap();
+    let reference = r["finding"].clone();
+    assert_eq!(reference["check"], "server-endpoint.server-share-role");
+    let one =
+        run(json!({"operation": "plan", "kind": "repair", "snapshotPath": path, "findings": [reference]})).unwrap();
+    let changes = one["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 1, "{one}");
+    assert_eq!(changes[0]["grant"]["scope"], role["scope"]);
+    assert!(grants.contains(&changes[0]) || grants.iter().any(|g| g["id"] == changes[0]["id"]));
+    // A passing finding plans nothing, and is no warning (a note) either.
+    let pass = findings.iter().find(|f| f["status"] == "pass").unwrap();
+    let none = run(json!({"operation": "plan", "kind": "repair", "snapshotPath": path,
+        "findings": [{"check": pass["check"], "resourceId": pass["resourceId"]}]}))
+    .unwrap();
+    assert_eq!(none["changes"], json!([]));
+    assert_eq!(none["notes"], json!([]));
+    assert_eq!(none["unchanged"].as_array().map(Vec::len), Some(1));
+    // Typed: an unknown check or field is refused; an enable-identity plan takes no findings.
+    let bad = |findings: Value, kind: &str| {
+        run(json!({"operation": "plan", "kind": kind, "snapshotPath": path, "findings": findings})).unwrap_err()
+    };
+    assert!(bad(json!([{"check": "no.such", "resourceId": "/x"}]), "repair").to_string().contains("'no.such'"));
+    assert!(bad(json!([{"check": "storage.lock", "resourceId": "/x", "status": "fail"}]), "repair")
+        .to_string()
+        .contains("status"));
+    assert!(bad(json!([]), "enableIdentity").to_string().contains("only a repair"));
+    assert!(resolve(json!({"check": "no.such", "resourceId": "/x", "targetResourceId": service(SUB)})).is_err());
+}
+
+/// Issue 21, item 7: the Az environment's endpoints are followed, a cloud Az knows and this tool does not
+/// (Azure Stack Hub) included; one without a Resource Manager URL is refused.
+#[test]
+fn a_session_follows_the_az_environment() {
+    let open =
+        |env: Value| Session::new(serde_json::from_value::<SessionOptions>(json!({"azEnvironment": env})).unwrap());
+    let s =
+        open(json!({"name": "AzureStackUser", "resourceManagerUrl": "https://management.local.azurestack.external/"}))
+            .unwrap();
+    assert_eq!(s.cloud().resource_manager, "https://management.local.azurestack.external");
+    assert_eq!(s.cloud().name, "AzureStackUser");
+    assert!(s.cloud().graph.is_empty());
+    let s = open(json!({"name": "AzureUSGovernment", "microsoftGraphUrl": "https://graph.microsoft.us"})).unwrap();
+    assert_eq!(s.cloud().resource_manager, "https://management.usgovcloudapi.net");
+    assert_eq!(s.cloud().graph, "https://graph.microsoft.us");
+    let e = open(json!({"name": "AzureStackUser"})).unwrap_err();
+    assert!(e.to_string().contains("no Resource Manager URL"), "{e}");
+    // An explicit endpoint wins over the environment.
+    let o: SessionOptions = serde_json::from_value(
+        json!({"armEndpoint": "http://127.0.0.1:9", "azEnvironment": {"name": "AzureStackUser"}}),
+    )
+    .unwrap();
+    assert_eq!(Session::new(o).unwrap().cloud().resource_manager, "http://127.0.0.1:9");
 }
 
 #[test]

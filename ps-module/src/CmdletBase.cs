@@ -285,6 +285,9 @@ namespace AzFileSync.ManagedIdentity
         public string ResourceId { get; private set; }
         /// <summary>The sync groups piped objects named; empty when one of them named the whole service.</summary>
         internal readonly List<string> SyncGroups = new List<string>();
+        /// <summary>The findings piped in (as the core checked them), for a repair of just those.</summary>
+        internal readonly List<object> Findings = new List<object>();
+        /// <summary>Something named the whole target (not only sync groups or findings of it).</summary>
         internal bool Whole;
     }
 
@@ -297,8 +300,29 @@ namespace AzFileSync.ManagedIdentity
         [Alias("AzContext", "AzureRmContext", "AzureCredential")]
         public PSObject DefaultProfile { get; set; }
 
+        /// <summary>An ARM token: a SecureString, a string (Az.Accounts before 5, runbooks) or what
+        /// Get-AzAccessToken returns.</summary>
         [Parameter]
+        [SecretArgumentTransformation]
         public SecureString AccessToken { get; set; }
+
+        /// <summary>A Microsoft Graph token (with -AccessToken), so the Microsoft.StorageSync service
+        /// principal and the servers' machines are looked up.</summary>
+        [Parameter]
+        [SecretArgumentTransformation]
+        public SecureString GraphAccessToken { get; set; }
+
+        /// <summary>The object id of the Microsoft.StorageSync service principal in the tenant (instead of
+        /// a Microsoft Graph lookup).</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string StorageSyncPrincipalId { get; set; }
+
+        /// <summary>The Azure Resource Manager endpoint, instead of the Az context's environment's.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        [Alias("ResourceManagerUrl")]
+        public string ArmEndpoint { get; set; }
 
         // The parameter sets, as PowerShell's binder really chooses them (tested in the real engine): a piped
         // Az.StorageSync object or finding carries ResourceGroupName, StorageSyncServiceName and ResourceId
@@ -311,23 +335,38 @@ namespace AzFileSync.ManagedIdentity
         [ArgumentCompleter(typeof(ResourceGroupNameCompleter))]
         public virtual string ResourceGroupName { get; set; }
 
-        // Null or empty from a piped object (a finding of a resource-group diagnosis) means every service of
-        // the group, as when -Name is left out.
-        [Parameter(ParameterSetName = ParameterSets.ByName, Position = 1, ValueFromPipelineByPropertyName = true)]
-        [Alias("StorageSyncServiceName")]
+        // Never from a piped object: an object's Name is its own (a server's, 'service/group' of
+        // Get-AzResource), not the Storage Sync Service's. Objects carry the service's name as
+        // StorageSyncServiceName (below).
+        [Parameter(ParameterSetName = ParameterSets.ByName, Position = 1)]
         [AllowNull, AllowEmptyString]
         public virtual string Name { get; set; }
 
+        // The service's name as Az.StorageSync objects and findings carry it. Null or empty from a piped
+        // object (a finding of a resource-group diagnosis) means every service of the group.
+        [Parameter(ParameterSetName = ParameterSets.ByName, ValueFromPipelineByPropertyName = true, DontShow = true)]
+        [AllowNull, AllowEmptyString]
+        public string StorageSyncServiceName { get; set; }
+
+        // Alone, every Storage Sync Service of the subscription.
         [Parameter(ParameterSetName = ParameterSets.ByName, ValueFromPipelineByPropertyName = true)]
         [AllowNull, AllowEmptyString]
         public string SubscriptionId { get; set; }
 
-        // In ByName the ResourceId of a piped Az.StorageSync object supplies its subscription (and sync
-        // group), or names the target by itself; shown there too, so that it completes and is in the help
-        // whichever set the binder is in.
+        // In ByName the ResourceId of a piped Az.StorageSync object names its service (and sync group), or
+        // the target by itself; shown there too, so that it completes and is in the help whichever set the
+        // binder is in. Null or empty from a piped object (a CSV row) leaves the other properties to name the
+        // target.
         [Parameter(ParameterSetName = ParameterSets.ByResourceId, Mandatory = true, ValueFromPipelineByPropertyName = true)]
         [Parameter(ParameterSetName = ParameterSets.ByName, ValueFromPipelineByPropertyName = true)]
+        [AllowNull, AllowEmptyString]
         public string ResourceId { get; set; }
+
+        // A finding's diagnosed deployment (service, resource group or subscription): the target of a
+        // piped finding, whose ResourceId is only what it is about.
+        [Parameter(ParameterSetName = ParameterSets.ByName, ValueFromPipelineByPropertyName = true, DontShow = true)]
+        [AllowNull, AllowEmptyString]
+        public string TargetResourceId { get; set; }
 
         /// <summary>What Get-AzContext said (null fields when unknown).</summary>
         internal sealed class AzContextInfo
@@ -347,32 +386,39 @@ namespace AzFileSync.ManagedIdentity
         /// <summary>The sync group this call or piped object names (only Test narrows by it).</summary>
         internal virtual string SyncGroupForTarget { get { return null; } }
 
+        /// <summary>The finding a piped object is, by its properties: check, principal and scope (only
+        /// Repair acts on findings; null elsewhere).</summary>
+        internal virtual string FindingCheck { get { return null; } }
+        internal virtual string FindingPrincipalId { get { return null; } }
+        internal virtual string FindingScope { get { return null; } }
+
         /// <summary>Gathers the target of this call or piped object. Derived cmdlets with other parameter
         /// sets (a snapshot) handle those first and call this for the rest.</summary>
         protected override void ProcessRecord()
         {
-            if (string.IsNullOrEmpty(ResourceGroupName) && string.IsNullOrEmpty(ResourceId))
+            if (string.IsNullOrEmpty(ResourceGroupName) && string.IsNullOrEmpty(ResourceId) && string.IsNullOrEmpty(SubscriptionId)
+                && string.IsNullOrEmpty(TargetResourceId))
             {
                 WriteError(NewError(ErrorIds.NoTarget, ErrorCategory.InvalidArgument, null,
-                    MyInvocation.ExpectingInput ? "The piped object names no Storage Sync Service: it has no ResourceGroupName and no ResourceId." : "Nothing to work on was named.",
-                    "Give -ResourceGroupName (with -Name for one service) or -ResourceId, or pipe objects of Get-AzStorageSyncService, Get-AzStorageSyncServer, Get-AzStorageSyncGroup and the like."));
+                    MyInvocation.ExpectingInput ? "The piped object names no Storage Sync Service: it has no ResourceGroupName, ResourceId or SubscriptionId." : "Nothing to work on was named.",
+                    "Give -ResourceGroupName (with -Name for one service), -ResourceId, or -SubscriptionId alone for every service of a subscription, or pipe objects of Get-AzStorageSyncService, Get-AzStorageSyncServer, Get-AzStorageSyncGroup and the like."));
                 return;
             }
             var request = new Dictionary<string, object> { { "operation", "resolveTarget" } };
-            if (!string.IsNullOrEmpty(ResourceId)) request["resourceId"] = ResourceId;
-            if (!string.IsNullOrEmpty(ResourceGroupName))
+            Put(request, "resourceId", ResourceId);
+            Put(request, "resourceGroup", ResourceGroupName);
+            Put(request, "name", Name);
+            Put(request, "storageSyncServiceName", StorageSyncServiceName);
+            Put(request, "subscriptionId", SubscriptionId);
+            Put(request, "targetResourceId", TargetResourceId);
+            Put(request, "syncGroup", SyncGroupForTarget);
+            Put(request, "check", FindingCheck);
+            Put(request, "principalId", FindingPrincipalId);
+            Put(request, "scope", FindingScope);
+            if (string.IsNullOrEmpty(SubscriptionId) && !string.IsNullOrEmpty(ResourceGroupName))
             {
-                request["resourceGroup"] = ResourceGroupName;
-                if (!string.IsNullOrEmpty(Name)) request["name"] = Name;
-                if (!string.IsNullOrEmpty(SubscriptionId)) request["subscriptionId"] = SubscriptionId;
-                else
-                {
-                    string contextSubscription = ContextSubscriptionId();
-                    if (!string.IsNullOrEmpty(contextSubscription)) request["defaultSubscriptionId"] = contextSubscription;
-                }
+                Put(request, "defaultSubscriptionId", ContextSubscriptionId());
             }
-            string group = SyncGroupForTarget;
-            if (!string.IsNullOrEmpty(group)) request["syncGroup"] = group;
 
             Dictionary<string, object> resolved;
             try
@@ -381,11 +427,12 @@ namespace AzFileSync.ManagedIdentity
             }
             catch (FileSyncNativeException e)
             {
-                object what = ResourceId ?? (object)(ResourceGroupName + (string.IsNullOrEmpty(Name) ? "" : "/" + Name));
+                object what = !string.IsNullOrEmpty(ResourceId) ? ResourceId
+                    : (object)((ResourceGroupName ?? SubscriptionId) + (string.IsNullOrEmpty(Name ?? StorageSyncServiceName) ? "" : "/" + (Name ?? StorageSyncServiceName)));
                 // What the user can change here is what names the target, whatever the core refused.
                 var record = ToErrorRecord(e, what);
                 record.ErrorDetails.RecommendedAction =
-                    "Name the target with -ResourceGroupName (and -SubscriptionId, or a subscription selected with Set-AzContext) or with a valid -ResourceId.";
+                    "Name the target one way: -ResourceGroupName (with -Name, and -SubscriptionId or a subscription selected with Set-AzContext), a valid -ResourceId, or -SubscriptionId alone.";
                 WriteError(record);
                 return;
             }
@@ -398,9 +445,20 @@ namespace AzFileSync.ManagedIdentity
                 _byKey[key] = known;
                 _targets.Add(known);
             }
+            var finding = Json.Obj(resolved, "finding");
+            if (finding != null)
+            {
+                known.Findings.Add(finding);
+                return;
+            }
             string resolvedGroup = Json.Str(resolved, "syncGroup");
             if (string.IsNullOrEmpty(resolvedGroup)) known.Whole = true;
             else if (!known.SyncGroups.Exists(g => string.Equals(g, resolvedGroup, StringComparison.OrdinalIgnoreCase))) known.SyncGroups.Add(resolvedGroup);
+        }
+
+        static void Put(Dictionary<string, object> request, string key, string value)
+        {
+            if (!string.IsNullOrEmpty(value)) request[key] = value;
         }
 
         /// <summary>Works on each gathered target once.</summary>
@@ -416,29 +474,39 @@ namespace AzFileSync.ManagedIdentity
         /// <summary>Work on one target.</summary>
         internal abstract void ProcessTarget(FileSyncTarget target);
 
-        /// <summary>A session that reuses the Az session (or -AccessToken).</summary>
+        /// <summary>A session that reuses the Az session (or -AccessToken): its environment (cloud, ARM and
+        /// Graph endpoints) unless -ArmEndpoint names one, its ARM token, and a Graph token.</summary>
         internal SessionHandle AzureSession(object target)
         {
             if (AzureSessionCache != null) return AzureSessionCache;
             var ctx = AzContext(AccessToken == null);
             var options = new Dictionary<string, object>();
-            if (ctx != null && !string.IsNullOrEmpty(ctx.EnvironmentName)) options["cloud"] = ctx.EnvironmentName;
-            if (ctx != null && !string.IsNullOrEmpty(ctx.ResourceManagerUrl)) options["armEndpoint"] = ctx.ResourceManagerUrl;
+            if (!string.IsNullOrEmpty(ArmEndpoint)) options["armEndpoint"] = ArmEndpoint;
+            else if (ctx != null)
+            {
+                options["azEnvironment"] = new Dictionary<string, object>
+                {
+                    { "name", ctx.EnvironmentName }, { "resourceManagerUrl", ctx.ResourceManagerUrl }, { "microsoftGraphUrl", ctx.MicrosoftGraphUrl },
+                };
+            }
+            if (!string.IsNullOrEmpty(StorageSyncPrincipalId)) options["storageSyncPrincipalId"] = StorageSyncPrincipalId;
             var credential = new Dictionary<string, object> { { "kind", "accessToken" } };
             options["credential"] = credential;
             try
             {
                 credential["token"] = AccessToken != null ? Plain(AccessToken) : AzToken(ctx, null);
                 // Microsoft Graph tells the Microsoft.StorageSync service principal's object id (for the
-                // legacy role check): only with a Graph token of its own, at the cloud's own Graph.
-                if (AccessToken == null && ctx != null && !string.IsNullOrEmpty(ctx.MicrosoftGraphUrl))
+                // legacy role check) and the servers' machines: only with a Graph token of its own, at the
+                // environment's own Graph.
+                if (GraphAccessToken != null) credential["graphToken"] = Plain(GraphAccessToken);
+                else if (AccessToken == null && ctx != null && !string.IsNullOrEmpty(ctx.MicrosoftGraphUrl))
                 {
                     string graph = AzToken(ctx, "MSGraph");
-                    if (!string.IsNullOrEmpty(graph))
-                    {
-                        options["graphEndpoint"] = ctx.MicrosoftGraphUrl;
-                        credential["graphToken"] = graph;
-                    }
+                    if (!string.IsNullOrEmpty(graph)) credential["graphToken"] = graph;
+                }
+                if (!credential.ContainsKey("graphToken") && AccessToken != null && string.IsNullOrEmpty(StorageSyncPrincipalId))
+                {
+                    WriteWarning("Microsoft Graph was not asked (-AccessToken without -GraphAccessToken), so two things stay unknown: whether each server's identity is still its machine's (server.machine-identity), and, where keys are still in use, the Reader and Data Access role of Microsoft.StorageSync. Give -GraphAccessToken (Get-AzAccessToken -ResourceTypeName MSGraph), or -StorageSyncPrincipalId for the role alone.");
                 }
                 AzureSessionCache = OpenSession(Json.Write(options), target);
                 return AzureSessionCache;
@@ -528,6 +596,37 @@ namespace AzFileSync.ManagedIdentity
                     "Run Connect-AzAccount again (the session may have expired), or pass -AccessToken."));
             }
             return token;
+        }
+    }
+}
+
+namespace AzFileSync.ManagedIdentity
+{
+    /// <summary>Takes a token as a SecureString, a string (Az.Accounts before 5 returns strings; runbooks
+    /// pass them) or the object Get-AzAccessToken returns (its Token, either kind), and gives a
+    /// SecureString. A value of another kind is refused without being shown.</summary>
+    [AttributeUsage(AttributeTargets.Field | AttributeTargets.Property)]
+    public sealed class SecretArgumentTransformationAttribute : ArgumentTransformationAttribute
+    {
+        public override object Transform(EngineIntrinsics engineIntrinsics, object inputData)
+        {
+            object o = FileSyncCmdletBase.Base(inputData);
+            if (o == null || o is SecureString) return o;
+            if (!(o is string) && FileSyncCmdletBase.HasProp(inputData, "Token"))
+            {
+                o = FileSyncCmdletBase.Base(FileSyncCmdletBase.Prop(inputData, "Token"));
+                if (o is SecureString) return o;
+            }
+            var text = o as string;
+            if (text == null)
+            {
+                throw new ArgumentTransformationMetadataException(
+                    "A token is a SecureString, a string, or the object Get-AzAccessToken returns; a " + o.GetType().Name + " is none of these.");
+            }
+            var secure = new SecureString();
+            foreach (char c in text) secure.AppendChar(c);
+            secure.MakeReadOnly();
+            return secure;
         }
     }
 }

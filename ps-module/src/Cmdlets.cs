@@ -136,11 +136,12 @@ namespace AzFileSync.ManagedIdentity
                     if (i is long) causeOf[(long)i] = n + 1;
                 }
             }
+            string targetId = TargetIdOf(reportTarget);
             long index = 0;
             foreach (var f in Json.Arr(report, "findings") ?? new List<object>())
             {
                 int cause;
-                WriteObject(new FileSyncFinding(f as Dictionary<string, object>, reportTarget, causeOf.TryGetValue(index++, out cause) ? cause : (int?)null));
+                WriteObject(new FileSyncFinding(f as Dictionary<string, object>, reportTarget, targetId, causeOf.TryGetValue(index++, out cause) ? cause : (int?)null));
             }
             foreach (var o in localFindings) WriteObject(o);
         }
@@ -149,6 +150,27 @@ namespace AzFileSync.ManagedIdentity
         {
             base.EndProcessing();
             if (Quiet) WriteObject(_healthy && _diagnosed);
+        }
+
+        /// <summary>The ARM id of a report's target (service, resource group or subscription), as the core
+        /// resolves it; null when the report names none.</summary>
+        string TargetIdOf(Dictionary<string, object> reportTarget)
+        {
+            string subscription = Json.Str(reportTarget, "subscriptionId");
+            if (string.IsNullOrEmpty(subscription)) return null;
+            var request = new Dictionary<string, object> { { "operation", "resolveTarget" }, { "subscriptionId", subscription } };
+            string group = Json.Str(reportTarget, "resourceGroup");
+            if (!string.IsNullOrEmpty(group)) request["resourceGroup"] = group;
+            string name = Json.Str(reportTarget, "name");
+            if (!string.IsNullOrEmpty(name)) request["name"] = name;
+            try
+            {
+                return Json.Str(Run(OfflineSession(), request, null), "resourceId");
+            }
+            catch (FileSyncNativeException)
+            {
+                return null;
+            }
         }
     }
 
@@ -173,10 +195,16 @@ namespace AzFileSync.ManagedIdentity
                 "Fix the cause named in the message and run the command again: changes already made are kept and not repeated.");
         }
 
+        /// <summary>Fields a cmdlet adds to its plan request (Repair: security-posture changes).</summary>
+        internal virtual void AddPlanFields(Dictionary<string, object> request) { }
+
         internal override void ProcessTarget(FileSyncTarget target)
         {
             var session = AzureSession(target.ResourceId);
             var request = new Dictionary<string, object> { { "operation", "plan" }, { "kind", PlanKind }, { "target", target.Target } };
+            // Findings piped in (and nothing that named the whole target): only what they call for.
+            if (!target.Whole && target.Findings.Count > 0) request["findings"] = target.Findings;
+            AddPlanFields(request);
             Dictionary<string, object> plan;
             try
             {
@@ -195,6 +223,8 @@ namespace AzFileSync.ManagedIdentity
                     string.IsNullOrEmpty(command) ? "" : " (" + command + ")"));
             }
             foreach (var note in Json.StrArr(plan, "notes")) WriteWarning(note);
+            // What the repair does not change and needs nothing of this run: on the verbose stream only.
+            foreach (var line in Json.StrArr(plan, "unchanged")) WriteVerbose(line);
 
             var byId = new Dictionary<string, FileSyncPlannedChange>(StringComparer.Ordinal);
             var approved = new List<FileSyncPlannedChange>();
@@ -233,12 +263,43 @@ namespace AzFileSync.ManagedIdentity
         }
     }
 
-    /// <summary>Repair-AzFileSyncPermission: grant the missing role assignments.</summary>
+    /// <summary>Repair-AzFileSyncPermission: grant the missing role assignments (and, on request, the
+    /// storage settings File Sync needs). ConfirmImpact Medium, as the Az guidelines give a change that
+    /// adds access and is undone by removing it (High is for deletions and what cannot be undone): it
+    /// does not ask at the default $ConfirmPreference (High); -Confirm asks for each change, -WhatIf
+    /// lists them.</summary>
     [Cmdlet(VerbsDiagnostic.Repair, "AzFileSyncPermission", DefaultParameterSetName = ParameterSets.ByName, HelpUri = HelpLinks.Repair,
         SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(FileSyncChangeResult))]
     public sealed class RepairAzFileSyncPermissionCommand : FileSyncPlanCmdletBase
     {
+        /// <summary>Also plan the storage network and key-access changes File Sync needs.</summary>
+        [Parameter]
+        public SwitchParameter IncludeSecurityPostureChange { get; set; }
+
+        // A piped finding's check, principal and scope: Repair then plans only what the findings piped
+        // in call for. Hidden: they come from findings, not from a person.
+        [Parameter(ParameterSetName = ParameterSets.ByName, ValueFromPipelineByPropertyName = true, DontShow = true)]
+        [AllowNull, AllowEmptyString]
+        public string Check { get; set; }
+
+        [Parameter(ParameterSetName = ParameterSets.ByName, ValueFromPipelineByPropertyName = true, DontShow = true)]
+        [AllowNull, AllowEmptyString]
+        public string PrincipalId { get; set; }
+
+        [Parameter(ParameterSetName = ParameterSets.ByName, ValueFromPipelineByPropertyName = true, DontShow = true)]
+        [AllowNull, AllowEmptyString]
+        public string Scope { get; set; }
+
+        internal override string FindingCheck { get { return Check; } }
+        internal override string FindingPrincipalId { get { return PrincipalId; } }
+        internal override string FindingScope { get { return Scope; } }
+
+        internal override void AddPlanFields(Dictionary<string, object> request)
+        {
+            if (IncludeSecurityPostureChange) request["includeSecurityPostureChanges"] = true;
+        }
+
         internal override string PlanKind { get { return "repair"; } }
         internal override string Activity { get { return "Repairing Azure File Sync permissions"; } }
     }
@@ -334,10 +395,13 @@ namespace AzFileSync.ManagedIdentity
                 codes.Add(exception.HResult.ToString(CultureInfo.InvariantCulture));
                 return codes;
             }
+            // The properties PowerShell sees (a PSCustomObject's, a deserialized object's notes), read on the
+            // object as piped: its base object alone has none of them.
+            object holder = item is PSObject && !(o is Exception) ? item : o;
             foreach (string name in CodeProperties)
             {
-                if (!HasProp(o, name)) continue;
-                object v = Base(Prop(o, name));
+                if (!HasProp(holder, name)) continue;
+                object v = Base(Prop(holder, name));
                 if (v == null)
                 {
                     WriteError(NewError(ErrorIds.NoErrorCode, ErrorCategory.InvalidData, item,
@@ -402,8 +466,8 @@ namespace AzFileSync.ManagedIdentity
         [ArgumentCompleter(typeof(ResourceGroupNameCompleter))]
         public override string ResourceGroupName { get; set; }
 
-        [Parameter(ParameterSetName = ParameterSets.ByName, ValueFromPipelineByPropertyName = true)]
-        [Alias("StorageSyncServiceName")]
+        // Never from a piped object (an object's Name is its own): piped objects bring StorageSyncServiceName.
+        [Parameter(ParameterSetName = ParameterSets.ByName)]
         [AllowNull, AllowEmptyString]
         public override string Name { get; set; }
 

@@ -21,8 +21,9 @@ namespace AzFileSync.ManagedIdentity
     /// <summary>One check's verdict on one resource (a finding of the report).</summary>
     public sealed class FileSyncFinding
     {
-        internal FileSyncFinding(Dictionary<string, object> f, Dictionary<string, object> target, int? cause)
+        internal FileSyncFinding(Dictionary<string, object> f, Dictionary<string, object> target, string targetResourceId, int? cause)
         {
+            TargetResourceId = targetResourceId;
             Cause = cause;
             Check = Json.Str(f, "check");
             Status = StatusOf(Json.Str(f, "status"));
@@ -90,6 +91,9 @@ namespace AzFileSync.ManagedIdentity
         public string SubscriptionId { get; private set; }
         public string ResourceGroupName { get; private set; }
         public string StorageSyncServiceName { get; private set; }
+        /// <summary>The ARM id of the diagnosed deployment (the service, resource group or subscription): a
+        /// finding piped into another cmdlet names this, not the resource it is about.</summary>
+        public string TargetResourceId { get; private set; }
 
         /// <summary>The core's status word (pass, fail, warning, not_applicable, unknown) as the enum.</summary>
         internal static FileSyncStatus StatusOf(string status)

@@ -25,15 +25,18 @@ namespace AzFileSync.ManagedIdentity
             { "target-options", "-ResourceId, or -ResourceGroupName with -Name (and -SubscriptionId, or the subscription of the Az context)" },
             { "name-needs-resource-group", "-Name needs -ResourceGroupName" },
             { "fresh-access-token", "pass a fresh -AccessToken" },
-            { "arm-endpoint", "the Az environment's ResourceManagerUrl" },
+            { "arm-endpoint", "-ArmEndpoint (or the Az environment's ResourceManagerUrl)" },
             { "enable-identity", "Enable-AzFileSyncManagedIdentity" },
             { "enable-identity-again", "run Enable-AzFileSyncManagedIdentity again" },
+            { "enable-identity-plan", "Enable-AzFileSyncManagedIdentity" },
+            { "test-local", "Test-AzFileSyncManagedIdentity -Local" },
             { "repair", "Repair-AzFileSyncPermission" },
             { "explain", "Get-AzFileSyncErrorInfo" },
             { "include-security-posture-changes", "-IncludeSecurityPostureChange" },
             { "storage-sync-principal-id", "-StorageSyncPrincipalId" },
             { "graph-access-token", "-GraphAccessToken" },
             { "graph-endpoint", "the Graph endpoint of the Az environment" },
+            { "resolve", "-Resolve" },
         };
 
         static readonly object Gate = new object();

@@ -256,7 +256,18 @@ enum Next {
     Fail(Error),
 }
 
+/// Time limit for making one connection.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// Connections tried again after one could not be made (so at most `1 + CONNECT_RETRIES` in all, and
+/// none once the connect time limit has passed since the first).
+const CONNECT_RETRIES: u32 = 2;
+
 impl ArmClient {
+    fn connect_timeout(&self) -> Duration {
+        CONNECT_TIMEOUT.min(self.options.timeout)
+    }
+
     pub fn new(
         cloud: Cloud,
         credential: Arc<dyn TokenCredential>,
@@ -266,7 +277,7 @@ impl ArmClient {
     ) -> Result<ArmClient> {
         let http = reqwest::Client::builder()
             .timeout(options.timeout)
-            .connect_timeout(Duration::from_secs(15).min(options.timeout))
+            .connect_timeout(CONNECT_TIMEOUT.min(options.timeout))
             // A redirect could carry the Authorization header to another host: never follow one.
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(format!("filesync-identity/{}", crate::VERSION))
@@ -476,11 +487,16 @@ impl ArmClient {
         }
         let mut attempt: u32 = 0;
         let mut reauthenticated = false;
+        let started = Instant::now();
         loop {
             attempt += 1;
             let answer = self.attempt(&method, &url, body, scope, priority, attempt, &what).await?;
             let may_retry = attempt <= self.options.max_retries;
-            match self.judge(&what, &url, scope, answer, idempotent, may_retry, reauthenticated) {
+            // An endpoint nothing answers on (a refused port, a wrong host) is not a transient failure
+            // worth the whole back-off: a connection is tried again briefly, and the request fails within
+            // the connect time limit, naming the endpoint.
+            let may_reconnect = may_retry && attempt <= CONNECT_RETRIES && started.elapsed() < self.connect_timeout();
+            match self.judge(&what, &url, scope, answer, idempotent, (may_retry, may_reconnect), reauthenticated) {
                 Next::Done(response) => return Ok(response),
                 Next::Retry { after, why } => self.backoff(attempt, after, &why).await?,
                 Next::Reauthenticate(otherwise) => {
@@ -584,7 +600,7 @@ impl ArmClient {
         scope: &str,
         answer: Answer,
         idempotent: bool,
-        may_retry: bool,
+        (may_retry, may_reconnect): (bool, bool),
         reauthenticated: bool,
     ) -> Next {
         let (status, request_id, correlation_id, headers, body) = match answer {
@@ -597,8 +613,9 @@ impl ArmClient {
                 } else {
                     format!("{what} failed on the network: {}", without_url(&e))
                 };
-                // A connection that was never made cannot have been processed: always safe to repeat.
-                if (idempotent || connect) && may_retry {
+                // A connection that was never made cannot have been processed: always safe to repeat,
+                // a few times.
+                if (connect && may_reconnect) || (!connect && idempotent && may_retry) {
                     return Next::Retry { after: None, why };
                 }
                 return Next::Fail(

@@ -504,6 +504,7 @@ fn session_options(c: &ConnectionArgs) -> Result<api::SessionOptions> {
         timeout_seconds: Some(c.timeout),
         max_retries: Some(c.max_retries),
         storage_sync_principal_id: c.storage_sync_principal_id.clone(),
+        az_environment: None,
     })
 }
 

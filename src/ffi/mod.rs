@@ -149,8 +149,10 @@ pub unsafe extern "C" fn fsi_last_error(out_buffer: *mut *mut FsiBuffer) -> FsiR
 
 /// Open a session from UTF-8 JSON options (`options_json`, `len` bytes, no NUL needed):
 /// `{"cloud":"AzureCloud","armEndpoint":"https://...","graphEndpoint":"...","credential":{"kind":"accessToken","token":"..."},
-/// "concurrency":16,"timeoutSeconds":60,"maxRetries":5,"storageSyncPrincipalId":"..."}`, every field optional;
-/// an unknown field is an error (so a typo is not silently ignored).
+/// "concurrency":16,"timeoutSeconds":60,"maxRetries":5,"storageSyncPrincipalId":"...",
+/// "azEnvironment":{"name":"AzureStackUser","resourceManagerUrl":"https://...","microsoftGraphUrl":"..."}}`,
+/// every field optional (`azEnvironment`, the Az context's, is followed when neither `cloud` nor
+/// `armEndpoint` is given); an unknown field is an error (so a typo is not silently ignored).
 ///
 /// Ownership: the input is only read during the call. On success `*out_session` receives a session the
 /// caller frees with `fsi_session_free`; on error it is set to NULL (when not NULL itself).

@@ -234,9 +234,14 @@ pub struct Plan {
     /// What the plan cannot do and a person must (servers without an identity, ...).
     #[serde(default)]
     pub manual_steps: Vec<ManualStep>,
-    /// Other things worth knowing (changes left out, a fix that needs a flag, ...).
+    /// Other things worth knowing (changes left out, a fix that needs a flag, ...): what the person
+    /// running the repair should act on.
     #[serde(default)]
     pub notes: Vec<String>,
+    /// Findings the repair does not change and that need nothing of this run (other checks' problems,
+    /// findings piped in that pass now): for the record, not warnings.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unchanged: Vec<String>,
 }
 
 /// Options of planning.

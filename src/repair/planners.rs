@@ -20,11 +20,12 @@ struct Builder<'a> {
     changes: Vec<Change>,
     manual: Vec<ManualStep>,
     notes: Vec<String>,
+    unchanged: Vec<String>,
 }
 
 impl<'a> Builder<'a> {
     fn new(snapshot: &'a Snapshot) -> Self {
-        Builder { snapshot, changes: Vec::new(), manual: Vec::new(), notes: Vec::new() }
+        Builder { snapshot, changes: Vec::new(), manual: Vec::new(), notes: Vec::new(), unchanged: Vec::new() }
     }
 
     fn push(&mut self, change: Change) -> String {
@@ -119,6 +120,7 @@ impl<'a> Builder<'a> {
             changes: self.changes,
             manual_steps: self.manual,
             notes: self.notes,
+            unchanged: self.unchanged,
         }
     }
 }
@@ -249,7 +251,12 @@ pub fn plan_repair_with(snapshot: &Snapshot, findings: &[Finding], options: Plan
                     )),
                 });
             }
-            _ => b.note(format!("{} ({}): {} (not something repair changes)", f.check, f.resource_name, f.message)),
+            _ => {
+                let line = format!("{} ({}): {} (not something repair changes)", f.check, f.resource_name, f.message);
+                if !b.unchanged.contains(&line) {
+                    b.unchanged.push(line);
+                }
+            }
         }
     }
     b.finish(PlanKind::Repair)

@@ -42,9 +42,9 @@ pub fn render_plan_table(plan: &Plan) -> String {
             }
         }
     }
-    if !plan.notes.is_empty() {
+    if !plan.notes.is_empty() || !plan.unchanged.is_empty() {
         s.push_str("\nNotes:\n");
-        for n in &plan.notes {
+        for n in plan.notes.iter().chain(&plan.unchanged) {
             s.push_str(&format!("  - {n}\n"));
         }
     }

@@ -131,14 +131,16 @@ Describe 'parameter binding' {
         $c = Get-Command Test-AzFileSyncManagedIdentity
         @($c.ParameterSets.Name | Sort-Object) | Should -Be @('ByName', 'ByResourceId', 'BySnapshot')
         $c.DefaultParameterSet | Should -Be 'ByName'
-        $c.Parameters['Name'].Aliases | Should -Contain 'StorageSyncServiceName'
-        foreach ($p in 'ResourceGroupName', 'Name', 'ResourceId', 'SubscriptionId', 'SyncGroupName') {
+        # An object's Name is its own: the service's name binds from StorageSyncServiceName (issue 21).
+        $c.Parameters['Name'].Aliases | Should -Not -Contain 'StorageSyncServiceName'
+        ($c.Parameters['Name'].Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] }).ValueFromPipelineByPropertyName | Should -Not -Contain $true
+        foreach ($p in 'ResourceGroupName', 'StorageSyncServiceName', 'ResourceId', 'SubscriptionId', 'SyncGroupName', 'TargetResourceId') {
             $attrs = $c.Parameters[$p].Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] }
             ($attrs.ValueFromPipelineByPropertyName -contains $true) | Should -BeTrue -Because "-$p binds by property name"
             ($attrs.ValueFromPipeline -contains $true) | Should -BeFalse -Because "-$p never binds by type"
         }
         # The default set takes every property a piped object carries (the binder binds only that set's).
-        foreach ($p in 'ResourceGroupName', 'Name', 'ResourceId', 'SubscriptionId') {
+        foreach ($p in 'ResourceGroupName', 'StorageSyncServiceName', 'ResourceId', 'SubscriptionId', 'TargetResourceId') {
             $c.Parameters[$p].ParameterSets.Keys | Should -Contain 'ByName'
         }
         foreach ($name in 'Repair-AzFileSyncPermission', 'Enable-AzFileSyncManagedIdentity', 'Export-AzFileSyncSnapshot') {
@@ -160,8 +162,11 @@ Describe 'parameter binding' {
         Test-AzFileSyncManagedIdentity -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         $err[0].FullyQualifiedErrorId | Should -Be 'AzFileSync.NoTarget,AzFileSync.ManagedIdentity.TestAzFileSyncManagedIdentityCommand'
         $err[0].ErrorDetails.RecommendedAction | Should -BeLike '*-ResourceGroupName*-ResourceId*'
-        [pscustomobject]@{ Name = 'svc1' } | Repair-AzFileSyncPermission -ErrorVariable err2 -ErrorAction SilentlyContinue
+        # A service's name without its resource group names nothing (an object's Name is its own, and
+        # binds to nothing: PowerShell's own binding error).
+        [pscustomobject]@{ StorageSyncServiceName = 'svc1' } | Repair-AzFileSyncPermission -ErrorVariable err2 -ErrorAction SilentlyContinue
         $err2[0].Exception.Message | Should -BeLike '*piped object names no Storage Sync Service*'
+        { [pscustomobject]@{ Name = 'svc1' } | Repair-AzFileSyncPermission -ErrorAction Stop } | Should -Throw -ErrorId 'InputObjectNotBound,AzFileSync.ManagedIdentity.RepairAzFileSyncPermissionCommand'
     }
 }
 
