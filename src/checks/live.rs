@@ -256,10 +256,10 @@ fn review_endpoints(ix: &Index, ctx: &CheckContext, verdicts: &Verdicts, endpoin
                         Finding {
                             status: Status::Warning,
                             message: format!(
-                                "{label} on server '{server_name}' ({places}) is most likely a grant still taking effect: {} was assigned to {} {} minute(s) before the collection (see {check}); role assignments take up to {} minutes to apply.",
+                                "{label} on server '{server_name}' ({places}) is most likely a grant still taking effect: {} was assigned to {} {} before the collection (see {check}); role assignments take up to {} minutes to apply.",
                                 crate::model::roles::display_name(&ra.role_definition_id),
                                 ra.principal_id,
-                                (ctx.now - ra.created_on.unwrap_or(ctx.now)).num_minutes(),
+                                crate::text::count((ctx.now - ra.created_on.unwrap_or(ctx.now)).num_minutes().max(0) as u64, "minute", "minutes"),
                                 ctx.propagation_delay.num_minutes()
                             ).into(),
                             ..base

@@ -228,8 +228,8 @@ pub(super) fn service_private_endpoint(ix: &Index, _ctx: &CheckContext) -> Vec<F
             if !ok.is_empty() {
                 return Finding {
                     message: format!(
-                        "The Storage Sync Service takes traffic from virtual networks only and has {} approved private endpoint(s); servers must resolve its names to them (private DNS zone {}).",
-                        ok.len(),
+                        "The Storage Sync Service takes traffic from virtual networks only and has {}; servers must resolve its names to them (private DNS zone {}).",
+                        crate::text::count(ok.len() as u64, "approved private endpoint", "approved private endpoints"),
                         zone
                     )
                     .into(),
@@ -423,8 +423,8 @@ pub(super) fn perimeter_server_access(
     if !approved.is_empty() {
         return Some(Finding {
             message: format!(
-                "The account is secured by a network security perimeter; the servers reach it through {} approved private endpoint(s), which perimeter rules do not filter.",
-                approved.len()
+                "The account is secured by a network security perimeter; the servers reach it through {}, which perimeter rules do not filter.",
+                crate::text::count(approved.len() as u64, "approved private endpoint", "approved private endpoints")
             )
             .into(),
             ..f

@@ -805,13 +805,19 @@ fn summarize(results: &[ChangeResult], writes_sent: u64, what_if: bool, cancelle
     };
     s.message = if what_if {
         format!(
-            "What-if: {} change(s) would be made, {} already in effect, {} skipped, {} would be refused; nothing was sent.",
-            s.would_change, s.already_present, s.skipped, s.failed
+            "What-if: {} would be made, {} already in effect, {} skipped, {} would be refused; nothing was sent.",
+            crate::text::count(s.would_change as u64, "change", "changes"),
+            s.already_present,
+            s.skipped,
+            s.failed
         )
     } else {
         let mut m = format!(
-            "{} change(s) made, {} already in effect, {} failed, {} not attempted",
-            s.created, s.already_present, s.failed, s.skipped
+            "{} made, {} already in effect, {} failed, {} not attempted",
+            crate::text::count(s.created as u64, "change", "changes"),
+            s.already_present,
+            s.failed,
+            s.skipped
         );
         if cancelled {
             m.push_str(" (cancelled: run again to finish)");

@@ -194,7 +194,11 @@ pub fn render_table_with(report: &Report, style: TableStyle, repair: Option<&Rep
     let groups_line = if report.sync_groups.is_empty() {
         String::new()
     } else {
-        format!("; narrowed to sync group(s) {}", report.sync_groups.join(", "))
+        format!(
+            "; narrowed to {} {}",
+            if report.sync_groups.len() == 1 { "sync group" } else { "sync groups" },
+            report.sync_groups.join(", ")
+        )
     };
     let _ = writeln!(out, "Collected {}{groups_line}\n", report.collected_at.format("%Y-%m-%d %H:%M UTC"));
     let plain = |l: &str| l.to_string();
