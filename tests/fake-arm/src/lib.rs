@@ -20,6 +20,7 @@
 //!
 //! See `README.md` beside this crate for the topology format and every rule the fake enforces.
 
+mod arg;
 mod authz;
 pub mod fault;
 mod handlers;
