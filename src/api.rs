@@ -22,6 +22,11 @@
 //!
 //! `test` and `collect` take `activityDays` (0 to 90, default 30; 0 skips the Activity Log).
 //!
+//! Many services (docs/tenant.md): `test` and `collect` take, instead of `target`, a `scope`
+//! `{managementGroup} | {allSubscriptions: true} | {subscriptionIds: [...]}`; `test` also takes
+//! `snapshotPaths` (several snapshot files or tenant collections). `test` then answers a report over the set
+//! (see [`tenant_report`]), `collect` a tenant collection ([`crate::model::tenant::TenantSnapshot`]).
+//!
 //! A target is `{resourceId}` or `{subscriptionId, resourceGroup?, name?}`.
 
 use serde::{Deserialize, Serialize};
