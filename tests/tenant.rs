@@ -202,6 +202,36 @@ async fn a_service_resource_graph_still_lists_but_arm_dropped_is_gone_not_a_fail
     assert_eq!(report.verdict, "pass", "{:?}", report.gaps);
 }
 
+#[tokio::test]
+async fn plans_over_a_scope_rest_on_arm_not_on_a_lagging_resource_graph() {
+    // ARG still lists a deleted service: the plans come from what ARM has, one per service it still has.
+    let mut t = tenant();
+    let stale = format!(
+        "/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.StorageSync/storageSyncServices/gone-yesterday"
+    );
+    t.resource_graph.stale_service_ids.push(stale);
+    let fake = FakeArm::start(t).await;
+    let runs = runs(&fake, subs(&[SUB, SUB_B])).await;
+    let plans = api::tenant_plans(
+        &runs,
+        filesync_identity::repair::plan::PlanKind::Repair,
+        filesync_identity::repair::plan::PlanOptions::default(),
+    );
+    assert_eq!(plans.len(), 2, "one plan per service ARM has, none for the one only ARG lists");
+    for plan in &plans {
+        let target = plan.target.name.clone().unwrap_or_default();
+        assert!(target == SVC || target == "svc-b", "{target}");
+        // Every service's facts were read from ARM: the requests name each service's own path.
+        assert!(
+            fake.count_by(|r| r.method == "GET"
+                && r.path
+                    .to_ascii_lowercase()
+                    .ends_with(&format!("/storagesyncservices/{}", target.to_ascii_lowercase())))
+                >= 1
+        );
+    }
+}
+
 #[test]
 fn the_cli_reports_a_management_group_worst_first_and_a_report_over_several_snapshot_files() {
     let fake = FakeArm::start_blocking(tenant());
