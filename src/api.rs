@@ -31,6 +31,11 @@
 //!
 //! `test` and `collect` take `activityDays` (0 to 90, default 30; 0 skips the Activity Log).
 //!
+//! Many services (docs/tenant.md): `test` and `collect` take, instead of `target`, a `scope`
+//! `{managementGroup} | {allSubscriptions: true} | {subscriptionIds: [...]}`; `test` also takes
+//! `snapshotPaths` (several snapshot files or tenant collections). `test` then answers a report over the set
+//! (see [`tenant_report`]), `collect` a tenant collection ([`crate::model::tenant::TenantSnapshot`]).
+//!
 //! A target is `{resourceId}` or `{subscriptionId, resourceGroup?, name?}`.
 
 use serde::{Deserialize, Serialize};
@@ -552,6 +557,53 @@ pub struct Source {
     /// Days of Activity Log to read (0 to 90, 0 skips it).
     #[serde(default)]
     pub activity_days: Option<serde_json::Value>,
+    /// Many services at once: `{managementGroup}`, `{allSubscriptions: true}` or `{subscriptionIds: [...]}`
+    /// (see [`ScopeRequest`]); instead of `target`.
+    #[serde(default)]
+    pub scope: Option<ScopeRequest>,
+    /// Several snapshot files (tenant collections or single snapshots), reported together.
+    #[serde(default)]
+    pub snapshot_paths: Option<Vec<String>>,
+}
+
+/// A scope of many services: exactly one of its fields.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ScopeRequest {
+    #[serde(default)]
+    pub management_group: Option<String>,
+    #[serde(default)]
+    pub all_subscriptions: Option<bool>,
+    #[serde(default)]
+    pub subscription_ids: Option<Vec<String>>,
+}
+
+impl ScopeRequest {
+    /// The scope it names, refusing none or several.
+    pub fn to_scope(&self) -> Result<crate::model::tenant::Scope> {
+        use crate::model::tenant::Scope;
+        let all = self.all_subscriptions.unwrap_or(false);
+        let subs = self.subscription_ids.as_ref().filter(|s| !s.is_empty());
+        let scope = match (self.management_group.as_deref().map(str::trim).filter(|m| !m.is_empty()), all, subs) {
+            (Some(mg), false, None) => Scope::ManagementGroup { id: mg.to_string() },
+            (None, true, None) => Scope::AllSubscriptions,
+            (None, false, Some(ids)) => {
+                Scope::Subscriptions { ids: ids.iter().map(|s| s.trim().to_string()).collect() }
+            }
+            (None, false, None) => {
+                return Err(Error::invalid_input(
+                    "a scope needs one of 'managementGroup', 'allSubscriptions': true or 'subscriptionIds'",
+                ))
+            }
+            _ => {
+                return Err(Error::invalid_input(
+                    "give one scope: 'managementGroup', 'allSubscriptions' or 'subscriptionIds', not several",
+                ))
+            }
+        };
+        crate::collect::tenant::validate_scope(&scope)?;
+        Ok(scope)
+    }
 }
 
 /// A live target: `{resourceId}` or `{subscriptionId, resourceGroup?, name?}`.
@@ -634,9 +686,22 @@ const FIELDS: &[(&str, &[&str])] = &[
             "scope",
         ],
     ),
-    ("test", &["snapshot", "snapshotPath", "target", "activityDays", "checks", "skip", "syncGroups"]),
+    (
+        "test",
+        &[
+            "snapshot",
+            "snapshotPath",
+            "target",
+            "activityDays",
+            "checks",
+            "skip",
+            "syncGroups",
+            "scope",
+            "snapshotPaths",
+        ],
+    ),
     ("testLocal", &["snapshot", "snapshotPath", "target", "activityDays", "checks", "skip", "syncGroups", "local"]),
-    ("collect", &["snapshot", "snapshotPath", "target", "activityDays", "outputPath"]),
+    ("collect", &["snapshot", "snapshotPath", "target", "activityDays", "outputPath", "scope"]),
     (
         "plan",
         &["kind", "snapshot", "snapshotPath", "target", "activityDays", "includeSecurityPostureChanges", "findings"],
@@ -686,6 +751,15 @@ pub async fn execute_request(
                 crate::checks::Selection { only: str_list(checks.as_ref())?, skip: str_list(skip.as_ref())? };
             selection.validate()?;
             let sync_groups = str_list(sync_groups.as_ref())?;
+            if source.scope.is_some() || source.snapshot_paths.is_some() {
+                if !sync_groups.is_empty() {
+                    return Err(Error::invalid_input(
+                        "'syncGroups' narrows one service's report; it does not go with a scope or several snapshots",
+                    ));
+                }
+                let runs = tenant_for(session, &source, crate::collect::activity::DEFAULT_DAYS, events, cancel).await?;
+                return Ok(to_value(&tenant_report(&runs, &selection)?));
+            }
             let snapshot =
                 snapshot_for(session, &source, crate::collect::activity::DEFAULT_DAYS, events, cancel).await?;
             Ok(to_value(&test_report(&snapshot, &selection, &sync_groups)?))
@@ -709,6 +783,14 @@ pub async fn execute_request(
             if let Some(path) = &output_path {
                 // Before any request: a collection of minutes must not end in a path it cannot write.
                 crate::fsutil::check_output_path(std::path::Path::new(path))?;
+            }
+            if source.scope.is_some() {
+                let runs = tenant_for(session, &source, crate::collect::activity::DEFAULT_DAYS, events, cancel).await?;
+                let run = runs.into_iter().next().ok_or_else(|| Error::internal("a scope's collection made no run"))?;
+                if let Some(path) = &output_path {
+                    run.save(std::path::Path::new(path))?;
+                }
+                return Ok(to_value(&run));
             }
             let snapshot =
                 snapshot_for(session, &source, crate::collect::activity::DEFAULT_DAYS, events, cancel).await?;
@@ -812,6 +894,11 @@ pub async fn plan_for(
     events: std::sync::Arc<dyn EventSink>,
     cancel: &CancellationToken,
 ) -> Result<crate::repair::plan::Plan> {
+    if source.scope.is_some() || source.snapshot_paths.is_some() {
+        return Err(Error::invalid_input(
+            "a plan is made for one service (or one snapshot): plan each service a scope's report names",
+        ));
+    }
     let snapshot = snapshot_for(session, source, 0, events, cancel).await?;
     Ok(crate::repair::plan::make(&snapshot, kind, options))
 }
@@ -938,6 +1025,123 @@ pub async fn local_report(
         r = crate::local::run(snapshot, cloud_name, session.cloud(), options) => r,
         _ = cancel.cancelled() => Err(Error::cancelled()),
     }
+}
+
+/// The runs a request over many services is about: a live scope (discovered through Resource Graph,
+/// each service read from ARM), or several snapshot files (tenant collections or single snapshots, e.g.
+/// one per Azure Automation job, see `docs/tenant.md`).
+pub async fn tenant_for(
+    session: &Session,
+    source: &Source,
+    default_days: u32,
+    events: std::sync::Arc<dyn EventSink>,
+    cancel: &CancellationToken,
+) -> Result<Vec<crate::model::tenant::TenantSnapshot>> {
+    let days = activity_days(source.activity_days.as_ref(), default_days)?;
+    let given = [source.snapshot.is_some(), source.snapshot_path.is_some(), source.target.is_some()];
+    match (&source.scope, &source.snapshot_paths) {
+        (Some(_), Some(_)) => Err(Error::invalid_input("give a 'scope' to read live, or 'snapshotPaths', not both")),
+        (Some(_), None) | (None, Some(_)) if given.iter().any(|g| *g) => Err(Error::invalid_input(
+            "'scope' and 'snapshotPaths' stand alone: drop 'target', 'snapshot' and 'snapshotPath'",
+        )),
+        (None, Some(paths)) => {
+            if paths.is_empty() {
+                return Err(Error::invalid_input("'snapshotPaths' is empty: name at least one snapshot file"));
+            }
+            paths.iter().map(|p| crate::model::tenant::TenantSnapshot::load(std::path::Path::new(p))).collect()
+        }
+        (Some(scope), None) => {
+            let scope = scope.to_scope()?;
+            let client = session.client(events, cancel.clone())?;
+            // The target is replaced per service; this one only carries the options.
+            let mut options = crate::collect::CollectOptions::new(crate::collect::TargetSpec::Subscription {
+                subscription_id: String::new(),
+            });
+            options.storage_sync_principal_id = session.options.storage_sync_principal_id.clone();
+            options.activity_days = days;
+            Ok(vec![crate::collect::tenant::collect_tenant(&client, &scope, &options).await?])
+        }
+        (None, None) => Err(Error::invalid_input("say which services: a 'scope' or 'snapshotPaths'")),
+    }
+}
+
+/// One report over many services: each service's report (the selected checks over its snapshot), worst
+/// first, and one verdict. The verdict is `fail` when any service fails; otherwise `incomplete` when any
+/// service's is, when a scope was partial (unreadable subscriptions, a cut answer, a service that could
+/// not be read) or when no service was found; `pass` only over a whole scope whose services all pass.
+pub fn tenant_report(
+    runs: &[crate::model::tenant::TenantSnapshot],
+    selection: &crate::checks::Selection,
+) -> Result<crate::model::tenant::TenantReport> {
+    use crate::model::tenant::{severity_rank, verdict_of, ServiceReport, TenantReport, TENANT_REPORT_SCHEMA_VERSION};
+    selection.validate()?;
+    let mut services = Vec::new();
+    let mut gaps = Vec::new();
+    let mut gone = Vec::new();
+    let mut coverage = Vec::new();
+    for run in runs {
+        if let Some(c) = &run.coverage {
+            gaps.extend(c.gaps());
+            gone.extend(c.services_not_collected.iter().filter(|s| s.reason == "gone").map(|s| s.id.clone()));
+            coverage.push(c.clone());
+        }
+        for snapshot in &run.snapshots {
+            let report = test_report(snapshot, selection, &[])?;
+            let code = crate::checks::exit_code(&report);
+            let t = &snapshot.target;
+            let id = snapshot
+                .services
+                .first()
+                .filter(|_| snapshot.services.len() == 1)
+                .map(|s| s.id.as_str().to_string())
+                .unwrap_or_else(|| match (&t.resource_group, &t.name) {
+                    (Some(rg), Some(n)) => format!(
+                        "/subscriptions/{}/resourceGroups/{rg}/providers/Microsoft.StorageSync/storageSyncServices/{n}",
+                        t.subscription_id
+                    ),
+                    (Some(rg), None) => format!("/subscriptions/{}/resourceGroups/{rg}", t.subscription_id),
+                    _ => format!("/subscriptions/{}", t.subscription_id),
+                });
+            services.push(ServiceReport { id, verdict: verdict_of(code).to_string(), exit_code: code, report });
+        }
+    }
+    services.sort_by(|a, b| {
+        (severity_rank(a.exit_code), std::cmp::Reverse(a.report.summary.fail), a.id.to_ascii_lowercase()).cmp(&(
+            severity_rank(b.exit_code),
+            std::cmp::Reverse(b.report.summary.fail),
+            b.id.to_ascii_lowercase(),
+        ))
+    });
+    let worst = services.first().map(|s| s.exit_code);
+    let exit_code = match worst {
+        Some(crate::checks::EXIT_PROBLEMS) => crate::checks::EXIT_PROBLEMS,
+        None => crate::checks::EXIT_INCOMPLETE,
+        Some(code) if !gaps.is_empty() => code.max(crate::checks::EXIT_INCOMPLETE),
+        Some(code) => code,
+    };
+    if services.is_empty() && gaps.is_empty() {
+        gaps.push("no Storage Sync Service was found in the scope".to_string());
+    }
+    Ok(TenantReport {
+        schema_version: TENANT_REPORT_SCHEMA_VERSION,
+        verdict: verdict_of(exit_code).to_string(),
+        exit_code,
+        coverage,
+        gaps,
+        services_gone: gone,
+        services,
+    })
+}
+
+/// The plans for every service of several runs, each made from its own snapshot (read from ARM, not
+/// from Resource Graph, so a plan's basis is ARM's state as for one service). `repair --what-if` over a
+/// scope shows them.
+pub fn tenant_plans(
+    runs: &[crate::model::tenant::TenantSnapshot],
+    kind: crate::repair::plan::PlanKind,
+    options: crate::repair::plan::PlanOptions,
+) -> Vec<crate::repair::plan::Plan> {
+    runs.iter().flat_map(|r| &r.snapshots).map(|s| crate::repair::plan::make(s, kind, options)).collect()
 }
 
 /// `activityDays`: days of Activity Log to read (0 to 90, 0 skips it).

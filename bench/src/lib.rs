@@ -5,3 +5,4 @@
 pub mod gen;
 pub mod model;
 pub mod run;
+pub mod tenant;

@@ -52,7 +52,8 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
-const USAGE: &str = "usage: filesync-bench [--topology typical|limits|all] [--mode latency|throttle|all] [--quick]
+const USAGE: &str = "usage: filesync-bench tenant [--quick]   (issue 23: every service under a management group)
+       filesync-bench [--topology typical|limits|all] [--mode latency|throttle|all] [--quick]
                       [--output FILE] [--real-bucket] [--checks-runs N] [--no-offline]
   --quick        small topologies (page size 4) and a small bucket, for CI smoke runs
   --real-bucket  run limits/throttle with the real bucket (250 burst, 25/s) instead of the clock scaled x2
@@ -187,6 +188,70 @@ fn checks_breakdown(path: &str, only: Option<&str>) -> Result<(), String> {
     let report = checks::report(&snapshot, &ctx, &Selection::default());
     let json = serde_json::to_vec(&report).map_err(|e| e.to_string())?;
     println!("report + JSON: {:.1} ms, {} bytes", t.elapsed().as_secs_f64() * 1000.0, json.len());
+    Ok(())
+}
+
+/// `tenant [--quick]` (issue 23): every service under a management group of 1,000 subscriptions, at 30 ms
+/// a request and Resource Graph's default quota: requests (Resource Graph and ARM apart) against the floor
+/// and the per-subscription alternative, time against its bound, the collector's peak memory, the report.
+fn tenant_bench(quick: bool) -> Result<(), String> {
+    use filesync_bench::tenant;
+    let shape = if quick { tenant::TenantShape::quick() } else { tenant::TenantShape::tenant() };
+    let mut g = tenant::generate_tenant(&shape);
+    g.topology.latency_ms = LATENCY_MS;
+    let models = tenant::tenant_models(&g);
+    let dir = PathBuf::from("target/bench");
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let topology_path = dir.join(format!("{}-topology.json", shape.name));
+    let log_path = dir.join(format!("{}-requests.jsonl", shape.name));
+    std::fs::write(&topology_path, g.topology.to_json_pretty()).map_err(|e| e.to_string())?;
+    let _ = std::fs::remove_file(&log_path);
+    let fake = start_fake(&topology_path, &log_path)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
+    let base = reset_peaks();
+    let (run, stats, elapsed) = runtime.block_on(tenant::run_tenant(&fake.url)).map_err(|e| e.to_string())?;
+    let peak_mb = PEAK.load(Ordering::Relaxed).saturating_sub(base) as f64 / (1024.0 * 1024.0);
+    let t = Instant::now();
+    let report = filesync_identity::api::tenant_report(std::slice::from_ref(&run), &Selection::default())
+        .map_err(|e| e.to_string())?;
+    let report_ms = t.elapsed().as_secs_f64() * 1000.0;
+    let fake_kb = stop_fake(fake);
+    let (logged, throttled, attempts, _) = read_log(&log_path);
+    let by_kind = stats.by_kind();
+    let arg = by_kind.get("POST resourceGraph").copied().unwrap_or(0);
+    let total: u64 = by_kind.values().sum();
+    let graph: u64 = by_kind.iter().filter(|(k, _)| k.contains("servicePrincipals")).map(|(_, v)| v).sum();
+    let arm = total - arg - graph;
+    let floor_arm = models.descendants_pages + models.per_service_floor.total();
+    let ours_arm = models.descendants_pages + models.per_service_ours.total();
+    let alternative_arm = models.per_subscription_discovery + models.per_service_ours.total();
+    let latency = LATENCY_MS as f64 / 1000.0;
+    let concurrency = ClientOptions::default().concurrency as f64;
+    // Discovery: the descendants' pages one after another, then the Resource Graph queries side by side
+    // (ARG's quota, 15 per 5 s, holds them); then the services' reads, at most `concurrency` at a time,
+    // none shorter than the longest service's chain.
+    let bound = (models.descendants_pages + 1) as f64 * latency
+        + ((models.per_service_ours.total() as f64 * latency) / concurrency)
+            .max(models.per_service_ours.critical_path as f64 * latency);
+    let coverage = run.coverage.clone().ok_or("no coverage")?;
+    let result = json!({
+        "shape": {"subscriptions": shape.subscriptions, "withFileSync": shape.with_file_sync, "services": shape.services,
+                  "servers": shape.services * shape.servers_per_service, "syncGroups": shape.services * shape.groups_per_service,
+                  "storageAccounts": shape.services * shape.accounts_per_service, "latencyMs": LATENCY_MS, "argQuota": "15 per 5 s"},
+        "servicesFound": coverage.services_listed, "servicesCollected": run.snapshots.len(),
+        "unreadableSubscriptions": coverage.unreadable_subscriptions.len(), "truncated": coverage.truncated,
+        "resourceGraphRequests": arg, "resourceGraphFloor": models.arg_floor,
+        "armRequests": arm, "armFloor": floor_arm, "armOursModel": ours_arm, "graphRequests": graph,
+        "perSubscriptionAlternative": {"discoveryListings": models.per_subscription_discovery, "armRequests": alternative_arm},
+        "throttled": throttled, "attempts": attempts, "retries": stats.retries(),
+        "seconds": elapsed.as_secs_f64(), "boundSeconds": bound, "ratio": elapsed.as_secs_f64() / bound,
+        "peakAllocMB": peak_mb, "fakeVmHwmMB": fake_kb as f64 / 1024.0,
+        "reportMs": report_ms, "verdict": report.verdict, "requestsByKind": by_kind, "loggedByKind": logged,
+    });
+    let out = dir.join(format!("{}-results.json", shape.name));
+    std::fs::write(&out, serde_json::to_string_pretty(&result).map_err(|e| e.to_string())?)
+        .map_err(|e| e.to_string())?;
+    println!("{}", serde_json::to_string_pretty(&result).map_err(|e| e.to_string())?);
     Ok(())
 }
 
@@ -621,6 +686,13 @@ fn main() {
                 eprintln!("measure-rss: {e}");
                 std::process::exit(2);
             }
+        }
+        return;
+    }
+    if argv.get(1).map(String::as_str) == Some("tenant") {
+        if let Err(e) = tenant_bench(argv.iter().any(|a| a == "--quick")) {
+            eprintln!("filesync-bench tenant: {e}");
+            std::process::exit(2);
         }
         return;
     }

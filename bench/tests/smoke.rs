@@ -127,3 +127,30 @@ fn bench_program_measures_the_cli_run() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Issue 23: a small tenant under a management group: every service found through Resource Graph in the
+/// fewest pages, each read from ARM with exactly the one-service design's requests, nothing unreadable.
+#[tokio::test]
+async fn tenant_smoke() {
+    use filesync_bench::tenant;
+    let g = tenant::generate_tenant(&tenant::TenantShape::quick());
+    let m = tenant::tenant_models(&g);
+    let fake = FakeArm::start(g.topology.clone()).await;
+    let (run, stats, _) = tenant::run_tenant(fake.url()).await.expect("the run succeeds");
+    let coverage = run.coverage.as_ref().expect("coverage");
+    assert_eq!(run.snapshots.len(), g.services.len());
+    assert_eq!(coverage.subscriptions_in_scope, g.shape.subscriptions);
+    assert!(coverage.unreadable_subscriptions.is_empty() && !coverage.truncated);
+    let by_kind = stats.by_kind();
+    assert_eq!(by_kind.get("POST resourceGraph"), Some(&m.arg_floor), "{by_kind:?}");
+    assert_eq!(by_kind.get("GET descendants (list)"), Some(&m.descendants_pages), "{by_kind:?}");
+    // After discovery: the one-service design per service, and the one Graph lookup of the tenant.
+    let mut rest = by_kind.clone();
+    rest.remove("POST resourceGraph");
+    rest.remove("GET descendants (list)");
+    let lookup = rest.remove("GET servicePrincipals (list)");
+    assert_eq!(lookup, Some(1));
+    assert_eq!(rest, m.per_service_ours.by_kind);
+    assert_eq!(stats.throttled(), 0);
+    assert!(m.per_service_floor.total() <= m.per_service_ours.total());
+}

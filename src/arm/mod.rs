@@ -11,6 +11,7 @@
 //! subscription back (not only the one that got it), and halves the pace (at most once a second).
 
 mod limiter;
+pub mod resource_graph;
 pub mod wire;
 pub use limiter::Priority;
 use std::collections::{BTreeMap, HashMap};
@@ -153,6 +154,8 @@ pub struct ArmClient {
     events: Arc<dyn EventSink>,
     cancel: CancellationToken,
     stats: Arc<Stats>,
+    /// What the latest Resource Graph answer said of the caller's quota (see [`resource_graph`]).
+    arg_quota: Mutex<resource_graph::Quota>,
 }
 
 impl std::fmt::Debug for ArmClient {
@@ -192,7 +195,14 @@ pub fn request_kind(method: &str, path: &str) -> String {
         "servicePrincipals",
         "machines",
         "virtualMachines",
+        "descendants",
     ];
+    if segs.len() == 3 && segs[1].eq_ignore_ascii_case("Microsoft.ResourceGraph") {
+        return format!("{method} resourceGraph");
+    }
+    if segs.len() == 1 && segs[0].eq_ignore_ascii_case("subscriptions") {
+        return format!("{method} subscriptions (list)");
+    }
     let mut kind = "other".to_string();
     if segs.iter().any(|s| s.eq_ignore_ascii_case("eventtypes")) {
         return format!("{method} activityLog (list)");
@@ -295,6 +305,7 @@ impl ArmClient {
             events,
             cancel,
             stats: Arc::new(Stats::default()),
+            arg_quota: Mutex::new(resource_graph::Quota::default()),
         })
     }
 
@@ -566,10 +577,20 @@ impl ArmClient {
         let request_id = header(&resp, "x-ms-request-id");
         let correlation_id = header(&resp, "x-ms-correlation-request-id");
         let mut headers = BTreeMap::new();
-        for name in ["azure-asyncoperation", "location", "retry-after", "x-ms-ratelimit-remaining-subscription-reads"] {
+        for name in [
+            "azure-asyncoperation",
+            "location",
+            "retry-after",
+            "x-ms-ratelimit-remaining-subscription-reads",
+            "x-ms-user-quota-remaining",
+            "x-ms-user-quota-resets-after",
+        ] {
             if let Some(v) = header(&resp, name) {
                 headers.insert(name.to_string(), v);
             }
+        }
+        if headers.contains_key("x-ms-user-quota-remaining") {
+            self.note_arg_quota(status, &headers);
         }
         if *method == Method::GET {
             let remaining = headers.get("x-ms-ratelimit-remaining-subscription-reads").and_then(|v| v.parse().ok());
@@ -669,7 +690,11 @@ impl ArmClient {
         }
         // 401 is not transient: a fresh token is tried below, once.
         if transient(status) && (idempotent || status == 429) && may_retry {
-            let after = retry_after(headers.get("retry-after").map(String::as_str));
+            // Resource Graph's 429 says when the user's quota comes back instead of `Retry-After`.
+            let after = retry_after(headers.get("retry-after").map(String::as_str)).or_else(|| {
+                resource_graph::resets_after(headers.get("x-ms-user-quota-resets-after").map(String::as_str))
+                    .map(resource_graph::with_jitter)
+            });
             return Next::Retry { after, why: format!("{what}: HTTP {status}") };
         }
         let (code, message) = parse_arm_error(&bytes);

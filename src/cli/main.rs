@@ -145,9 +145,17 @@ enum ReportFormat {
 
 #[derive(Args, Debug, Clone)]
 struct TargetArgs {
-    /// Subscription id of the Storage Sync Service(s).
-    #[arg(long, env = "AZURE_SUBSCRIPTION_ID", value_name = "GUID")]
-    subscription: Option<String>,
+    /// Subscription id of the Storage Sync Service(s); repeat it for every service of several
+    /// subscriptions (found through Azure Resource Graph).
+    #[arg(long, env = "AZURE_SUBSCRIPTION_ID", value_name = "GUID", action = clap::ArgAction::Append)]
+    subscription: Vec<String>,
+    /// Every Storage Sync Service in the subscriptions under this management group (found through Azure
+    /// Resource Graph; subscriptions you cannot read are reported, and the verdict is then incomplete).
+    #[arg(long, value_name = "ID", conflicts_with_all = ["resource_group", "name", "resource_id", "all_subscriptions"])]
+    management_group: Option<String>,
+    /// Every Storage Sync Service in every subscription you can read (found through Azure Resource Graph).
+    #[arg(long, conflicts_with_all = ["resource_group", "name", "resource_id"])]
+    all_subscriptions: bool,
     /// Resource group; without --name, every Storage Sync Service in it.
     #[arg(long, short = 'g', value_name = "NAME")]
     resource_group: Option<String>,
@@ -232,9 +240,10 @@ struct TestArgs {
     connection: ConnectionArgs,
     #[command(flatten)]
     select: SelectArgs,
-    /// Diagnose this snapshot file instead of reading Azure.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["subscription", "resource_group", "name", "resource_id"])]
-    snapshot: Option<PathBuf>,
+    /// Diagnose this snapshot file instead of reading Azure; repeat it to report several (single
+    /// snapshots or the collections `collect --management-group` and the other scopes write) together.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["subscription", "resource_group", "name", "resource_id", "management_group", "all_subscriptions"])]
+    snapshot: Vec<PathBuf>,
     /// List every check (id, what it verifies, the codes it explains) and exit; same as `list-checks`.
     #[arg(long)]
     list_checks: bool,
@@ -430,6 +439,54 @@ fn print_report(snapshot: &Snapshot, select: &SelectArgs) -> Result<i32> {
     Ok(checks::exit_code(&report))
 }
 
+/// The runs of a `test` over many services: a live scope, or several snapshot files (or one tenant
+/// collection). None for one service's report.
+async fn tenant_runs(
+    args: &TestArgs,
+    sink: Arc<dyn EventSink>,
+) -> Result<Option<Vec<filesync_identity::model::tenant::TenantSnapshot>>> {
+    use filesync_identity::model::tenant::TenantSnapshot;
+    if !args.snapshot.is_empty() {
+        let runs = args.snapshot.iter().map(|p| TenantSnapshot::load(p)).collect::<Result<Vec<_>>>()?;
+        // One single snapshot keeps the one-service report.
+        if runs.len() == 1 && runs[0].coverage.is_none() && runs[0].snapshots.len() == 1 {
+            return Ok(None);
+        }
+        return Ok(Some(runs));
+    }
+    if scope_request(&args.target)?.is_none() {
+        return Ok(None);
+    }
+    let source = live_source(&args.target, args.activity_days)?;
+    let (session, cancel) = connect(&args.connection)?;
+    Ok(Some(api::tenant_for(&session, &source, args.activity_days, sink, &cancel).await?))
+}
+
+/// Print the report over many services; its exit code is the set's verdict's.
+fn print_tenant_report(runs: &[filesync_identity::model::tenant::TenantSnapshot], select: &SelectArgs) -> Result<i32> {
+    let selection = Selection { only: select.check.clone(), skip: select.skip.clone() };
+    let report = api::tenant_report(runs, &selection)?;
+    let text = match select.format {
+        ReportFormat::Json => format!("{}\n", serde_json::to_string_pretty(&report).expect("reports serialize")),
+        ReportFormat::Table => report::render_tenant_table(
+            &report,
+            TableStyle {
+                color: color_enabled(),
+                show_passing: !select.problems_only,
+                show_all: select.all,
+                width: Some(table_width()),
+            },
+        ),
+        ReportFormat::Markdown | ReportFormat::Html => {
+            return Err(Error::invalid_input(
+                "a report over many services is written as a table or JSON; --format markdown and html render one service's report",
+            ))
+        }
+    };
+    write_stdout(&text)?;
+    Ok(report.exit_code)
+}
+
 fn write_stdout(text: &str) -> Result<()> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
@@ -508,10 +565,37 @@ fn session_options(c: &ConnectionArgs) -> Result<api::SessionOptions> {
     })
 }
 
+/// The scope of many services the flags name, if they name one: --management-group, --all-subscriptions,
+/// or --subscription more than once. A single --subscription (or AZURE_SUBSCRIPTION_ID) beside
+/// --management-group or --all-subscriptions is left aside: the environment may set it for every command.
+fn scope_request(t: &TargetArgs) -> Result<Option<api::ScopeRequest>> {
+    let scope = if let Some(mg) = &t.management_group {
+        api::ScopeRequest { management_group: Some(mg.clone()), ..Default::default() }
+    } else if t.all_subscriptions {
+        api::ScopeRequest { all_subscriptions: Some(true), ..Default::default() }
+    } else if t.subscription.len() > 1 && t.resource_id.is_none() && t.resource_group.is_none() && t.name.is_none() {
+        api::ScopeRequest { subscription_ids: Some(t.subscription.clone()), ..Default::default() }
+    } else {
+        return Ok(None);
+    };
+    if (t.management_group.is_some() || t.all_subscriptions) && t.subscription.len() > 1 {
+        return Err(Error::invalid_input(
+            "give one scope: --management-group, --all-subscriptions or several --subscription, not several",
+        ));
+    }
+    scope.to_scope()?;
+    Ok(Some(scope))
+}
+
 fn target_spec(t: &TargetArgs) -> Result<TargetSpec> {
+    if t.subscription.len() > 1 {
+        return Err(Error::invalid_input(
+            "several --subscription values name many services: drop --resource-group, --name and --resource-id",
+        ));
+    }
     TargetSpec::from_parts(
         t.resource_id.as_deref(),
-        t.subscription.as_deref(),
+        t.subscription.first().map(String::as_str),
         t.resource_group.as_deref(),
         t.name.as_deref(),
     )
@@ -536,12 +620,15 @@ fn connect(connection: &ConnectionArgs) -> Result<(api::Session, api::Cancellati
 
 /// The request API's source for a live target.
 fn live_source(target: &TargetArgs, activity_days: u32) -> Result<api::Source> {
+    if let Some(scope) = scope_request(target)? {
+        return Ok(api::Source { scope: Some(scope), activity_days: Some(activity_days.into()), ..Default::default() });
+    }
     // Refused before anything is built: a target that cannot be one.
     target_spec(target)?;
     Ok(api::Source {
         target: Some(api::TargetRequest {
             resource_id: target.resource_id.clone(),
-            subscription_id: target.subscription.clone(),
+            subscription_id: target.subscription.first().cloned(),
             resource_group: target.resource_group.clone(),
             name: target.name.clone(),
         }),
@@ -594,7 +681,7 @@ fn offline_command(command: &Command) -> Option<&'static str> {
         Command::ListChecks(_) => Some("list-checks"),
         Command::Explain(_) => Some("explain"),
         Command::Diff(_) => Some("diff"),
-        Command::Test(t) if t.snapshot.is_some() || t.list_checks => Some("test --snapshot"),
+        Command::Test(t) if !t.snapshot.is_empty() || t.list_checks => Some("test --snapshot"),
         _ => None,
     }
 }
@@ -636,7 +723,10 @@ async fn run(cli: Cli) -> Result<i32> {
         Command::Test(args) => {
             // A wrong --check or --skip is refused before minutes of collection, not after.
             Selection { only: args.select.check.clone(), skip: args.select.skip.clone() }.validate()?;
-            let snapshot = match &args.snapshot {
+            if let Some(runs) = tenant_runs(&args, sink.clone()).await? {
+                return print_tenant_report(&runs, &args.select);
+            }
+            let snapshot = match args.snapshot.first() {
                 Some(path) => Snapshot::load(path)?,
                 None => collect_live(&args.target, &args.connection, args.activity_days, sink).await?,
             };
@@ -665,6 +755,31 @@ async fn run(cli: Cli) -> Result<i32> {
         Command::Collect(args) => {
             if args.output.as_os_str() != "-" {
                 filesync_identity::fsutil::check_output_path(&args.output)?;
+            }
+            if scope_request(&args.target)?.is_some() {
+                let source = live_source(&args.target, args.activity_days)?;
+                let (session, cancel) = connect(&args.connection)?;
+                let runs = api::tenant_for(&session, &source, args.activity_days, sink, &cancel).await?;
+                let run = runs.into_iter().next().ok_or_else(|| Error::internal("a scope's collection made no run"))?;
+                if args.output.as_os_str() == "-" {
+                    write_stdout(&format!(
+                        "{}\n",
+                        serde_json::to_string_pretty(&run).expect("a collection serializes")
+                    ))?;
+                } else {
+                    run.save(&args.output)?;
+                    if !cli.quiet {
+                        let c = run.coverage.as_ref();
+                        eprintln!(
+                            "Wrote {} ({} services collected, {} unreadable subscriptions{}).",
+                            args.output.display(),
+                            run.snapshots.len(),
+                            c.map(|c| c.unreadable_subscriptions.len()).unwrap_or(0),
+                            if c.is_some_and(|c| c.truncated) { ", a Resource Graph answer was cut" } else { "" }
+                        );
+                    }
+                }
+                return Ok(0);
             }
             let snapshot = collect_live(&args.target, &args.connection, args.activity_days, sink.clone()).await?;
             if args.output.as_os_str() == "-" {
@@ -703,10 +818,20 @@ async fn run_local(args: TestArgs, sink: Arc<dyn EventSink>) -> Result<i32> {
     // Bad pins and limits before minutes of collection.
     filesync_identity::local::gather::parse_pins(&options.resolve)?;
     filesync_identity::local::gather::probe_timeout(&options)?;
+    if scope_request(&args.target)?.is_some() {
+        return Err(Error::invalid_input(
+            "test --local diagnoses the one service this machine is registered to: name it (--resource-id, or --subscription with --resource-group and --name), not a scope of many",
+        ));
+    }
     let (session, cancel) = connect(&args.connection)?;
-    let snapshot = match &args.snapshot {
-        Some(path) => Snapshot::load(path)?,
-        None => {
+    let snapshot = match args.snapshot.as_slice() {
+        [path] => Snapshot::load(path)?,
+        [_, _, ..] => {
+            return Err(Error::invalid_input(
+                "test --local reads one service: give one --snapshot (the service this machine is registered to)",
+            ))
+        }
+        [] => {
             let source = live_source(&args.target, args.activity_days)?;
             api::snapshot_for(&session, &source, args.activity_days, sink, &cancel).await?
         }

@@ -150,6 +150,9 @@ async fn run_plan(
     quiet: bool,
 ) -> Result<i32> {
     let source = crate::live_source(&args.target, 0)?;
+    if source.scope.is_some() {
+        return what_if_over_scope(kind, &args, &source, plan_options, sink, quiet).await;
+    }
     if let Some(path) = &args.plan_output {
         filesync_identity::fsutil::check_output_path(path)?;
     }
@@ -178,6 +181,50 @@ async fn run_plan(
         return Ok(0);
     }
     apply_and_print(&connection, sink, &plan, &args.apply, None).await
+}
+
+/// `repair --what-if` (or `enable-identity --what-if`) over a scope: each service found is read from ARM
+/// and planned; nothing is written. Applying is done per service.
+async fn what_if_over_scope(
+    kind: PlanKind,
+    args: &PlanArgs,
+    source: &api::Source,
+    plan_options: PlanOptions,
+    sink: Arc<dyn EventSink>,
+    quiet: bool,
+) -> Result<i32> {
+    if !args.apply.what_if || args.plan_output.is_some() {
+        return Err(filesync_identity::Error::invalid_input(
+            "over a management group or several subscriptions, only --what-if is offered: repair each service with --resource-id",
+        ));
+    }
+    let (session, cancel) = crate::connect(&args.connection)?;
+    let runs = api::tenant_for(&session, source, 0, sink, &cancel).await?;
+    let plans = api::tenant_plans(&runs, kind, plan_options);
+    match args.apply.format {
+        OutputFormat::Json => {
+            crate::write_stdout(&format!("{}\n", serde_json::to_string_pretty(&plans).expect("plans serialize")))?
+        }
+        OutputFormat::Table => {
+            for plan in &plans {
+                print_plan(plan, OutputFormat::Table)?;
+                crate::write_stdout("\n")?;
+            }
+        }
+    }
+    if !quiet {
+        for c in runs.iter().filter_map(|r| r.coverage.as_ref()) {
+            for gap in c.gaps() {
+                eprintln!("warning: not whole: {gap}");
+            }
+        }
+        eprintln!(
+            "{} plan(s), {} change(s) in all. Nothing was changed.",
+            plans.len(),
+            plans.iter().map(|p| p.changes.len()).sum::<usize>()
+        );
+    }
+    Ok(0)
 }
 
 /// `apply --plan FILE`.

@@ -12,6 +12,7 @@
 //! endpoint that names them arrives, and each only once.
 
 pub mod activity;
+pub mod tenant;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -110,6 +111,9 @@ pub struct CollectOptions {
     pub target: TargetSpec,
     /// The Microsoft.StorageSync service principal's object id, when the caller knows it.
     pub storage_sync_principal_id: Option<String>,
+    /// Where `storage_sync_principal_id` came from, when not from the caller (`graph`: looked up once for
+    /// many services).
+    pub storage_sync_principal_source: Option<String>,
     /// Look the object id up in Microsoft Graph when it is not given (default true).
     pub lookup_storage_sync_principal: bool,
     /// For each registered server with an identity, find its machine through Microsoft Graph and read
@@ -124,6 +128,7 @@ impl CollectOptions {
         CollectOptions {
             target,
             storage_sync_principal_id: None,
+            storage_sync_principal_source: None,
             lookup_storage_sync_principal: true,
             lookup_machines: true,
             activity_days: crate::collect::activity::DEFAULT_DAYS,
@@ -780,7 +785,10 @@ pub async fn collect(client: &ArmClient, options: &CollectOptions) -> Result<Sna
     c.progress("finding Storage Sync Services".into());
     let principal = async {
         if let Some(p) = &options.storage_sync_principal_id {
-            (Some(p.to_ascii_lowercase()), Some("flag".to_string()))
+            (
+                Some(p.to_ascii_lowercase()),
+                Some(options.storage_sync_principal_source.clone().unwrap_or_else(|| "flag".to_string())),
+            )
         } else if options.lookup_storage_sync_principal {
             // The lookup is a nicety: never let it hold the diagnosis up for long.
             let lookup = tokio::time::timeout(GRAPH_LOOKUP_TIMEOUT, lookup_storage_sync_principal(client));

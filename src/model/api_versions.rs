@@ -14,3 +14,9 @@ pub const LOCKS: &str = "2016-09-01";
 pub const HYBRID_COMPUTE: &str = "2024-07-10";
 /// Microsoft.Compute virtual machines: VirtualMachines_Get, stable.
 pub const COMPUTE: &str = "2024-07-01";
+/// Azure Resource Graph (`POST /providers/Microsoft.ResourceGraph/resources`).
+pub const RESOURCE_GRAPH: &str = "2024-04-01";
+/// Management groups (`.../managementGroups/{id}/descendants`).
+pub const MANAGEMENT_GROUPS: &str = "2020-05-01";
+/// Subscriptions (`GET /subscriptions`).
+pub const SUBSCRIPTIONS: &str = "2022-12-01";

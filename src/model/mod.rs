@@ -10,3 +10,4 @@ pub mod rbac;
 pub mod resource_id;
 pub mod roles;
 pub mod snapshot;
+pub mod tenant;

@@ -12,6 +12,7 @@ mod local;
 mod markdown;
 mod plan;
 mod table;
+mod tenant;
 
 pub use activity::summary_line as activity_summary_line;
 pub use apply::render_report_table as render_apply_table;
@@ -23,6 +24,7 @@ pub use local::{render_markdown as render_local_markdown, render_table as render
 pub use markdown::render_markdown;
 pub use plan::render_plan_table;
 pub use table::{command_lines, output_width, render_table, render_table_with, RepairOutlook, TableStyle};
+pub use tenant::render_tenant_table;
 
 use crate::model::findings::{Finding, Report, Status};
 

@@ -176,6 +176,62 @@ fn pipeline(
         return graph(st, base, req, &segs, graph_ok);
     }
 
+    if crate::arg::is_query_path(&req.path) {
+        if req.method != "POST" {
+            return Err(ApiError::new(
+                405,
+                "MethodNotAllowed",
+                format!("The requested resource does not support http method '{}'.", req.method),
+            ));
+        }
+        return Ok(crate::arg::query(st, &principal, req.param("api-version"), req.body.as_ref(), &req.correlation_id));
+    }
+    let tenant_listing = match lower.as_slice() {
+        [s] if s == "subscriptions" => Some(None),
+        [p, ns, mgs, mg, d]
+            if p == "providers" && ns == "microsoft.management" && mgs == "managementgroups" && d == "descendants" =>
+        {
+            Some(Some(mg.clone()))
+        }
+        _ => None,
+    };
+    if let Some(mg) = tenant_listing {
+        if req.method != "GET" {
+            return Err(ApiError::new(
+                405,
+                "MethodNotAllowed",
+                format!("The requested resource does not support http method '{}'.", req.method),
+            ));
+        }
+        let supported = if mg.is_some() { crate::arg::MANAGEMENT_APIS } else { crate::arg::SUBSCRIPTION_APIS };
+        let api = req.param("api-version").map(str::to_string).unwrap_or_default();
+        if !supported.contains(&api.as_str()) {
+            return Err(ApiError::bad_request(
+                if api.is_empty() { "MissingApiVersionParameter" } else { "InvalidApiVersionParameter" },
+                format!("The api-version '{api}' is invalid. The supported versions are '{}'.", supported.join(",")),
+            ));
+        }
+        let items = match &mg {
+            None => crate::arg::list_subscriptions(st, &principal),
+            Some(mg) => {
+                if !st.mg_exists(mg) {
+                    return Err(ApiError::not_found(
+                        "NotFound",
+                        format!("'/providers/Microsoft.Management/managementGroups/{mg}' not found"),
+                    ));
+                }
+                st.authorize(
+                    &principal,
+                    &format!("/providers/Microsoft.Management/managementGroups/{mg}"),
+                    "Microsoft.Management/managementGroups/descendants/read",
+                    None,
+                )?;
+                crate::arg::descendants(st, mg)
+            }
+        };
+        let c = Ctx { st, req, base, principal, api, lro_failure };
+        return page(&c, items, false);
+    }
     let Some(api) = req.param("api-version").map(|s| s.to_string()) else {
         return Err(ApiError::bad_request(
             "MissingApiVersionParameter",

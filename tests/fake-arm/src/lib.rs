@@ -21,6 +21,7 @@
 //! See `README.md` beside this crate for the topology format and every rule the fake enforces.
 
 pub mod agent;
+mod arg;
 mod authz;
 pub mod fault;
 mod handlers;

@@ -60,7 +60,8 @@ impl Req {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
     pub fn is_write(&self) -> bool {
-        matches!(self.method.as_str(), "PUT" | "PATCH" | "POST" | "DELETE")
+        // A Resource Graph query is a POST that reads.
+        matches!(self.method.as_str(), "PUT" | "PATCH" | "POST" | "DELETE") && !crate::arg::is_query_path(&self.path)
     }
     fn logged_body(&self) -> Option<Value> {
         match &self.body {

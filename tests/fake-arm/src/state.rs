@@ -47,7 +47,8 @@ impl LoggedRequest {
         self.query_pairs.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
     pub fn is_write(&self) -> bool {
-        matches!(self.method.as_str(), "PUT" | "PATCH" | "POST" | "DELETE")
+        // A Resource Graph query is a POST that reads.
+        matches!(self.method.as_str(), "PUT" | "PATCH" | "POST" | "DELETE") && !crate::arg::is_query_path(&self.path)
     }
 }
 
@@ -101,6 +102,15 @@ pub(crate) struct FaultEntry {
     pub id: FaultId,
     pub fault: Fault,
     pub remaining: Option<u32>,
+}
+
+/// Azure Resource Graph's state: each user's queries in the current window, and the lag's stale rows.
+#[derive(Debug, Clone)]
+pub struct ArgState {
+    pub quota: u32,
+    pub window: Duration,
+    pub used: HashMap<String, (u32, Instant)>,
+    pub stale_service_ids: Vec<String>,
 }
 
 pub(crate) enum Decision {
@@ -157,6 +167,8 @@ pub(crate) struct State {
     pub write_count: u64,
     /// The Activity Log: seeded events, then one per write the fake performed (in time order).
     pub activity: Vec<ActivityEventSeed>,
+    /// Azure Resource Graph: quota and lag.
+    pub arg: ArgState,
 }
 
 /// The location of seeded resources that name none.
@@ -380,6 +392,12 @@ impl State {
             log: Vec::new(),
             write_count: 0,
             activity: t.activity_log.clone(),
+            arg: ArgState {
+                quota: t.resource_graph.quota_per_window,
+                window: Duration::from_millis(t.resource_graph.window_ms.max(1)),
+                used: HashMap::new(),
+                stale_service_ids: t.resource_graph.stale_service_ids.clone(),
+            },
         };
         for f in t.faults {
             st.add_fault(f);

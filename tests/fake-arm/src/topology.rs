@@ -78,6 +78,25 @@ pub struct Topology {
     pub faults: Vec<Fault>,
     /// Activity Log events that happened before the fake started (its own writes add more).
     pub activity_log: Vec<ActivityEventSeed>,
+    /// Azure Resource Graph: the per-user quota and the lag mode.
+    pub resource_graph: ResourceGraphSeed,
+}
+
+/// How the fake's Azure Resource Graph behaves.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct ResourceGraphSeed {
+    /// Queries a user may send per window (ARG's documented example: 15 per 5 seconds).
+    pub quota_per_window: u32,
+    pub window_ms: u64,
+    /// Lag: Storage Sync Service ids ARG still lists though ARM no longer has them.
+    pub stale_service_ids: Vec<String>,
+}
+
+impl Default for ResourceGraphSeed {
+    fn default() -> Self {
+        ResourceGraphSeed { quota_per_window: 15, window_ms: 5000, stale_service_ids: Vec::new() }
+    }
 }
 
 impl Default for Topology {
@@ -107,6 +126,7 @@ impl Default for Topology {
             server_auth_switch_delay_ms: 0,
             faults: Vec::new(),
             activity_log: Vec::new(),
+            resource_graph: ResourceGraphSeed::default(),
         }
     }
 }

@@ -1,0 +1,304 @@
+//! Issue 23: every Storage Sync Service of a scope (a management group, several subscriptions, every
+//! readable subscription), found through Azure Resource Graph and read from ARM, in one report.
+
+mod support;
+
+use std::sync::Arc;
+
+use fake_arm::topology::roles;
+use fake_arm::*;
+use filesync_identity::api::{self, CancellationToken, ScopeRequest, Session, Source};
+use filesync_identity::checks::Selection;
+use filesync_identity::events::{BufferSink, EventSink};
+use filesync_identity::model::tenant::{Scope, TenantSnapshot};
+use support::*;
+
+const SUB_B: &str = "3c5f7b9d-2e4a-4b6c-8d8e-1f2a3b4c5d6e";
+const SUB_C: &str = "4d6a8c0e-3f5b-4c7d-9e9f-2a3b4c5d6e7f";
+const MG: &str = "mg-files";
+const MG_READER_ROLE: &str = "99999999-0000-4000-8000-000000000001";
+
+/// The healthy deployment in SUB; a service without an identity in SUB_B; one in SUB_C, which the caller
+/// cannot read. All three subscriptions under MG, whose tree the caller may list.
+fn tenant() -> Topology {
+    let mut t = healthy()
+        .topology()
+        .with_management_group(ManagementGroupSeed::new(MG, &[SUB, SUB_B, SUB_C]))
+        .with_service(ServiceSeed::new(SUB_B, "rg-b", "svc-b"))
+        .with_service(ServiceSeed::new(SUB_C, "rg-c", "svc-c"))
+        .assign(&format!("/subscriptions/{SUB_B}"), roles::READER, CALLER)
+        .assign(&format!("/providers/Microsoft.Management/managementGroups/{MG}"), MG_READER_ROLE, CALLER);
+    t.role_definitions.push(RoleDefinitionSeed {
+        id: MG_READER_ROLE.into(),
+        role_name: "Management Group Reader".into(),
+        description: "Read management groups".into(),
+        actions: vec![
+            "Microsoft.Management/managementGroups/read".into(),
+            "Microsoft.Management/managementGroups/descendants/read".into(),
+        ],
+        ..Default::default()
+    });
+    t
+}
+
+fn scope_source(scope: ScopeRequest) -> Source {
+    Source { scope: Some(scope), activity_days: Some(0.into()), ..Default::default() }
+}
+
+async fn runs(fake: &FakeArm, scope: ScopeRequest) -> Vec<TenantSnapshot> {
+    let session = Session::new(session_options(fake)).unwrap();
+    let sink: Arc<dyn EventSink> = Arc::new(BufferSink::new());
+    api::tenant_for(&session, &scope_source(scope), 0, sink, &CancellationToken::new()).await.expect("the run")
+}
+
+fn mg(id: &str) -> ScopeRequest {
+    ScopeRequest { management_group: Some(id.into()), ..Default::default() }
+}
+
+fn subs(ids: &[&str]) -> ScopeRequest {
+    ScopeRequest { subscription_ids: Some(ids.iter().map(|s| s.to_string()).collect()), ..Default::default() }
+}
+
+fn arg_requests(fake: &FakeArm) -> Vec<serde_json::Value> {
+    fake.request_log()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.path.to_ascii_lowercase().contains("microsoft.resourcegraph"))
+        .map(|r| r.body.unwrap_or_default())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_management_group_finds_every_readable_service_and_names_the_unreadable_subscription() {
+    let fake = FakeArm::start(tenant()).await;
+    let runs = runs(&fake, mg(MG)).await;
+    let coverage = runs[0].coverage.clone().expect("coverage");
+    assert_eq!(coverage.subscriptions_in_scope, 3);
+    assert_eq!(coverage.subscriptions_answered, 2);
+    assert_eq!(coverage.unreadable_subscriptions, vec![SUB_C.to_string()]);
+    assert_eq!(runs[0].snapshots.len(), 2, "SUB's and SUB_B's services");
+    // Discovery: one query for the subscriptions that answer, one for the services.
+    assert_eq!(coverage.resource_graph_requests, 2);
+    assert_eq!(arg_requests(&fake).len(), 2);
+    let report = api::tenant_report(&runs, &Selection::default()).unwrap();
+    // Worst first, one line each; the set's verdict is the worst, never better than incomplete here.
+    assert_eq!(report.services.len(), 2);
+    assert!(
+        report.services[0].id.ends_with("/svc-b"),
+        "{:?}",
+        report.services.iter().map(|s| &s.id).collect::<Vec<_>>()
+    );
+    assert_eq!(report.services[1].verdict, "pass");
+    assert_ne!(report.verdict, "pass");
+    assert!(report.gaps.iter().any(|g| g.contains(SUB_C)), "{:?}", report.gaps);
+}
+
+#[tokio::test]
+async fn never_a_green_verdict_over_a_partial_scope() {
+    // Only the healthy service is readable: its report passes, the set does not.
+    let mut t = tenant();
+    t.storage_sync_services.retain(|s| s.name != "svc-b");
+    let fake = FakeArm::start(t).await;
+    let whole = runs(&fake, subs(&[SUB])).await;
+    let report = api::tenant_report(&whole, &Selection::default()).unwrap();
+    assert_eq!((report.verdict.as_str(), report.exit_code), ("pass", 0), "{:?}", report.gaps);
+    let partial = runs(&fake, subs(&[SUB, SUB_C])).await;
+    let report = api::tenant_report(&partial, &Selection::default()).unwrap();
+    assert_eq!(report.services.len(), 1);
+    assert_eq!(report.services[0].verdict, "pass");
+    assert_eq!((report.verdict.as_str(), report.exit_code), ("incomplete", 4));
+}
+
+#[tokio::test]
+async fn a_cut_answer_is_never_taken_as_complete() {
+    let mut t = tenant();
+    for i in 0..1005 {
+        t = t.with_service(ServiceSeed::new(SUB_B, "rg-many", &format!("svc-{i:04}")));
+    }
+    let fake = FakeArm::start(t).await;
+    let session = Session::new(session_options(&fake)).unwrap();
+    let client = session.client(Arc::new(BufferSink::new()), CancellationToken::new()).unwrap();
+    use filesync_identity::arm::resource_graph::QueryScope;
+    let scope = QueryScope::Subscriptions(vec![SUB_B.to_string()]);
+    // Projecting id: every row, over two pages.
+    let paged = client.resource_graph(&scope, filesync_identity::collect::tenant::SERVICES_QUERY).await.unwrap();
+    assert_eq!((paged.rows.len(), paged.pages, paged.truncated), (1006, 2, false));
+    // Without id ARG cannot page: the answer is cut and said to be.
+    let cut = client
+        .resource_graph(&scope, "resources | where type =~ 'microsoft.storagesync/storagesyncservices' | project name, subscriptionId, resourceGroup")
+        .await
+        .unwrap();
+    assert!(cut.truncated);
+    assert_eq!(cut.rows.len(), 1000);
+    // A coverage with a cut answer makes the set incomplete.
+    let mut run = runs(&fake, subs(&[SUB])).await;
+    run[0].coverage.as_mut().unwrap().truncated = true;
+    let report = api::tenant_report(&run, &Selection::default()).unwrap();
+    assert_eq!(report.verdict, "incomplete");
+    assert!(report.gaps.iter().any(|g| g.contains("resultTruncated")));
+}
+
+#[tokio::test]
+async fn subscriptions_are_batched_under_300_and_the_quota_is_waited_for_not_overrun() {
+    let mut t = tenant();
+    // One query a window: discovery's four queries must wait for three resets, with no 429.
+    t.resource_graph.quota_per_window = 1;
+    t.resource_graph.window_ms = 300;
+    let fake = FakeArm::start(t).await;
+    let mut ids: Vec<String> = (0..300).map(|i| format!("00000000-0000-4000-8000-{i:012}")).collect();
+    ids.push(SUB.to_string());
+    let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let runs = runs(&fake, subs(&refs)).await;
+    let bodies = arg_requests(&fake);
+    assert_eq!(bodies.len(), 4, "two batches, two queries each");
+    assert!(bodies.iter().all(|b| b["subscriptions"].as_array().unwrap().len() <= 250));
+    assert_eq!(fake.count_by(|r| r.status == 429), 0, "the quota is respected before a 429");
+    let coverage = runs[0].coverage.as_ref().unwrap();
+    assert_eq!(coverage.unreadable_subscriptions.len(), 300, "subscriptions that do not answer are named");
+    assert_eq!(runs[0].snapshots.len(), 1);
+}
+
+#[tokio::test]
+async fn a_429_is_retried_after_the_quota_resets() {
+    let mut t = tenant();
+    t.resource_graph.quota_per_window = 1;
+    t.resource_graph.window_ms = 400;
+    let fake = FakeArm::start(t).await;
+    // Another client of the same user spends the window's quota first: the run's first query meets a 429
+    // (RateLimiting, no Retry-After) and waits for the reset its answer names.
+    let session = Session::new(session_options(&fake)).unwrap();
+    let other = session.client(Arc::new(BufferSink::new()), CancellationToken::new()).unwrap();
+    use filesync_identity::arm::resource_graph::QueryScope;
+    other
+        .resource_graph(
+            &QueryScope::Subscriptions(vec![SUB.into()]),
+            filesync_identity::collect::tenant::SERVICES_QUERY,
+        )
+        .await
+        .unwrap();
+    let runs = runs(&fake, subs(&[SUB])).await;
+    assert_eq!(runs[0].snapshots.len(), 1);
+    let answers: Vec<u16> = fake
+        .request_log()
+        .into_iter()
+        .filter(|r| r.path.to_ascii_lowercase().contains("microsoft.resourcegraph"))
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(answers.iter().filter(|s| **s == 429).count(), 1, "{answers:?}");
+    assert_eq!(answers.iter().filter(|s| **s == 200).count(), 3, "{answers:?}");
+}
+
+#[tokio::test]
+async fn a_service_resource_graph_still_lists_but_arm_dropped_is_gone_not_a_failure() {
+    let mut t = tenant();
+    let stale = format!(
+        "/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.StorageSync/storageSyncServices/gone-yesterday"
+    );
+    t.resource_graph.stale_service_ids.push(stale.clone());
+    let fake = FakeArm::start(t).await;
+    let runs = runs(&fake, subs(&[SUB])).await;
+    let report = api::tenant_report(&runs, &Selection::default()).unwrap();
+    assert_eq!(report.services_gone, vec![stale]);
+    assert_eq!(report.services.len(), 1);
+    assert_eq!(report.verdict, "pass", "{:?}", report.gaps);
+}
+
+#[tokio::test]
+async fn plans_over_a_scope_rest_on_arm_not_on_a_lagging_resource_graph() {
+    // ARG still lists a deleted service: the plans come from what ARM has, one per service it still has.
+    let mut t = tenant();
+    let stale = format!(
+        "/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.StorageSync/storageSyncServices/gone-yesterday"
+    );
+    t.resource_graph.stale_service_ids.push(stale);
+    let fake = FakeArm::start(t).await;
+    let runs = runs(&fake, subs(&[SUB, SUB_B])).await;
+    let plans = api::tenant_plans(
+        &runs,
+        filesync_identity::repair::plan::PlanKind::Repair,
+        filesync_identity::repair::plan::PlanOptions::default(),
+    );
+    assert_eq!(plans.len(), 2, "one plan per service ARM has, none for the one only ARG lists");
+    for plan in &plans {
+        let target = plan.target.name.clone().unwrap_or_default();
+        assert!(target == SVC || target == "svc-b", "{target}");
+        // Every service's facts were read from ARM: the requests name each service's own path.
+        assert!(
+            fake.count_by(|r| r.method == "GET"
+                && r.path
+                    .to_ascii_lowercase()
+                    .ends_with(&format!("/storagesyncservices/{}", target.to_ascii_lowercase())))
+                >= 1
+        );
+    }
+}
+
+#[test]
+fn the_cli_reports_a_management_group_worst_first_and_a_report_over_several_snapshot_files() {
+    let fake = FakeArm::start_blocking(tenant());
+    let out = live_cli(&fake, "test")
+        .args(["--management-group", MG, "--activity-days", "0", "--format", "json", "-q"])
+        .output()
+        .unwrap();
+    let report: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(out.status.code(), Some(report["exitCode"].as_i64().unwrap() as i32));
+    assert_ne!(report["verdict"], "pass");
+    assert_eq!(report["services"].as_array().unwrap().len(), 2);
+    assert_eq!(report["coverage"][0]["unreadableSubscriptions"][0], SUB_C);
+    let table =
+        live_cli(&fake, "test").args(["--management-group", MG, "--activity-days", "0", "-q"]).output().unwrap();
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(text.contains("Verdict:") && text.contains("svc-b") && text.contains(SUB_C), "{text}");
+    // Split runs (one per job), reported together.
+    let dir = std::env::temp_dir().join(format!("tenant-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let a = dir.join("a.json");
+    let b = dir.join("b.json");
+    let ok = live_cli(&fake, "collect")
+        .args(["--subscription", SUB, "--subscription", SUB_B, "--activity-days", "0", "-q", "-o"])
+        .arg(&a)
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let ok = live_cli(&fake, "collect")
+        .args(["--resource-id", &service_id(), "--activity-days", "0", "-q", "-o"])
+        .arg(&b)
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let both = cli_command()
+        .args(["test", "--format", "json", "--snapshot"])
+        .arg(&a)
+        .arg("--snapshot")
+        .arg(&b)
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&both.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&both.stderr)));
+    assert_eq!(report["services"].as_array().unwrap().len(), 3);
+    assert_eq!(report["services"][0]["verdict"], "fail");
+    assert_eq!(both.status.code(), Some(1));
+    // repair --what-if over the scope plans each service from ARM and writes nothing.
+    let before = fake.write_count();
+    let what_if = live_cli(&fake, "repair")
+        .args(["--management-group", MG, "--what-if", "--format", "json", "-q"])
+        .output()
+        .unwrap();
+    assert!(what_if.status.success(), "{}", String::from_utf8_lossy(&what_if.stderr));
+    let plans: serde_json::Value = serde_json::from_slice(&what_if.stdout).unwrap();
+    assert_eq!(plans.as_array().unwrap().len(), 2);
+    assert_eq!(fake.write_count(), before);
+    let refused = live_cli(&fake, "repair").args(["--management-group", MG, "--yes"]).output().unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn scopes_are_checked_before_any_request() {
+    assert!(ScopeRequest::default().to_scope().is_err());
+    let both =
+        ScopeRequest { management_group: Some("mg".into()), all_subscriptions: Some(true), ..Default::default() };
+    assert!(both.to_scope().unwrap_err().to_string().contains("not several"));
+    assert!(subs(&["not-a-guid"]).to_scope().is_err());
+    assert_eq!(mg("mg-1").to_scope().unwrap(), Scope::ManagementGroup { id: "mg-1".into() });
+}
