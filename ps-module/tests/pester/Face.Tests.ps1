@@ -174,7 +174,9 @@ Describe 'discoverability' {
         $common = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters
         $items = @((Get-Help $name).Syntax.SyntaxItem)
         foreach ($set in $command.ParameterSets) {
-            $want = @($set.Parameters.Name | Where-Object { $_ -notin $common } | Sort-Object)
+            # Parameters only piped objects give (DontShow) are documented but kept out of the syntax.
+            $shown = $set.Parameters | Where-Object { -not ($_.Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] -and $_.DontShow }) }
+            $want = @($shown.Name | Where-Object { $_ -notin $common } | Sort-Object)
             $match = $items | Where-Object { (@($_.Parameter.Name | Where-Object { $_ -notin $common } | Sort-Object) -join ',') -eq ($want -join ',') }
             $match | Should -Not -BeNullOrEmpty -Because "the help of $name needs the set $($set.Name): $($want -join ', ')"
         }
