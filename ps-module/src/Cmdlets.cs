@@ -121,12 +121,22 @@ namespace AzFileSync.ManagedIdentity
         void TestScope(string[] subscriptions)
         {
             if (MyInvocation.ExpectingInput || !string.IsNullOrEmpty(ResourceGroupName) || !string.IsNullOrEmpty(Name)
-                || !string.IsNullOrEmpty(ResourceId) || !string.IsNullOrEmpty(StorageSyncServiceName) || !string.IsNullOrEmpty(TargetResourceId) || Local)
+                || !string.IsNullOrEmpty(ResourceId) || !string.IsNullOrEmpty(StorageSyncServiceName) || !string.IsNullOrEmpty(TargetResourceId)
+                || !string.IsNullOrEmpty(SyncGroupName) || Local)
             {
                 _healthy = false;
                 WriteError(NewError(ErrorIds.SeveralTargets, ErrorCategory.InvalidArgument, subscriptions,
-                    "Several -SubscriptionId values, -ManagementGroupName and -AllSubscriptions name a scope of many services; they do not go with piped objects, -ResourceGroupName, -Name, -ResourceId or -Local.",
+                    "Several -SubscriptionId values, -ManagementGroupName and -AllSubscriptions name a scope of many services; they do not go with piped objects, -ResourceGroupName, -Name, -ResourceId, -SyncGroupName or -Local.",
                     "Give the scope alone, or name one service (one -SubscriptionId with -ResourceGroupName and -Name, or -ResourceId)."));
+                return;
+            }
+            int scopes = (string.IsNullOrEmpty(ManagementGroupName) ? 0 : 1) + (AllSubscriptions ? 1 : 0) + (subscriptions.Length > 0 ? 1 : 0);
+            if (scopes != 1)
+            {
+                _healthy = false;
+                WriteError(NewError(scopes == 0 ? ErrorIds.NoTarget : ErrorIds.SeveralTargets, ErrorCategory.InvalidArgument, null,
+                    scopes == 0 ? "Nothing to work on was named." : "-ManagementGroupName, -AllSubscriptions and -SubscriptionId each name a scope; give one of them.",
+                    "Give -ManagementGroupName, -AllSubscriptions or -SubscriptionId (several values for several subscriptions)."));
                 return;
             }
             var scope = new Dictionary<string, object>();

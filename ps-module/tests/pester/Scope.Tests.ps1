@@ -93,15 +93,23 @@ Describe 'Test-AzFileSyncManagedIdentity over a scope of many services' {
         $result[0].Gaps | Should -BeNullOrEmpty
         $findings = @($out | Where-Object { $_ -is [AzFileSync.ManagedIdentity.FileSyncFinding] })
         @($findings.SubscriptionId | Sort-Object -Unique) | Should -Be @($Sub, $OtherSub | Sort-Object)
+        # After the findings' table, the summary in its own view: a line per service, worst first.
+        $text = $out | Out-String -Width 120
+        $text | Should -Match '(?m)^Verdict\s+: (pass|fail|incomplete)\s*$'
+        $text | Should -Match '(?m)^Services\s+: (pass|fail|incomplete) rg-(sync|other)/providers/Microsoft.StorageSync/storageSyncServices/svc'
+        $text | Should -Not -Match 'Coverage'
         # One id keeps its meaning: every service of that subscription, one diagnosis, no scope object.
         $one = Test-AzFileSyncManagedIdentity -SubscriptionId $OtherSub -ActivityDays 0
         @($one | Where-Object { $_ -is [AzFileSync.ManagedIdentity.FileSyncScopeResult] }).Count | Should -Be 0
         @($one.TargetResourceId | Sort-Object -Unique) | Should -Be @("/subscriptions/$OtherSub")
     }
 
-    It 'refuses several subscriptions with a service named, and a scope with -Local, with one clear error' {
+    It 'refuses a scope with a service, a sync group or -Local, two scopes, and none, with one clear error each, before any request' {
         { Test-AzFileSyncManagedIdentity -SubscriptionId $Sub, $OtherSub -ResourceGroupName rg-sync -ErrorAction Stop } | Should -Throw -ErrorId 'AzFileSync.SeveralTargets,AzFileSync.ManagedIdentity.TestAzFileSyncManagedIdentityCommand'
         { Test-AzFileSyncManagedIdentity -ManagementGroupName $Mg -Local -ErrorAction Stop } | Should -Throw -ErrorId 'AzFileSync.SeveralTargets,AzFileSync.ManagedIdentity.TestAzFileSyncManagedIdentityCommand'
+        { Test-AzFileSyncManagedIdentity -AllSubscriptions -SyncGroupName sg1 -ErrorAction Stop } | Should -Throw -ErrorId 'AzFileSync.SeveralTargets,AzFileSync.ManagedIdentity.TestAzFileSyncManagedIdentityCommand'
+        { Test-AzFileSyncManagedIdentity -ManagementGroupName $Mg -AllSubscriptions -ErrorAction Stop } | Should -Throw -ErrorId 'AzFileSync.SeveralTargets,AzFileSync.ManagedIdentity.TestAzFileSyncManagedIdentityCommand'
+        { Test-AzFileSyncManagedIdentity -AllSubscriptions:$false -ErrorAction Stop } | Should -Throw -ErrorId 'AzFileSync.NoTarget,AzFileSync.ManagedIdentity.TestAzFileSyncManagedIdentityCommand'
         (Get-ArmRequest $fake).Count | Should -Be 0
     }
 }
