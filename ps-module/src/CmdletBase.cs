@@ -22,6 +22,8 @@ namespace AzFileSync.ManagedIdentity
         public const string BySnapshot = "BySnapshot";
         public const string ByPath = "ByPath";
         public const string ByObject = "ByObject";
+        /// <summary>Many services: a management group, every readable subscription, or several subscriptions.</summary>
+        public const string ByScope = "ByScope";
     }
 
     /// <summary>Stable error ids the module itself raises (the core's come with its errors).</summary>

@@ -13,9 +13,27 @@ namespace AzFileSync.ManagedIdentity
     /// <summary>Test-AzFileSyncManagedIdentity: diagnose a deployment (live, or offline from a snapshot).</summary>
     [Cmdlet(VerbsDiagnostic.Test, "AzFileSyncManagedIdentity", DefaultParameterSetName = ParameterSets.ByName, HelpUri = HelpLinks.Test)]
     [OutputType(typeof(FileSyncFinding))]
+    [OutputType(typeof(FileSyncScopeResult))]
     [OutputType(typeof(bool))]
     public sealed class TestAzFileSyncManagedIdentityCommand : FileSyncTargetCmdletBase
     {
+        /// <summary>Every Storage Sync Service of the subscriptions under this management group.</summary>
+        [Parameter(ParameterSetName = ParameterSets.ByScope)]
+        [ValidateNotNullOrEmpty]
+        public string ManagementGroupName { get; set; }
+
+        /// <summary>Every Storage Sync Service of every subscription the caller can read.</summary>
+        [Parameter(ParameterSetName = ParameterSets.ByScope)]
+        public SwitchParameter AllSubscriptions { get; set; }
+
+        // Hides the base class's single -SubscriptionId: one value keeps its meaning (the subscription of
+        // -ResourceGroupName, or alone every service of it, and it binds from piped objects); several are a
+        // scope of those subscriptions, as in ByScope.
+        [Parameter(ParameterSetName = ParameterSets.ByName, ValueFromPipelineByPropertyName = true)]
+        [Parameter(ParameterSetName = ParameterSets.ByScope)]
+        [AllowNull, AllowEmptyCollection]
+        public new string[] SubscriptionId { get; set; }
+
         // Not from the pipeline: a piped file would bind its Name to -Name (tested in the real engine).
         [Parameter(ParameterSetName = ParameterSets.BySnapshot, Mandatory = true)]
         [ValidateNotNullOrEmpty]
@@ -72,8 +90,15 @@ namespace AzFileSync.ManagedIdentity
 
         protected override void ProcessRecord()
         {
+            string[] subscriptions = SubscriptionId ?? new string[0];
+            if (ParameterSetName == ParameterSets.ByScope || subscriptions.Length > 1)
+            {
+                TestScope(subscriptions);
+                return;
+            }
             if (ParameterSetName != ParameterSets.BySnapshot)
             {
+                base.SubscriptionId = subscriptions.Length == 1 ? subscriptions[0] : null;
                 base.ProcessRecord();
                 return;
             }
@@ -89,6 +114,65 @@ namespace AzFileSync.ManagedIdentity
             var request = new Dictionary<string, object> { { "operation", "test" }, { "target", target.Target }, { "activityDays", ActivityDays } };
             if (!target.Whole && target.SyncGroups.Count > 0) request["syncGroups"] = target.SyncGroups;
             Diagnose(session, WithLocal(request), target.ResourceId);
+        }
+
+        /// <summary>A scope of many services in one request: the core finds them (Resource Graph), reads each
+        /// from ARM and answers one report over the set (see docs/tenant.md).</summary>
+        void TestScope(string[] subscriptions)
+        {
+            if (MyInvocation.ExpectingInput || !string.IsNullOrEmpty(ResourceGroupName) || !string.IsNullOrEmpty(Name)
+                || !string.IsNullOrEmpty(ResourceId) || !string.IsNullOrEmpty(StorageSyncServiceName) || !string.IsNullOrEmpty(TargetResourceId)
+                || !string.IsNullOrEmpty(SyncGroupName) || Local)
+            {
+                _healthy = false;
+                WriteError(NewError(ErrorIds.SeveralTargets, ErrorCategory.InvalidArgument, subscriptions,
+                    "Several -SubscriptionId values, -ManagementGroupName and -AllSubscriptions name a scope of many services; they do not go with piped objects, -ResourceGroupName, -Name, -ResourceId, -SyncGroupName or -Local.",
+                    "Give the scope alone, or name one service (one -SubscriptionId with -ResourceGroupName and -Name, or -ResourceId)."));
+                return;
+            }
+            int scopes = (string.IsNullOrEmpty(ManagementGroupName) ? 0 : 1) + (AllSubscriptions ? 1 : 0) + (subscriptions.Length > 0 ? 1 : 0);
+            if (scopes != 1)
+            {
+                _healthy = false;
+                WriteError(NewError(scopes == 0 ? ErrorIds.NoTarget : ErrorIds.SeveralTargets, ErrorCategory.InvalidArgument, null,
+                    scopes == 0 ? "Nothing to work on was named." : "-ManagementGroupName, -AllSubscriptions and -SubscriptionId each name a scope; give one of them.",
+                    "Give -ManagementGroupName, -AllSubscriptions or -SubscriptionId (several values for several subscriptions)."));
+                return;
+            }
+            var scope = new Dictionary<string, object>();
+            if (!string.IsNullOrEmpty(ManagementGroupName)) scope["managementGroup"] = ManagementGroupName;
+            if (AllSubscriptions) scope["allSubscriptions"] = true;
+            if (subscriptions.Length > 0) scope["subscriptionIds"] = subscriptions;
+            var request = new Dictionary<string, object> { { "operation", "test" }, { "scope", scope }, { "activityDays", ActivityDays } };
+            if (!string.IsNullOrEmpty(SyncGroupName)) request["syncGroups"] = new[] { SyncGroupName };
+            if (Check != null) request["checks"] = Check;
+            string what = !string.IsNullOrEmpty(ManagementGroupName) ? ManagementGroupName : subscriptions.Length > 0 ? string.Join(",", subscriptions) : "AllSubscriptions";
+            Dictionary<string, object> report;
+            try
+            {
+                report = Run(AzureSession(what), request, "Testing Azure File Sync managed identities");
+            }
+            catch (FileSyncNativeException e)
+            {
+                _healthy = false;
+                WriteError(ToErrorRecord(e, what));
+                return;
+            }
+            _diagnosed = true;
+            var result = new FileSyncScopeResult(report);
+            // Never a green verdict over a partial scope: only the core's exit code 0 is healthy.
+            if (result.ExitCode != 0) _healthy = false;
+            if (result.Gaps.Length > 0)
+            {
+                WriteWarning("The scope was not read whole, so its verdict is at best incomplete: " + string.Join("; ", result.Gaps) + ".");
+            }
+            if (Quiet) return;
+            foreach (var item in Json.Arr(report, "services") ?? new List<object>())
+            {
+                var service = item as Dictionary<string, object>;
+                WriteFindings(Json.Obj(service, "report"), Json.Str(service, "id"));
+            }
+            WriteObject(result);
         }
 
         void Diagnose(Native.SessionHandle session, Dictionary<string, object> request, string what)
@@ -125,6 +209,13 @@ namespace AzFileSync.ManagedIdentity
                 if (problem) _healthy = false;
             }
             if (Quiet) return;
+            WriteFindings(report, TargetIdOf(Json.Obj(report, "target")));
+            foreach (var o in localFindings) WriteObject(o);
+        }
+
+        /// <summary>The findings of one service's report, each with the diagnosed target.</summary>
+        void WriteFindings(Dictionary<string, object> report, string targetId)
+        {
             var reportTarget = Json.Obj(report, "target");
             // Which root cause (numbered as the command line's table numbers them) each problem belongs to.
             var causeOf = new Dictionary<long, int>();
@@ -136,14 +227,12 @@ namespace AzFileSync.ManagedIdentity
                     if (i is long) causeOf[(long)i] = n + 1;
                 }
             }
-            string targetId = TargetIdOf(reportTarget);
             long index = 0;
             foreach (var f in Json.Arr(report, "findings") ?? new List<object>())
             {
                 int cause;
                 WriteObject(new FileSyncFinding(f as Dictionary<string, object>, reportTarget, targetId, causeOf.TryGetValue(index++, out cause) ? cause : (int?)null));
             }
-            foreach (var o in localFindings) WriteObject(o);
         }
 
         protected override void EndProcessing()

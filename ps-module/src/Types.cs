@@ -133,6 +133,75 @@ namespace AzFileSync.ManagedIdentity
         }
     }
 
+    /// <summary>The outcome of a run over many services (Test-AzFileSyncManagedIdentity -ManagementGroupName,
+    /// -AllSubscriptions, several -SubscriptionId): the verdict over the set, a verdict per service, and why
+    /// the scope was not read whole when it was not.</summary>
+    public sealed class FileSyncScopeResult
+    {
+        internal FileSyncScopeResult(Dictionary<string, object> r)
+        {
+            Verdict = Json.Str(r, "verdict");
+            ExitCode = (int)(Json.Long(r, "exitCode") ?? 4);
+            Gaps = Json.StrArr(r, "gaps");
+            ServicesGone = Json.StrArr(r, "servicesGone");
+            var services = new List<FileSyncServiceVerdict>();
+            foreach (var s in Json.Arr(r, "services") ?? new List<object>()) services.Add(new FileSyncServiceVerdict(s as Dictionary<string, object>));
+            Services = services.ToArray();
+            ServiceCount = Services.Length;
+            var coverage = new List<PSObject>();
+            var unreadable = new List<string>();
+            foreach (var c in Json.Arr(r, "coverage") ?? new List<object>())
+            {
+                var d = c as Dictionary<string, object>;
+                coverage.Add(FileSyncFinding.ToObject(d));
+                unreadable.AddRange(Json.StrArr(d, "unreadableSubscriptions"));
+            }
+            Coverage = coverage.ToArray();
+            UnreadableSubscriptions = unreadable.ToArray();
+        }
+
+        /// <summary>pass, fail or incomplete: pass only when the whole scope was read and every service passes.</summary>
+        public string Verdict { get; private set; }
+        /// <summary>The command line's exit code for the set: 0 pass, 1 a service fails, 4 incomplete.</summary>
+        public int ExitCode { get; private set; }
+        public int ServiceCount { get; private set; }
+        /// <summary>One verdict per service, worst first.</summary>
+        public FileSyncServiceVerdict[] Services { get; private set; }
+        /// <summary>Why the scope was not read whole (unreadable subscriptions, a cut Resource Graph answer, a
+        /// service that could not be read); empty when it was.</summary>
+        public string[] Gaps { get; private set; }
+        /// <summary>Subscriptions of the scope that did not answer (the caller cannot read them).</summary>
+        public string[] UnreadableSubscriptions { get; private set; }
+        /// <summary>Services Resource Graph still lists that ARM no longer has (deleted minutes ago).</summary>
+        public string[] ServicesGone { get; private set; }
+        /// <summary>What the scope held and what answered, as the core reports it (subscriptionsInScope,
+        /// subscriptionsAnswered, truncated, servicesListed, resourceGraphRequests, ...).</summary>
+        public PSObject[] Coverage { get; private set; }
+    }
+
+    /// <summary>One service's verdict in a run over many services.</summary>
+    public sealed class FileSyncServiceVerdict
+    {
+        internal FileSyncServiceVerdict(Dictionary<string, object> s)
+        {
+            ResourceId = Json.Str(s, "id");
+            Verdict = Json.Str(s, "verdict");
+            ExitCode = (int)(Json.Long(s, "exitCode") ?? 4);
+            var summary = Json.Obj(Json.Obj(s, "report"), "summary");
+            Fail = (int)(Json.Long(summary, "fail") ?? 0);
+            Unknown = (int)(Json.Long(summary, "unknown") ?? 0);
+        }
+
+        public string ResourceId { get; private set; }
+        /// <summary>pass, fail or incomplete.</summary>
+        public string Verdict { get; private set; }
+        public int ExitCode { get; private set; }
+        /// <summary>Findings that fail.</summary>
+        public int Fail { get; private set; }
+        /// <summary>Findings left undecided.</summary>
+        public int Unknown { get; private set; }
+    }
+
     /// <summary>A File Sync error code from the catalog (Get-AzFileSyncErrorInfo).</summary>
     public sealed class FileSyncErrorInfo
     {

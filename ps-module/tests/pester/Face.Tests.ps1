@@ -174,7 +174,9 @@ Describe 'discoverability' {
         $common = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters
         $items = @((Get-Help $name).Syntax.SyntaxItem)
         foreach ($set in $command.ParameterSets) {
-            $want = @($set.Parameters.Name | Where-Object { $_ -notin $common } | Sort-Object)
+            # Parameters only piped objects give (DontShow) are documented but kept out of the syntax.
+            $shown = $set.Parameters | Where-Object { -not ($_.Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] -and $_.DontShow }) }
+            $want = @($shown.Name | Where-Object { $_ -notin $common } | Sort-Object)
             $match = $items | Where-Object { (@($_.Parameter.Name | Where-Object { $_ -notin $common } | Sort-Object) -join ',') -eq ($want -join ',') }
             $match | Should -Not -BeNullOrEmpty -Because "the help of $name needs the set $($set.Name): $($want -join ', ')"
         }
@@ -343,8 +345,15 @@ Describe 'against the fake ARM' {
         BeforeAll {
             # The examples name rg-filesync and contoso-sync: the fake's deployment under those names.
             $topology = (Get-Content (Join-Path $PSScriptRoot '../topology.json') -Raw) -replace 'rg-sync', 'rg-filesync' -replace '\bsvc1\b', 'contoso-sync'
+            # The examples' management group mg-contoso holds both subscriptions; the caller reads it.
+            $t = $topology | ConvertFrom-Json
+            $t | Add-Member managementGroups @([pscustomobject]@{ name = 'mg-contoso'; subscriptions = @($Sub, $OtherSub) })
+            $t.roleAssignments += [pscustomobject]@{
+                name = '77777777-7777-4777-8777-7777777777ab'; scope = '/providers/Microsoft.Management/managementGroups/mg-contoso'
+                roleDefinitionId = '8e3af657-a8ff-443c-a75c-2fe8c4bcb635'; principalId = '11111111-1111-4111-8111-111111111111'
+            }
             $path = Join-Path $TestDrive 'examples-topology.json'
-            Set-Content $path $topology
+            Set-Content $path ($t | ConvertTo-Json -Depth 20)
             $script:fake = Start-FakeArm -Topology $path
             Install-AzStandIn -Url $fake.Url
             $script:exampleId = "/subscriptions/$Sub/resourceGroups/rg-filesync/providers/Microsoft.StorageSync/storageSyncServices/contoso-sync"

@@ -129,7 +129,7 @@ Describe 'help for <_>' -ForEach $commands {
 Describe 'parameter binding' {
     It 'has named parameter sets with a default, and binds Az.StorageSync properties by name, never by type' {
         $c = Get-Command Test-AzFileSyncManagedIdentity
-        @($c.ParameterSets.Name | Sort-Object) | Should -Be @('ByName', 'ByResourceId', 'BySnapshot')
+        @($c.ParameterSets.Name | Sort-Object) | Should -Be @('ByName', 'ByResourceId', 'ByScope', 'BySnapshot')
         $c.DefaultParameterSet | Should -Be 'ByName'
         # An object's Name is its own: the service's name binds from StorageSyncServiceName (issue 21).
         $c.Parameters['Name'].Aliases | Should -Not -Contain 'StorageSyncServiceName'
