@@ -42,6 +42,7 @@ pub const PHRASES: &[Phrase] = &[
     p("enable-identity-again", "run enable-identity again"),
     p("enable-identity-plan", "an enable-identity plan"),
     p("test-local", "`test --local`"),
+    p("repair", "filesync-identity repair"),
     p("explain", "filesync-identity explain"),
     p(
         "target-options",

@@ -30,6 +30,7 @@ namespace AzFileSync.ManagedIdentity
             { "enable-identity-again", "run Enable-AzFileSyncManagedIdentity again" },
             { "enable-identity-plan", "Enable-AzFileSyncManagedIdentity" },
             { "test-local", "Test-AzFileSyncManagedIdentity -Local" },
+            { "repair", "Repair-AzFileSyncPermission" },
             { "explain", "Get-AzFileSyncErrorInfo" },
             { "include-security-posture-changes", "-IncludeSecurityPostureChange" },
             { "storage-sync-principal-id", "-StorageSyncPrincipalId" },

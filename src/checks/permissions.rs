@@ -131,7 +131,7 @@ fn judge(
             }
             f.fix(
                 format!(
-                    "Assign {} to {who} at {} (a repair plan grants every missing role).",
+                    "Assign {} to {who} at {} (filesync-identity repair grants every missing role).",
                     role.name,
                     describe_scope(scope)
                 ),
