@@ -308,16 +308,17 @@ Describe 'Repair acts on what was piped, and its confirmation and warnings match
             $results[0].Status | Should -Be 'created'
             $results[0].Target | Should -Be $one.Scope
             (Get-ArmWrite $own).Count | Should -Be 1
-            # Every failing finding: one change each at most, and only for those findings.
-            $rest = @($fail | Repair-AzFileSyncPermission -Confirm:$false -WarningAction SilentlyContinue)
-            $rest.Count | Should -BeLessThan ($fail.Count + 1)
-            $rest.Status | Should -Not -Contain 'failed'
-            # Only what was piped was written: one write per change made, none for findings not piped.
-            (Get-ArmWrite $own).Count | Should -Be (1 + @($rest | Where-Object Status -EQ 'created').Count)
-            # Nothing piped: the whole deployment (the warnings' grants now).
+            # Nothing piped: the whole deployment, so the grants of the failing findings not piped above.
             $all = @(Repair-AzFileSyncPermission -ResourceId $ServiceId -Confirm:$false -WarningAction SilentlyContinue)
             $all.Count | Should -BeGreaterThan 0
             $all.Kind | Select-Object -Unique | Should -Be 'roleAssignment'
+            $all.Status | Should -Not -Contain 'failed'
+            $writes = (Get-ArmWrite $own).Count
+            $writes | Should -Be (1 + @($all | Where-Object Status -EQ 'created').Count)
+            # The failing findings piped now: all done already, nothing more is written.
+            $again = @($fail | Repair-AzFileSyncPermission -Confirm:$false -WarningAction SilentlyContinue)
+            $again.Status | Should -Not -Contain 'created'
+            (Get-ArmWrite $own).Count | Should -Be $writes
         } finally {
             Stop-FakeArm $own
             Install-AzStandIn -Url $fake.Url
