@@ -196,7 +196,7 @@ async fn item5_role_fixes_show_the_documented_permission_cmdlets_with_the_endpoi
         fix.contains(&format!("Set-AzStorageSyncCloudEndpointPermission -ResourceGroupName '{RG}' -StorageSyncServiceName '{SVC}' -SyncGroupName 'projects' -Name 'c0c0c0c0-0000-4000-8000-000000000001'")),
         "{fix}"
     );
-    assert!(fix.contains("a repair plan"), "{fix}");
+    assert!(fix.contains("filesync-identity repair grants every missing role"), "{fix}");
     assert!(!fix.contains("resource move"), "the service still holds a role: {fix}");
     let f = run
         .of("server-endpoint.server-share-role")
