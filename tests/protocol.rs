@@ -348,3 +348,69 @@ async fn a_caller_who_cannot_list_them_at_the_subscription_reads_each_account() 
         run.snapshot.collection_errors
     );
 }
+
+/// When the fake answered a request (its own clock).
+fn answered(r: &fake_arm::LoggedRequest) -> chrono::DateTime<chrono::Utc> {
+    r.at + chrono::Duration::milliseconds(r.duration_ms as i64)
+}
+
+fn logged(fake: &FakeArm, path: &str) -> fake_arm::LoggedRequest {
+    let log = fake.request_log();
+    log.iter()
+        .find(|r| r.method == "GET" && r.path.eq_ignore_ascii_case(path))
+        .unwrap_or_else(|| panic!("no GET {path} in {:#?}", log.iter().map(|r| &r.path).collect::<Vec<_>>()))
+        .clone()
+}
+
+#[tokio::test]
+async fn a_services_lists_go_out_with_its_own_read_not_after_it() {
+    let fake = FakeArm::start(healthy().topology()).await;
+    // The service's read and its two lists are slow: the lists need only the service's id (the target), so
+    // they are sent while its read is still unanswered, not one round trip later.
+    fake.inject(
+        fake_arm::Fault::new("GET", &format!("/storageSyncServices/{SVC}"), fake_arm::FaultAction::Delay(300)).times(3),
+    );
+    let run = diagnose(&fake).await;
+    assert_eq!(run.snapshot.services[0].sync_groups.len(), 1);
+    assert!(!run.snapshot.services[0].registered_servers.is_empty());
+    let service = logged(&fake, &service_id());
+    for list in ["registeredServers", "syncGroups"] {
+        let r = logged(&fake, &format!("{}/{list}", service_id()));
+        assert!(
+            r.at < answered(&service),
+            "{list} was asked for at {} after the service's read was answered at {}",
+            r.at,
+            answered(&service)
+        );
+    }
+    assert!(run.snapshot.collection_errors.is_empty(), "{:#?}", run.snapshot.collection_errors);
+}
+
+#[tokio::test]
+async fn the_activity_log_is_read_while_the_deployment_is_not_after_it() {
+    let fake = FakeArm::start(healthy().topology()).await;
+    // The subscription's role-assignment listing is slow; each resource group's Activity Log query goes out
+    // as soon as the group is known (the service's, the account's, the servers' machines'), not once the
+    // last read of the deployment is answered.
+    fake.inject(fake_arm::Fault::new("GET", "/roleAssignments", fake_arm::FaultAction::Delay(400)).times(1));
+    let run = diagnose(&fake).await;
+    let listing = logged(&fake, &format!("/subscriptions/{SUB}/providers/Microsoft.Authorization/roleAssignments"));
+    assert_eq!(listing.fault.as_deref(), Some("delay"));
+    let queries: Vec<_> =
+        fake.request_log().into_iter().filter(|r| r.path.ends_with("/eventtypes/management/values")).collect();
+    assert_eq!(queries.len(), 3);
+    for q in &queries {
+        assert!(
+            q.at < answered(&listing),
+            "the Activity Log query {:?} was sent at {}, after the role assignments were answered at {}",
+            q.param("$filter"),
+            q.at,
+            answered(&listing)
+        );
+    }
+    // The snapshot holds the same log as before: one read scope per group, in order.
+    let log = run.snapshot.activity_log.as_ref().expect("the Activity Log was read");
+    let groups: Vec<&str> = log.scopes.iter().map(|s| s.resource_group.as_str()).collect();
+    assert_eq!(groups, [RG_SERVERS, RG_STORAGE, RG], "{:?}", log.scopes);
+    assert!(log.scopes.iter().all(|s| s.read));
+}

@@ -372,6 +372,12 @@ impl ArmClient {
         Ok(self.send(Method::GET, url, None, &self.cloud.arm_scope()).await?.body)
     }
 
+    /// [`get`](Self::get), sent with `priority` (see [`Priority`]).
+    pub async fn get_with(&self, path: &str, api_version: &str, priority: Priority) -> Result<Value> {
+        let url = self.url(&Self::path_with_version(path, api_version))?;
+        Ok(self.send_with(Method::GET, url, None, &self.cloud.arm_scope(), true, priority).await?.body)
+    }
+
     /// GET a collection, following `nextLink` to the end. Returns the items of every page.
     pub async fn list(&self, path: &str, api_version: &str) -> Result<Vec<Value>> {
         self.list_with(path, api_version, Priority::Normal).await

@@ -8,19 +8,22 @@
 //! <https://learn.microsoft.com/azure/azure-monitor/essentials/rest-activity-log> . Reader suffices
 //! (`Microsoft.Insights/eventtypes/*` is in `*/read`).
 //!
-//! [`collect`] reads one window per subscription and resource group of the deployment and keeps the
-//! events that bear on it in the snapshot; [`crate::checks::attribution`] then ties failing findings to
-//! the events that explain them, offline, from the snapshot.
+//! One window (the `days` before the collection began) is read per subscription and resource group of the
+//! deployment ([`query`]: the collector sends each as soon as it sees the group; [`collect`] reads them
+//! for a finished snapshot), and the events that bear on it are kept in the snapshot ([`assemble`]);
+//! [`crate::checks::attribution`] then ties failing findings to the events that explain them, offline,
+//! from the snapshot.
 
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
 
-use crate::arm::ArmClient;
+use crate::arm::{ArmClient, Priority};
 use crate::error::{ErrorKind, Result};
 use crate::events::{log, LogLevel};
-use crate::model::snapshot::{ActivityEvent, ActivityLog, ActivityLogScope, MachineLookup, Snapshot};
+use crate::model::resource_id::ResourceId;
+use crate::model::snapshot::{ActivityEvent, ActivityLog, ActivityLogScope, MachineIdentity, MachineLookup, Snapshot};
 
 /// The api-version of ActivityLogs_List.
 pub const API_VERSION: &str = "2015-04-01";
@@ -126,74 +129,124 @@ pub fn event_from_json(v: &Value) -> Option<ActivityEvent> {
     Some(e)
 }
 
-/// Read the Activity Log for the snapshot's deployment: one query per subscription and resource group of
-/// its services, storage accounts and the servers' machines, over the `days` before now. A query that fails is noted in its
-/// scope (the caller may lack the right); it never fails the collection.
-pub async fn collect(client: &ArmClient, snapshot: &Snapshot, days: u32) -> Result<Option<ActivityLog>> {
+/// The window of a collection's queries: the `days` before `now` (None when `days` is 0).
+pub fn window(days: u32, now: DateTime<Utc>) -> Result<Option<Window>> {
+    validate_days(days)?;
     if days == 0 {
         return Ok(None);
     }
-    validate_days(days)?;
-    let to = Utc::now();
     // A window of exactly 90 days would start just before what ARM keeps by the time it arrives.
     let from =
-        to - Duration::days(days as i64) + if days == MAX_DAYS { Duration::minutes(5) } else { Duration::zero() };
-    // The services', the accounts' and the servers' machines' (Azure Arc or VMs often live in resource
-    // groups of their own: a reset or re-created machine identity is written there).
+        now - Duration::days(days as i64) + if days == MAX_DAYS { Duration::minutes(5) } else { Duration::zero() };
+    Ok(Some(Window { days, from, to: now }))
+}
+
+/// The time window of one collection's Activity Log queries (the same for every resource group).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub days: u32,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+}
+
+/// What one query of a resource group's log came to: its scope (read, or why not) and the events kept.
+#[derive(Debug, Clone)]
+pub struct Queried {
+    pub scope: ActivityLogScope,
+    pub events: Vec<ActivityEvent>,
+}
+
+/// Read one resource group's Activity Log over `window`, as a [`Background`](Priority::Background) list
+/// (nothing waits on it). A query that fails is noted in its scope (the caller may lack the right); only
+/// cancellation or an internal error is an `Err`.
+pub async fn query(client: &ArmClient, window: &Window, subscription: &str, resource_group: &str) -> Result<Queried> {
+    let (sub, rg) = (subscription.to_ascii_lowercase(), resource_group.to_ascii_lowercase());
+    let path = format!(
+        "/subscriptions/{sub}/providers/Microsoft.Insights/eventtypes/management/values?$filter={}",
+        filter(window.from, window.to, &rg)
+    );
+    match client.list_with(&path, API_VERSION, Priority::Background).await {
+        Ok(items) => {
+            let mut kept: Vec<ActivityEvent> = items.iter().filter_map(event_from_json).collect();
+            kept.sort_by_key(|e| std::cmp::Reverse(e.event_timestamp));
+            kept.truncate(MAX_EVENTS_PER_SCOPE);
+            Ok(Queried {
+                scope: ActivityLogScope { subscription_id: sub, resource_group: rg, read: true, error: None },
+                events: kept,
+            })
+        }
+        Err(e) if matches!(e.kind(), ErrorKind::Cancelled | ErrorKind::Internal) => Err(e),
+        Err(e) => {
+            let why = match e.arm_code() {
+                Some(code) => format!("{code}: {e}"),
+                None => e.to_string(),
+            };
+            log(
+                client.events(),
+                LogLevel::Warning,
+                format!("could not read the Activity Log of resource group {rg}: {why}"),
+            );
+            Ok(Queried {
+                scope: ActivityLogScope { subscription_id: sub, resource_group: rg, read: false, error: Some(why) },
+                events: Vec::new(),
+            })
+        }
+    }
+}
+
+/// The log of a collection from its queries (in any order): scopes by subscription and resource group,
+/// events newest first.
+pub fn assemble(window: &Window, queried: Vec<Queried>) -> ActivityLog {
+    let mut scopes = Vec::with_capacity(queried.len());
+    let mut events = Vec::new();
+    for q in queried {
+        scopes.push(q.scope);
+        events.extend(q.events);
+    }
+    scopes.sort_by(|a, b| (&a.subscription_id, &a.resource_group).cmp(&(&b.subscription_id, &b.resource_group)));
+    scopes.dedup_by(|a, b| a.subscription_id == b.subscription_id && a.resource_group == b.resource_group);
+    events.sort_by(|a, b| b.event_timestamp.cmp(&a.event_timestamp).then_with(|| a.resource_id.cmp(&b.resource_id)));
+    events.dedup();
+    ActivityLog { days: window.days, from: window.from, to: window.to, scopes, events }
+}
+
+/// The resource groups whose Activity Log bears on a snapshot: those of its services, storage accounts
+/// and the servers' machines (Azure Arc or VMs often live in resource groups of their own: a reset or
+/// re-created machine identity is written there), as (subscription, resource group), lower case.
+pub fn resource_groups(snapshot: &Snapshot) -> BTreeSet<(String, String)> {
     let machines = snapshot
         .services
         .iter()
         .flat_map(|s| &s.registered_servers)
         .filter_map(|s| s.machine.as_ref())
-        .filter(|m| matches!(m.lookup, MachineLookup::MachineRead | MachineLookup::MachineUnreadable))
-        .filter_map(|m| crate::model::resource_id::ResourceId::parse(m.resource_id.as_deref()?).ok());
+        .filter_map(machine_resource);
     let ids =
         snapshot.services.iter().map(|s| s.id.clone()).chain(snapshot.storage_accounts.iter().map(|a| a.id.clone()));
-    let groups: BTreeSet<(String, String)> = ids
-        .chain(machines)
-        .filter_map(|id| Some((id.subscription_id()?.to_ascii_lowercase(), id.resource_group()?.to_ascii_lowercase())))
-        .collect();
-    let queries = groups.iter().map(|(sub, rg)| async move {
-        let path = format!(
-            "/subscriptions/{sub}/providers/Microsoft.Insights/eventtypes/management/values?$filter={}",
-            filter(from, to, rg)
-        );
-        (sub.clone(), rg.clone(), client.list(&path, API_VERSION).await)
-    });
-    let mut scopes = Vec::new();
-    let mut events = Vec::new();
-    for (sub, rg, outcome) in futures::future::join_all(queries).await {
-        match outcome {
-            Ok(items) => {
-                let mut kept: Vec<ActivityEvent> = items.iter().filter_map(event_from_json).collect();
-                kept.sort_by_key(|e| std::cmp::Reverse(e.event_timestamp));
-                kept.truncate(MAX_EVENTS_PER_SCOPE);
-                events.extend(kept);
-                scopes.push(ActivityLogScope { subscription_id: sub, resource_group: rg, read: true, error: None });
-            }
-            Err(e) if matches!(e.kind(), ErrorKind::Cancelled | ErrorKind::Internal) => return Err(e),
-            Err(e) => {
-                let why = match e.arm_code() {
-                    Some(code) => format!("{code}: {e}"),
-                    None => e.to_string(),
-                };
-                log(
-                    client.events(),
-                    LogLevel::Warning,
-                    format!("could not read the Activity Log of resource group {rg}: {why}"),
-                );
-                scopes.push(ActivityLogScope {
-                    subscription_id: sub,
-                    resource_group: rg,
-                    read: false,
-                    error: Some(why),
-                });
-            }
-        }
+    ids.chain(machines).filter_map(|id| group_of(&id)).collect()
+}
+
+/// The machine whose resource group's log is read: one that was read, or named but unreadable.
+pub fn machine_resource(m: &MachineIdentity) -> Option<ResourceId> {
+    if !matches!(m.lookup, MachineLookup::MachineRead | MachineLookup::MachineUnreadable) {
+        return None;
     }
-    events.sort_by(|a, b| b.event_timestamp.cmp(&a.event_timestamp).then_with(|| a.resource_id.cmp(&b.resource_id)));
-    events.dedup();
-    Ok(Some(ActivityLog { days, from, to, scopes, events }))
+    ResourceId::parse(m.resource_id.as_deref()?).ok()
+}
+
+/// A resource's (subscription, resource group), lower case.
+pub fn group_of(id: &ResourceId) -> Option<(String, String)> {
+    Some((id.subscription_id()?.to_ascii_lowercase(), id.resource_group()?.to_ascii_lowercase()))
+}
+
+/// Read the Activity Log for a snapshot's deployment: one query per subscription and resource group of
+/// [`resource_groups`], over the `days` before now. (The collector itself sends each query as soon as
+/// the resource group is known, with the same pieces.)
+pub async fn collect(client: &ArmClient, snapshot: &Snapshot, days: u32) -> Result<Option<ActivityLog>> {
+    let Some(window) = window(days, Utc::now())? else { return Ok(None) };
+    let groups = resource_groups(snapshot);
+    let queries = groups.iter().map(|(sub, rg)| query(client, &window, sub, rg));
+    let queried = futures::future::join_all(queries).await.into_iter().collect::<Result<Vec<_>>>()?;
+    Ok(Some(assemble(&window, queried)))
 }
 
 #[cfg(test)]

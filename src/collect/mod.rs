@@ -10,6 +10,14 @@
 //! subscription (the list shows those at, above and below it); when the caller may not read them there,
 //! each storage account's own list is read instead. Storage accounts are read as soon as the first cloud
 //! endpoint that names them arrives, and each only once.
+//!
+//! Order: every read goes out as soon as what it needs is known, not after a whole stage. A service by
+//! id is read together with its two lists and its resource group's Activity Log query (the id gives their
+//! paths); each resource group's Activity Log query goes out when the group is first seen (the service's,
+//! an account's, a machine's), not after the collection. Reads that nothing waits on (server endpoints, an
+//! account's file service, shares, permissions and locks, the Activity Log) yield their turn in the
+//! client to those that lead further (cloud endpoints, the subscription's role-assignment pages, the
+//! servers and their machines), so no chain of round trips is left for the end.
 
 pub mod activity;
 pub mod tenant;
@@ -175,6 +183,12 @@ struct Collector<'a> {
     /// Set once Microsoft Graph could not be asked at all (no endpoint, no token for it, 401/403): why,
     /// so that the other servers' lookups do not ask again.
     graph_refused: Mutex<Option<(String, Option<u16>)>>,
+    /// The Activity Log's window (None: not read).
+    activity: Option<activity::Window>,
+    /// The resource groups whose Activity Log was asked for (subscription, group; lower case), and what
+    /// the queries came to.
+    activity_groups: Mutex<std::collections::HashSet<(String, String)>>,
+    activity_read: Mutex<Vec<activity::Queried>>,
 }
 
 impl<'a> Collector<'a> {
@@ -207,47 +221,81 @@ impl<'a> Collector<'a> {
         });
     }
 
-    async fn services(&self, target: &TargetSpec) -> Result<Vec<StorageSyncService>> {
-        let raw: Vec<Value> = match target {
-            TargetSpec::Service(id) => {
-                let v = self.client.get(id.as_str(), api_versions::STORAGE_SYNC).await.map_err(|e| {
-                    if e.kind() == ErrorKind::NotFound {
-                        let detail = e.arm().cloned();
-                        let wrapped = Error::new(ErrorKind::NotFound, format!(
-                            "there is no Storage Sync Service '{}' in resource group '{}' of subscription {} (or the signed-in identity cannot see it): {}",
-                            id.name().unwrap_or_default(), id.resource_group().unwrap_or_default(), id.subscription_id().unwrap_or_default(), e.message()
-                        )).with_resource(id.as_str());
-                        match detail {
-                            Some(d) => wrapped.with_arm(d),
-                            None => wrapped,
-                        }
-                    } else {
-                        e.with_resource(id.as_str())
-                    }
-                })?;
-                vec![v]
+    /// Read the Activity Log of `resource`'s resource group, once per group, as soon as the group is known
+    /// (not after the whole collection: the queries are leaves, and fill the client's free slots).
+    async fn activity_of(&self, resource: &ResourceId) -> Result<()> {
+        let Some(window) = &self.activity else { return Ok(()) };
+        let Some((sub, rg)) = activity::group_of(resource) else { return Ok(()) };
+        if !self.activity_groups.lock_unpoisoned().insert((sub.clone(), rg.clone())) {
+            return Ok(());
+        }
+        let queried = activity::query(self.client, window, &sub, &rg).await?;
+        self.activity_read.lock_unpoisoned().push(queried);
+        Ok(())
+    }
+
+    /// GET one service by id, its not-found worded for the admin.
+    async fn service_by_id(&self, id: &ResourceId) -> Result<StorageSyncService> {
+        let v = self.client.get(id.as_str(), api_versions::STORAGE_SYNC).await.map_err(|e| {
+            if e.kind() == ErrorKind::NotFound {
+                let detail = e.arm().cloned();
+                let wrapped = Error::new(ErrorKind::NotFound, format!(
+                    "there is no Storage Sync Service '{}' in resource group '{}' of subscription {} (or the signed-in identity cannot see it): {}",
+                    id.name().unwrap_or_default(), id.resource_group().unwrap_or_default(), id.subscription_id().unwrap_or_default(), e.message()
+                )).with_resource(id.as_str());
+                match detail {
+                    Some(d) => wrapped.with_arm(d),
+                    None => wrapped,
+                }
+            } else {
+                e.with_resource(id.as_str())
             }
-            TargetSpec::ResourceGroup { subscription_id, resource_group } => {
-                let path = format!("/subscriptions/{subscription_id}/resourceGroups/{resource_group}/providers/Microsoft.StorageSync/storageSyncServices");
-                self.client.list(&path, api_versions::STORAGE_SYNC).await?
-            }
-            TargetSpec::Subscription { subscription_id } => {
-                let path =
-                    format!("/subscriptions/{subscription_id}/providers/Microsoft.StorageSync/storageSyncServices");
-                self.client.list(&path, api_versions::STORAGE_SYNC).await?
-            }
-        };
+        })?;
+        m::service(&v)
+    }
+
+    /// The services of a resource group or subscription: one listing at `path` (a service by id is read
+    /// by [`fill_service`](Self::fill_service), beside its own lists).
+    async fn listed_services(&self, path: &str) -> Result<Vec<StorageSyncService>> {
+        let raw = self.client.list(path, api_versions::STORAGE_SYNC).await?;
         raw.iter().map(m::service).collect()
     }
 
-    async fn fill_service(&self, mut svc: StorageSyncService) -> Result<StorageSyncService> {
-        let base = svc.id.as_str().to_string();
+    /// A service `id` with its registered servers, its sync groups (their endpoints and the storage
+    /// accounts those name) and its servers' machines. `read` reads the service itself: for a service by
+    /// id its GET, sent together with its two lists and its resource group's Activity Log query, whose
+    /// paths the id gives, rather than one round trip before them; a failure to read it ends the
+    /// collection at once (the other answers are dropped). For a listed service, its list item.
+    async fn fill_service(
+        &self,
+        id: ResourceId,
+        read: impl std::future::Future<Output = Result<StorageSyncService>>,
+    ) -> Result<StorageSyncService> {
+        let base = id.as_str().to_string();
         let servers_path = format!("{base}/registeredServers");
         let groups_path = format!("{base}/syncGroups");
-        let (servers, groups) = futures::join!(
-            self.client.list_with(&servers_path, api_versions::STORAGE_SYNC, Priority::Background),
-            self.client.list(&groups_path, api_versions::STORAGE_SYNC)
-        );
+        // The servers' list leads to their machines' lookups; without those nothing waits on it.
+        let servers_priority = if self.lookup_machines { Priority::Normal } else { Priority::Background };
+        let rest = async {
+            let lists = futures::future::join(
+                self.client.list_with(&servers_path, api_versions::STORAGE_SYNC, servers_priority),
+                self.client.list(&groups_path, api_versions::STORAGE_SYNC),
+            );
+            let (svc, (servers, groups)) =
+                futures::future::try_join(read, futures::FutureExt::map(lists, Ok::<_, Error>)).await?;
+            self.fill_service_from(svc, servers, groups).await
+        };
+        let (svc, ()) = futures::future::try_join(rest, self.activity_of(&id)).await?;
+        Ok(svc)
+    }
+
+    async fn fill_service_from(
+        &self,
+        mut svc: StorageSyncService,
+        servers: Result<Vec<Value>>,
+        groups: Result<Vec<Value>>,
+    ) -> Result<StorageSyncService> {
+        let base = svc.id.as_str().to_string();
         svc.registered_servers.extend(self.parse_list(&base, "registeredServers", servers, m::registered_server)?);
         let parsed = self.parse_list(&base, "syncGroups", groups, m::sync_group)?;
         self.groups_total.fetch_add(parsed.len(), Ordering::Relaxed);
@@ -259,7 +307,16 @@ impl<'a> Collector<'a> {
             }
             let lookups = svc.registered_servers.iter().enumerate().filter_map(|(i, s)| {
                 let principal = s.any_identity().filter(|_| !s.is_cluster_name())?.to_ascii_lowercase();
-                Some(async move { (i, self.machine_of(&principal).await) })
+                Some(async move {
+                    let found = self.machine_of(&principal).await;
+                    // The machine's resource group's log, as soon as the machine is known.
+                    let machine = found.as_ref().ok().and_then(activity::machine_resource);
+                    let logged = match machine {
+                        Some(m) => self.activity_of(&m).await,
+                        None => Ok(()),
+                    };
+                    (i, logged.and(found))
+                })
             });
             join_all(lookups).await
         };
@@ -337,7 +394,8 @@ impl<'a> Collector<'a> {
     /// Read a storage account once; later callers wait for the first read.
     async fn account(&self, id: ResourceId) -> Result<()> {
         let cell = once_cell_for(&self.accounts, id.as_str());
-        cell.get_or_try_init(|| self.read_account(id)).await?;
+        let logged = self.activity_of(&id);
+        futures::future::try_join(cell.get_or_try_init(|| self.read_account(id.clone())), logged).await?;
         Ok(())
     }
 
@@ -352,14 +410,18 @@ impl<'a> Collector<'a> {
             format!("{authz}/permissions"),
             format!("{authz}/locks"),
         );
+        // Nothing waits on the file service, shares, permissions and locks: they yield their turn in the
+        // client to the reads that lead somewhere (the subscription's role-assignment pages, the other
+        // cloud endpoint lists, the machines' lookups), so that no chain of reads is left for the end.
+        let leaf = Priority::Background;
         let (account, file_service, shares, assignments, permissions, denies, locks) = futures::join!(
             c.get(&base, api_versions::STORAGE),
-            c.get(&file_service_path, api_versions::STORAGE),
-            c.list(&shares_path, api_versions::STORAGE),
+            c.get_with(&file_service_path, api_versions::STORAGE, leaf),
+            c.list_with(&shares_path, api_versions::STORAGE, leaf),
             self.role_assignments_of(&id, &assignments_path),
-            c.list(&permissions_path, api_versions::AUTHORIZATION),
+            c.list_with(&permissions_path, api_versions::AUTHORIZATION, leaf),
             self.deny_assignments_of(&id),
-            c.list(&locks_path, api_versions::LOCKS),
+            c.list_with(&locks_path, api_versions::LOCKS, leaf),
         );
         denies?;
         let mut acct = match account {
@@ -781,6 +843,9 @@ pub async fn collect(client: &ArmClient, options: &CollectOptions) -> Result<Sna
         groups_done: AtomicUsize::new(0),
         lookup_machines: options.lookup_machines,
         graph_refused: Mutex::new(None),
+        activity: crate::collect::activity::window(options.activity_days, chrono::Utc::now())?,
+        activity_groups: Mutex::new(std::collections::HashSet::new()),
+        activity_read: Mutex::new(Vec::new()),
     };
     c.progress("finding Storage Sync Services".into());
     let principal = async {
@@ -807,8 +872,15 @@ pub async fn collect(client: &ArmClient, options: &CollectOptions) -> Result<Sna
         }
     };
     let services = async {
-        let services = c.services(&options.target).await?;
-        let filled = join_all(services.into_iter().map(|s| c.fill_service(s))).await;
+        let listing = match &options.target {
+            TargetSpec::Service(id) => return Ok(vec![c.fill_service(id.clone(), c.service_by_id(id)).await?]),
+            TargetSpec::ResourceGroup { subscription_id, resource_group } => format!("/subscriptions/{subscription_id}/resourceGroups/{resource_group}/providers/Microsoft.StorageSync/storageSyncServices"),
+            TargetSpec::Subscription { subscription_id } => {
+                format!("/subscriptions/{subscription_id}/providers/Microsoft.StorageSync/storageSyncServices")
+            }
+        };
+        let services = c.listed_services(&listing).await?;
+        let filled = join_all(services.into_iter().map(|s| c.fill_service(s.id.clone(), async { Ok(s) }))).await;
         filled.into_iter().collect::<Result<Vec<_>>>()
     };
     // A failure to read the services ends the collection at once, without waiting for the lookup.
@@ -863,9 +935,11 @@ pub async fn collect(client: &ArmClient, options: &CollectOptions) -> Result<Sna
         collection_errors,
         activity_log: None,
     };
+    if let Some(window) = &c.activity {
+        let queried = c.activity_read.into_inner().unwrap_or_else(|p| p.into_inner());
+        snapshot.activity_log = Some(Box::new(crate::collect::activity::assemble(window, queried)));
+    }
     snapshot.normalize_order();
-    snapshot.activity_log =
-        crate::collect::activity::collect(client, &snapshot, options.activity_days).await?.map(Box::new);
     Ok(snapshot)
 }
 
