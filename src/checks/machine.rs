@@ -39,57 +39,65 @@ fn reset_command(svc: &StorageSyncService, server: &RegisteredServer) -> String 
     )
 }
 
+/// Every registered server that has an identity of its own, as a finding of `check` (its principal and
+/// applicationId set) handed to `judge` with its service; a cluster name object or a server without an
+/// identity is not applicable, said here once for the checks that look at servers' machines.
+fn per_identity_server(
+    ix: &Index,
+    check: CheckId,
+    mut judge: impl FnMut(Finding, &StorageSyncService, &RegisteredServer, &str, &mut Vec<Finding>),
+) -> Vec<Finding> {
+    const CLUSTER: &str = "A failover cluster's name object has no machine of its own; its nodes are checked.";
+    let mut out = Vec::new();
+    for svc in &ix.snapshot.services {
+        for server in &svc.registered_servers {
+            let f = Finding::new(check, Status::Pass, &server.id, server.display_name(), "");
+            match super::server_identity_or_skip(f, server, CLUSTER) {
+                Ok((f, id)) => judge(f, svc, server, id, &mut out),
+                Err(skipped) => out.push(*skipped),
+            }
+        }
+    }
+    out
+}
+
 const RUN_ON_SERVER: &str = "Run this in an elevated PowerShell session on the server itself (Az.StorageSync 2.5.0 or later): it replaces the server's applicationId with the machine's current identity; then grant that identity its share role (server-endpoint.server-share-role) and wait up to 15 minutes.";
 
 pub(super) fn machine_identity(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
     let snap = ix.snapshot;
-    let mut out = Vec::new();
-    for svc in &snap.services {
-        for server in &svc.registered_servers {
-            let f = Finding::new(CHECK, Status::Pass, &server.id, server.display_name(), "");
-            let (f, id) = match super::server_identity_or_skip(
-                f,
-                server,
-                "A failover cluster's name object has no machine of its own; its nodes are checked.",
-            ) {
-                Ok(checked) => checked,
-                Err(skipped) => {
-                    out.push(*skipped);
-                    continue;
-                }
+    per_identity_server(ix, CHECK, |f, svc, server, id, out| {
+        // A server that does not use its identity yet still should be fixed before it is switched.
+        let bad = if server.uses_managed_identity() && svc.use_identity { Status::Fail } else { Status::Warning };
+        let Some(m) = &server.machine else {
+            let (message, reason) = if snap.schema_version < 2 {
+                (
+                    "The server's machine was not looked up: the snapshot predates it (schema 1).",
+                    "not collected (snapshot schema 1)",
+                )
+            } else {
+                ("The server's machine was not looked up during collection.", "not collected")
             };
-            // A server that does not use its identity yet still should be fixed before it is switched.
-            let bad = if server.uses_managed_identity() && svc.use_identity { Status::Fail } else { Status::Warning };
-            let Some(m) = &server.machine else {
-                let (message, reason) = if snap.schema_version < 2 {
-                    (
-                        "The server's machine was not looked up: the snapshot predates it (schema 1).",
-                        "not collected (snapshot schema 1)",
-                    )
-                } else {
-                    ("The server's machine was not looked up during collection.", "not collected")
-                };
-                out.push(
-                    Finding { status: Status::Unknown, message: Text::fixed(message), ..f }
-                        .because(reason)
-                        .fix("Collect again with this version, with Microsoft Graph available.", None),
-                );
-                continue;
-            };
-            let f = f
-                .evidence("lookup", m.lookup)
-                .evidence("machineResourceId", &m.resource_id)
-                .evidence("machinePrincipalId", &m.machine_principal_id)
-                .evidence("servicePrincipalType", &m.service_principal_type);
-            let f = match &m.request_id {
-                Some(r) => f.evidence("requestId", r),
-                None => f,
-            };
-            let machine = m.resource_id.as_deref().and_then(|r| ResourceId::parse(r).ok());
-            let kind = machine.as_ref().and_then(|r| r.machine_kind());
-            let what = kind.map(|k| k.describe()).unwrap_or("machine");
-            let machine_name = machine.as_ref().and_then(|r| r.name()).unwrap_or("?").to_string();
-            out.push(match m.lookup {
+            out.push(
+                Finding { status: Status::Unknown, message: Text::fixed(message), ..f }
+                    .because(reason)
+                    .fix("Collect again with this version, with Microsoft Graph available.", None),
+            );
+            return;
+        };
+        let f = f
+            .evidence("lookup", m.lookup)
+            .evidence("machineResourceId", &m.resource_id)
+            .evidence("machinePrincipalId", &m.machine_principal_id)
+            .evidence("servicePrincipalType", &m.service_principal_type);
+        let f = match &m.request_id {
+            Some(r) => f.evidence("requestId", r),
+            None => f,
+        };
+        let machine = m.resource_id.as_deref().and_then(|r| ResourceId::parse(r).ok());
+        let kind = machine.as_ref().and_then(|r| r.machine_kind());
+        let what = kind.map(|k| k.describe()).unwrap_or("machine");
+        let machine_name = machine.as_ref().and_then(|r| r.name()).unwrap_or("?").to_string();
+        out.push(match m.lookup {
                 MachineLookup::GraphUnavailable => {
                     let why = m.reason.clone().unwrap_or_else(|| "Microsoft Graph was not asked".into());
                     let fix = if m.status == Some(403) {
@@ -177,9 +185,7 @@ pub(super) fn machine_identity(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> 
                     ),
                 },
             });
-        }
-    }
-    out
+    })
 }
 
 /// `server.arc-connection`: whether an Azure Arc-enabled server's Connected Machine agent is connected.
@@ -191,64 +197,48 @@ pub(super) fn machine_identity(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> 
 /// cannot get tokens for its identity, so the server's identity errors follow: a failure once the server
 /// uses (or has been switched to) its identity, a warning before.
 pub(super) fn arc_connection(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
-    const ARC: CheckId = CheckId::SERVER_ARC_CONNECTION;
-    let snap = ix.snapshot;
-    let mut out = Vec::new();
-    for svc in &snap.services {
-        for server in &svc.registered_servers {
-            let f = Finding::new(ARC, Status::Pass, &server.id, server.display_name(), "");
-            let (f, id) = match super::server_identity_or_skip(
-                f,
-                server,
-                "A failover cluster's name object has no machine of its own; its nodes are checked.",
-            ) {
-                Ok(checked) => checked,
-                Err(skipped) => {
-                    out.push(*skipped);
-                    continue;
-                }
-            };
-            let Some(m) = &server.machine else {
-                out.push(
-                    Finding {
-                        status: Status::Unknown,
-                        message: Text::fixed("The server's machine was not looked up during collection."),
-                        ..f
-                    }
-                    .because("not collected"),
-                );
-                continue;
-            };
-            let machine = m.resource_id.as_deref().and_then(|r| ResourceId::parse(r).ok());
-            let kind = machine.as_ref().and_then(|r| r.machine_kind());
-            let f = f.evidence("machineResourceId", &m.resource_id).evidence("machineStatus", &m.machine_status);
-            let not_found = |why: &str| {
+    per_identity_server(ix, CheckId::SERVER_ARC_CONNECTION, |f, _, server, id, out| {
+        let Some(m) = &server.machine else {
+            out.push(
                 Finding {
+                    status: Status::Unknown,
+                    message: Text::fixed("The server's machine was not looked up during collection."),
+                    ..f
+                }
+                .because("not collected"),
+            );
+            return;
+        };
+        let machine = m.resource_id.as_deref().and_then(|r| ResourceId::parse(r).ok());
+        let kind = machine.as_ref().and_then(|r| r.machine_kind());
+        let f = f.evidence("machineResourceId", &m.resource_id).evidence("machineStatus", &m.machine_status);
+        let not_found = |why: &str| {
+            Finding {
                 status: Status::Unknown,
                 message: format!("Could not tell whether the server's Azure Arc agent is connected: {why} (see server.machine-identity).").into(),
                 ..f.clone()
             }
             .because(why.to_string())
-            };
-            match (m.lookup, kind) {
-                (MachineLookup::NotAMachine, _) | (_, Some(MachineKind::VirtualMachine)) => out.push(Finding {
-                    status: Status::NotApplicable,
-                    message: Text::fixed(
-                        "The server is not an Azure Arc-enabled server, so it has no Connected Machine agent to check.",
-                    ),
-                    ..f
-                }),
-                (MachineLookup::GraphUnavailable, _) => {
-                    out.push(not_found("its machine could not be found (Microsoft Graph was not available)"))
-                }
-                (MachineLookup::PrincipalGone, _) => {
-                    out.push(not_found(&format!("the identity it reports ({id}) no longer exists")))
-                }
-                (MachineLookup::MachineUnreadable, _) => out.push(not_found("its machine could not be read")),
-                (MachineLookup::MachineRead, _) => {
-                    let name = machine.as_ref().and_then(|r| r.name()).unwrap_or("?").to_string();
-                    let in_use = server.uses_managed_identity() || server.switch_requested();
-                    out.push(match m.machine_status.as_deref() {
+        };
+        match (m.lookup, kind) {
+            (MachineLookup::NotAMachine, _) | (_, Some(MachineKind::VirtualMachine)) => out.push(Finding {
+                status: Status::NotApplicable,
+                message: Text::fixed(
+                    "The server is not an Azure Arc-enabled server, so it has no Connected Machine agent to check.",
+                ),
+                ..f
+            }),
+            (MachineLookup::GraphUnavailable, _) => {
+                out.push(not_found("its machine could not be found (Microsoft Graph was not available)"))
+            }
+            (MachineLookup::PrincipalGone, _) => {
+                out.push(not_found(&format!("the identity it reports ({id}) no longer exists")))
+            }
+            (MachineLookup::MachineUnreadable, _) => out.push(not_found("its machine could not be read")),
+            (MachineLookup::MachineRead, _) => {
+                let name = machine.as_ref().and_then(|r| r.name()).unwrap_or("?").to_string();
+                let in_use = server.uses_managed_identity() || server.switch_requested();
+                out.push(match m.machine_status.as_deref() {
                         None => Finding {
                             status: Status::Unknown,
                             message: format!("Azure Arc machine '{name}' reports no status (or this snapshot predates collecting it).").into(),
@@ -284,11 +274,9 @@ pub(super) fn arc_connection(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
                         }
                         .fix("On the server, run azcmagent show and fix what it reports until the machine is Connected.", Some("azcmagent show".into())),
                     });
-                }
             }
         }
-    }
-    out
+    })
 }
 
 /// The errors a server whose Arc agent cannot get tokens reports (the tool's inference: no Microsoft
