@@ -747,10 +747,7 @@ pub async fn execute_request(
         Request::ListChecks {} => Ok(to_value(&list_checks())),
         Request::Wording {} => Ok(to_value(&crate::wording::PHRASES)),
         Request::Test { source, checks, skip, sync_groups } => {
-            let selection =
-                crate::checks::Selection { only: str_list(checks.as_ref())?, skip: str_list(skip.as_ref())? };
-            selection.validate()?;
-            let sync_groups = str_list(sync_groups.as_ref())?;
+            let (selection, sync_groups) = selection_of(checks.as_ref(), skip.as_ref(), sync_groups.as_ref())?;
             if source.scope.is_some() || source.snapshot_paths.is_some() {
                 if !sync_groups.is_empty() {
                     return Err(Error::invalid_input(
@@ -765,10 +762,7 @@ pub async fn execute_request(
             Ok(to_value(&test_report(&snapshot, &selection, &sync_groups)?))
         }
         Request::TestLocal { source, checks, skip, sync_groups, local } => {
-            let selection =
-                crate::checks::Selection { only: str_list(checks.as_ref())?, skip: str_list(skip.as_ref())? };
-            selection.validate()?;
-            let sync_groups = str_list(sync_groups.as_ref())?;
+            let (selection, sync_groups) = selection_of(checks.as_ref(), skip.as_ref(), sync_groups.as_ref())?;
             let options = local.map(|b| *b).unwrap_or_default();
             // Bad pins and limits are refused before minutes of collection.
             crate::local::gather::parse_pins(&options.resolve)?;
@@ -1142,6 +1136,17 @@ pub fn tenant_plans(
     options: crate::repair::plan::PlanOptions,
 ) -> Vec<crate::repair::plan::Plan> {
     runs.iter().flat_map(|r| &r.snapshots).map(|s| crate::repair::plan::make(s, kind, options)).collect()
+}
+
+/// The checks to run and the sync groups to narrow to, of a `test` or `testLocal` request, validated.
+fn selection_of(
+    checks: Option<&serde_json::Value>,
+    skip: Option<&serde_json::Value>,
+    sync_groups: Option<&serde_json::Value>,
+) -> Result<(crate::checks::Selection, Vec<String>)> {
+    let selection = crate::checks::Selection { only: str_list(checks)?, skip: str_list(skip)? };
+    selection.validate()?;
+    Ok((selection, str_list(sync_groups)?))
 }
 
 /// `activityDays`: days of Activity Log to read (0 to 90, 0 skips it).
