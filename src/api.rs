@@ -894,7 +894,7 @@ pub async fn plan_for(
         ));
     }
     let snapshot = snapshot_for(session, source, 0, events, cancel).await?;
-    Ok(crate::repair::plan::make(&snapshot, kind, options))
+    Ok(crate::repair::planners::make(&snapshot, kind, options))
 }
 
 /// A repair of only what some findings call for: the checks run on the (fresh) snapshot, and the plan is
@@ -949,7 +949,7 @@ pub fn repair_outlook(
     let plan = if selection.only.is_empty() && selection.skip.is_empty() && report.sync_groups.is_empty() {
         crate::repair::planners::plan_repair_with(snapshot, &report.findings, plan::PlanOptions::default())
     } else {
-        plan::make(snapshot, plan::PlanKind::Repair, plan::PlanOptions::default())
+        crate::repair::planners::make(snapshot, plan::PlanKind::Repair, plan::PlanOptions::default())
     };
     crate::report::RepairOutlook {
         changes: plan.changes.len(),
@@ -1135,7 +1135,7 @@ pub fn tenant_plans(
     kind: crate::repair::plan::PlanKind,
     options: crate::repair::plan::PlanOptions,
 ) -> Vec<crate::repair::plan::Plan> {
-    runs.iter().flat_map(|r| &r.snapshots).map(|s| crate::repair::plan::make(s, kind, options)).collect()
+    runs.iter().flat_map(|r| &r.snapshots).map(|s| crate::repair::planners::make(s, kind, options)).collect()
 }
 
 /// The checks to run and the sync groups to narrow to, of a `test` or `testLocal` request, validated.

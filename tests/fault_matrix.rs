@@ -273,7 +273,7 @@ fn in_plan(plan: &Plan, method: &str, path: &str) -> bool {
     let path = path.to_ascii_lowercase();
     plan.changes.iter().any(|c| {
         let want = c.request.path.to_ascii_lowercase();
-        c.request.method.eq_ignore_ascii_case(method)
+        c.method().eq_ignore_ascii_case(method)
             && match want.strip_suffix(&NAME_PLACEHOLDER.to_ascii_lowercase()) {
                 Some(prefix) => path.starts_with(prefix) && !path[prefix.len()..].contains('/'),
                 None => path == want,

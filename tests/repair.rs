@@ -436,6 +436,41 @@ async fn plan_files_round_trip_and_a_stale_plan_is_refused() {
     let e = Plan::from_value(v).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidFile);
 
+    // The file spells out each request's method, the one of its change's kind, first in the request.
+    let file = plan_live(&fake, PlanKind::EnableIdentity).await.to_json_pretty();
+    for part in file.split("\"request\": {").skip(1) {
+        let at = |key: &str| part.find(&format!("\"{key}\": ")).unwrap();
+        assert!(part.trim_start().starts_with("\"method\": \"P"), "{part}");
+        assert!(at("path") < at("apiVersion") && at("apiVersion") < at("body"), "{part}");
+    }
+    let saved: serde_json::Value = serde_json::from_str(&file).unwrap();
+    let changes = saved["changes"].as_array().unwrap();
+    assert!(
+        changes.iter().any(|c| c["kind"] == "roleAssignment") && changes.iter().any(|c| c["kind"] != "roleAssignment")
+    );
+    for c in changes {
+        let want = if c["kind"] == "roleAssignment" { "PUT" } else { "PATCH" };
+        assert_eq!(c["request"]["method"], want, "{c:#}");
+    }
+    // A request whose method is not its kind's is refused, and says why.
+    let grant = changes.iter().position(|c| c["kind"] == "roleAssignment").unwrap();
+    let mut v = saved.clone();
+    v["changes"][grant]["request"]["method"] = "PATCH".into();
+    let e = Plan::from_value(v).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidFile);
+    assert!(e.to_string().contains("a role assignment is a PUT"), "{e}");
+    let patch = changes.iter().position(|c| c["kind"] != "roleAssignment").unwrap();
+    let mut v = saved.clone();
+    v["changes"][patch]["request"]["method"] = "PUT".into();
+    let e = Plan::from_value(v).unwrap_err();
+    assert!(e.to_string().contains("PATCHes"), "{e}");
+    // A reason names a registered check: a made-up id is refused by name.
+    let mut v = saved.clone();
+    v["changes"][0]["reasons"][0]["check"] = "service.no-such-check".into();
+    let e = Plan::from_value(v).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidFile);
+    assert!(e.to_string().contains("service.no-such-check"), "{e}");
+
     // The live state moves on (someone switched the service to its identity): apply refuses, writes nothing.
     let (client, _) = arm_client(&fake);
     let svc = service_id();

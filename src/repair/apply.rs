@@ -699,7 +699,7 @@ fn decide(c: &Change, plan: &Plan, pre: &Preflight, run: &Run, options: &ApplyOp
         return Decision::WouldChange(if c.principal_from.is_some() {
             "Would be granted once the service identity exists (its principal id is known only then).".into()
         } else {
-            format!("Would send {} {}.", c.request.method, c.request.path)
+            format!("Would send {} {}.", c.method(), c.request.path)
         });
     }
     Decision::Send

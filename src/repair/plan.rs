@@ -25,6 +25,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::model::check_id::CheckId;
 use crate::model::resource_id::{is_zero_guid, parse_share_scope, ResourceId, ShareScopeSpelling};
 use crate::model::roles::{self, BuiltInRole};
 use crate::model::snapshot::{Snapshot, Target};
@@ -91,23 +92,46 @@ impl ChangeKind {
             ChangeKind::SetStorageSharedKeyAccess => "setStorageSharedKeyAccess",
         }
     }
+
+    /// The HTTP method of the change's request: a role assignment is a PUT, the rest PATCH a resource.
+    pub fn method(self) -> &'static str {
+        match self {
+            ChangeKind::RoleAssignment => "PUT",
+            ChangeKind::EnableServiceIdentity
+            | ChangeKind::SetUseIdentity
+            | ChangeKind::SetServerIdentity
+            | ChangeKind::SetStorageTrustedServices
+            | ChangeKind::SetStorageSharedKeyAccess => "PATCH",
+        }
+    }
+
+    /// Why a request of another method is not one of this kind (the plan file names the method).
+    fn wrong_method(self) -> &'static str {
+        match self {
+            ChangeKind::RoleAssignment => "a role assignment is a PUT",
+            ChangeKind::EnableServiceIdentity | ChangeKind::SetUseIdentity | ChangeKind::SetServerIdentity => {
+                "service and server changes are PATCHes"
+            }
+            ChangeKind::SetStorageTrustedServices | ChangeKind::SetStorageSharedKeyAccess => {
+                "storage changes are PATCHes of a storage account"
+            }
+        }
+    }
 }
 
 /// The finding a change fixes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Reason {
-    /// The check id (`cloud-endpoint.service-share-role`, ...).
-    pub check: String,
+    /// The check id (`cloud-endpoint.service-share-role`, ...): a registered check, as a finding's.
+    pub check: CheckId,
     pub message: String,
 }
 
-/// The exact ARM request of a change.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// The exact ARM request of a change. Its method is the change kind's ([`ChangeKind::method`]); the plan
+/// file spells it out as `request.method`.
+#[derive(Debug, Clone, PartialEq)]
 pub struct ArmRequest {
-    /// `PUT` or `PATCH`.
-    pub method: String,
     /// The ARM path, without the api-version.
     pub path: String,
     pub api_version: String,
@@ -127,8 +151,10 @@ pub struct Grant {
     pub principal_description: String,
 }
 
+/// One change of a plan. A plan file holds it with the same fields and the request's method spelled
+/// out (the kind's).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(into = "ChangeFile", try_from = "ChangeFile")]
 pub struct Change {
     /// Stable: the same change planned twice has the same id.
     pub id: String,
@@ -138,17 +164,91 @@ pub struct Change {
     /// The findings this change fixes (one or more).
     pub reasons: Vec<Reason>,
     pub request: ArmRequest,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub depends_on: Vec<String>,
     /// True for changes to storage network rules or key access.
-    #[serde(default)]
     pub security_posture_change: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grant: Option<Grant>,
     /// For a role assignment whose principal is a service identity created by this plan: the id of the
     /// `enableServiceIdentity` change that creates it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub principal_from: Option<String>,
+}
+
+impl Change {
+    /// The HTTP method of its request (the kind's).
+    pub fn method(&self) -> &'static str {
+        self.kind.method()
+    }
+}
+
+/// A change as a plan file holds it: the same fields, the request with its method spelled out.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ChangeFile {
+    id: String,
+    kind: ChangeKind,
+    title: String,
+    reasons: Vec<Reason>,
+    request: RequestFile,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    depends_on: Vec<String>,
+    #[serde(default)]
+    security_posture_change: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    grant: Option<Grant>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    principal_from: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RequestFile {
+    /// `PUT` or `PATCH`: must be the change kind's.
+    method: String,
+    path: String,
+    api_version: String,
+    body: serde_json::Value,
+}
+
+impl From<Change> for ChangeFile {
+    fn from(c: Change) -> ChangeFile {
+        ChangeFile {
+            request: RequestFile {
+                method: c.kind.method().to_string(),
+                path: c.request.path,
+                api_version: c.request.api_version,
+                body: c.request.body,
+            },
+            id: c.id,
+            kind: c.kind,
+            title: c.title,
+            reasons: c.reasons,
+            depends_on: c.depends_on,
+            security_posture_change: c.security_posture_change,
+            grant: c.grant,
+            principal_from: c.principal_from,
+        }
+    }
+}
+
+impl TryFrom<ChangeFile> for Change {
+    type Error = String;
+    /// A request whose method is not its kind's is not one this tool makes.
+    fn try_from(c: ChangeFile) -> std::result::Result<Change, String> {
+        if c.request.method != c.kind.method() {
+            return Err(format!("change '{}' is not one this tool makes: {}", c.id, c.kind.wrong_method()));
+        }
+        Ok(Change {
+            id: c.id,
+            kind: c.kind,
+            title: c.title,
+            reasons: c.reasons,
+            request: ArmRequest { path: c.request.path, api_version: c.request.api_version, body: c.request.body },
+            depends_on: c.depends_on,
+            security_posture_change: c.security_posture_change,
+            grant: c.grant,
+            principal_from: c.principal_from,
+        })
+    }
 }
 
 /// Something the plan cannot do, with what to do instead.
@@ -387,9 +487,6 @@ impl Plan {
                     if !allowed_scope(&scope) {
                         return Err(bad("grants only go to a storage account or a share's 'fileshares' scope"));
                     }
-                    if c.request.method != "PUT" {
-                        return Err(bad("a role assignment is a PUT"));
-                    }
                     let placeholder = g.principal_id == PRINCIPAL_PLACEHOLDER;
                     if placeholder != c.principal_from.is_some() {
                         return Err(bad("a placeholder principal needs 'principalFrom', and only then"));
@@ -421,38 +518,18 @@ impl Plan {
                     if !self.basis.facts.services.contains_key(&service.to_ascii_lowercase()) {
                         return Err(bad("the service is not one the plan was made for"));
                     }
-                    if c.request.method != "PATCH" {
-                        return Err(bad("service and server changes are PATCHes"));
-                    }
                 }
                 ChangeKind::SetStorageTrustedServices | ChangeKind::SetStorageSharedKeyAccess => {
                     if !c.security_posture_change {
                         return Err(bad("a storage setting change must be flagged securityPostureChange"));
                     }
                     let id = ResourceId::parse(&c.request.path).map_err(|_| bad("the path is not a resource id"))?;
-                    if !id.is_storage_account() || c.request.method != "PATCH" {
+                    if !id.is_storage_account() {
                         return Err(bad("storage changes are PATCHes of a storage account"));
                     }
                 }
             }
         }
         Ok(())
-    }
-}
-
-use super::planners::{plan_enable_identity, plan_repair_with};
-
-/// Make a plan of `kind` from a snapshot (for `repair`, the checks run first).
-pub fn make(snapshot: &Snapshot, kind: PlanKind, options: PlanOptions) -> Plan {
-    match kind {
-        PlanKind::Repair => {
-            let findings = crate::checks::run(
-                snapshot,
-                &crate::checks::CheckContext::at(snapshot.collected_at),
-                &crate::checks::Selection::default(),
-            );
-            plan_repair_with(snapshot, &findings, options)
-        }
-        PlanKind::EnableIdentity => plan_enable_identity(snapshot),
     }
 }

@@ -1,6 +1,7 @@
 //! The two planners: `repair` (a change per failing or warning finding that a change can fix, a manual
 //! step for the rest) and `enable-identity` (the switch of a whole service to managed identities). Both
-//! are pure: a snapshot (and findings) in, a [`Plan`] out.
+//! are pure: a snapshot (and findings) in, a [`Plan`] out. [`make`] is the entry point: it runs the checks
+//! a repair plan needs and picks the planner.
 
 use super::basis::basis_for;
 use super::plan::*;
@@ -14,6 +15,21 @@ use crate::model::roles::{self, BuiltInRole};
 use crate::model::snapshot::{RegisteredServer, Snapshot, StorageSyncService};
 use chrono::Utc;
 use std::collections::BTreeMap;
+
+/// Make a plan of `kind` from a snapshot (for `repair`, the checks run first).
+pub fn make(snapshot: &Snapshot, kind: PlanKind, options: PlanOptions) -> Plan {
+    match kind {
+        PlanKind::Repair => {
+            let findings = crate::checks::run(
+                snapshot,
+                &crate::checks::CheckContext::at(snapshot.collected_at),
+                &crate::checks::Selection::default(),
+            );
+            plan_repair_with(snapshot, &findings, options)
+        }
+        PlanKind::EnableIdentity => plan_enable_identity(snapshot),
+    }
+}
 
 struct Builder<'a> {
     snapshot: &'a Snapshot,
@@ -91,7 +107,6 @@ impl<'a> Builder<'a> {
             title,
             reasons: vec![reason],
             request: ArmRequest {
-                method: "PUT".into(),
                 path: assignment_path(scope.as_str(), &name),
                 api_version: api_versions::AUTHORIZATION.into(),
                 body: assignment_body(scope, role, &body_principal),
@@ -175,7 +190,7 @@ pub fn plan_repair_with(snapshot: &Snapshot, findings: &[Finding], options: Plan
         b.note(format!("{} ({}): {} Not planned: run again once it can be read.", f.check, f.resource_name, f.message));
     }
     for f in findings.iter().filter(|f| matches!(f.status, Status::Fail | Status::Warning)) {
-        let reason = Reason { check: f.check.to_string(), message: f.message.to_string() };
+        let reason = Reason { check: f.check, message: f.message.to_string() };
         if ROLE_CHECKS.contains(&f.check) {
             let (Some(principal), Some(role_def), Some(scope)) = (&f.principal_id, &f.role_definition_id, &f.scope)
             else {
@@ -314,12 +329,7 @@ fn posture_change(b: &mut Builder, f: &Finding, reason: Reason) {
         kind,
         title,
         reasons: vec![reason],
-        request: ArmRequest {
-            method: "PATCH".into(),
-            path: account.as_str().to_string(),
-            api_version: api_versions::STORAGE.into(),
-            body,
-        },
+        request: ArmRequest { path: account.as_str().to_string(), api_version: api_versions::STORAGE.into(), body },
         depends_on: Vec::new(),
         security_posture_change: true,
         grant: None,
@@ -335,7 +345,7 @@ pub fn plan_enable_identity(snapshot: &Snapshot) -> Plan {
     let mut b = Builder::new(snapshot);
     for svc in &snapshot.services {
         let svc_reason = Reason {
-            check: CheckId::SERVICE_IDENTITY.into(),
+            check: CheckId::SERVICE_IDENTITY,
             message: format!("Storage Sync Service '{}' has no system-assigned identity.", svc.name),
         };
         let principal = svc.system_principal_id().map(str::to_string);
@@ -361,7 +371,6 @@ pub fn plan_enable_identity(snapshot: &Snapshot) -> Plan {
                 title: format!("Turn on the system-assigned identity of Storage Sync Service '{}'", svc.name),
                 reasons: vec![svc_reason],
                 request: ArmRequest {
-                    method: "PATCH".into(),
                     path: svc.id.as_str().into(),
                     api_version: api_versions::STORAGE_SYNC.into(),
                     body: serde_json::json!({"identity": {"type": "SystemAssigned"}}),
@@ -397,7 +406,7 @@ pub fn plan_enable_identity(snapshot: &Snapshot) -> Plan {
                     ),
                 ] {
                     let reason = Reason {
-                        check: check.into(),
+                        check,
                         message: format!("{} needs {} on {}.", svc_who, role.name, describe_scope(scope)),
                     };
                     match &principal {
@@ -439,7 +448,7 @@ pub fn plan_enable_identity(snapshot: &Snapshot) -> Plan {
                             continue;
                         }
                         let reason = Reason {
-                            check: CheckId::SERVER_ENDPOINT_SERVER_SHARE_ROLE.into(),
+                            check: CheckId::SERVER_ENDPOINT_SERVER_SHARE_ROLE,
                             message: format!("{who} needs {} on {}.", role.name, describe_scope(&share_scope)),
                         };
                         if let Some(id) = b.grant(&share_scope, role, Some(p), None, &who, reason, Vec::new()) {
@@ -482,7 +491,7 @@ pub fn plan_enable_identity(snapshot: &Snapshot) -> Plan {
                         let role = roles::READER_AND_DATA_ACCESS;
                         if uses_account(svc, &a.id) && !matches!(ix.role_state(sync_p, role.guid, &a.id, &a.id), RoleState::Effective(_)) {
                             let reason = Reason {
-                                check: CheckId::STORAGE_LEGACY_SYNC_PRINCIPAL.into(),
+                                check: CheckId::STORAGE_LEGACY_SYNC_PRINCIPAL,
                                 message: format!("Servers without an identity still use keys on storage account '{}'.", a.name),
                             };
                             b.grant(&a.id, role, Some(sync_p), None, "Microsoft.StorageSync", reason, Vec::new());
@@ -502,14 +511,13 @@ pub fn plan_enable_identity(snapshot: &Snapshot) -> Plan {
                 kind: ChangeKind::SetUseIdentity,
                 title: format!("Switch Storage Sync Service '{}' to its identity (useIdentity = true)", svc.name),
                 reasons: vec![Reason {
-                    check: CheckId::SERVICE_USE_IDENTITY.into(),
+                    check: CheckId::SERVICE_USE_IDENTITY,
                     message: format!(
                         "Storage Sync Service '{}' does not use its identity (useIdentity is false).",
                         svc.name
                     ),
                 }],
                 request: ArmRequest {
-                    method: "PATCH".into(),
                     path: svc.id.as_str().into(),
                     api_version: api_versions::STORAGE_SYNC.into(),
                     body: serde_json::json!({"properties": {"useIdentity": true}}),
@@ -532,14 +540,13 @@ pub fn plan_enable_identity(snapshot: &Snapshot) -> Plan {
                 kind: ChangeKind::SetServerIdentity,
                 title: format!("Switch server '{}' to its managed identity ({p})", s.display_name()),
                 reasons: vec![Reason {
-                    check: CheckId::SERVER_AUTH_MODE.into(),
+                    check: CheckId::SERVER_AUTH_MODE,
                     message: format!(
                         "Server '{}' has an identity but still authenticates with its certificate.",
                         s.display_name()
                     ),
                 }],
                 request: ArmRequest {
-                    method: "PATCH".into(),
                     path: s.id.as_str().into(),
                     api_version: api_versions::STORAGE_SYNC.into(),
                     body: serde_json::json!({"properties": {"identity": true, "applicationId": p}}),

@@ -28,7 +28,7 @@ pub fn render_plan_table(plan: &Plan) -> String {
         for r in &c.reasons {
             s.push_str(&format!("     why:     [{}] {}\n", r.check, r.message));
         }
-        s.push_str(&format!("     request: {} {}\n", c.request.method, c.request.path));
+        s.push_str(&format!("     request: {} {}\n", c.method(), c.request.path));
         if !c.depends_on.is_empty() {
             s.push_str(&format!("     after:   {}\n", c.depends_on.join(", ")));
         }
