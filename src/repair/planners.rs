@@ -6,13 +6,13 @@
 use super::basis::basis_for;
 use super::plan::*;
 use crate::checks::describe_scope;
-use crate::checks::{Index, RoleState};
 use crate::model::api_versions;
 use crate::model::check_id::CheckId;
 use crate::model::findings::{Finding, Status};
+use crate::model::index::{Index, RoleState};
 use crate::model::resource_id::{file_share_scope, ResourceId};
 use crate::model::roles::{self, BuiltInRole};
-use crate::model::snapshot::{RegisteredServer, Snapshot, StorageSyncService};
+use crate::model::snapshot::{RegisteredServer, Snapshot, StorageSyncService, SyncGroup};
 use chrono::Utc;
 use std::collections::BTreeMap;
 
@@ -344,221 +344,289 @@ pub fn plan_enable_identity(snapshot: &Snapshot) -> Plan {
     let ix = Index::new(snapshot);
     let mut b = Builder::new(snapshot);
     for svc in &snapshot.services {
-        let svc_reason = Reason {
-            check: CheckId::SERVICE_IDENTITY,
-            message: format!("Storage Sync Service '{}' has no system-assigned identity.", svc.name),
-        };
-        let principal = svc.system_principal_id().map(str::to_string);
-        let mut enable_id = None;
-        if principal.is_none() {
-            let kind_now = svc.identity.as_ref().map(|i| i.kind.clone()).unwrap_or_default();
-            if kind_now.to_ascii_lowercase().contains("userassigned") {
-                b.manual(ManualStep {
-                    resource_id: svc.id.as_str().into(),
-                    resource_name: svc.name.clone(),
-                    message: format!(
-                        "Service '{}' has a user-assigned identity; File Sync uses the system-assigned one. Turn it on alongside (identity type 'SystemAssigned,UserAssigned') in the portal, then run enable-identity again.",
-                        svc.name
-                    ),
-                    command: None,
-                });
-                continue;
-            }
-            let id = change_id(ChangeKind::EnableServiceIdentity, svc.id.as_str());
-            b.push(Change {
-                id: id.clone(),
-                kind: ChangeKind::EnableServiceIdentity,
-                title: format!("Turn on the system-assigned identity of Storage Sync Service '{}'", svc.name),
-                reasons: vec![svc_reason],
-                request: ArmRequest {
-                    path: svc.id.as_str().into(),
-                    api_version: api_versions::STORAGE_SYNC.into(),
-                    body: serde_json::json!({"identity": {"type": "SystemAssigned"}}),
-                },
-                depends_on: Vec::new(),
-                security_posture_change: false,
-                grant: None,
-                principal_from: None,
-            });
-            enable_id = Some(id);
+        let Some(identity) = service_identity(&mut b, svc) else { continue };
+        let mut granted = grant_share_roles(&mut b, &ix, svc, &identity);
+        let switches = servers_to_switch(&mut b, svc, &mut granted);
+        if granted.certificate_servers_remain {
+            keep_legacy_principal(&mut b, &ix, svc);
         }
-        let svc_who = format!("the identity of Storage Sync Service '{}'", svc.name);
-        let mut svc_grants: Vec<String> = enable_id.iter().cloned().collect();
-        // (server, share scope change ids) for the server PATCH dependencies.
-        let mut server_grants: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        let mut certificate_servers_remain = false;
-        for group in &svc.sync_groups {
-            for c in &group.cloud_endpoints {
-                let (Some(account), Some(share)) = (c.storage_account_id(), c.share()) else {
-                    b.note(format!(
-                        "Sync group '{}': cloud endpoint {} names no usable storage account or share; nothing granted for it.",
-                        group.name, c.name
-                    ));
-                    continue;
-                };
-                let Ok(share_scope) = file_share_scope(&account, share) else { continue };
-                for (role, scope, check) in [
-                    (roles::STORAGE_ACCOUNT_CONTRIBUTOR, &account, CheckId::CLOUD_ENDPOINT_SERVICE_ACCOUNT_ROLE),
-                    (
-                        roles::STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR,
-                        &share_scope,
-                        CheckId::CLOUD_ENDPOINT_SERVICE_SHARE_ROLE,
-                    ),
-                ] {
-                    let reason = Reason {
-                        check,
-                        message: format!("{} needs {} on {}.", svc_who, role.name, describe_scope(scope)),
-                    };
-                    match &principal {
-                        Some(p) => {
-                            if !matches!(ix.role_state(p, role.guid, scope, &account), RoleState::Effective(_)) {
-                                if let Some(id) = b.grant(scope, role, Some(p), None, &svc_who, reason, Vec::new()) {
-                                    svc_grants.push(id);
-                                }
-                            }
-                        }
-                        None => {
-                            let from = enable_id.clone();
-                            if let Some(id) = b.grant(
-                                scope,
-                                role,
-                                None,
-                                from.as_deref(),
-                                &svc_who,
-                                reason,
-                                from.iter().cloned().collect(),
-                            ) {
-                                svc_grants.push(id);
-                            }
-                        }
-                    }
-                }
-                // Every server with an endpoint in this group (cluster: every node).
-                for ep in &group.server_endpoints {
-                    let Some(server) = ix.server_of(svc, ep) else { continue };
-                    let members = if server.is_cluster_name() { ix.cluster_nodes(svc, server) } else { vec![server] };
-                    for m in members {
-                        let Some(p) = m.any_identity() else {
-                            certificate_servers_remain = true;
-                            continue;
-                        };
-                        let who = format!("the identity of server '{}'", m.display_name());
-                        let role = roles::STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR;
-                        if matches!(ix.role_state(p, role.guid, &share_scope, &account), RoleState::Effective(_)) {
-                            continue;
-                        }
-                        let reason = Reason {
-                            check: CheckId::SERVER_ENDPOINT_SERVER_SHARE_ROLE,
-                            message: format!("{who} needs {} on {}.", role.name, describe_scope(&share_scope)),
-                        };
-                        if let Some(id) = b.grant(&share_scope, role, Some(p), None, &who, reason, Vec::new()) {
-                            server_grants.entry(m.server_id.to_ascii_lowercase()).or_default().push(id);
-                        }
-                    }
-                }
-            }
-        }
-        // Servers: switch those with an identity; list those without.
-        let mut server_patches = Vec::new();
-        for s in &svc.registered_servers {
-            if s.is_cluster_name() || s.uses_managed_identity() {
-                continue;
-            }
-            // Switched already (identity true, applicationId set): the agent picks it up within about 15
-            // minutes, so there is nothing to send again; the server is in progress.
-            if s.switch_requested() {
-                b.note(format!(
-                    "In progress: server '{}' (service '{}') has been switched to its identity ({}) and still authenticates with its certificate while its agent picks the switch up (up to 15 minutes); nothing to change.",
-                    s.display_name(),
-                    svc.name,
-                    s.application_id.as_deref().unwrap_or_default()
-                ));
-                continue;
-            }
-            match s.any_identity() {
-                None => {
-                    certificate_servers_remain = true;
-                    b.manual(arc_or_vm_step(svc, s));
-                }
-                Some(p) => server_patches.push((s, p.to_string())),
-            }
-        }
-        // Microsoft.StorageSync keeps Reader and Data Access while certificate servers remain.
-        if certificate_servers_remain {
-            match snapshot.storage_sync_principal_id.as_deref() {
-                Some(sync_p) => {
-                    for a in ix.referenced_accounts() {
-                        let role = roles::READER_AND_DATA_ACCESS;
-                        if uses_account(svc, &a.id) && !matches!(ix.role_state(sync_p, role.guid, &a.id, &a.id), RoleState::Effective(_)) {
-                            let reason = Reason {
-                                check: CheckId::STORAGE_LEGACY_SYNC_PRINCIPAL,
-                                message: format!("Servers without an identity still use keys on storage account '{}'.", a.name),
-                            };
-                            b.grant(&a.id, role, Some(sync_p), None, "Microsoft.StorageSync", reason, Vec::new());
-                        }
-                    }
-                }
-                None => b.note(
-                    "Servers keep using keys, so Microsoft.StorageSync needs Reader and Data Access on the storage accounts, but its object id is unknown: pass --storage-sync-principal-id to plan that grant.".into(),
-                ),
-            }
-        }
-        let mut use_id = None;
-        if !svc.use_identity {
-            let id = change_id(ChangeKind::SetUseIdentity, svc.id.as_str());
-            b.push(Change {
-                id: id.clone(),
-                kind: ChangeKind::SetUseIdentity,
-                title: format!("Switch Storage Sync Service '{}' to its identity (useIdentity = true)", svc.name),
-                reasons: vec![Reason {
-                    check: CheckId::SERVICE_USE_IDENTITY,
-                    message: format!(
-                        "Storage Sync Service '{}' does not use its identity (useIdentity is false).",
-                        svc.name
-                    ),
-                }],
-                request: ArmRequest {
-                    path: svc.id.as_str().into(),
-                    api_version: api_versions::STORAGE_SYNC.into(),
-                    body: serde_json::json!({"properties": {"useIdentity": true}}),
-                },
-                depends_on: svc_grants.clone(),
-                security_posture_change: false,
-                grant: None,
-                principal_from: None,
-            });
-            use_id = Some(id);
-        }
-        for (s, p) in server_patches {
-            let mut deps: Vec<String> = use_id.iter().cloned().collect();
-            if use_id.is_none() {
-                deps.extend(svc_grants.iter().cloned());
-            }
-            deps.extend(server_grants.get(&s.server_id.to_ascii_lowercase()).cloned().unwrap_or_default());
-            b.push(Change {
-                id: change_id(ChangeKind::SetServerIdentity, s.id.as_str()),
-                kind: ChangeKind::SetServerIdentity,
-                title: format!("Switch server '{}' to its managed identity ({p})", s.display_name()),
-                reasons: vec![Reason {
-                    check: CheckId::SERVER_AUTH_MODE,
-                    message: format!(
-                        "Server '{}' has an identity but still authenticates with its certificate.",
-                        s.display_name()
-                    ),
-                }],
-                request: ArmRequest {
-                    path: s.id.as_str().into(),
-                    api_version: api_versions::STORAGE_SYNC.into(),
-                    body: serde_json::json!({"properties": {"identity": true, "applicationId": p}}),
-                },
-                depends_on: deps,
-                security_posture_change: false,
-                grant: None,
-                principal_from: None,
-            });
-        }
+        let use_id = switch_service(&mut b, svc, &granted.service);
+        switch_servers(&mut b, switches, use_id, &granted);
     }
     b.finish(PlanKind::EnableIdentity)
+}
+
+/// A service's identity as enable-identity plans it: the principal it has, or the change that turns it on.
+struct ServiceIdentity {
+    principal: Option<String>,
+    /// The `enableServiceIdentity` change, when the service has no identity yet.
+    enable_id: Option<String>,
+    who: String,
+}
+
+/// What the grants of one service leave for its switches to wait on.
+#[derive(Default)]
+struct Granted {
+    /// The change that turns the service identity on and the grants to it: `useIdentity` waits for them.
+    service: Vec<String>,
+    /// By lower-cased server id: the share grants that server's switch waits for.
+    servers: BTreeMap<String, Vec<String>>,
+    /// Some server of the service has no identity, so it keeps its certificate (and keys are still used).
+    certificate_servers_remain: bool,
+}
+
+/// Stage 1: the service's own identity, turned on when it is off. None (and a manual step) when the
+/// service has only a user-assigned identity.
+fn service_identity(b: &mut Builder, svc: &StorageSyncService) -> Option<ServiceIdentity> {
+    let principal = svc.system_principal_id().map(str::to_string);
+    let mut enable_id = None;
+    if principal.is_none() {
+        let kind_now = svc.identity.as_ref().map(|i| i.kind.clone()).unwrap_or_default();
+        if kind_now.to_ascii_lowercase().contains("userassigned") {
+            b.manual(ManualStep {
+                resource_id: svc.id.as_str().into(),
+                resource_name: svc.name.clone(),
+                message: format!(
+                    "Service '{}' has a user-assigned identity; File Sync uses the system-assigned one. Turn it on alongside (identity type 'SystemAssigned,UserAssigned') in the portal, then run enable-identity again.",
+                    svc.name
+                ),
+                command: None,
+            });
+            return None;
+        }
+        let id = change_id(ChangeKind::EnableServiceIdentity, svc.id.as_str());
+        b.push(Change {
+            id: id.clone(),
+            kind: ChangeKind::EnableServiceIdentity,
+            title: format!("Turn on the system-assigned identity of Storage Sync Service '{}'", svc.name),
+            reasons: vec![Reason {
+                check: CheckId::SERVICE_IDENTITY,
+                message: format!("Storage Sync Service '{}' has no system-assigned identity.", svc.name),
+            }],
+            request: ArmRequest {
+                path: svc.id.as_str().into(),
+                api_version: api_versions::STORAGE_SYNC.into(),
+                body: serde_json::json!({"identity": {"type": "SystemAssigned"}}),
+            },
+            depends_on: Vec::new(),
+            security_posture_change: false,
+            grant: None,
+            principal_from: None,
+        });
+        enable_id = Some(id);
+    }
+    Some(ServiceIdentity { principal, enable_id, who: format!("the identity of Storage Sync Service '{}'", svc.name) })
+}
+
+/// Stage 2: for every cloud endpoint of every sync group, the service identity's roles on the account
+/// and the share, and the share role of every server (cluster: every node) with an endpoint in the group.
+fn grant_share_roles(b: &mut Builder, ix: &Index, svc: &StorageSyncService, identity: &ServiceIdentity) -> Granted {
+    let mut granted = Granted { service: identity.enable_id.iter().cloned().collect(), ..Granted::default() };
+    for group in &svc.sync_groups {
+        for c in &group.cloud_endpoints {
+            let (Some(account), Some(share)) = (c.storage_account_id(), c.share()) else {
+                b.note(format!(
+                    "Sync group '{}': cloud endpoint {} names no usable storage account or share; nothing granted for it.",
+                    group.name, c.name
+                ));
+                continue;
+            };
+            let Ok(share_scope) = file_share_scope(&account, share) else { continue };
+            grant_service_roles(b, ix, identity, &account, &share_scope, &mut granted.service);
+            grant_server_roles(b, ix, svc, group, &account, &share_scope, &mut granted);
+        }
+    }
+    granted
+}
+
+/// The service identity's roles for one cloud endpoint: Storage Account Contributor on the account, the
+/// privileged data role on the share (for an identity still to be turned on: its placeholder).
+fn grant_service_roles(
+    b: &mut Builder,
+    ix: &Index,
+    identity: &ServiceIdentity,
+    account: &ResourceId,
+    share_scope: &ResourceId,
+    grants: &mut Vec<String>,
+) {
+    for (role, scope, check) in [
+        (roles::STORAGE_ACCOUNT_CONTRIBUTOR, account, CheckId::CLOUD_ENDPOINT_SERVICE_ACCOUNT_ROLE),
+        (roles::STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR, share_scope, CheckId::CLOUD_ENDPOINT_SERVICE_SHARE_ROLE),
+    ] {
+        let who = &identity.who;
+        let reason = Reason { check, message: format!("{} needs {} on {}.", who, role.name, describe_scope(scope)) };
+        let id = match &identity.principal {
+            Some(p) => {
+                if matches!(ix.role_state(p, role.guid, scope, account), RoleState::Effective(_)) {
+                    continue;
+                }
+                b.grant(scope, role, Some(p), None, who, reason, Vec::new())
+            }
+            None => {
+                let from = identity.enable_id.as_deref();
+                b.grant(scope, role, None, from, who, reason, from.iter().map(|s| s.to_string()).collect())
+            }
+        };
+        grants.extend(id);
+    }
+}
+
+/// The share role of every server (cluster: every node) with an endpoint in `group`; a server without
+/// an identity marks that certificate servers remain.
+fn grant_server_roles(
+    b: &mut Builder,
+    ix: &Index,
+    svc: &StorageSyncService,
+    group: &SyncGroup,
+    account: &ResourceId,
+    share_scope: &ResourceId,
+    granted: &mut Granted,
+) {
+    for ep in &group.server_endpoints {
+        let Some(server) = ix.server_of(svc, ep) else { continue };
+        let members = if server.is_cluster_name() { ix.cluster_nodes(svc, server) } else { vec![server] };
+        for m in members {
+            let Some(p) = m.any_identity() else {
+                granted.certificate_servers_remain = true;
+                continue;
+            };
+            let who = format!("the identity of server '{}'", m.display_name());
+            let role = roles::STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR;
+            if matches!(ix.role_state(p, role.guid, share_scope, account), RoleState::Effective(_)) {
+                continue;
+            }
+            let reason = Reason {
+                check: CheckId::SERVER_ENDPOINT_SERVER_SHARE_ROLE,
+                message: format!("{who} needs {} on {}.", role.name, describe_scope(share_scope)),
+            };
+            if let Some(id) = b.grant(share_scope, role, Some(p), None, &who, reason, Vec::new()) {
+                granted.servers.entry(m.server_id.to_ascii_lowercase()).or_default().push(id);
+            }
+        }
+    }
+}
+
+/// Stage 3: the servers to switch (with the identity each switches to). A server switched already is
+/// noted as in progress; one without an identity is a manual step and keeps its certificate.
+fn servers_to_switch<'s>(
+    b: &mut Builder,
+    svc: &'s StorageSyncService,
+    granted: &mut Granted,
+) -> Vec<(&'s RegisteredServer, String)> {
+    let mut switches = Vec::new();
+    for s in &svc.registered_servers {
+        if s.is_cluster_name() || s.uses_managed_identity() {
+            continue;
+        }
+        // Switched already (identity true, applicationId set): the agent picks it up within about 15
+        // minutes, so there is nothing to send again; the server is in progress.
+        if s.switch_requested() {
+            b.note(format!(
+                "In progress: server '{}' (service '{}') has been switched to its identity ({}) and still authenticates with its certificate while its agent picks the switch up (up to 15 minutes); nothing to change.",
+                s.display_name(),
+                svc.name,
+                s.application_id.as_deref().unwrap_or_default()
+            ));
+            continue;
+        }
+        match s.any_identity() {
+            None => {
+                granted.certificate_servers_remain = true;
+                b.manual(arc_or_vm_step(svc, s));
+            }
+            Some(p) => switches.push((s, p.to_string())),
+        }
+    }
+    switches
+}
+
+/// Stage 4: while certificate servers remain, Microsoft.StorageSync keeps Reader and Data Access on the
+/// service's storage accounts.
+fn keep_legacy_principal(b: &mut Builder, ix: &Index, svc: &StorageSyncService) {
+    let Some(sync_p) = b.snapshot.storage_sync_principal_id.as_deref() else {
+        b.note(
+            "Servers keep using keys, so Microsoft.StorageSync needs Reader and Data Access on the storage accounts, but its object id is unknown: pass --storage-sync-principal-id to plan that grant.".into(),
+        );
+        return;
+    };
+    let role = roles::READER_AND_DATA_ACCESS;
+    for a in ix.referenced_accounts() {
+        if uses_account(svc, &a.id)
+            && !matches!(ix.role_state(sync_p, role.guid, &a.id, &a.id), RoleState::Effective(_))
+        {
+            let reason = Reason {
+                check: CheckId::STORAGE_LEGACY_SYNC_PRINCIPAL,
+                message: format!("Servers without an identity still use keys on storage account '{}'.", a.name),
+            };
+            b.grant(&a.id, role, Some(sync_p), None, "Microsoft.StorageSync", reason, Vec::new());
+        }
+    }
+}
+
+/// Stage 5: `useIdentity = true` on the service, after the grants to its identity. The change's id, when
+/// the service does not use its identity yet.
+fn switch_service(b: &mut Builder, svc: &StorageSyncService, after: &[String]) -> Option<String> {
+    if svc.use_identity {
+        return None;
+    }
+    let id = change_id(ChangeKind::SetUseIdentity, svc.id.as_str());
+    b.push(Change {
+        id: id.clone(),
+        kind: ChangeKind::SetUseIdentity,
+        title: format!("Switch Storage Sync Service '{}' to its identity (useIdentity = true)", svc.name),
+        reasons: vec![Reason {
+            check: CheckId::SERVICE_USE_IDENTITY,
+            message: format!("Storage Sync Service '{}' does not use its identity (useIdentity is false).", svc.name),
+        }],
+        request: ArmRequest {
+            path: svc.id.as_str().into(),
+            api_version: api_versions::STORAGE_SYNC.into(),
+            body: serde_json::json!({"properties": {"useIdentity": true}}),
+        },
+        depends_on: after.to_vec(),
+        security_posture_change: false,
+        grant: None,
+        principal_from: None,
+    });
+    Some(id)
+}
+
+/// Stage 6: each server with an identity switched to it, after the service's switch (or, when the
+/// service uses its identity already, after the grants to it) and after its own share grants.
+fn switch_servers(
+    b: &mut Builder,
+    switches: Vec<(&RegisteredServer, String)>,
+    use_id: Option<String>,
+    granted: &Granted,
+) {
+    for (s, p) in switches {
+        let mut deps: Vec<String> = use_id.iter().cloned().collect();
+        if use_id.is_none() {
+            deps.extend(granted.service.iter().cloned());
+        }
+        deps.extend(granted.servers.get(&s.server_id.to_ascii_lowercase()).cloned().unwrap_or_default());
+        b.push(Change {
+            id: change_id(ChangeKind::SetServerIdentity, s.id.as_str()),
+            kind: ChangeKind::SetServerIdentity,
+            title: format!("Switch server '{}' to its managed identity ({p})", s.display_name()),
+            reasons: vec![Reason {
+                check: CheckId::SERVER_AUTH_MODE,
+                message: format!(
+                    "Server '{}' has an identity but still authenticates with its certificate.",
+                    s.display_name()
+                ),
+            }],
+            request: ArmRequest {
+                path: s.id.as_str().into(),
+                api_version: api_versions::STORAGE_SYNC.into(),
+                body: serde_json::json!({"properties": {"identity": true, "applicationId": p}}),
+            },
+            depends_on: deps,
+            security_posture_change: false,
+            grant: None,
+            principal_from: None,
+        });
+    }
 }
 
 fn uses_account(svc: &StorageSyncService, account: &ResourceId) -> bool {
