@@ -165,134 +165,151 @@ fn change_at<'a>(plan: &'a Plan, kind: ChangeKind, path: &str) -> Option<&'a Cha
 pub fn basis_drift(plan: &Plan, live: &BasisFacts) -> Vec<BasisDrift> {
     let planned = &plan.basis.facts;
     let mut out = Vec::new();
-    let mut push = |fact: String, planned: String, live: String, towards: bool| {
-        out.push(BasisDrift { fact, planned, live, towards })
-    };
     if planned.storage_sync_principal_id != live.storage_sync_principal_id {
-        push(
+        out.push(BasisDrift::new(
             "the object id of Microsoft.StorageSync".into(),
             shown(planned.storage_sync_principal_id.as_deref()),
             shown(live.storage_sync_principal_id.as_deref()),
             false,
-        );
+        ));
     }
     let ids: BTreeSet<&String> = planned.services.keys().chain(live.services.keys()).collect();
     for id in ids {
-        let (p, l) = match (planned.services.get(id), live.services.get(id)) {
-            (Some(p), Some(l)) => (p, l),
+        match (planned.services.get(id), live.services.get(id)) {
+            (Some(p), Some(l)) => service_drift(plan, id, p, l, &mut out),
             (p, l) => {
                 let state = |x: Option<&ServiceFacts>| if x.is_some() { "present" } else { "absent" }.to_string();
-                push(format!("service '{id}'"), state(p), state(l), false);
-                continue;
-            }
-        };
-        if p.identity_principal_id != l.identity_principal_id {
-            let towards = p.identity_principal_id.is_none()
-                && l.identity_principal_id.is_some()
-                && change_at(plan, ChangeKind::EnableServiceIdentity, id).is_some();
-            push(
-                format!("identity.principalId of service '{id}'"),
-                shown(p.identity_principal_id.as_deref()),
-                shown(l.identity_principal_id.as_deref()),
-                towards,
-            );
-        }
-        if p.use_identity != l.use_identity {
-            let towards = l.use_identity && change_at(plan, ChangeKind::SetUseIdentity, id).is_some();
-            push(
-                format!("useIdentity of service '{id}'"),
-                p.use_identity.to_string(),
-                l.use_identity.to_string(),
-                towards,
-            );
-        }
-        let servers: BTreeSet<&String> = p.servers.keys().chain(l.servers.keys()).collect();
-        for server in servers {
-            let (ps, ls) = (p.servers.get(server), l.servers.get(server));
-            if ps == ls {
-                continue;
-            }
-            let path = format!("{id}/registeredservers/{server}");
-            let towards = match (ps, ls, change_at(plan, ChangeKind::SetServerIdentity, &path)) {
-                (Some(ps), Some(ls), Some(c)) => {
-                    let want = c.request.body.pointer("/properties/applicationId").and_then(|v| v.as_str());
-                    let (pv, lv): (Vec<&str>, Vec<&str>) = (ps.split('|').collect(), ls.split('|').collect());
-                    // activeAuthType|applicationId|latestApplicationId|role: switched to the planned
-                    // identity, same role (latestApplicationId is cleared by the switch or not).
-                    lv.len() == 4
-                        && pv.len() == 4
-                        && lv[0] == "managedidentity"
-                        && want.is_some_and(|w| w.eq_ignore_ascii_case(lv[1]))
-                        && lv[3] == pv[3]
-                }
-                _ => false,
-            };
-            push(
-                format!("registered server '{server}' of service '{id}' (activeAuthType|applicationId|latestApplicationId|role)"),
-                shown(ps),
-                shown(ls),
-                towards,
-            );
-        }
-        let groups: BTreeSet<&String> = p.sync_groups.keys().chain(l.sync_groups.keys()).collect();
-        for g in groups {
-            let (pg, lg) = (p.sync_groups.get(g), l.sync_groups.get(g));
-            if pg != lg {
-                push(
-                    format!("sync group '{g}' of service '{id}' (cloud endpoints <- servers)"),
-                    shown(pg),
-                    shown(lg),
-                    false,
-                );
+                out.push(BasisDrift::new(format!("service '{id}'"), state(p), state(l), false));
             }
         }
     }
     for (id, p) in &planned.storage_accounts {
         let l = live.storage_accounts.get(id).cloned().unwrap_or_default();
-        if let Some(pk) = p.allow_shared_key_access {
-            if l.allow_shared_key_access != Some(pk) {
-                let towards = l.allow_shared_key_access == Some(true)
-                    && change_at(plan, ChangeKind::SetStorageSharedKeyAccess, id).is_some();
-                push(
-                    format!("allowSharedKeyAccess of storage account '{id}'"),
-                    pk.to_string(),
-                    l.allow_shared_key_access.map(|b| b.to_string()).unwrap_or_else(|| "(not readable)".into()),
-                    towards,
-                );
-            }
-        }
-        if let Some(pa) = &p.network_acls {
-            let Some(la) = &l.network_acls else {
-                push(format!("networkAcls of storage account '{id}'"), "(read)".into(), "(not readable)".into(), false);
-                continue;
-            };
-            if pa == la {
-                continue;
-            }
-            // The trusted-services change sets bypass to the planned one plus AzureServices, and keeps
-            // everything else.
-            let mut done_bypass = pa.bypass.clone();
-            done_bypass.push("azureservices".into());
-            done_bypass.sort();
-            done_bypass.dedup();
-            let towards = change_at(plan, ChangeKind::SetStorageTrustedServices, id).is_some()
-                && la.bypass == done_bypass
-                && la.default_action == pa.default_action
-                && la.ip_rules == pa.ip_rules
-                && la.virtual_network_rules == pa.virtual_network_rules;
-            for (field, pv, lv) in [
-                ("defaultAction", pa.default_action.clone(), la.default_action.clone()),
-                ("bypass", list(&pa.bypass), list(&la.bypass)),
-                ("ipRules", list(&pa.ip_rules), list(&la.ip_rules)),
-                ("virtualNetworkRules", list(&pa.virtual_network_rules), list(&la.virtual_network_rules)),
-            ] {
-                if pv != lv {
-                    push(format!("networkAcls.{field} of storage account '{id}'"), pv, lv, towards);
-                }
-            }
-        }
+        storage_drift(plan, id, p, &l, &mut out);
     }
     out
+}
+
+impl BasisDrift {
+    fn new(fact: String, planned: String, live: String, towards: bool) -> BasisDrift {
+        BasisDrift { fact, planned, live, towards }
+    }
+}
+
+/// What moved in one service: its identity, `useIdentity`, its servers and its sync groups.
+fn service_drift(plan: &Plan, id: &str, p: &ServiceFacts, l: &ServiceFacts, out: &mut Vec<BasisDrift>) {
+    if p.identity_principal_id != l.identity_principal_id {
+        let towards = p.identity_principal_id.is_none()
+            && l.identity_principal_id.is_some()
+            && change_at(plan, ChangeKind::EnableServiceIdentity, id).is_some();
+        out.push(BasisDrift::new(
+            format!("identity.principalId of service '{id}'"),
+            shown(p.identity_principal_id.as_deref()),
+            shown(l.identity_principal_id.as_deref()),
+            towards,
+        ));
+    }
+    if p.use_identity != l.use_identity {
+        let towards = l.use_identity && change_at(plan, ChangeKind::SetUseIdentity, id).is_some();
+        out.push(BasisDrift::new(
+            format!("useIdentity of service '{id}'"),
+            p.use_identity.to_string(),
+            l.use_identity.to_string(),
+            towards,
+        ));
+    }
+    let servers: BTreeSet<&String> = p.servers.keys().chain(l.servers.keys()).collect();
+    for server in servers {
+        let (ps, ls) = (p.servers.get(server), l.servers.get(server));
+        if ps == ls {
+            continue;
+        }
+        let path = format!("{id}/registeredservers/{server}");
+        let towards = match (ps, ls, change_at(plan, ChangeKind::SetServerIdentity, &path)) {
+            (Some(ps), Some(ls), Some(c)) => server_switched(c, ps, ls),
+            _ => false,
+        };
+        out.push(BasisDrift::new(
+            format!("registered server '{server}' of service '{id}' (activeAuthType|applicationId|latestApplicationId|role)"),
+            shown(ps),
+            shown(ls),
+            towards,
+        ));
+    }
+    let groups: BTreeSet<&String> = p.sync_groups.keys().chain(l.sync_groups.keys()).collect();
+    for g in groups {
+        let (pg, lg) = (p.sync_groups.get(g), l.sync_groups.get(g));
+        if pg != lg {
+            out.push(BasisDrift::new(
+                format!("sync group '{g}' of service '{id}' (cloud endpoints <- servers)"),
+                shown(pg),
+                shown(lg),
+                false,
+            ));
+        }
+    }
+}
+
+/// Did a server move to what the plan's switch `c` sets? `activeAuthType|applicationId|latestApplicationId|role`:
+/// switched to the planned identity, same role (latestApplicationId is cleared by the switch or not).
+fn server_switched(c: &Change, planned: &str, live: &str) -> bool {
+    let want = c.request.body.pointer("/properties/applicationId").and_then(|v| v.as_str());
+    let (pv, lv): (Vec<&str>, Vec<&str>) = (planned.split('|').collect(), live.split('|').collect());
+    lv.len() == 4
+        && pv.len() == 4
+        && lv[0] == "managedidentity"
+        && want.is_some_and(|w| w.eq_ignore_ascii_case(lv[1]))
+        && lv[3] == pv[3]
+}
+
+/// What moved in one storage account's settings that a posture change rewrites.
+fn storage_drift(plan: &Plan, id: &str, p: &StorageFacts, l: &StorageFacts, out: &mut Vec<BasisDrift>) {
+    if let Some(pk) = p.allow_shared_key_access {
+        if l.allow_shared_key_access != Some(pk) {
+            let towards = l.allow_shared_key_access == Some(true)
+                && change_at(plan, ChangeKind::SetStorageSharedKeyAccess, id).is_some();
+            out.push(BasisDrift::new(
+                format!("allowSharedKeyAccess of storage account '{id}'"),
+                pk.to_string(),
+                l.allow_shared_key_access.map(|b| b.to_string()).unwrap_or_else(|| "(not readable)".into()),
+                towards,
+            ));
+        }
+    }
+    let Some(pa) = &p.network_acls else { return };
+    let Some(la) = &l.network_acls else {
+        out.push(BasisDrift::new(
+            format!("networkAcls of storage account '{id}'"),
+            "(read)".into(),
+            "(not readable)".into(),
+            false,
+        ));
+        return;
+    };
+    if pa == la {
+        return;
+    }
+    // The trusted-services change sets bypass to the planned one plus AzureServices, and keeps
+    // everything else.
+    let mut done_bypass = pa.bypass.clone();
+    done_bypass.push("azureservices".into());
+    done_bypass.sort();
+    done_bypass.dedup();
+    let towards = change_at(plan, ChangeKind::SetStorageTrustedServices, id).is_some()
+        && la.bypass == done_bypass
+        && la.default_action == pa.default_action
+        && la.ip_rules == pa.ip_rules
+        && la.virtual_network_rules == pa.virtual_network_rules;
+    for (field, pv, lv) in [
+        ("defaultAction", pa.default_action.clone(), la.default_action.clone()),
+        ("bypass", list(&pa.bypass), list(&la.bypass)),
+        ("ipRules", list(&pa.ip_rules), list(&la.ip_rules)),
+        ("virtualNetworkRules", list(&pa.virtual_network_rules), list(&la.virtual_network_rules)),
+    ] {
+        if pv != lv {
+            out.push(BasisDrift::new(format!("networkAcls.{field} of storage account '{id}'"), pv, lv, towards));
+        }
+    }
 }
 
 fn flatten(v: &serde_json::Value, prefix: &str, out: &mut BTreeMap<String, String>) {
