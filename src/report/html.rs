@@ -7,11 +7,11 @@
 use std::collections::HashMap;
 use std::fmt::Write;
 
-use super::diagram::{Diagram, Node};
-use super::{
-    attention, check_title, describe_target, groups, resource_kind, resource_label, several_services, status_word,
-    verdict,
+use super::common::{
+    attention, check_title, describe_target, groups, others_summary, resource_kind, resource_label, several_services,
+    status_word, verdict, Group,
 };
+use super::diagram::{Diagram, Node};
 use crate::model::findings::{Finding, Report, Status};
 use crate::model::snapshot::Snapshot;
 
@@ -129,10 +129,22 @@ footer { color: var(--muted); font-size: 12px; margin-top: 28px; }
 @media (max-width: 800px) { .cards { grid-template-columns: repeat(3, minmax(0, 1fr)); } }
 "#;
 
-/// Render the report as one self-contained HTML file.
+/// Render the report as one self-contained HTML file: the head, the verdict and counts, what needs
+/// attention, the picture, the findings by resource, the footer.
 pub fn render_html(report: &Report, snapshot: &Snapshot) -> String {
     let mut out = String::new();
-    let s = &report.summary;
+    push_head(&mut out, report);
+    push_verdict(&mut out, report);
+    let groups = groups(report);
+    push_attention(&mut out, report, &groups);
+    push_diagram(&mut out, &Diagram::build(report, snapshot));
+    push_findings(&mut out, report, &groups);
+    push_footer(&mut out, report);
+    out
+}
+
+/// The document's head (title, inline CSS) and the page header: what the report is about, when.
+fn push_head(out: &mut String, report: &Report) {
     let title = match &report.target.name {
         Some(n) => format!("File Sync identity report: {n}"),
         None => "File Sync identity report".to_string(),
@@ -152,8 +164,11 @@ pub fn render_html(report: &Report, snapshot: &Snapshot) -> String {
         escape(&report.collected_at.format("%Y-%m-%d %H:%M UTC").to_string()),
         escape(&report.tool_version)
     );
+}
 
-    // Verdict and counts.
+/// The verdict and a card per count.
+fn push_verdict(out: &mut String, report: &Report) {
+    let s = &report.summary;
     let vclass = if s.fail > 0 {
         "fail"
     } else if s.warning + s.unknown > 0 {
@@ -185,86 +200,102 @@ pub fn render_html(report: &Report, snapshot: &Snapshot) -> String {
             writeln!(out, "<div class=\"card {cls}\"><div class=\"n\">{n}</div><div class=\"l\">{label}</div></div>");
     }
     let _ = writeln!(out, "</div>");
+}
 
-    // What needs attention, at a glance, each linking to its resource below.
-    let groups = groups(report);
-    let attention = attention(report, &groups);
-    if !attention.is_empty() {
+/// What needs attention, at a glance, each linking to its resource below.
+fn push_attention(out: &mut String, report: &Report, groups: &[Group<'_>]) {
+    let attention = attention(report, groups);
+    if attention.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "<h2>Needs attention</h2>\n<div class=\"panel flush\"><table class=\"glance\">\
+         <thead><tr><th>Status</th><th>Resource</th><th>Check</th><th>Explains</th></tr></thead><tbody>"
+    );
+    let several = several_services(report);
+    for (g, i) in attention {
+        let f = &report.findings[i];
         let _ = writeln!(
             out,
-            "<h2>Needs attention</h2>\n<div class=\"panel flush\"><table class=\"glance\">\
-             <thead><tr><th>Status</th><th>Resource</th><th>Check</th><th>Explains</th></tr></thead><tbody>"
-        );
-        let several = several_services(report);
-        for (g, i) in attention {
-            let f = &report.findings[i];
-            let _ = writeln!(
-                out,
-                "<tr><td><span class=\"badge {}\">{}</span></td><td><span class=\"kind\">{}</span> \
-                 <a href=\"#res-{}\">{}</a></td><td>{}</td><td>{}</td></tr>",
-                class(f.status),
-                status_word(f.status),
-                escape(resource_kind(&f.resource_id)),
-                g + 1,
-                escape(&resource_label(f, several)),
-                escape(check_title(&f.check)),
-                f.error_codes.iter().map(|c| format!("<code class=\"code\">{}</code>", escape(c))).collect::<String>()
-            );
-        }
-        let _ = writeln!(out, "</tbody></table></div>");
-    }
-
-    // The picture.
-    let diagram = Diagram::build(report, snapshot);
-    if !diagram.nodes.is_empty() {
-        let _ = writeln!(out, "<h2>Deployment</h2>\n<div class=\"panel\"><div class=\"diagram\">");
-        out.push_str(&svg(&diagram));
-        let _ = writeln!(
-            out,
-            "</div>\n<div class=\"legend\"><span><i class=\"sw fail\"></i>a check failed</span>\
-             <span><i class=\"sw warn\"></i>needs attention</span><span><i class=\"sw pass\"></i>all checks pass</span>\
-             <span><i class=\"ln\"></i>link with a failed check</span><span><i class=\"ln ok\"></i>link</span></div></div>"
+            "<tr><td><span class=\"badge {}\">{}</span></td><td><span class=\"kind\">{}</span> \
+             <a href=\"#res-{}\">{}</a></td><td>{}</td><td>{}</td></tr>",
+            class(f.status),
+            status_word(f.status),
+            escape(resource_kind(&f.resource_id)),
+            g + 1,
+            escape(&resource_label(f, several)),
+            escape(check_title(&f.check)),
+            f.error_codes.iter().map(|c| format!("<code class=\"code\">{}</code>", escape(c))).collect::<String>()
         );
     }
+    let _ = writeln!(out, "</tbody></table></div>");
+}
 
-    // Findings by resource.
+/// The picture of the deployment, with its legend.
+fn push_diagram(out: &mut String, diagram: &Diagram) {
+    if diagram.nodes.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "<h2>Deployment</h2>\n<div class=\"panel\"><div class=\"diagram\">");
+    out.push_str(&svg(diagram));
+    let _ = writeln!(
+        out,
+        "</div>\n<div class=\"legend\"><span><i class=\"sw fail\"></i>a check failed</span>\
+         <span><i class=\"sw warn\"></i>needs attention</span><span><i class=\"sw pass\"></i>all checks pass</span>\
+         <span><i class=\"ln\"></i>link with a failed check</span><span><i class=\"ln ok\"></i>link</span></div></div>"
+    );
+}
+
+/// Findings by resource: problems in full, the rest folded away.
+fn push_findings(out: &mut String, report: &Report, groups: &[Group<'_>]) {
     let _ = writeln!(out, "<h2>Findings</h2>");
     if groups.is_empty() {
         let _ = writeln!(out, "<div class=\"panel\">No findings.</div>");
     }
     for (n, g) in groups.iter().enumerate() {
-        let _ = writeln!(
-            out,
-            "<article class=\"res {}\" id=\"res-{}\">\n<header><h3><span class=\"kind\">{}</span>{}</h3>\
-             <div class=\"rid\">{}</div></header>",
-            class(g.worst),
-            n + 1,
-            escape(resource_kind(g.resource_id)),
-            escape(g.resource_name),
-            escape(g.resource_id)
-        );
-        for i in g.problems(report) {
-            finding(&mut out, &report.findings[i]);
-        }
-        let others = g.others(report);
-        if !others.is_empty() {
-            let what = super::others_summary(report, &others);
-            let _ = writeln!(out, "<details><summary>{}</summary><ul>", escape(&what.join(", ")));
-            for i in others {
-                let f = &report.findings[i];
-                let _ = writeln!(
-                    out,
-                    "<li><span class=\"badge {}\">{}</span><span><code class=\"check\">{}</code> {}</span></li>",
-                    class(f.status),
-                    status_word(f.status),
-                    escape(&f.check),
-                    escape(&f.message)
-                );
-            }
-            let _ = writeln!(out, "</ul></details>");
-        }
-        let _ = writeln!(out, "</article>");
+        push_resource(out, report, n + 1, g);
     }
+}
+
+/// One resource's article (`n` is its anchor, `res-n`).
+fn push_resource(out: &mut String, report: &Report, n: usize, g: &Group<'_>) {
+    let _ = writeln!(
+        out,
+        "<article class=\"res {}\" id=\"res-{}\">\n<header><h3><span class=\"kind\">{}</span>{}</h3>\
+         <div class=\"rid\">{}</div></header>",
+        class(g.worst),
+        n,
+        escape(resource_kind(g.resource_id)),
+        escape(g.resource_name),
+        escape(g.resource_id)
+    );
+    for i in g.problems(report) {
+        finding(out, &report.findings[i]);
+    }
+    let others = g.others(report);
+    if !others.is_empty() {
+        let what = others_summary(report, &others);
+        let _ = writeln!(out, "<details><summary>{}</summary><ul>", escape(&what.join(", ")));
+        for i in others {
+            let f = &report.findings[i];
+            let _ = writeln!(
+                out,
+                "<li><span class=\"badge {}\">{}</span><span><code class=\"check\">{}</code> {}</span></li>",
+                class(f.status),
+                status_word(f.status),
+                escape(&f.check),
+                escape(&f.message)
+            );
+        }
+        let _ = writeln!(out, "</ul></details>");
+    }
+    let _ = writeln!(out, "</article>");
+}
+
+/// The footer: the tool, the snapshot's time, the exit code.
+fn push_footer(out: &mut String, report: &Report) {
+    let s = &report.summary;
     let _ = writeln!(
         out,
         "<footer>Generated by filesync-identity {} from a snapshot collected {}. \
@@ -274,7 +305,6 @@ pub fn render_html(report: &Report, snapshot: &Snapshot) -> String {
         if s.fail > 0 { 1 } else { 0 },
         if s.fail > 0 { "a check failed" } else { "no check failed" }
     );
-    out
 }
 
 fn finding(out: &mut String, f: &Finding) {

@@ -3,11 +3,11 @@
 
 use std::fmt::Write;
 
-use super::diagram::{Diagram, NodeKind};
-use super::{
+use super::common::{
     attention, check_title, describe_target, groups, resource_kind, resource_label, several_services, status_word,
     verdict,
 };
+use super::diagram::{Diagram, NodeKind};
 use crate::model::findings::{Report, Status};
 use crate::model::snapshot::Snapshot;
 
@@ -242,7 +242,7 @@ pub fn render_markdown(report: &Report, snapshot: &Snapshot) -> String {
         }
         let others = g.others(report);
         if !others.is_empty() {
-            let what = super::others_summary(report, &others);
+            let what = super::common::others_summary(report, &others);
             let _ = writeln!(out, "<details><summary>{}</summary>\n", what.join(", "));
             for i in others {
                 let f = &report.findings[i];

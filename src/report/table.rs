@@ -2,8 +2,8 @@
 
 use std::fmt::Write;
 
-use super::{resource_kind, status_word};
-use crate::model::findings::{Report, Status};
+use super::common::{count, describe_target, resource_kind, status_word, verdict};
+use crate::model::findings::{Cause, Report, Status, Summary};
 
 /// How to draw the table.
 #[derive(Debug, Clone, Copy)]
@@ -178,17 +178,24 @@ pub fn render_table(report: &Report, style: TableStyle) -> String {
 /// findings as a count, or (with `style.show_all`) every finding by resource.
 pub fn render_table_with(report: &Report, style: TableStyle, repair: Option<&RepairOutlook>) -> String {
     let mut out = String::new();
-    let t = &report.target;
-    let what = match (&t.resource_group, &t.name) {
-        (Some(rg), Some(n)) => {
-            format!("Storage Sync Service '{n}' (resource group {rg}, subscription {})", t.subscription_id)
-        }
-        (Some(rg), None) => {
-            format!("every Storage Sync Service in resource group {rg} (subscription {})", t.subscription_id)
-        }
-        _ => format!("every Storage Sync Service in subscription {}", t.subscription_id),
-    };
-    push_wrapped(&mut out, "", 0, &format!("Azure File Sync managed identities: {what}"), style.width, &|l| {
+    push_heading(&mut out, report, style);
+    push_causes(&mut out, report, style);
+    if let Some(r) = repair {
+        push_outlook(&mut out, report, r, style);
+    }
+    push_the_rest(&mut out, report, style);
+    push_summary(&mut out, &report.summary, style);
+    out
+}
+
+fn plain(l: &str) -> String {
+    l.to_string()
+}
+
+/// What the report is about and when it was collected.
+fn push_heading(out: &mut String, report: &Report, style: TableStyle) {
+    let what = describe_target(&report.target);
+    push_wrapped(out, "", 0, &format!("Azure File Sync managed identities: {what}"), style.width, &|l| {
         paint(style.color, "1", l)
     });
     let groups_line = if report.sync_groups.is_empty() {
@@ -201,108 +208,108 @@ pub fn render_table_with(report: &Report, style: TableStyle, repair: Option<&Rep
         )
     };
     let _ = writeln!(out, "Collected {}{groups_line}\n", report.collected_at.format("%Y-%m-%d %H:%M UTC"));
-    let plain = |l: &str| l.to_string();
+}
 
-    // 1. What needs attention, by root cause.
+/// 1. What needs attention, by root cause.
+fn push_causes(out: &mut String, report: &Report, style: TableStyle) {
+    if report.causes.is_empty() {
+        return;
+    }
     let problems: usize = report.causes.iter().map(|c| c.findings.len()).sum();
-    if !report.causes.is_empty() {
-        let heading = format!(
-            "Needs attention: {} ({})",
-            super::count(report.causes.len(), "cause", "causes"),
-            super::count(problems, "finding", "findings")
+    let heading = format!(
+        "Needs attention: {} ({})",
+        count(report.causes.len(), "cause", "causes"),
+        count(problems, "finding", "findings")
+    );
+    let _ = writeln!(out, "{}\n", paint(style.color, "1", &heading));
+    let number_width = report.causes.len().to_string().len();
+    for (n, cause) in report.causes.iter().enumerate() {
+        push_cause(out, report, cause, n + 1, number_width, style);
+    }
+}
+
+/// One root cause: its own finding in full, the codes it explains, then the other findings it explains.
+fn push_cause(out: &mut String, report: &Report, cause: &Cause, n: usize, number_width: usize, style: TableStyle) {
+    // Text starts under the check id: "NN. STAT  ".
+    let indent = number_width + 2 + 4 + 2;
+    let own = &report.findings[cause.finding];
+    let lead = format!("{:>number_width$}. {}  ", n, label(cause.status, style.color));
+    let title = format!("{}  {} {}", own.check, resource_kind(&own.resource_id), own.resource_name);
+    push_wrapped(out, &lead, indent, &title, style.width, &|l| paint(style.color, "1", l));
+    push_wrapped(out, &" ".repeat(indent), indent, &own.message, style.width, &plain);
+    push_details(out, own, indent, style);
+    if !cause.error_codes.is_empty() {
+        push_wrapped(
+            out,
+            &format!("{}explains: ", " ".repeat(indent)),
+            indent + 10,
+            &cause.error_codes.join(", "),
+            style.width,
+            &plain,
         );
-        let _ = writeln!(out, "{}\n", paint(style.color, "1", &heading));
-        let number_width = report.causes.len().to_string().len();
-        // Text starts under the check id: "NN. STAT  ".
-        let indent = number_width + 2 + 4 + 2;
-        for (n, cause) in report.causes.iter().enumerate() {
-            let own = &report.findings[cause.finding];
-            let lead = format!("{:>number_width$}. {}  ", n + 1, label(cause.status, style.color));
-            let title = format!("{}  {} {}", own.check, resource_kind(&own.resource_id), own.resource_name);
-            push_wrapped(&mut out, &lead, indent, &title, style.width, &|l| paint(style.color, "1", l));
-            push_wrapped(&mut out, &" ".repeat(indent), indent, &own.message, style.width, &plain);
-            push_details(&mut out, own, indent, style);
-            if !cause.error_codes.is_empty() {
-                push_wrapped(
-                    &mut out,
-                    &format!("{}explains: ", " ".repeat(indent)),
-                    indent + 10,
-                    &cause.error_codes.join(", "),
-                    style.width,
-                    &plain,
-                );
-            }
-            let mut shown: Vec<&str> = own.command.iter().map(|c| c.as_str()).collect();
-            for &i in &cause.findings[1..] {
-                let f = &report.findings[i];
-                let also = format!("also {} {} ({}): {}", status_word(f.status), f.check, f.resource_name, f.message);
-                push_wrapped(&mut out, &format!("{}- ", " ".repeat(indent)), indent + 2, &also, style.width, &plain);
-                // A fix of its own, once (the grant at the right scope beside the wrong-scope removal).
-                if let Some(c) = f.command.as_ref().filter(|c| !shown.contains(&c.as_str())) {
-                    shown.push(c.as_str());
-                    push_details(&mut out, f, indent + 2, style);
-                }
-            }
-            out.push('\n');
+    }
+    let mut shown: Vec<&str> = own.command.iter().map(|c| c.as_str()).collect();
+    for &i in &cause.findings[1..] {
+        let f = &report.findings[i];
+        let also = format!("also {} {} ({}): {}", status_word(f.status), f.check, f.resource_name, f.message);
+        push_wrapped(out, &format!("{}- ", " ".repeat(indent)), indent + 2, &also, style.width, &plain);
+        // A fix of its own, once (the grant at the right scope beside the wrong-scope removal).
+        if let Some(c) = f.command.as_ref().filter(|c| !shown.contains(&c.as_str())) {
+            shown.push(c.as_str());
+            push_details(out, f, indent + 2, style);
         }
     }
+    out.push('\n');
+}
 
-    // 2. What a repair would change, and what needs a person.
-    if let Some(r) = repair {
-        if r.changes > 0 {
-            push_wrapped(
-                &mut out,
-                "",
-                0,
-                &format!(
-                    "A repair would make {} (see them with: filesync-identity repair --what-if).",
-                    super::count(r.changes, "change", "changes")
-                ),
-                style.width,
-                &plain,
-            );
-        } else if !report.causes.is_empty() {
-            push_wrapped(
-                &mut out,
-                "",
-                0,
-                "A repair would change nothing: what is left needs a person.",
-                style.width,
-                &plain,
-            );
-        }
-        if !r.manual_steps.is_empty() {
-            let n = r.manual_steps.len();
-            let _ = writeln!(
-                out,
-                "{} {} a person:",
-                super::count(n, "step", "steps"),
-                if n == 1 { "needs" } else { "need" }
-            );
-            for (name, message) in &r.manual_steps {
-                push_wrapped(&mut out, "  - ", 4, &format!("{name}: {message}"), style.width, &plain);
-            }
-        }
-        if r.changes > 0 || !r.manual_steps.is_empty() {
-            out.push('\n');
+/// 2. What a repair would change, and what needs a person.
+fn push_outlook(out: &mut String, report: &Report, r: &RepairOutlook, style: TableStyle) {
+    if r.changes > 0 {
+        push_wrapped(
+            out,
+            "",
+            0,
+            &format!(
+                "A repair would make {} (see them with: filesync-identity repair --what-if).",
+                count(r.changes, "change", "changes")
+            ),
+            style.width,
+            &plain,
+        );
+    } else if !report.causes.is_empty() {
+        push_wrapped(out, "", 0, "A repair would change nothing: what is left needs a person.", style.width, &plain);
+    }
+    if !r.manual_steps.is_empty() {
+        let n = r.manual_steps.len();
+        let _ = writeln!(out, "{} {} a person:", count(n, "step", "steps"), if n == 1 { "needs" } else { "need" });
+        for (name, message) in &r.manual_steps {
+            push_wrapped(out, "  - ", 4, &format!("{name}: {message}"), style.width, &plain);
         }
     }
+    if r.changes > 0 || !r.manual_steps.is_empty() {
+        out.push('\n');
+    }
+}
 
-    // 3. Everything else: every finding by resource, or a count.
+/// 3. Everything else: every finding by resource, or a count.
+fn push_the_rest(out: &mut String, report: &Report, style: TableStyle) {
     let s = &report.summary;
     if style.show_all {
-        render_by_resource(&mut out, report, style);
+        render_by_resource(out, report, style);
     } else if s.pass + s.not_applicable > 0 {
         let line = format!(
             "Not shown: {} pass, {} not applicable (--all lists every finding by resource).\n",
             s.pass, s.not_applicable
         );
-        push_wrapped(&mut out, "", 0, &line, style.width, &plain);
+        push_wrapped(out, "", 0, &line, style.width, &plain);
     }
     if report.findings.is_empty() {
         let _ = writeln!(out, "No findings to show.\n");
     }
+}
 
+/// The counts and the verdict, coloured by the worst status.
+fn push_summary(out: &mut String, s: &Summary, style: TableStyle) {
     let color = if s.fail > 0 {
         "1;31"
     } else if s.total == 0 || s.unknown > 0 {
@@ -314,21 +321,19 @@ pub fn render_table_with(report: &Report, style: TableStyle, repair: Option<&Rep
     };
     let counts = format!(
         "Summary: {}: {} pass, {} fail, {}, {} unknown, {} not applicable.",
-        super::count(s.total, "finding", "findings"),
+        count(s.total, "finding", "findings"),
         s.pass,
         s.fail,
-        super::count(s.warning, "warning", "warnings"),
+        count(s.warning, "warning", "warnings"),
         s.unknown,
         s.not_applicable
     );
-    push_wrapped(&mut out, "", 0, &counts, style.width, &plain);
-    push_wrapped(&mut out, "", 0, super::verdict(s), style.width, &|l| paint(style.color, color, l));
-    out
+    push_wrapped(out, "", 0, &counts, style.width, &plain);
+    push_wrapped(out, "", 0, verdict(s), style.width, &|l| paint(style.color, color, l));
 }
 
 /// A problem finding's why:, fix:, run: lines, starting at column `indent`.
 fn push_details(out: &mut String, f: &crate::model::findings::Finding, indent: usize, style: TableStyle) {
-    let plain = |l: &str| l.to_string();
     let pad = " ".repeat(indent);
     let detail = indent + 6;
     if let Some(r) = &f.reason {
@@ -355,7 +360,6 @@ fn push_details(out: &mut String, f: &crate::model::findings::Finding, indent: u
 /// Every finding, grouped by resource in the order resources first appear (passing ones unless
 /// `style.show_passing` is off).
 fn render_by_resource(out: &mut String, report: &Report, style: TableStyle) {
-    let plain = |l: &str| l.to_string();
     let _ = writeln!(out, "{}\n", paint(style.color, "1", "Every finding, by resource"));
     let mut groups: Vec<(&str, &str, Vec<usize>)> = Vec::new();
     for (i, f) in report.findings.iter().enumerate() {
