@@ -292,6 +292,33 @@ pub fn diff_sources(
             describe(&new.target)
         )));
     }
+    let mut notes = notes_on(old, new);
+    let role_assignments = role_assignment_changes(old, new);
+    let (resources_changed, settings) = resource_changes(old, new, &mut notes);
+    let findings = finding_changes(old, new);
+    let summary = DiffSummary {
+        role_assignments: role_assignments.len(),
+        settings: settings.len(),
+        resources: resources_changed.len(),
+        findings: findings.len(),
+    };
+    notes.dedup();
+    Ok(Diff {
+        schema_version: DIFF_SCHEMA_VERSION,
+        target: new.target.clone(),
+        old: Side { collected_at: old.collected_at, source: old_source.map(str::to_string) },
+        new: Side { collected_at: new.collected_at, source: new_source.map(str::to_string) },
+        role_assignments,
+        settings,
+        resources: resources_changed,
+        findings,
+        summary,
+        notes,
+    })
+}
+
+/// What to keep in mind when reading the diff: snapshots in the wrong order, parts that were not read.
+fn notes_on(old: &Snapshot, new: &Snapshot) -> Vec<String> {
     let mut notes = Vec::new();
     if new.collected_at < old.collected_at {
         notes.push(format!(
@@ -308,8 +335,11 @@ pub fn diff_sources(
             ));
         }
     }
+    notes
+}
 
-    // Role assignments.
+/// Role assignments removed and added, by scope.
+fn role_assignment_changes(old: &Snapshot, new: &Snapshot) -> Vec<RoleAssignmentChange> {
     type Keyed<'a> = BTreeMap<(String, String, String, String), &'a crate::model::snapshot::RoleAssignment>;
     fn index(s: &Snapshot) -> Keyed<'_> {
         s.role_assignments.iter().map(|r| (assignment_key(r), r)).collect()
@@ -343,8 +373,16 @@ pub fn diff_sources(
             &b.principal_id,
         ))
     });
+    role_assignments
+}
 
-    // Resources and their settings.
+/// Resources removed and added, and the settings that changed on those in both (a storage account not
+/// read in one snapshot is noted, not compared).
+fn resource_changes(
+    old: &Snapshot,
+    new: &Snapshot,
+    notes: &mut Vec<String>,
+) -> (Vec<ResourceChange>, Vec<SettingChange>) {
     let (was, is) = (resources(old), resources(new));
     let mut resources_changed = Vec::new();
     let mut settings = Vec::new();
@@ -393,28 +431,7 @@ pub fn diff_sources(
         }
     }
     resources_changed.sort_by_key(|a| a.resource_id.to_ascii_lowercase());
-
-    // Findings.
-    let findings = finding_changes(old, new);
-    let summary = DiffSummary {
-        role_assignments: role_assignments.len(),
-        settings: settings.len(),
-        resources: resources_changed.len(),
-        findings: findings.len(),
-    };
-    notes.dedup();
-    Ok(Diff {
-        schema_version: DIFF_SCHEMA_VERSION,
-        target: new.target.clone(),
-        old: Side { collected_at: old.collected_at, source: old_source.map(str::to_string) },
-        new: Side { collected_at: new.collected_at, source: new_source.map(str::to_string) },
-        role_assignments,
-        settings,
-        resources: resources_changed,
-        findings,
-        summary,
-        notes,
-    })
+    (resources_changed, settings)
 }
 
 /// The id as the snapshot spells it (the comparison is by lower-case id).
