@@ -11,7 +11,7 @@ use super::common::{
     attention, check_title, describe_target, groups, others_summary, resource_kind, resource_label, several_services,
     status_word, verdict, Group,
 };
-use super::diagram::{Diagram, Node};
+use super::diagram::{Diagram, Edge, Node};
 use crate::model::findings::{Finding, Report, Status};
 use crate::model::snapshot::Snapshot;
 
@@ -379,10 +379,86 @@ fn fills(status: Option<Status>) -> (&'static str, &'static str) {
     }
 }
 
-/// Lay the picture out in columns and draw it.
+/// Lay the picture out in columns and draw it: the frame and column heads, the storage accounts'
+/// frames, the links, the nodes.
 pub fn svg(d: &Diagram) -> String {
-    let layers = d.nodes.iter().map(|n| n.kind.layer()).max().map(|m| m + 1).unwrap_or(0);
-    // Blocks per layer: a node, or a storage account with its shares.
+    let layout = Layout::of(d);
+    let mut s = String::new();
+    svg_open(&mut s, &layout);
+    account_frames(&mut s, d, &layout);
+    links(&mut s, d, &layout);
+    for (i, n) in d.nodes.iter().enumerate() {
+        node(&mut s, n, col_x(n.kind.layer()), layout.y[&i]);
+    }
+    s.push_str("</svg>\n");
+    s
+}
+
+/// Where the picture's nodes go: a column per layer, blocks placed top to bottom in each.
+struct Layout {
+    layers: usize,
+    /// Per layer, its blocks.
+    blocks: Vec<Vec<Block>>,
+    /// Node -> its top.
+    y: HashMap<usize, f64>,
+}
+
+/// The left edge of a layer's column.
+fn col_x(layer: usize) -> f64 {
+    MARGIN + layer as f64 * (COL_W + COL_GAP)
+}
+
+impl Layout {
+    fn of(d: &Diagram) -> Layout {
+        let layers = d.nodes.iter().map(|n| n.kind.layer()).max().map(|m| m + 1).unwrap_or(0);
+        let mut layout = Layout { layers, blocks: blocks(d, layers), y: HashMap::new() };
+        layout.place(d);
+        layout
+    }
+
+    /// Place the endpoints first (the widest column), then each other column near what it links to.
+    fn place(&mut self, d: &Diagram) {
+        let y = &mut self.y;
+        let order: Vec<usize> = [2usize, 1, 0, 3, 4].into_iter().filter(|&l| l < self.layers).collect();
+        let mut placed_any = false;
+        for &layer in &order {
+            let mut col = std::mem::take(&mut self.blocks[layer]);
+            for b in col.iter_mut() {
+                b.desired = if placed_any { desired_top(d, b, y) } else { f64::MAX };
+            }
+            if placed_any {
+                // Unlinked blocks (desired MAX) go last, in their own order.
+                col.sort_by(|a, b| a.desired.partial_cmp(&b.desired).unwrap_or(std::cmp::Ordering::Equal));
+            }
+            let mut next = MARGIN + HEAD;
+            for b in &col {
+                let top = if b.desired == f64::MAX { next } else { b.desired.max(next) };
+                for (k, &n) in b.nodes.iter().enumerate() {
+                    y.insert(n, top + b.offset(k));
+                }
+                next = top + b.height + V_GAP;
+            }
+            self.blocks[layer] = col;
+            placed_any = true;
+        }
+    }
+
+    fn width(&self) -> f64 {
+        MARGIN * 2.0 + self.layers as f64 * COL_W + (self.layers.saturating_sub(1)) as f64 * COL_GAP
+    }
+
+    fn height(&self) -> f64 {
+        self.blocks.iter().flatten().map(|b| self.top(b) + b.height).fold(MARGIN + HEAD, f64::max) + MARGIN
+    }
+
+    /// The top of a block's first node (0 when it has none).
+    fn top(&self, b: &Block) -> f64 {
+        b.nodes.first().and_then(|n| self.y.get(n)).copied().unwrap_or(0.0)
+    }
+}
+
+/// Blocks per layer: a node, or a storage account with its shares.
+fn blocks(d: &Diagram, layers: usize) -> Vec<Vec<Block>> {
     let mut blocks: Vec<Vec<Block>> = (0..layers).map(|_| Vec::new()).collect();
     let mut seen_account = vec![false; d.accounts.len()];
     for (i, n) in d.nodes.iter().enumerate() {
@@ -401,61 +477,49 @@ pub fn svg(d: &Diagram) -> String {
             None => blocks[n.kind.layer()].push(Block { nodes: vec![i], account: None, height: NODE_H, desired: 0.0 }),
         }
     }
-    // Place the endpoints first (the widest column), then each other column near what it links to.
-    let mut y: HashMap<usize, f64> = HashMap::new(); // node -> top
-    let order: Vec<usize> = [2usize, 1, 0, 3, 4].into_iter().filter(|&l| l < layers).collect();
-    let mut placed_any = false;
-    for &layer in &order {
-        let mut col = std::mem::take(&mut blocks[layer]);
-        for b in col.iter_mut() {
-            let mut ys = Vec::new();
-            for (k, &n) in b.nodes.iter().enumerate() {
-                let offset = if b.account.is_some() { ACC_HEAD + k as f64 * (NODE_H + SHARE_GAP) } else { 0.0 };
-                for e in &d.edges {
-                    let other = if e.to == n {
-                        e.from
-                    } else if e.from == n {
-                        e.to
-                    } else {
-                        continue;
-                    };
-                    if let Some(oy) = y.get(&other) {
-                        ys.push(oy + NODE_H / 2.0 - offset);
-                    }
-                }
-            }
-            b.desired = if ys.is_empty() || !placed_any {
-                f64::MAX
-            } else {
-                ys.iter().sum::<f64>() / ys.len() as f64 - NODE_H / 2.0
-            };
-        }
-        if placed_any {
-            // Unlinked blocks (desired MAX) go last, in their own order.
-            col.sort_by(|a, b| a.desired.partial_cmp(&b.desired).unwrap_or(std::cmp::Ordering::Equal));
-        }
-        let mut next = MARGIN + HEAD;
-        for b in &col {
-            let top = if b.desired == f64::MAX { next } else { b.desired.max(next) };
-            for (k, &n) in b.nodes.iter().enumerate() {
-                let offset = if b.account.is_some() { ACC_HEAD + k as f64 * (NODE_H + SHARE_GAP) } else { 0.0 };
-                y.insert(n, top + offset);
-            }
-            next = top + b.height + V_GAP;
-        }
-        blocks[layer] = col;
-        placed_any = true;
-    }
-    let x = |layer: usize| MARGIN + layer as f64 * (COL_W + COL_GAP);
-    let width = MARGIN * 2.0 + layers as f64 * COL_W + (layers.saturating_sub(1)) as f64 * COL_GAP;
-    let height = blocks
-        .iter()
-        .flatten()
-        .map(|b| b.nodes.first().and_then(|n| y.get(n)).copied().unwrap_or(0.0) + b.height)
-        .fold(MARGIN + HEAD, f64::max)
-        + MARGIN;
+    blocks
+}
 
-    let mut s = String::new();
+/// Where a block would like its top: level with the middle of the placed nodes it links to (MAX when
+/// it links to none).
+fn desired_top(d: &Diagram, b: &Block, y: &HashMap<usize, f64>) -> f64 {
+    let mut ys = Vec::new();
+    for (k, &n) in b.nodes.iter().enumerate() {
+        let offset = b.offset(k);
+        for e in &d.edges {
+            let other = if e.to == n {
+                e.from
+            } else if e.from == n {
+                e.to
+            } else {
+                continue;
+            };
+            if let Some(oy) = y.get(&other) {
+                ys.push(oy + NODE_H / 2.0 - offset);
+            }
+        }
+    }
+    if ys.is_empty() {
+        f64::MAX
+    } else {
+        ys.iter().sum::<f64>() / ys.len() as f64 - NODE_H / 2.0
+    }
+}
+
+impl Block {
+    /// The offset of its `k`-th node from its top (shares sit under their account's heading).
+    fn offset(&self, k: usize) -> f64 {
+        if self.account.is_some() {
+            ACC_HEAD + k as f64 * (NODE_H + SHARE_GAP)
+        } else {
+            0.0
+        }
+    }
+}
+
+/// The `<svg>` element, the arrow markers and the column heads.
+fn svg_open(s: &mut String, layout: &Layout) {
+    let (width, height) = (layout.width(), layout.height());
     let _ = writeln!(
         s,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {width:.0} {height:.0}\" width=\"{width:.0}\" \
@@ -470,44 +534,50 @@ pub fn svg(d: &Diagram) -> String {
          orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#d13438\"/></marker></defs>"
     );
     let heads = ["Storage Sync Service", "Sync groups", "Endpoints", "Shares and servers", "Cluster nodes"];
-    for (l, h) in heads.iter().enumerate().take(layers) {
+    for (l, h) in heads.iter().enumerate().take(layout.layers) {
         let _ = writeln!(
             s,
             "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" font-weight=\"600\" fill=\"#5f6368\" \
              letter-spacing=\"0.6\">{}</text>",
-            x(l),
+            col_x(l),
             MARGIN + 12.0,
             escape(&h.to_uppercase())
         );
     }
-    // Storage account frames.
-    for b in blocks.iter().flatten() {
-        if let Some(a) = b.account {
-            let acc = &d.accounts[a];
-            let top = b.nodes.first().and_then(|n| y.get(n)).copied().unwrap_or(0.0) - ACC_HEAD;
-            let (fill, stroke) = fills(acc.status);
-            let bx = x(3) - ACC_PAD;
-            let _ = writeln!(
-                s,
-                "<g class=\"account\" data-id=\"{}\"><title>{}</title><rect x=\"{bx:.1}\" y=\"{top:.1}\" \
-                 width=\"{:.1}\" height=\"{:.1}\" rx=\"8\" fill=\"{fill}\" fill-opacity=\"0.45\" stroke=\"{stroke}\" \
-                 stroke-width=\"1.5\" stroke-dasharray=\"5 3\"/><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\" \
-                 font-weight=\"600\" fill=\"#1b1b1b\">{}</text></g>",
-                acc.id,
-                escape(&format!("Storage account {}\n{}", acc.name, acc.resource_id)),
-                COL_W + 2.0 * ACC_PAD,
-                b.height,
-                bx + 10.0,
-                top + 17.0,
-                escape(&truncate(&format!("Storage account {}", acc.name), MAX_CHARS + 2))
-            );
-        }
+}
+
+/// A dashed frame around each storage account and its shares.
+fn account_frames(s: &mut String, d: &Diagram, layout: &Layout) {
+    for b in layout.blocks.iter().flatten() {
+        let Some(a) = b.account else { continue };
+        let acc = &d.accounts[a];
+        let top = layout.top(b) - ACC_HEAD;
+        let (fill, stroke) = fills(acc.status);
+        let bx = col_x(3) - ACC_PAD;
+        let _ = writeln!(
+            s,
+            "<g class=\"account\" data-id=\"{}\"><title>{}</title><rect x=\"{bx:.1}\" y=\"{top:.1}\" \
+             width=\"{:.1}\" height=\"{:.1}\" rx=\"8\" fill=\"{fill}\" fill-opacity=\"0.45\" stroke=\"{stroke}\" \
+             stroke-width=\"1.5\" stroke-dasharray=\"5 3\"/><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\" \
+             font-weight=\"600\" fill=\"#1b1b1b\">{}</text></g>",
+            acc.id,
+            escape(&format!("Storage account {}\n{}", acc.name, acc.resource_id)),
+            COL_W + 2.0 * ACC_PAD,
+            b.height,
+            bx + 10.0,
+            top + 17.0,
+            escape(&truncate(&format!("Storage account {}", acc.name), MAX_CHARS + 2))
+        );
     }
-    // Links: grey first, red on top.
-    let link = |s: &mut String, e: &super::diagram::Edge| {
+}
+
+/// The links: grey first, red on top.
+fn links(s: &mut String, d: &Diagram, layout: &Layout) {
+    let y = &layout.y;
+    let link = |s: &mut String, e: &Edge| {
         let (a, b) = (&d.nodes[e.from], &d.nodes[e.to]);
-        let (x1, y1) = (x(a.kind.layer()) + COL_W, y[&e.from] + NODE_H / 2.0);
-        let (x2, y2) = (x(b.kind.layer()) - if b.account.is_some() { 0.0 } else { 2.0 }, y[&e.to] + NODE_H / 2.0);
+        let (x1, y1) = (col_x(a.kind.layer()) + COL_W, y[&e.from] + NODE_H / 2.0);
+        let (x2, y2) = (col_x(b.kind.layer()) - if b.account.is_some() { 0.0 } else { 2.0 }, y[&e.to] + NODE_H / 2.0);
         let mx = (x1 + x2) / 2.0;
         let (stroke, w, marker) = if e.failed { ("#d13438", 3.0, "arrow-red") } else { ("#a19f9d", 1.5, "arrow") };
         let _ = writeln!(
@@ -521,17 +591,11 @@ pub fn svg(d: &Diagram) -> String {
         );
     };
     for e in d.edges.iter().filter(|e| !e.failed) {
-        link(&mut s, e);
+        link(s, e);
     }
     for e in d.edges.iter().filter(|e| e.failed) {
-        link(&mut s, e);
+        link(s, e);
     }
-    // Nodes.
-    for (i, n) in d.nodes.iter().enumerate() {
-        node(&mut s, n, x(n.kind.layer()), y[&i]);
-    }
-    s.push_str("</svg>\n");
-    s
 }
 
 fn node(s: &mut String, n: &Node, x: f64, y: f64) {
