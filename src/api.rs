@@ -41,10 +41,20 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::events::EventSink;
 
 pub use crate::local::LocalOptions;
 pub use tokio_util::sync::CancellationToken;
+
+// What the command line names besides requests, re-exported here so that it reaches the library through
+// `api`, `model`, `report` and `error` alone (`tests/layers.rs`).
+pub use crate::checks::{exit_code, Selection};
+pub use crate::collect::TargetSpec;
+pub use crate::credentials::CredentialOptions;
+pub use crate::events::{Event, EventSink, LogLevel};
+pub use crate::fsutil::{check_output_path, release_free_memory};
+pub use crate::local::gather::{parse_pins, probe_timeout};
+pub use crate::repair::apply::{ApplyOptions, ApplyReport};
+pub use crate::repair::plan::{Plan, PlanKind, PlanOptions};
 
 /// How to reach Azure. Serialized as camelCase JSON for the C ABI. Its `Debug` never shows the
 /// credential (which may hold a token or a client secret).
