@@ -31,12 +31,12 @@ pub mod report;
 pub mod arm;
 pub mod catalog;
 pub mod checks;
-pub mod cloud;
 pub mod collect;
 pub mod credentials;
 pub mod repair;
 pub mod text;
 
+pub(crate) mod cloud;
 pub(crate) mod diff;
 pub(crate) mod events;
 pub(crate) mod ffi;
