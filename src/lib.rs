@@ -34,7 +34,6 @@ pub mod checks;
 pub mod collect;
 pub mod credentials;
 pub mod repair;
-pub mod text;
 
 pub(crate) mod cloud;
 pub(crate) mod diff;
