@@ -41,10 +41,23 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::events::EventSink;
 
 pub use crate::local::LocalOptions;
 pub use tokio_util::sync::CancellationToken;
+
+// What the doors and the tests name besides requests, re-exported so that the command line and the
+// integration tests reach the library through `api`, `model`, `report` and `error` alone (`tests/layers.rs`).
+pub use crate::checks::{exit_code, Selection};
+pub use crate::collect::TargetSpec;
+pub use crate::credentials::CredentialOptions;
+pub use crate::diff::{Change, Diff};
+pub use crate::events::{BufferSink, Event, EventSink, LogLevel, NullSink};
+pub use crate::fsutil::{check_output_path, release_free_memory};
+pub use crate::local::gather::{parse_pins, probe_timeout};
+pub use crate::repair::apply::{ApplyOptions, ApplyReport};
+pub use crate::repair::plan::{Plan, PlanKind, PlanOptions};
+/// The command line's phrases the `wording` request answers.
+pub use crate::wording::{Phrase, PHRASES};
 
 /// How to reach Azure. Serialized as camelCase JSON for the C ABI. Its `Debug` never shows the
 /// credential (which may hold a token or a client secret).

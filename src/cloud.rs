@@ -3,6 +3,9 @@
 
 use crate::error::{Error, Result};
 
+/// The clouds by the names Azure itself gives them (`Get-AzEnvironment`, `az cloud list`), which are also
+/// their serialized form; hence the shared prefix.
+#[allow(clippy::enum_variant_names)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum CloudName {
     AzureCloud,

@@ -323,8 +323,8 @@ fn notes_on(old: &Snapshot, new: &Snapshot) -> Vec<String> {
     if new.collected_at < old.collected_at {
         notes.push(format!(
             "the 'new' snapshot ({}) was collected before the 'old' one ({}): the changes read backwards; swap them to see what moved since",
-            crate::text::when(new.collected_at),
-            crate::text::when(old.collected_at)
+            crate::model::text::when(new.collected_at),
+            crate::model::text::when(old.collected_at)
         ));
     }
     for (which, s) in [("old", old), ("new", new)] {

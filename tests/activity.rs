@@ -4,9 +4,9 @@
 mod support;
 
 use fake_arm::{roles, FakeArm, Fault, FaultAction, TokenSeed};
+use filesync_identity::api::Change;
 use filesync_identity::checks::{self, CheckContext, Selection};
 use filesync_identity::collect::{self, CollectOptions, TargetSpec};
-use filesync_identity::diff::{self, Change};
 use filesync_identity::model::findings::Status;
 use filesync_identity::model::resource_id::ResourceId;
 use filesync_identity::model::snapshot::Snapshot;
@@ -206,7 +206,7 @@ async fn diff_across_a_repair_lists_exactly_the_repairs_changes() {
     assert!(!plan.changes.is_empty());
     let after = collect_with(&fake, 30).await;
 
-    let d = diff::diff(&before, &after).unwrap();
+    let d = filesync_identity::api::diff(&before, None, &after, None).unwrap();
     let planned: std::collections::BTreeSet<(String, String, String)> = plan
         .changes
         .iter()
@@ -244,7 +244,7 @@ async fn diff_across_a_repair_lists_exactly_the_repairs_changes() {
 
     // Nothing moved between two collections with no write between them.
     let again = collect_with(&fake, 30).await;
-    let same = diff::diff(&after, &again).unwrap();
+    let same = filesync_identity::api::diff(&after, None, &again, None).unwrap();
     assert!(same.is_empty(), "{}", filesync_identity::report::render_diff_table(&same));
 }
 
@@ -254,8 +254,8 @@ async fn the_api_and_the_command_line_diff_and_take_activity_days() {
     let before = collect_with(&fake, 30).await;
     break_it(&fake).await;
     let session = filesync_identity::api::Session::new(session_options(&fake)).unwrap();
-    let sink: std::sync::Arc<dyn filesync_identity::events::EventSink> =
-        std::sync::Arc::new(filesync_identity::events::NullSink);
+    let sink: std::sync::Arc<dyn filesync_identity::api::EventSink> =
+        std::sync::Arc::new(filesync_identity::api::NullSink);
     let cancel = filesync_identity::api::CancellationToken::new();
     let run = |request: serde_json::Value| {
         let (session, sink, cancel) = (&session, sink.clone(), cancel.clone());

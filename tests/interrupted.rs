@@ -223,7 +223,7 @@ async fn cancelled_trial(cmd: Cmd, want: &EndState, cancel_after_ms: u64) -> &'s
     fake.set_latency_ms(20);
     let session = Session::new(session_options(&fake)).unwrap();
     let cancel = CancellationToken::new();
-    let sink: Arc<dyn filesync_identity::events::EventSink> = Arc::new(filesync_identity::events::NullSink);
+    let sink: Arc<dyn filesync_identity::api::EventSink> = Arc::new(filesync_identity::api::NullSink);
     let run = async {
         // Collection, planning and applying all happen under the one token.
         let plan = filesync_identity::api::execute(

@@ -10,7 +10,7 @@ use std::net::TcpListener;
 use fake_arm::agent::{AgentSeed, FakeAgent, TOKEN_SENTINEL};
 use fake_arm::*;
 use filesync_identity::api::{self, CancellationToken, Session};
-use filesync_identity::events::{BufferSink, EventSink};
+use filesync_identity::api::{BufferSink, EventSink};
 use support::*;
 
 /// The identity fs1's machine has after a reset (the registered server still holds P_S1).

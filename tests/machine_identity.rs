@@ -5,10 +5,10 @@
 mod support;
 
 use fake_arm::*;
+use filesync_identity::api::{BufferSink, EventSink};
 use filesync_identity::api::{CancellationToken, Session, SessionOptions};
 use filesync_identity::checks::{self, CheckContext, Selection};
 use filesync_identity::collect::{self, CollectOptions, TargetSpec};
-use filesync_identity::events::{BufferSink, EventSink};
 use filesync_identity::model::findings::Status;
 use filesync_identity::model::resource_id::ResourceId;
 use filesync_identity::model::snapshot::MachineLookup;

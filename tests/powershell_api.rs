@@ -2,8 +2,8 @@
 //! object or finding points at) and `test` narrowed to sync groups. Offline: no ARM is needed.
 
 use filesync_identity::api::{execute, CancellationToken, Session, SessionOptions};
+use filesync_identity::api::{EventSink, NullSink};
 use filesync_identity::error::ErrorKind;
-use filesync_identity::events::{EventSink, NullSink};
 use serde_json::{json, Value};
 use std::sync::Arc;
 

@@ -117,10 +117,7 @@ async fn a_bad_token_is_an_authentication_error() {
     opts.credential = Some(filesync_identity::credentials::CredentialOptions::access_token("not-a-known-token"));
     let session = filesync_identity::api::Session::new(opts).unwrap();
     let client = session
-        .client(
-            std::sync::Arc::new(filesync_identity::events::NullSink),
-            filesync_identity::api::CancellationToken::new(),
-        )
+        .client(std::sync::Arc::new(filesync_identity::api::NullSink), filesync_identity::api::CancellationToken::new())
         .unwrap();
     let target = TargetSpec::Service(filesync_identity::model::resource_id::ResourceId::parse(&service_id()).unwrap());
     let e = filesync_identity::collect::collect(&client, &filesync_identity::collect::CollectOptions::new(target))

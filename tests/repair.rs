@@ -251,7 +251,7 @@ async fn a_run_killed_half_way_and_run_again_ends_like_one_clean_run() {
         async move {
             let session = filesync_identity::api::Session::new(opts).unwrap();
             let client =
-                session.client(std::sync::Arc::new(filesync_identity::events::NullSink), Default::default()).unwrap();
+                session.client(std::sync::Arc::new(filesync_identity::api::NullSink), Default::default()).unwrap();
             apply::apply(&client, &plan, &fast_apply()).await
         }
     });
@@ -289,7 +289,7 @@ async fn a_cancelled_run_says_so_and_a_rerun_finishes() {
     fake.set_latency_ms(40);
     let cancel = filesync_identity::api::CancellationToken::new();
     let session = filesync_identity::api::Session::new(session_options(&fake)).unwrap();
-    let client = session.client(std::sync::Arc::new(filesync_identity::events::NullSink), cancel.clone()).unwrap();
+    let client = session.client(std::sync::Arc::new(filesync_identity::api::NullSink), cancel.clone()).unwrap();
     let options = fast_apply();
     let run = apply::apply(&client, &plan, &options);
     let stop = async {
@@ -348,7 +348,7 @@ async fn enable_identity_on_a_shared_key_deployment_with_mixed_servers() {
     let progress = events
         .drain()
         .into_iter()
-        .filter(|e| matches!(e, filesync_identity::events::Event::Progress { activity, .. } if activity == "Applying the plan"))
+        .filter(|e| matches!(e, filesync_identity::api::Event::Progress { activity, .. } if activity == "Applying the plan"))
         .count();
     assert!(progress > plan.changes.len());
 
@@ -693,8 +693,8 @@ async fn command_line_exit_codes_for_failures() {
 async fn the_api_plans_and_applies_selected_changes() {
     let fake = FakeArm::start(broken_with_keys().topology()).await;
     let session = filesync_identity::api::Session::new(session_options(&fake)).unwrap();
-    let sink: std::sync::Arc<dyn filesync_identity::events::EventSink> =
-        std::sync::Arc::new(filesync_identity::events::NullSink);
+    let sink: std::sync::Arc<dyn filesync_identity::api::EventSink> =
+        std::sync::Arc::new(filesync_identity::api::NullSink);
     let cancel = filesync_identity::api::CancellationToken::new();
     let plan = filesync_identity::api::execute(
         &session,

@@ -18,8 +18,8 @@ use std::sync::Arc;
 use base64::Engine;
 use fake_arm::{FakeArm, Fault, FaultAction};
 use filesync_identity::api::{self, CancellationToken, Session, SessionOptions};
+use filesync_identity::api::{BufferSink, EventSink};
 use filesync_identity::credentials::CredentialOptions;
-use filesync_identity::events::{BufferSink, EventSink};
 use support::*;
 
 /// The token. Random-looking, with characters that base64 and URL encoding change.
@@ -325,15 +325,49 @@ async fn sweep_library(corpus: &mut Corpus, dir: &Path) {
 }
 
 /// Run a request through the C ABI and keep the result, the events and the last error.
-fn ffi_request(corpus: &mut Corpus, session: *mut filesync_identity::ffi::FsiSession, request: &serde_json::Value) {
-    use filesync_identity::ffi::*;
+/// The C ABI as a host sees it: the library's `#[no_mangle]` exports (`bindings/filesync_identity.h`),
+/// declared here as a C caller declares them.
+mod c_abi {
+    /// `FsiSession`, `FsiRequest`, `FsiBuffer`: opaque to the caller.
+    #[repr(C)]
+    pub struct Opaque {
+        _private: [u8; 0],
+    }
+    pub type FsiSession = Opaque;
+    pub type FsiRequest = Opaque;
+    pub type FsiBuffer = Opaque;
+    /// `FSI_OK`; any other value is a failure.
+    pub const FSI_OK: i32 = 0;
+
+    extern "C" {
+        pub fn fsi_last_error(out_buffer: *mut *mut FsiBuffer) -> i32;
+        pub fn fsi_session_new(options_json: *const u8, len: usize, out_session: *mut *mut FsiSession) -> i32;
+        pub fn fsi_session_free(session: *mut FsiSession);
+        pub fn fsi_request_start(
+            session: *const FsiSession,
+            request_json: *const u8,
+            len: usize,
+            out_request: *mut *mut FsiRequest,
+        ) -> i32;
+        pub fn fsi_request_wait(request: *const FsiRequest, timeout_ms: u32) -> i32;
+        pub fn fsi_request_take_result(request: *const FsiRequest, out_buffer: *mut *mut FsiBuffer) -> i32;
+        pub fn fsi_events_take(request: *const FsiRequest, out_buffer: *mut *mut FsiBuffer) -> i32;
+        pub fn fsi_request_free(request: *mut FsiRequest);
+        pub fn fsi_buffer_data(buffer: *const FsiBuffer) -> *const u8;
+        pub fn fsi_buffer_len(buffer: *const FsiBuffer) -> usize;
+        pub fn fsi_buffer_free(buffer: *mut FsiBuffer);
+    }
+}
+
+fn ffi_request(corpus: &mut Corpus, session: *mut c_abi::FsiSession, request: &serde_json::Value) {
+    use c_abi::*;
     let bytes = request.to_string().into_bytes();
     let mut req = std::ptr::null_mut();
     // SAFETY: valid pointers and lengths; each object freed once.
     unsafe {
         let rc = fsi_request_start(session, bytes.as_ptr(), bytes.len(), &mut req);
-        assert_eq!(rc, FsiResult::Ok);
-        assert_eq!(fsi_request_wait(req, 30_000), FsiResult::Ok);
+        assert_eq!(rc, FSI_OK);
+        assert_eq!(fsi_request_wait(req, 30_000), FSI_OK);
         let mut buf = std::ptr::null_mut();
         let rc = fsi_request_take_result(req, &mut buf);
         corpus.add(format!("ffi result {request} ({rc:?})"), take(buf));
@@ -349,8 +383,8 @@ fn ffi_request(corpus: &mut Corpus, session: *mut filesync_identity::ffi::FsiSes
 
 /// # Safety
 /// `buf` is NULL or a live buffer; it is freed.
-unsafe fn take(buf: *mut filesync_identity::ffi::FsiBuffer) -> Vec<u8> {
-    use filesync_identity::ffi::*;
+unsafe fn take(buf: *mut c_abi::FsiBuffer) -> Vec<u8> {
+    use c_abi::*;
     if buf.is_null() {
         return Vec::new();
     }
@@ -362,7 +396,7 @@ unsafe fn take(buf: *mut filesync_identity::ffi::FsiBuffer) -> Vec<u8> {
 }
 
 fn sweep_c_abi(corpus: &mut Corpus, fake: &FakeArm) {
-    use filesync_identity::ffi::*;
+    use c_abi::*;
     let open = |corpus: &mut Corpus, options: &serde_json::Value| -> *mut FsiSession {
         let bytes = options.to_string().into_bytes();
         let mut s = std::ptr::null_mut();

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use fake_arm::topology::roles;
 use fake_arm::*;
 use filesync_identity::api::{self, CancellationToken, ScopeRequest, Session, Source};
+use filesync_identity::api::{BufferSink, EventSink};
 use filesync_identity::checks::Selection;
-use filesync_identity::events::{BufferSink, EventSink};
 use filesync_identity::model::tenant::{Scope, TenantSnapshot};
 use support::*;
 

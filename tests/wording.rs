@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use filesync_identity::wording::PHRASES;
+use filesync_identity::api::PHRASES;
 
 /// Files whose texts only the command line can show, and why.
 const COMMAND_LINE_ONLY: &[(&str, &str)] = &[

@@ -534,7 +534,7 @@ fn run_one(
     let heap_collect = PEAK.load(Ordering::Relaxed).saturating_sub(heap_base);
     let hwm_collect_kb = vm_hwm_kb().unwrap_or(0);
     // As the CLI does between its collection and its checks.
-    filesync_identity::fsutil::release_free_memory();
+    filesync_identity::api::release_free_memory();
     let ctx = CheckContext::at(collected.snapshot.collected_at);
     let report = checks::report(&collected.snapshot, &ctx, &Selection::default());
     let wall = started.elapsed().as_secs_f64();

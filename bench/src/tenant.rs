@@ -10,9 +10,9 @@ use fake_arm::{
     ServiceSeed, StorageAccountSeed, SyncGroupSeed, TokenAudience, Topology,
 };
 use filesync_identity::api::{CancellationToken, Session};
+use filesync_identity::api::{EventSink, NullSink};
 use filesync_identity::arm::Stats;
 use filesync_identity::collect::{CollectOptions, TargetSpec};
-use filesync_identity::events::{EventSink, NullSink};
 use filesync_identity::model::resource_id::ResourceId;
 use filesync_identity::model::tenant::{Scope, TenantSnapshot};
 

@@ -932,6 +932,16 @@ pub fn graph_error(what: &str, detail: ArmErrorDetail) -> Error {
     Error::new(kind, msg).with_arm(detail)
 }
 
+// ARM's recorded answers and the REST specs' examples parse into the wire models.
+#[cfg(test)]
+#[path = "tests/fixtures.rs"]
+mod fixtures_tests;
+
+// The client's limits against local servers: tokens stay on ARM's host, responses are bounded.
+#[cfg(test)]
+#[path = "tests/limits.rs"]
+mod limits_tests;
+
 #[cfg(test)]
 mod tests {
     use super::*;

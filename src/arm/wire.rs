@@ -585,7 +585,7 @@ pub fn role_assignment(v: &Value) -> Result<RoleAssignment> {
         Error::new(ErrorKind::Arm, format!("ARM sent a role assignment with an unusable scope: {}", e.message()))
     })?;
     Ok(RoleAssignment {
-        id: crate::text::Text::shared(&id),
+        id: crate::model::text::Text::shared(&id),
         scope,
         role_definition_id: clean(p.role_definition_id).unwrap_or_default(),
         principal_id: clean(p.principal_id).unwrap_or_default().to_ascii_lowercase(),

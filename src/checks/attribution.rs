@@ -6,7 +6,7 @@
 use crate::model::check_id::CheckId;
 use crate::model::findings::{Fact, Finding, Status, Text};
 use crate::model::snapshot::{ActivityEvent, ActivityLog, Snapshot};
-use crate::text::when;
+use crate::model::text::when;
 
 /// What kind of change can explain a check's problem findings, and how to find its event.
 #[derive(Clone, Copy)]

@@ -259,7 +259,7 @@ fn review_endpoints(ix: &Index, ctx: &CheckContext, verdicts: &Verdicts, endpoin
                                 "{label} on server '{server_name}' ({places}) is most likely a grant still taking effect: {} was assigned to {} {} before the collection (see {check}); role assignments take up to {} minutes to apply.",
                                 crate::model::roles::display_name(&ra.role_definition_id),
                                 ra.principal_id,
-                                crate::text::count((ctx.now - ra.created_on.unwrap_or(ctx.now)).num_minutes().max(0) as u64, "minute", "minutes"),
+                                crate::model::text::count((ctx.now - ra.created_on.unwrap_or(ctx.now)).num_minutes().max(0) as u64, "minute", "minutes"),
                                 ctx.propagation_delay.num_minutes()
                             ).into(),
                             ..base

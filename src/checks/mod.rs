@@ -346,7 +346,7 @@ pub fn run(snapshot: &Snapshot, ctx: &CheckContext, selection: &Selection) -> Ve
 /// them in this order already (the snapshot is sorted), so that is tested first without allocating.
 fn sort_findings(findings: &mut [Finding]) {
     let order = |a: &Finding, b: &Finding| {
-        crate::text::cmp_ignore_ascii_case(&a.resource_id, &b.resource_id)
+        crate::model::text::cmp_ignore_ascii_case(&a.resource_id, &b.resource_id)
             .then_with(|| a.principal_id.cmp(&b.principal_id))
     };
     if findings.is_sorted_by(|a, b| order(a, b).is_le()) {

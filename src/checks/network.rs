@@ -229,7 +229,7 @@ pub(super) fn service_private_endpoint(ix: &Index, _ctx: &CheckContext) -> Vec<F
                 return Finding {
                     message: format!(
                         "The Storage Sync Service takes traffic from virtual networks only and has {}; servers must resolve its names to them (private DNS zone {}).",
-                        crate::text::count(ok.len() as u64, "approved private endpoint", "approved private endpoints"),
+                        crate::model::text::count(ok.len() as u64, "approved private endpoint", "approved private endpoints"),
                         zone
                     )
                     .into(),
@@ -424,7 +424,7 @@ pub(super) fn perimeter_server_access(
         return Some(Finding {
             message: format!(
                 "The account is secured by a network security perimeter; the servers reach it through {}, which perimeter rules do not filter.",
-                crate::text::count(approved.len() as u64, "approved private endpoint", "approved private endpoints")
+                crate::model::text::count(approved.len() as u64, "approved private endpoint", "approved private endpoints")
             )
             .into(),
             ..f

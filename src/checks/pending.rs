@@ -18,7 +18,7 @@ pub(super) fn soften(ctx: &CheckContext, svc: &StorageSyncService, f: Finding) -
         message: format!(
             "{} The Storage Sync Service was changed {} before the collection; identity and role changes take up to {} minutes to take effect, so this may still be propagating: check again later before acting.",
             f.message,
-            crate::text::count(minutes as u64, "minute", "minutes"),
+            crate::model::text::count(minutes as u64, "minute", "minutes"),
             ctx.propagation_delay.num_minutes()
         ).into(),
         ..f.evidence("serviceLastModifiedAt", changed).evidence("pendingActivation", true)

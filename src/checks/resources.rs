@@ -160,7 +160,7 @@ pub(super) fn network_access(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
                     .fix(pe_fix, Some(pe_command));
                 }
                 return Finding {
-                    message: format!("Public network access is disabled; the servers reach the account through {}.", crate::text::count(approved.len() as u64, "approved private endpoint", "approved private endpoints")).into(),
+                    message: format!("Public network access is disabled; the servers reach the account through {}.", crate::model::text::count(approved.len() as u64, "approved private endpoint", "approved private endpoints")).into(),
                     ..f
                 };
             }
@@ -191,9 +191,9 @@ pub(super) fn network_access(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
             Finding {
                 message: format!(
                     "The storage firewall is on and lets servers in through {}, {} and {}.",
-                    crate::text::count(ips as u64, "IP rule", "IP rules"),
-                    crate::text::count(vnets as u64, "virtual network rule", "virtual network rules"),
-                    crate::text::count(approved.len() as u64, "approved private endpoint", "approved private endpoints")
+                    crate::model::text::count(ips as u64, "IP rule", "IP rules"),
+                    crate::model::text::count(vnets as u64, "virtual network rule", "virtual network rules"),
+                    crate::model::text::count(approved.len() as u64, "approved private endpoint", "approved private endpoints")
                 ).into(),
                 ..f
             }

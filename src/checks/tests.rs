@@ -625,7 +625,7 @@ fn caseless_comparison_agrees_with_lower_casing() {
     for a in ids {
         for b in ids {
             let want = a.to_ascii_lowercase().cmp(&b.to_ascii_lowercase());
-            assert_eq!(crate::text::cmp_ignore_ascii_case(a, b), want, "{a} vs {b}");
+            assert_eq!(crate::model::text::cmp_ignore_ascii_case(a, b), want, "{a} vs {b}");
             let (x, y) = (crate::model::index::Caseless(a), crate::model::index::Caseless(b));
             assert_eq!(x == y, want.is_eq(), "{a} vs {b}");
             if x == y {

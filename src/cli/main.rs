@@ -10,12 +10,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 mod repair;
 
 use filesync_identity::api;
-use filesync_identity::checks::{self, Selection};
-use filesync_identity::collect::TargetSpec;
-use filesync_identity::events::{Event, EventSink, LogLevel};
+use filesync_identity::api::{Event, EventSink, LogLevel, Selection, TargetSpec};
 use filesync_identity::model::snapshot::Snapshot;
 use filesync_identity::report::{self, TableStyle};
-use filesync_identity::sync::LockUnpoisoned;
 use filesync_identity::{Error, ErrorKind, Result};
 
 /// The sample deployment `demo` diagnoses: realistic, with several things wrong.
@@ -352,7 +349,7 @@ impl EventSink for StderrSink {
                     }
                 } else {
                     // Not a terminal: at most one line every 2 seconds, and the last one.
-                    let mut last = self.last_progress.lock_unpoisoned();
+                    let mut last = self.last_progress.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                     let due = last.map(|t| t.elapsed().as_secs() >= 2).unwrap_or(true);
                     if due || percent == Some(100) {
                         *last = Some(std::time::Instant::now());
@@ -411,7 +408,7 @@ fn print_report(snapshot: &Snapshot, select: &SelectArgs) -> Result<i32> {
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
                 Err(e) => return Err(Error::new(ErrorKind::Io, format!("cannot write the output: {e}"))),
             }
-            let code = checks::exit_code(&report);
+            let code = api::exit_code(&report);
             std::mem::forget(report); // see `Command::Test`: the process ends next
             return Ok(code);
         }
@@ -436,7 +433,7 @@ fn print_report(snapshot: &Snapshot, select: &SelectArgs) -> Result<i32> {
         }
     };
     write_stdout(&text)?;
-    Ok(checks::exit_code(&report))
+    Ok(api::exit_code(&report))
 }
 
 /// The runs of a `test` over many services: a live scope, or several snapshot files (or one tenant
@@ -556,7 +553,7 @@ fn session_options(c: &ConnectionArgs) -> Result<api::SessionOptions> {
         cloud: Some(c.cloud.clone()),
         arm_endpoint: c.arm_endpoint.clone(),
         graph_endpoint: c.graph_endpoint.clone(),
-        credential: Some(filesync_identity::credentials::CredentialOptions::from_json(&credential_options(c)?)?),
+        credential: Some(api::CredentialOptions::from_json(&credential_options(c)?)?),
         concurrency: Some(c.concurrency as usize),
         timeout_seconds: Some(c.timeout),
         max_retries: Some(c.max_retries),
@@ -647,7 +644,7 @@ async fn collect_live(
     let (session, cancel) = connect(connection)?;
     let snapshot = api::snapshot_for(&session, &source, activity_days, sink, &cancel).await?;
     // What the collection freed need not stay resident while the checks (or the snapshot's writer) run.
-    filesync_identity::fsutil::release_free_memory();
+    api::release_free_memory();
     Ok(snapshot)
 }
 
@@ -754,7 +751,7 @@ async fn run(cli: Cli) -> Result<i32> {
         Command::Apply(args) => repair::run_apply(args, sink).await,
         Command::Collect(args) => {
             if args.output.as_os_str() != "-" {
-                filesync_identity::fsutil::check_output_path(&args.output)?;
+                api::check_output_path(&args.output)?;
             }
             if scope_request(&args.target)?.is_some() {
                 let source = live_source(&args.target, args.activity_days)?;
@@ -816,8 +813,8 @@ async fn run_local(args: TestArgs, sink: Arc<dyn EventSink>) -> Result<i32> {
     }
     let options = args.local.options();
     // Bad pins and limits before minutes of collection.
-    filesync_identity::local::gather::parse_pins(&options.resolve)?;
-    filesync_identity::local::gather::probe_timeout(&options)?;
+    api::parse_pins(&options.resolve)?;
+    api::probe_timeout(&options)?;
     if scope_request(&args.target)?.is_some() {
         return Err(Error::invalid_input(
             "test --local diagnoses the one service this machine is registered to: name it (--resource-id, or --subscription with --resource-group and --name), not a scope of many",
@@ -839,7 +836,7 @@ async fn run_local(args: TestArgs, sink: Arc<dyn EventSink>) -> Result<i32> {
     let local = api::local_report(&session, &snapshot, &options, &cancel).await?;
     let selection = Selection { only: args.select.check.clone(), skip: args.select.skip.clone() };
     let report = api::test_report(&snapshot, &selection, &[])?;
-    let arm_code = checks::exit_code(&report);
+    let arm_code = api::exit_code(&report);
     let text = match args.select.format {
         ReportFormat::Json => format!(
             "{}\n",

@@ -7,9 +7,7 @@ use std::sync::Arc;
 use clap::Args;
 
 use filesync_identity::api;
-use filesync_identity::events::EventSink;
-use filesync_identity::repair::apply::{ApplyOptions, ApplyReport};
-use filesync_identity::repair::plan::{Plan, PlanKind, PlanOptions};
+use filesync_identity::api::{ApplyOptions, ApplyReport, EventSink, Plan, PlanKind, PlanOptions};
 use filesync_identity::{Error, ErrorKind, Result};
 
 use crate::{ConnectionArgs, OutputFormat, TargetArgs};
@@ -154,7 +152,7 @@ async fn run_plan(
         return what_if_over_scope(kind, &args, &source, plan_options, sink, quiet).await;
     }
     if let Some(path) = &args.plan_output {
-        filesync_identity::fsutil::check_output_path(path)?;
+        api::check_output_path(path)?;
     }
     let connection = crate::connect(&args.connection)?;
     // A plan rests on the current state only: no Activity Log.

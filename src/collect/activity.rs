@@ -270,7 +270,7 @@ mod tests {
             e.scope.as_deref(),
             Some("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/sa")
         );
-        assert_eq!(crate::text::when(e.event_timestamp), "2026-11-30 14:03 UTC");
+        assert_eq!(crate::model::text::when(e.event_timestamp), "2026-11-30 14:03 UTC");
         // Failed writes and reads explain nothing.
         let mut failed = v.clone();
         failed["status"]["value"] = "Failed".into();

@@ -226,6 +226,11 @@ pub(crate) fn fmt_duration(d: Duration) -> String {
     }
 }
 
+// Every credential against a local mock server.
+#[cfg(test)]
+#[path = "tests/sources.rs"]
+mod sources_tests;
+
 #[cfg(test)]
 mod tests {
     use super::*;

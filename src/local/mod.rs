@@ -20,8 +20,8 @@ pub mod judge;
 
 use serde::Serialize;
 
-pub use facts::{AgentState, Endpoint, LocalFacts, ProbeResult, Step};
-pub use gather::{LocalOptions, Pin};
+pub use facts::LocalFacts;
+pub use gather::LocalOptions;
 pub use judge::LocalFinding;
 
 use crate::error::{Error, ErrorKind, Result};

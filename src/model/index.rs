@@ -244,7 +244,7 @@ impl<'a> Index<'a> {
                     }
                 }
                 let mut members: Vec<Caseless<'a>> = members.iter().map(|m| Caseless(m.server_id.as_str())).collect();
-                members.sort_unstable_by(|a, b| crate::text::cmp_ignore_ascii_case(a.0, b.0));
+                members.sort_unstable_by(|a, b| crate::model::text::cmp_ignore_ascii_case(a.0, b.0));
                 members.dedup();
                 for m in members {
                     let list = by_server.entry((i, m)).or_default();

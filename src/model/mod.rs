@@ -12,3 +12,4 @@ pub mod resource_id;
 pub mod roles;
 pub mod snapshot;
 pub mod tenant;
+pub mod text;

@@ -80,7 +80,7 @@ impl std::ops::Index<usize> for Segments<'_> {
     }
 }
 
-/// Raw access for [`crate::text::Text`], which keeps an id in a thin pointer.
+/// Raw access for [`crate::model::text::Text`], which keeps an id in a thin pointer.
 impl ResourceId {
     /// The shared parts as a raw pointer; the strong count moves with it (release it with [`Self::raw_drop`]).
     pub(crate) fn into_raw(self) -> *const () {

@@ -622,7 +622,7 @@ pub struct Permission {
 #[serde(rename_all = "camelCase")]
 pub struct RoleAssignment {
     /// Shared with the findings that name it.
-    pub id: crate::text::Text,
+    pub id: crate::model::text::Text,
     pub scope: ResourceId,
     pub role_definition_id: String,
     pub principal_id: String,

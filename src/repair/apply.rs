@@ -806,7 +806,7 @@ fn summarize(results: &[ChangeResult], writes_sent: u64, what_if: bool, cancelle
     s.message = if what_if {
         format!(
             "What-if: {} would be made, {} already in effect, {} skipped, {} would be refused; nothing was sent.",
-            crate::text::count(s.would_change as u64, "change", "changes"),
+            crate::model::text::count(s.would_change as u64, "change", "changes"),
             s.already_present,
             s.skipped,
             s.failed
@@ -814,7 +814,7 @@ fn summarize(results: &[ChangeResult], writes_sent: u64, what_if: bool, cancelle
     } else {
         let mut m = format!(
             "{} made, {} already in effect, {} failed, {} not attempted",
-            crate::text::count(s.created as u64, "change", "changes"),
+            crate::model::text::count(s.created as u64, "change", "changes"),
             s.already_present,
             s.failed,
             s.skipped

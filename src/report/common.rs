@@ -147,7 +147,7 @@ pub fn verdict(s: &crate::model::findings::Summary) -> &'static str {
 
 /// "1 finding", "2 findings": a count with its noun, singular or plural.
 pub fn count(n: usize, singular: &str, plural: &str) -> String {
-    crate::text::count(n as u64, singular, plural)
+    crate::model::text::count(n as u64, singular, plural)
 }
 
 /// A status as a short upper-case word.

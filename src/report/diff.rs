@@ -11,8 +11,8 @@ pub fn render_table(d: &Diff) -> String {
     out.push_str(&format!(
         "What moved in {}\nbetween {} and {}\n\n",
         describe(&d.target),
-        crate::text::when(d.old.collected_at),
-        crate::text::when(d.new.collected_at)
+        crate::model::text::when(d.old.collected_at),
+        crate::model::text::when(d.new.collected_at)
     ));
     if !d.role_assignments.is_empty() {
         out.push_str("Role assignments:\n");
@@ -67,8 +67,8 @@ pub fn render_markdown(d: &Diff) -> String {
     let mut out = format!(
         "# What moved\n\n{}, between {} and {}.\n\n**{}**\n\n",
         md(&describe(&d.target)),
-        crate::text::when(d.old.collected_at),
-        crate::text::when(d.new.collected_at),
+        crate::model::text::when(d.old.collected_at),
+        crate::model::text::when(d.new.collected_at),
         headline(d)
     );
     if !d.role_assignments.is_empty() {

@@ -4,15 +4,15 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
+use crate::arm::{ArmClient, ClientOptions};
+use crate::cloud::Cloud;
+use crate::credentials::StaticTokenCredential;
+use crate::events::NullSink;
+use crate::{ErrorKind, Secret};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
-use filesync_identity::arm::{ArmClient, ClientOptions};
-use filesync_identity::cloud::Cloud;
-use filesync_identity::credentials::StaticTokenCredential;
-use filesync_identity::events::NullSink;
-use filesync_identity::{ErrorKind, Secret};
 
 const TOKEN: &str = "sentinel-token-limits-0b1c";
 

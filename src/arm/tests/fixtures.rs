@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use filesync_identity::arm::wire as m;
+use crate::arm::wire as m;
 use serde_json::Value;
 
 fn shared() -> Option<PathBuf> {
@@ -139,7 +139,7 @@ fn recorded_traffic_parses() {
             let Ok(body) = serde_json::from_str::<Value>(body) else { continue };
             let status = e["StatusCode"].as_u64().unwrap_or(0);
             if status >= 400 {
-                let (code, message) = filesync_identity::arm::parse_arm_error(body.to_string().as_bytes());
+                let (code, message) = crate::arm::parse_arm_error(body.to_string().as_bytes());
                 assert!(code.is_some() && message.is_some(), "{}: error without code/message", f.display());
                 errors += 1;
                 continue;
