@@ -1,4 +1,5 @@
-//! `server.machine-identity`: the registered server's identity, seen from the machine's side.
+//! `server.machine-identity`, `server.arc-connection`: the registered server's identity, seen from the
+//! machine's side.
 //!
 //! The rules, and where they come from:
 //! - A registered server authenticates with the system-assigned identity of its machine: an Azure Arc-enabled
@@ -18,9 +19,10 @@
 //!   elevated PowerShell session on the server itself, replaces `applicationId` with the current identity.
 //!   <https://learn.microsoft.com/powershell/module/az.storagesync/set-azstoragesyncserver>
 
-use super::{ps_quote, CheckContext, Index};
+use crate::checks::{CheckContext, Index};
 use crate::model::check_id::CheckId;
 use crate::model::findings::{Finding, Status, Text};
+use crate::model::phrases::ps_quote;
 use crate::model::resource_id::{MachineKind, ResourceId};
 use crate::model::snapshot::{MachineLookup, RegisteredServer, StorageSyncService};
 

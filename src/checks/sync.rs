@@ -1,4 +1,4 @@
-//! Live errors: the error codes the servers report, looked up in the catalog and tied to the finding that
+//! `sync.live-errors`: the error codes the servers report, looked up in the catalog and tied to the finding that
 //! explains them.
 //!
 //! This check reads the other checks' verdicts. To stay a pure function of the snapshot (and to explain a
@@ -11,9 +11,19 @@ use crate::model::index::{display_name_of, Caseless, Endpoint, HashMap};
 use super::{CheckContext, Index};
 use crate::catalog;
 use crate::model::findings::{Finding, Status, Text};
+use crate::model::phrases::lower_first;
 use crate::model::snapshot::ServerEndpoint;
 
-pub(super) const CHECK: CheckId = CheckId::SYNC_LIVE_ERRORS;
+declare_checks! {
+    SYNC_LIVE_ERRORS = "sync.live-errors" {
+        title: "Errors the servers report are explained",
+        description: "Each server endpoint's last upload and download results, per-item errors and recall errors, looked up in the error catalog and tied to the finding that explains them. Runs after (and on the findings of) the other checks.",
+        error_codes: &[],
+        run: live_errors,
+    }
+}
+
+const CHECK: CheckId = CheckId::SYNC_LIVE_ERRORS;
 
 pub(super) fn live_errors(ix: &Index, ctx: &CheckContext) -> Vec<Finding> {
     let others: Vec<Finding> = super::all().iter().filter(|c| c.id != CHECK).flat_map(|c| (c.run)(ix, ctx)).collect();
@@ -123,14 +133,6 @@ fn related_ids(ix: &Index, e: &Endpoint) -> Vec<String> {
     ids
 }
 
-fn lower_first(s: &str) -> String {
-    let mut c = s.chars();
-    match (c.next(), s.chars().nth(1)) {
-        (Some(f), Some(second)) if !second.is_uppercase() => f.to_lowercase().collect::<String>() + c.as_str(),
-        _ => s.to_string(),
-    }
-}
-
 /// A role that would prevent the code, granted less than the propagation delay before the collection.
 /// Why a live code whose cause now passes is not a failure: the grant that fixes it is still taking effect,
 /// or was made after the sync session that reported the code (which then clears at the next session).
@@ -147,17 +149,20 @@ fn fresh_grant<'a>(
     related: &[String],
     last_sync: Option<chrono::DateTime<chrono::Utc>>,
 ) -> Option<(&'a crate::model::snapshot::RoleAssignment, String, Clearing)> {
-    Verdicts::about(&verdicts.grants, related).into_iter().filter(|f| entry.explained_by(&f.check)).find_map(|f| {
-        let id = f.evidence.get("assignmentId")?.as_str()?;
-        let ra = ix.snapshot.role_assignments.iter().find(|ra| ra.id.eq_ignore_ascii_case(id))?;
-        let created = ra.created_on?;
-        let age = ctx.now - created;
-        if age >= chrono::Duration::zero() && age < ctx.propagation_delay {
-            return Some((ra, f.check.to_string(), Clearing::TakingEffect));
-        }
-        let synced = last_sync?;
-        (synced < created).then(|| (ra, f.check.to_string(), Clearing::AfterLastSync(synced)))
-    })
+    let entry_hex = entry.hex();
+    Verdicts::about(&verdicts.grants, related).into_iter().filter(|f| super::explains(&f.check, &entry_hex)).find_map(
+        |f| {
+            let id = f.evidence.get("assignmentId")?.as_str()?;
+            let ra = ix.snapshot.role_assignments.iter().find(|ra| ra.id.eq_ignore_ascii_case(id))?;
+            let created = ra.created_on?;
+            let age = ctx.now - created;
+            if age >= chrono::Duration::zero() && age < ctx.propagation_delay {
+                return Some((ra, f.check.to_string(), Clearing::TakingEffect));
+            }
+            let synced = last_sync?;
+            (synced < created).then(|| (ra, f.check.to_string(), Clearing::AfterLastSync(synced)))
+        },
+    )
 }
 
 /// Explain each live code with `others`, the other checks' findings (unsorted, as the checks produced them).
@@ -224,7 +229,7 @@ fn review_endpoints(ix: &Index, ctx: &CheckContext, verdicts: &Verdicts, endpoin
             let base = Finding { error_codes: vec![Text::from(&hex)], ..base }.evidence("article", entry.article);
             let mut explaining: Vec<&Finding> = Verdicts::about(&verdicts.problems, &related)
                 .into_iter()
-                .filter(|f| f.explains(&hex) || entry.explained_by(&f.check))
+                .filter(|f| f.explains(&hex) || super::explains(&f.check, &hex))
                 .collect();
             explaining.sort_by_key(|f| (f.status, !f.explains(&hex)));
             match explaining.first() {
