@@ -186,7 +186,7 @@ pub(super) fn review(ix: &Index, ctx: &CheckContext, others: &[&Finding]) -> Vec
 fn review_endpoints(ix: &Index, ctx: &CheckContext, verdicts: &Verdicts, endpoints: &[Endpoint]) -> Vec<Finding> {
     let mut out = Vec::with_capacity(endpoints.len());
     for e in endpoints {
-        let (ep, server, name) = (e.endpoint, e.server, &e.label);
+        let (ep, name) = (e.endpoint, &e.label);
         let codes = collect_codes(ep);
         if codes.is_empty() {
             out.push(Finding::new(
@@ -198,116 +198,125 @@ fn review_endpoints(ix: &Index, ctx: &CheckContext, verdicts: &Verdicts, endpoin
             ));
             continue;
         }
-        let server_name = display_name_of(server, ep);
+        let server_name = display_name_of(e.server, ep);
         let related = related_ids(ix, e);
         for seen in codes {
-            let hex = catalog::hex(seen.code);
-            let status = if seen.session { Status::Fail } else { Status::Warning };
-            let places = seen.places.join(", ");
-            let base = Finding::new(CHECK, status, &ep.id, name, Text::default())
-                .evidence("code", &hex)
-                .evidence("decimal", seen.code)
-                .evidence("seenIn", &seen.places);
-            let base = if seen.count > 0 { base.evidence("count", seen.count) } else { base };
-            let Some(entry) = catalog::get(seen.code) else {
-                out.push(
-                    Finding {
-                        message: format!(
-                            "{hex} ({}) on server '{server_name}' ({places}) is not in this tool's catalog of File Sync errors.",
-                            seen.code
-                        ).into(),
-                        ..base
-                    }
-                    .fix(
-                        "Look the code up in the File Sync troubleshooting articles, or run Debug-StorageSyncServer -Diagnose on the server.",
-                        Some(format!("filesync-identity explain {hex}")),
-                    ),
-                );
-                continue;
-            };
-            let label = entry.name().map(|n| format!("{hex} ({n})")).unwrap_or_else(|| hex.clone());
-            let base = Finding { error_codes: vec![Text::from(&hex)], ..base }.evidence("article", entry.article);
-            let mut explaining: Vec<&Finding> = Verdicts::about(&verdicts.problems, &related)
-                .into_iter()
-                .filter(|f| f.explains(&hex) || super::explains(&f.check, &hex))
-                .collect();
-            explaining.sort_by_key(|f| (f.status, !f.explains(&hex)));
-            match explaining.first() {
-                Some(first) => {
-                    let mut checks: Vec<&str> = explaining.iter().map(|f| f.check.as_ref()).collect();
-                    checks.sort_unstable();
-                    checks.dedup();
-                    let mut f = Finding {
-                        message: format!(
-                            "{label} on server '{server_name}' ({places}) is explained by: {}",
-                            lower_first(&first.message)
-                        ).into(),
-                        ..base
-                    }
-                    .evidence("explainedBy", first.check)
-                    .evidence("explainingResource", &first.resource_id)
-                    .evidence("explainingChecks", &checks);
-                    if let Some(p) = &first.principal_id {
-                        f = f.principal(p.as_str());
-                    }
-                    if first.remediation.is_some() {
-                        f.remediation = first.remediation.clone();
-                        f.command = first.command.clone();
-                    }
-                    out.push(f);
-                }
-                None => match fresh_grant(ix, ctx, entry, verdicts, &related, last_sync(ep)) {
-                    Some((ra, check, Clearing::TakingEffect)) => out.push(
-                        Finding {
-                            status: Status::Warning,
-                            message: format!(
-                                "{label} on server '{server_name}' ({places}) is most likely a grant still taking effect: {} was assigned to {} {} before the collection (see {check}); role assignments take up to {} minutes to apply.",
-                                crate::model::roles::display_name(&ra.role_definition_id),
-                                ra.principal_id,
-                                crate::text::count((ctx.now - ra.created_on.unwrap_or(ctx.now)).num_minutes().max(0) as u64, "minute", "minutes"),
-                                ctx.propagation_delay.num_minutes()
-                            ).into(),
-                            ..base
-                        }
-                        .principal(ra.principal_id.as_str())
-                        .evidence("pendingActivation", true)
-                        .evidence("assignmentId", &ra.id)
-                        .fix("Wait a quarter of an hour and sync again (or restart the Storage Sync Agent service), then check again.", None),
-                    ),
-                    // Fixed since the session that reported it: not a failure for ever (issue 15).
-                    Some((ra, check, Clearing::AfterLastSync(synced))) => out.push(
-                        Finding {
-                            status: Status::Warning,
-                            message: format!(
-                                "{label} on server '{server_name}' ({places}) predates its fix: the last sync session ran at {}, and {} was assigned to {} after it, at {} (see {check}); the code clears at the next sync session.",
-                                synced.format("%Y-%m-%d %H:%M UTC"),
-                                crate::model::roles::display_name(&ra.role_definition_id),
-                                ra.principal_id,
-                                ra.created_on.map(|c| c.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default(),
-                            ).into(),
-                            ..base
-                        }
-                        .principal(ra.principal_id.as_str())
-                        .evidence("fixedAfterLastSync", true)
-                        .evidence("lastSyncTimestamp", synced.to_rfc3339())
-                        .evidence("assignmentId", &ra.id)
-                        .fix("Nothing to change: the server's next sync session (or a restart of its Storage Sync Agent service) clears it; then check again.", None),
-                    ),
-                    None => out.push(
-                    Finding {
-                        message: format!(
-                            "{label} on server '{server_name}' ({places}): {}. None of this tool's checks found its cause in this deployment.",
-                            entry.summary.trim_end_matches('.')
-                        ).into(),
-                        ..base
-                    }
-                    .fix(entry.remediation, Some(format!("filesync-identity explain {hex}"))),
-                    ),
-                },
-            }
+            out.push(review_code(ix, ctx, verdicts, e, server_name, &related, seen));
         }
     }
     out
+}
+
+/// One code one server endpoint reports, in stages: the finding's frame, then the code unknown to the
+/// catalog, explained by another check's finding, cleared by a fresh grant, or left unexplained.
+fn review_code(
+    ix: &Index,
+    ctx: &CheckContext,
+    verdicts: &Verdicts,
+    e: &Endpoint,
+    server_name: &str,
+    related: &[String],
+    seen: Seen,
+) -> Finding {
+    let ep = e.endpoint;
+    let hex = catalog::hex(seen.code);
+    let status = if seen.session { Status::Fail } else { Status::Warning };
+    let places = seen.places.join(", ");
+    let base = Finding::new(CHECK, status, &ep.id, &e.label, Text::default())
+        .evidence("code", &hex)
+        .evidence("decimal", seen.code)
+        .evidence("seenIn", &seen.places);
+    let base = if seen.count > 0 { base.evidence("count", seen.count) } else { base };
+    let Some(entry) = catalog::get(seen.code) else {
+        return Finding {
+            message: format!(
+                "{hex} ({}) on server '{server_name}' ({places}) is not in this tool's catalog of File Sync errors.",
+                seen.code
+            )
+            .into(),
+            ..base
+        }
+        .fix(
+            "Look the code up in the File Sync troubleshooting articles, or run Debug-StorageSyncServer -Diagnose on the server.",
+            Some(format!("filesync-identity explain {hex}")),
+        );
+    };
+    let label = entry.name().map(|n| format!("{hex} ({n})")).unwrap_or_else(|| hex.clone());
+    // How every message about this code starts.
+    let head = format!("{label} on server '{server_name}' ({places})");
+    let base = Finding { error_codes: vec![Text::from(&hex)], ..base }.evidence("article", entry.article);
+    let mut explaining: Vec<&Finding> = Verdicts::about(&verdicts.problems, related)
+        .into_iter()
+        .filter(|f| f.explains(&hex) || super::explains(&f.check, &hex))
+        .collect();
+    explaining.sort_by_key(|f| (f.status, !f.explains(&hex)));
+    if !explaining.is_empty() {
+        return explained(base, &head, &explaining);
+    }
+    match fresh_grant(ix, ctx, entry, verdicts, related, last_sync(ep)) {
+        Some((ra, check, Clearing::TakingEffect)) => Finding {
+            status: Status::Warning,
+            message: format!(
+                "{head} is most likely a grant still taking effect: {} was assigned to {} {} before the collection (see {check}); role assignments take up to {} minutes to apply.",
+                crate::model::roles::display_name(&ra.role_definition_id),
+                ra.principal_id,
+                crate::text::count((ctx.now - ra.created_on.unwrap_or(ctx.now)).num_minutes().max(0) as u64, "minute", "minutes"),
+                ctx.propagation_delay.num_minutes()
+            ).into(),
+            ..base
+        }
+        .principal(ra.principal_id.as_str())
+        .evidence("pendingActivation", true)
+        .evidence("assignmentId", &ra.id)
+        .fix("Wait a quarter of an hour and sync again (or restart the Storage Sync Agent service), then check again.", None),
+        // Fixed since the session that reported it: not a failure for ever (issue 15).
+        Some((ra, check, Clearing::AfterLastSync(synced))) => Finding {
+            status: Status::Warning,
+            message: format!(
+                "{head} predates its fix: the last sync session ran at {}, and {} was assigned to {} after it, at {} (see {check}); the code clears at the next sync session.",
+                synced.format("%Y-%m-%d %H:%M UTC"),
+                crate::model::roles::display_name(&ra.role_definition_id),
+                ra.principal_id,
+                ra.created_on.map(|c| c.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default(),
+            ).into(),
+            ..base
+        }
+        .principal(ra.principal_id.as_str())
+        .evidence("fixedAfterLastSync", true)
+        .evidence("lastSyncTimestamp", synced.to_rfc3339())
+        .evidence("assignmentId", &ra.id)
+        .fix("Nothing to change: the server's next sync session (or a restart of its Storage Sync Agent service) clears it; then check again.", None),
+        None => Finding {
+            message: format!(
+                "{head}: {}. None of this tool's checks found its cause in this deployment.",
+                entry.summary.trim_end_matches('.')
+            )
+            .into(),
+            ..base
+        }
+        .fix(entry.remediation, Some(format!("filesync-identity explain {hex}"))),
+    }
+}
+
+/// A code another check's finding explains (`explaining`, most telling first): its message, principal and
+/// fix carry over.
+fn explained(base: Finding, head: &str, explaining: &[&Finding]) -> Finding {
+    let first = explaining[0];
+    let mut checks: Vec<&str> = explaining.iter().map(|f| f.check.as_ref()).collect();
+    checks.sort_unstable();
+    checks.dedup();
+    let mut f = Finding { message: format!("{head} is explained by: {}", lower_first(&first.message)).into(), ..base }
+        .evidence("explainedBy", first.check)
+        .evidence("explainingResource", &first.resource_id)
+        .evidence("explainingChecks", &checks);
+    if let Some(p) = &first.principal_id {
+        f = f.principal(p.as_str());
+    }
+    if first.remediation.is_some() {
+        f.remediation = first.remediation.clone();
+        f.command = first.command.clone();
+    }
+    f
 }
 
 /// When the endpoint's last sync session ran, when ARM says so.
