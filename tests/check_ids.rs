@@ -204,7 +204,7 @@ fn every_check_is_declared_once_in_the_file_of_its_area_and_registered() {
             );
             assert!(
                 registered.contains(&id.as_str()),
-                "{id} is declared in {} but not registered: list its area in AREAS (src/checks/mod.rs)",
+                "{id} is declared in {} but not registered: list its area in AREAS (src/checks/areas.rs)",
                 f.display()
             );
             declared.push((id, f.clone()));

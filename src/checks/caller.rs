@@ -1,8 +1,9 @@
 //! `caller.*`: whether the signed-in identity can carry out a repair.
 
-use super::{CheckContext, Index};
+use super::check::CheckContext;
 use crate::model::check_id::CheckId;
 use crate::model::findings::{Finding, Status, Text};
+use crate::model::index::Index;
 use crate::model::phrases::grant_command;
 use crate::model::rbac::permits;
 use crate::model::resource_id::ResourceId;

@@ -1,11 +1,12 @@
 //! `cloud-endpoint.*`: each cloud endpoint's share, and the roles the Storage Sync Service's identity needs on
 //! its storage account and share.
 
+use super::check::CheckContext;
 use super::shared::grant::{append_fix, judge};
 use super::shared::rg;
-use super::{CheckContext, Index};
 use crate::model::check_id::CheckId;
 use crate::model::findings::{Finding, Status, Text};
+use crate::model::index::Index;
 use crate::model::phrases::ps_quote;
 use crate::model::roles::{self, BuiltInRole};
 use crate::model::snapshot::{CloudEndpoint, SyncGroup};

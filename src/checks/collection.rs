@@ -1,8 +1,9 @@
 //! `collection.*`: what the collection could not read.
 
-use super::{CheckContext, Index};
+use super::check::CheckContext;
 use crate::model::check_id::CheckId;
 use crate::model::findings::{Finding, Status};
+use crate::model::index::Index;
 
 declare_checks! {
     COLLECTION_READ = "collection.read" {

@@ -1,8 +1,9 @@
 //! `identity.*`: the identities of one deployment in one Entra tenant.
 
-use super::{CheckContext, Index};
+use super::check::CheckContext;
 use crate::model::check_id::CheckId;
 use crate::model::findings::{Finding, Status, Text};
+use crate::model::index::Index;
 use crate::model::phrases::ps_quote;
 use crate::model::resource_id::is_zero_guid;
 

@@ -7,7 +7,7 @@
 /// Declares an area's checks: for each, its `CheckId` constant and its registry entry (title, description
 /// with the Microsoft source it follows, the File Sync error codes it can explain, its function), side by
 /// side, so that an id cannot be declared without being registered. It makes the area's `CHECKS`, in
-/// report order; [`all`] joins the areas' lists in the order of [`AREAS`].
+/// report order; [`all`] joins the areas' lists (see `areas.rs`).
 macro_rules! declare_checks {
     ($(
         $name:ident = $id:literal {
@@ -22,8 +22,8 @@ macro_rules! declare_checks {
         }
 
         /// This area's checks, in report order.
-        pub(super) const CHECKS: &[crate::checks::CheckInfo] = &[$(
-            crate::checks::CheckInfo {
+        pub(super) const CHECKS: &[crate::checks::check::CheckInfo] = &[$(
+            crate::checks::check::CheckInfo {
                 id: crate::model::check_id::CheckId::$name,
                 title: $title,
                 description: $description,
@@ -34,7 +34,8 @@ macro_rules! declare_checks {
     };
 }
 
-// One file or folder per area of check ids (`area.what`); `AREAS` gives their order in reports.
+// One file or folder per area of check ids (`area.what`); `areas.rs` gives their order in reports.
+mod areas;
 mod caller;
 mod cloud_endpoint;
 mod collection;
@@ -46,16 +47,17 @@ mod service;
 mod storage;
 mod sync;
 
-// What is not a check: helpers several areas share, and what is done with the findings.
+// What a check is (its context and its declaration), helpers several areas share, and what is done with
+// the findings.
 pub mod attribution;
 pub mod causes;
+mod check;
 pub mod narrow;
 mod shared;
 #[cfg(test)]
 mod tests;
 
 use crate::model::check_id::CheckId;
-use chrono::{DateTime, Utc};
 
 use crate::error::{Error, Result};
 use crate::model::findings::{Finding, Report, Status, Summary, REPORT_SCHEMA_VERSION};
@@ -64,97 +66,18 @@ use crate::model::snapshot::Snapshot;
 pub use crate::model::index::{Index, RoleState};
 /// How findings and plans name a scope and quote a value: the model's wording, one for both.
 pub(crate) use crate::model::phrases::{describe_scope, ps_quote};
+pub use check::{CheckContext, CheckInfo};
 
-/// What the checks need besides the snapshot.
-#[derive(Debug, Clone)]
-pub struct CheckContext {
-    /// "Now", for ages (heartbeats, identity propagation).
-    pub now: DateTime<Utc>,
-    /// How long a freshly enabled identity or new role assignment may take to take effect.
-    pub propagation_delay: chrono::Duration,
-}
-
-impl CheckContext {
-    pub fn at(now: DateTime<Utc>) -> Self {
-        CheckContext { now, propagation_delay: chrono::Duration::minutes(15) }
-    }
-}
-
-/// A check's description.
-#[derive(Debug, Clone, Copy, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct CheckInfo {
-    pub id: CheckId,
-    pub title: &'static str,
-    /// What it verifies, in a sentence or two.
-    pub description: &'static str,
-    /// File Sync error codes it can explain.
-    pub error_codes: &'static [&'static str],
-    #[serde(skip)]
-    pub run: fn(&Index, &CheckContext) -> Vec<Finding>,
-}
-
-/// The areas, in report order: each declares its checks (`declare_checks!`) in its own file or folder.
-const AREAS: &[&[CheckInfo]] = &[
-    collection::CHECKS,
-    service::CHECKS,
-    identity::CHECKS,
-    server::CHECKS,
-    cloud_endpoint::CHECKS,
-    server_endpoint::CHECKS,
-    role::CHECKS,
-    storage::CHECKS,
-    caller::CHECKS,
-    sync::CHECKS,
-];
-
-/// How many checks the areas declare.
-const COUNT: usize = {
-    let mut n = 0;
-    let mut i = 0;
-    while i < AREAS.len() {
-        n += AREAS[i].len();
-        i += 1;
-    }
-    n
-};
-
-/// The areas' declarations, one after the other.
-static CHECKS: [CheckInfo; COUNT] = {
-    let mut out = [AREAS[0][0]; COUNT];
-    let (mut i, mut n) = (0, 0);
-    while i < AREAS.len() {
-        let mut j = 0;
-        while j < AREAS[i].len() {
-            out[n] = AREAS[i][j];
-            n += 1;
-            j += 1;
-        }
-        i += 1;
-    }
-    out
-};
+/// Every check's declaration, one area after the other (each area declares its own with `declare_checks!`):
+/// the deployment's areas ([`areas`]), then `sync`, whose check reviews their findings.
+const LISTS: &[&[CheckInfo]] = &[&areas::LIST, sync::CHECKS];
+const COUNT: usize = check::count(LISTS);
+static CHECKS: [CheckInfo; COUNT] = check::join(LISTS);
 
 impl CheckId {
     /// Every check id, in report order.
-    pub const ALL: &'static [CheckId] = &{
-        let mut out = [CHECKS_IDS_SEED; COUNT];
-        let (mut i, mut n) = (0, 0);
-        while i < AREAS.len() {
-            let mut j = 0;
-            while j < AREAS[i].len() {
-                out[n] = AREAS[i][j].id;
-                n += 1;
-                j += 1;
-            }
-            i += 1;
-        }
-        out
-    };
+    pub const ALL: &'static [CheckId] = &check::ids::<COUNT>(&check::join(LISTS));
 }
-
-/// A placeholder the id list starts from (every place is overwritten).
-const CHECKS_IDS_SEED: CheckId = CheckId::COLLECTION_READ;
 
 /// Every check, in report order.
 pub fn all() -> &'static [CheckInfo] {
@@ -165,11 +88,6 @@ pub fn all() -> &'static [CheckInfo] {
 /// report order: what the catalog's "checks" column shows, derived from the checks' declarations.
 pub fn explaining(code: &str) -> Vec<CheckId> {
     all().iter().filter(|c| c.error_codes.iter().any(|e| e.eq_ignore_ascii_case(code.trim()))).map(|c| c.id).collect()
-}
-
-/// Whether check `id` declares that it can explain `code`.
-pub fn explains(id: &str, code: &str) -> bool {
-    all().iter().any(|c| c.id == id.trim() && c.error_codes.iter().any(|e| e.eq_ignore_ascii_case(code.trim())))
 }
 
 /// Which checks to run.

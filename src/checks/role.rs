@@ -1,9 +1,10 @@
 //! `role.*`: role assignments that look right but do not count: at the share's ARM resource id instead of
 //! the scope File Sync honours, or cancelled by a deny assignment.
 
-use super::{CheckContext, Index, RoleState};
+use super::check::CheckContext;
 use crate::model::check_id::CheckId;
 use crate::model::findings::{Finding, Status, Text};
+use crate::model::index::{Index, RoleState};
 use crate::model::phrases::{capitalize, describe_scope, grant_command, ps_quote};
 use crate::model::rbac::any_matches;
 use crate::model::resource_id::{parse_share_scope, ResourceId};

@@ -1,10 +1,11 @@
 //! `server-endpoint.*`: the share role each server with a server endpoint needs, for its own identity (for
 //! a failover cluster: every node's).
 
+use super::check::CheckContext;
 use super::shared::grant::{append_fix, judge};
-use super::{CheckContext, Index};
 use crate::model::check_id::CheckId;
 use crate::model::findings::{Finding, Status, Text};
+use crate::model::index::Index;
 use crate::model::phrases::ps_quote;
 use crate::model::roles;
 use crate::model::snapshot::{RegisteredServer, ServerEndpoint, StorageSyncService, SyncGroup};

@@ -7,10 +7,11 @@
 //! Government, `.afs.azure.cn` in China)
 //! (<https://learn.microsoft.com/azure/storage/file-sync/file-sync-networking-endpoints>).
 
+use super::check::CheckContext;
 use super::shared::{rg, rg_name};
-use super::{CheckContext, Index};
 use crate::model::check_id::CheckId;
 use crate::model::findings::{Finding, Status, Text};
+use crate::model::index::Index;
 use crate::model::phrases::ps_quote;
 
 declare_checks! {

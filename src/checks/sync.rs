@@ -3,14 +3,15 @@
 //!
 //! This check reads the other checks' verdicts. To stay a pure function of the snapshot (and to explain a
 //! code even when the explaining check was not selected), it needs every other check's findings:
-//! [`super::run`] hands it the ones it computed anyway; run on its own it computes them itself.
+//! the runner (`checks::run`) hands it the ones it computed anyway; run on its own it computes them itself.
 
 use crate::model::check_id::CheckId;
 use crate::model::index::{display_name_of, Caseless, Endpoint, HashMap};
 
-use super::{CheckContext, Index};
+use super::check::CheckContext;
 use crate::catalog;
 use crate::model::findings::{Finding, Status, Text};
+use crate::model::index::Index;
 use crate::model::phrases::lower_first;
 use crate::model::snapshot::ServerEndpoint;
 
@@ -26,7 +27,7 @@ declare_checks! {
 const CHECK: CheckId = CheckId::SYNC_LIVE_ERRORS;
 
 pub(super) fn live_errors(ix: &Index, ctx: &CheckContext) -> Vec<Finding> {
-    let others: Vec<Finding> = super::all().iter().filter(|c| c.id != CHECK).flat_map(|c| (c.run)(ix, ctx)).collect();
+    let others: Vec<Finding> = super::areas::CHECKS.iter().flat_map(|c| (c.run)(ix, ctx)).collect();
     review(ix, ctx, &others.iter().collect::<Vec<_>>())
 }
 
@@ -150,8 +151,10 @@ fn fresh_grant<'a>(
     last_sync: Option<chrono::DateTime<chrono::Utc>>,
 ) -> Option<(&'a crate::model::snapshot::RoleAssignment, String, Clearing)> {
     let entry_hex = entry.hex();
-    Verdicts::about(&verdicts.grants, related).into_iter().filter(|f| super::explains(&f.check, &entry_hex)).find_map(
-        |f| {
+    Verdicts::about(&verdicts.grants, related)
+        .into_iter()
+        .filter(|f| super::areas::explains(&f.check, &entry_hex))
+        .find_map(|f| {
             let id = f.evidence.get("assignmentId")?.as_str()?;
             let ra = ix.snapshot.role_assignments.iter().find(|ra| ra.id.eq_ignore_ascii_case(id))?;
             let created = ra.created_on?;
@@ -161,8 +164,7 @@ fn fresh_grant<'a>(
             }
             let synced = last_sync?;
             (synced < created).then(|| (ra, f.check.to_string(), Clearing::AfterLastSync(synced)))
-        },
-    )
+        })
 }
 
 /// Explain each live code with `others`, the other checks' findings (unsorted, as the checks produced them).
@@ -247,7 +249,7 @@ fn review_code(
     let base = Finding { error_codes: vec![Text::from(&hex)], ..base }.evidence("article", entry.article);
     let mut explaining: Vec<&Finding> = Verdicts::about(&verdicts.problems, related)
         .into_iter()
-        .filter(|f| f.explains(&hex) || super::explains(&f.check, &hex))
+        .filter(|f| f.explains(&hex) || super::areas::explains(&f.check, &hex))
         .collect();
     explaining.sort_by_key(|f| (f.status, !f.explains(&hex)));
     if !explaining.is_empty() {

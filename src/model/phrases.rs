@@ -74,11 +74,11 @@ mod tests {
     fn phrases_word_scopes_quotes_and_case() {
         assert_eq!(ps_quote("it's"), "'it''s'");
         let account =
-            ResourceId::parse("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st")
+            ResourceId::parse("/subscriptions/2b4e6a8c-1d3f-4a5b-9c7d-0e1f2a3b4c5d/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st")
                 .unwrap();
         assert_eq!(describe_scope(&account), "storage account 'st'");
         let share = ResourceId::parse(
-            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st/fileServices/default/fileshares/data",
+            "/subscriptions/2b4e6a8c-1d3f-4a5b-9c7d-0e1f2a3b4c5d/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st/fileServices/default/fileshares/data",
         )
         .unwrap();
         assert_eq!(describe_scope(&share), "share 'data' of storage account 'st'");

@@ -4,8 +4,9 @@ use crate::model::check_id::CheckId;
 use chrono::{DateTime, NaiveDateTime, Utc};
 
 use super::servers;
-use crate::checks::{CheckContext, Index};
+use crate::checks::check::CheckContext;
 use crate::model::findings::{Finding, Status, Text};
+use crate::model::index::Index;
 
 /// Parse the timestamps ARM sends for servers (RFC 3339, with or without a zone; zone-less means UTC).
 pub(crate) fn parse_arm_time(s: &str) -> Option<DateTime<Utc>> {

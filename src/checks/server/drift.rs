@@ -7,9 +7,10 @@
 
 use std::collections::HashSet;
 
-use crate::checks::{CheckContext, Index};
+use crate::checks::check::CheckContext;
 use crate::model::check_id::CheckId;
 use crate::model::findings::{Finding, Status, Text};
+use crate::model::index::Index;
 use crate::model::phrases::{describe_scope, grant_command, ps_quote};
 use crate::model::resource_id::{file_share_scope, parse_share_scope, ResourceId};
 use crate::model::roles;

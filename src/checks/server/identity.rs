@@ -2,10 +2,11 @@
 //! whether it authenticates with it, and whether its agent can.
 
 use super::servers;
+use crate::checks::check::CheckContext;
 use crate::checks::shared::rg_name;
-use crate::checks::{CheckContext, Index};
 use crate::model::check_id::CheckId;
 use crate::model::findings::{Finding, Status, Text};
+use crate::model::index::Index;
 use crate::model::phrases::ps_quote;
 
 fn identity_how_to() -> &'static str {

@@ -19,9 +19,10 @@
 //!   elevated PowerShell session on the server itself, replaces `applicationId` with the current identity.
 //!   <https://learn.microsoft.com/powershell/module/az.storagesync/set-azstoragesyncserver>
 
-use crate::checks::{CheckContext, Index};
+use crate::checks::check::CheckContext;
 use crate::model::check_id::CheckId;
 use crate::model::findings::{Finding, Status, Text};
+use crate::model::index::Index;
 use crate::model::phrases::ps_quote;
 use crate::model::resource_id::{MachineKind, ResourceId};
 use crate::model::snapshot::{MachineIdentity, MachineLookup, RegisteredServer, StorageSyncService};

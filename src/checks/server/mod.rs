@@ -6,8 +6,8 @@ mod drift;
 mod identity;
 mod machine;
 
-use super::Index;
 use crate::model::findings::{Finding, Status};
+use crate::model::index::Index;
 use crate::model::snapshot::{RegisteredServer, StorageSyncService};
 
 declare_checks! {

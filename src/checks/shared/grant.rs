@@ -2,9 +2,9 @@
 
 use std::fmt::Write as _;
 
-use crate::checks::{Index, RoleState};
 use crate::model::check_id::CheckId;
 use crate::model::findings::{Finding, Status, Text};
+use crate::model::index::{Index, RoleState};
 use crate::model::phrases::{capitalize, describe_scope, grant_command, push_capitalized, push_scope};
 use crate::model::resource_id::ResourceId;
 use crate::model::roles::BuiltInRole;

@@ -3,9 +3,9 @@
 pub(super) mod grant;
 pub(super) mod pending;
 
-use super::Index;
 use crate::model::check_id::CheckId;
 use crate::model::findings::{Finding, Status};
+use crate::model::index::Index;
 use crate::model::resource_id::ResourceId;
 use crate::model::snapshot::{StorageAccount, StorageSyncService};
 

@@ -1,6 +1,6 @@
 //! Pending activation: a change made minutes ago may not have taken effect yet.
 
-use crate::checks::CheckContext;
+use crate::checks::check::CheckContext;
 use crate::model::findings::{Finding, Status};
 use crate::model::snapshot::StorageSyncService;
 

@@ -18,10 +18,11 @@
 //!   reaches such an account with the Storage Sync Service's managed identity
 //!   (<https://learn.microsoft.com/azure/storage/file-sync/file-sync-managed-identities>).
 
+use crate::checks::check::CheckContext;
 use crate::checks::shared::{not_read, rg, unread};
-use crate::checks::{CheckContext, Index};
 use crate::model::check_id::CheckId;
 use crate::model::findings::{Finding, Status, Text};
+use crate::model::index::Index;
 use crate::model::phrases::ps_quote;
 use crate::model::resource_id::ResourceId;
 use crate::model::snapshot::{SmbSettings, StorageAccount, StorageSyncService};

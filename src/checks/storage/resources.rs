@@ -1,10 +1,11 @@
 //! `storage.lock`, `storage.network-access`: locks on the storage account, and the servers' network path to it.
 
 use super::network::perimeter_server_access;
+use crate::checks::check::CheckContext;
 use crate::checks::shared::{not_read, rg};
-use crate::checks::{CheckContext, Index};
 use crate::model::check_id::CheckId;
 use crate::model::findings::{Finding, Status, Text};
+use crate::model::index::Index;
 use crate::model::phrases::ps_quote;
 
 pub(super) fn lock(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {

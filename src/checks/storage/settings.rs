@@ -1,10 +1,11 @@
 //! `storage.trusted-services`, `storage.shared-key-access`, `storage.legacy-sync-principal`: storage account
 //! settings that decide whether File Sync gets in.
 
+use crate::checks::check::CheckContext;
 use crate::checks::shared::{rg, unread};
-use crate::checks::{CheckContext, Index, RoleState};
 use crate::model::check_id::CheckId;
 use crate::model::findings::{Finding, Status, Text};
+use crate::model::index::{Index, RoleState};
 use crate::model::phrases::{describe_scope, grant_command, ps_quote};
 use crate::model::roles;
 
