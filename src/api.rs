@@ -754,7 +754,7 @@ pub async fn execute_request(
             if is_success_code(&code) {
                 return Ok(success_entry());
             }
-            Ok(explain(&code)?.to_json())
+            Ok(crate::report::catalog_entry_json(explain(&code)?))
         }
         Request::ResolveTarget(fields) => resolve_target(&fields),
         Request::ListChecks {} => Ok(to_value(&list_checks())),

@@ -3,9 +3,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use filesync_identity::catalog::{
-    self, codes_for_check, entries, hex, lookup, parse_code, CatalogEntry, Category, Table,
-};
+use filesync_identity::catalog::{self, entries, hex, lookup, parse_code, CatalogEntry, Category, Table};
+use filesync_identity::checks::explaining;
 use filesync_identity::model::check_id::CheckId;
 use filesync_identity::report::render_catalog_entry as render_text;
 
@@ -14,8 +13,8 @@ use filesync_identity::report::render_catalog_entry as render_text;
 const EXPECTED_ENTRIES: usize = 264;
 const REFERENCE_CODES: usize = 264;
 
-/// Every check that explains codes, with its codes, as the check registry declares them: the one place they
-/// are written down (the catalog is generated with the same lists, and held to them below).
+/// Every check that explains codes, with its codes, as the checks declare them beside their functions: the
+/// one place they are written down (the catalog's "checks" are derived from them, and held to them below).
 fn check_codes() -> Vec<(&'static str, &'static [&'static str])> {
     filesync_identity::checks::all()
         .iter()
@@ -161,9 +160,9 @@ fn catalog_the_key_identity_codes_are_explained() {
     assert!(e.explanation.contains("Documented causes") && e.explanation.contains("inference"), "{}", e.explanation);
     assert!(e.remediation.contains("15 minutes") && !e.remediation.contains("an hour"), "{}", e.remediation);
     // The identity minimum does not claim the blocked-agent code; the agent-status check does.
-    let e = must("0x80c8306b");
-    assert!(!e.checks.iter().any(|c| c.as_str() == "server.agent-version"), "{:?}", e.checks);
-    assert!(e.checks.iter().any(|c| c.as_str() == "server.agent-status"), "{:?}", e.checks);
+    let checks = explaining(&must("0x80c8306b").hex());
+    assert!(!checks.iter().any(|c| c.as_str() == "server.agent-version"), "{checks:?}");
+    assert!(checks.iter().any(|c| c.as_str() == "server.agent-status"), "{checks:?}");
     assert_eq!(must("0x80190193").name(), Some("HTTP_E_STATUS_FORBIDDEN"));
     assert_eq!(must("0x80131500").category, Category::Network);
     assert_eq!(must("0x80c83096").category, Category::Network);
@@ -186,6 +185,11 @@ fn catalog_the_key_identity_codes_are_explained() {
     assert_eq!(not_found.articles(), [catalog::ARTICLE_SYNC_ERRORS, catalog::ARTICLE_SYNC_GROUP_MANAGEMENT]);
 }
 
+/// The entries a check can explain, sorted by code.
+fn codes_for_check(check: &str) -> Vec<&'static CatalogEntry> {
+    entries().iter().filter(|e| explaining(&e.hex()).iter().any(|c| *c == check)).collect()
+}
+
 #[test]
 fn catalog_every_check_has_codes_and_every_listed_code_exists() {
     let registry = check_codes();
@@ -194,25 +198,44 @@ fn catalog_every_check_has_codes_and_every_listed_code_exists() {
         assert!(CheckId::parse(check).is_some(), "{check} is not a declared check id");
         let got: BTreeSet<String> = codes_for_check(check).iter().map(|e| e.hex()).collect();
         let want: BTreeSet<String> = codes.iter().map(|c| c.to_string()).collect();
-        assert_eq!(got, want, "{check}: the catalog and the check registry disagree (regenerate the catalog)");
+        assert_eq!(
+            got, want,
+            "{check}: declares a code the catalog lacks, or one not written as 0x and 8 lower-case hex digits"
+        );
         for c in *codes {
             assert!(lookup(c).is_ok(), "{check} names {c}, which the catalog lacks");
+            assert_eq!(*c, hex(parse_code(c).unwrap()), "{check} writes {c} the way findings do");
         }
     }
-    // The checks the catalog names are exactly the registry's checks that explain codes.
-    let named: BTreeSet<&str> = entries().iter().flat_map(|e| e.checks.iter().map(|c| c.as_str())).collect();
+    // The checks an entry names are exactly the registry's checks that declare its code, in report order.
+    let order: Vec<CheckId> = filesync_identity::checks::all().iter().map(|c| c.id).collect();
+    let mut named = BTreeSet::new();
+    for e in entries() {
+        let checks = explaining(&e.hex());
+        let want: Vec<CheckId> = filesync_identity::checks::all()
+            .iter()
+            .filter(|c| c.error_codes.contains(&e.hex().as_str()))
+            .map(|c| c.id)
+            .collect();
+        assert_eq!(checks, want, "{}", e.hex());
+        let positions: Vec<usize> = checks.iter().map(|c| order.iter().position(|o| o == c).unwrap()).collect();
+        assert!(positions.windows(2).all(|w| w[0] < w[1]), "{}: {checks:?} not in report order", e.hex());
+        named.extend(checks.iter().map(|c| c.as_str()));
+    }
     let with_codes: BTreeSet<&str> = registry.iter().map(|(check, _)| *check).collect();
     assert_eq!(named, with_codes, "the catalog's checks and the registry's checks with codes differ");
-    for id in &named {
-        assert!(!codes_for_check(id).is_empty(), "{id} explains no code");
-    }
-    for e in entries() {
-        for c in &e.checks {
-            assert!(with_codes.contains(c.as_str()), "{} lists unknown check {c}", e.hex());
-        }
-    }
+    // Each entry's JSON (what `explain` answers) and text say the same checks.
+    let e = must("0x80c86063");
+    let json = filesync_identity::report::catalog_entry_json(e);
+    let listed: Vec<&str> = json["checks"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
+    assert_eq!(listed, explaining("0x80c86063").iter().map(|c| c.as_str()).collect::<Vec<_>>());
+    assert!(listed.contains(&"server-endpoint.server-share-role") && listed.contains(&"server.machine-identity"));
+    assert!(render_text(e).contains("server.auth-mode, server.identity-drift"), "{}", render_text(e));
+    assert_eq!(must("0x80004002").to_json().get("checks"), None, "the catalog itself names no check");
+    assert_eq!(filesync_identity::report::catalog_entry_json(must("0x80004002"))["checks"], serde_json::json!([]));
+    assert!(render_text(must("0x80004002")).contains("none of this tool's checks covers this code"));
+    assert!(explaining("no such code").is_empty() && explaining("").is_empty());
     assert!(codes_for_check("no.such-check").is_empty());
-    assert!(codes_for_check("").is_empty());
 }
 
 #[test]
@@ -382,7 +405,8 @@ fn catalog_garbage_never_panics() {
 #[test]
 fn catalog_json_shape() {
     let e = must("0x80c8305f");
-    let v = serde_json::to_value(e).expect("serialize");
+    // What `explain` answers: the entry, with the checks that declare its code.
+    let v = filesync_identity::report::catalog_entry_json(e);
     let keys: Vec<&str> = v.as_object().expect("object").keys().map(String::as_str).collect();
     for k in [
         "code",
@@ -413,7 +437,10 @@ fn catalog_json_shape() {
     assert_eq!(alias["docDecimalAliases"][0], -2160591491i64);
     assert_eq!(alias["category"], "per-item");
     assert_eq!(serde_json::to_value(must("0x80c80226")).expect("json")["category"], "management");
-    assert_eq!(e.to_json(), v);
+    let mut facts = v.clone();
+    facts.as_object_mut().unwrap().remove("checks");
+    assert_eq!(e.to_json(), facts);
+    assert_eq!(serde_json::to_value(e).expect("serialize"), facts);
 }
 
 #[test]

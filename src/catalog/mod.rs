@@ -1,5 +1,6 @@
-//! The embedded Azure File Sync error catalog: what an HRESULT means, what to do about it, and which of
-//! this tool's checks can explain it.
+//! The embedded Azure File Sync error catalog: what an HRESULT means and what to do about it. Which of
+//! this tool's checks can explain a code is the checks' own knowledge: each declares its codes beside its
+//! function, and `checks::explaining` answers from those declarations (the catalog names no check).
 //!
 //! The data lives in `src/catalog/catalog.tsv` (generated once by `gen_catalog.py` from facts listed in
 //! Microsoft's File Sync troubleshooting articles; every summary, explanation and remediation is the
@@ -229,8 +230,6 @@ pub struct CatalogEntry {
     pub explanation: &'static str,
     /// What to do.
     pub remediation: &'static str,
-    /// Ids of this tool's checks that can explain the code (empty for most codes).
-    pub checks: Vec<crate::model::check_id::CheckId>,
     /// The official article to read first.
     pub article: &'static str,
     /// Wrong decimals that official articles print for this code; accepted by [`lookup`].
@@ -271,12 +270,8 @@ impl CatalogEntry {
         out
     }
 
-    /// Whether the given check can explain this code.
-    pub fn explained_by(&self, check_id: &str) -> bool {
-        self.checks.iter().any(|c| *c == check_id.trim())
-    }
-
-    /// The JSON form (see the `Serialize` impl).
+    /// The JSON form (see the `Serialize` impl): the catalog's facts, without the checks that explain the
+    /// code (`report::catalog_entry_json` adds them, from the checks' declarations).
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
     }
@@ -284,7 +279,7 @@ impl CatalogEntry {
 
 impl Serialize for CatalogEntry {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut s = serializer.serialize_struct("CatalogEntry", 11)?;
+        let mut s = serializer.serialize_struct("CatalogEntry", 10)?;
         s.serialize_field("code", &self.hex())?;
         s.serialize_field("decimal", &self.code)?;
         s.serialize_field("names", &self.names)?;
@@ -292,7 +287,6 @@ impl Serialize for CatalogEntry {
         s.serialize_field("summary", self.summary)?;
         s.serialize_field("explanation", self.explanation)?;
         s.serialize_field("remediation", self.remediation)?;
-        s.serialize_field("checks", &self.checks)?;
         s.serialize_field("article", self.article)?;
         s.serialize_field("docDecimalAliases", &self.doc_decimal_aliases)?;
         s.serialize_field("contexts", &self.contexts)?;
@@ -337,11 +331,6 @@ pub fn get(code: i32) -> Option<&'static CatalogEntry> {
     c.index_of(code).map(|i| &c.entries[i])
 }
 
-/// The entries a check can explain, sorted by code.
-pub fn codes_for_check(check_id: &str) -> Vec<&'static CatalogEntry> {
-    entries().iter().filter(|e| e.explained_by(check_id)).collect()
-}
-
 // ------------------------------------------------------------------------------------------------
 // Parsing the data file
 
@@ -351,8 +340,8 @@ fn split_list(s: &str) -> impl Iterator<Item = &str> {
 
 fn parse_entry(line: &'static str) -> Result<CatalogEntry, String> {
     let cols: Vec<&'static str> = line.split('\t').collect();
-    if cols.len() != 10 {
-        return Err(format!("expected 10 columns, found {}", cols.len()));
+    if cols.len() != 9 {
+        return Err(format!("expected 9 columns, found {}", cols.len()));
     }
     let code = cols[0]
         .strip_prefix("0x")
@@ -369,14 +358,11 @@ fn parse_entry(line: &'static str) -> Result<CatalogEntry, String> {
     }
     let names: Vec<&'static str> = split_list(cols[2]).collect();
     let category = Category::parse(cols[3]).ok_or_else(|| format!("bad category '{}'", cols[3]))?;
-    let checks = split_list(cols[4])
-        .map(|c| crate::model::check_id::CheckId::parse(c).ok_or_else(|| format!("unknown check id '{c}'")))
-        .collect::<Result<Vec<_>, _>>()?;
-    let doc_decimal_aliases = split_list(cols[5])
+    let doc_decimal_aliases = split_list(cols[4])
         .map(|a| a.parse::<i64>().map_err(|_| format!("bad doc decimal '{a}'")))
         .collect::<Result<Vec<_>, _>>()?;
     let mut contexts = Vec::new();
-    for item in split_list(cols[6]) {
+    for item in split_list(cols[5]) {
         let (table, name) = item.split_once('=').ok_or_else(|| format!("bad context '{item}'"))?;
         let table = Table::parse(table).ok_or_else(|| format!("bad table '{table}'"))?;
         let name = Some(name.trim()).filter(|n| !n.is_empty());
@@ -395,10 +381,9 @@ fn parse_entry(line: &'static str) -> Result<CatalogEntry, String> {
         code,
         names,
         category,
-        summary: text(7, "summary")?,
-        explanation: text(8, "explanation")?,
-        remediation: text(9, "remediation")?,
-        checks,
+        summary: text(6, "summary")?,
+        explanation: text(7, "explanation")?,
+        remediation: text(8, "remediation")?,
         article,
         doc_decimal_aliases,
         contexts,
@@ -822,12 +807,13 @@ mod tests {
     #[test]
     fn broken_data_is_reported() {
         assert!(build("code\tx\n0x1\t1\n").is_err());
-        let dup = "0x80c8305f\t-2134364065\tA\tauth\t\t\tsync-session=A\ts\te\tr\n";
+        let dup = "0x80c8305f\t-2134364065\tA\tauth\t\tsync-session=A\ts\te\tr\n";
         assert!(build(Box::leak(format!("{dup}{dup}").into_boxed_str())).is_err());
-        assert!(build("0x80c8305f\t-2134364065\tA\tnope\t\t\tsync-session=A\ts\te\tr\n").is_err());
-        assert!(build("0x80c8305f\t-2134364066\tA\tauth\t\t\tsync-session=A\ts\te\tr\n").is_err());
-        assert!(build("0x80c8305f\t-2134364065\tA\tauth\tno.such-check\t\tsync-session=A\ts\te\tr\n").is_err());
-        assert!(build("0x80c8305f\t-2134364065\tA\tauth\t\t\tsync-session=A\ts\te\tr\n").is_ok());
+        assert!(build("0x80c8305f\t-2134364065\tA\tnope\t\tsync-session=A\ts\te\tr\n").is_err());
+        assert!(build("0x80c8305f\t-2134364066\tA\tauth\t\tsync-session=A\ts\te\tr\n").is_err());
+        // A checks column (the checks declare their codes themselves) is a column too many.
+        assert!(build("0x80c8305f\t-2134364065\tA\tauth\tservice.identity\t\tsync-session=A\ts\te\tr\n").is_err());
+        assert!(build("0x80c8305f\t-2134364065\tA\tauth\t\tsync-session=A\ts\te\tr\n").is_ok());
     }
 
     #[test]

@@ -1,299 +1,110 @@
-//! Checks of the identities themselves: the service's, the servers', and the agent that uses them.
+//! `identity.*`: the identities of one deployment in one Entra tenant.
 
-use super::{ps_quote, CheckContext, Index};
+use super::check::CheckContext;
 use crate::model::check_id::CheckId;
 use crate::model::findings::{Finding, Status, Text};
-use crate::model::snapshot::{RegisteredServer, StorageSyncService};
+use crate::model::index::Index;
+use crate::model::phrases::ps_quote;
+use crate::model::resource_id::is_zero_guid;
 
-pub(super) fn collection_read(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
-    ix.snapshot
-        .collection_errors
-        .iter()
-        .map(|e| {
-            let name = e.resource_id.rsplit('/').next().unwrap_or_default().to_string();
-            let mut f = Finding::new(
-                CheckId::COLLECTION_READ,
-                Status::Unknown,
-                &e.resource_id,
-                name,
-                format!("Could not read {} of this resource: {}", e.operation, e.message),
-            )
-            .because(format!("{} could not be read; checks that need it report unknown", e.operation))
-            .evidence("operation", &e.operation)
-            .evidence("kind", e.kind.as_str());
-            if let Some(s) = e.status {
-                f = f.evidence("status", s);
-            }
-            if let Some(c) = &e.arm_code {
-                f = f.evidence("armCode", c);
-            }
-            if let Some(r) = &e.request_id {
-                f = f.evidence("requestId", r);
-            }
-            let fix = if e.status == Some(403) {
-                "Give the identity that runs this tool read access here (Reader, or Azure File Sync Reader on the service), then run it again."
-            } else {
-                "Run the collection again; if it keeps failing, quote the request id to Azure support."
-            };
-            f.fix(fix, None)
-        })
-        .collect()
-}
-
-fn rg_name(svc: &StorageSyncService) -> (String, String) {
-    (svc.id.resource_group().unwrap_or_default().to_string(), svc.name.clone())
-}
-
-pub(super) fn service_identity(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
-    ix.snapshot
-        .services
-        .iter()
-        .map(|svc| {
-            let (rg, name) = rg_name(svc);
-            let f = Finding::new(CheckId::SERVICE_IDENTITY, Status::Pass, &svc.id, &svc.name, "");
-            match (svc.system_principal_id(), &svc.identity) {
-                (Some(pid), _) => Finding {
-                    message: format!("The Storage Sync Service has a system-assigned identity (principal {pid}).").into(),
-                    ..f.principal(pid).evidence("identityType", svc.identity.as_ref().map(|i| i.kind.clone()))
-                },
-                (None, Some(i)) if !i.has_system_assigned() => Finding {
-                    status: Status::Fail,
-                    message: format!(
-                        "The Storage Sync Service has only a '{}' identity; File Sync uses the system-assigned one, which is off.",
-                        i.kind
-                    ).into(),
-                    ..f.codes(&["0x80c8305f"]).evidence("identityType", &i.kind)
-                }
-                .fix(
-                    "Turn on the service's system-assigned identity and grant it its roles (filesync-identity enable-identity does both).",
-                    Some(format!("Set-AzStorageSyncServiceIdentity -ResourceGroupName {} -Name {}", ps_quote(&rg), ps_quote(&name))),
-                ),
-                _ => Finding {
-                    status: Status::Fail,
-                    message: Text::fixed("The Storage Sync Service has no system-assigned managed identity, so it can only reach storage with keys."),
-                    ..f.codes(&["0x80c8305f"]).evidence("identityType", svc.identity.as_ref().map(|i| i.kind.clone()))
-                }
-                .fix(
-                    "Turn on the service's system-assigned identity and grant it its roles (filesync-identity enable-identity does both, and shows the plan first).",
-                    Some(format!("Set-AzStorageSyncServiceIdentity -ResourceGroupName {} -Name {}", ps_quote(&rg), ps_quote(&name))),
-                ),
-            }
-        })
-        .collect()
-}
-
-pub(super) fn service_use_identity(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
-    ix.snapshot
-        .services
-        .iter()
-        .map(|svc| {
-            let (rg, name) = rg_name(svc);
-            let f = Finding::new(CheckId::SERVICE_USE_IDENTITY, Status::Pass, &svc.id, &svc.name, "")
-                .evidence("useIdentity", svc.use_identity);
-            if svc.use_identity {
-                Finding { message: Text::fixed("The service is in managed-identity mode (useIdentity is true)."), ..f }
-            } else if svc.system_principal_id().is_some() {
-                Finding {
-                    status: Status::Warning,
-                    message: Text::fixed("The service has an identity but does not use it yet (useIdentity is false): it still hands out storage account keys."),
-                    ..f
-                }
-                .fix(
-                    "Grant the identities their roles, then switch the service to its identity (filesync-identity enable-identity does it in that order).",
-                    Some(format!("Set-AzStorageSyncServiceIdentity -ResourceGroupName {} -Name {}", ps_quote(&rg), ps_quote(&name))),
-                )
-            } else {
-                Finding {
-                    status: Status::Fail,
-                    message: Text::fixed("The service is in shared-key mode (useIdentity is false) and has no identity to switch to."),
-                    ..f
-                }
-                .fix(
-                    "Turn on the service's identity, grant the roles, then set useIdentity (filesync-identity enable-identity).",
-                    Some(format!("Set-AzStorageSyncServiceIdentity -ResourceGroupName {} -Name {}", ps_quote(&rg), ps_quote(&name))),
-                )
-            }
-        })
-        .collect()
-}
-
-fn servers<'a>(ix: &Index<'a>) -> impl Iterator<Item = (&'a StorageSyncService, &'a RegisteredServer)> {
-    ix.snapshot.services.iter().flat_map(|s| s.registered_servers.iter().map(move |r| (s, r)))
-}
-
-fn identity_how_to() -> &'static str {
-    "Give the server a system-assigned managed identity: outside Azure, connect it to Azure Arc (azcmagent connect); on an Azure VM, turn on the VM's system-assigned identity. The File Sync agent (20.0 or later) reports it to the service on its own (as latestApplicationId); then run Set-AzStorageSyncServiceIdentity again to switch it."
-}
-
-/// Where the troubleshooting article's rules come from, for findings that cite it.
-pub(super) const TROUBLESHOOT_MI: &str =
-    "the File Sync managed identity troubleshooting article (SupportArticles-docs file-sync-troubleshoot-managed-identities.md, 04/2025)";
-
-/// A registered server's own managed identity.
-///
-/// Sources: the managed identity article (azure-docs `file-sync-managed-identities.md`, 05/2025): a server
-/// without a system-assigned identity keeps using a shared key (only Azure Arc outside Azure, or the VM's
-/// own identity in Azure, gives it one). So no identity is a warning and explains no error code; it is a
-/// failure only where keys cannot be used: key access off on a storage account its endpoints sync with
-/// (0x80c8307c, the sync errors article).
-pub(super) fn server_identity(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
-    servers(ix)
-        .map(|(svc, s)| {
-            let f = Finding::new(CheckId::SERVER_IDENTITY, Status::Pass, &s.id, s.display_name(), "")
-                .evidence("applicationId", &s.application_id)
-                .evidence("latestApplicationId", &s.latest_application_id)
-                .evidence("serverRole", s.role());
-            if s.is_cluster_name() {
-                return Finding {
-                    status: Status::NotApplicable,
-                    message: Text::fixed("This is a failover cluster's name object; its nodes' identities are what File Sync uses."),
-                    ..f
-                };
-            }
-            if let Some(id) = s.any_identity() {
-                return Finding { message: format!("The server has a managed identity (object id {id}).").into(), ..f.principal(id) };
-            }
-            let connect = "azcmagent connect --resource-group <group> --tenant-id <tenant> --location <region> --subscription-id <subscription>";
-            let mut keys_off: Vec<&str> = Vec::new();
-            for (account, _) in ix.server_shares(svc, s) {
-                if let Some(a) = ix.account(account).filter(|a| a.read && !a.shared_key_allowed()) {
-                    if !keys_off.contains(&a.name.as_str()) {
-                        keys_off.push(&a.name);
-                    }
-                }
-            }
-            if keys_off.is_empty() {
-                return Finding {
-                    status: Status::Warning,
-                    message: Text::fixed("The server has no managed identity (applicationId and latestApplicationId are empty), so it keeps syncing with a shared key, as the managed identity article allows; it moves off keys only once it has an identity."),
-                    ..f
-                }
-                .fix(identity_how_to(), Some(connect.into()));
-            }
-            let names = keys_off.iter().map(|n| format!("'{n}'")).collect::<Vec<_>>().join(", ");
-            Finding {
-                status: Status::Fail,
-                message: format!(
-                    "The server has no managed identity (applicationId and latestApplicationId are empty), so it can only sync with a shared key, but key access is off on storage account {names} that its endpoints sync with: its sync fails with 0x80c8307c."
-                )
-                .into(),
-                ..f.codes(&["0x80c8307c"]).evidence("keyAccessOff", &keys_off)
-            }
-            .fix(
-                format!("{} Until it has one, turn key access back on for {names} (Set-AzStorageAccount -AllowSharedKeyAccess $true).", identity_how_to()),
-                Some(connect.into()),
-            )
-        })
-        .collect()
-}
-
-/// Whether a registered server authenticates with its identity.
-///
-/// Source: the troubleshooting article (SupportArticles-docs `file-sync-troubleshoot-managed-identities.md`,
-/// 04/2025): once `LatestApplicationId` holds a GUID the server has an identity it does not use yet, and
-/// the documented step is to run `Set-AzStorageSyncServiceIdentity` again (the portal's "Turn on managed
-/// identity" does the same); then `ApplicationId` holds the GUID and `ActiveAuthType` turns
-/// `ManagedIdentity` within up to 15 minutes. `Set-AzStorageSyncServer -Identity` is the fix only where the
-/// machine's identity changed (`server.machine-identity`).
-pub(super) fn server_auth_mode(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
-    servers(ix)
-        .map(|(svc, s)| {
-            let (rg, name) = rg_name(svc);
-            let f = Finding::new(CheckId::SERVER_AUTH_MODE, Status::Pass, &s.id, s.display_name(), "")
-                .evidence("activeAuthType", &s.active_auth_type)
-                .evidence("identity", s.identity);
-            if s.is_cluster_name() {
-                return Finding { status: Status::NotApplicable, message: Text::fixed("A failover cluster's name object does not authenticate itself; its nodes do."), ..f };
-            }
-            if s.uses_managed_identity() {
-                return match s.active_identity() {
-                    Some(id) => Finding { message: format!("The server authenticates with its managed identity ({id}).").into(), ..f.principal(id) },
-                    None => Finding {
-                        status: Status::Fail,
-                        message: Text::fixed("The server is set to ManagedIdentity but reports no applicationId: its identity was removed or reset."),
-                        ..f.codes(&["0x80c86063", "0x80190193"])
-                    }
-                    .fix(identity_how_to(), None),
-                };
-            }
-            match s.any_identity() {
-                Some(id) if s.switch_requested() => Finding {
-                    status: Status::Warning,
-                    message: format!(
-                        "The server has been switched to its managed identity ({id}: identity is true, applicationId is set) but still authenticates with its certificate: the agent takes up to 15 minutes to pick the switch up ({TROUBLESHOOT_MI}), so the switch is in progress."
-                    )
-                    .into(),
-                    ..f.principal(id).evidence("switchInProgress", true)
-                }
-                .fix(
-                    "Nothing to change: check again in 15 minutes (Get-AzStorageSyncServer shows ActiveAuthType). If it still says Certificate after that, make sure the server reports to the service (server.heartbeat) and its Storage Sync Agent service (FileSyncSvc) runs.",
-                    Some(format!("Get-AzStorageSyncServer -ResourceGroupName {} -StorageSyncServiceName {}", ps_quote(&rg), ps_quote(&name))),
-                ),
-                Some(id) => Finding {
-                    status: Status::Warning,
-                    message: format!("The server has a managed identity ({id}, its latestApplicationId) but still authenticates with its certificate: it has not been switched to it yet.").into(),
-                    ..f.principal(id)
-                }
-                .fix(
-                    format!(
-                        "Grant the identity Storage File Data Privileged Contributor on its shares, then run Set-AzStorageSyncServiceIdentity again (or the portal's 'Turn on managed identity'): it switches every server that now has an identity ({TROUBLESHOOT_MI}); an enable-identity plan does both. activeAuthType turns ManagedIdentity within up to 15 minutes."
-                    ),
-                    Some(format!("Set-AzStorageSyncServiceIdentity -ResourceGroupName {} -Name {}", ps_quote(&rg), ps_quote(&name))),
-                ),
-                None => Finding {
-                    status: Status::NotApplicable,
-                    message: Text::fixed("The server authenticates with its certificate and has no managed identity to switch to yet (see server.identity)."),
-                    ..f
-                },
-            }
-        })
-        .collect()
-}
-
-/// Parse `a.b.c.d` into comparable numbers.
-pub(crate) fn parse_version(v: &str) -> Option<[u32; 4]> {
-    let mut out = [0u32; 4];
-    let mut n = 0;
-    for (i, part) in v.trim().split('.').enumerate() {
-        if i >= 4 {
-            return None;
-        }
-        out[i] = part.trim().parse().ok()?;
-        n += 1;
+declare_checks! {
+    IDENTITY_TENANT = "identity.tenant" {
+        title: "Service, storage accounts and caller are in one tenant",
+        description: "In identity mode the Storage Sync Service's identity (identity.tenantId), the servers' Arc machines or VMs and each storage account (the cloud endpoint's storageAccountTenantId) must be in one Entra tenant: managed identities across tenants are not supported (a failure). With keys it is a warning: it may still sync, but the resource move article calls File Sync across tenants unsupported (sync can stop), and the switch would fail. A caller signed in to another tenant is a warning. Sources: azure-docs file-sync-managed-identities.md (05/2025), file-sync-resource-move.md (08/2026).",
+        error_codes: &["0x80c83079", "0x80c83088"],
+        run: tenant,
     }
-    (n >= 2).then_some(out)
 }
 
-/// The agent version managed identities need.
-///
-/// Source: the managed identity article's prerequisites
-/// (<https://learn.microsoft.com/azure/storage/file-sync/file-sync-managed-identities#prerequisites>): agent
-/// 20.0.0.0 or later. Whether the agent is still supported at all is `server.agent-status`'s business, from
-/// ARM's own `agentVersionStatus` and expiration date, which this finding carries as evidence.
-pub(super) fn server_agent_version(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
-    const MINIMUM: [u32; 4] = [20, 0, 0, 0];
-    servers(ix)
-        .map(|(_, s)| {
-            let f = Finding::new(CheckId::SERVER_AGENT_VERSION, Status::Pass, &s.id, s.display_name(), "")
-                .evidence("agentVersion", &s.agent_version)
-                .evidence("agentVersionStatus", &s.agent_version_status)
-                .evidence("agentVersionExpirationDate", &s.agent_version_expiration_date);
-            if s.is_cluster_name() {
-                return Finding { status: Status::NotApplicable, message: Text::fixed("The cluster name object runs no agent of its own."), ..f };
+fn same_tenant(a: &str, b: &str) -> bool {
+    a.trim().eq_ignore_ascii_case(b.trim())
+}
+
+pub(super) fn tenant(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
+    let check = CheckId::IDENTITY_TENANT;
+    let caller_tenant = ix.snapshot.caller.as_ref().and_then(|c| c.tenant_id.as_deref()).filter(|t| !is_zero_guid(t));
+    ix.snapshot
+        .services
+        .iter()
+        .map(|svc| {
+            // (what, tenant)
+            let mut seen: Vec<(String, String)> = Vec::new();
+            if let Some(t) = svc.identity.as_ref().and_then(|i| i.tenant_id.as_deref()).filter(|t| !is_zero_guid(t)) {
+                seen.push(("the Storage Sync Service's identity".into(), t.to_string()));
             }
-            let fix = "Update the Azure File Sync agent to the latest version (Microsoft Update, or the installer from the Download Center).";
-            match s.agent_version.as_deref().map(|v| (v, parse_version(v))) {
-                None => Finding { status: Status::Unknown, message: Text::fixed("The server reports no agent version."), ..f }
-                    .because("agentVersion is missing"),
-                Some((v, None)) => Finding { status: Status::Unknown, message: format!("The agent version '{v}' could not be read.").into(), ..f }
-                    .because("agentVersion is not a version number"),
-                Some((v, Some(ver))) if ver >= MINIMUM => Finding { message: format!("Agent {v} supports managed identities.").into(), ..f },
-                Some((v, Some(_))) => Finding {
-                    status: Status::Fail,
-                    message: format!("Agent {v} cannot use a managed identity: Microsoft's managed identity article requires agent 20.0.0.0 or later.").into(),
+            // The server resources (Arc machines, VMs) where their machines were read.
+            for s in &svc.registered_servers {
+                if let Some(t) = s.machine.as_ref().and_then(|m| m.machine_tenant_id.as_deref()) {
+                    seen.push((format!("the machine of server '{}'", s.display_name()), t.to_string()));
+                }
+            }
+            for g in &svc.sync_groups {
+                for c in &g.cloud_endpoints {
+                    if let Some(t) = c.storage_account_tenant_id.as_deref().filter(|t| !is_zero_guid(t)) {
+                        let what = format!(
+                            "storage account '{}' (cloud endpoint of sync group {})",
+                            ix.cloud_account(c).and_then(|a| a.name().map(str::to_string)).unwrap_or_else(|| c.name.clone()),
+                            g.name
+                        );
+                        seen.push((what, t.to_string()));
+                    }
+                }
+            }
+            let f = Finding::new(check, Status::Pass, &svc.id, &svc.name, "")
+                .evidence("tenants", seen.iter().map(|(w, t)| format!("{w}: {t}")).collect::<Vec<_>>())
+                .evidence("callerTenant", caller_tenant);
+            let Some((_, first)) = seen.first() else {
+                return Finding {
+                    status: Status::Unknown,
+                    message: Text::fixed("No tenant is known for the service's identity or its storage accounts."),
                     ..f
                 }
-                .fix(fix, None),
+                .because("identity.tenantId and storageAccountTenantId are absent");
+            };
+            let odd: Vec<&(String, String)> = seen.iter().filter(|(_, t)| !same_tenant(t, first)).collect();
+            // Cross-tenant is unsupported for managed identities only: the managed identity article says the
+            // service, the server resource (Arc machine or VM), the identity and the role assignments must be in
+            // one tenant (https://learn.microsoft.com/azure/storage/file-sync/file-sync-managed-identities).
+            // With keys it may still sync, but the resource move article (azure-docs file-sync-resource-move.md,
+            // 08/2026) calls File Sync across tenants unsupported (sync can stop): a warning that says so.
+            let identity_mode = svc.use_identity || svc.registered_servers.iter().any(|s| s.uses_managed_identity());
+            if !odd.is_empty() {
+                let list = seen.iter().map(|(w, t)| format!("{w} is in {t}")).collect::<Vec<_>>().join("; ");
+                let f = f.evidence("identityMode", identity_mode);
+                if !identity_mode {
+                    return Finding {
+                        status: Status::Warning,
+                        message: format!("The deployment spans more than one Entra tenant ({list}). It syncs with storage account keys for now, but Microsoft's resource move article (08/2026) calls File Sync across tenants unsupported: sync can stop at any time. Managed identities need one tenant too, so switching this service to them would fail.").into(),
+                        ..f
+                    }
+                    .fix(
+                        "Bring the Storage Sync Service, the servers' Arc machines or VMs and the storage accounts into one tenant (for example create the cloud endpoint on an account in the service's tenant); only then switch to managed identities.",
+                        None,
+                    );
+                }
+                return Finding {
+                    status: Status::Fail,
+                    message: format!("The deployment spans more than one Entra tenant ({list}); File Sync does not support managed identities across tenants.").into(),
+                    ..f.codes(&["0x80c83079", "0x80c83088"])
+                }
+                .fix(
+                    "Keep the Storage Sync Service, its servers' Arc machines or VMs (their identities) and the storage accounts in one tenant: move the storage account's subscription back, or create the cloud endpoint on an account in the service's tenant.",
+                    None,
+                );
+            }
+            if let Some(ct) = caller_tenant.filter(|ct| !same_tenant(ct, first)) {
+                return Finding {
+                    status: Status::Warning,
+                    message: format!(
+                        "The deployment is in tenant {first}, but the signed-in identity's token is for tenant {ct}: role assignments made from here may name principals of the wrong tenant."
+                    ).into(),
+                    ..f
+                }
+                .fix("Sign in to the deployment's tenant and run again.", Some(format!("Connect-AzAccount -Tenant {}", ps_quote(first))));
+            }
+            Finding {
+                message: format!("The service's identity and its storage accounts are in one tenant ({first}).").into(),
+                ..f
             }
         })
         .collect()

@@ -706,7 +706,11 @@ async fn run(cli: Cli) -> Result<i32> {
             let entry = api::explain(&args.code)?;
             let text = match args.format {
                 OutputFormat::Json => {
-                    format!("{}\n", serde_json::to_string_pretty(&entry.to_json()).expect("entries serialize"))
+                    format!(
+                        "{}\n",
+                        serde_json::to_string_pretty(&filesync_identity::report::catalog_entry_json(entry))
+                            .expect("entries serialize")
+                    )
                 }
                 OutputFormat::Table => filesync_identity::report::render_catalog_entry(entry),
             };

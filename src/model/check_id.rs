@@ -1,7 +1,7 @@
 //! [`CheckId`]: the stable id of a check (`area.what`, e.g. `cloud-endpoint.service-share-role`).
 //!
-//! The type is part of the shared vocabulary (findings carry one); the ids themselves are declared in one
-//! place, beside the check registry (`src/checks/ids.rs`), as constants such as
+//! The type is part of the shared vocabulary (findings carry one); each id is declared once, in the file of
+//! its area beside its check (`declare_checks!` in `src/checks/`), as a constant such as
 //! `CheckId::SERVICE_IDENTITY`. Code names a check by its constant, so a misspelt id does not compile;
 //! text from outside (a `--check` flag, a request, a file) becomes a `CheckId` only through
 //! [`CheckId::parse`].
@@ -13,7 +13,7 @@ use std::fmt;
 pub struct CheckId(&'static str);
 
 impl CheckId {
-    /// Only the registry's declarations make ids (see `src/checks/ids.rs`).
+    /// Only the checks' declarations make ids (`declare_checks!` in `src/checks/`).
     pub(crate) const fn declare(id: &'static str) -> CheckId {
         CheckId(id)
     }

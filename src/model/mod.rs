@@ -6,6 +6,7 @@ pub mod api_versions;
 pub mod check_id;
 pub mod findings;
 pub mod index;
+pub mod phrases;
 pub mod principal;
 pub mod rbac;
 pub mod resource_id;

@@ -5,11 +5,11 @@
 
 use super::basis::basis_for;
 use super::plan::*;
-use crate::checks::describe_scope;
 use crate::model::api_versions;
 use crate::model::check_id::CheckId;
 use crate::model::findings::{Finding, Status};
 use crate::model::index::{Index, RoleState};
+use crate::model::phrases::{describe_scope, ps_quote};
 use crate::model::resource_id::{file_share_scope, ResourceId};
 use crate::model::roles::{self, BuiltInRole};
 use crate::model::snapshot::{RegisteredServer, Snapshot, StorageSyncService, SyncGroup};
@@ -260,9 +260,9 @@ pub fn plan_repair_with(snapshot: &Snapshot, findings: &[Finding], options: Plan
                     ),
                     command: Some(format!(
                         "Remove-AzRoleAssignment -ObjectId {} -RoleDefinitionName {} -Scope {}",
-                        crate::checks::ps_quote(principal),
-                        crate::checks::ps_quote(&role),
-                        crate::checks::ps_quote(scope)
+                        ps_quote(principal),
+                        ps_quote(&role),
+                        ps_quote(scope)
                     )),
                 });
             }

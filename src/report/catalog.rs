@@ -31,6 +31,16 @@ fn field(out: &mut String, label: &str, text: &str) {
     }
 }
 
+/// The JSON form of an entry (what `explain` answers): the catalog's facts and, as `checks`, the checks that
+/// declare they can explain the code.
+pub fn render_json(entry: &CatalogEntry) -> serde_json::Value {
+    let mut json = entry.to_json();
+    if let Some(fields) = json.as_object_mut() {
+        fields.insert("checks".into(), serde_json::json!(crate::checks::explaining(&entry.hex())));
+    }
+    json
+}
+
 /// The human-readable form of an entry (what `explain` prints).
 pub fn render_text(entry: &CatalogEntry) -> String {
     let mut out = String::new();
@@ -51,10 +61,11 @@ pub fn render_text(entry: &CatalogEntry) -> String {
     field(&mut out, "Summary", entry.summary);
     field(&mut out, "Explanation", entry.explanation);
     field(&mut out, "What to do", entry.remediation);
-    if entry.checks.is_empty() {
+    let checks = crate::checks::explaining(&entry.hex());
+    if checks.is_empty() {
         field(&mut out, "Checks", "none of this tool's checks covers this code");
     } else {
-        field(&mut out, "Checks", &entry.checks.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", "));
+        field(&mut out, "Checks", &checks.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", "));
     }
     let contexts: Vec<String> = entry
         .contexts

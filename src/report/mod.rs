@@ -17,6 +17,7 @@ mod tenant;
 
 pub use activity::summary_line as activity_summary_line;
 pub use apply::render_report_table as render_apply_table;
+pub use catalog::render_json as catalog_entry_json;
 pub use catalog::render_text as render_catalog_entry;
 pub use common::{count, verdict};
 pub use diagram::Diagram;

@@ -1,19 +1,13 @@
-//! Storage account settings that decide whether File Sync gets in.
+//! `storage.trusted-services`, `storage.shared-key-access`, `storage.legacy-sync-principal`: storage account
+//! settings that decide whether File Sync gets in.
 
-use super::{ps_quote, CheckContext, Index, RoleState};
+use crate::checks::check::CheckContext;
+use crate::checks::shared::{rg, unread};
 use crate::model::check_id::CheckId;
 use crate::model::findings::{Finding, Status, Text};
+use crate::model::index::{Index, RoleState};
+use crate::model::phrases::{describe_scope, grant_command, ps_quote};
 use crate::model::roles;
-use crate::model::snapshot::StorageAccount;
-
-fn unread(check: CheckId, a: &StorageAccount) -> Finding {
-    Finding::new(check, Status::Unknown, &a.id, &a.name, "The storage account's settings could not be read.")
-        .because("the storage account could not be read (see collection.read)")
-}
-
-fn rg(a: &StorageAccount) -> String {
-    a.id.resource_group().unwrap_or_default().to_string()
-}
 
 pub(super) fn trusted_services(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
     let check = CheckId::STORAGE_TRUSTED_SERVICES;
@@ -40,7 +34,7 @@ pub(super) fn trusted_services(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> 
                         "Add the exception 'Allow Azure services on the trusted services list to access this storage account' (bypass AzureServices), keeping the other exceptions.",
                         Some(format!(
                             "Update-AzStorageAccountNetworkRuleSet -ResourceGroupName {} -Name {} -Bypass {}",
-                            ps_quote(&rg(a)),
+                            ps_quote(&rg(&a.id)),
                             ps_quote(&a.name),
                             bypass.join(",")
                         )),
@@ -76,7 +70,7 @@ pub(super) fn shared_key_access(ix: &Index, _ctx: &CheckContext) -> Vec<Finding>
                 .evidence("stillUsingKeys", &users);
             let turn_on = format!(
                 "Set-AzStorageAccount -ResourceGroupName {} -Name {} -AllowSharedKeyAccess $true",
-                ps_quote(&rg(a)),
+                ps_quote(&rg(&a.id)),
                 ps_quote(&a.name)
             );
             match (a.shared_key_allowed(), users.is_empty()) {
@@ -148,14 +142,14 @@ pub(super) fn legacy_sync_principal(ix: &Index, _ctx: &CheckContext) -> Vec<Find
             match ix.role_state(principal, role.guid, &a.id, &a.id) {
                 RoleState::Effective(ra) if keys_in_use => Finding {
                     status: Status::Pass,
-                    message: format!("Microsoft.StorageSync holds Reader and Data Access (assigned at {}).", super::permissions::describe_scope(&ra.scope)).into(),
+                    message: format!("Microsoft.StorageSync holds Reader and Data Access (assigned at {}).", describe_scope(&ra.scope)).into(),
                     ..f.evidence("assignmentId", &ra.id)
                 },
                 RoleState::Effective(ra) => Finding {
                     status: Status::Pass,
                     message: format!(
                         "Microsoft.StorageSync holds Reader and Data Access (assigned at {}). {ONLY_WITH_KEYS}",
-                        super::permissions::describe_scope(&ra.scope)
+                        describe_scope(&ra.scope)
                     )
                     .into(),
                     ..f.evidence("assignmentId", &ra.id)
@@ -177,7 +171,7 @@ pub(super) fn legacy_sync_principal(ix: &Index, _ctx: &CheckContext) -> Vec<Find
                 }
                 .fix(
                     "Give the Microsoft.StorageSync service principal (object id, not app id; the portal may show it as 'Hybrid File Sync Service') Reader and Data Access on the storage account: File Sync reaches the account with its keys through it.",
-                    Some(super::permissions::grant_command(principal, role, a.id.as_str())),
+                    Some(grant_command(principal, role, a.id.as_str())),
                 ),
             }
         })

@@ -1,72 +1,12 @@
-//! Azure resources File Sync depends on: the share itself, locks, and the network path to the account.
+//! `storage.lock`, `storage.network-access`: locks on the storage account, and the servers' network path to it.
 
-use super::{ps_quote, CheckContext, Index};
+use super::network::perimeter_server_access;
+use crate::checks::check::CheckContext;
+use crate::checks::shared::{not_read, rg};
 use crate::model::check_id::CheckId;
 use crate::model::findings::{Finding, Status, Text};
-use crate::model::snapshot::StorageAccount;
-
-fn rg(a: &StorageAccount) -> String {
-    a.id.resource_group().unwrap_or_default().to_string()
-}
-
-/// Did collection fail to read `operation` of this account?
-pub(super) fn not_read(ix: &Index, a: &StorageAccount, operation: &str) -> bool {
-    ix.snapshot
-        .collection_errors
-        .iter()
-        .any(|e| e.operation == operation && e.resource_id.eq_ignore_ascii_case(a.id.as_str()))
-}
-
-pub(super) fn share_exists(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
-    let check = CheckId::CLOUD_ENDPOINT_SHARE_EXISTS;
-    ix.cloud_endpoints()
-        .map(|(_, group, c)| {
-            let name = match c.share() {
-                Some(s) => format!("{s} (sync group {})", group.name),
-                None => format!("cloud endpoint {} (sync group {})", c.name, group.name),
-            };
-            let f = Finding::new(check, Status::Unknown, &c.id, &name, "")
-                .evidence("azureFileShareName", &c.azure_file_share_name);
-            let (Some(account_id), Some(share)) = (ix.cloud_account(c), c.share()) else {
-                return Finding { message: Text::fixed("The cloud endpoint names no usable storage account or share."), ..f }
-                    .because("storageAccountResourceId or azureFileShareName is empty or malformed");
-            };
-            let Some(account) = ix.account(&account_id) else {
-                return Finding { message: Text::fixed("The storage account was not collected."), ..f }
-                    .because("the storage account is missing from the snapshot");
-            };
-            match account.has_share(share) {
-                None => Finding {
-                    message: format!("Could not tell whether share '{share}' exists: the account's shares could not be listed.").into(),
-                    ..f
-                }
-                .because("the share list of the storage account could not be read (see collection.read)"),
-                Some(true) => Finding {
-                    status: Status::Pass,
-                    message: format!("Share '{share}' exists in storage account '{}'.", account.name).into(),
-                    ..f
-                },
-                Some(false) => Finding {
-                    status: Status::Fail,
-                    message: format!(
-                        "Share '{share}' does not exist in storage account '{}' (it was deleted or renamed), so sync to it fails with 0x80c86030.",
-                        account.name
-                    ).into(),
-                    ..f.codes(&["0x80c86030"]).evidence("shares", &account.shares)
-                }
-                .fix(
-                    "Restore the share (soft delete keeps it for a while), or create it again; if the data is gone for good, remove the cloud endpoint and sync group and create them anew.",
-                    Some(format!(
-                        "New-AzRmStorageShare -ResourceGroupName {} -StorageAccountName {} -Name {}",
-                        ps_quote(&rg(account)),
-                        ps_quote(&account.name),
-                        ps_quote(share)
-                    )),
-                ),
-            }
-        })
-        .collect()
-}
+use crate::model::index::Index;
+use crate::model::phrases::ps_quote;
 
 pub(super) fn lock(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
     let check = CheckId::STORAGE_LOCK;
@@ -145,7 +85,7 @@ pub(super) fn network_access(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
             let pe_fix = "Create a private endpoint for the account's file service in a network the servers reach (and approve it), with private DNS for <account>.file.core.windows.net.";
             let pe_command = format!(
                 "New-AzPrivateEndpoint -ResourceGroupName {} -Name {} -Location <region> -Subnet <subnet> -PrivateLinkServiceConnection (New-AzPrivateLinkServiceConnection -Name {} -PrivateLinkServiceId {} -GroupId 'file')",
-                ps_quote(&rg(a)),
+                ps_quote(&rg(&a.id)),
                 ps_quote(&format!("{}-file-pe", a.name)),
                 ps_quote(&format!("{}-file", a.name)),
                 ps_quote(a.id.as_str())
@@ -166,7 +106,7 @@ pub(super) fn network_access(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
             }
             if public.eq_ignore_ascii_case("SecuredByPerimeter") {
                 // The perimeter's rules replace the firewall's unless it is still learning (see network.rs).
-                if let Some(found) = super::network::perimeter_server_access(ix, a, f.clone(), &approved, pe_fix, pe_command.clone()) {
+                if let Some(found) = perimeter_server_access(ix, a, f.clone(), &approved, pe_fix, pe_command.clone()) {
                     return found;
                 }
             }
@@ -183,7 +123,7 @@ pub(super) fn network_access(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
                     "Allow the servers in: add their public IP addresses or their virtual network subnets to the firewall, or give them a private endpoint.",
                     Some(format!(
                         "Add-AzStorageAccountNetworkRule -ResourceGroupName {} -Name {} -IPAddressOrRange '<server public IP>'",
-                        ps_quote(&rg(a)),
+                        ps_quote(&rg(&a.id)),
                         ps_quote(&a.name)
                     )),
                 );

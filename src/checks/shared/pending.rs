@@ -1,12 +1,12 @@
 //! Pending activation: a change made minutes ago may not have taken effect yet.
 
-use super::CheckContext;
+use crate::checks::check::CheckContext;
 use crate::model::findings::{Finding, Status};
 use crate::model::snapshot::StorageSyncService;
 
 /// When the service changed less than the propagation delay before `ctx.now`, a role failure may be an
 /// assignment that is still propagating: make it a warning that says so.
-pub(super) fn soften(ctx: &CheckContext, svc: &StorageSyncService, f: Finding) -> Finding {
+pub(crate) fn soften(ctx: &CheckContext, svc: &StorageSyncService, f: Finding) -> Finding {
     let Some(changed) = svc.last_modified_at else { return f };
     let age = ctx.now - changed;
     if f.status != Status::Fail || age < -chrono::Duration::minutes(5) || age >= ctx.propagation_delay {

@@ -1,15 +1,12 @@
-//! The health of registered servers as the service sees it: agent support status and heartbeat.
+//! `server.agent-status`, `server.heartbeat`: the health of registered servers as the service sees it: agent support status and heartbeat.
 
 use crate::model::check_id::CheckId;
 use chrono::{DateTime, NaiveDateTime, Utc};
 
-use super::{CheckContext, Index};
+use super::servers;
+use crate::checks::check::CheckContext;
 use crate::model::findings::{Finding, Status, Text};
-use crate::model::snapshot::{RegisteredServer, StorageSyncService};
-
-fn servers<'a>(ix: &Index<'a>) -> impl Iterator<Item = (&'a StorageSyncService, &'a RegisteredServer)> {
-    ix.snapshot.services.iter().flat_map(|s| s.registered_servers.iter().map(move |r| (s, r)))
-}
+use crate::model::index::Index;
 
 /// Parse the timestamps ARM sends for servers (RFC 3339, with or without a zone; zone-less means UTC).
 pub(crate) fn parse_arm_time(s: &str) -> Option<DateTime<Utc>> {

@@ -1,6 +1,6 @@
-//! The network File Sync needs beyond the storage firewall: the account's SMB security settings, the Storage
-//! Sync Service's own network (a service closed to public traffic needs a private endpoint), and a storage
-//! account secured by a network security perimeter.
+//! `storage.smb-settings`, `storage.network-perimeter` (and the perimeter's part of `storage.network-access`):
+//! the network File Sync needs beyond the storage firewall: the account's SMB security settings, and a
+//! storage account secured by a network security perimeter. (The service's own network is `service.rs`.)
 //!
 //! Sources, per rule:
 //! - SMB settings: the storage account must allow SMB 3.1.1, NTLMv2 authentication and AES-128-GCM channel
@@ -8,11 +8,6 @@
 //!   <https://learn.microsoft.com/azure/storage/file-sync/file-sync-deployment-guide#prerequisites>); the
 //!   settings and their defaults (an absent list allows every value):
 //!   <https://learn.microsoft.com/azure/storage/files/files-smb-protocol#smb-security-settings>.
-//! - The service's network: `incomingTrafficPolicy = AllowVirtualNetworksOnly` turns the service's public
-//!   endpoint off, so the servers reach it only through an approved private endpoint on the service, whose
-//!   names they resolve through the private DNS zone `privatelink.afs.azure.net` (`.afs.azure.us` in US
-//!   Government, `.afs.azure.cn` in China)
-//!   (<https://learn.microsoft.com/azure/storage/file-sync/file-sync-networking-endpoints>).
 //! - Perimeter: the perimeter's profile rules replace the account's firewall; an enforced association lets in
 //!   only what a rule allows (trusted-service exceptions no longer count), so a service not onboarded to
 //!   perimeters (File Sync) needs an inbound rule for its subscription; private endpoint traffic is not
@@ -23,17 +18,17 @@
 //!   reaches such an account with the Storage Sync Service's managed identity
 //!   (<https://learn.microsoft.com/azure/storage/file-sync/file-sync-managed-identities>).
 
-use super::resources::not_read;
-use super::{ps_quote, CheckContext, Index};
+use crate::checks::check::CheckContext;
+use crate::checks::shared::{not_read, rg, unread};
 use crate::model::check_id::CheckId;
 use crate::model::findings::{Finding, Status, Text};
+use crate::model::index::Index;
+use crate::model::phrases::ps_quote;
 use crate::model::resource_id::ResourceId;
 use crate::model::snapshot::{SmbSettings, StorageAccount, StorageSyncService};
 
 pub(super) const SMB_DOC: &str =
     "https://learn.microsoft.com/azure/storage/file-sync/file-sync-deployment-guide#prerequisites";
-pub(super) const SERVICE_ENDPOINTS_DOC: &str =
-    "https://learn.microsoft.com/azure/storage/file-sync/file-sync-networking-endpoints";
 pub(super) const PERIMETER_DOC: &str =
     "https://learn.microsoft.com/azure/storage/common/storage-network-security-perimeter";
 
@@ -47,15 +42,6 @@ fn missing_reason(ix: &Index, a: Option<&StorageAccount>, operation: &str, what:
     } else {
         format!("{what} not collected")
     }
-}
-
-fn rg(id: &ResourceId) -> String {
-    id.resource_group().unwrap_or_default().to_string()
-}
-
-fn unread(check: CheckId, a: &StorageAccount) -> Finding {
-    Finding::new(check, Status::Unknown, &a.id, &a.name, "The storage account's settings could not be read.")
-        .because("the storage account could not be read (see collection.read)")
 }
 
 /// One SMB setting File Sync depends on.
@@ -168,115 +154,6 @@ pub(super) fn smb_settings(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
         })
         .collect()
 }
-
-/// The private DNS zone of a Storage Sync Service's private endpoint in the snapshot's cloud:
-/// `privatelink.afs.azure.net`, in US Government `privatelink.afs.azure.us`, in China
-/// `privatelink.afs.azure.cn` (azure-docs `file-sync-networking-endpoints.md`; the cloud is the one the
-/// snapshot was collected from: the command line's cloud, or the module's Az environment).
-pub(crate) fn afs_private_dns_zone(cloud: &str) -> &'static str {
-    match cloud.to_ascii_lowercase().as_str() {
-        "azureusgovernment" | "azureusgovernmentcloud" | "usgov" => "privatelink.afs.azure.us",
-        "azurechinacloud" | "china" => "privatelink.afs.azure.cn",
-        _ => "privatelink.afs.azure.net",
-    }
-}
-
-/// Approved private endpoint connections.
-fn approved(pecs: &[crate::model::snapshot::PrivateEndpointConnection]) -> Vec<&str> {
-    pecs.iter().filter(|p| p.status.eq_ignore_ascii_case("Approved")).map(|p| p.id.as_str()).collect()
-}
-
-/// `service.private-endpoint`: a service closed to public traffic has an approved private endpoint.
-pub(super) fn service_private_endpoint(ix: &Index, _ctx: &CheckContext) -> Vec<Finding> {
-    let check = CheckId::SERVICE_PRIVATE_ENDPOINT;
-    ix.snapshot
-        .services
-        .iter()
-        .map(|svc| {
-            let policy = svc.incoming_traffic_policy.as_deref().unwrap_or("AllowAllTraffic");
-            let f = Finding::new(check, Status::Pass, &svc.id, &svc.name, "")
-                .evidence("incomingTrafficPolicy", policy)
-                .evidence("source", SERVICE_ENDPOINTS_DOC);
-            if !policy.eq_ignore_ascii_case("AllowVirtualNetworksOnly") {
-                return Finding {
-                    message: format!("The Storage Sync Service accepts traffic from all networks (incomingTrafficPolicy {policy}); it needs no private endpoint.").into(),
-                    ..f
-                };
-            }
-            let Some(pecs) = &svc.private_endpoint_connections else {
-                let why = if ix.snapshot.before_schema_2() {
-                    format!("the service's private endpoint connections not collected (snapshot schema {}); collect the snapshot again", ix.snapshot.schema_version)
-                } else {
-                    "ARM did not report the service's private endpoint connections".to_string()
-                };
-                return Finding {
-                    status: Status::Unknown,
-                    message: Text::fixed("The Storage Sync Service takes traffic from virtual networks only, and whether it has an approved private endpoint is not known."),
-                    ..f
-                }
-                .because(why);
-            };
-            let zone = afs_private_dns_zone(&ix.snapshot.cloud);
-            let f = f.evidence("privateDnsZone", zone);
-            let ok = approved(pecs);
-            let others: Vec<String> = pecs
-                .iter()
-                .filter(|p| !p.status.eq_ignore_ascii_case("Approved"))
-                .map(|p| format!("{} ({})", p.id.rsplit('/').next().unwrap_or(&p.id), if p.status.is_empty() { "no status" } else { &p.status }))
-                .collect();
-            let f = f.evidence("approvedPrivateEndpoints", &ok).evidence("otherPrivateEndpoints", &others);
-            if !ok.is_empty() {
-                return Finding {
-                    message: format!(
-                        "The Storage Sync Service takes traffic from virtual networks only and has {}; servers must resolve its names to them (private DNS zone {}).",
-                        crate::model::text::count(ok.len() as u64, "approved private endpoint", "approved private endpoints"),
-                        zone
-                    )
-                    .into(),
-                    ..f
-                };
-            }
-            let (rg, name) = (rg(&svc.id), svc.name.clone());
-            let pending = pecs.iter().find(|p| p.status.eq_ignore_ascii_case("Pending"));
-            let (remedy, command) = match pending {
-                Some(p) => (
-                    format!(
-                        "Approve the pending private endpoint connection on the service; the servers must resolve the service's names through the private DNS zone {zone} linked to their virtual network. Or open the service again: Set-AzStorageSyncService -ResourceGroupName {} -Name {} -IncomingTrafficPolicy AllowAllTraffic. See {SERVICE_ENDPOINTS_DOC}",
-                        ps_quote(&rg), ps_quote(&name)
-                    ),
-                    format!("Approve-AzPrivateEndpointConnection -ResourceId {}", ps_quote(&p.id)),
-                ),
-                None => (
-                    format!(
-                        "Create a private endpoint for the Storage Sync Service (group id 'afs') in a virtual network the servers reach, and a private DNS zone {zone} linked to that network so the servers resolve the service's names to it. Or open the service again: Set-AzStorageSyncService -ResourceGroupName {} -Name {} -IncomingTrafficPolicy AllowAllTraffic. See {SERVICE_ENDPOINTS_DOC}",
-                        ps_quote(&rg), ps_quote(&name)
-                    ),
-                    format!(
-                        "New-AzPrivateEndpoint -ResourceGroupName {} -Name {} -Location <region> -Subnet <subnet> -PrivateLinkServiceConnection (New-AzPrivateLinkServiceConnection -Name {} -PrivateLinkServiceId {} -GroupId 'afs')",
-                        ps_quote(&rg),
-                        ps_quote(&format!("{name}-pe")),
-                        ps_quote(&name),
-                        ps_quote(svc.id.as_str())
-                    ),
-                ),
-            };
-            Finding {
-                status: Status::Fail,
-                message: Text::from(if pecs.is_empty() {
-                    "The Storage Sync Service takes traffic from virtual networks only (AllowVirtualNetworksOnly) and has no private endpoint, so no server can reach it and sync cannot work.".to_string()
-                } else {
-                    format!(
-                        "The Storage Sync Service takes traffic from virtual networks only (AllowVirtualNetworksOnly) and none of its private endpoints is approved ({}), so no server can reach it and sync cannot work.",
-                        others.join(", ")
-                    )
-                }),
-                ..f.codes(&["0x80c83099", "0x80c83081", "0x80c87014", "0x80072ee7"])
-            }
-            .fix(remedy, Some(command))
-        })
-        .collect()
-}
-
 /// The services whose cloud endpoints name this account, each once.
 fn services_of<'a>(ix: &Index<'a>, account: &ResourceId) -> Vec<&'a StorageSyncService> {
     let mut out: Vec<&StorageSyncService> = Vec::new();
