@@ -369,3 +369,45 @@ async fn a_subscriptions_assignment_lists_are_read_once_for_all_its_services_and
         || !a.scope.as_str().to_ascii_lowercase().contains("/storageaccounts/")));
     assert!(a2.role_assignments.iter().any(|a| a.scope.as_str().to_ascii_lowercase().contains(OTHER_ACCOUNT)));
 }
+
+#[tokio::test]
+async fn a_subscription_refusing_its_assignment_list_is_asked_once_and_each_service_reads_its_own_accounts() {
+    // The caller may not list role assignments at SUB: each account's own list is read instead, and the
+    // refusal is learnt once for the run, not once per service.
+    let mut t = two_services_in_one_subscription();
+    t.faults.push(Fault {
+        method: Some("GET".into()),
+        path_contains: format!("/subscriptions/{SUB}/providers/Microsoft.Authorization/roleAssignments"),
+        action: FaultAction::Status {
+            status: 403,
+            code: "AuthorizationFailed".into(),
+            message: "The client does not have authorization to perform action 'Microsoft.Authorization/roleAssignments/read'.".into(),
+            retry_after: None,
+        },
+        times: None,
+    });
+    let fake = FakeArm::start(t).await;
+    let run = runs(&fake, subs(&[SUB])).await;
+    assert_eq!(run[0].snapshots.len(), 2);
+    assert_eq!(subscription_lists(&fake, "roleAssignments"), 1, "the refusal is asked once (twice before)");
+    let per_account = fake.count_by(|r| {
+        let p = r.path.to_ascii_lowercase();
+        r.method == "GET"
+            && p.contains("/storageaccounts/")
+            && p.ends_with("/providers/microsoft.authorization/roleassignments")
+    });
+    assert_eq!(per_account, 2, "one list per account: the healthy service's and svc-a2's");
+    let session = Session::new(session_options(&fake)).unwrap();
+    let client = session.client(Arc::new(BufferSink::new()), CancellationToken::new()).unwrap();
+    for tenant_snapshot in &run[0].snapshots {
+        let id = tenant_snapshot.services[0].id.clone();
+        let mut options = filesync_identity::collect::CollectOptions::new(
+            filesync_identity::collect::TargetSpec::Service(id.clone()),
+        );
+        options.activity_days = 0;
+        let alone = filesync_identity::collect::collect(&client, &options).await.unwrap();
+        assert_eq!(tenant_snapshot.role_assignments, alone.role_assignments, "{id}");
+        assert_eq!(tenant_snapshot.storage_accounts, alone.storage_accounts, "{id}");
+        assert!(tenant_snapshot.storage_accounts.iter().all(|a| a.role_assignments_read), "{id}");
+    }
+}
