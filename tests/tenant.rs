@@ -302,3 +302,112 @@ fn scopes_are_checked_before_any_request() {
     assert!(subs(&["not-a-guid"]).to_scope().is_err());
     assert_eq!(mg("mg-1").to_scope().unwrap(), Scope::ManagementGroup { id: "mg-1".into() });
 }
+
+const OTHER_ACCOUNT: &str = "stsyncother";
+
+/// A second service in SUB (beside the healthy one), syncing with an account of its own in SUB; a deny
+/// assignment at SUB and a role assignment at the new account.
+fn two_services_in_one_subscription() -> Topology {
+    let other_account = format!(
+        "/subscriptions/{SUB}/resourceGroups/rg-a2/providers/Microsoft.Storage/storageAccounts/{OTHER_ACCOUNT}"
+    );
+    let svc =
+        ServiceSeed::new(SUB, "rg-a2", "svc-a2").with_sync_group(SyncGroupSeed::new("docs").with_cloud_endpoint(
+            CloudEndpointSeed::new("c0c0c0c0-0000-4000-8000-0000000000a2", &other_account, "docs"),
+        ));
+    tenant()
+        .with_service(svc)
+        .with_storage_account(StorageAccountSeed::new(SUB, "rg-a2", OTHER_ACCOUNT).with_share("docs"))
+        .assign(&other_account, roles::READER, P_SVC)
+        .with_deny_assignment(DenyAssignmentSeed {
+            name: "d0d0d0d0-0000-4000-8000-0000000000a2".into(),
+            scope: format!("/subscriptions/{SUB}"),
+            actions: vec!["Microsoft.Storage/storageAccounts/delete".into()],
+            principals: vec!["00000000-0000-0000-0000-000000000000".into()],
+            ..Default::default()
+        })
+}
+
+fn subscription_lists(fake: &FakeArm, kind: &str) -> usize {
+    let path = format!("/subscriptions/{SUB}/providers/microsoft.authorization/{kind}").to_ascii_lowercase();
+    fake.count_by(|r| r.method == "GET" && r.path.to_ascii_lowercase() == path)
+}
+
+#[tokio::test]
+async fn a_subscriptions_assignment_lists_are_read_once_for_all_its_services_and_each_snapshot_is_its_own() {
+    let fake = FakeArm::start(two_services_in_one_subscription()).await;
+    let run = runs(&fake, subs(&[SUB])).await;
+    assert_eq!(run[0].snapshots.len(), 2);
+    // Once for the subscription, not once per service (two before).
+    assert_eq!(subscription_lists(&fake, "roleAssignments"), 1);
+    assert_eq!(subscription_lists(&fake, "denyAssignments"), 1);
+    // Each service's snapshot holds what a collection of that service alone holds: the assignments that
+    // bear on its own accounts, the subscription's deny assignments, the same errors.
+    let session = Session::new(session_options(&fake)).unwrap();
+    let client = session.client(Arc::new(BufferSink::new()), CancellationToken::new()).unwrap();
+    for tenant_snapshot in &run[0].snapshots {
+        let id = tenant_snapshot.services[0].id.clone();
+        let mut options = filesync_identity::collect::CollectOptions::new(
+            filesync_identity::collect::TargetSpec::Service(id.clone()),
+        );
+        options.activity_days = 0;
+        let alone = filesync_identity::collect::collect(&client, &options).await.unwrap();
+        let ids = |s: &filesync_identity::model::snapshot::Snapshot| {
+            let mut v: Vec<String> = s.role_assignments.iter().map(|a| a.id.to_ascii_lowercase()).collect();
+            v.sort();
+            v
+        };
+        assert_eq!(ids(tenant_snapshot), ids(&alone), "{id}");
+        assert_eq!(tenant_snapshot.role_assignments, alone.role_assignments, "{id}");
+        assert_eq!(tenant_snapshot.deny_assignments, alone.deny_assignments, "{id}");
+        assert_eq!(tenant_snapshot.deny_assignments.len(), 1, "{id}");
+        assert_eq!(tenant_snapshot.collection_errors, alone.collection_errors, "{id}");
+        assert_eq!(tenant_snapshot.storage_accounts, alone.storage_accounts, "{id}");
+    }
+    let a2 = run[0].snapshots.iter().find(|s| s.services[0].name == "svc-a2").unwrap();
+    assert!(a2.role_assignments.iter().all(|a| a.scope.as_str().to_ascii_lowercase().contains(OTHER_ACCOUNT)
+        || !a.scope.as_str().to_ascii_lowercase().contains("/storageaccounts/")));
+    assert!(a2.role_assignments.iter().any(|a| a.scope.as_str().to_ascii_lowercase().contains(OTHER_ACCOUNT)));
+}
+
+#[tokio::test]
+async fn a_subscription_refusing_its_assignment_list_is_asked_once_and_each_service_reads_its_own_accounts() {
+    // The caller may not list role assignments at SUB: each account's own list is read instead, and the
+    // refusal is learnt once for the run, not once per service.
+    let mut t = two_services_in_one_subscription();
+    t.faults.push(Fault {
+        method: Some("GET".into()),
+        path_contains: format!("/subscriptions/{SUB}/providers/Microsoft.Authorization/roleAssignments"),
+        action: FaultAction::Status {
+            status: 403,
+            code: "AuthorizationFailed".into(),
+            message: "The client does not have authorization to perform action 'Microsoft.Authorization/roleAssignments/read'.".into(),
+            retry_after: None,
+        },
+        times: None,
+    });
+    let fake = FakeArm::start(t).await;
+    let run = runs(&fake, subs(&[SUB])).await;
+    assert_eq!(run[0].snapshots.len(), 2);
+    assert_eq!(subscription_lists(&fake, "roleAssignments"), 1, "the refusal is asked once (twice before)");
+    let per_account = fake.count_by(|r| {
+        let p = r.path.to_ascii_lowercase();
+        r.method == "GET"
+            && p.contains("/storageaccounts/")
+            && p.ends_with("/providers/microsoft.authorization/roleassignments")
+    });
+    assert_eq!(per_account, 2, "one list per account: the healthy service's and svc-a2's");
+    let session = Session::new(session_options(&fake)).unwrap();
+    let client = session.client(Arc::new(BufferSink::new()), CancellationToken::new()).unwrap();
+    for tenant_snapshot in &run[0].snapshots {
+        let id = tenant_snapshot.services[0].id.clone();
+        let mut options = filesync_identity::collect::CollectOptions::new(
+            filesync_identity::collect::TargetSpec::Service(id.clone()),
+        );
+        options.activity_days = 0;
+        let alone = filesync_identity::collect::collect(&client, &options).await.unwrap();
+        assert_eq!(tenant_snapshot.role_assignments, alone.role_assignments, "{id}");
+        assert_eq!(tenant_snapshot.storage_accounts, alone.storage_accounts, "{id}");
+        assert!(tenant_snapshot.storage_accounts.iter().all(|a| a.role_assignments_read), "{id}");
+    }
+}

@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use fake_arm::topology::roles;
 use fake_arm::{
-    CloudEndpointSeed, ManagementGroupSeed, RegisteredServerSeed, ServerEndpointSeed, ServicePrincipalSeed,
-    ServiceSeed, StorageAccountSeed, SyncGroupSeed, TokenAudience, Topology,
+    CloudEndpointSeed, MachineSeed, ManagementGroupSeed, RegisteredServerSeed, ServerEndpointSeed,
+    ServicePrincipalSeed, ServiceSeed, StorageAccountSeed, SyncGroupSeed, TokenAudience, Topology,
 };
 use filesync_identity::api::{CancellationToken, Session};
 use filesync_identity::api::{EventSink, NullSink};
@@ -82,8 +82,8 @@ pub struct TenantGenerated {
 }
 
 /// Build the tenant: subscriptions spread over child groups of [`MG`]; the services round-robin over
-/// the first `with_file_sync` subscriptions; each service with its servers (not yet on an identity, so
-/// no machine lookups), sync groups (one cloud and two server endpoints each) and storage accounts; the
+/// the first `with_file_sync` subscriptions; each service with its servers (each on its Arc machine's
+/// identity: one Graph lookup and one machine read each), sync groups (one cloud and two server endpoints each) and storage accounts; the
 /// caller Owner at the management group.
 pub fn generate_tenant(shape: &TenantShape) -> TenantGenerated {
     let mut topo =
@@ -114,9 +114,14 @@ pub fn generate_tenant(shape: &TenantShape) -> TenantGenerated {
         let servers: Vec<String> =
             (0..shape.servers_per_service).map(|k| format!("5e000000-0000-4000-8000-{:06}{k:06}", s)).collect();
         for (k, id) in servers.iter().enumerate() {
-            let mut server = RegisteredServerSeed::new(id, &format!("fs{s:03}-{k:02}.contoso.com"));
+            // Each server on its Azure Arc machine's identity (in the service's resource group), so that the
+            // run looks each identity up in Graph and reads its machine, as it would in an estate.
+            let mi = format!("5d000000-0000-4000-8000-{:06}{k:06}", s);
+            let machine = format!("fs{s:03}-{k:02}");
+            let mut server = RegisteredServerSeed::new(id, &format!("{machine}.contoso.com")).using_identity(&mi);
             server.agent_version = "20.0.0.0".into();
             svc = svc.with_server(server);
+            topo = topo.with_principal(&mi).with_machine_identity(MachineSeed::arc(&sub, &rg, &machine, Some(&mi)));
         }
         let mut accounts: Vec<StorageAccountSeed> = (0..shape.accounts_per_service)
             .map(|a| StorageAccountSeed::new(&sub, &format!("rg-storage-{s:03}"), &format!("st{s:03}x{a:02}")))
@@ -155,7 +160,8 @@ pub fn generate_tenant(shape: &TenantShape) -> TenantGenerated {
 
 /// What the run sent, by model.
 pub struct TenantModels {
-    /// The one-service collector's design, summed over the services (what we send after discovery).
+    /// The one-service collector's design, summed over the services, with the role- and deny-assignment
+    /// lists once per subscription (what we send after discovery).
     pub per_service_ours: Count,
     /// The floor of the facts per service, summed.
     pub per_service_floor: Count,
@@ -167,20 +173,41 @@ pub struct TenantModels {
     pub per_subscription_discovery: u64,
 }
 
+/// The kinds a tenant run reads once per subscription for all its services (see
+/// `filesync_identity::collect::SharedReads`), not once per service.
+const PER_SUBSCRIPTION: [&str; 2] = ["GET roleAssignments (list)", "GET denyAssignments (list)"];
+
 pub fn tenant_models(g: &TenantGenerated) -> TenantModels {
     let mut ours = Count::default();
     let mut floor = Count::default();
+    let add = |into: &mut Count, from: &Count, shared: bool| {
+        for (k, v) in &from.by_kind {
+            if PER_SUBSCRIPTION.contains(&k.as_str()) == shared {
+                *into.by_kind.entry(k.clone()).or_default() += v;
+            }
+        }
+    };
+    let mut subscriptions = std::collections::BTreeSet::new();
     for id in &g.services {
-        let target = TargetSpec::Service(ResourceId::parse(id).expect("a generated id parses"));
-        let m = model::models(&g.topology, &target, false);
-        for (k, v) in m.ours.by_kind {
-            *ours.by_kind.entry(k).or_default() += v;
+        let id = ResourceId::parse(id).expect("a generated id parses");
+        subscriptions.insert(id.subscription_id().unwrap_or_default().to_ascii_lowercase());
+        // With Graph: each identity server's lookup and machine read; the Microsoft.StorageSync
+        // principal's lookup is the run's (one, counted apart), not each service's.
+        let mut m = model::models(&g.topology, &TargetSpec::Service(id), true);
+        for c in [&mut m.ours, &mut m.floor] {
+            c.by_kind.remove("GET servicePrincipals (list)");
         }
-        for (k, v) in m.floor.by_kind {
-            *floor.by_kind.entry(k).or_default() += v;
-        }
+        add(&mut ours, &m.ours, false);
+        add(&mut floor, &m.floor, false);
         ours.critical_path = ours.critical_path.max(m.ours.critical_path);
         floor.critical_path = floor.critical_path.max(m.floor.critical_path);
+    }
+    // Role and deny assignments: one subscription's lists for all its services' accounts (the model of a
+    // subscription's collection counts exactly those).
+    for sub in subscriptions {
+        let m = model::models(&g.topology, &TargetSpec::Subscription { subscription_id: sub }, false);
+        add(&mut ours, &m.ours, true);
+        add(&mut floor, &m.floor, true);
     }
     let groups = g.shape.child_groups;
     TenantModels {

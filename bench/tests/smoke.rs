@@ -87,7 +87,12 @@ fn floor_formula_by_hand() {
     assert_eq!(f["GET permissions"], 3);
     assert_eq!(f["GET locks (list)"], 3);
     assert_eq!(f["GET denyAssignments (list)"], 1); // once for the subscription
-                                                    // The generator is deterministic.
+                                                    // Critical path, in the collector's order: the service's GET goes with its two lists (no round trip
+                                                    // of its own), then p(9) = 3 pages of sync groups, a cloud endpoint list, the account's longest list
+                                                    // (3 pages); the Activity Log's queries go out beside what shows their groups (no final round). The
+                                                    // old model added a round before (the GET) and after (the Activity Log): 9.
+    assert_eq!(m.floor.critical_path, 7);
+    // The generator is deterministic.
     assert_eq!(gen::generate(&shape).topology, g.topology);
     assert_eq!(model::pages(0, 100), 1);
     assert_eq!(model::pages(100, 100), 1);

@@ -8,7 +8,8 @@
 //! share-level ones in one go), the caller's permissions and locks, and (only for an account secured by a
 //! network security perimeter) its perimeter configurations. Deny assignments are listed once per
 //! subscription (the list shows those at, above and below it); when the caller may not read them there,
-//! each storage account's own list is read instead. Storage accounts are read as soon as the first cloud
+//! each storage account's own list is read instead. In a run over many services the subscription-wide
+//! lists are read once for all of them ([`SharedReads`]). Storage accounts are read as soon as the first cloud
 //! endpoint that names them arrives, and each only once.
 //!
 //! Order: every read goes out as soon as what it needs is known, not after a whole stage. A service by
@@ -165,8 +166,49 @@ fn once_cell_for<T>(map: &Mutex<HashMap<String, Arc<OnceCell<T>>>>, key: &str) -
     map.entry(key.to_ascii_lowercase()).or_insert_with(|| Arc::new(OnceCell::new())).clone()
 }
 
+/// A subscription's role- or deny-assignment list, as read once for a run: its items and the items that
+/// could not be read (`Refused`: the caller may not list them there, so each account's own list is read).
+#[derive(Clone)]
+enum SubscriptionList<T> {
+    Listed { items: Vec<T>, errors: Vec<CollectionError> },
+    Refused,
+}
+
+/// Reads shared by the collections of one run over many services (a scope's services, each collected on
+/// its own): a subscription's role- and deny-assignment lists are read once for every service with an
+/// account there, not once per service. Each service's snapshot still keeps what its own collection would
+/// have kept (the assignments bearing on its accounts, the errors of the lists it used), so a snapshot
+/// does not show whether a list was read for it or for a neighbour. A one-service collection uses a fresh
+/// one.
+#[derive(Default)]
+pub struct SharedReads {
+    role_assignments: Mutex<HashMap<String, Arc<OnceCell<SubscriptionList<RoleAssignment>>>>>,
+    deny_assignments: Mutex<HashMap<String, Arc<OnceCell<SubscriptionList<DenyAssignment>>>>>,
+}
+
+impl SharedReads {
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+/// A failed request or item as the snapshot records it.
+fn collection_error(resource: &str, operation: &str, e: &Error) -> CollectionError {
+    CollectionError {
+        resource_id: resource.to_string(),
+        operation: operation.to_string(),
+        kind: e.kind(),
+        message: e.to_string(),
+        status: e.arm().map(|a| a.status),
+        arm_code: e.arm_code().map(str::to_string),
+        request_id: e.request_id().map(str::to_string),
+    }
+}
+
 struct Collector<'a> {
     client: &'a ArmClient,
+    /// What is read once per run (see [`SharedReads`]).
+    shared: &'a SharedReads,
     errors: Mutex<Vec<CollectionError>>,
     accounts: Mutex<HashMap<String, Arc<OnceCell<StorageAccount>>>>,
     assignments: Mutex<HashMap<String, RoleAssignment>>,
@@ -198,15 +240,7 @@ impl<'a> Collector<'a> {
             return Err(e);
         }
         log(self.client.events(), LogLevel::Warning, format!("could not read {operation} of {resource}: {e}"));
-        self.errors.lock_unpoisoned().push(CollectionError {
-            resource_id: resource.to_string(),
-            operation: operation.to_string(),
-            kind: e.kind(),
-            message: e.to_string(),
-            status: e.arm().map(|a| a.status),
-            arm_code: e.arm_code().map(str::to_string),
-            request_id: e.request_id().map(str::to_string),
-        });
+        self.errors.lock_unpoisoned().push(collection_error(resource, operation, &e));
         Ok(())
     }
 
@@ -519,10 +553,32 @@ impl<'a> Collector<'a> {
         }
     }
 
+    /// A subscription's role assignments, from the run's list of them (read by the first collection that
+    /// needs it), kept here as if this collection had read them itself.
     async fn read_subscription_assignments(&self, subscription: &str) -> Result<Listing> {
-        Ok(match self.list_at_subscription(subscription, "roleAssignments", "role assignments").await? {
-            Some((scope, list)) => Listing::Subscription { complete: self.keep_assignments(&scope, &list)? },
-            None => Listing::PerAccount,
+        let cell = once_cell_for(&self.shared.role_assignments, subscription);
+        let listed = cell
+            .get_or_try_init(|| async {
+                Ok::<_, Error>(
+                    match self.list_at_subscription(subscription, "roleAssignments", "role assignments").await? {
+                        Some((scope, list)) => {
+                            parse_subscription_list(self.client, &scope, "roleAssignments", &list, m::role_assignment)?
+                        }
+                        None => SubscriptionList::Refused,
+                    },
+                )
+            })
+            .await?;
+        Ok(match listed {
+            SubscriptionList::Listed { items, errors } => {
+                let mut kept = self.assignments.lock_unpoisoned();
+                for a in items {
+                    kept.insert(a.id.to_ascii_lowercase(), a.clone());
+                }
+                self.errors.lock_unpoisoned().extend(errors.iter().cloned());
+                Listing::Subscription { complete: errors.is_empty() }
+            }
+            SubscriptionList::Refused => Listing::PerAccount,
         })
     }
 
@@ -587,14 +643,32 @@ impl<'a> Collector<'a> {
 
     /// List a subscription's deny assignments. Ok(false) when they could not be read there (each account's
     /// own list is then read, so a caller with rights on the accounts only still gets an answer).
+    /// (From the run's list of them, read by the first collection that needs it.)
     async fn read_subscription_denies(&self, subscription: &str) -> Result<bool> {
-        match self.list_at_subscription(subscription, "denyAssignments", "deny assignments").await? {
-            Some((scope, list)) => {
-                self.keep_denies(&scope, &list)?;
-                Ok(true)
+        let cell = once_cell_for(&self.shared.deny_assignments, subscription);
+        let listed = cell
+            .get_or_try_init(|| async {
+                Ok::<_, Error>(
+                    match self.list_at_subscription(subscription, "denyAssignments", "deny assignments").await? {
+                        Some((scope, list)) => {
+                            parse_subscription_list(self.client, &scope, "denyAssignments", &list, m::deny_assignment)?
+                        }
+                        None => SubscriptionList::Refused,
+                    },
+                )
+            })
+            .await?;
+        Ok(match listed {
+            SubscriptionList::Listed { items, errors } => {
+                let mut kept = self.denies.lock_unpoisoned();
+                for d in items {
+                    kept.insert(d.id.to_ascii_lowercase(), d.clone());
+                }
+                self.errors.lock_unpoisoned().extend(errors.iter().cloned());
+                true
             }
-            None => Ok(false),
-        }
+            SubscriptionList::Refused => false,
+        })
     }
 
     fn keep_denies(&self, resource: &str, list: &[Value]) -> Result<()> {
@@ -608,6 +682,29 @@ impl<'a> Collector<'a> {
         }
         Ok(())
     }
+}
+
+/// The items of a subscription-wide list and the items that could not be read (logged once here; each
+/// collection that uses the list records them as its own). A fatal error ends the collection.
+fn parse_subscription_list<T>(
+    client: &ArmClient,
+    scope: &str,
+    operation: &str,
+    list: &[Value],
+    parse: impl Fn(&Value) -> Result<T>,
+) -> Result<SubscriptionList<T>> {
+    let (mut items, mut errors) = (Vec::with_capacity(list.len()), Vec::new());
+    for v in list {
+        match parse(v) {
+            Ok(item) => items.push(item),
+            Err(e) if is_fatal(&e) => return Err(e),
+            Err(e) => {
+                log(client.events(), LogLevel::Warning, format!("could not read {operation} of {scope}: {e}"));
+                errors.push(collection_error(scope, operation, &e));
+            }
+        }
+    }
+    Ok(SubscriptionList::Listed { items, errors })
 }
 
 impl Collector<'_> {
@@ -829,9 +926,16 @@ pub async fn lookup_storage_sync_principal(client: &ArmClient) -> std::result::R
 
 /// Collect a snapshot.
 pub async fn collect(client: &ArmClient, options: &CollectOptions) -> Result<Snapshot> {
+    collect_with(client, options, &SharedReads::new()).await
+}
+
+/// Collect a snapshot, one of a run over many services whose subscription-wide lists are read once for
+/// all of them (`shared`, see [`SharedReads`]).
+pub async fn collect_with(client: &ArmClient, options: &CollectOptions, shared: &SharedReads) -> Result<Snapshot> {
     crate::collect::activity::validate_days(options.activity_days)?;
     let c = Collector {
         client,
+        shared,
         errors: Mutex::new(Vec::new()),
         accounts: Mutex::new(HashMap::new()),
         assignments: Mutex::new(HashMap::new()),

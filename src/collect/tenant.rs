@@ -8,10 +8,12 @@
 //! run is then not complete (never a green verdict over a partial scope). An answer Resource Graph cut
 //! (`resultTruncated`) is reported the same way.
 //!
-//! Everything else is read from ARM, per service, by the one-service collector ([`super::collect`]):
+//! Everything else is read from ARM, per service, by the one-service collector ([`super::collect_with`]):
 //! Resource Graph does not index registered servers, sync groups, endpoints or shares, and it can lag
 //! behind ARM, so each snapshot (and any plan made from it) rests on ARM's current state. A service
-//! Resource Graph still lists but ARM no longer has is noted as gone, not as a failure.
+//! Resource Graph still lists but ARM no longer has is noted as gone, not as a failure. What is listed
+//! per subscription (role and deny assignments) is read once for all the services of that subscription
+//! ([`super::SharedReads`]), not once per service.
 
 use std::collections::BTreeSet;
 
@@ -218,12 +220,15 @@ pub async fn collect_tenant(client: &ArmClient, scope: &Scope, template: &Collec
     }
     let total = services.len();
     let template = &template;
+    // A subscription's role- and deny-assignment lists are read once for all its services.
+    let shared = super::SharedReads::new();
+    let shared = &shared;
     let mut done = 0usize;
     let mut snapshots = Vec::with_capacity(total);
     let mut results = futures::stream::iter(services.into_iter().map(|id| async move {
         let mut options = template.clone();
         options.target = TargetSpec::Service(id.clone());
-        (id, super::collect(client, &options).await)
+        (id, super::collect_with(client, &options, shared).await)
     }))
     .buffer_unordered(SERVICES_AT_ONCE);
     while let Some((id, result)) = results.next().await {
