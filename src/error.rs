@@ -161,6 +161,11 @@ impl Error {
         self.resource_id = Some(resource_id.into());
         self
     }
+    /// The lower-level error this one came from, when it is a `T`: for callers that branch on what
+    /// went wrong by its type (e.g. the request API's typed refusals), never by the message.
+    pub fn source_as<T: std::error::Error + 'static>(&self) -> Option<&T> {
+        self.source.as_deref().and_then(|s| s.downcast_ref::<T>())
+    }
     pub fn kind(&self) -> ErrorKind {
         self.kind
     }
