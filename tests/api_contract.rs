@@ -302,3 +302,45 @@ fn the_module_validates_to_the_limits() {
     }
     assert!(seen >= 3, "-ActivityDays (two cmdlets) and -ProbeTimeoutSeconds are held");
 }
+
+/// The default clap shows for `--flag` in `help` (`[default: 16]`), if any.
+fn help_default(help: &str, flag: &str) -> Option<String> {
+    let at = help.find(&format!("      {flag} <"))?;
+    let rest = &help[at..];
+    // Up to the next flag.
+    let end = rest[1..].find("\n      -").map_or(rest.len(), |e| e + 1);
+    let block = &rest[..end];
+    let d = block.find("[default: ")?;
+    Some(block[d + 10..].split(']').next()?.to_string())
+}
+
+#[test]
+fn the_command_line_takes_the_limits_of_the_contract() {
+    let contract = checked_in();
+    let cli = env!("CARGO_BIN_EXE_filesync-identity");
+    let help = |command: &str| {
+        let out = std::process::Command::new(cli).args([command, "--help"]).output().expect("the CLI runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert_eq!(help_default("      --x <N>\n          x\n\n          [default: 7]\n", "--x").as_deref(), Some("7"));
+    let cases = [
+        ("test", "--concurrency", "concurrency"),
+        ("test", "--timeout", "timeoutSeconds"),
+        ("test", "--max-retries", "maxRetries"),
+        ("test", "--activity-days", "activityDays"),
+        ("test", "--probe-timeout", "probeTimeoutSeconds"),
+        ("collect", "--activity-days", "activityDays"),
+        ("repair", "--principal-timeout", "principalNotFoundTimeoutSeconds"),
+    ];
+    for (command, flag, limit) in cases {
+        let l = &contract["limits"][limit];
+        let shown = help_default(&help(command), flag).unwrap_or_else(|| panic!("{command} {flag} shows a default"));
+        assert_eq!(shown.parse::<f64>().ok(), l["default"].as_f64(), "{command} {flag}");
+        // One past the most is refused by clap's range, before anything runs.
+        let Some(max) = l["max"].as_u64() else { continue };
+        let out = std::process::Command::new(cli).args([command, flag, &(max + 1).to_string()]).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{command} {flag} {}: {err}", max + 1);
+        assert!(err.contains(&format!("{}", max + 1)) && err.contains(&max.to_string()), "{err}");
+    }
+}
