@@ -190,6 +190,9 @@ pub unsafe extern "C" fn fsi_session_new(
                 (Defect::UnknownField { field, .. }, "") => {
                     format!("unknown session option '{}'", field.escape_debug())
                 }
+                (Defect::UnknownField { field, .. }, path) => {
+                    format!("unknown session option '{path}.{}'", field.escape_debug())
+                }
                 // The credential's own message names the field at fault and never quotes a value; a
                 // value refused by its type (a principal id) says why.
                 (Defect::Invalid(m), "credential") => m.clone(),
