@@ -227,18 +227,12 @@ impl Session {
 }
 
 impl FindingRef {
-    fn validate(&self) -> Result<crate::model::check_id::CheckId> {
-        crate::model::check_id::CheckId::parse(self.check.trim()).ok_or_else(|| {
-            Error::invalid_input(format!("'{}' is not a check id of this tool", self.check.escape_debug()))
-        })
-    }
-
     /// Is `f` the finding this names (case-insensitive ids; principal and scope only when named)?
     fn matches(&self, f: &crate::model::findings::Finding) -> bool {
         fn same(a: &str, b: &str) -> bool {
             a.trim().trim_end_matches('/').eq_ignore_ascii_case(b.trim().trim_end_matches('/'))
         }
-        f.check.as_ref() == self.check.trim()
+        f.check.as_ref() == self.check.as_str()
             && same(&f.resource_id, &self.resource_id)
             && self.principal_id.as_ref().is_none_or(|p| f.principal_id.as_deref().is_some_and(|q| p.is(q)))
             && self.scope.as_deref().is_none_or(|p| f.scope.as_deref().is_some_and(|q| same(p, q)))
@@ -277,16 +271,17 @@ fn resolve_target(request: &ResolveTargetRequest) -> Result<ResolvedTarget> {
     };
     let mut finding = None;
     if let Some(check) = clean(&request.check) {
-        let r = FindingRef {
-            check: check.to_string(),
-            resource_id: resource_id
-                .ok_or_else(|| Error::invalid_input(format!("the finding of check '{check}' names no resource")))?
-                .to_string(),
+        let resource_id = resource_id
+            .ok_or_else(|| Error::invalid_input(format!("the finding of check '{check}' names no resource")))?
+            .to_string();
+        finding = Some(FindingRef {
+            check: crate::model::check_id::CheckId::parse(check).ok_or_else(|| {
+                Error::invalid_input(format!("'{}' is not a check id of this tool", check.escape_debug()))
+            })?,
+            resource_id,
             principal_id: request.principal_id.clone(),
             scope: clean(&request.scope).map(str::to_string),
-        };
-        r.validate()?;
-        finding = Some(r);
+        });
     }
     let in_service = resource_id
         .and_then(|r| ResourceId::parse(r).ok())
@@ -488,9 +483,6 @@ pub async fn execute_request(
                 return Err(Error::invalid_input(
                     "only a repair plans from findings; a switch to managed identities plans the whole service",
                 ));
-            }
-            for f in &findings {
-                f.validate()?;
             }
             let snapshot = snapshot_for(session, &source, 0, events, cancel).await?;
             Ok(Response::Plan(Box::new(plan_repair_for_findings(&snapshot, &findings, options))))
@@ -951,6 +943,9 @@ mod tests {
             serde_json::json!({"operation": "test", "scope": {"allSubscriptions": true, "managementGroup": "mg"}}),
         );
         assert!(m.contains("give one scope"), "{m}");
+        let m = refused(serde_json::json!({"operation": "plan", "kind": "repair",
+            "findings": [{"check": "storage.lok", "resourceId": "/subscriptions/x"}]}));
+        assert!(m.contains("unknown check id 'storage.lok'"), "{m}");
         let m = refused(serde_json::json!({"operation": "plan", "kind": "fix"}));
         assert!(m.contains("unknown plan kind 'fix'"), "{m}");
         let m = refused(serde_json::json!({"operation": "test", "checks": 5}));

@@ -286,7 +286,8 @@ impl<'de> Deserialize<'de> for PlanKindText {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct FindingRef {
-    pub check: String,
+    /// Parsed once, as the reference is read: an id this tool does not have is refused there.
+    pub check: crate::model::check_id::CheckId,
     pub resource_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub principal_id: Option<PrincipalId>,
@@ -1208,7 +1209,7 @@ fn sample_responses(sample: &crate::model::snapshot::Snapshot) -> Vec<(Operation
             resource_id: String::new(),
             sync_group: Some(String::new()),
             finding: Some(FindingRef {
-                check: String::new(),
+                check: crate::model::check_id::CheckId::ALL[0],
                 resource_id: String::new(),
                 principal_id: zero,
                 scope: Some(String::new()),
