@@ -48,7 +48,7 @@ use crate::events::EventSink;
 use crate::model::principal::PrincipalId;
 
 mod contract;
-pub mod de;
+pub use crate::error::de;
 
 pub use contract::*;
 

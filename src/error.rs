@@ -1,6 +1,8 @@
 //! One error type for the whole crate, with a coarse [`ErrorKind`] that maps to exit codes, to the C ABI's
 //! numbered error kinds and to PowerShell error categories.
 
+pub mod de;
+
 use std::fmt;
 
 /// What went wrong, coarsely. The numbers are stable: the C ABI and the PowerShell module expose them.

@@ -1,5 +1,5 @@
-//! How request JSON becomes the typed requests: one generic reader over any `Deserialize` type, whose
-//! error is typed ([`Defect`]: an unknown field, a missing one, a wrong type, a value its type refused),
+//! How JSON from outside (requests, session and credential options) becomes typed values: one generic
+//! reader over any `Deserialize` type, whose error is typed ([`Defect`]: an unknown field, a missing one, a wrong type, a value its type refused),
 //! with the path of the field at fault; and [`fields_of`], the field names serde itself knows for a
 //! struct, read through a small capturing `Deserializer` (for the contract, never a hand-kept list).
 
@@ -8,8 +8,8 @@ use std::fmt;
 use serde::de::{self, IntoDeserializer, Visitor};
 use serde::Deserialize;
 
-/// What is wrong with a request (or session options), as serde found it: callers branch on the variant,
-/// never on the message text.
+/// What is wrong with a request (or session or credential options), as serde found it: callers branch on
+/// the variant, never on the message text.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Defect {
     /// A field the type does not take (the type is `deny_unknown_fields`), with the ones it takes.
@@ -18,7 +18,8 @@ pub enum Defect {
     MissingField(&'static str),
     /// A tag or enum value that names no variant, with the ones there are.
     UnknownVariant { variant: String, expected: &'static [&'static str] },
-    /// A value of the wrong JSON type (`unexpected` is serde's description, which may quote the value).
+    /// A value of the wrong JSON type or out of its type's values (`unexpected` names the kind of value
+    /// found, never the value: it may be a secret given in the wrong place).
     WrongType { unexpected: String, expected: String },
     /// A value its type refused as it was parsed (its own message, complete).
     Invalid(String),
@@ -36,8 +37,12 @@ impl fmt::Display for Defect {
             }
         }
         match self {
+            Defect::UnknownField { field, expected: [] } => write!(f, "unknown field `{field}`, there are no fields"),
             Defect::UnknownField { field, expected } => write!(f, "unknown field `{field}`, {}", one_of(expected)),
             Defect::MissingField(field) => write!(f, "missing field `{field}`"),
+            Defect::UnknownVariant { variant, expected: [] } => {
+                write!(f, "unknown variant `{variant}`, there are no variants")
+            }
             Defect::UnknownVariant { variant, expected } => {
                 write!(f, "unknown variant `{variant}`, {}", one_of(expected))
             }
@@ -63,11 +68,36 @@ impl de::Error for Defect {
         Defect::UnknownVariant { variant: variant.to_string(), expected }
     }
     fn invalid_type(unexp: de::Unexpected, exp: &dyn de::Expected) -> Self {
-        Defect::WrongType { unexpected: unexp.to_string(), expected: exp.to_string() }
+        Defect::WrongType { unexpected: kind_of(&unexp), expected: exp.to_string() }
     }
     fn invalid_value(unexp: de::Unexpected, exp: &dyn de::Expected) -> Self {
-        Defect::WrongType { unexpected: unexp.to_string(), expected: exp.to_string() }
+        Defect::WrongType { unexpected: kind_of(&unexp), expected: exp.to_string() }
     }
+}
+
+/// What kind of value serde found, never the value itself (it may be a token given in the wrong place).
+fn kind_of(unexp: &de::Unexpected) -> String {
+    use de::Unexpected as U;
+    match unexp {
+        U::Bool(_) => "boolean",
+        U::Unsigned(_) | U::Signed(_) => "integer",
+        U::Float(_) => "floating point",
+        U::Char(_) => "character",
+        U::Str(_) => "string",
+        U::Bytes(_) => "bytes",
+        U::Unit => "null",
+        U::Option => "option",
+        U::NewtypeStruct => "newtype struct",
+        U::Seq => "sequence",
+        U::Map => "map",
+        U::Enum => "enum",
+        U::UnitVariant => "unit variant",
+        U::NewtypeVariant => "newtype variant",
+        U::TupleVariant => "tuple variant",
+        U::StructVariant => "struct variant",
+        U::Other(_) => "value",
+    }
+    .to_string()
 }
 
 /// A defect and where it is: the field path (`target.resourceId`, empty at the top).
@@ -252,6 +282,13 @@ mod tests {
         assert!(matches!(e.defect, Defect::WrongType { .. }), "{e}");
         let ok = read::<Sample>(&serde_json::json!({"firstField": 3, "inner": null})).unwrap();
         assert_eq!(ok.first_field, Some(3));
+    }
+
+    #[test]
+    fn a_wrong_value_is_named_by_its_kind_never_quoted() {
+        let e = read::<Sample>(&serde_json::json!({"firstField": "SECRET-SENTINEL"})).unwrap_err();
+        assert_eq!(e.defect, Defect::WrongType { unexpected: "string".into(), expected: "u32".into() });
+        assert!(!format!("{e} {e:?}").contains("SECRET-SENTINEL"));
     }
 
     #[test]
