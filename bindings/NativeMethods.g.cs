@@ -78,7 +78,8 @@ namespace AzFileSync.ManagedIdentity.Native
 
         /// <summary>
         ///  Start a request: UTF-8 JSON (`request_json`, `len` bytes) such as `{"operation":"explain","code":"0x80c8305f"}`
-        ///  (operations: `explain`, `listChecks`, `test`, `collect`, `plan`, `apply`; see the crate's `api` module).
+        ///  (operations: `explain`, `listChecks`, `wording`, `resolveTarget`, `test`, `testLocal`, `collect`, `plan`,
+        ///  `apply`, `diff`; each request's fields and each answer's shape: `bindings/contract.json`).
         ///  It runs in the background on the library's runtime; use `fsi_request_wait`, `fsi_events_take`,
         ///  `fsi_request_take_result`, `fsi_request_cancel`.
         ///

@@ -2,8 +2,11 @@
 //! requests given as JSON, answered as JSON. Everything the PowerShell module can do goes through
 //! [`execute`].
 //!
-//! Request JSON: `{"operation": "<op>", ...fields}`, read into a typed [`Request`]: a field its operation
-//! does not take is refused with the list of those it does. Operations:
+//! Request JSON: `{"operation": "<op>", ...fields}`, read into a typed [`Request`] (one variant and one
+//! request type per [`Operation`], declared once in `api/contract.rs`): a field its operation does not
+//! take is refused by serde, with the list of those it does; each value is parsed into its type (a
+//! target, a scope, a principal id, Activity Log days within [`limits`]) once, as the request is read.
+//! Each operation answers its own [`Response`] type. Operations:
 //! - `explain` `{code}` -> a catalog entry
 //! - `listChecks` -> the checks with their ids, titles and codes
 //! - `wording` -> `[{id, cli}]`: the command line's phrases that texts use to name its commands and options
@@ -41,6 +44,12 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::model::principal::PrincipalId;
+
+mod contract;
+pub use crate::error::de;
+
+pub use contract::*;
 
 pub use crate::local::LocalOptions;
 pub use tokio_util::sync::CancellationToken;
@@ -62,7 +71,7 @@ pub use crate::wording::{Phrase, PHRASES};
 /// How to reach Azure. Serialized as camelCase JSON for the C ABI. Its `Debug` never shows the
 /// credential (which may hold a token or a client secret).
 #[derive(Clone, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct SessionOptions {
     /// `AzureCloud` (default), `AzureUSGovernment`, `AzureChinaCloud`.
     pub cloud: Option<String>,
@@ -76,14 +85,14 @@ pub struct SessionOptions {
     /// only.
     #[serde(deserialize_with = "credential_from_json", serialize_with = "credential_kind_only")]
     pub credential: Option<crate::credentials::CredentialOptions>,
-    /// Concurrent ARM requests (default 16).
+    /// Concurrent ARM requests ([`limits::CONCURRENCY`]; 0 is refused, more than the most is taken as the most).
     pub concurrency: Option<usize>,
-    /// Per-request timeout in seconds (default 60).
+    /// Per-request timeout in seconds ([`limits::TIMEOUT_SECONDS`], brought into the range).
     pub timeout_seconds: Option<u64>,
-    /// Retries for transient failures (default 5).
+    /// Retries for transient failures ([`limits::MAX_RETRIES`], at most the most).
     pub max_retries: Option<u32>,
     /// Object id of the Microsoft.StorageSync service principal in this tenant, when known.
-    pub storage_sync_principal_id: Option<String>,
+    pub storage_sync_principal_id: Option<PrincipalId>,
     /// The Az environment of the PowerShell session (Get-AzContext's), used when neither `cloud` nor
     /// `armEndpoint` is given: a well-known cloud by its name, or any other (Azure Stack Hub, a private
     /// ARM) by its endpoints.
@@ -190,9 +199,6 @@ impl Session {
                 options.graph_endpoint.as_deref(),
             )?,
         };
-        if let Some(p) = &options.storage_sync_principal_id {
-            crate::model::resource_id::validate_guid("storageSyncPrincipalId", p)?;
-        }
         if options.concurrency == Some(0) {
             return Err(Error::invalid_input("concurrency must be at least 1"));
         }
@@ -221,80 +227,27 @@ impl Session {
     ) -> Result<crate::arm::ArmClient> {
         let mut o = crate::arm::ClientOptions::default();
         if let Some(c) = self.options.concurrency {
-            o.concurrency = c.clamp(1, 256);
+            o.concurrency = c.clamp(limits::CONCURRENCY.min as usize, limits::CONCURRENCY.max as usize);
         }
         if let Some(t) = self.options.timeout_seconds {
-            o.timeout = std::time::Duration::from_secs(t.clamp(1, 3600));
+            o.timeout = std::time::Duration::from_secs(limits::TIMEOUT_SECONDS.clamp(t));
         }
         if let Some(r) = self.options.max_retries {
-            o.max_retries = r.min(20);
+            o.max_retries = r.min(limits::MAX_RETRIES.max);
         }
         crate::arm::ArmClient::new(self.cloud.clone(), self.credential()?, o, events, cancel)
     }
 }
 
-/// The fields of a `resolveTarget` request (all optional; see [`Request::ResolveTarget`]).
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ResolveTarget {
-    #[serde(default)]
-    pub resource_id: Option<String>,
-    #[serde(default)]
-    pub subscription_id: Option<String>,
-    #[serde(default)]
-    pub resource_group: Option<String>,
-    /// The service's name as the caller gave it (PowerShell's `-Name`).
-    #[serde(default)]
-    pub name: Option<String>,
-    /// The service's name as an object carries it (Az.StorageSync's `StorageSyncServiceName`).
-    #[serde(default)]
-    pub storage_sync_service_name: Option<String>,
-    /// The id of the deployment a finding was diagnosed in (a service, a resource group or a
-    /// subscription): given, it is the target, and `resourceId` is only what the finding is about.
-    #[serde(default)]
-    pub target_resource_id: Option<String>,
-    #[serde(default)]
-    pub sync_group: Option<String>,
-    #[serde(default)]
-    pub default_subscription_id: Option<String>,
-    /// The object is a finding (of this check, about `resourceId`): its reference comes back checked,
-    /// for a repair to plan only what the findings piped call for.
-    #[serde(default)]
-    pub check: Option<String>,
-    #[serde(default)]
-    pub principal_id: Option<String>,
-    #[serde(default)]
-    pub scope: Option<String>,
-}
-
-/// A finding a repair is asked to act on: the check and the resource (and, where the check has them,
-/// the principal and scope), as a finding carries them. See [`Request::Plan`]'s `findings`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct FindingRef {
-    pub check: String,
-    pub resource_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub principal_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scope: Option<String>,
-}
-
 impl FindingRef {
-    fn validate(&self) -> Result<crate::model::check_id::CheckId> {
-        crate::model::check_id::CheckId::parse(self.check.trim()).ok_or_else(|| {
-            Error::invalid_input(format!("'{}' is not a check id of this tool", self.check.escape_debug()))
-        })
-    }
-
     /// Is `f` the finding this names (case-insensitive ids; principal and scope only when named)?
     fn matches(&self, f: &crate::model::findings::Finding) -> bool {
         fn same(a: &str, b: &str) -> bool {
             a.trim().trim_end_matches('/').eq_ignore_ascii_case(b.trim().trim_end_matches('/'))
         }
-        f.check.as_ref() == self.check.trim()
+        f.check.as_ref() == self.check.as_str()
             && same(&f.resource_id, &self.resource_id)
-            && self.principal_id.as_deref().is_none_or(|p| f.principal_id.as_deref().is_some_and(|q| same(p, q)))
+            && self.principal_id.as_ref().is_none_or(|p| f.principal_id.as_deref().is_some_and(|q| p.is(q)))
             && self.scope.as_deref().is_none_or(|p| f.scope.as_deref().is_some_and(|q| same(p, q)))
     }
 }
@@ -311,7 +264,7 @@ impl FindingRef {
 /// `storageSyncServiceName` (the subscription: `subscriptionId`, else the one in `resourceId`, else the
 /// default); else a subscription alone, which is every service in it. An object's own name is never the
 /// service's.
-fn resolve_target(request: &ResolveTarget) -> Result<serde_json::Value> {
+fn resolve_target(request: &ResolveTargetRequest) -> Result<ResolvedTarget> {
     use crate::collect::TargetSpec;
     use crate::model::resource_id::ResourceId;
     fn clean(v: &Option<String>) -> Option<&str> {
@@ -331,16 +284,17 @@ fn resolve_target(request: &ResolveTarget) -> Result<serde_json::Value> {
     };
     let mut finding = None;
     if let Some(check) = clean(&request.check) {
-        let r = FindingRef {
-            check: check.to_string(),
-            resource_id: resource_id
-                .ok_or_else(|| Error::invalid_input(format!("the finding of check '{check}' names no resource")))?
-                .to_string(),
-            principal_id: clean(&request.principal_id).map(str::to_string),
+        let resource_id = resource_id
+            .ok_or_else(|| Error::invalid_input(format!("the finding of check '{check}' names no resource")))?
+            .to_string();
+        finding = Some(FindingRef {
+            check: crate::model::check_id::CheckId::parse(check).ok_or_else(|| {
+                Error::invalid_input(format!("'{}' is not a check id of this tool", check.escape_debug()))
+            })?,
+            resource_id,
+            principal_id: request.principal_id.clone(),
             scope: clean(&request.scope).map(str::to_string),
-        };
-        r.validate()?;
-        finding = Some(r);
+        });
     }
     let in_service = resource_id
         .and_then(|r| ResourceId::parse(r).ok())
@@ -400,13 +354,6 @@ fn resolve_target(request: &ResolveTarget) -> Result<serde_json::Value> {
         ));
     };
     let target = spec.to_target();
-    let mut t = serde_json::json!({ "subscriptionId": target.subscription_id });
-    if let Some(rg) = &target.resource_group {
-        t["resourceGroup"] = rg.clone().into();
-    }
-    if let Some(n) = &target.name {
-        t["name"] = n.clone().into();
-    }
     let scope = match &spec {
         TargetSpec::Service(id) => id.as_str().to_string(),
         _ => match &target.resource_group {
@@ -414,15 +361,20 @@ fn resolve_target(request: &ResolveTarget) -> Result<serde_json::Value> {
             None => format!("/subscriptions/{}", target.subscription_id),
         },
     };
-    let mut out = serde_json::json!({ "target": t, "resourceId": scope });
-    if let Some(g) = clean(&request.sync_group).map(str::to_string).or(group_in_id) {
-        crate::model::resource_id::validate_segment("the sync group name", &g)?;
-        out["syncGroup"] = g.into();
+    let sync_group = clean(&request.sync_group).map(str::to_string).or(group_in_id);
+    if let Some(g) = &sync_group {
+        crate::model::resource_id::validate_segment("the sync group name", g)?;
     }
-    if let Some(f) = finding {
-        out["finding"] = to_value(&f);
-    }
-    Ok(out)
+    Ok(ResolvedTarget {
+        target: TargetRef {
+            subscription_id: target.subscription_id.clone(),
+            resource_group: target.resource_group.clone(),
+            name: target.name.clone(),
+        },
+        resource_id: scope,
+        sync_group,
+        finding,
+    })
 }
 
 /// Is `code` zero in one of the spellings `explain` takes (`0`, `0x0`, `0x00000000`)? A sync session's
@@ -450,279 +402,6 @@ fn success_entry() -> serde_json::Value {
     })
 }
 
-fn str_list(v: Option<&serde_json::Value>) -> Result<Vec<String>> {
-    match v {
-        None | Some(serde_json::Value::Null) => Ok(Vec::new()),
-        Some(serde_json::Value::Array(a)) => a
-            .iter()
-            .map(|x| x.as_str().map(str::to_string).ok_or_else(|| Error::invalid_input("check ids must be strings")))
-            .collect(),
-        Some(serde_json::Value::String(s)) => Ok(vec![s.clone()]),
-        Some(_) => Err(Error::invalid_input("'checks' and 'skip' must be lists of check ids")),
-    }
-}
-
-/// A request, as the C ABI and the module send it: `{"operation": "<op>", ...fields}`. Each operation
-/// names its fields; one it does not know (a misspelling, a field of another operation) is refused with
-/// the list of the ones it takes, instead of being ignored.
-#[derive(Debug, Deserialize)]
-// Unknown fields are refused in `from_json` (against `FIELDS`): serde cannot deny them beside a flattened
-// `Source`.
-#[serde(rename_all = "camelCase", rename_all_fields = "camelCase")]
-pub enum Request {
-    /// A catalog entry for an error code (hex, decimal or a symbolic name; a number is taken as decimal).
-    Explain {
-        #[serde(default)]
-        code: serde_json::Value,
-    },
-    /// The checks with their ids, titles, sources and codes.
-    ListChecks {},
-    /// The command line's phrases the texts use to name its commands and options (see
-    /// [`crate::wording`]), for another face to word them its own way.
-    Wording {},
-    /// What a piped object or a set of parameters points at (see `resolve_target`); no request to Azure.
-    ResolveTarget(ResolveTarget),
-    /// A report, of a live deployment or of a snapshot.
-    Test {
-        #[serde(flatten)]
-        source: Source,
-        /// Check ids to run (a list, or one id).
-        #[serde(default)]
-        checks: Option<serde_json::Value>,
-        /// Check ids to skip.
-        #[serde(default)]
-        skip: Option<serde_json::Value>,
-        /// Narrow the report to these sync groups (the checks still see the whole deployment).
-        #[serde(default)]
-        sync_groups: Option<serde_json::Value>,
-    },
-    /// On a registered server: the report, and what this machine's identity and network are.
-    TestLocal {
-        #[serde(flatten)]
-        source: Source,
-        #[serde(default)]
-        checks: Option<serde_json::Value>,
-        #[serde(default)]
-        skip: Option<serde_json::Value>,
-        #[serde(default)]
-        sync_groups: Option<serde_json::Value>,
-        /// Boxed: the largest variant otherwise.
-        #[serde(default)]
-        local: Option<Box<crate::local::LocalOptions>>,
-    },
-    /// A snapshot, written atomically to `outputPath` when given.
-    Collect {
-        #[serde(flatten)]
-        source: Source,
-        #[serde(default)]
-        output_path: Option<String>,
-    },
-    /// A plan: `kind` is `repair` or `enableIdentity`.
-    Plan {
-        #[serde(default)]
-        kind: Option<String>,
-        #[serde(flatten)]
-        source: Source,
-        #[serde(default)]
-        include_security_posture_changes: Option<bool>,
-        /// A repair only: plan just the changes these findings call for (as `resolveTarget` returns them
-        /// for findings piped in). Absent, the whole deployment is planned.
-        #[serde(default)]
-        findings: Option<Vec<FindingRef>>,
-    },
-    /// Carry out a plan (or its `only` changes); `whatIf` writes nothing.
-    Apply {
-        #[serde(default)]
-        plan: Option<serde_json::Value>,
-        #[serde(default)]
-        plan_path: Option<String>,
-        #[serde(default)]
-        what_if: Option<bool>,
-        #[serde(default)]
-        only: Option<serde_json::Value>,
-        #[serde(default)]
-        principal_not_found_timeout_seconds: Option<f64>,
-    },
-    /// What moved between two snapshots of one deployment.
-    Diff {
-        #[serde(default)]
-        old: Option<serde_json::Value>,
-        #[serde(default)]
-        old_path: Option<String>,
-        #[serde(default)]
-        new: Option<serde_json::Value>,
-        #[serde(default)]
-        new_path: Option<String>,
-    },
-}
-
-/// Where a request's deployment comes from: a snapshot given inline, its file, or a live target; and how
-/// many days of Activity Log a live collection reads.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Source {
-    #[serde(default)]
-    pub snapshot: Option<serde_json::Value>,
-    #[serde(default)]
-    pub snapshot_path: Option<String>,
-    #[serde(default)]
-    pub target: Option<TargetRequest>,
-    /// Days of Activity Log to read (0 to 90, 0 skips it).
-    #[serde(default)]
-    pub activity_days: Option<serde_json::Value>,
-    /// Many services at once: `{managementGroup}`, `{allSubscriptions: true}` or `{subscriptionIds: [...]}`
-    /// (see [`ScopeRequest`]); instead of `target`.
-    #[serde(default)]
-    pub scope: Option<ScopeRequest>,
-    /// Several snapshot files (tenant collections or single snapshots), reported together.
-    #[serde(default)]
-    pub snapshot_paths: Option<Vec<String>>,
-}
-
-/// A scope of many services: exactly one of its fields.
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ScopeRequest {
-    #[serde(default)]
-    pub management_group: Option<String>,
-    #[serde(default)]
-    pub all_subscriptions: Option<bool>,
-    #[serde(default)]
-    pub subscription_ids: Option<Vec<String>>,
-}
-
-impl ScopeRequest {
-    /// The scope it names, refusing none or several.
-    pub fn to_scope(&self) -> Result<crate::model::tenant::Scope> {
-        use crate::model::tenant::Scope;
-        let all = self.all_subscriptions.unwrap_or(false);
-        let subs = self.subscription_ids.as_ref().filter(|s| !s.is_empty());
-        let scope = match (self.management_group.as_deref().map(str::trim).filter(|m| !m.is_empty()), all, subs) {
-            (Some(mg), false, None) => Scope::ManagementGroup { id: mg.to_string() },
-            (None, true, None) => Scope::AllSubscriptions,
-            (None, false, Some(ids)) => {
-                Scope::Subscriptions { ids: ids.iter().map(|s| s.trim().to_string()).collect() }
-            }
-            (None, false, None) => {
-                return Err(Error::invalid_input(
-                    "a scope needs one of 'managementGroup', 'allSubscriptions': true or 'subscriptionIds'",
-                ))
-            }
-            _ => {
-                return Err(Error::invalid_input(
-                    "give one scope: 'managementGroup', 'allSubscriptions' or 'subscriptionIds', not several",
-                ))
-            }
-        };
-        crate::collect::tenant::validate_scope(&scope)?;
-        Ok(scope)
-    }
-}
-
-/// A live target: `{resourceId}` or `{subscriptionId, resourceGroup?, name?}`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct TargetRequest {
-    #[serde(default)]
-    pub resource_id: Option<String>,
-    #[serde(default)]
-    pub subscription_id: Option<String>,
-    #[serde(default)]
-    pub resource_group: Option<String>,
-    #[serde(default)]
-    pub name: Option<String>,
-}
-
-const OPERATIONS: &str = "explain, listChecks, wording, resolveTarget, test, testLocal, collect, plan, apply or diff";
-
-impl Request {
-    /// Read a request, refusing a missing or unknown operation and any field its operation does not take.
-    pub fn from_json(request: &serde_json::Value) -> Result<Request> {
-        let Some(obj) = request.as_object() else {
-            return Err(Error::invalid_input("a request must be a JSON object"));
-        };
-        match obj.get("operation") {
-            None => {
-                return Err(Error::invalid_input(format!("the request has no 'operation' (expected {OPERATIONS})")))
-            }
-            Some(serde_json::Value::String(op)) if !KNOWN_OPERATIONS.contains(&op.as_str()) => {
-                return Err(Error::invalid_input(format!("unknown operation '{op}' (expected {OPERATIONS})")))
-            }
-            Some(serde_json::Value::String(_)) => {}
-            Some(_) => return Err(Error::invalid_input(format!("'operation' must be a string (one of {OPERATIONS})"))),
-        }
-        // Flattened fields (the source) cannot use serde's own deny_unknown_fields: check the keys here.
-        let op = obj["operation"].as_str().unwrap_or_default();
-        if let Some(allowed) = FIELDS.iter().find(|(o, _)| *o == op).map(|(_, f)| *f) {
-            if let Some(unknown) = obj.keys().find(|k| k.as_str() != "operation" && !allowed.contains(&k.as_str())) {
-                return Err(Error::invalid_input(format!(
-                    "'{op}' does not take '{}'; it takes: {}",
-                    unknown.escape_debug(),
-                    allowed.join(", ")
-                )));
-            }
-        }
-        // As an externally tagged value, so that a field's path survives into the message.
-        let mut fields = obj.clone();
-        fields.remove("operation");
-        let tagged = serde_json::json!({ op: fields });
-        serde_path_to_error::deserialize(&tagged).map_err(|e| {
-            let path = e.path().to_string();
-            let path = path.strip_prefix(op).unwrap_or(&path).trim_start_matches('.');
-            let at = if path.is_empty() { String::new() } else { format!(" at '{path}'") };
-            Error::invalid_input(format!("the '{op}' request is not valid{at}: {}", e.inner()))
-        })
-    }
-}
-
-const KNOWN_OPERATIONS: &[&str] =
-    &["explain", "listChecks", "wording", "resolveTarget", "test", "testLocal", "collect", "plan", "apply", "diff"];
-
-/// The fields each operation takes (besides `operation`), for the message that refuses another.
-const FIELDS: &[(&str, &[&str])] = &[
-    ("explain", &["code"]),
-    ("listChecks", &[]),
-    ("wording", &[]),
-    (
-        "resolveTarget",
-        &[
-            "resourceId",
-            "subscriptionId",
-            "resourceGroup",
-            "name",
-            "storageSyncServiceName",
-            "targetResourceId",
-            "syncGroup",
-            "defaultSubscriptionId",
-            "check",
-            "principalId",
-            "scope",
-        ],
-    ),
-    (
-        "test",
-        &[
-            "snapshot",
-            "snapshotPath",
-            "target",
-            "activityDays",
-            "checks",
-            "skip",
-            "syncGroups",
-            "scope",
-            "snapshotPaths",
-        ],
-    ),
-    ("testLocal", &["snapshot", "snapshotPath", "target", "activityDays", "checks", "skip", "syncGroups", "local"]),
-    ("collect", &["snapshot", "snapshotPath", "target", "activityDays", "outputPath", "scope"]),
-    (
-        "plan",
-        &["kind", "snapshot", "snapshotPath", "target", "activityDays", "includeSecurityPostureChanges", "findings"],
-    ),
-    ("apply", &["plan", "planPath", "whatIf", "only", "principalNotFoundTimeoutSeconds"]),
-    ("diff", &["old", "oldPath", "new", "newPath"]),
-];
-
 /// Run one request. Never panics on bad input: a malformed request is an `InvalidInput` error.
 pub async fn execute(
     session: &Session,
@@ -730,7 +409,7 @@ pub async fn execute(
     events: std::sync::Arc<dyn EventSink>,
     cancel: &CancellationToken,
 ) -> Result<serde_json::Value> {
-    execute_request(session, Request::from_json(request)?, events, cancel).await
+    Ok(execute_request(session, Request::from_json(request)?, events, cancel).await?.to_json())
 }
 
 /// Run one typed request.
@@ -739,133 +418,126 @@ pub async fn execute_request(
     request: Request,
     events: std::sync::Arc<dyn EventSink>,
     cancel: &CancellationToken,
-) -> Result<serde_json::Value> {
+) -> Result<Response> {
     match request {
-        Request::Explain { code } => {
-            let code = match code {
-                serde_json::Value::String(s) => s,
-                serde_json::Value::Null => {
-                    return Err(Error::invalid_input(
-                        "'explain' needs a 'code' (0x80c8305f, -2134364065, 2160603231 or a symbolic name)",
-                    ))
-                }
-                other => other.to_string(),
+        Request::Explain(ExplainRequest { code }) => {
+            let Some(CodeText(code)) = code else {
+                return Err(Error::invalid_input(
+                    "'explain' needs a 'code' (0x80c8305f, -2134364065, 2160603231 or a symbolic name)",
+                ));
             };
             if is_success_code(&code) {
-                return Ok(success_entry());
+                return Ok(Response::Explain(ExplainResponse::Success));
             }
-            Ok(crate::report::catalog_entry_json(explain(&code)?))
+            Ok(Response::Explain(ExplainResponse::Entry(explain(&code)?)))
         }
-        Request::ResolveTarget(fields) => resolve_target(&fields),
-        Request::ListChecks {} => Ok(to_value(&list_checks())),
-        Request::Wording {} => Ok(to_value(&crate::wording::PHRASES)),
-        Request::Test { source, checks, skip, sync_groups } => {
-            let (selection, sync_groups) = selection_of(checks.as_ref(), skip.as_ref(), sync_groups.as_ref())?;
+        Request::ResolveTarget(fields) => Ok(Response::ResolveTarget(resolve_target(&fields)?)),
+        Request::ListChecks(ListChecksRequest {}) => Ok(Response::ListChecks(list_checks())),
+        Request::Wording(WordingRequest {}) => Ok(Response::Wording(crate::wording::PHRASES)),
+        Request::Test(mut r) => {
+            let source = r.source();
+            let (selection, sync_groups) = selection_of(r.checks, r.skip, r.sync_groups)?;
             if source.scope.is_some() || source.snapshot_paths.is_some() {
                 if !sync_groups.is_empty() {
                     return Err(Error::invalid_input(
                         "'syncGroups' narrows one service's report; it does not go with a scope or several snapshots",
                     ));
                 }
-                let runs = tenant_for(session, &source, crate::collect::activity::DEFAULT_DAYS, events, cancel).await?;
-                return Ok(to_value(&tenant_report(&runs, &selection)?));
+                let runs = tenant_for(session, &source, limits::ACTIVITY_DAYS.default, events, cancel).await?;
+                return Ok(Response::TestTenant(Box::new(tenant_report(&runs, &selection)?)));
             }
-            let snapshot =
-                snapshot_for(session, &source, crate::collect::activity::DEFAULT_DAYS, events, cancel).await?;
-            Ok(to_value(&test_report(&snapshot, &selection, &sync_groups)?))
+            let snapshot = snapshot_for(session, &source, limits::ACTIVITY_DAYS.default, events, cancel).await?;
+            Ok(Response::Test(Box::new(test_report(&snapshot, &selection, &sync_groups)?)))
         }
-        Request::TestLocal { source, checks, skip, sync_groups, local } => {
-            let (selection, sync_groups) = selection_of(checks.as_ref(), skip.as_ref(), sync_groups.as_ref())?;
-            let options = local.map(|b| *b).unwrap_or_default();
+        Request::TestLocal(mut r) => {
+            let source = r.source();
+            let (selection, sync_groups) = selection_of(r.checks, r.skip, r.sync_groups)?;
+            let options = r.local.map(|b| *b).unwrap_or_default();
             // Bad pins and limits are refused before minutes of collection.
             crate::local::gather::parse_pins(&options.resolve)?;
             crate::local::gather::probe_timeout(&options)?;
-            let snapshot =
-                snapshot_for(session, &source, crate::collect::activity::DEFAULT_DAYS, events, cancel).await?;
+            let snapshot = snapshot_for(session, &source, limits::ACTIVITY_DAYS.default, events, cancel).await?;
             let local = local_report(session, &snapshot, &options, cancel).await?;
             let report = test_report(&snapshot, &selection, &sync_groups)?;
-            Ok(serde_json::json!({ "report": to_value(&report), "local": to_value(&local) }))
+            Ok(Response::TestLocal(Box::new(TestLocalResponse { report, local })))
         }
-        Request::Collect { source, output_path } => {
-            if let Some(path) = &output_path {
+        Request::Collect(mut r) => {
+            let source = r.source();
+            if let Some(path) = &r.output_path {
                 // Before any request: a collection of minutes must not end in a path it cannot write.
                 crate::fsutil::check_output_path(std::path::Path::new(path))?;
             }
             if source.scope.is_some() {
-                let runs = tenant_for(session, &source, crate::collect::activity::DEFAULT_DAYS, events, cancel).await?;
+                let runs = tenant_for(session, &source, limits::ACTIVITY_DAYS.default, events, cancel).await?;
                 let run = runs.into_iter().next().ok_or_else(|| Error::internal("a scope's collection made no run"))?;
-                if let Some(path) = &output_path {
+                if let Some(path) = &r.output_path {
                     run.save(std::path::Path::new(path))?;
                 }
-                return Ok(to_value(&run));
+                return Ok(Response::CollectTenant(Box::new(run)));
             }
-            let snapshot =
-                snapshot_for(session, &source, crate::collect::activity::DEFAULT_DAYS, events, cancel).await?;
-            if let Some(path) = &output_path {
+            let snapshot = snapshot_for(session, &source, limits::ACTIVITY_DAYS.default, events, cancel).await?;
+            if let Some(path) = &r.output_path {
                 snapshot.save(std::path::Path::new(path))?;
             }
-            Ok(to_value(&snapshot))
+            Ok(Response::Collect(Box::new(snapshot)))
         }
-        Request::Plan { kind, source, include_security_posture_changes, findings } => {
-            let kind = crate::repair::plan::PlanKind::parse(
-                &kind.ok_or_else(|| Error::invalid_input("'plan' needs a 'kind': \"repair\" or \"enableIdentity\""))?,
-            )?;
+        Request::Plan(mut r) => {
+            let source = r.source();
+            let PlanKindText(kind) = r
+                .kind
+                .ok_or_else(|| Error::invalid_input("'plan' needs a 'kind': \"repair\" or \"enableIdentity\""))?;
             let options = crate::repair::plan::PlanOptions {
-                include_security_posture_changes: include_security_posture_changes.unwrap_or(false),
+                include_security_posture_changes: r.include_security_posture_changes.unwrap_or(false),
             };
-            let Some(findings) = findings else {
-                return Ok(to_value(&plan_for(session, &source, kind, options, events, cancel).await?));
+            let Some(findings) = r.findings else {
+                return Ok(Response::Plan(Box::new(plan_for(session, &source, kind, options, events, cancel).await?)));
             };
             if kind != crate::repair::plan::PlanKind::Repair {
                 return Err(Error::invalid_input(
                     "only a repair plans from findings; a switch to managed identities plans the whole service",
                 ));
             }
-            for f in &findings {
-                f.validate()?;
-            }
             let snapshot = snapshot_for(session, &source, 0, events, cancel).await?;
-            Ok(to_value(&plan_repair_for_findings(&snapshot, &findings, options)))
+            Ok(Response::Plan(Box::new(plan_repair_for_findings(&snapshot, &findings, options))))
         }
-        Request::Apply { plan, plan_path, what_if, only, principal_not_found_timeout_seconds } => {
-            let plan = match (plan.filter(|p| !p.is_null()), plan_path) {
-                (Some(p), _) => crate::repair::plan::Plan::from_value(p)?,
+        Request::Apply(r) => {
+            let plan = match (r.plan, r.plan_path) {
+                (Some(p), _) => p.parse()?,
                 (None, Some(path)) => crate::repair::plan::Plan::load(std::path::Path::new(&path))?,
                 (None, None) => {
                     return Err(Error::invalid_input("'apply' needs a 'plan' (as made by 'plan') or a 'planPath'"))
                 }
             };
             let mut options =
-                crate::repair::apply::ApplyOptions { what_if: what_if.unwrap_or(false), ..Default::default() };
-            if let Some(only) = only.filter(|v| !v.is_null()) {
-                options.only = Some(str_list(Some(&only))?);
+                crate::repair::apply::ApplyOptions { what_if: r.what_if.unwrap_or(false), ..Default::default() };
+            if let Some(StringList(only)) = r.only {
+                options.only = Some(only);
             }
-            if let Some(secs) = principal_not_found_timeout_seconds {
-                options.principal_not_found_timeout = std::time::Duration::from_secs_f64(secs.clamp(0.0, 3600.0));
+            if let Some(secs) = r.principal_not_found_timeout_seconds {
+                let l = limits::PRINCIPAL_TIMEOUT_SECONDS;
+                options.principal_not_found_timeout =
+                    std::time::Duration::from_secs_f64(secs.clamp(l.min as f64, l.max as f64));
             }
-            Ok(to_value(&apply_plan(session, &plan, &options, events, cancel).await?))
+            Ok(Response::Apply(Box::new(apply_plan(session, &plan, &options, events, cancel).await?)))
         }
-        Request::Diff { old, old_path, new, new_path } => {
-            let side = |inline: Option<serde_json::Value>,
+        Request::Diff(r) => {
+            type Side = (crate::model::snapshot::Snapshot, Option<String>);
+            let side = |inline: Option<Document<crate::model::snapshot::Snapshot>>,
                         path: Option<String>,
                         inline_name: &str,
                         path_name: &str|
-             -> Result<(crate::model::snapshot::Snapshot, Option<String>)> {
-                match (inline.filter(|v| !v.is_null()), path) {
-                    (Some(v), _) => Ok((
-                        crate::model::snapshot::Snapshot::from_json(&v.to_string())
-                            .map_err(|e| e.context(format!("'{inline_name}'")))?,
-                        None,
-                    )),
+             -> Result<Side> {
+                match (inline, path) {
+                    (Some(v), _) => Ok((v.parse().map_err(|e| e.context(format!("'{inline_name}'")))?, None)),
                     (None, Some(p)) => Ok((crate::model::snapshot::Snapshot::load(std::path::Path::new(&p))?, Some(p))),
                     (None, None) => Err(Error::invalid_input(format!(
                         "'diff' needs two snapshots: '{inline_name}' (a snapshot) or '{path_name}' (its file), and the same for the other side"
                     ))),
                 }
             };
-            let (old, old_path) = side(old, old_path, "old", "oldPath")?;
-            let (new, new_path) = side(new, new_path, "new", "newPath")?;
-            Ok(to_value(&diff(&old, old_path.as_deref(), &new, new_path.as_deref())?))
+            let (old, old_path) = side(r.old, r.old_path, "old", "oldPath")?;
+            let (new, new_path) = side(r.new, r.new_path, "new", "newPath")?;
+            Ok(Response::Diff(Box::new(diff(&old, old_path.as_deref(), &new, new_path.as_deref())?)))
         }
     }
 }
@@ -995,9 +667,9 @@ pub async fn snapshot_for(
     events: std::sync::Arc<dyn EventSink>,
     cancel: &CancellationToken,
 ) -> Result<crate::model::snapshot::Snapshot> {
-    let days = activity_days(source.activity_days.as_ref(), default_days)?;
+    let days = source.activity_days.map(ActivityDays::get).unwrap_or(default_days);
     if let Some(inline) = &source.snapshot {
-        return crate::model::snapshot::Snapshot::from_json(&inline.to_string());
+        return inline.parse();
     }
     if let Some(path) = &source.snapshot_path {
         return crate::model::snapshot::Snapshot::load(std::path::Path::new(path));
@@ -1005,15 +677,10 @@ pub async fn snapshot_for(
     let target = source.target.as_ref().ok_or_else(|| {
         Error::invalid_input("say what to diagnose: 'target' ({resourceId} or {subscriptionId, resourceGroup, name}), 'snapshotPath' or 'snapshot'")
     })?;
-    let spec = crate::collect::TargetSpec::from_parts(
-        target.resource_id.as_deref(),
-        target.subscription_id.as_deref(),
-        target.resource_group.as_deref(),
-        target.name.as_deref(),
-    )?;
     let client = session.client(events, cancel.clone())?;
-    let mut options = crate::collect::CollectOptions::new(spec);
-    options.storage_sync_principal_id = session.options.storage_sync_principal_id.clone();
+    let mut options = crate::collect::CollectOptions::new(target.0.clone());
+    options.storage_sync_principal_id =
+        session.options.storage_sync_principal_id.as_ref().map(|p| p.as_str().to_string());
     options.activity_days = days;
     crate::collect::collect(&client, &options).await
 }
@@ -1044,7 +711,7 @@ pub async fn tenant_for(
     events: std::sync::Arc<dyn EventSink>,
     cancel: &CancellationToken,
 ) -> Result<Vec<crate::model::tenant::TenantSnapshot>> {
-    let days = activity_days(source.activity_days.as_ref(), default_days)?;
+    let days = source.activity_days.map(ActivityDays::get).unwrap_or(default_days);
     let given = [source.snapshot.is_some(), source.snapshot_path.is_some(), source.target.is_some()];
     match (&source.scope, &source.snapshot_paths) {
         (Some(_), Some(_)) => Err(Error::invalid_input("give a 'scope' to read live, or 'snapshotPaths', not both")),
@@ -1058,15 +725,15 @@ pub async fn tenant_for(
             paths.iter().map(|p| crate::model::tenant::TenantSnapshot::load(std::path::Path::new(p))).collect()
         }
         (Some(scope), None) => {
-            let scope = scope.to_scope()?;
             let client = session.client(events, cancel.clone())?;
             // The target is replaced per service; this one only carries the options.
             let mut options = crate::collect::CollectOptions::new(crate::collect::TargetSpec::Subscription {
                 subscription_id: String::new(),
             });
-            options.storage_sync_principal_id = session.options.storage_sync_principal_id.clone();
+            options.storage_sync_principal_id =
+                session.options.storage_sync_principal_id.as_ref().map(|p| p.as_str().to_string());
             options.activity_days = days;
-            Ok(vec![crate::collect::tenant::collect_tenant(&client, &scope, &options).await?])
+            Ok(vec![crate::collect::tenant::collect_tenant(&client, scope.scope(), &options).await?])
         }
         (None, None) => Err(Error::invalid_input("say which services: a 'scope' or 'snapshotPaths'")),
     }
@@ -1153,36 +820,13 @@ pub fn tenant_plans(
 
 /// The checks to run and the sync groups to narrow to, of a `test` or `testLocal` request, validated.
 fn selection_of(
-    checks: Option<&serde_json::Value>,
-    skip: Option<&serde_json::Value>,
-    sync_groups: Option<&serde_json::Value>,
+    checks: Option<StringList>,
+    skip: Option<StringList>,
+    sync_groups: Option<StringList>,
 ) -> Result<(crate::checks::Selection, Vec<String>)> {
-    let selection = crate::checks::Selection { only: str_list(checks)?, skip: str_list(skip)? };
+    let selection = crate::checks::Selection { only: checks.unwrap_or_default().0, skip: skip.unwrap_or_default().0 };
     selection.validate()?;
-    Ok((selection, str_list(sync_groups)?))
-}
-
-/// `activityDays`: days of Activity Log to read (0 to 90, 0 skips it).
-fn activity_days(v: Option<&serde_json::Value>, default: u32) -> Result<u32> {
-    let days = match v {
-        None | Some(serde_json::Value::Null) => default,
-        Some(v) => {
-            v.as_u64().filter(|d| *d <= crate::collect::activity::MAX_DAYS as u64).map(|d| d as u32).ok_or_else(
-                || {
-                    Error::invalid_input(format!(
-                        "'activityDays' must be a whole number from 0 to {} (0 skips the Activity Log), not {v}",
-                        crate::collect::activity::MAX_DAYS
-                    ))
-                },
-            )?
-        }
-    };
-    Ok(days)
-}
-
-/// Serialize one of our own types (which cannot fail) to a JSON value.
-fn to_value<T: Serialize>(v: &T) -> serde_json::Value {
-    serde_json::to_value(v).unwrap_or(serde_json::Value::Null)
+    Ok((selection, sync_groups.unwrap_or_default().0))
 }
 
 #[cfg(test)]
@@ -1216,20 +860,131 @@ mod tests {
     #[test]
     fn every_operation_reads_its_own_fields() {
         let r = Request::from_json(&serde_json::json!({
-            "operation": "test", "snapshotPath": "s.json", "checks": ["service.identity"], "syncGroups": ["sg"], "activityDays": 0
+            "operation": "test", "snapshotPath": "s.json", "checks": ["service.identity"], "syncGroups": "sg", "activityDays": 0
         }))
         .unwrap();
-        let Request::Test { source, checks, sync_groups, .. } = r else { panic!("a test request") };
+        let Request::Test(mut t) = r else { panic!("a test request") };
+        let source = t.source();
         assert_eq!(source.snapshot_path.as_deref(), Some("s.json"));
-        assert_eq!(source.activity_days, Some(serde_json::json!(0)));
-        assert!(checks.is_some() && sync_groups.is_some());
-        for (op, fields) in FIELDS {
+        assert_eq!(source.activity_days.map(ActivityDays::get), Some(0));
+        assert_eq!(t.checks, Some(StringList(vec!["service.identity".into()])));
+        assert_eq!(t.sync_groups, Some(StringList(vec!["sg".into()])));
+        // Every field the API took before its requests were typed is still taken, by the same operation
+        // (the table the requests replaced, kept here as the record of what callers send).
+        const BEFORE: &[(&str, &[&str])] = &[
+            ("explain", &["code"]),
+            ("listChecks", &[]),
+            ("wording", &[]),
+            (
+                "resolveTarget",
+                &[
+                    "resourceId",
+                    "subscriptionId",
+                    "resourceGroup",
+                    "name",
+                    "storageSyncServiceName",
+                    "targetResourceId",
+                    "syncGroup",
+                    "defaultSubscriptionId",
+                    "check",
+                    "principalId",
+                    "scope",
+                ],
+            ),
+            (
+                "test",
+                &[
+                    "snapshot",
+                    "snapshotPath",
+                    "target",
+                    "activityDays",
+                    "checks",
+                    "skip",
+                    "syncGroups",
+                    "scope",
+                    "snapshotPaths",
+                ],
+            ),
+            (
+                "testLocal",
+                &["snapshot", "snapshotPath", "target", "activityDays", "checks", "skip", "syncGroups", "local"],
+            ),
+            ("collect", &["snapshot", "snapshotPath", "target", "activityDays", "outputPath", "scope"]),
+            (
+                "plan",
+                &[
+                    "kind",
+                    "snapshot",
+                    "snapshotPath",
+                    "target",
+                    "activityDays",
+                    "includeSecurityPostureChanges",
+                    "findings",
+                ],
+            ),
+            ("apply", &["plan", "planPath", "whatIf", "only", "principalNotFoundTimeoutSeconds"]),
+            ("diff", &["old", "oldPath", "new", "newPath"]),
+        ];
+        assert_eq!(BEFORE.len(), Operation::ALL.len());
+        for (op, fields) in BEFORE {
+            let parsed = Operation::parse(op).unwrap_or_else(|| panic!("{op} is an operation"));
+            let mut taken = parsed.fields().to_vec();
+            taken.sort_unstable();
+            let mut before = fields.to_vec();
+            before.sort_unstable();
+            assert_eq!(taken, before, "{op}");
             let mut v = serde_json::json!({ "operation": op });
-            // Every listed field is accepted by name (values of the wrong type aside).
+            // Every field is accepted by name (null: absent).
             for f in *fields {
                 v[*f] = serde_json::Value::Null;
             }
             Request::from_json(&v).unwrap_or_else(|e| panic!("{op}: {e}"));
         }
+    }
+
+    /// Values are parsed into their types as the request is read, once: a bad one is refused before
+    /// anything runs, by what it is.
+    #[test]
+    fn values_are_refused_where_they_become_their_type() {
+        let m = refused(serde_json::json!({"operation": "test", "snapshotPath": "s.json", "activityDays": 91}));
+        assert!(m.contains("'activityDays' must be a whole number from 0 to 90"), "{m}");
+        let m = refused(serde_json::json!({"operation": "resolveTarget", "check": "x", "principalId": "nope"}));
+        assert!(m.contains("'nope' is not an object id"), "{m}");
+        let m = refused(serde_json::json!({"operation": "test", "target": {"subscriptionId": "not-a-guid"}}));
+        assert!(m.contains("not-a-guid"), "{m}");
+        let m = refused(
+            serde_json::json!({"operation": "test", "scope": {"allSubscriptions": true, "managementGroup": "mg"}}),
+        );
+        assert!(m.contains("give one scope"), "{m}");
+        let m = refused(serde_json::json!({"operation": "plan", "kind": "repair",
+            "findings": [{"check": "storage.lok", "resourceId": "/subscriptions/x"}]}));
+        assert!(m.contains("unknown check id 'storage.lok'"), "{m}");
+        let m = refused(serde_json::json!({"operation": "plan", "kind": "fix"}));
+        assert!(m.contains("unknown plan kind 'fix'"), "{m}");
+        let m = refused(serde_json::json!({"operation": "test", "checks": 5}));
+        assert!(m.contains("at 'checks'") && m.contains("a list of strings, or one string"), "{m}");
+        let ok = Request::from_json(&serde_json::json!({"operation": "explain", "code": -2134364065})).unwrap();
+        let Request::Explain(ExplainRequest { code: Some(CodeText(code)) }) = ok else { panic!("explain") };
+        assert_eq!(code, "-2134364065");
+    }
+
+    /// Item 6 of issue 22: what serde refused is kept, typed, as the error's source, so a caller branches
+    /// on the variant (an unknown field and the fields taken) and never on the message.
+    #[test]
+    fn a_refusal_keeps_its_typed_defect() {
+        let e = Request::from_json(&serde_json::json!({"operation": "apply", "whatif": true})).unwrap_err();
+        let refusal = e.source_as::<de::Refusal>().expect("the refusal is the source");
+        let de::Defect::UnknownField { field, expected } = &refusal.defect else { panic!("{refusal}") };
+        assert_eq!(field, "whatif");
+        assert_eq!(*expected, Operation::Apply.fields());
+    }
+
+    #[test]
+    fn the_operations_are_listed_from_their_one_declaration() {
+        let m = refused(serde_json::json!({"operation": "tset"}));
+        for op in Operation::ALL {
+            assert!(m.contains(op.name()), "{m}");
+        }
+        assert!(m.ends_with("apply or diff)"), "{m}");
     }
 }

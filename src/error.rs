@@ -1,6 +1,8 @@
 //! One error type for the whole crate, with a coarse [`ErrorKind`] that maps to exit codes, to the C ABI's
 //! numbered error kinds and to PowerShell error categories.
 
+pub mod de;
+
 use std::fmt;
 
 /// What went wrong, coarsely. The numbers are stable: the C ABI and the PowerShell module expose them.
@@ -160,6 +162,11 @@ impl Error {
     pub fn with_resource(mut self, resource_id: impl Into<String>) -> Self {
         self.resource_id = Some(resource_id.into());
         self
+    }
+    /// The lower-level error this one came from, when it is a `T`: for callers that branch on what
+    /// went wrong by its type (e.g. the request API's typed refusals), never by the message.
+    pub fn source_as<T: std::error::Error + 'static>(&self) -> Option<&T> {
+        self.source.as_deref().and_then(|s| s.downcast_ref::<T>())
     }
     pub fn kind(&self) -> ErrorKind {
         self.kind

@@ -42,7 +42,8 @@ fn tenant() -> Topology {
 }
 
 fn scope_source(scope: ScopeRequest) -> Source {
-    Source { scope: Some(scope), activity_days: Some(0.into()), ..Default::default() }
+    let scope = Some(scope.to_scope().expect("a valid scope"));
+    Source { scope, activity_days: Some(api::ActivityDays::new(0).expect("0 days")), ..Default::default() }
 }
 
 async fn runs(fake: &FakeArm, scope: ScopeRequest) -> Vec<TenantSnapshot> {

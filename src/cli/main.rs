@@ -9,8 +9,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod repair;
 
-use filesync_identity::api;
-use filesync_identity::api::{Event, EventSink, LogLevel, Selection, TargetSpec};
+use filesync_identity::api::{self, limits};
+use filesync_identity::api::{CredentialOptions, Event, EventSink, LogLevel, Selection, TargetSpec};
+use filesync_identity::model::principal::PrincipalId;
 use filesync_identity::model::snapshot::Snapshot;
 use filesync_identity::report::{self, TableStyle};
 use filesync_identity::{Error, ErrorKind, Result};
@@ -196,13 +197,16 @@ struct ConnectionArgs {
     #[arg(long, value_name = "GUID")]
     client_id: Option<String>,
     /// Requests in flight at once.
-    #[arg(long, default_value_t = 16, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
-    concurrency: u16,
+    #[arg(long, default_value_t = limits::CONCURRENCY.default, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(limits::CONCURRENCY.min as i64..=limits::CONCURRENCY.max as i64))]
+    concurrency: u32,
     /// Time limit for one request, in seconds.
-    #[arg(long, default_value_t = 60, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    #[arg(long, default_value_t = limits::TIMEOUT_SECONDS.default, value_name = "SECONDS",
+          value_parser = clap::value_parser!(u64).range(limits::TIMEOUT_SECONDS.min..=limits::TIMEOUT_SECONDS.max))]
     timeout: u64,
     /// Retries for throttling and transient failures.
-    #[arg(long, default_value_t = 5, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=20))]
+    #[arg(long, default_value_t = limits::MAX_RETRIES.default, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(limits::MAX_RETRIES.min as i64..=limits::MAX_RETRIES.max as i64))]
     max_retries: u32,
     /// Object id of the Microsoft.StorageSync service principal in your tenant (otherwise looked up in
     /// Microsoft Graph when the credential allows).
@@ -245,7 +249,8 @@ struct TestArgs {
     #[arg(long)]
     list_checks: bool,
     /// Days of Activity Log to read, to name who changed what a failing check points at (0 to 90; 0 skips).
-    #[arg(long, default_value_t = 30, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(0..=90))]
+    #[arg(long, default_value_t = limits::ACTIVITY_DAYS.default, value_name = "DAYS",
+          value_parser = clap::value_parser!(u32).range(limits::ACTIVITY_DAYS.min as i64..=limits::ACTIVITY_DAYS.max as i64))]
     activity_days: u32,
     #[command(flatten)]
     local: LocalArgs,
@@ -264,7 +269,7 @@ struct LocalArgs {
     #[arg(long, value_name = "HOST:PORT:ADDRESS", requires = "local")]
     resolve: Vec<String>,
     /// With --local: time limit of each probe step (DNS, TCP, TLS), in seconds.
-    #[arg(long, default_value_t = 5.0, value_name = "SECONDS", requires = "local")]
+    #[arg(long, default_value_t = limits::PROBE_TIMEOUT_SECONDS.default, value_name = "SECONDS", requires = "local")]
     probe_timeout: f64,
     /// With --local: where the Azure Arc agent writes its key files (default: its own directory).
     #[arg(long, value_name = "DIR", requires = "local")]
@@ -297,7 +302,8 @@ struct CollectArgs {
     #[arg(long, short = 'o', value_name = "FILE")]
     output: PathBuf,
     /// Days of Activity Log to keep in the snapshot, to name who changed what (0 to 90; 0 skips).
-    #[arg(long, default_value_t = 30, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(0..=90))]
+    #[arg(long, default_value_t = limits::ACTIVITY_DAYS.default, value_name = "DAYS",
+          value_parser = clap::value_parser!(u32).range(limits::ACTIVITY_DAYS.min as i64..=limits::ACTIVITY_DAYS.max as i64))]
     activity_days: u32,
 }
 
@@ -494,58 +500,81 @@ fn write_stdout(text: &str) -> Result<()> {
     }
 }
 
-fn credential_options(c: &ConnectionArgs) -> Result<serde_json::Value> {
+/// The credential the flags name, built as its typed value (no JSON in between).
+fn credential_options(c: &ConnectionArgs) -> Result<CredentialOptions> {
+    #[derive(PartialEq, Clone, Copy)]
+    enum Kind {
+        Auto,
+        AccessToken,
+        AzureCli,
+        ManagedIdentity,
+        AzureArc,
+        ClientSecret,
+        WorkloadIdentity,
+    }
     let kind = match c.credential.to_ascii_lowercase().replace(['-', '_'], "").as_str() {
-        "auto" => "auto",
-        "accesstoken" | "token" => "accessToken",
-        "azurecli" | "cli" => "azureCli",
-        "managedidentity" | "imds" => "managedIdentity",
-        "azurearc" | "arc" => "azureArc",
-        "clientsecret" => "clientSecret",
-        "workloadidentity" => "workloadIdentity",
+        "auto" => Kind::Auto,
+        "accesstoken" | "token" => Kind::AccessToken,
+        "azurecli" | "cli" => Kind::AzureCli,
+        "managedidentity" | "imds" => Kind::ManagedIdentity,
+        "azurearc" | "arc" => Kind::AzureArc,
+        "clientsecret" => Kind::ClientSecret,
+        "workloadidentity" => Kind::WorkloadIdentity,
         other => {
             return Err(Error::invalid_input(format!(
                 "unknown credential '{other}': use auto, access-token, azure-cli, managed-identity, azure-arc, client-secret or workload-identity"
             )))
         }
     };
-    let mut credential = match (&c.access_token, kind) {
-        (Some(t), "auto" | "accessToken") => serde_json::json!({"kind": "accessToken", "token": t}),
-        (None, "accessToken") => {
+    // A handed-over token wins in auto; a token kind without one is refused.
+    let kind = match (&c.access_token, kind) {
+        (Some(_), Kind::Auto) => Kind::AccessToken,
+        (None, Kind::AccessToken) => {
             return Err(Error::new(
                 ErrorKind::Authentication,
                 "--credential access-token needs --access-token or AZURE_ACCESS_TOKEN",
             ))
         }
-        _ => serde_json::json!({ "kind": kind }),
+        (_, k) => k,
     };
-    // Only a handed-over ARM token needs a Graph token beside it; the other ways to sign in get their own
-    // Graph tokens (so an AZURE_GRAPH_ACCESS_TOKEN left in the environment does not get in their way).
-    if let Some(g) = c.graph_access_token.as_ref().filter(|_| credential["kind"] == "accessToken") {
-        credential["graphToken"] = g.clone().into();
-    }
     // --tenant-id and --client-id go where the chosen kind takes them, and nowhere else.
-    let takes = |field: &str| match kind {
-        "azureCli" => field == "tenantId",
-        "managedIdentity" => field == "clientId",
-        "clientSecret" | "workloadIdentity" => true,
-        _ => false,
-    };
-    for (field, flag, value) in [("tenantId", "--tenant-id", &c.tenant_id), ("clientId", "--client-id", &c.client_id)] {
-        let Some(v) = value else { continue };
-        if !takes(field) || credential["kind"] == "accessToken" {
-            return Err(Error::invalid_input(format!(
-                "{flag} goes with --credential {}; give the credential it is for",
-                if field == "tenantId" {
-                    "azure-cli, client-secret or workload-identity"
-                } else {
-                    "managed-identity, client-secret or workload-identity"
-                }
-            )));
-        }
-        credential[field] = v.clone().into();
+    let takes_tenant = matches!(kind, Kind::AzureCli | Kind::ClientSecret | Kind::WorkloadIdentity);
+    let takes_client = matches!(kind, Kind::ManagedIdentity | Kind::ClientSecret | Kind::WorkloadIdentity);
+    if c.tenant_id.is_some() && !takes_tenant {
+        return Err(Error::invalid_input(
+            "--tenant-id goes with --credential azure-cli, client-secret or workload-identity; give the credential it is for",
+        ));
     }
-    Ok(credential)
+    if c.client_id.is_some() && !takes_client {
+        return Err(Error::invalid_input(
+            "--client-id goes with --credential managed-identity, client-secret or workload-identity; give the credential it is for",
+        ));
+    }
+    let (tenant_id, client_id) = (c.tenant_id.clone(), c.client_id.clone());
+    Ok(match kind {
+        Kind::Auto => CredentialOptions::Auto,
+        Kind::AccessToken => {
+            let token = CredentialOptions::access_token(c.access_token.clone().unwrap_or_default());
+            // Only a handed-over ARM token needs a Graph token beside it; the other ways to sign in get
+            // their own Graph tokens (so an AZURE_GRAPH_ACCESS_TOKEN left in the environment does not get
+            // in their way).
+            match &c.graph_access_token {
+                Some(g) => token.with_graph_token(g.clone()),
+                None => token,
+            }
+        }
+        Kind::AzureCli => CredentialOptions::AzureCli { tenant_id, timeout_seconds: None },
+        Kind::ManagedIdentity => {
+            CredentialOptions::ManagedIdentity { client_id, object_id: None, resource_id: None, endpoint: None }
+        }
+        Kind::AzureArc => CredentialOptions::AzureArc { endpoint: None, key_directory: None },
+        Kind::ClientSecret => {
+            CredentialOptions::ClientSecret { tenant_id, client_id, client_secret: None, authority_host: None }
+        }
+        Kind::WorkloadIdentity => {
+            CredentialOptions::WorkloadIdentity { tenant_id, client_id, token_file: None, authority_host: None }
+        }
+    })
 }
 
 fn session_options(c: &ConnectionArgs) -> Result<api::SessionOptions> {
@@ -553,11 +582,15 @@ fn session_options(c: &ConnectionArgs) -> Result<api::SessionOptions> {
         cloud: Some(c.cloud.clone()),
         arm_endpoint: c.arm_endpoint.clone(),
         graph_endpoint: c.graph_endpoint.clone(),
-        credential: Some(api::CredentialOptions::from_json(&credential_options(c)?)?),
+        credential: Some(credential_options(c)?),
         concurrency: Some(c.concurrency as usize),
         timeout_seconds: Some(c.timeout),
         max_retries: Some(c.max_retries),
-        storage_sync_principal_id: c.storage_sync_principal_id.clone(),
+        storage_sync_principal_id: c
+            .storage_sync_principal_id
+            .as_deref()
+            .map(|p| PrincipalId::parse_named("--storage-sync-principal-id", p))
+            .transpose()?,
         az_environment: None,
     })
 }
@@ -565,13 +598,14 @@ fn session_options(c: &ConnectionArgs) -> Result<api::SessionOptions> {
 /// The scope of many services the flags name, if they name one: --management-group, --all-subscriptions,
 /// or --subscription more than once. A single --subscription (or AZURE_SUBSCRIPTION_ID) beside
 /// --management-group or --all-subscriptions is left aside: the environment may set it for every command.
-fn scope_request(t: &TargetArgs) -> Result<Option<api::ScopeRequest>> {
+fn scope_request(t: &TargetArgs) -> Result<Option<api::TenantScope>> {
+    use filesync_identity::model::tenant::Scope;
     let scope = if let Some(mg) = &t.management_group {
-        api::ScopeRequest { management_group: Some(mg.clone()), ..Default::default() }
+        Scope::ManagementGroup { id: mg.trim().to_string() }
     } else if t.all_subscriptions {
-        api::ScopeRequest { all_subscriptions: Some(true), ..Default::default() }
+        Scope::AllSubscriptions
     } else if t.subscription.len() > 1 && t.resource_id.is_none() && t.resource_group.is_none() && t.name.is_none() {
-        api::ScopeRequest { subscription_ids: Some(t.subscription.clone()), ..Default::default() }
+        Scope::Subscriptions { ids: t.subscription.iter().map(|s| s.trim().to_string()).collect() }
     } else {
         return Ok(None);
     };
@@ -580,8 +614,7 @@ fn scope_request(t: &TargetArgs) -> Result<Option<api::ScopeRequest>> {
             "give one scope: --management-group, --all-subscriptions or several --subscription, not several",
         ));
     }
-    scope.to_scope()?;
-    Ok(Some(scope))
+    Ok(Some(api::TenantScope::new(scope)?))
 }
 
 fn target_spec(t: &TargetArgs) -> Result<TargetSpec> {
@@ -598,12 +631,9 @@ fn target_spec(t: &TargetArgs) -> Result<TargetSpec> {
     )
 }
 
-/// The session and cancellation of one command that reads Azure: the principal id checked once, by the
-/// flag's name; Ctrl+C cancels what is in flight.
+/// The session and cancellation of one command that reads Azure (the principal id parsed once, by the
+/// flag's name, as the options are built); Ctrl+C cancels what is in flight.
 fn connect(connection: &ConnectionArgs) -> Result<(api::Session, api::CancellationToken)> {
-    if let Some(p) = &connection.storage_sync_principal_id {
-        filesync_identity::model::resource_id::validate_guid("--storage-sync-principal-id", p)?;
-    }
     let session = api::Session::new(session_options(connection)?)?;
     let cancel = api::CancellationToken::new();
     let ctrl_c = cancel.clone();
@@ -617,21 +647,11 @@ fn connect(connection: &ConnectionArgs) -> Result<(api::Session, api::Cancellati
 
 /// The request API's source for a live target.
 fn live_source(target: &TargetArgs, activity_days: u32) -> Result<api::Source> {
+    let activity_days = Some(api::ActivityDays::new(activity_days.into())?);
     if let Some(scope) = scope_request(target)? {
-        return Ok(api::Source { scope: Some(scope), activity_days: Some(activity_days.into()), ..Default::default() });
+        return Ok(api::Source { scope: Some(scope), activity_days, ..Default::default() });
     }
-    // Refused before anything is built: a target that cannot be one.
-    target_spec(target)?;
-    Ok(api::Source {
-        target: Some(api::TargetRequest {
-            resource_id: target.resource_id.clone(),
-            subscription_id: target.subscription.first().cloned(),
-            resource_group: target.resource_group.clone(),
-            name: target.name.clone(),
-        }),
-        activity_days: Some(activity_days.into()),
-        ..Default::default()
-    })
+    Ok(api::Source { target: Some(api::Target(target_spec(target)?)), activity_days, ..Default::default() })
 }
 
 async fn collect_live(

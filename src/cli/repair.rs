@@ -73,7 +73,8 @@ pub struct ApplyFlags {
     #[arg(long, value_enum, default_value_t = OutputFormat::Table, value_parser = crate::FormatParser::<OutputFormat>::new())]
     format: OutputFormat,
     /// How long to keep retrying a role assignment for an identity that is not replicated yet, in seconds.
-    #[arg(long, default_value_t = 300, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(0..=3600))]
+    #[arg(long, default_value_t = api::limits::PRINCIPAL_TIMEOUT_SECONDS.default, value_name = "SECONDS",
+          value_parser = clap::value_parser!(u64).range(api::limits::PRINCIPAL_TIMEOUT_SECONDS.min..=api::limits::PRINCIPAL_TIMEOUT_SECONDS.max))]
     principal_timeout: u64,
 }
 

@@ -128,26 +128,25 @@ impl CredentialOptions {
         if let Some(m) = v.as_object_mut() {
             m.entry("kind").or_insert_with(|| "auto".into());
         }
-        serde_path_to_error::deserialize::<_, CredentialOptions>(&v).map_err(|e| {
-            // Name the field, never quote a value (serde quotes values in type and variant errors).
-            let inner = e.inner().to_string();
-            let what = if inner.starts_with("unknown variant") {
-                "unknown kind".to_string()
-            } else if inner.starts_with("unknown field") || inner.starts_with("missing field") {
-                super::scrub(&inner, &[])
-            } else if !v.is_object() {
-                "expected a JSON object".to_string()
-            } else if let Some(pos) = inner.rfind(", expected ") {
+        crate::error::de::read::<CredentialOptions>(&v).map_err(|e| {
+            use crate::error::de::Defect;
+            // Name the field, never quote a value (serde quotes values in type and variant errors): worded
+            // by what serde found wrong, not by its message.
+            let what = match &e.defect {
+                Defect::UnknownVariant { .. } => "unknown kind".to_string(),
+                Defect::UnknownField { .. } | Defect::MissingField(_) => super::scrub(&e.defect.to_string(), &[]),
+                _ if !v.is_object() => "expected a JSON object".to_string(),
                 // `invalid type: string "<value>", expected u64`: keep what was expected only.
-                format!("wrong type or value ({})", super::scrub(&inner[pos + 2..], &[]))
-            } else {
-                "wrong type or value".to_string()
+                Defect::WrongType { expected, .. } => {
+                    format!("wrong type or value ({})", super::scrub(&format!("expected {expected}"), &[]))
+                }
+                Defect::Invalid(_) => "wrong type or value".to_string(),
             };
-            let path = e.path().to_string();
-            let at = if path.is_empty() || path == "." { String::new() } else { format!(" at '{path}'") };
+            let at = if e.path.is_empty() { String::new() } else { format!(" at '{}'", e.path) };
             Error::invalid_input(format!(
                 "the credential options are not valid{at}: {what} (kinds: auto, accessToken, azureCli, managedIdentity, azureArc, clientSecret, workloadIdentity)"
             ))
+            // The refusal is not kept as the source: an unknown kind or field may be a secret put there.
         })
     }
 

@@ -28,6 +28,8 @@ use std::time::Duration;
 use serde_json::Value;
 
 mod boundary;
+#[cfg(test)]
+mod contract;
 mod error;
 mod requests;
 
@@ -176,22 +178,28 @@ pub unsafe extern "C" fn fsi_session_new(
         unsafe { *out_session = std::ptr::null_mut() };
         // SAFETY: the caller guarantees `len` bytes at `options_json`.
         let value = unsafe { read_json(options_json, len, "the session options") }?;
-        let Some(obj) = value.as_object() else {
+        if !value.is_object() {
             return Err(Failure::new(FsiResult::InvalidInput, "the session options must be a JSON object"));
-        };
-        let known = serde_json::to_value(SessionOptions::default()).unwrap_or(Value::Null);
-        if let Some(unknown) = obj.keys().find(|k| known.get(k.as_str()).is_none()) {
-            return Err(Failure::new(
-                FsiResult::InvalidInput,
-                format!("unknown session option '{}'", unknown.escape_debug()),
-            ));
         }
-        let options: SessionOptions = serde_path_to_error::deserialize(&value).map_err(|e| {
-            if e.path().to_string() == "credential" {
-                // The credential's own message names the field at fault and never quotes a value.
-                return Failure::new(FsiResult::InvalidInput, e.inner().to_string());
-            }
-            Failure::new(FsiResult::InvalidInput, format!("session option '{}' has the wrong type", e.path()))
+        // Unknown options are refused by serde (`deny_unknown_fields`); the failure is worded by what it
+        // is, never by matching its text.
+        let options: SessionOptions = crate::api::de::read(&value).map_err(|r| {
+            use crate::api::de::Defect;
+            let message = match (&r.defect, r.path.as_str()) {
+                (Defect::UnknownField { field, .. }, "") => {
+                    format!("unknown session option '{}'", field.escape_debug())
+                }
+                (Defect::UnknownField { field, .. }, path) => {
+                    format!("unknown session option '{path}.{}'", field.escape_debug())
+                }
+                // The credential's own message names the field at fault and never quotes a value; a
+                // value refused by its type (a principal id) says why.
+                (Defect::Invalid(m), "credential") => m.clone(),
+                (Defect::Invalid(m), path) => format!("session option '{path}' is not valid: {m}"),
+                // Never the value: it may be a token.
+                (_, path) => format!("session option '{path}' has the wrong type"),
+            };
+            Failure::from(crate::error::Error::invalid_input(message).with_source(r))
         })?;
         let session = Session::new(options)?;
         // SAFETY: checked non-NULL.
@@ -219,7 +227,8 @@ pub unsafe extern "C" fn fsi_session_free(session: *mut FsiSession) {
 }
 
 /// Start a request: UTF-8 JSON (`request_json`, `len` bytes) such as `{"operation":"explain","code":"0x80c8305f"}`
-/// (operations: `explain`, `listChecks`, `test`, `collect`, `plan`, `apply`; see the crate's `api` module).
+/// (operations: `explain`, `listChecks`, `wording`, `resolveTarget`, `test`, `testLocal`, `collect`, `plan`,
+/// `apply`, `diff`; each request's fields and each answer's shape: `bindings/contract.json`).
 /// It runs in the background on the library's runtime; use `fsi_request_wait`, `fsi_events_take`,
 /// `fsi_request_take_result`, `fsi_request_cancel`.
 ///

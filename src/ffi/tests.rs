@@ -108,6 +108,14 @@ fn session_options_are_validated() {
     assert_eq!(session(r#"{"concurrency":"many"}"#).unwrap_err(), FsiResult::InvalidInput);
     assert!(last_error()["message"].as_str().unwrap().contains("concurrency"));
     assert_eq!(session("[]").unwrap_err(), FsiResult::InvalidInput);
+    // Refused by serde itself, worded by what was wrong: a nested unknown option is named with its path,
+    // a value its type refuses says why.
+    assert_eq!(session(r#"{"azEnvironment":{"nmae":"x"}}"#).unwrap_err(), FsiResult::InvalidInput);
+    let m = last_error()["message"].as_str().unwrap().to_string();
+    assert!(m.contains("unknown session option 'azEnvironment.nmae'"), "{m}");
+    assert_eq!(session(r#"{"storageSyncPrincipalId":"not-a-guid"}"#).unwrap_err(), FsiResult::InvalidInput);
+    let m = last_error()["message"].as_str().unwrap().to_string();
+    assert!(m.contains("storageSyncPrincipalId") && m.contains("'not-a-guid' is not an object id"), "{m}");
 }
 
 #[test]
