@@ -679,8 +679,7 @@ pub async fn snapshot_for(
     })?;
     let client = session.client(events, cancel.clone())?;
     let mut options = crate::collect::CollectOptions::new(target.0.clone());
-    options.storage_sync_principal_id =
-        session.options.storage_sync_principal_id.as_ref().map(|p| p.as_str().to_string());
+    options.storage_sync_principal_id = session.options.storage_sync_principal_id.clone();
     options.activity_days = days;
     crate::collect::collect(&client, &options).await
 }
@@ -730,8 +729,7 @@ pub async fn tenant_for(
             let mut options = crate::collect::CollectOptions::new(crate::collect::TargetSpec::Subscription {
                 subscription_id: String::new(),
             });
-            options.storage_sync_principal_id =
-                session.options.storage_sync_principal_id.as_ref().map(|p| p.as_str().to_string());
+            options.storage_sync_principal_id = session.options.storage_sync_principal_id.clone();
             options.activity_days = days;
             Ok(vec![crate::collect::tenant::collect_tenant(&client, scope.scope(), &options).await?])
         }
@@ -957,8 +955,8 @@ mod tests {
         );
         assert!(m.contains("give one scope"), "{m}");
         let m = refused(serde_json::json!({"operation": "plan", "kind": "repair",
-            "findings": [{"check": "storage.lok", "resourceId": "/subscriptions/x"}]}));
-        assert!(m.contains("unknown check id 'storage.lok'"), "{m}");
+            "findings": [{"check": "storage.Lock", "resourceId": "/subscriptions/x"}]}));
+        assert!(m.contains("unknown check id 'storage.Lock'"), "{m}");
         let m = refused(serde_json::json!({"operation": "plan", "kind": "fix"}));
         assert!(m.contains("unknown plan kind 'fix'"), "{m}");
         let m = refused(serde_json::json!({"operation": "test", "checks": 5}));

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use fake_arm::{roles, FakeArm, Fault, FaultAction};
 use filesync_identity::model::findings::Status;
+use filesync_identity::model::principal::PrincipalId;
 use filesync_identity::repair::apply::{self, ApplyOptions, Outcome};
 use filesync_identity::repair::plan::{self, ChangeKind, Plan, PlanKind, PlanOptions};
 use filesync_identity::ErrorKind;
@@ -77,8 +78,8 @@ async fn repair_turns_every_failing_permission_check_to_pass_and_a_second_run_wr
         let name = r.path.rsplit('/').next().unwrap();
         let scope = r.path.split("/providers/Microsoft.Authorization/").next().unwrap();
         let role = body["properties"]["roleDefinitionId"].as_str().unwrap().rsplit('/').next().unwrap();
-        let principal = body["properties"]["principalId"].as_str().unwrap();
-        assert_eq!(name, plan::assignment_name(scope, principal, role));
+        let principal = PrincipalId::parse(body["properties"]["principalId"].as_str().unwrap()).unwrap();
+        assert_eq!(name, plan::assignment_name(scope, &principal, role));
     }
     let after = diagnose(&fake).await;
     for check in PERMISSION_CHECKS {
@@ -540,7 +541,7 @@ async fn every_planned_change_is_a_safe_one() {
                 let g = c.grant.as_ref().unwrap();
                 assert!(filesync_identity::model::roles::GRANTABLE.iter().any(|r| r.guid == g.role_guid), "{c:#?}");
                 assert!(
-                    known.contains(&g.principal_id.to_ascii_lowercase())
+                    PrincipalId::parse(&g.principal_id).is_ok_and(|p| known.contains(&p))
                         || (g.principal_id == plan::PRINCIPAL_PLACEHOLDER && c.principal_from.is_some()),
                     "{c:#?}"
                 );

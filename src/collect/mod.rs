@@ -35,6 +35,7 @@ use crate::arm::wire as m;
 use crate::arm::{api_versions, ArmClient, Priority};
 use crate::error::{Error, ErrorKind, Result};
 use crate::events::{log, Event, LogLevel};
+use crate::model::principal::PrincipalId;
 use crate::model::resource_id::{validate_guid, validate_segment, MachineKind, ResourceId};
 use crate::model::snapshot::*;
 use crate::sync::LockUnpoisoned;
@@ -119,7 +120,7 @@ impl TargetSpec {
 pub struct CollectOptions {
     pub target: TargetSpec,
     /// The Microsoft.StorageSync service principal's object id, when the caller knows it.
-    pub storage_sync_principal_id: Option<String>,
+    pub storage_sync_principal_id: Option<PrincipalId>,
     /// Where `storage_sync_principal_id` came from, when not from the caller (`graph`: looked up once for
     /// many services).
     pub storage_sync_principal_source: Option<String>,
@@ -899,7 +900,7 @@ fn unread_account(id: &ResourceId) -> StorageAccount {
 const GRAPH_LOOKUP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Look up the Microsoft.StorageSync service principal's object id in Microsoft Graph.
-pub async fn lookup_storage_sync_principal(client: &ArmClient) -> std::result::Result<String, String> {
+pub async fn lookup_storage_sync_principal(client: &ArmClient) -> std::result::Result<PrincipalId, String> {
     let cloud = client.cloud();
     if cloud.graph.is_empty() {
         return Err(
@@ -919,9 +920,10 @@ pub async fn lookup_storage_sync_principal(client: &ArmClient) -> std::result::R
             e.message()
         )
     })?;
-    items.iter().find_map(|v| v.get("id").and_then(Value::as_str).map(str::to_string)).ok_or_else(|| {
+    let id = items.iter().find_map(|v| v.get("id").and_then(Value::as_str)).ok_or_else(|| {
         format!("no service principal with app id {app_id} in this tenant (Azure File Sync was never registered here?)")
-    })
+    })?;
+    PrincipalId::parse_named("the object id Microsoft Graph answered", id).map_err(|e| e.to_string())
 }
 
 /// Collect a snapshot.
@@ -954,10 +956,7 @@ pub async fn collect_with(client: &ArmClient, options: &CollectOptions, shared: 
     c.progress("finding Storage Sync Services".into());
     let principal = async {
         if let Some(p) = &options.storage_sync_principal_id {
-            (
-                Some(p.to_ascii_lowercase()),
-                Some(options.storage_sync_principal_source.clone().unwrap_or_else(|| "flag".to_string())),
-            )
+            (Some(p.clone()), Some(options.storage_sync_principal_source.clone().unwrap_or_else(|| "flag".to_string())))
         } else if options.lookup_storage_sync_principal {
             // The lookup is a nicety: never let it hold the diagnosis up for long.
             let lookup = tokio::time::timeout(GRAPH_LOOKUP_TIMEOUT, lookup_storage_sync_principal(client));
@@ -965,7 +964,7 @@ pub async fn collect_with(client: &ArmClient, options: &CollectOptions, shared: 
                 Err(format!("Microsoft Graph did not answer within {} s", GRAPH_LOOKUP_TIMEOUT.as_secs()))
             });
             match outcome {
-                Ok(id) => (Some(id.to_ascii_lowercase()), Some("graph".to_string())),
+                Ok(id) => (Some(id), Some("graph".to_string())),
                 Err(why) => {
                     log(client.events(), LogLevel::Verbose, format!("Microsoft.StorageSync principal unknown: {why}"));
                     (None, Some(format!("unknown: {why}")))

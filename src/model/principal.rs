@@ -53,6 +53,14 @@ impl std::str::FromStr for PrincipalId {
     }
 }
 
+/// Reads as its (lower-case) text, as [`crate::model::check_id::CheckId`] does.
+impl std::ops::Deref for PrincipalId {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
 impl AsRef<str> for PrincipalId {
     fn as_ref(&self) -> &str {
         &self.0

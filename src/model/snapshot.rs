@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::model::principal::PrincipalId;
 use crate::model::resource_id::{is_zero_guid, ResourceId};
 
 /// The snapshot format this build writes.
@@ -38,7 +39,7 @@ pub struct Snapshot {
     pub caller: Option<Caller>,
     /// The object id of the Microsoft.StorageSync first-party service principal in this tenant, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub storage_sync_principal_id: Option<String>,
+    pub storage_sync_principal_id: Option<PrincipalId>,
     /// Where `storageSyncPrincipalId` came from (`graph`, `flag`), or why it is unknown.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storage_sync_principal_source: Option<String>,
@@ -177,6 +178,12 @@ impl StorageSyncService {
             return None;
         }
         id.principal_id.as_deref().filter(|p| !is_zero_guid(p))
+    }
+
+    /// The system-assigned identity's principal, as a [`PrincipalId`] (None when there is none, or when
+    /// what ARM answered is not an object id).
+    pub fn system_principal(&self) -> Option<PrincipalId> {
+        self.system_principal_id().and_then(|p| PrincipalId::parse(p).ok())
     }
 }
 
@@ -336,6 +343,11 @@ impl RegisteredServer {
         self.active_identity()
             .or(self.latest_application_id.as_deref().filter(|a| !is_zero_guid(a)))
             .or(self.application_id.as_deref().filter(|a| !is_zero_guid(a)))
+    }
+
+    /// [`RegisteredServer::any_identity`] as a [`PrincipalId`].
+    pub fn any_principal(&self) -> Option<PrincipalId> {
+        self.any_identity().and_then(|p| PrincipalId::parse(p).ok())
     }
 
     pub fn role(&self) -> &str {

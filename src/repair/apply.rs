@@ -24,6 +24,7 @@ use crate::checks::{Index, RoleState};
 use crate::collect::{CollectOptions, TargetSpec};
 use crate::error::{Error, ErrorKind, Result};
 use crate::events::{log, Event, LogLevel};
+use crate::model::principal::PrincipalId;
 use crate::model::resource_id::ResourceId;
 use crate::model::snapshot::{Permission, Snapshot, Target, TargetKind};
 use crate::repair::basis::{basis_drift, live_facts};
@@ -507,8 +508,8 @@ pub async fn apply(client: &ArmClient, plan: &Plan, options: &ApplyOptions) -> R
                 r.outcome = Outcome::AlreadyPresent;
                 r.message = "Already in effect; nothing sent.".into();
                 if c.kind == ChangeKind::EnableServiceIdentity {
-                    if let Some(p) = service(&pre.live, &c.request.path).and_then(|s| s.system_principal_id()) {
-                        run.resolved.insert(c.id.clone(), p.to_string());
+                    if let Some(p) = service(&pre.live, &c.request.path).and_then(|s| s.system_principal()) {
+                        run.resolved.insert(c.id.clone(), p);
                     }
                 }
             }
@@ -588,7 +589,7 @@ fn check_only(plan: &Plan, options: &ApplyOptions) -> Result<()> {
 struct Preflight {
     live: Snapshot,
     /// The principals the live deployment uses (a grant to any other is stale).
-    known: std::collections::BTreeSet<String>,
+    known: std::collections::BTreeSet<PrincipalId>,
     /// Change id -> already in effect.
     done: HashMap<String, bool>,
     /// Change id -> why the caller may not make it.
@@ -636,7 +637,7 @@ async fn preflight(client: &ArmClient, plan: &Plan, options: &ApplyOptions) -> R
 #[derive(Default)]
 struct Run {
     outcomes: HashMap<String, Outcome>,
-    resolved: HashMap<String, String>,
+    resolved: HashMap<String, PrincipalId>,
     cancelled: bool,
 }
 
@@ -684,10 +685,9 @@ fn decide(c: &Change, plan: &Plan, pre: &Preflight, run: &Run, options: &ApplyOp
             message: format!("Not sent: {why}."),
         };
     }
-    let stale = c
-        .grant
-        .as_ref()
-        .is_some_and(|g| c.principal_from.is_none() && !pre.known.contains(&g.principal_id.to_ascii_lowercase()));
+    let stale = c.grant.as_ref().is_some_and(|g| {
+        c.principal_from.is_none() && !PrincipalId::parse(&g.principal_id).is_ok_and(|p| pre.known.contains(&p))
+    });
     if stale {
         return Decision::Refuse {
             kind: ErrorKind::Conflict,
@@ -722,12 +722,12 @@ async fn with_resource_access_rules(client: &ArmClient, c: &Change) -> std::resu
     Ok(body)
 }
 
-type Executed = (Outcome, Option<String>, String, String, Option<String>);
+type Executed = (Outcome, Option<String>, String, String, Option<PrincipalId>);
 
 async fn execute(
     client: &ArmClient,
     c: &Change,
-    resolved: &HashMap<String, String>,
+    resolved: &HashMap<String, PrincipalId>,
     options: &ApplyOptions,
 ) -> std::result::Result<Executed, Failure> {
     match c.kind {
@@ -767,9 +767,10 @@ async fn execute(
                 let p = svc
                     .pointer("/identity/principalId")
                     .and_then(|p| p.as_str())
-                    .filter(|p| !crate::model::resource_id::is_zero_guid(p));
+                    .filter(|p| !crate::model::resource_id::is_zero_guid(p))
+                    .and_then(|p| PrincipalId::parse(p).ok());
                 match p {
-                    Some(p) => principal = Some(p.to_string()),
+                    Some(p) => principal = Some(p),
                     None => {
                         return Err(Failure {
                             kind: ErrorKind::Arm,

@@ -13,10 +13,8 @@ fn norm(id: Option<&str>) -> Option<String> {
 
 /// The facts of a snapshot a plan rests on.
 pub fn basis_facts(snapshot: &Snapshot) -> BasisFacts {
-    let mut facts = BasisFacts {
-        storage_sync_principal_id: norm(snapshot.storage_sync_principal_id.as_deref()),
-        ..Default::default()
-    };
+    let mut facts =
+        BasisFacts { storage_sync_principal_id: snapshot.storage_sync_principal_id.clone(), ..Default::default() };
     for svc in &snapshot.services {
         let mut sf = ServiceFacts {
             identity_principal_id: norm(svc.system_principal_id()),

@@ -26,6 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::model::check_id::CheckId;
+use crate::model::principal::PrincipalId;
 use crate::model::resource_id::{is_zero_guid, parse_share_scope, ResourceId, ShareScopeSpelling};
 use crate::model::roles::{self, BuiltInRole};
 use crate::model::snapshot::{Snapshot, Target};
@@ -267,7 +268,7 @@ pub struct ManualStep {
 #[serde(rename_all = "camelCase")]
 pub struct BasisFacts {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub storage_sync_principal_id: Option<String>,
+    pub storage_sync_principal_id: Option<PrincipalId>,
     /// By lower-cased service id.
     pub services: BTreeMap<String, ServiceFacts>,
     /// The settings of each storage account a security posture change rewrites, by lower-cased account
@@ -356,11 +357,11 @@ pub struct PlanOptions {
 
 /// The deterministic name of a role assignment: a v5 UUID of (scope lower-cased, principal, role GUID),
 /// so a retry or a re-run can never create a second assignment.
-pub fn assignment_name(scope: &str, principal_id: &str, role_guid: &str) -> String {
+pub fn assignment_name(scope: &str, principal_id: &PrincipalId, role_guid: &str) -> String {
     let key = format!(
         "{}|{}|{}",
         scope.trim_end_matches('/').to_ascii_lowercase(),
-        principal_id.to_ascii_lowercase(),
+        principal_id,
         role_guid.to_ascii_lowercase()
     );
     uuid::Uuid::new_v5(&ASSIGNMENT_NAMESPACE, key.as_bytes()).to_string()
@@ -397,26 +398,22 @@ pub fn allowed_scope(scope: &ResourceId) -> bool {
 }
 
 /// Every principal the snapshot knows: service identities, server identities, Microsoft.StorageSync.
-pub fn known_principals(snapshot: &Snapshot) -> BTreeSet<String> {
+pub fn known_principals(snapshot: &Snapshot) -> BTreeSet<PrincipalId> {
     let mut out = BTreeSet::new();
     for svc in &snapshot.services {
-        if let Some(p) = svc.system_principal_id() {
-            out.insert(p.to_ascii_lowercase());
-        }
+        out.extend(svc.system_principal());
         for s in &svc.registered_servers {
             for id in [s.any_identity(), s.application_id.as_deref(), s.latest_application_id.as_deref()]
                 .into_iter()
                 .flatten()
             {
                 if !is_zero_guid(id) {
-                    out.insert(id.to_ascii_lowercase());
+                    out.extend(PrincipalId::parse(id).ok());
                 }
             }
         }
     }
-    if let Some(p) = &snapshot.storage_sync_principal_id {
-        out.insert(p.to_ascii_lowercase());
-    }
+    out.extend(snapshot.storage_sync_principal_id.clone());
     out
 }
 
@@ -494,7 +491,9 @@ impl Plan {
                     let name = if placeholder {
                         NAME_PLACEHOLDER.to_string()
                     } else {
-                        assignment_name(scope.as_str(), &g.principal_id, role.guid)
+                        let principal = PrincipalId::parse(&g.principal_id)
+                            .map_err(|_| bad("the principal is not an object id"))?;
+                        assignment_name(scope.as_str(), &principal, role.guid)
                     };
                     if !c.request.path.eq_ignore_ascii_case(&assignment_path(scope.as_str(), &name)) {
                         return Err(bad("the request path does not match the grant"));

@@ -10,6 +10,7 @@ use crate::model::check_id::CheckId;
 use crate::model::findings::{Finding, Status};
 use crate::model::index::{Index, RoleState};
 use crate::model::phrases::{describe_scope, ps_quote};
+use crate::model::principal::PrincipalId;
 use crate::model::resource_id::{file_share_scope, ResourceId};
 use crate::model::roles::{self, BuiltInRole};
 use crate::model::snapshot::{RegisteredServer, Snapshot, StorageSyncService, SyncGroup};
@@ -81,7 +82,7 @@ impl<'a> Builder<'a> {
         &mut self,
         scope: &ResourceId,
         role: BuiltInRole,
-        principal: Option<&str>,
+        principal: Option<&PrincipalId>,
         principal_from: Option<&str>,
         who: &str,
         reason: Reason,
@@ -91,7 +92,7 @@ impl<'a> Builder<'a> {
             return None;
         }
         let key_principal =
-            principal.map(str::to_string).unwrap_or_else(|| format!("from:{}", principal_from.unwrap_or("")));
+            principal.map(PrincipalId::to_string).unwrap_or_else(|| format!("from:{}", principal_from.unwrap_or("")));
         let id = change_id(
             ChangeKind::RoleAssignment,
             &format!("{}|{}|{}", scope.as_str().to_ascii_lowercase(), key_principal.to_ascii_lowercase(), role.guid),
@@ -147,18 +148,18 @@ const ROLE_CHECKS: [CheckId; 4] = [
     CheckId::STORAGE_LEGACY_SYNC_PRINCIPAL,
 ];
 
-fn who_is(snapshot: &Snapshot, principal: &str) -> String {
+fn who_is(snapshot: &Snapshot, principal: &PrincipalId) -> String {
     for svc in &snapshot.services {
-        if svc.system_principal_id().is_some_and(|p| p.eq_ignore_ascii_case(principal)) {
+        if svc.system_principal_id().is_some_and(|p| principal.is(p)) {
             return format!("the identity of Storage Sync Service '{}'", svc.name);
         }
         for s in &svc.registered_servers {
-            if s.any_identity().is_some_and(|p| p.eq_ignore_ascii_case(principal)) {
+            if s.any_identity().is_some_and(|p| principal.is(p)) {
                 return format!("the identity of server '{}'", s.display_name());
             }
         }
     }
-    if snapshot.storage_sync_principal_id.as_deref().is_some_and(|p| p.eq_ignore_ascii_case(principal)) {
+    if snapshot.storage_sync_principal_id.as_ref() == Some(principal) {
         return "Microsoft.StorageSync".into();
     }
     format!("principal {principal}")
@@ -208,12 +209,12 @@ pub fn plan_repair_with(snapshot: &Snapshot, findings: &[Finding], options: Plan
                 b.note(format!("{}: the scope '{scope}' is not a resource id.", f.check));
                 continue;
             };
-            if !known.contains(&principal.to_ascii_lowercase()) {
+            let Some(principal) = PrincipalId::parse(principal).ok().filter(|p| known.contains(p)) else {
                 b.note(format!("{}: principal {principal} is not in the snapshot; not granting.", f.check));
                 continue;
-            }
-            let who = who_is(snapshot, principal);
-            b.grant(&scope, role, Some(principal), None, &who, reason, Vec::new());
+            };
+            let who = who_is(snapshot, &principal);
+            b.grant(&scope, role, Some(&principal), None, &who, reason, Vec::new());
             continue;
         }
         match f.check {
@@ -358,7 +359,7 @@ pub fn plan_enable_identity(snapshot: &Snapshot) -> Plan {
 
 /// A service's identity as enable-identity plans it: the principal it has, or the change that turns it on.
 struct ServiceIdentity {
-    principal: Option<String>,
+    principal: Option<PrincipalId>,
     /// The `enableServiceIdentity` change, when the service has no identity yet.
     enable_id: Option<String>,
     who: String,
@@ -378,7 +379,7 @@ struct Granted {
 /// Stage 1: the service's own identity, turned on when it is off. None (and a manual step) when the
 /// service has only a user-assigned identity.
 fn service_identity(b: &mut Builder, svc: &StorageSyncService) -> Option<ServiceIdentity> {
-    let principal = svc.system_principal_id().map(str::to_string);
+    let principal = svc.system_principal();
     let mut enable_id = None;
     if principal.is_none() {
         let kind_now = svc.identity.as_ref().map(|i| i.kind.clone()).unwrap_or_default();
@@ -486,20 +487,20 @@ fn grant_server_roles(
         let Some(server) = ix.server_of(svc, ep) else { continue };
         let members = if server.is_cluster_name() { ix.cluster_nodes(svc, server) } else { vec![server] };
         for m in members {
-            let Some(p) = m.any_identity() else {
+            let Some(p) = m.any_principal() else {
                 granted.certificate_servers_remain = true;
                 continue;
             };
             let who = format!("the identity of server '{}'", m.display_name());
             let role = roles::STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR;
-            if matches!(ix.role_state(p, role.guid, share_scope, account), RoleState::Effective(_)) {
+            if matches!(ix.role_state(&p, role.guid, share_scope, account), RoleState::Effective(_)) {
                 continue;
             }
             let reason = Reason {
                 check: CheckId::SERVER_ENDPOINT_SERVER_SHARE_ROLE,
                 message: format!("{who} needs {} on {}.", role.name, describe_scope(share_scope)),
             };
-            if let Some(id) = b.grant(share_scope, role, Some(p), None, &who, reason, Vec::new()) {
+            if let Some(id) = b.grant(share_scope, role, Some(&p), None, &who, reason, Vec::new()) {
                 granted.servers.entry(m.server_id.to_ascii_lowercase()).or_default().push(id);
             }
         }
@@ -543,7 +544,7 @@ fn servers_to_switch<'s>(
 /// Stage 4: while certificate servers remain, Microsoft.StorageSync keeps Reader and Data Access on the
 /// service's storage accounts.
 fn keep_legacy_principal(b: &mut Builder, ix: &Index, svc: &StorageSyncService) {
-    let Some(sync_p) = b.snapshot.storage_sync_principal_id.as_deref() else {
+    let Some(sync_p) = b.snapshot.storage_sync_principal_id.clone() else {
         b.note(
             "Servers keep using keys, so Microsoft.StorageSync needs Reader and Data Access on the storage accounts, but its object id is unknown: pass --storage-sync-principal-id to plan that grant.".into(),
         );
@@ -552,13 +553,13 @@ fn keep_legacy_principal(b: &mut Builder, ix: &Index, svc: &StorageSyncService) 
     let role = roles::READER_AND_DATA_ACCESS;
     for a in ix.referenced_accounts() {
         if uses_account(svc, &a.id)
-            && !matches!(ix.role_state(sync_p, role.guid, &a.id, &a.id), RoleState::Effective(_))
+            && !matches!(ix.role_state(&sync_p, role.guid, &a.id, &a.id), RoleState::Effective(_))
         {
             let reason = Reason {
                 check: CheckId::STORAGE_LEGACY_SYNC_PRINCIPAL,
                 message: format!("Servers without an identity still use keys on storage account '{}'.", a.name),
             };
-            b.grant(&a.id, role, Some(sync_p), None, "Microsoft.StorageSync", reason, Vec::new());
+            b.grant(&a.id, role, Some(&sync_p), None, "Microsoft.StorageSync", reason, Vec::new());
         }
     }
 }

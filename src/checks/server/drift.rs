@@ -12,6 +12,7 @@ use crate::model::check_id::CheckId;
 use crate::model::findings::{Finding, Status, Text};
 use crate::model::index::Index;
 use crate::model::phrases::{describe_scope, grant_command, ps_quote};
+use crate::model::principal::PrincipalId;
 use crate::model::resource_id::{file_share_scope, parse_share_scope, ResourceId};
 use crate::model::roles;
 use crate::model::snapshot::{RegisteredServer, RoleAssignment, Snapshot, StorageSyncService};
@@ -25,24 +26,25 @@ fn deleted_type(ra: &RoleAssignment) -> bool {
     ra.principal_type.as_deref().is_none_or(|t| t.eq_ignore_ascii_case("Unknown"))
 }
 
-/// Every principal this deployment knows (lower case): the services', the servers', Microsoft.StorageSync
-/// and the caller.
-struct Known(HashSet<String>);
+/// Every principal this deployment knows: the services', the servers', Microsoft.StorageSync and the caller.
+struct Known(HashSet<PrincipalId>);
 
 impl Known {
     fn of(snap: &Snapshot) -> Known {
-        let mut known: Vec<&str> = Vec::new();
+        let mut known: HashSet<PrincipalId> = HashSet::new();
         for svc in &snap.services {
-            known.extend(svc.system_principal_id());
-            known.extend(svc.registered_servers.iter().filter_map(|s| s.any_identity()));
+            known.extend(svc.system_principal());
+            known.extend(svc.registered_servers.iter().filter_map(|s| s.any_principal()));
         }
-        known.extend(snap.storage_sync_principal_id.as_deref());
-        known.extend(snap.caller.as_ref().and_then(|c| c.object_id.as_deref()));
-        Known(known.iter().map(|k| k.to_ascii_lowercase()).collect())
+        known.extend(snap.storage_sync_principal_id.clone());
+        known
+            .extend(snap.caller.as_ref().and_then(|c| c.object_id.as_deref()).and_then(|p| PrincipalId::parse(p).ok()));
+        Known(known)
     }
 
+    /// Does `principal` (a role assignment's, as ARM answered it) name one of them?
     fn contains(&self, principal: &str) -> bool {
-        self.0.contains(&principal.to_ascii_lowercase())
+        PrincipalId::parse(principal).is_ok_and(|p| self.0.contains(&p))
     }
 }
 
