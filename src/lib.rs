@@ -29,12 +29,12 @@ pub mod report;
 // Still public only because integration tests or the benchmark reach into them; each is to go through
 // `api` (or its tests into the crate's unit tests) and become `pub(crate)`.
 pub mod arm;
-pub mod catalog;
 pub mod checks;
 pub mod collect;
 pub mod credentials;
 pub mod repair;
 
+pub(crate) mod catalog;
 pub(crate) mod cloud;
 pub(crate) mod diff;
 pub(crate) mod events;

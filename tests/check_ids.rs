@@ -102,7 +102,7 @@ fn the_registry_describes_every_declared_check_id_once_in_report_order() {
 }
 
 /// The codes a finding says it explains are among the codes its check declares in the registry (the one
-/// place a check's codes are written down, which the catalog is checked against in tests/catalog.rs).
+/// place a check's codes are written down, which the catalog is checked against in src/api/catalog_suite.rs).
 #[test]
 fn every_finding_explains_only_codes_its_check_declares() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -122,7 +122,7 @@ fn every_finding_explains_only_codes_its_check_declares() {
                 if f.check == CheckId::SYNC_LIVE_ERRORS {
                     // It reports the codes the service reports, whatever they are: each must be one the
                     // catalog can explain.
-                    assert!(filesync_identity::catalog::lookup(code).is_ok(), "{code} is not in the catalog");
+                    assert!(filesync_identity::api::explain(code).is_ok(), "{code} is not in the catalog");
                     continue;
                 }
                 assert!(

@@ -1,12 +1,13 @@
-//! Tests of the embedded File Sync error catalog (`filesync_identity::catalog`).
+//! Tests of the embedded File Sync error catalog (`crate::catalog`), and of the catalog and the checks
+//! held to each other.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use filesync_identity::catalog::{self, entries, hex, lookup, parse_code, CatalogEntry, Category, Table};
-use filesync_identity::checks::explaining;
-use filesync_identity::model::check_id::CheckId;
-use filesync_identity::report::render_catalog_entry as render_text;
+use crate::catalog::{self, entries, hex, lookup, parse_code, CatalogEntry, Category, Table};
+use crate::checks::explaining;
+use crate::model::check_id::CheckId;
+use crate::report::render_catalog_entry as render_text;
 
 /// Codes in the catalog in all: the 264 distinct codes of the reference table, and no extras (every code
 /// a check names is in the reference table).
@@ -16,11 +17,7 @@ const REFERENCE_CODES: usize = 264;
 /// Every check that explains codes, with its codes, as the checks declare them beside their functions: the
 /// one place they are written down (the catalog's "checks" are derived from them, and held to them below).
 fn check_codes() -> Vec<(&'static str, &'static [&'static str])> {
-    filesync_identity::checks::all()
-        .iter()
-        .filter(|c| !c.error_codes.is_empty())
-        .map(|c| (c.id.as_str(), c.error_codes))
-        .collect()
+    crate::checks::all().iter().filter(|c| !c.error_codes.is_empty()).map(|c| (c.id.as_str(), c.error_codes)).collect()
 }
 
 /// The wrong decimals the official articles print, and the code each belongs to.
@@ -208,15 +205,12 @@ fn catalog_every_check_has_codes_and_every_listed_code_exists() {
         }
     }
     // The checks an entry names are exactly the registry's checks that declare its code, in report order.
-    let order: Vec<CheckId> = filesync_identity::checks::all().iter().map(|c| c.id).collect();
+    let order: Vec<CheckId> = crate::checks::all().iter().map(|c| c.id).collect();
     let mut named = BTreeSet::new();
     for e in entries() {
         let checks = explaining(&e.hex());
-        let want: Vec<CheckId> = filesync_identity::checks::all()
-            .iter()
-            .filter(|c| c.error_codes.contains(&e.hex().as_str()))
-            .map(|c| c.id)
-            .collect();
+        let want: Vec<CheckId> =
+            crate::checks::all().iter().filter(|c| c.error_codes.contains(&e.hex().as_str())).map(|c| c.id).collect();
         assert_eq!(checks, want, "{}", e.hex());
         let positions: Vec<usize> = checks.iter().map(|c| order.iter().position(|o| o == c).unwrap()).collect();
         assert!(positions.windows(2).all(|w| w[0] < w[1]), "{}: {checks:?} not in report order", e.hex());
@@ -226,13 +220,13 @@ fn catalog_every_check_has_codes_and_every_listed_code_exists() {
     assert_eq!(named, with_codes, "the catalog's checks and the registry's checks with codes differ");
     // Each entry's JSON (what `explain` answers) and text say the same checks.
     let e = must("0x80c86063");
-    let json = filesync_identity::report::catalog_entry_json(e);
+    let json = crate::report::catalog_entry_json(e);
     let listed: Vec<&str> = json["checks"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
     assert_eq!(listed, explaining("0x80c86063").iter().map(|c| c.as_str()).collect::<Vec<_>>());
     assert!(listed.contains(&"server-endpoint.server-share-role") && listed.contains(&"server.machine-identity"));
     assert!(render_text(e).contains("server.auth-mode, server.identity-drift"), "{}", render_text(e));
     assert_eq!(must("0x80004002").to_json().get("checks"), None, "the catalog itself names no check");
-    assert_eq!(filesync_identity::report::catalog_entry_json(must("0x80004002"))["checks"], serde_json::json!([]));
+    assert_eq!(crate::report::catalog_entry_json(must("0x80004002"))["checks"], serde_json::json!([]));
     assert!(render_text(must("0x80004002")).contains("none of this tool's checks covers this code"));
     assert!(explaining("no such code").is_empty() && explaining("").is_empty());
     assert!(codes_for_check("no.such-check").is_empty());
@@ -275,8 +269,8 @@ fn catalog_unknown_codes_get_suggestions() {
     assert!(err.suggestions.is_empty());
     assert_eq!(err.to_string(), "unknown File Sync error code 'zzzzzzzzzzzzzzzz'");
     // The error converts into the crate's error as invalid input.
-    let e: filesync_identity::Error = lookup("0x1").unwrap_err().into();
-    assert_eq!(e.kind(), filesync_identity::ErrorKind::InvalidInput);
+    let e: crate::Error = lookup("0x1").unwrap_err().into();
+    assert_eq!(e.kind(), crate::ErrorKind::InvalidInput);
 }
 
 #[test]
@@ -406,7 +400,7 @@ fn catalog_garbage_never_panics() {
 fn catalog_json_shape() {
     let e = must("0x80c8305f");
     // What `explain` answers: the entry, with the checks that declare its code.
-    let v = filesync_identity::report::catalog_entry_json(e);
+    let v = crate::report::catalog_entry_json(e);
     let keys: Vec<&str> = v.as_object().expect("object").keys().map(String::as_str).collect();
     for k in [
         "code",
@@ -601,5 +595,17 @@ fn catalog_texts_are_our_own_words() {
                 assert!(!shares_run(mine, &theirs, 10), "{} {what} closely copies {theirs:?}", r.hex);
             }
         }
+    }
+}
+
+#[test]
+fn every_check_lists_the_codes_the_catalog_ties_to_it() {
+    for check in crate::checks::all() {
+        let mut from_catalog: Vec<String> =
+            entries().iter().filter(|e| explaining(&e.hex()).contains(&check.id)).map(|e| hex(e.code)).collect();
+        let mut listed: Vec<String> = check.error_codes.iter().map(|c| c.to_string()).collect();
+        from_catalog.sort();
+        listed.sort();
+        assert_eq!(listed, from_catalog, "check {} and the catalog disagree", check.id);
     }
 }
