@@ -62,7 +62,7 @@ pub use tokio_util::sync::CancellationToken;
 // integration tests reach the library through `api`, `model`, `report` and `error` alone (`tests/layers.rs`).
 pub use crate::checks::{exit_code, Selection};
 pub use crate::collect::TargetSpec;
-pub use crate::credentials::CredentialOptions;
+pub use crate::credentials::{AccessToken, CredentialOptions, TokenCredential};
 pub use crate::diff::{Change, Diff};
 pub use crate::events::{BufferSink, Event, EventSink, LogLevel, NullSink};
 pub use crate::fsutil::{check_output_path, release_free_memory};

@@ -31,11 +31,11 @@ pub mod report;
 pub mod arm;
 pub mod checks;
 pub mod collect;
-pub mod credentials;
 pub mod repair;
 
 pub(crate) mod catalog;
 pub(crate) mod cloud;
+pub(crate) mod credentials;
 pub(crate) mod diff;
 pub(crate) mod events;
 pub(crate) mod ffi;

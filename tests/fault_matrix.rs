@@ -20,12 +20,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use fake_arm::{FakeArm, Fault, FaultAction};
+use filesync_identity::api::{AccessToken, TokenCredential};
 use filesync_identity::api::{BufferSink, EventSink};
 use filesync_identity::api::{CancellationToken, Session};
 use filesync_identity::arm::{ArmClient, ClientOptions};
 use filesync_identity::checks::{self, CheckContext, Selection};
 use filesync_identity::collect::{self, CollectOptions, TargetSpec};
-use filesync_identity::credentials::{AccessToken, TokenCredential};
 use filesync_identity::model::resource_id::ResourceId;
 use filesync_identity::model::snapshot::Snapshot;
 use filesync_identity::repair::apply::{self, ApplyReport, Outcome};

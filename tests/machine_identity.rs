@@ -167,7 +167,7 @@ async fn the_arm_token_alone_never_reaches_graph() {
     let fake = FakeArm::start(healthy().topology()).await;
     // An ARM token without a Graph token, the Graph endpoint given: Graph is not asked at all.
     let options = SessionOptions {
-        credential: Some(filesync_identity::credentials::CredentialOptions::access_token(TOKEN)),
+        credential: Some(filesync_identity::api::CredentialOptions::access_token(TOKEN)),
         ..session_options(&fake)
     };
     let run = diagnose_with(options).await;

@@ -114,7 +114,7 @@ async fn missing_service_is_a_clear_not_found() {
 async fn a_bad_token_is_an_authentication_error() {
     let fake = FakeArm::start(healthy().topology()).await;
     let mut opts = session_options(&fake);
-    opts.credential = Some(filesync_identity::credentials::CredentialOptions::access_token("not-a-known-token"));
+    opts.credential = Some(filesync_identity::api::CredentialOptions::access_token("not-a-known-token"));
     let session = filesync_identity::api::Session::new(opts).unwrap();
     let client = session
         .client(std::sync::Arc::new(filesync_identity::api::NullSink), filesync_identity::api::CancellationToken::new())

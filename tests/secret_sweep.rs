@@ -17,9 +17,9 @@ use std::sync::Arc;
 
 use base64::Engine;
 use fake_arm::{FakeArm, Fault, FaultAction};
+use filesync_identity::api::CredentialOptions;
 use filesync_identity::api::{self, CancellationToken, Session, SessionOptions};
 use filesync_identity::api::{BufferSink, EventSink};
-use filesync_identity::credentials::CredentialOptions;
 use support::*;
 
 /// The token. Random-looking, with characters that base64 and URL encoding change.
@@ -229,7 +229,7 @@ async fn sweep_library(corpus: &mut Corpus, dir: &Path) {
     let scope = session.cloud().arm_scope();
     let token = credential.get_token(&scope).await.unwrap();
     corpus.add("AccessToken Debug", format!("{token:?} {:?} {}", token.token, token.token));
-    let opts = filesync_identity::credentials::CredentialOptions::from_json(
+    let opts = filesync_identity::api::CredentialOptions::from_json(
         &serde_json::json!({"kind": "accessToken", "token": SENTINEL}),
     )
     .unwrap();

@@ -3,11 +3,11 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use filesync_identity::api::CredentialOptions;
 use filesync_identity::api::{CancellationToken, Session, SessionOptions};
 use filesync_identity::api::{EventSink, NullSink};
 use filesync_identity::arm::Stats;
 use filesync_identity::collect::{self, CollectOptions, TargetSpec};
-use filesync_identity::credentials::CredentialOptions;
 use filesync_identity::model::snapshot::Snapshot;
 
 use crate::gen::{GRAPH_TOKEN, TOKEN};

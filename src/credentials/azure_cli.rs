@@ -49,6 +49,7 @@ impl AzureCliCredential {
     }
 
     /// Run this program instead of `az` (tests use a fake script). It is started directly, without a shell.
+    #[cfg(test)]
     pub fn with_program(mut self, program: impl Into<PathBuf>) -> Self {
         self.program = Some(program.into());
         self

@@ -63,6 +63,7 @@ pub struct CachingCredential {
 }
 
 impl CachingCredential {
+    #[cfg(test)]
     pub fn new(inner: impl TokenCredential + 'static) -> Self {
         Self::from_arc(Arc::new(inner))
     }
@@ -76,14 +77,10 @@ impl CachingCredential {
     }
 
     /// Refresh when less than `margin` remains (default five minutes).
+    #[cfg(test)]
     pub fn with_refresh_margin(mut self, margin: Duration) -> Self {
         self.margin = chrono::Duration::from_std(margin).unwrap_or(chrono::Duration::days(1));
         self
-    }
-
-    /// The wrapped credential.
-    pub fn inner(&self) -> &Arc<dyn TokenCredential> {
-        &self.inner
     }
 
     fn slot(&self, scope: &str) -> Arc<Slot> {

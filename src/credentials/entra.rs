@@ -3,7 +3,7 @@
 //! identity).
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use futures::future::BoxFuture;
@@ -107,6 +107,7 @@ impl ClientSecretCredential {
     }
 
     /// Per-request timeout (default: the client's).
+    #[cfg(test)]
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.endpoint.timeout = Some(timeout);
         self
@@ -200,16 +201,6 @@ impl WorkloadIdentityCredential {
     pub fn with_authority_host(mut self, authority: &str) -> Result<Self> {
         self.endpoint.authority = validate_endpoint("the authority host", authority)?;
         Ok(self)
-    }
-
-    /// Per-request timeout (default: the client's).
-    pub fn with_timeout(mut self, timeout: Duration) -> Self {
-        self.endpoint.timeout = Some(timeout);
-        self
-    }
-
-    pub fn token_file(&self) -> &Path {
-        &self.token_file
     }
 
     async fn assertion(&self) -> Result<Secret> {

@@ -59,14 +59,14 @@ mod jwt;
 mod options;
 mod static_token;
 
-pub use arc::{default_arc_key_directory, AzureArcCredential, DEFAULT_ARC_ENDPOINT};
-pub use azure_cli::{AzureCliCredential, DEFAULT_CLI_TIMEOUT};
-pub use cache::{CachingCredential, DEFAULT_REFRESH_MARGIN};
+pub use arc::{AzureArcCredential, DEFAULT_ARC_ENDPOINT};
+pub use azure_cli::AzureCliCredential;
+pub use cache::CachingCredential;
 pub use entra::{ClientSecretCredential, WorkloadIdentityCredential};
-pub use http::{default_http_client, local_http_client, DEFAULT_HTTP_TIMEOUT};
+pub use http::{default_http_client, local_http_client};
 pub use imds::{ManagedIdentityCredential, DEFAULT_IMDS_ENDPOINT};
-pub use jwt::{token_claims, TokenClaims};
-pub use options::{build, build_with, CredentialOptions};
+pub use jwt::token_claims;
+pub use options::{build, CredentialOptions};
 pub use static_token::StaticTokenCredential;
 
 /// A bearer token and when it expires (when known).

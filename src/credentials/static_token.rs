@@ -55,6 +55,7 @@ impl StaticTokenCredential {
     }
 
     /// The token's claims, when it is a JWT.
+    #[cfg(test)]
     pub fn claims(&self) -> Option<&TokenClaims> {
         self.claims.as_ref()
     }

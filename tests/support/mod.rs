@@ -6,11 +6,11 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 
 use fake_arm::*;
+use filesync_identity::api::CredentialOptions;
 use filesync_identity::api::{BufferSink, EventSink};
 use filesync_identity::api::{CancellationToken, Session, SessionOptions};
 use filesync_identity::checks::{self, CheckContext, Selection};
 use filesync_identity::collect::{self, CollectOptions, TargetSpec};
-use filesync_identity::credentials::CredentialOptions;
 use filesync_identity::model::findings::{Finding, Report, Status};
 use filesync_identity::model::snapshot::Snapshot;
 

@@ -8,10 +8,10 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use crate::cloud::{Cloud, CloudName};
+use crate::credentials::options::build_with;
 use crate::credentials::{
-    build_with, token_claims, AccessToken, AzureArcCredential, AzureCliCredential, CachingCredential,
-    ClientSecretCredential, CredentialOptions, ManagedIdentityCredential, StaticTokenCredential, TokenCredential,
-    WorkloadIdentityCredential,
+    token_claims, AccessToken, AzureArcCredential, AzureCliCredential, CachingCredential, ClientSecretCredential,
+    CredentialOptions, ManagedIdentityCredential, StaticTokenCredential, TokenCredential, WorkloadIdentityCredential,
 };
 use crate::{Error, ErrorKind, Secret};
 use base64::Engine as _;
