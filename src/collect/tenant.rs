@@ -130,44 +130,59 @@ pub(crate) struct AccountStats {
 async fn serve_accounts(client: &ArmClient, mut rx: mpsc::UnboundedReceiver<AccountAsk>) -> AccountStats {
     let mut known: HashMap<String, Option<Value>> = HashMap::new();
     let mut stats = AccountStats::default();
-    while let Some(first) = rx.recv().await {
-        let mut waiting = vec![first];
-        let deadline = tokio::time::Instant::now() + ACCOUNT_GATHER;
-        let mut fresh: BTreeSet<String> = BTreeSet::new();
-        let note = |id: &ResourceId, fresh: &mut BTreeSet<String>| {
-            if let Some(q) = quotable_id(id).filter(|q| !known.contains_key(q)) {
-                fresh.insert(q);
-            }
+    // The asks waiting for the next query, the ids it will name, and when it goes out (the first of them
+    // waits at most ACCOUNT_GATHER).
+    let mut waiting: Vec<(String, oneshot::Sender<Option<Value>>)> = Vec::new();
+    let mut fresh: BTreeSet<String> = BTreeSet::new();
+    let mut deadline: Option<tokio::time::Instant> = None;
+    loop {
+        let ask = match deadline {
+            None => match rx.recv().await {
+                Some(ask) => Some(ask),
+                None => break,
+            },
+            Some(at) => tokio::select! {
+                ask = rx.recv() => ask,
+                _ = tokio::time::sleep_until(at) => None,
+                _ = client.cancel_token().cancelled() => None,
+            },
         };
-        note(&waiting[0].0, &mut fresh);
-        while fresh.len() < ACCOUNT_IDS_PER_QUERY {
-            tokio::select! {
-                ask = rx.recv() => match ask {
-                    Some(ask) => {
-                        note(&ask.0, &mut fresh);
-                        waiting.push(ask);
+        if let Some((id, tx)) = ask {
+            // An account already asked of Resource Graph (or one a query cannot name) is answered at once.
+            match quotable_id(&id) {
+                None => {
+                    let _ = tx.send(None);
+                }
+                Some(q) => match known.get(&q) {
+                    Some(row) => {
+                        let _ = tx.send(row.clone());
                     }
-                    None => break,
+                    None => {
+                        fresh.insert(q.clone());
+                        waiting.push((q, tx));
+                        deadline.get_or_insert_with(|| tokio::time::Instant::now() + ACCOUNT_GATHER);
+                    }
                 },
-                _ = tokio::time::sleep_until(deadline) => break,
-                _ = client.cancel_token().cancelled() => break,
+            }
+            if fresh.len() < ACCOUNT_IDS_PER_QUERY {
+                continue;
             }
         }
-        let ids: Vec<String> = fresh.into_iter().collect();
+        // The window is over (or the query is full, or no more asks can come): ask, then answer.
+        let ids: Vec<String> = std::mem::take(&mut fresh).into_iter().collect();
+        deadline = None;
         if !ids.is_empty() {
-            let (found, pages) = query_accounts(client, &ids).await;
+            let (mut found, pages) = query_accounts(client, &ids).await;
             stats.pages += pages;
             stats.asked += ids.len();
             stats.found += found.len();
-            let mut found = found;
             for id in ids {
                 let row = found.remove(&id);
                 known.insert(id, row);
             }
         }
-        for (id, tx) in waiting {
-            let row = quotable_id(&id).and_then(|q| known.get(&q).cloned().flatten());
-            let _ = tx.send(row);
+        for (q, tx) in waiting.drain(..) {
+            let _ = tx.send(known.get(&q).cloned().flatten());
         }
     }
     stats
