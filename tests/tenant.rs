@@ -68,6 +68,123 @@ fn arg_requests(fake: &FakeArm) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// The Resource Graph queries of a run that ask for storage accounts (the others are discovery's).
+fn account_queries(fake: &FakeArm) -> Vec<serde_json::Value> {
+    arg_requests(fake)
+        .into_iter()
+        .filter(|b| b["query"].as_str().is_some_and(|q| q.contains("'microsoft.storage/storageaccounts'")))
+        .collect()
+}
+
+/// ARM's `GET` of storage accounts (the account itself, not what is under it).
+fn arm_account_gets(fake: &FakeArm, name: Option<&str>) -> usize {
+    fake.count_by(|r| {
+        let p = r.path.split('?').next().unwrap_or("").to_ascii_lowercase();
+        let segs: Vec<&str> = p.split('/').filter(|s| !s.is_empty()).collect();
+        r.method == "GET"
+            && segs.len() == 8
+            && segs[6] == "storageaccounts"
+            && name.is_none_or(|n| segs[7] == n.to_ascii_lowercase())
+    })
+}
+
+/// Each snapshot of a run is the snapshot a one-service collection (ARM only) makes of its service, but
+/// for when it was taken.
+async fn assert_each_as_collected_alone(fake: &FakeArm, run: &TenantSnapshot) {
+    let session = Session::new(session_options(fake)).unwrap();
+    let client = session.client(Arc::new(BufferSink::new()), CancellationToken::new()).unwrap();
+    for tenant_snapshot in &run.snapshots {
+        let id = tenant_snapshot.services[0].id.clone();
+        let mut options = filesync_identity::collect::CollectOptions::new(
+            filesync_identity::collect::TargetSpec::Service(id.clone()),
+        );
+        options.activity_days = 0;
+        let alone = filesync_identity::collect::collect(&client, &options).await.unwrap();
+        let json = |s: &filesync_identity::model::snapshot::Snapshot| {
+            let mut v = serde_json::to_value(s).unwrap();
+            v.as_object_mut().unwrap().remove("collectedAt");
+            v
+        };
+        assert!(!tenant_snapshot.storage_accounts.is_empty(), "{id}");
+        assert_eq!(json(tenant_snapshot), json(&alone), "{id}");
+    }
+}
+
+#[tokio::test]
+async fn a_scopes_storage_accounts_come_from_one_resource_graph_page_and_each_snapshot_is_arms() {
+    let fake = FakeArm::start(two_services_in_one_subscription()).await;
+    let run = runs(&fake, subs(&[SUB])).await;
+    assert_eq!(run[0].snapshots.len(), 2);
+    // No ARM GET of an account (one per account and service before); one Resource Graph page for both.
+    assert_eq!(arm_account_gets(&fake, None), 0);
+    let queries = account_queries(&fake);
+    assert_eq!(queries.len(), 1, "{queries:?}");
+    let query = queries[0]["query"].as_str().unwrap().to_ascii_lowercase();
+    assert!(query.contains(&format!("/storageaccounts/{ACCOUNT}'")), "{query}");
+    assert!(query.contains(&format!("/storageaccounts/{OTHER_ACCOUNT}'")), "{query}");
+    assert_eq!(queries[0]["subscriptions"], serde_json::json!([SUB.to_ascii_lowercase()]));
+    assert_eq!(queries[0]["options"]["$top"], 1000);
+    assert_eq!(run[0].coverage.as_ref().unwrap().resource_graph_requests, 3, "2 to discover, 1 for the accounts");
+    // The checks cannot tell where a fact came from: each snapshot is the one ARM gives of its service.
+    assert_each_as_collected_alone(&fake, &run[0]).await;
+}
+
+#[tokio::test]
+async fn an_account_resource_graph_has_not_indexed_yet_is_read_from_arm() {
+    let mut t = two_services_in_one_subscription();
+    t.resource_graph.unindexed_account_ids.push(format!(
+        "/subscriptions/{SUB}/resourceGroups/rg-a2/providers/Microsoft.Storage/storageAccounts/{OTHER_ACCOUNT}"
+    ));
+    let fake = FakeArm::start(t).await;
+    let run = runs(&fake, subs(&[SUB])).await;
+    assert_eq!(run[0].snapshots.len(), 2);
+    assert_eq!(account_queries(&fake).len(), 1);
+    assert_eq!(arm_account_gets(&fake, Some(OTHER_ACCOUNT)), 1, "the one ARG left out, from ARM");
+    assert_eq!(arm_account_gets(&fake, None), 1, "the other from Resource Graph");
+    assert_each_as_collected_alone(&fake, &run[0]).await;
+}
+
+#[tokio::test]
+async fn an_account_in_a_subscription_resource_graph_leaves_out_is_read_from_arm() {
+    // svc-a2's account lives in SUB_C, which the caller may not read as a whole (Reader on the account
+    // only): Resource Graph leaves it out without a word, ARM answers for it.
+    let mut t = two_services_in_one_subscription();
+    let moved = format!(
+        "/subscriptions/{SUB_C}/resourceGroups/rg-a2/providers/Microsoft.Storage/storageAccounts/{OTHER_ACCOUNT}"
+    );
+    for a in &mut t.storage_accounts {
+        if a.name == OTHER_ACCOUNT {
+            a.subscription_id = SUB_C.into();
+        }
+    }
+    for s in &mut t.storage_sync_services {
+        for g in &mut s.sync_groups {
+            for c in &mut g.cloud_endpoints {
+                if c.storage_account_resource_id.to_ascii_lowercase().ends_with(OTHER_ACCOUNT) {
+                    c.storage_account_resource_id = moved.clone();
+                }
+            }
+        }
+    }
+    let t = t.assign(&moved, roles::READER, CALLER);
+    let fake = FakeArm::start(t).await;
+    let run = runs(&fake, subs(&[SUB])).await;
+    assert_eq!(run[0].snapshots.len(), 2);
+    let queries = account_queries(&fake);
+    assert_eq!(queries.len(), 1);
+    let mut scope: Vec<String> =
+        queries[0]["subscriptions"].as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect();
+    scope.sort();
+    let mut both = vec![SUB.to_ascii_lowercase(), SUB_C.to_ascii_lowercase()];
+    both.sort();
+    assert_eq!(scope, both, "one query over both accounts' subscriptions");
+    assert_eq!(arm_account_gets(&fake, Some(OTHER_ACCOUNT)), 1);
+    assert_eq!(arm_account_gets(&fake, None), 1);
+    let a2 = run[0].snapshots.iter().find(|s| s.services[0].name == "svc-a2").unwrap();
+    assert!(a2.storage_accounts.iter().all(|a| a.read), "{:?}", a2.storage_accounts);
+    assert_each_as_collected_alone(&fake, &run[0]).await;
+}
+
 #[tokio::test]
 async fn a_management_group_finds_every_readable_service_and_names_the_unreadable_subscription() {
     let fake = FakeArm::start(tenant()).await;
@@ -77,9 +194,11 @@ async fn a_management_group_finds_every_readable_service_and_names_the_unreadabl
     assert_eq!(coverage.subscriptions_answered, 2);
     assert_eq!(coverage.unreadable_subscriptions, vec![SUB_C.to_string()]);
     assert_eq!(runs[0].snapshots.len(), 2, "SUB's and SUB_B's services");
-    // Discovery: one query for the subscriptions that answer, one for the services.
-    assert_eq!(coverage.resource_graph_requests, 2);
-    assert_eq!(arg_requests(&fake).len(), 2);
+    // Discovery: one query for the subscriptions that answer, one for the services; then one page of
+    // the services' storage accounts.
+    assert_eq!(coverage.resource_graph_requests, 3);
+    assert_eq!(arg_requests(&fake).len(), 3);
+    assert_eq!(account_queries(&fake).len(), 1);
     let report = api::tenant_report(&runs, &Selection::default()).unwrap();
     // Worst first, one line each; the set's verdict is the worst, never better than incomplete here.
     assert_eq!(report.services.len(), 2);
@@ -150,7 +269,8 @@ async fn subscriptions_are_batched_under_300_and_the_quota_is_waited_for_not_ove
     let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
     let runs = runs(&fake, subs(&refs)).await;
     let bodies = arg_requests(&fake);
-    assert_eq!(bodies.len(), 4, "two batches, two queries each");
+    assert_eq!(bodies.len(), 5, "two batches, two queries each, then the accounts' one");
+    assert_eq!(account_queries(&fake).len(), 1);
     assert!(bodies.iter().all(|b| b["subscriptions"].as_array().unwrap().len() <= 250));
     assert_eq!(fake.count_by(|r| r.status == 429), 0, "the quota is respected before a 429");
     let coverage = runs[0].coverage.as_ref().unwrap();
@@ -185,7 +305,7 @@ async fn a_429_is_retried_after_the_quota_resets() {
         .map(|r| r.status)
         .collect();
     assert_eq!(answers.iter().filter(|s| **s == 429).count(), 1, "{answers:?}");
-    assert_eq!(answers.iter().filter(|s| **s == 200).count(), 3, "{answers:?}");
+    assert_eq!(answers.iter().filter(|s| **s == 200).count(), 4, "discovery's two, the accounts' one: {answers:?}");
 }
 
 #[tokio::test]
@@ -411,4 +531,41 @@ async fn a_subscription_refusing_its_assignment_list_is_asked_once_and_each_serv
         assert_eq!(tenant_snapshot.storage_accounts, alone.storage_accounts, "{id}");
         assert!(tenant_snapshot.storage_accounts.iter().all(|a| a.role_assignments_read), "{id}");
     }
+}
+
+#[tokio::test]
+async fn an_account_resource_graph_still_shows_stale_is_re_read_from_arm_before_a_repair_writes() {
+    // ARM's account trusts Azure services again; Resource Graph still shows it denying them.
+    let mut t = two_services_in_one_subscription();
+    let mut before = t.storage_accounts.iter().find(|a| a.name == OTHER_ACCOUNT).unwrap().clone();
+    before.network_acls.default_action = "Deny".into();
+    before.network_acls.bypass = "None".into();
+    t.resource_graph.stale_accounts.push(before);
+    let fake = FakeArm::start(t).await;
+    let run = runs(&fake, subs(&[SUB])).await;
+    assert_eq!(arm_account_gets(&fake, None), 0);
+    let a2 = run[0].snapshots.iter().find(|s| s.services[0].name == "svc-a2").unwrap();
+    let acls = a2.storage_accounts[0].network_acls.clone().unwrap();
+    assert_eq!((acls.default_action.as_str(), acls.bypass.as_str()), ("Deny", "None"), "Resource Graph's lag");
+    let plans = api::tenant_plans(
+        &run,
+        filesync_identity::repair::plan::PlanKind::Repair,
+        filesync_identity::repair::plan::PlanOptions { include_security_posture_changes: true },
+    );
+    let plan = plans.iter().find(|p| p.target.name.as_deref() == Some("svc-a2")).unwrap();
+    assert!(
+        plan.changes.iter().any(|c| format!("{:?}", c.kind) == "SetStorageTrustedServices"),
+        "the stale fact leads to a planned change: {:?}",
+        plan.changes.iter().map(|c| format!("{:?}", c.kind)).collect::<Vec<_>>()
+    );
+    // Apply's live re-read (one service, ARM only) sees ARM's state, not the lagging row: the plan's
+    // basis has moved on, and nothing is written on the stale fact.
+    let session = Session::new(session_options(&fake)).unwrap();
+    let client = session.client(Arc::new(BufferSink::new()), CancellationToken::new()).unwrap();
+    let live = filesync_identity::repair::apply::read_live(&client, plan).await;
+    let e = live.expect_err("the basis moved on");
+    assert_eq!(e.kind(), filesync_identity::error::ErrorKind::Conflict, "{e}");
+    assert!(e.to_string().contains("networkAcls.defaultAction"), "{e}");
+    assert_eq!(arm_account_gets(&fake, Some(OTHER_ACCOUNT)), 1, "the live re-read asks ARM");
+    assert_eq!(fake.write_count(), 0);
 }

@@ -185,11 +185,18 @@ enum SubscriptionList<T> {
 pub struct SharedReads {
     role_assignments: Mutex<HashMap<String, Arc<OnceCell<SubscriptionList<RoleAssignment>>>>>,
     deny_assignments: Mutex<HashMap<String, Arc<OnceCell<SubscriptionList<DenyAssignment>>>>>,
+    /// In a run over a scope: the storage accounts, from Resource Graph (ARM for any it does not return).
+    accounts: Option<tenant::AccountReads>,
 }
 
 impl SharedReads {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Shared reads whose storage accounts come from Resource Graph (see [`tenant::AccountReads`]).
+    pub(crate) fn with_accounts(accounts: tenant::AccountReads) -> Self {
+        SharedReads { accounts: Some(accounts), ..Self::default() }
     }
 }
 
@@ -449,8 +456,18 @@ impl<'a> Collector<'a> {
         // client to the reads that lead somewhere (the subscription's role-assignment pages, the other
         // cloud endpoint lists, the machines' lookups), so that no chain of reads is left for the end.
         let leaf = Priority::Background;
+        // In a run over a scope, the account's row from Resource Graph when it has it, else ARM's.
+        let account_read = async {
+            if let Some(v) = match &self.shared.accounts {
+                Some(graph) => graph.get(&id).await,
+                None => None,
+            } {
+                return Ok(v);
+            }
+            c.get(&base, api_versions::STORAGE).await
+        };
         let (account, file_service, shares, assignments, permissions, denies, locks) = futures::join!(
-            c.get(&base, api_versions::STORAGE),
+            account_read,
             c.get_with(&file_service_path, api_versions::STORAGE, leaf),
             c.list_with(&shares_path, api_versions::STORAGE, leaf),
             self.role_assignments_of(&id, &assignments_path),

@@ -9,7 +9,9 @@
 //! `x-ms-user-quota-resets-after` on every answer, and a 429 `RateLimiting` once it is spent;
 //! subscriptions the caller cannot read left out without a word (403 only when none of the scope is
 //! readable); a management-group scope covers the subscriptions under it. A lag mode
-//! (`resourceGraph.staleServiceIds`) keeps rows ARG has not yet dropped though ARM has. Any other query,
+//! (`resourceGraph.staleServiceIds`) keeps rows ARG has not yet dropped though ARM has; for storage
+//! accounts, `staleAccounts` shows an account as it was before ARM changed it and `unindexedAccountIds`
+//! leaves out accounts ARG has not indexed yet. Any other query,
 //! option or result format is refused with ARG's 400 shape rather than answered.
 
 use std::collections::BTreeSet;
@@ -25,7 +27,7 @@ pub(crate) const API_VERSION: &str = "2024-04-01";
 pub(crate) const MANAGEMENT_APIS: &[&str] = &["2020-05-01", "2023-04-01"];
 pub(crate) const SUBSCRIPTION_APIS: &[&str] = &["2020-01-01", "2022-12-01"];
 
-/// The queries served: (text, table, projects id).
+/// The queries served: these, and the storage accounts of a list of ids (`ACCOUNTS_HEAD`).
 const SERVICES: &str =
     "resources | where type =~ 'microsoft.storagesync/storagesyncservices' | project id, name, subscriptionId, resourceGroup, location";
 /// The same rows without `id`: ARG cannot page it, so a large answer is truncated.
@@ -33,6 +35,31 @@ const SERVICES_NO_ID: &str =
     "resources | where type =~ 'microsoft.storagesync/storagesyncservices' | project name, subscriptionId, resourceGroup";
 const SUBSCRIPTIONS: &str =
     "resourcecontainers | where type =~ 'microsoft.resources/subscriptions' | project id, subscriptionId";
+
+/// The storage accounts of a list of ids: this head, the ids (`'id', 'id'`), this tail (projects `id`).
+const ACCOUNTS_HEAD: &str = "resources | where type =~ 'microsoft.storage/storageaccounts' | where id in~ (";
+const ACCOUNTS_TAIL: &str = ") | project id, name, location, networkAcls = properties.networkAcls, allowSharedKeyAccess = properties.allowSharedKeyAccess, publicNetworkAccess = properties.publicNetworkAccess, privateEndpointConnections = properties.privateEndpointConnections";
+
+/// The ids of a storage-account query (None: not that query; Err: that query, but its list is not a list
+/// of single-quoted ids).
+fn account_ids(query: &str) -> Option<Result<Vec<String>, String>> {
+    let list = query.strip_prefix(ACCOUNTS_HEAD)?.strip_suffix(ACCOUNTS_TAIL)?;
+    if list.trim().is_empty() {
+        return Some(Err("the list of 'in~' is empty: the fake Resource Graph wants at least one id".into()));
+    }
+    Some(
+        list.split(',')
+            .map(|item| {
+                let item = item.trim();
+                item.strip_prefix('\'')
+                    .and_then(|x| x.strip_suffix('\''))
+                    .filter(|x| x.starts_with('/') && !x.contains(['\'', '\\', '"']))
+                    .map(str::to_ascii_lowercase)
+                    .ok_or_else(|| format!("the fake Resource Graph reads the list of 'in~' as single-quoted resource ids only, not {item}"))
+            })
+            .collect(),
+    )
+}
 
 const MAX_TOP: u64 = 1000;
 const DEFAULT_TOP: u64 = 100;
@@ -186,7 +213,13 @@ pub(crate) fn query(
     }
     let text = body.get("query").and_then(Value::as_str).unwrap_or_default();
     let normalized = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let accounts = match account_ids(&normalized) {
+        Some(Ok(ids)) => Some(ids),
+        Some(Err(why)) => return bad_query(why, correlation),
+        None => None,
+    };
     let (table_subscriptions, projects_id) = match normalized.as_str() {
+        _ if accounts.is_some() => (false, true),
         SERVICES => (false, true),
         SERVICES_NO_ID => (false, false),
         SUBSCRIPTIONS => (true, true),
@@ -324,6 +357,8 @@ pub(crate) fn query(
             .iter()
             .map(|s| (format!("/subscriptions/{s}"), json!({"id": format!("/subscriptions/{s}"), "subscriptionId": s})))
             .collect()
+    } else if let Some(wanted) = &accounts {
+        account_rows(st, principal, &readable, wanted)
     } else {
         let mut ids: Vec<(String, String, String, String)> = st
             .services
@@ -405,6 +440,36 @@ pub(crate) fn query(
         answer["$skipToken"] = json!(b64_encode(format!("o={end};h={context}").as_bytes()));
     }
     quota_headers(Reply::json(200, answer))
+}
+
+/// The `resources` rows of the storage accounts `wanted` (lower-case ids) that ARG has and the caller may
+/// read, in the columns the query projects (null where the account has no such property). Lag: an
+/// account of `unindexedAccountIds` is not listed yet; one of `staleAccounts` shows its older state.
+fn account_rows(st: &State, principal: &str, readable: &BTreeSet<String>, wanted: &[String]) -> Vec<(String, Value)> {
+    st.accounts
+        .iter()
+        .filter(|a| wanted.contains(&a.id().to_ascii_lowercase()))
+        .filter(|a| readable.contains(&a.subscription_id.to_ascii_lowercase()))
+        .filter(|a| !st.arg.unindexed_account_ids.iter().any(|u| u.eq_ignore_ascii_case(&a.id())))
+        .filter(|a| {
+            matches!(st.decide(principal, &a.id(), "Microsoft.Storage/storageAccounts/read", None), Decision::Allowed)
+        })
+        .map(|a| st.arg.stale_accounts.iter().find(|s| s.id().eq_ignore_ascii_case(&a.id())).unwrap_or(a))
+        .map(|a| {
+            let arm = crate::render::render_account(a);
+            let prop = |k: &str| arm["properties"].get(k).cloned().unwrap_or(Value::Null);
+            let row = json!({
+                "id": arm["id"],
+                "name": arm["name"],
+                "location": arm["location"],
+                "networkAcls": prop("networkAcls"),
+                "allowSharedKeyAccess": prop("allowSharedKeyAccess"),
+                "publicNetworkAccess": prop("publicNetworkAccess"),
+                "privateEndpointConnections": prop("privateEndpointConnections"),
+            });
+            (a.id().to_ascii_lowercase(), row)
+        })
+        .collect()
 }
 
 /// `GET /subscriptions`: the subscriptions the caller can read.

@@ -111,6 +111,8 @@ pub struct ArgState {
     pub window: Duration,
     pub used: HashMap<String, (u32, Instant)>,
     pub stale_service_ids: Vec<String>,
+    pub stale_accounts: Vec<StorageAccountSeed>,
+    pub unindexed_account_ids: Vec<String>,
 }
 
 pub(crate) enum Decision {
@@ -397,6 +399,8 @@ impl State {
                 window: Duration::from_millis(t.resource_graph.window_ms.max(1)),
                 used: HashMap::new(),
                 stale_service_ids: t.resource_graph.stale_service_ids.clone(),
+                stale_accounts: t.resource_graph.stale_accounts.clone(),
+                unindexed_account_ids: t.resource_graph.unindexed_account_ids.clone(),
             },
         };
         for f in t.faults {

@@ -91,11 +91,24 @@ pub struct ResourceGraphSeed {
     pub window_ms: u64,
     /// Lag: Storage Sync Service ids ARG still lists though ARM no longer has them.
     pub stale_service_ids: Vec<String>,
+    /// Lag: storage accounts as ARG still shows them (matched to ARM's account by id), though ARM has
+    /// changed them since.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub stale_accounts: Vec<StorageAccountSeed>,
+    /// Lag: storage account ids ARM has that ARG does not list yet (created minutes ago).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unindexed_account_ids: Vec<String>,
 }
 
 impl Default for ResourceGraphSeed {
     fn default() -> Self {
-        ResourceGraphSeed { quota_per_window: 15, window_ms: 5000, stale_service_ids: Vec::new() }
+        ResourceGraphSeed {
+            quota_per_window: 15,
+            window_ms: 5000,
+            stale_service_ids: Vec::new(),
+            stale_accounts: Vec::new(),
+            unindexed_account_ids: Vec::new(),
+        }
     }
 }
 
