@@ -40,6 +40,18 @@ impl PrincipalId {
         &self.0
     }
 
+    /// The key to look `text` up by in a set or map of `PrincipalId`s: itself when it is already in the
+    /// canonical (lower) case, as ARM answers, else a lower-cased copy. No GUID parse, so a lookup per role
+    /// assignment stays cheap; text that is not an object id simply finds nothing.
+    pub fn lookup_key(text: &str) -> std::borrow::Cow<'_, str> {
+        let t = text.trim();
+        if t.bytes().any(|b| b.is_ascii_uppercase()) {
+            std::borrow::Cow::Owned(t.to_ascii_lowercase())
+        } else {
+            std::borrow::Cow::Borrowed(t)
+        }
+    }
+
     /// Does `other` (text from anywhere, any case) name this principal?
     pub fn is(&self, other: &str) -> bool {
         self.0.eq_ignore_ascii_case(other.trim())
@@ -57,6 +69,14 @@ impl std::str::FromStr for PrincipalId {
 impl std::ops::Deref for PrincipalId {
     type Target = str;
     fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Looks a principal up by its text in a set of them without building one (the text must be lower case, as
+/// ARM answers it; see [`PrincipalId::lookup_key`]).
+impl std::borrow::Borrow<str> for PrincipalId {
+    fn borrow(&self) -> &str {
         &self.0
     }
 }
@@ -115,6 +135,16 @@ mod tests {
         assert_eq!(p, PrincipalId::parse("8f1b2c3d-0000-4a4a-9b9b-0123456789ab").unwrap());
         assert!(p.is("8F1B2C3D-0000-4A4A-9B9B-0123456789AB"));
         assert!(!p.is("8f1b2c3d-0000-4a4a-9b9b-0123456789ac"));
+    }
+
+    #[test]
+    fn a_set_is_searched_by_text_in_any_case() {
+        let set: std::collections::HashSet<PrincipalId> =
+            [PrincipalId::parse("8f1b2c3d-0000-4a4a-9b9b-0123456789ab").unwrap()].into_iter().collect();
+        for hit in ["8f1b2c3d-0000-4a4a-9b9b-0123456789ab", " 8F1B2C3D-0000-4A4A-9B9B-0123456789AB"] {
+            assert!(set.contains(PrincipalId::lookup_key(hit).as_ref()), "{hit}");
+        }
+        assert!(!set.contains(PrincipalId::lookup_key("8f1b2c3d-0000-4a4a-9b9b-0123456789ac").as_ref()));
     }
 
     #[test]

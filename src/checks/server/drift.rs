@@ -44,7 +44,7 @@ impl Known {
 
     /// Does `principal` (a role assignment's, as ARM answered it) name one of them?
     fn contains(&self, principal: &str) -> bool {
-        PrincipalId::parse(principal).is_ok_and(|p| self.0.contains(&p))
+        self.0.contains(PrincipalId::lookup_key(principal).as_ref())
     }
 }
 
