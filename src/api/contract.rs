@@ -777,6 +777,20 @@ mod walk {
         }
     }
 
+    /// The numbers, booleans, characters and bytes both capturing serializers pass over: they name no field.
+    macro_rules! ignore_scalars {
+        () => {
+            ignore_scalars!(serialize_bool: bool, serialize_i8: i8, serialize_i16: i16, serialize_i32: i32,
+                serialize_i64: i64, serialize_u8: u8, serialize_u16: u16, serialize_u32: u32, serialize_u64: u64,
+                serialize_f32: f32, serialize_f64: f64, serialize_char: char, serialize_bytes: &[u8]);
+        };
+        ($($name:ident: $t:ty),*) => {
+            $(fn $name(self, _: $t) -> Result<(), Never> {
+                Ok(())
+            })*
+        };
+    }
+
     /// A map key, when it is text.
     struct Key(Option<String>);
     impl ser::Serializer for &mut Key {
@@ -789,6 +803,7 @@ mod walk {
         type SerializeMap = ser::Impossible<(), Never>;
         type SerializeStruct = ser::Impossible<(), Never>;
         type SerializeStructVariant = ser::Impossible<(), Never>;
+        ignore_scalars!();
         fn serialize_str(self, v: &str) -> Result<(), Never> {
             self.0 = Some(v.to_string());
             Ok(())
@@ -799,45 +814,6 @@ mod walk {
         }
         fn serialize_newtype_struct<T: ?Sized + Serialize>(self, _: &'static str, v: &T) -> Result<(), Never> {
             v.serialize(self)
-        }
-        fn serialize_bool(self, _: bool) -> Result<(), Never> {
-            Ok(())
-        }
-        fn serialize_i8(self, _: i8) -> Result<(), Never> {
-            Ok(())
-        }
-        fn serialize_i16(self, _: i16) -> Result<(), Never> {
-            Ok(())
-        }
-        fn serialize_i32(self, _: i32) -> Result<(), Never> {
-            Ok(())
-        }
-        fn serialize_i64(self, _: i64) -> Result<(), Never> {
-            Ok(())
-        }
-        fn serialize_u8(self, _: u8) -> Result<(), Never> {
-            Ok(())
-        }
-        fn serialize_u16(self, _: u16) -> Result<(), Never> {
-            Ok(())
-        }
-        fn serialize_u32(self, _: u32) -> Result<(), Never> {
-            Ok(())
-        }
-        fn serialize_u64(self, _: u64) -> Result<(), Never> {
-            Ok(())
-        }
-        fn serialize_f32(self, _: f32) -> Result<(), Never> {
-            Ok(())
-        }
-        fn serialize_f64(self, _: f64) -> Result<(), Never> {
-            Ok(())
-        }
-        fn serialize_char(self, _: char) -> Result<(), Never> {
-            Ok(())
-        }
-        fn serialize_bytes(self, _: &[u8]) -> Result<(), Never> {
-            Ok(())
         }
         fn serialize_none(self) -> Result<(), Never> {
             Ok(())
@@ -905,46 +881,8 @@ mod walk {
         type SerializeMap = Self;
         type SerializeStruct = Self;
         type SerializeStructVariant = Self;
-        fn serialize_bool(self, _: bool) -> Result<(), Never> {
-            Ok(())
-        }
-        fn serialize_i8(self, _: i8) -> Result<(), Never> {
-            Ok(())
-        }
-        fn serialize_i16(self, _: i16) -> Result<(), Never> {
-            Ok(())
-        }
-        fn serialize_i32(self, _: i32) -> Result<(), Never> {
-            Ok(())
-        }
-        fn serialize_i64(self, _: i64) -> Result<(), Never> {
-            Ok(())
-        }
-        fn serialize_u8(self, _: u8) -> Result<(), Never> {
-            Ok(())
-        }
-        fn serialize_u16(self, _: u16) -> Result<(), Never> {
-            Ok(())
-        }
-        fn serialize_u32(self, _: u32) -> Result<(), Never> {
-            Ok(())
-        }
-        fn serialize_u64(self, _: u64) -> Result<(), Never> {
-            Ok(())
-        }
-        fn serialize_f32(self, _: f32) -> Result<(), Never> {
-            Ok(())
-        }
-        fn serialize_f64(self, _: f64) -> Result<(), Never> {
-            Ok(())
-        }
-        fn serialize_char(self, _: char) -> Result<(), Never> {
-            Ok(())
-        }
+        ignore_scalars!();
         fn serialize_str(self, _: &str) -> Result<(), Never> {
-            Ok(())
-        }
-        fn serialize_bytes(self, _: &[u8]) -> Result<(), Never> {
             Ok(())
         }
         fn serialize_none(self) -> Result<(), Never> {
