@@ -148,6 +148,29 @@ const ROLE_CHECKS: [CheckId; 4] = [
     CheckId::STORAGE_LEGACY_SYNC_PRINCIPAL,
 ];
 
+/// A change that PATCHes (or PUTs) one resource's settings, named by its kind and the resource, with no grant:
+/// callers add what depends on what and whether it changes the security posture.
+fn settings_change(
+    kind: ChangeKind,
+    path: &str,
+    api_version: &str,
+    body: serde_json::Value,
+    title: String,
+    reason: Reason,
+) -> Change {
+    Change {
+        id: change_id(kind, path),
+        kind,
+        title,
+        reasons: vec![reason],
+        request: ArmRequest { path: path.to_string(), api_version: api_version.into(), body },
+        depends_on: Vec::new(),
+        security_posture_change: false,
+        grant: None,
+        principal_from: None,
+    }
+}
+
 fn who_is(snapshot: &Snapshot, principal: &PrincipalId) -> String {
     for svc in &snapshot.services {
         if svc.system_principal_id().is_some_and(|p| principal.is(p)) {
@@ -326,15 +349,8 @@ fn posture_change(b: &mut Builder, f: &Finding, reason: Reason) {
         )
     };
     b.push(Change {
-        id: change_id(kind, account.as_str()),
-        kind,
-        title,
-        reasons: vec![reason],
-        request: ArmRequest { path: account.as_str().to_string(), api_version: api_versions::STORAGE.into(), body },
-        depends_on: Vec::new(),
         security_posture_change: true,
-        grant: None,
-        principal_from: None,
+        ..settings_change(kind, account.as_str(), api_versions::STORAGE, body, title, reason)
     });
 }
 
@@ -395,26 +411,17 @@ fn service_identity(b: &mut Builder, svc: &StorageSyncService) -> Option<Service
             });
             return None;
         }
-        let id = change_id(ChangeKind::EnableServiceIdentity, svc.id.as_str());
-        b.push(Change {
-            id: id.clone(),
-            kind: ChangeKind::EnableServiceIdentity,
-            title: format!("Turn on the system-assigned identity of Storage Sync Service '{}'", svc.name),
-            reasons: vec![Reason {
+        enable_id = Some(b.push(settings_change(
+            ChangeKind::EnableServiceIdentity,
+            svc.id.as_str(),
+            api_versions::STORAGE_SYNC,
+            serde_json::json!({"identity": {"type": "SystemAssigned"}}),
+            format!("Turn on the system-assigned identity of Storage Sync Service '{}'", svc.name),
+            Reason {
                 check: CheckId::SERVICE_IDENTITY,
                 message: format!("Storage Sync Service '{}' has no system-assigned identity.", svc.name),
-            }],
-            request: ArmRequest {
-                path: svc.id.as_str().into(),
-                api_version: api_versions::STORAGE_SYNC.into(),
-                body: serde_json::json!({"identity": {"type": "SystemAssigned"}}),
             },
-            depends_on: Vec::new(),
-            security_posture_change: false,
-            grant: None,
-            principal_from: None,
-        });
-        enable_id = Some(id);
+        )));
     }
     Some(ServiceIdentity { principal, enable_id, who: format!("the identity of Storage Sync Service '{}'", svc.name) })
 }
@@ -570,25 +577,18 @@ fn switch_service(b: &mut Builder, svc: &StorageSyncService, after: &[String]) -
     if svc.use_identity {
         return None;
     }
-    let id = change_id(ChangeKind::SetUseIdentity, svc.id.as_str());
-    b.push(Change {
-        id: id.clone(),
-        kind: ChangeKind::SetUseIdentity,
-        title: format!("Switch Storage Sync Service '{}' to its identity (useIdentity = true)", svc.name),
-        reasons: vec![Reason {
+    let change = settings_change(
+        ChangeKind::SetUseIdentity,
+        svc.id.as_str(),
+        api_versions::STORAGE_SYNC,
+        serde_json::json!({"properties": {"useIdentity": true}}),
+        format!("Switch Storage Sync Service '{}' to its identity (useIdentity = true)", svc.name),
+        Reason {
             check: CheckId::SERVICE_USE_IDENTITY,
             message: format!("Storage Sync Service '{}' does not use its identity (useIdentity is false).", svc.name),
-        }],
-        request: ArmRequest {
-            path: svc.id.as_str().into(),
-            api_version: api_versions::STORAGE_SYNC.into(),
-            body: serde_json::json!({"properties": {"useIdentity": true}}),
         },
-        depends_on: after.to_vec(),
-        security_posture_change: false,
-        grant: None,
-        principal_from: None,
-    });
+    );
+    let id = b.push(Change { depends_on: after.to_vec(), ..change });
     Some(id)
 }
 
@@ -606,27 +606,21 @@ fn switch_servers(
             deps.extend(granted.service.iter().cloned());
         }
         deps.extend(granted.servers.get(&s.server_id.to_ascii_lowercase()).cloned().unwrap_or_default());
-        b.push(Change {
-            id: change_id(ChangeKind::SetServerIdentity, s.id.as_str()),
-            kind: ChangeKind::SetServerIdentity,
-            title: format!("Switch server '{}' to its managed identity ({p})", s.display_name()),
-            reasons: vec![Reason {
+        let change = settings_change(
+            ChangeKind::SetServerIdentity,
+            s.id.as_str(),
+            api_versions::STORAGE_SYNC,
+            serde_json::json!({"properties": {"identity": true, "applicationId": p}}),
+            format!("Switch server '{}' to its managed identity ({p})", s.display_name()),
+            Reason {
                 check: CheckId::SERVER_AUTH_MODE,
                 message: format!(
                     "Server '{}' has an identity but still authenticates with its certificate.",
                     s.display_name()
                 ),
-            }],
-            request: ArmRequest {
-                path: s.id.as_str().into(),
-                api_version: api_versions::STORAGE_SYNC.into(),
-                body: serde_json::json!({"properties": {"identity": true, "applicationId": p}}),
             },
-            depends_on: deps,
-            security_posture_change: false,
-            grant: None,
-            principal_from: None,
-        });
+        );
+        b.push(Change { depends_on: deps, ..change });
     }
 }
 
