@@ -11,10 +11,6 @@ fn run(args: &[&str]) -> Output {
     cli_command().args(args).output().expect("the binary runs")
 }
 
-fn text(o: &Output) -> (String, String) {
-    (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
-}
-
 #[test]
 fn demo_prints_a_readable_report_and_exits_1() {
     let o = run(&["demo", "--all"]);

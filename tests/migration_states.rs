@@ -10,24 +10,7 @@ mod support;
 use fake_arm::*;
 use filesync_identity::model::findings::Status;
 use filesync_identity::repair::plan::{ChangeKind, Plan, PlanKind};
-use std::process::Output;
 use support::*;
-
-fn text(o: &Output) -> (String, String) {
-    (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
-}
-
-fn cli(fake: &FakeArm, args: &[&str]) -> Output {
-    let svc = service_id();
-    let mut all: Vec<&str> = args.to_vec();
-    all.extend(["--resource-id", &svc, "--arm-endpoint", fake.url(), "--graph-endpoint", fake.graph_url()]);
-    cli_command()
-        .args(&all)
-        .env("AZURE_ACCESS_TOKEN", TOKEN)
-        .env("AZURE_GRAPH_ACCESS_TOKEN", GRAPH_TOKEN)
-        .output()
-        .unwrap()
-}
 
 /// fs1 has an identity (latestApplicationId) it does not use yet: still on its certificate.
 fn fs1_not_switched(d: &mut Deployment) {

@@ -581,22 +581,6 @@ async fn every_planned_change_is_a_safe_one() {
 // ---------------------------------------------------------------------------------------------------
 // The command line
 
-fn text(o: &Output) -> (String, String) {
-    (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
-}
-
-fn cli(fake: &FakeArm, args: &[&str]) -> Output {
-    let svc = service_id();
-    let mut all: Vec<&str> = args.to_vec();
-    all.extend(["--resource-id", &svc, "--arm-endpoint", fake.url(), "--graph-endpoint", fake.graph_url()]);
-    cli_command()
-        .args(&all)
-        .env("AZURE_ACCESS_TOKEN", TOKEN)
-        .env("AZURE_GRAPH_ACCESS_TOKEN", GRAPH_TOKEN)
-        .output()
-        .unwrap()
-}
-
 #[tokio::test]
 async fn command_line_repair() {
     let fake = FakeArm::start(broken_with_keys().topology()).await;

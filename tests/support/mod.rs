@@ -2,7 +2,7 @@
 //! collector and the checks against the fake ARM.
 #![allow(dead_code)]
 
-use std::process::{Command, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 
 use fake_arm::*;
@@ -418,6 +418,25 @@ pub fn live_cli(fake: &FakeArm, command: &str) -> Command {
         .env("AZURE_ACCESS_TOKEN", TOKEN)
         .env("AZURE_GRAPH_ACCESS_TOKEN", GRAPH_TOKEN);
     c
+}
+
+/// A command's standard output and standard error, as text.
+pub fn text(o: &Output) -> (String, String) {
+    (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
+}
+
+/// Run the command line on the healthy deployment's service in `fake` (ARM and Graph tokens in the
+/// environment), `args` first.
+pub fn cli(fake: &FakeArm, args: &[&str]) -> Output {
+    let svc = service_id();
+    let mut all: Vec<&str> = args.to_vec();
+    all.extend(["--resource-id", &svc, "--arm-endpoint", fake.url(), "--graph-endpoint", fake.graph_url()]);
+    cli_command()
+        .args(&all)
+        .env("AZURE_ACCESS_TOKEN", TOKEN)
+        .env("AZURE_GRAPH_ACCESS_TOKEN", GRAPH_TOKEN)
+        .output()
+        .unwrap()
 }
 
 pub fn cli_command() -> Command {
