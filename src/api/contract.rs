@@ -943,37 +943,26 @@ mod walk {
         }
     }
 
-    // Elements of a list keep the depth of the list (a list answer's items are its top level).
-    impl ser::SerializeSeq for &mut Walker {
-        type Ok = ();
-        type Error = Never;
-        fn serialize_element<T: ?Sized + Serialize>(&mut self, v: &T) -> Result<(), Never> {
-            v.serialize(&mut **self)
-        }
-        fn end(self) -> Result<(), Never> {
-            Ok(())
-        }
+    // Elements of a list or tuple keep the depth of the list (a list answer's items are its top level).
+    macro_rules! same_depth {
+        ($($trait:ident :: $method:ident),*) => {
+            $(impl ser::$trait for &mut Walker {
+                type Ok = ();
+                type Error = Never;
+                fn $method<T: ?Sized + Serialize>(&mut self, v: &T) -> Result<(), Never> {
+                    v.serialize(&mut **self)
+                }
+                fn end(self) -> Result<(), Never> {
+                    Ok(())
+                }
+            })*
+        };
     }
-    impl ser::SerializeTuple for &mut Walker {
-        type Ok = ();
-        type Error = Never;
-        fn serialize_element<T: ?Sized + Serialize>(&mut self, v: &T) -> Result<(), Never> {
-            v.serialize(&mut **self)
-        }
-        fn end(self) -> Result<(), Never> {
-            Ok(())
-        }
-    }
-    impl ser::SerializeTupleStruct for &mut Walker {
-        type Ok = ();
-        type Error = Never;
-        fn serialize_field<T: ?Sized + Serialize>(&mut self, v: &T) -> Result<(), Never> {
-            v.serialize(&mut **self)
-        }
-        fn end(self) -> Result<(), Never> {
-            Ok(())
-        }
-    }
+    same_depth!(
+        SerializeSeq::serialize_element,
+        SerializeTuple::serialize_element,
+        SerializeTupleStruct::serialize_field
+    );
     impl ser::SerializeTupleVariant for &mut Walker {
         type Ok = ();
         type Error = Never;
