@@ -5,7 +5,7 @@ use fake_arm::{
     CloudEndpointSeed, MachineSeed, RegisteredServerSeed, ServerEndpointSeed, ServicePrincipalSeed, ServiceSeed,
     StorageAccountSeed, SyncGroupSeed, TokenAudience, Topology,
 };
-use filesync_identity::collect::TargetSpec;
+use filesync_identity::api::TargetSpec;
 use filesync_identity::model::resource_id::ResourceId;
 
 /// The one subscription of every generated deployment.

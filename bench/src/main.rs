@@ -12,9 +12,10 @@ use std::time::{Duration, Instant};
 
 use filesync_bench::gen::{self, Shape};
 use filesync_bench::model::{self, Models};
+use filesync_bench::requests::kind as request_kind;
 use filesync_bench::run;
-use filesync_identity::arm::{request_kind, ClientOptions};
-use filesync_identity::checks::{self, CheckContext, Selection};
+use filesync_identity::api::{self, Selection, TargetSpec};
+use filesync_identity::model::snapshot::Snapshot;
 use serde_json::{json, Value};
 
 /// Counts live heap bytes and their peak, for the collector's allocation peak.
@@ -123,19 +124,24 @@ fn parse_args() -> Result<Args, String> {
     Ok(a)
 }
 
-/// `checks SNAPSHOT`: where the checks' time goes on a saved snapshot (e.g. `target/bench/limits-snapshot.json`
-/// after a run): load, then each check on its own (median of 5, the shared index included), then all of them.
-/// With a check id (or `all`), only that, 20 times (for a profiler).
+/// The selection of `test --check` with these ids (none: every check).
+fn checks_only(ids: Vec<String>) -> Selection {
+    Selection { only: ids, skip: Vec::new() }
+}
+
+/// `checks SNAPSHOT [ID|all]`: where the checks' time goes on a saved snapshot (e.g.
+/// `target/bench/limits-snapshot.json` after a run), through the front door as `test --snapshot` runs
+/// them: load; the lookup index the checks share, built alone; then each check's report on its own
+/// (`api::test_report` with that one check: the index, the check, and the report made of its findings;
+/// median of 5), then every check's. With a check id (or `all`), only that, 20 times (for a profiler).
 fn checks_breakdown(path: &str, only: Option<&str>) -> Result<(), String> {
-    use filesync_identity::checks::{self, CheckContext, Selection};
     if path.is_empty() {
-        return Err("usage: filesync-bench checks SNAPSHOT".into());
+        return Err("usage: filesync-bench checks SNAPSHOT [CHECK-ID|all]".into());
     }
     let mb = |b: usize| b as f64 / (1024.0 * 1024.0);
     let t = Instant::now();
     let base = CURRENT.load(Ordering::Relaxed);
-    let mut snapshot =
-        filesync_identity::model::snapshot::Snapshot::load(Path::new(path)).map_err(|e| e.to_string())?;
+    let mut snapshot = Snapshot::load(Path::new(path)).map_err(|e| e.to_string())?;
     snapshot.normalize_order(); // as `collect` leaves it (older snapshot files may predate that)
     let after_load = CURRENT.load(Ordering::Relaxed);
     println!(
@@ -143,9 +149,10 @@ fn checks_breakdown(path: &str, only: Option<&str>) -> Result<(), String> {
         t.elapsed().as_secs_f64() * 1000.0,
         mb(after_load.saturating_sub(base))
     );
+    let report_of = |selection: &Selection| api::test_report(&snapshot, selection, &[]).map_err(|e| e.to_string());
     {
         PEAK.store(after_load, Ordering::Relaxed);
-        let report = checks::report(&snapshot, &CheckContext::at(snapshot.collected_at), &Selection::default());
+        let report = report_of(&Selection::default())?;
         let now = CURRENT.load(Ordering::Relaxed);
         println!(
             "report: {} findings hold {:.1} MB of heap; peak while checking {:.1} MB above the snapshot",
@@ -154,38 +161,40 @@ fn checks_breakdown(path: &str, only: Option<&str>) -> Result<(), String> {
             mb(PEAK.load(Ordering::Relaxed).saturating_sub(after_load))
         );
     }
-    let ctx = CheckContext::at(snapshot.collected_at);
-    let time = |selection: &Selection| {
+    let time = |selection: &Selection| -> Result<(f64, usize), String> {
         let mut runs = Vec::new();
         let mut n = 0;
         for _ in 0..5 {
             let t = Instant::now();
-            let findings = checks::run(&snapshot, &ctx, selection);
+            let report = report_of(selection)?;
             runs.push(t.elapsed().as_secs_f64() * 1000.0);
-            n = findings.len();
+            n = report.findings.len();
         }
-        (median(runs), n)
+        Ok((median(runs), n))
     };
     if let Some(id) = only {
-        let only = if id == "all" { Vec::new() } else { vec![id.to_string()] };
-        let selection = Selection { only, skip: Vec::new() };
-        selection.validate().map_err(|e| e.to_string())?;
+        let selection = checks_only(if id == "all" { Vec::new() } else { vec![id.to_string()] });
         for _ in 0..4 {
-            let (ms, n) = time(&selection); // 5 runs each
+            let (ms, n) = time(&selection)?; // 5 runs each
             println!("{id}: {ms:.1} ms, {n} findings");
         }
         return Ok(());
     }
-    let (index_ms, _) = time(&Selection { only: vec!["none.*".into()], skip: Vec::new() });
-    println!("index alone: {index_ms:.1} ms");
-    for c in checks::all() {
-        let (ms, n) = time(&Selection { only: vec![c.id.to_string()], skip: Vec::new() });
+    let mut runs = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        std::hint::black_box(filesync_identity::model::index::Index::new(&snapshot));
+        runs.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    println!("index alone: {:.1} ms (built in every row below)", median(runs));
+    for c in api::list_checks() {
+        let (ms, n) = time(&checks_only(vec![c.id.to_string()]))?;
         println!("{:<40} {:>9.1} ms {:>7} findings", c.id, ms, n);
     }
-    let (ms, n) = time(&Selection::default());
+    let (ms, n) = time(&Selection::default())?;
     println!("{:<40} {:>9.1} ms {:>7} findings", "all", ms, n);
     let t = Instant::now();
-    let report = checks::report(&snapshot, &ctx, &Selection::default());
+    let report = report_of(&Selection::default())?;
     let json = serde_json::to_vec(&report).map_err(|e| e.to_string())?;
     println!("report + JSON: {:.1} ms, {} bytes", t.elapsed().as_secs_f64() * 1000.0, json.len());
     Ok(())
@@ -212,8 +221,7 @@ fn tenant_bench(quick: bool) -> Result<(), String> {
     let (run, stats, elapsed) = runtime.block_on(tenant::run_tenant(&fake.url)).map_err(|e| e.to_string())?;
     let peak_mb = PEAK.load(Ordering::Relaxed).saturating_sub(base) as f64 / (1024.0 * 1024.0);
     let t = Instant::now();
-    let report = filesync_identity::api::tenant_report(std::slice::from_ref(&run), &Selection::default())
-        .map_err(|e| e.to_string())?;
+    let report = api::tenant_report(std::slice::from_ref(&run), &Selection::default()).map_err(|e| e.to_string())?;
     let report_ms = t.elapsed().as_secs_f64() * 1000.0;
     let fake_kb = stop_fake(fake);
     let (logged, throttled, attempts, _) = read_log(&log_path);
@@ -227,7 +235,7 @@ fn tenant_bench(quick: bool) -> Result<(), String> {
     let ours_arm = models.descendants_pages + models.per_service_ours.arm_reads();
     let alternative_arm = models.per_subscription_discovery + models.per_service_ours.arm_reads();
     let latency = LATENCY_MS as f64 / 1000.0;
-    let concurrency = ClientOptions::default().concurrency as f64;
+    let concurrency = f64::from(api::limits::CONCURRENCY.default);
     // Discovery: the descendants' pages one after another, then the Resource Graph queries side by side
     // (ARG's quota, 15 per 5 s, holds them); then the services' reads, at most `concurrency` at a time,
     // none shorter than the longest service's chain.
@@ -409,8 +417,7 @@ fn offline_test(snapshot: &Path) -> Value {
 }
 
 /// The CLI's own arguments for `target`.
-fn target_args(target: &filesync_identity::collect::TargetSpec) -> Vec<String> {
-    use filesync_identity::collect::TargetSpec;
+fn target_args(target: &TargetSpec) -> Vec<String> {
     match target {
         TargetSpec::Service(id) => vec!["--resource-id".into(), id.to_string()],
         TargetSpec::ResourceGroup { subscription_id, resource_group } => {
@@ -424,7 +431,7 @@ fn target_args(target: &filesync_identity::collect::TargetSpec) -> Vec<String> {
 /// this one) against a fresh fake with the same topology, in its own process, so that its peak resident set
 /// is the tool's alone (this process also holds the generated topology and the models). Returns the wall
 /// time, the peak resident set (`ru_maxrss` of that one child) and the exit code.
-fn cli_live_test(topology_path: &Path, log_path: &Path, target: &filesync_identity::collect::TargetSpec) -> Value {
+fn cli_live_test(topology_path: &Path, log_path: &Path, target: &TargetSpec) -> Value {
     let exe = std::env::current_exe().ok().and_then(|e| e.parent().map(|d| d.join("filesync-identity")));
     let Some(cli) = exe.filter(|p| p.exists()) else {
         return json!({"skipped": "build the CLI first: cargo build --release -p filesync-identity --bin filesync-identity"});
@@ -509,7 +516,7 @@ fn fmt_ratio(r: Option<f64>) -> String {
 fn run_one(
     rt: &tokio::runtime::Runtime,
     shape: &Shape,
-    target: &filesync_identity::collect::TargetSpec,
+    target: &TargetSpec,
     models: &Models,
     topology_json: &Value,
     mode: &Mode,
@@ -537,9 +544,8 @@ fn run_one(
     let heap_collect = PEAK.load(Ordering::Relaxed).saturating_sub(heap_base);
     let hwm_collect_kb = vm_hwm_kb().unwrap_or(0);
     // As the CLI does between its collection and its checks.
-    filesync_identity::api::release_free_memory();
-    let ctx = CheckContext::at(collected.snapshot.collected_at);
-    let report = checks::report(&collected.snapshot, &ctx, &Selection::default());
+    api::release_free_memory();
+    let report = api::test_report(&collected.snapshot, &Selection::default(), &[]).map_err(|e| e.to_string())?;
     let wall = started.elapsed().as_secs_f64();
     let heap_peak = PEAK.load(Ordering::Relaxed).saturating_sub(heap_base);
     let hwm_kb = vm_hwm_kb().unwrap_or(0);
@@ -550,7 +556,7 @@ fn run_one(
     let mut times = Vec::new();
     for _ in 0..args.checks_runs {
         let t = Instant::now();
-        let r = checks::report(&collected.snapshot, &ctx, &Selection::default());
+        let r = api::test_report(&collected.snapshot, &Selection::default(), &[]).map_err(|e| e.to_string())?;
         times.push(t.elapsed().as_secs_f64() * 1000.0);
         std::hint::black_box(r);
     }
@@ -571,10 +577,10 @@ fn run_one(
         None
     };
 
-    let stats = &collected.stats;
+    let stats = &collected.requests;
     let by_kind = stats.by_kind();
     let measured: u64 = by_kind.values().sum();
-    let concurrency = ClientOptions::default().concurrency;
+    let concurrency = api::limits::CONCURRENCY.default as usize;
     let lat = mode.latency_ms as f64 / 1000.0;
     let mut bound = model::latency_bound(&models.floor, lat, concurrency);
     if let Some((b, r)) = mode.throttle {

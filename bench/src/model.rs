@@ -8,9 +8,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use fake_arm::Topology;
-use filesync_identity::collect::TargetSpec;
+use filesync_identity::api::TargetSpec;
 
-/// Requests by kind (the labels of `filesync_identity::arm::request_kind`) and the critical path.
+/// Requests by kind (the labels of [`crate::requests::kind`]) and the critical path.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Count {
     pub by_kind: BTreeMap<String, u64>,

@@ -3,9 +3,8 @@
 //! which is never fewer than the floor. A correctness test, not a timing one.
 
 use fake_arm::FakeArm;
-use filesync_bench::{gen, model, run};
-use filesync_identity::arm::request_kind;
-use filesync_identity::checks::{self, CheckContext, Selection};
+use filesync_bench::{gen, model, requests, run};
+use filesync_identity::api::{self, Selection};
 
 async fn check(shape: gen::Shape) {
     let g = gen::generate(&shape);
@@ -14,15 +13,15 @@ async fn check(shape: gen::Shape) {
     assert_eq!(m.accounts, shape.accounts(), "{}", shape.name);
     let fake = FakeArm::start(g.topology.clone()).await;
     let got = run::collect(fake.url(), &g.target).await.expect("the collection succeeds");
-    let stats = got.stats.by_kind();
+    let stats = got.requests.by_kind();
     assert_eq!(stats, m.ours.by_kind, "{}: requests by kind, measured vs our collector's model", shape.name);
-    assert_eq!(got.stats.attempts(), m.ours.total(), "{}: no retries without faults", shape.name);
-    assert_eq!(got.stats.throttled(), 0);
-    // The fake's own log agrees with the client's count.
+    assert_eq!(got.requests.attempts(), m.ours.total(), "{}: no retries without faults", shape.name);
+    assert_eq!(got.requests.throttled(), 0);
+    // The fake's own log agrees with the client's request events.
     let mut logged = std::collections::BTreeMap::<String, u64>::new();
     for r in fake.request_log() {
         assert_eq!(r.status, 200, "{} {} answered {}", r.method, r.path, r.status);
-        *logged.entry(request_kind(&r.method, &r.path)).or_default() += 1;
+        *logged.entry(requests::kind(&r.method, &r.path)).or_default() += 1;
     }
     assert_eq!(logged, m.ours.by_kind, "{}: the fake's request log", shape.name);
     // The floor is a floor, and our design differs from it only where the model says.
@@ -39,7 +38,7 @@ async fn check(shape: gen::Shape) {
     let groups: usize = got.snapshot.services.iter().map(|s| s.sync_groups.len()).sum();
     assert_eq!(groups, shape.sync_groups());
     assert_eq!(got.snapshot.storage_accounts.len(), shape.accounts());
-    let report = checks::report(&got.snapshot, &CheckContext::at(got.snapshot.collected_at), &Selection::default());
+    let report = api::test_report(&got.snapshot, &Selection::default(), &[]).expect("every check runs");
     assert!(!report.findings.is_empty());
 }
 
@@ -63,8 +62,8 @@ async fn throttled_collection_waits_instead_of_failing() {
     let fake = FakeArm::start(g.topology.clone().with_throttle(40.0, 40.0)).await;
     let got = run::collect(fake.url(), &g.target).await.expect("the collection succeeds");
     assert!(got.snapshot.collection_errors.is_empty(), "{:?}", got.snapshot.collection_errors);
-    assert_eq!(got.stats.by_kind(), m.ours.by_kind);
-    assert!(got.stats.throttled() <= 5, "{} 429s", got.stats.throttled());
+    assert_eq!(got.requests.by_kind(), m.ours.by_kind);
+    assert!(got.requests.throttled() <= 5, "{} 429s", got.requests.throttled());
     assert!(m.ours.total() > 40, "the run must outlast the burst to prove anything");
 }
 
