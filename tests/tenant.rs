@@ -7,9 +7,10 @@ use std::sync::Arc;
 
 use fake_arm::topology::roles;
 use fake_arm::*;
-use filesync_identity::api::{self, CancellationToken, ScopeRequest, Session, Source};
+use filesync_identity::api::{self, CancellationToken, ScopeRequest, Selection, Session, Source};
 use filesync_identity::api::{BufferSink, EventSink};
-use filesync_identity::checks::Selection;
+use filesync_identity::model::resource_id::ResourceId;
+use filesync_identity::model::snapshot::Snapshot;
 use filesync_identity::model::tenant::{Scope, TenantSnapshot};
 use support::*;
 
@@ -88,19 +89,26 @@ fn arm_account_gets(fake: &FakeArm, name: Option<&str>) -> usize {
     })
 }
 
+/// The snapshot a one-service collection (ARM only, no Activity Log) makes of the service `id`: what
+/// `test --resource-id` reads.
+async fn collected_alone(fake: &FakeArm, id: &ResourceId) -> Snapshot {
+    let session = Session::new(session_options(fake)).unwrap();
+    let source = Source {
+        target: Some(api::Target(api::TargetSpec::Service(id.clone()))),
+        activity_days: Some(api::ActivityDays::new(0).expect("0 days")),
+        ..Default::default()
+    };
+    let sink: Arc<dyn EventSink> = Arc::new(BufferSink::new());
+    api::snapshot_for(&session, &source, 0, sink, &CancellationToken::new()).await.expect("the service alone")
+}
+
 /// Each snapshot of a run is the snapshot a one-service collection (ARM only) makes of its service, but
 /// for when it was taken.
 async fn assert_each_as_collected_alone(fake: &FakeArm, run: &TenantSnapshot) {
-    let session = Session::new(session_options(fake)).unwrap();
-    let client = session.client(Arc::new(BufferSink::new()), CancellationToken::new()).unwrap();
     for tenant_snapshot in &run.snapshots {
         let id = tenant_snapshot.services[0].id.clone();
-        let mut options = filesync_identity::collect::CollectOptions::new(
-            filesync_identity::collect::TargetSpec::Service(id.clone()),
-        );
-        options.activity_days = 0;
-        let alone = filesync_identity::collect::collect(&client, &options).await.unwrap();
-        let json = |s: &filesync_identity::model::snapshot::Snapshot| {
+        let alone = collected_alone(fake, &id).await;
+        let json = |s: &Snapshot| {
             let mut v = serde_json::to_value(s).unwrap();
             v.as_object_mut().unwrap().remove("collectedAt");
             v
@@ -228,27 +236,11 @@ async fn never_a_green_verdict_over_a_partial_scope() {
     assert_eq!((report.verdict.as_str(), report.exit_code), ("incomplete", 4));
 }
 
+/// The Resource Graph client's paging and its reading of a cut answer (`resultTruncated`) are the
+/// crate's unit tests (`src/collect/tests/tenant.rs`); here, what a cut answer does to the verdict.
 #[tokio::test]
 async fn a_cut_answer_is_never_taken_as_complete() {
-    let mut t = tenant();
-    for i in 0..1005 {
-        t = t.with_service(ServiceSeed::new(SUB_B, "rg-many", &format!("svc-{i:04}")));
-    }
-    let fake = FakeArm::start(t).await;
-    let session = Session::new(session_options(&fake)).unwrap();
-    let client = session.client(Arc::new(BufferSink::new()), CancellationToken::new()).unwrap();
-    use filesync_identity::arm::resource_graph::QueryScope;
-    let scope = QueryScope::Subscriptions(vec![SUB_B.to_string()]);
-    // Projecting id: every row, over two pages.
-    let paged = client.resource_graph(&scope, filesync_identity::collect::tenant::SERVICES_QUERY).await.unwrap();
-    assert_eq!((paged.rows.len(), paged.pages, paged.truncated), (1006, 2, false));
-    // Without id ARG cannot page: the answer is cut and said to be.
-    let cut = client
-        .resource_graph(&scope, "resources | where type =~ 'microsoft.storagesync/storagesyncservices' | project name, subscriptionId, resourceGroup")
-        .await
-        .unwrap();
-    assert!(cut.truncated);
-    assert_eq!(cut.rows.len(), 1000);
+    let fake = FakeArm::start(tenant()).await;
     // A coverage with a cut answer makes the set incomplete.
     let mut run = runs(&fake, subs(&[SUB])).await;
     run[0].coverage.as_mut().unwrap().truncated = true;
@@ -286,16 +278,17 @@ async fn a_429_is_retried_after_the_quota_resets() {
     let fake = FakeArm::start(t).await;
     // Another client of the same user spends the window's quota first: the run's first query meets a 429
     // (RateLimiting, no Retry-After) and waits for the reset its answer names.
-    let session = Session::new(session_options(&fake)).unwrap();
-    let other = session.client(Arc::new(BufferSink::new()), CancellationToken::new()).unwrap();
-    use filesync_identity::arm::resource_graph::QueryScope;
-    other
-        .resource_graph(
-            &QueryScope::Subscriptions(vec![SUB.into()]),
-            filesync_identity::collect::tenant::SERVICES_QUERY,
-        )
+    let other = reqwest::Client::new()
+        .post(format!("{}/providers/Microsoft.ResourceGraph/resources?api-version=2024-04-01", fake.url()))
+        .bearer_auth(TOKEN)
+        .json(&serde_json::json!({
+            "subscriptions": [SUB],
+            "query": "resources | where type =~ 'microsoft.storagesync/storagesyncservices' | project id, name, subscriptionId, resourceGroup, location",
+        }))
+        .send()
         .await
         .unwrap();
+    assert_eq!(other.status(), 200, "{:?}", other.text().await);
     let runs = runs(&fake, subs(&[SUB])).await;
     assert_eq!(runs[0].snapshots.len(), 1);
     let answers: Vec<u16> = fake
@@ -333,11 +326,7 @@ async fn plans_over_a_scope_rest_on_arm_not_on_a_lagging_resource_graph() {
     t.resource_graph.stale_service_ids.push(stale);
     let fake = FakeArm::start(t).await;
     let runs = runs(&fake, subs(&[SUB, SUB_B])).await;
-    let plans = api::tenant_plans(
-        &runs,
-        filesync_identity::repair::plan::PlanKind::Repair,
-        filesync_identity::repair::plan::PlanOptions::default(),
-    );
+    let plans = api::tenant_plans(&runs, api::PlanKind::Repair, api::PlanOptions::default());
     assert_eq!(plans.len(), 2, "one plan per service ARM has, none for the one only ARG lists");
     for plan in &plans {
         let target = plan.target.name.clone().unwrap_or_default();
@@ -464,16 +453,10 @@ async fn a_subscriptions_assignment_lists_are_read_once_for_all_its_services_and
     assert_eq!(subscription_lists(&fake, "denyAssignments"), 1);
     // Each service's snapshot holds what a collection of that service alone holds: the assignments that
     // bear on its own accounts, the subscription's deny assignments, the same errors.
-    let session = Session::new(session_options(&fake)).unwrap();
-    let client = session.client(Arc::new(BufferSink::new()), CancellationToken::new()).unwrap();
     for tenant_snapshot in &run[0].snapshots {
         let id = tenant_snapshot.services[0].id.clone();
-        let mut options = filesync_identity::collect::CollectOptions::new(
-            filesync_identity::collect::TargetSpec::Service(id.clone()),
-        );
-        options.activity_days = 0;
-        let alone = filesync_identity::collect::collect(&client, &options).await.unwrap();
-        let ids = |s: &filesync_identity::model::snapshot::Snapshot| {
+        let alone = collected_alone(&fake, &id).await;
+        let ids = |s: &Snapshot| {
             let mut v: Vec<String> = s.role_assignments.iter().map(|a| a.id.to_ascii_lowercase()).collect();
             v.sort();
             v
@@ -518,15 +501,9 @@ async fn a_subscription_refusing_its_assignment_list_is_asked_once_and_each_serv
             && p.ends_with("/providers/microsoft.authorization/roleassignments")
     });
     assert_eq!(per_account, 2, "one list per account: the healthy service's and svc-a2's");
-    let session = Session::new(session_options(&fake)).unwrap();
-    let client = session.client(Arc::new(BufferSink::new()), CancellationToken::new()).unwrap();
     for tenant_snapshot in &run[0].snapshots {
         let id = tenant_snapshot.services[0].id.clone();
-        let mut options = filesync_identity::collect::CollectOptions::new(
-            filesync_identity::collect::TargetSpec::Service(id.clone()),
-        );
-        options.activity_days = 0;
-        let alone = filesync_identity::collect::collect(&client, &options).await.unwrap();
+        let alone = collected_alone(&fake, &id).await;
         assert_eq!(tenant_snapshot.role_assignments, alone.role_assignments, "{id}");
         assert_eq!(tenant_snapshot.storage_accounts, alone.storage_accounts, "{id}");
         assert!(tenant_snapshot.storage_accounts.iter().all(|a| a.role_assignments_read), "{id}");
@@ -547,11 +524,8 @@ async fn an_account_resource_graph_still_shows_stale_is_re_read_from_arm_before_
     let a2 = run[0].snapshots.iter().find(|s| s.services[0].name == "svc-a2").unwrap();
     let acls = a2.storage_accounts[0].network_acls.clone().unwrap();
     assert_eq!((acls.default_action.as_str(), acls.bypass.as_str()), ("Deny", "None"), "Resource Graph's lag");
-    let plans = api::tenant_plans(
-        &run,
-        filesync_identity::repair::plan::PlanKind::Repair,
-        filesync_identity::repair::plan::PlanOptions { include_security_posture_changes: true },
-    );
+    let plans =
+        api::tenant_plans(&run, api::PlanKind::Repair, api::PlanOptions { include_security_posture_changes: true });
     let plan = plans.iter().find(|p| p.target.name.as_deref() == Some("svc-a2")).unwrap();
     assert!(
         plan.changes.iter().any(|c| format!("{:?}", c.kind) == "SetStorageTrustedServices"),
@@ -561,9 +535,9 @@ async fn an_account_resource_graph_still_shows_stale_is_re_read_from_arm_before_
     // Apply's live re-read (one service, ARM only) sees ARM's state, not the lagging row: the plan's
     // basis has moved on, and nothing is written on the stale fact.
     let session = Session::new(session_options(&fake)).unwrap();
-    let client = session.client(Arc::new(BufferSink::new()), CancellationToken::new()).unwrap();
-    let live = filesync_identity::repair::apply::read_live(&client, plan).await;
-    let e = live.expect_err("the basis moved on");
+    let sink: Arc<dyn EventSink> = Arc::new(BufferSink::new());
+    let applied = api::apply_plan(&session, plan, &api::ApplyOptions::default(), sink, &CancellationToken::new()).await;
+    let e = applied.expect_err("the basis moved on");
     assert_eq!(e.kind(), filesync_identity::error::ErrorKind::Conflict, "{e}");
     assert!(e.to_string().contains("networkAcls.defaultAction"), "{e}");
     assert_eq!(arm_account_gets(&fake, Some(OTHER_ACCOUNT)), 1, "the live re-read asks ARM");

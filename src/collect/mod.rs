@@ -1070,3 +1070,8 @@ fn c_progress_done(client: &ArmClient, services: usize, accounts: usize) {
         percent: Some(100),
     });
 }
+
+// The tenant collection's Resource Graph reads against the fake ARM.
+#[cfg(test)]
+#[path = "tests/tenant.rs"]
+mod tenant_tests;
