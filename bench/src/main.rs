@@ -54,6 +54,7 @@ unsafe impl GlobalAlloc for Counting {
 static GLOBAL: Counting = Counting;
 
 const USAGE: &str = "usage: filesync-bench tenant [--quick]   (issue 23: every service under a management group)
+       filesync-bench checks SNAPSHOT [CHECK-ID|all]   (where the checks' time goes; see bench/README.md)
        filesync-bench [--topology typical|limits|all] [--mode latency|throttle|all] [--quick]
                       [--output FILE] [--real-bucket] [--checks-runs N] [--no-offline]
   --quick        small topologies (page size 4) and a small bucket, for CI smoke runs
@@ -189,7 +190,7 @@ fn checks_breakdown(path: &str, only: Option<&str>) -> Result<(), String> {
     println!("index alone: {:.1} ms (built in every row below)", median(runs));
     for c in api::list_checks() {
         let (ms, n) = time(&checks_only(vec![c.id.to_string()]))?;
-        println!("{:<40} {:>9.1} ms {:>7} findings", c.id, ms, n);
+        println!("{:<40} {:>9.1} ms {:>7} findings", c.id.as_str(), ms, n);
     }
     let (ms, n) = time(&Selection::default())?;
     println!("{:<40} {:>9.1} ms {:>7} findings", "all", ms, n);
