@@ -51,6 +51,10 @@ use crate::model::principal::PrincipalId;
 #[cfg(test)]
 mod catalog_suite;
 mod contract;
+/// Every fault the fake ARM can inject against every operation, on an ARM client tuned for speed.
+#[cfg(test)]
+#[path = "api/tests/fault_matrix.rs"]
+mod fault_matrix;
 pub use crate::error::de;
 
 pub use contract::*;
@@ -60,15 +64,15 @@ pub use tokio_util::sync::CancellationToken;
 
 // What the doors and the tests name besides requests, re-exported so that the command line and the
 // integration tests reach the library through `api`, `model`, `report` and `error` alone (`tests/layers.rs`).
-pub use crate::checks::{exit_code, Selection};
+pub use crate::checks::{exit_code, Selection, EXIT_INCOMPLETE, EXIT_PROBLEMS};
 pub use crate::collect::TargetSpec;
 pub use crate::credentials::{AccessToken, CredentialOptions, TokenCredential};
 pub use crate::diff::{Change, Diff};
 pub use crate::events::{BufferSink, Event, EventSink, LogLevel, NullSink};
 pub use crate::fsutil::{check_output_path, release_free_memory};
 pub use crate::local::gather::{parse_pins, probe_timeout};
-pub use crate::repair::apply::{ApplyOptions, ApplyReport};
-pub use crate::repair::plan::{Plan, PlanKind, PlanOptions};
+pub use crate::repair::apply::{ApplyOptions, ApplyReport, ApplySummary, ChangeResult, Outcome};
+pub use crate::repair::plan::{ChangeKind, Plan, PlanKind, PlanOptions, PRINCIPAL_PLACEHOLDER};
 /// The command line's phrases the `wording` request answers.
 pub use crate::wording::{Phrase, PHRASES};
 
@@ -583,7 +587,18 @@ pub async fn plan_for(
         ));
     }
     let snapshot = snapshot_for(session, source, 0, events, cancel).await?;
-    Ok(crate::repair::planners::make(&snapshot, kind, options))
+    Ok(plan(&snapshot, kind, options))
+}
+
+/// The plan of `kind` for a snapshot already at hand (read from a file, or collected before): pure, no
+/// request. A repair runs every check on the snapshot and plans from their findings. [`plan_for`] plans
+/// through it.
+pub fn plan(
+    snapshot: &crate::model::snapshot::Snapshot,
+    kind: crate::repair::plan::PlanKind,
+    options: crate::repair::plan::PlanOptions,
+) -> crate::repair::plan::Plan {
+    crate::repair::planners::make(snapshot, kind, options)
 }
 
 /// A repair of only what some findings call for: the checks run on the (fresh) snapshot, and the plan is

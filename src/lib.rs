@@ -45,6 +45,14 @@ pub(crate) mod secret;
 pub(crate) mod sync;
 pub(crate) mod wording;
 
+// The unit tests that run against the fake ARM share the integration tests' deployments and front-door
+// helpers (`tests/support/deployment.rs`), which name the library by its crate name, as a test does.
+#[cfg(test)]
+extern crate self as filesync_identity;
+#[cfg(test)]
+#[path = "../tests/support/deployment.rs"]
+mod test_support;
+
 pub use error::{Error, ErrorKind, Result};
 pub use secret::Secret;
 
