@@ -650,7 +650,7 @@ pub fn repair_outlook(
     selection: &crate::checks::Selection,
 ) -> crate::report::RepairOutlook {
     use crate::repair::plan;
-    let plan = if selection.only.is_empty() && selection.skip.is_empty() && report.sync_groups.is_empty() {
+    let plan = if selection.is_all() && report.sync_groups.is_empty() {
         crate::repair::planners::plan_repair_with(snapshot, &report.findings, plan::PlanOptions::default())
     } else {
         crate::repair::planners::make(snapshot, plan::PlanKind::Repair, plan::PlanOptions::default())
@@ -663,13 +663,12 @@ pub fn repair_outlook(
 
 /// The report `test` answers with: the selected checks over the snapshot (at the time it was collected),
 /// narrowed to the named sync groups (the checks still see the whole deployment). The command line's
-/// `test` and `demo` render this same report.
+/// `test` and `demo` render this same report. The selection was validated where it was made.
 pub fn test_report(
     snapshot: &crate::model::snapshot::Snapshot,
     selection: &crate::checks::Selection,
     sync_groups: &[String],
 ) -> Result<crate::model::findings::Report> {
-    selection.validate()?;
     let ctx = crate::checks::CheckContext::at(snapshot.collected_at);
     let mut report = crate::checks::report(snapshot, &ctx, selection);
     crate::checks::narrow::to_sync_groups(&mut report, snapshot, sync_groups)?;
@@ -765,7 +764,6 @@ pub fn tenant_report(
     selection: &crate::checks::Selection,
 ) -> Result<crate::model::tenant::TenantReport> {
     use crate::model::tenant::{severity_rank, verdict_of, ServiceReport, TenantReport, TENANT_REPORT_SCHEMA_VERSION};
-    selection.validate()?;
     let mut services = Vec::new();
     let mut gaps = Vec::new();
     let mut gone = Vec::new();
@@ -841,8 +839,7 @@ fn selection_of(
     skip: Option<StringList>,
     sync_groups: Option<StringList>,
 ) -> Result<(crate::checks::Selection, Vec<String>)> {
-    let selection = crate::checks::Selection { only: checks.unwrap_or_default().0, skip: skip.unwrap_or_default().0 };
-    selection.validate()?;
+    let selection = crate::checks::Selection::new(checks.unwrap_or_default().0, skip.unwrap_or_default().0)?;
     Ok((selection, sync_groups.unwrap_or_default().0))
 }
 
