@@ -51,6 +51,10 @@ use crate::model::principal::PrincipalId;
 #[cfg(test)]
 mod catalog_suite;
 mod contract;
+/// Every fault the fake ARM can inject against every operation, on an ARM client tuned for speed.
+#[cfg(test)]
+#[path = "api/tests/fault_matrix.rs"]
+mod fault_matrix;
 pub use crate::error::de;
 
 pub use contract::*;
@@ -60,15 +64,15 @@ pub use tokio_util::sync::CancellationToken;
 
 // What the doors and the tests name besides requests, re-exported so that the command line and the
 // integration tests reach the library through `api`, `model`, `report` and `error` alone (`tests/layers.rs`).
-pub use crate::checks::{exit_code, Selection};
+pub use crate::checks::{exit_code, Selection, EXIT_INCOMPLETE, EXIT_PROBLEMS};
 pub use crate::collect::TargetSpec;
 pub use crate::credentials::{AccessToken, CredentialOptions, TokenCredential};
 pub use crate::diff::{Change, Diff};
 pub use crate::events::{BufferSink, Event, EventSink, LogLevel, NullSink};
 pub use crate::fsutil::{check_output_path, release_free_memory};
 pub use crate::local::gather::{parse_pins, probe_timeout};
-pub use crate::repair::apply::{ApplyOptions, ApplyReport};
-pub use crate::repair::plan::{Plan, PlanKind, PlanOptions};
+pub use crate::repair::apply::{ApplyOptions, ApplyReport, ApplySummary, ChangeResult, Outcome};
+pub use crate::repair::plan::{ChangeKind, Plan, PlanKind, PlanOptions, PRINCIPAL_PLACEHOLDER};
 /// The command line's phrases the `wording` request answers.
 pub use crate::wording::{Phrase, PHRASES};
 
@@ -583,7 +587,18 @@ pub async fn plan_for(
         ));
     }
     let snapshot = snapshot_for(session, source, 0, events, cancel).await?;
-    Ok(crate::repair::planners::make(&snapshot, kind, options))
+    Ok(plan(&snapshot, kind, options))
+}
+
+/// The plan of `kind` for a snapshot already at hand (read from a file, or collected before): pure, no
+/// request. A repair runs every check on the snapshot and plans from their findings. [`plan_for`] plans
+/// through it.
+pub fn plan(
+    snapshot: &crate::model::snapshot::Snapshot,
+    kind: crate::repair::plan::PlanKind,
+    options: crate::repair::plan::PlanOptions,
+) -> crate::repair::plan::Plan {
+    crate::repair::planners::make(snapshot, kind, options)
 }
 
 /// A repair of only what some findings call for: the checks run on the (fresh) snapshot, and the plan is
@@ -635,7 +650,7 @@ pub fn repair_outlook(
     selection: &crate::checks::Selection,
 ) -> crate::report::RepairOutlook {
     use crate::repair::plan;
-    let plan = if selection.only.is_empty() && selection.skip.is_empty() && report.sync_groups.is_empty() {
+    let plan = if selection.is_all() && report.sync_groups.is_empty() {
         crate::repair::planners::plan_repair_with(snapshot, &report.findings, plan::PlanOptions::default())
     } else {
         crate::repair::planners::make(snapshot, plan::PlanKind::Repair, plan::PlanOptions::default())
@@ -648,13 +663,12 @@ pub fn repair_outlook(
 
 /// The report `test` answers with: the selected checks over the snapshot (at the time it was collected),
 /// narrowed to the named sync groups (the checks still see the whole deployment). The command line's
-/// `test` and `demo` render this same report.
+/// `test` and `demo` render this same report. The selection was validated where it was made.
 pub fn test_report(
     snapshot: &crate::model::snapshot::Snapshot,
     selection: &crate::checks::Selection,
     sync_groups: &[String],
 ) -> Result<crate::model::findings::Report> {
-    selection.validate()?;
     let ctx = crate::checks::CheckContext::at(snapshot.collected_at);
     let mut report = crate::checks::report(snapshot, &ctx, selection);
     crate::checks::narrow::to_sync_groups(&mut report, snapshot, sync_groups)?;
@@ -750,7 +764,6 @@ pub fn tenant_report(
     selection: &crate::checks::Selection,
 ) -> Result<crate::model::tenant::TenantReport> {
     use crate::model::tenant::{severity_rank, verdict_of, ServiceReport, TenantReport, TENANT_REPORT_SCHEMA_VERSION};
-    selection.validate()?;
     let mut services = Vec::new();
     let mut gaps = Vec::new();
     let mut gone = Vec::new();
@@ -826,8 +839,7 @@ fn selection_of(
     skip: Option<StringList>,
     sync_groups: Option<StringList>,
 ) -> Result<(crate::checks::Selection, Vec<String>)> {
-    let selection = crate::checks::Selection { only: checks.unwrap_or_default().0, skip: skip.unwrap_or_default().0 };
-    selection.validate()?;
+    let selection = crate::checks::Selection::new(checks.unwrap_or_default().0, skip.unwrap_or_default().0)?;
     Ok((selection, sync_groups.unwrap_or_default().0))
 }
 

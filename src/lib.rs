@@ -26,8 +26,9 @@ pub mod fuzzing;
 pub mod model;
 pub mod report;
 
-// Still public only because integration tests or the benchmark reach into them; each is to go through
-// `api` (or its tests into the crate's unit tests) and become `pub(crate)`.
+// Still public only because `bench/` and `tests/tenant.rs` reach into them; the other integration tests and
+// `tests/support` go through `api`, and the tests of these modules' internals are unit tests (sharing
+// `tests/support/deployment.rs`, below). Each is to become `pub(crate)`.
 pub mod arm;
 pub mod checks;
 pub mod collect;
@@ -44,6 +45,14 @@ pub(crate) mod local;
 pub(crate) mod secret;
 pub(crate) mod sync;
 pub(crate) mod wording;
+
+// The unit tests that run against the fake ARM share the integration tests' deployments and front-door
+// helpers (`tests/support/deployment.rs`), which name the library by its crate name, as a test does.
+#[cfg(test)]
+extern crate self as filesync_identity;
+#[cfg(test)]
+#[path = "../tests/support/deployment.rs"]
+mod test_support;
 
 pub use error::{Error, ErrorKind, Result};
 pub use secret::Secret;

@@ -5,12 +5,9 @@ mod support;
 
 use fake_arm::{roles, FakeArm, Fault, FaultAction, TokenSeed};
 use filesync_identity::api::Change;
-use filesync_identity::checks::{self, CheckContext, Selection};
-use filesync_identity::collect::{self, CollectOptions, TargetSpec};
+use filesync_identity::api::{ChangeKind, PlanKind};
 use filesync_identity::model::findings::Status;
-use filesync_identity::model::resource_id::ResourceId;
 use filesync_identity::model::snapshot::Snapshot;
-use filesync_identity::repair::plan::{ChangeKind, PlanKind};
 use support::*;
 
 const ALICE_TOKEN: &str = "alice-token";
@@ -38,14 +35,11 @@ async fn start(d: &Deployment) -> FakeArm {
 }
 
 async fn collect_with(fake: &FakeArm, days: u32) -> Snapshot {
-    let (client, _) = arm_client(fake);
-    let mut options = CollectOptions::new(TargetSpec::Service(ResourceId::parse(&service_id()).unwrap()));
-    options.activity_days = days;
-    collect::collect(&client, &options).await.expect("collection succeeds")
+    collect(fake, service_target(), days).await.expect("collection succeeds").0
 }
 
 fn report(s: &Snapshot) -> filesync_identity::model::findings::Report {
-    checks::report(s, &CheckContext::at(s.collected_at), &Selection::default())
+    report_of(s)
 }
 
 fn finding<'a>(
@@ -186,7 +180,7 @@ async fn a_caller_who_cannot_read_the_log_is_told_in_one_line_and_the_verdicts_s
     assert!(!role.message.contains("removed by"), "{}", role.message);
     let why = role.evidence.get("activityLog").and_then(|f| f.as_str()).unwrap();
     assert!(why.starts_with("the Activity Log could not be read here (AuthorizationFailed"), "{why}");
-    assert_eq!(filesync_identity::checks::exit_code(&r), 1);
+    assert_eq!(filesync_identity::api::exit_code(&r), 1);
 
     // An empty window says so too.
     let quiet = start(&working()).await;

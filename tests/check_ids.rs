@@ -55,7 +55,7 @@ fn id_literals(text: &str) -> Vec<String> {
 
 #[test]
 fn every_check_id_written_in_the_sources_is_a_registered_check() {
-    let registered: BTreeSet<&str> = filesync_identity::checks::all().iter().map(|c| c.id.as_str()).collect();
+    let registered: BTreeSet<&str> = filesync_identity::api::list_checks().iter().map(|c| c.id.as_str()).collect();
     let mut files = Vec::new();
     rust_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut files);
     let mut seen = 0;
@@ -78,13 +78,13 @@ fn every_check_id_written_in_the_sources_is_a_registered_check() {
 fn the_scan_finds_a_misspelt_id() {
     let found = id_literals(r#"Finding::new("storage.shared-key-acess", x); let v = "a.b"; "server.agent-status""#);
     assert_eq!(found, ["storage.shared-key-acess", "server.agent-status"]);
-    let registered: BTreeSet<&str> = filesync_identity::checks::all().iter().map(|c| c.id.as_str()).collect();
+    let registered: BTreeSet<&str> = filesync_identity::api::list_checks().iter().map(|c| c.id.as_str()).collect();
     assert!(!registered.contains("storage.shared-key-acess"));
 }
 
 #[test]
 fn the_registry_describes_every_declared_check_id_once_in_report_order() {
-    let registered: Vec<CheckId> = filesync_identity::checks::all().iter().map(|c| c.id).collect();
+    let registered: Vec<CheckId> = filesync_identity::api::list_checks().iter().map(|c| c.id).collect();
     assert_eq!(registered, CheckId::ALL, "the declared ids and the registry in src/checks/mod.rs differ");
     for id in CheckId::ALL {
         assert_eq!(CheckId::parse(id.as_str()), Some(*id));
@@ -117,7 +117,8 @@ fn every_finding_explains_only_codes_its_check_declares() {
         let Ok(snapshot) = filesync_identity::model::snapshot::Snapshot::load(path) else { continue };
         let report = filesync_identity::api::test_report(&snapshot, &Default::default(), &[]).unwrap();
         for f in &report.findings {
-            let info = filesync_identity::checks::all().iter().find(|c| c.id == f.check).expect("a registered check");
+            let info =
+                filesync_identity::api::list_checks().iter().find(|c| c.id == f.check).expect("a registered check");
             for code in &f.error_codes {
                 if f.check == CheckId::SYNC_LIVE_ERRORS {
                     // It reports the codes the service reports, whatever they are: each must be one the
@@ -181,7 +182,7 @@ fn area_place(area: &str) -> std::path::PathBuf {
 /// but left out of the registry (its area missing from `AREAS`), or declared in another area's file, fails.
 #[test]
 fn every_check_is_declared_once_in_the_file_of_its_area_and_registered() {
-    let registered: Vec<&str> = filesync_identity::checks::all().iter().map(|c| c.id.as_str()).collect();
+    let registered: Vec<&str> = filesync_identity::api::list_checks().iter().map(|c| c.id.as_str()).collect();
     let mut files = Vec::new();
     rust_files(&checks_dir(), &mut files);
     let mut declared: Vec<(String, std::path::PathBuf)> = Vec::new();
@@ -223,7 +224,7 @@ fn the_declaration_reader_finds_what_the_macro_declares() {
     let found = declared_in(text);
     assert_eq!(found, [("STORAGE_LOCK".into(), "storage.lock".into()), ("STORAGE_NEW".into(), "storage.new".into())]);
     // A declaration the registry lacks is what the test above refuses.
-    let registered: Vec<&str> = filesync_identity::checks::all().iter().map(|c| c.id.as_str()).collect();
+    let registered: Vec<&str> = filesync_identity::api::list_checks().iter().map(|c| c.id.as_str()).collect();
     assert!(!registered.contains(&"storage.new"));
     assert!(area_place("cloud-endpoint").ends_with("src/checks/cloud_endpoint.rs"));
     assert!(area_place("server").ends_with("src/checks/server"));
@@ -252,7 +253,7 @@ fn the_readme_lists_every_check_with_its_codes() {
             .collect();
         rows.push((id.to_string(), codes));
     }
-    for check in filesync_identity::checks::all() {
+    for check in filesync_identity::api::list_checks() {
         let row = rows.iter().find(|(id, _)| id == check.id.as_str());
         let Some((_, codes)) = row else { panic!("README.md's table of checks has no row for {}", check.id) };
         let declared: BTreeSet<String> = check.error_codes.iter().map(|c| c.to_string()).collect();

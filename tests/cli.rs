@@ -255,7 +255,7 @@ fn test_list_checks_flag_matches_the_subcommand() {
     assert_eq!(flag.status.code(), Some(0));
     assert_eq!(flag.stdout, sub.stdout);
     let v: serde_json::Value = serde_json::from_slice(&flag.stdout).unwrap();
-    assert_eq!(v.as_array().unwrap().len(), filesync_identity::checks::all().len());
+    assert_eq!(v.as_array().unwrap().len(), filesync_identity::api::list_checks().len());
 }
 
 /// A wrong `--check` is refused before the collection, not after it: no request reaches Azure.

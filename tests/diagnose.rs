@@ -12,7 +12,7 @@ async fn healthy_deployment_passes_every_check() {
     let fake = FakeArm::start(healthy().topology()).await;
     let run = diagnose(&fake).await;
     assert!(run.problems().is_empty(), "unexpected problems: {:#?}", run.problems());
-    assert_eq!(filesync_identity::checks::exit_code(&run.report), 0);
+    assert_eq!(filesync_identity::api::exit_code(&run.report), 0);
     // Every check ran and produced at least one verdict on this deployment.
     for check in [
         "service.identity",
@@ -69,7 +69,7 @@ async fn service_without_identity() {
     assert_eq!(run.statuses("cloud-endpoint.service-account-role"), vec![Status::NotApplicable]);
     // Key access is off while the service still hands out keys.
     assert_eq!(run.one("storage.shared-key-access", ACCOUNT).status, Status::Fail);
-    assert_eq!(filesync_identity::checks::exit_code(&run.report), 1);
+    assert_eq!(filesync_identity::api::exit_code(&run.report), 1);
 }
 
 #[tokio::test]
@@ -292,7 +292,7 @@ async fn roles_unreadable_make_role_checks_unknown_not_fail() {
     assert!(read[0].evidence.contains_key("requestId"));
     // Unknown is not a failure, and not a pass either: the diagnosis is incomplete (issue 15: never green
     // by mistake), which has its own exit code.
-    assert_eq!(filesync_identity::checks::exit_code(&run.report), filesync_identity::checks::EXIT_INCOMPLETE);
+    assert_eq!(filesync_identity::api::exit_code(&run.report), filesync_identity::api::EXIT_INCOMPLETE);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -318,7 +318,7 @@ async fn caller_without_role_assignment_write_is_told_a_repair_would_fail() {
     let f = run.one("caller.can-repair", ACCOUNT);
     assert_eq!(f.status, Status::Warning);
     assert!(f.message.contains("A repair would fail") && f.message.contains("roleAssignments/write"), "{}", f.message);
-    assert_eq!(filesync_identity::checks::exit_code(&run.report), 0, "a warning, not a failure");
+    assert_eq!(filesync_identity::api::exit_code(&run.report), 0, "a warning, not a failure");
     // Azure File Sync Administrator on the account is enough.
     let mut d = healthy().without_assignment(roles::OWNER, CALLER);
     d.assignments.push((format!("/subscriptions/{SUB}"), roles::READER, CALLER.into()));
@@ -520,7 +520,7 @@ async fn identity_switched_on_minutes_ago_is_pending_not_failed() {
         .clone();
     assert_eq!(f.status, Status::Warning);
     assert!(f.message.contains("propagating"), "{}", f.message);
-    assert_eq!(filesync_identity::checks::exit_code(&run.report), 0);
+    assert_eq!(filesync_identity::api::exit_code(&run.report), 0);
 }
 
 #[tokio::test]
@@ -613,7 +613,7 @@ async fn every_failure_at_once_is_one_coherent_report() {
     // point at findings that exist in the same report.
     let r = &run.report;
     assert_eq!(r.summary.total, r.findings.len());
-    let ids: Vec<&str> = filesync_identity::checks::all().iter().map(|c| c.id.as_str()).collect();
+    let ids: Vec<&str> = filesync_identity::api::list_checks().iter().map(|c| c.id.as_str()).collect();
     assert!(r.findings.iter().all(|f| ids.contains(&f.check.as_ref())));
     assert_eq!(r.findings.last().unwrap().check, "sync.live-errors");
     for f in run.of("sync.live-errors") {
@@ -622,7 +622,7 @@ async fn every_failure_at_once_is_one_coherent_report() {
             assert!(r.findings.iter().any(|g| g.check == by && g.resource_id == res), "{by} on {res}");
         }
     }
-    assert_eq!(filesync_identity::checks::exit_code(r), 1);
+    assert_eq!(filesync_identity::api::exit_code(r), 1);
     // The JSON form round-trips.
     let json = serde_json::to_string(r).unwrap();
     let back: filesync_identity::model::findings::Report = serde_json::from_str(&json).unwrap();

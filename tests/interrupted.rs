@@ -15,8 +15,7 @@ use std::time::{Duration, Instant};
 
 use fake_arm::FakeArm;
 use filesync_identity::api::{CancellationToken, Session};
-use filesync_identity::repair::apply;
-use filesync_identity::repair::plan::PlanKind;
+use filesync_identity::api::{Plan, PlanKind};
 use filesync_identity::ErrorKind;
 use support::*;
 
@@ -233,9 +232,8 @@ async fn cancelled_trial(cmd: Cmd, want: &EndState, cancel_after_ms: u64) -> &'s
             &cancel,
         )
         .await?;
-        let plan = filesync_identity::repair::plan::Plan::from_value(plan)?;
-        let client = session.client(sink.clone(), cancel.clone())?;
-        apply::apply(&client, &plan, &fast_apply()).await
+        let plan = Plan::from_value(plan)?;
+        filesync_identity::api::apply_plan(&session, &plan, &fast_apply(), sink.clone(), &cancel).await
     };
     let stop = async {
         tokio::time::sleep(Duration::from_millis(cancel_after_ms)).await;

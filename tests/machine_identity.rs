@@ -5,14 +5,9 @@
 mod support;
 
 use fake_arm::*;
-use filesync_identity::api::{BufferSink, EventSink};
-use filesync_identity::api::{CancellationToken, Session, SessionOptions};
-use filesync_identity::checks::{self, CheckContext, Selection};
-use filesync_identity::collect::{self, CollectOptions, TargetSpec};
+use filesync_identity::api::SessionOptions;
 use filesync_identity::model::findings::Status;
-use filesync_identity::model::resource_id::ResourceId;
 use filesync_identity::model::snapshot::MachineLookup;
-use std::sync::Arc;
 use support::*;
 
 const CHECK: &str = "server.machine-identity";
@@ -41,13 +36,9 @@ fn reset_fs1(d: &mut Deployment) {
 
 /// Collect with `options` and run the checks.
 async fn diagnose_with(options: SessionOptions) -> Run {
-    let session = Session::new(options).expect("session");
-    let events = Arc::new(BufferSink::new());
-    let sink: Arc<dyn EventSink> = events.clone();
-    let client = session.client(sink, CancellationToken::new()).unwrap();
-    let target = TargetSpec::Service(ResourceId::parse(&service_id()).unwrap());
-    let snapshot = collect::collect(&client, &CollectOptions::new(target)).await.expect("collection");
-    let report = checks::report(&snapshot, &CheckContext::at(snapshot.collected_at), &Selection::default());
+    let days = filesync_identity::api::limits::ACTIVITY_DAYS.default;
+    let (snapshot, events) = collect_with(&options, service_target(), days).await.expect("collection");
+    let report = report_of(&snapshot);
     Run { snapshot, report, events }
 }
 

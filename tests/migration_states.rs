@@ -8,8 +8,8 @@
 mod support;
 
 use fake_arm::*;
+use filesync_identity::api::{ChangeKind, Plan, PlanKind, PlanOptions};
 use filesync_identity::model::findings::Status;
-use filesync_identity::repair::plan::{ChangeKind, Plan, PlanKind};
 use support::*;
 
 /// fs1 has an identity (latestApplicationId) it does not use yet: still on its certificate.
@@ -74,7 +74,7 @@ async fn item2_a_server_without_an_identity_keeps_its_keys_a_warning_unless_key_
     assert_eq!(f.error_codes, vec!["0x80c8307c"]);
     assert!(f.message.contains(&format!("'{ACCOUNT}'")), "{}", f.message);
     // The repair plan lists the identity as a manual step either way.
-    let plan = filesync_identity::repair::planners::plan_repair(&run.snapshot, &run.report.findings);
+    let plan = filesync_identity::api::plan(&run.snapshot, PlanKind::Repair, PlanOptions::default());
     assert!(plan.manual_steps.iter().any(|m| m.resource_id.contains(SERVER2)), "{:#?}", plan.manual_steps);
 }
 
@@ -88,7 +88,7 @@ async fn item3_the_legacy_role_is_informational_in_identity_mode_and_required_wi
     let f = run.one("storage.legacy-sync-principal", ACCOUNT);
     assert_eq!(f.status, Status::NotApplicable, "{f:#?}");
     assert!(f.message.contains("only needed while the service uses keys"), "{}", f.message);
-    let plan = filesync_identity::repair::planners::plan_repair(&run.snapshot, &run.report.findings);
+    let plan = filesync_identity::api::plan(&run.snapshot, PlanKind::Repair, PlanOptions::default());
     assert!(plan.changes.is_empty(), "{:#?}", plan.changes);
     // Held in identity mode: a pass with the same line, and nothing suggests removing it.
     let fake = FakeArm::start(healthy().topology()).await;
@@ -151,11 +151,8 @@ fn item4_the_fake_serves_the_arc_status_as_arm_does_and_refuses_one_on_a_vm() {
     let mut d = healthy();
     d.machines[0] = d.machines[0].clone().with_status("Expired");
     let fake = FakeArm::start_blocking(d.topology());
-    let (client, _) = arm_client(&fake);
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let v = rt
-        .block_on(client.get(&machine1_id(), filesync_identity::model::api_versions::HYBRID_COMPUTE))
-        .expect("machine read");
+    let v = rt.block_on(get_as_caller(&fake, &machine1_id(), filesync_identity::model::api_versions::HYBRID_COMPUTE));
     assert_eq!(v["properties"]["status"], "Expired");
     let mut d = healthy();
     d.machines[1] = d.machines[1].clone().with_status("Connected");

@@ -168,7 +168,7 @@ async fn perimeter_rules_that_cannot_be_read_are_unknown() {
     assert!(f.reason.as_deref().unwrap_or_default().contains("could not be read"));
     assert_eq!(run.one("storage.network-access", ACCOUNT).status, Status::Unknown);
     assert!(run.of("collection.read").iter().any(|f| f.message.contains("networkSecurityPerimeterConfigurations")));
-    assert_eq!(filesync_identity::checks::exit_code(&run.report), filesync_identity::checks::EXIT_INCOMPLETE);
+    assert_eq!(filesync_identity::api::exit_code(&run.report), filesync_identity::api::EXIT_INCOMPLETE);
 }
 
 /// The deployment of the issue: identity mode everywhere, but key access is off, the account's SMB settings

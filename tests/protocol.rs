@@ -4,7 +4,7 @@
 mod support;
 
 use fake_arm::FakeArm;
-use filesync_identity::collect::TargetSpec;
+use filesync_identity::api::TargetSpec;
 use support::*;
 
 #[tokio::test]
@@ -115,14 +115,8 @@ async fn a_bad_token_is_an_authentication_error() {
     let fake = FakeArm::start(healthy().topology()).await;
     let mut opts = session_options(&fake);
     opts.credential = Some(filesync_identity::api::CredentialOptions::access_token("not-a-known-token"));
-    let session = filesync_identity::api::Session::new(opts).unwrap();
-    let client = session
-        .client(std::sync::Arc::new(filesync_identity::api::NullSink), filesync_identity::api::CancellationToken::new())
-        .unwrap();
-    let target = TargetSpec::Service(filesync_identity::model::resource_id::ResourceId::parse(&service_id()).unwrap());
-    let e = filesync_identity::collect::collect(&client, &filesync_identity::collect::CollectOptions::new(target))
-        .await
-        .unwrap_err();
+    let days = filesync_identity::api::limits::ACTIVITY_DAYS.default;
+    let e = collect_with(&opts, service_target(), days).await.err().expect("refused");
     assert_eq!(e.kind(), filesync_identity::ErrorKind::Authentication);
     assert_eq!(e.arm_code(), Some("InvalidAuthenticationToken"));
     assert!(!e.to_string().contains("not-a-known-token"));
@@ -169,7 +163,7 @@ async fn the_fake_rejects_what_arm_rejects() {
     assert_eq!(r.status(), 401);
     // The version our client sends is accepted.
     let r = http
-        .get(format!("{url}?api-version={}", filesync_identity::arm::api_versions::STORAGE_SYNC))
+        .get(format!("{url}?api-version={}", filesync_identity::model::api_versions::STORAGE_SYNC))
         .bearer_auth(TOKEN)
         .send()
         .await

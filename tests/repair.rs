@@ -7,10 +7,8 @@ use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
 use fake_arm::{roles, FakeArm, Fault, FaultAction};
+use filesync_identity::api::{ApplyOptions, ApplyReport, ChangeKind, Outcome, Plan, PlanKind, PlanOptions};
 use filesync_identity::model::findings::Status;
-use filesync_identity::model::principal::PrincipalId;
-use filesync_identity::repair::apply::{self, ApplyOptions, Outcome};
-use filesync_identity::repair::plan::{self, ChangeKind, Plan, PlanKind, PlanOptions};
 use filesync_identity::ErrorKind;
 use support::*;
 
@@ -29,7 +27,7 @@ fn failing_permission_findings(run: &Run) -> usize {
         .count()
 }
 
-fn outcomes(report: &apply::ApplyReport) -> Vec<Outcome> {
+fn outcomes(report: &ApplyReport) -> Vec<Outcome> {
     report.results.iter().map(|r| r.outcome).collect()
 }
 
@@ -39,8 +37,7 @@ async fn what_if_sends_zero_writes() {
     let plan = plan_live(&fake, PlanKind::Repair).await;
     assert!(plan.changes.len() >= 8, "{}", filesync_identity::report::render_plan_table(&plan));
     fake.clear_log();
-    let (client, _) = arm_client(&fake);
-    let report = apply::apply(&client, &plan, &ApplyOptions { what_if: true, ..fast_apply() }).await.unwrap();
+    let report = apply_plan(&fake, &plan, &ApplyOptions { what_if: true, ..fast_apply() }).await.unwrap();
     assert!(report.what_if);
     assert!(outcomes(&report).iter().all(|o| *o == Outcome::WouldChange), "{report:#?}");
     assert_eq!(writes_in_log(&fake), Vec::<String>::new());
@@ -54,8 +51,7 @@ async fn what_if_sends_zero_writes() {
     let fake = FakeArm::start(shared_key_mixed().topology()).await;
     let plan = plan_live(&fake, PlanKind::EnableIdentity).await;
     fake.clear_log();
-    let (client, _) = arm_client(&fake);
-    let report = apply::apply(&client, &plan, &ApplyOptions { what_if: true, ..fast_apply() }).await.unwrap();
+    let report = apply_plan(&fake, &plan, &ApplyOptions { what_if: true, ..fast_apply() }).await.unwrap();
     assert!(!report.results.is_empty());
     assert_eq!(writes_in_log(&fake), Vec::<String>::new());
     assert_eq!(fake.pending_operations(), 0);
@@ -78,8 +74,15 @@ async fn repair_turns_every_failing_permission_check_to_pass_and_a_second_run_wr
         let name = r.path.rsplit('/').next().unwrap();
         let scope = r.path.split("/providers/Microsoft.Authorization/").next().unwrap();
         let role = body["properties"]["roleDefinitionId"].as_str().unwrap().rsplit('/').next().unwrap();
-        let principal = PrincipalId::parse(body["properties"]["principalId"].as_str().unwrap()).unwrap();
-        assert_eq!(name, plan::assignment_name(scope, &principal, role));
+        let principal = body["properties"]["principalId"].as_str().unwrap();
+        // Under the name the plan gave that grant (which name that is: the crate's unit tests,
+        // `repair::tests`).
+        let planned =
+            plan.changes.iter().find(|c| c.request.path.eq_ignore_ascii_case(&r.path)).expect("a planned PUT");
+        let g = planned.grant.as_ref().expect("a grant");
+        assert_eq!(name, planned.request.path.rsplit('/').next().unwrap());
+        assert!(g.scope.eq_ignore_ascii_case(scope) && g.role_guid.eq_ignore_ascii_case(role), "{planned:#?}");
+        assert!(g.principal_id.eq_ignore_ascii_case(principal), "{planned:#?}");
     }
     let after = diagnose(&fake).await;
     for check in PERMISSION_CHECKS {
@@ -99,8 +102,7 @@ async fn repair_turns_every_failing_permission_check_to_pass_and_a_second_run_wr
     let (again, report2) = plan_and_apply(&fake, PlanKind::Repair, &fast_apply()).await;
     assert!(again.changes.is_empty(), "{}", filesync_identity::report::render_plan_table(&again));
     assert_eq!(report2.unwrap().summary.total, 0);
-    let (client, _) = arm_client(&fake);
-    let old = apply::apply(&client, &plan, &fast_apply()).await.unwrap();
+    let old = apply_plan(&fake, &plan, &fast_apply()).await.unwrap();
     assert!(outcomes(&old).iter().all(|o| *o == Outcome::AlreadyPresent), "{old:#?}");
     assert_eq!(writes_in_log(&fake), Vec::<String>::new());
 }
@@ -121,8 +123,7 @@ async fn a_just_created_identity_is_assigned_without_a_fixed_sleep() {
     .await;
     let plan = plan_live(&fake2, PlanKind::Repair).await;
     let started = Instant::now();
-    let (client, _) = arm_client(&fake2);
-    let report = apply::apply(&client, &plan, &fast_apply()).await.unwrap();
+    let report = apply_plan(&fake2, &plan, &fast_apply()).await.unwrap();
     let took = started.elapsed();
     assert_eq!(outcomes(&report), vec![Outcome::Created], "{report:#?}");
     let not_found = fake2.count_by(|r| r.error_code.as_deref() == Some("PrincipalNotFound"));
@@ -139,8 +140,7 @@ async fn a_just_created_identity_is_assigned_without_a_fixed_sleep() {
     // A principal that never appears fails after the bounded time, with ARM's code.
     let options = ApplyOptions { principal_not_found_timeout: Duration::from_millis(300), ..fast_apply() };
     let started = Instant::now();
-    let (client, _) = arm_client(&fake);
-    let report = apply::apply(&client, &plan_live(&fake, PlanKind::Repair).await, &options).await;
+    let report = apply_plan(&fake, &plan_live(&fake, PlanKind::Repair).await, &options).await;
     // P_S2 was removed from the directory: it is no longer part of any snapshot-independent check, so the
     // change is sent and fails with PrincipalNotFound after the bound.
     let report = report.unwrap();
@@ -197,8 +197,7 @@ async fn a_403_on_one_account_leaves_the_others_done_and_reported() {
     let fake = FakeArm::start(d.topology()).await;
     let plan = plan_live(&fake, PlanKind::Repair).await;
     fake.clear_log();
-    let (client, _) = arm_client(&fake);
-    let report = apply::apply(&client, &plan, &fast_apply()).await.unwrap();
+    let report = apply_plan(&fake, &plan, &fast_apply()).await.unwrap();
     for r in &report.results {
         if on2_path(&plan, &r.id) {
             assert_eq!(r.outcome, Outcome::Failed);
@@ -221,8 +220,7 @@ async fn a_403_on_one_account_leaves_the_others_done_and_reported() {
     let fake = FakeArm::start(d.topology()).await;
     let plan = plan_live(&fake, PlanKind::Repair).await;
     fake.clear_log();
-    let (client, _) = arm_client(&fake);
-    let e = apply::apply(&client, &plan, &fast_apply()).await.unwrap_err();
+    let e = apply_plan(&fake, &plan, &fast_apply()).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Authorization);
     assert!(e.to_string().contains("Microsoft.Authorization/roleAssignments/write"), "{e}");
     assert!(e.to_string().contains(ACCOUNT), "{e}");
@@ -251,9 +249,8 @@ async fn a_run_killed_half_way_and_run_again_ends_like_one_clean_run() {
         let plan = plan.clone();
         async move {
             let session = filesync_identity::api::Session::new(opts).unwrap();
-            let client =
-                session.client(std::sync::Arc::new(filesync_identity::api::NullSink), Default::default()).unwrap();
-            apply::apply(&client, &plan, &fast_apply()).await
+            let sink = std::sync::Arc::new(filesync_identity::api::NullSink);
+            filesync_identity::api::apply_plan(&session, &plan, &fast_apply(), sink, &Default::default()).await
         }
     });
     // Kill it once a few writes went through.
@@ -275,9 +272,8 @@ async fn a_run_killed_half_way_and_run_again_ends_like_one_clean_run() {
     assert_eq!(unique.len(), got.len(), "no duplicate assignment");
     assert_eq!(assignment_tuples(&fake), assignment_tuples(&clean), "the same names as a clean run");
     // And the interrupted plan itself can be applied again: everything is already there.
-    let (client, _) = arm_client(&fake);
     fake.clear_log();
-    let r = apply::apply(&client, &plan, &fast_apply()).await.unwrap();
+    let r = apply_plan(&fake, &plan, &fast_apply()).await.unwrap();
     assert!(outcomes(&r).iter().all(|o| *o == Outcome::AlreadyPresent));
     assert_eq!(fake.write_count(), 0);
 }
@@ -289,10 +285,8 @@ async fn a_cancelled_run_says_so_and_a_rerun_finishes() {
     fake.clear_log();
     fake.set_latency_ms(40);
     let cancel = filesync_identity::api::CancellationToken::new();
-    let session = filesync_identity::api::Session::new(session_options(&fake)).unwrap();
-    let client = session.client(std::sync::Arc::new(filesync_identity::api::NullSink), cancel.clone()).unwrap();
     let options = fast_apply();
-    let run = apply::apply(&client, &plan, &options);
+    let run = async { apply_plan_with(&fake, &plan, &options, &cancel).await.0 };
     let stop = async {
         while fake.write_count() < 2 {
             tokio::time::sleep(Duration::from_millis(5)).await;
@@ -333,14 +327,16 @@ async fn enable_identity_on_a_shared_key_deployment_with_mixed_servers() {
     // Placeholders for the principal that does not exist yet.
     let placeholder: Vec<_> = plan.changes.iter().filter(|c| c.principal_from.is_some()).collect();
     assert_eq!(placeholder.len(), 2);
-    assert!(placeholder.iter().all(|c| c.request.body["properties"]["principalId"] == plan::PRINCIPAL_PLACEHOLDER));
+    assert!(placeholder
+        .iter()
+        .all(|c| c.request.body["properties"]["principalId"] == filesync_identity::api::PRINCIPAL_PLACEHOLDER));
     // Server 2 is not skipped silently.
     assert_eq!(plan.manual_steps.len(), 1);
     assert!(plan.manual_steps[0].message.contains("Azure Arc") && plan.manual_steps[0].message.contains("fs2"));
 
     let started = Instant::now();
-    let (client, events) = arm_client(&fake);
-    let report = apply::apply(&client, &plan, &fast_apply()).await.unwrap();
+    let (report, events) = apply_plan_with(&fake, &plan, &fast_apply(), &Default::default()).await;
+    let report = report.unwrap();
     assert_eq!(report.summary.failed, 0, "{report:#?}");
     assert_eq!(report.summary.created, plan.changes.len());
     assert!(started.elapsed() < Duration::from_secs(6));
@@ -429,7 +425,7 @@ async fn plan_files_round_trip_and_a_stale_plan_is_refused() {
     plan.save(&path).unwrap();
     let loaded = Plan::load(&path).unwrap();
     assert_eq!(loaded, plan);
-    assert_eq!(loaded.basis.fingerprint, filesync_identity::repair::basis::fingerprint(&plan.basis.facts));
+    // (That the fingerprint is the facts': the crate's unit tests, `repair::tests`.)
 
     // A hand-edited plan that grants Owner is refused as a file.
     let mut v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
@@ -473,15 +469,14 @@ async fn plan_files_round_trip_and_a_stale_plan_is_refused() {
     assert!(e.to_string().contains("service.no-such-check"), "{e}");
 
     // The live state moves on (someone switched the service to its identity): apply refuses, writes nothing.
-    let (client, _) = arm_client(&fake);
     let svc = service_id();
-    client.patch(&svc, "2022-09-01", &serde_json::json!({"properties": {"useIdentity": true}})).await.unwrap();
+    patch_as_caller(&fake, &svc, "2022-09-01", &serde_json::json!({"properties": {"useIdentity": true}})).await;
     let deadline = Instant::now() + Duration::from_secs(5);
     while fake.pending_operations() > 0 && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     fake.clear_log();
-    let e = apply::apply(&client, &loaded, &fast_apply()).await.unwrap_err();
+    let e = apply_plan(&fake, &loaded, &fast_apply()).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Conflict);
     assert!(e.to_string().contains("useIdentity"), "{e}");
     assert_eq!(fake.write_count(), 0);
@@ -507,75 +502,6 @@ async fn plan_files_round_trip_and_a_stale_plan_is_refused() {
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("moved on"), "{err}");
     assert_eq!(fake.write_count(), 0);
-}
-
-#[tokio::test]
-async fn every_planned_change_is_a_safe_one() {
-    let mut firewall = broken_with_keys();
-    firewall.account = firewall.account.clone().with_firewall("Deny", "None");
-    let mut wrong_scope = healthy().without_assignment(roles::STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR, P_S1);
-    wrong_scope.assignments.push((
-        format!("{}/fileServices/default/shares/{SHARE}", account_id()),
-        roles::STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR,
-        P_S1.to_string(),
-    ));
-    let mut plans = Vec::new();
-    for d in [broken_with_keys(), shared_key_mixed(), firewall.clone(), wrong_scope] {
-        let fake = FakeArm::start(d.topology()).await;
-        let run = diagnose(&fake).await;
-        let known = plan::known_principals(&run.snapshot);
-        for p in [
-            filesync_identity::repair::planners::plan_repair(&run.snapshot, &run.report.findings),
-            filesync_identity::repair::planners::plan_repair_with(
-                &run.snapshot,
-                &run.report.findings,
-                PlanOptions { include_security_posture_changes: true },
-            ),
-            filesync_identity::repair::planners::plan_enable_identity(&run.snapshot),
-        ] {
-            p.validate().unwrap();
-            for c in &p.changes {
-                if c.kind != ChangeKind::RoleAssignment {
-                    continue;
-                }
-                let g = c.grant.as_ref().unwrap();
-                assert!(filesync_identity::model::roles::GRANTABLE.iter().any(|r| r.guid == g.role_guid), "{c:#?}");
-                assert!(
-                    PrincipalId::parse(&g.principal_id).is_ok_and(|p| known.contains(&p))
-                        || (g.principal_id == plan::PRINCIPAL_PLACEHOLDER && c.principal_from.is_some()),
-                    "{c:#?}"
-                );
-                let scope = filesync_identity::model::resource_id::ResourceId::parse(&g.scope).unwrap();
-                assert!(scope.is_storage_account() || g.scope.contains("/fileServices/default/fileshares/"), "{c:#?}");
-                assert!(!g.scope.contains("/shares/"), "never the shares spelling: {c:#?}");
-                assert_eq!(c.request.body["properties"]["principalType"], "ServicePrincipal");
-                assert!(!c.security_posture_change);
-            }
-            plans.push(p);
-        }
-    }
-    // Storage settings only with the flag, and then flagged.
-    let fake = FakeArm::start(firewall.topology()).await;
-    let run = diagnose(&fake).await;
-    let plain = filesync_identity::repair::planners::plan_repair(&run.snapshot, &run.report.findings);
-    assert!(plain.changes.iter().all(|c| !c.security_posture_change && c.kind == ChangeKind::RoleAssignment));
-    assert!(plain.notes.iter().any(|n| n.contains("storage.trusted-services")), "{:?}", plain.notes);
-    let flagged = filesync_identity::repair::planners::plan_repair_with(
-        &run.snapshot,
-        &run.report.findings,
-        PlanOptions { include_security_posture_changes: true },
-    );
-    let posture: Vec<_> = flagged.changes.iter().filter(|c| c.security_posture_change).collect();
-    assert_eq!(posture.len(), 1, "{}", filesync_identity::report::render_plan_table(&flagged));
-    assert_eq!(posture[0].kind, ChangeKind::SetStorageTrustedServices);
-    assert!(filesync_identity::report::render_plan_table(&flagged).contains("SECURITY POSTURE CHANGE"));
-    // The wrong `shares` spelling is repaired at `fileshares`.
-    let p = &plans[9];
-    assert_eq!(p.changes.len(), 1);
-    assert_eq!(p.changes[0].grant.as_ref().unwrap().scope, share_scope());
-    // Ids are stable: the same snapshot gives the same plan (but for its time).
-    let again = filesync_identity::repair::planners::plan_repair(&run.snapshot, &run.report.findings);
-    assert_eq!(again.changes, plain.changes);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -750,9 +676,8 @@ async fn a_plan_whose_changes_were_partly_made_since_is_applied_without_repeatin
 
     // An interrupted run's writes land after the plan was made: the service identity and server 1's
     // switch, exactly as the plan would send them.
-    let (client, _) = arm_client(&fake);
     for c in [&enable, &server] {
-        client.patch(&c.request.path, &c.request.api_version, &c.request.body).await.unwrap();
+        patch_as_caller(&fake, &c.request.path, &c.request.api_version, &c.request.body).await;
     }
     wait_for_operations(&fake).await;
     let principal = fake.service(SUB, RG, SVC).unwrap()["identity"]["principalId"].as_str().unwrap().to_string();
@@ -761,7 +686,7 @@ async fn a_plan_whose_changes_were_partly_made_since_is_applied_without_repeatin
     let o = apply_file(&fake, &file);
     let (out, err) = text(&o);
     assert_eq!(o.status.code(), Some(0), "{err}\n{out}");
-    let report: apply::ApplyReport = serde_json::from_str(&out).unwrap();
+    let report: ApplyReport = serde_json::from_str(&out).unwrap();
     let outcome = |id: &str| report.results.iter().find(|r| r.id == id).unwrap().outcome;
     assert_eq!(outcome(&enable.id), Outcome::AlreadyPresent, "{report:#?}");
     assert_eq!(outcome(&server.id), Outcome::AlreadyPresent, "{report:#?}");
@@ -793,10 +718,9 @@ async fn a_fact_that_moved_elsewhere_still_refuses_the_plan_and_names_it() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
     assert!(Plan::load(&file).unwrap().changes.iter().any(|c| c.kind == ChangeKind::SetStorageTrustedServices));
     // Someone sets the bypass to a third value: neither what the plan was made from nor what it sets.
-    let (client, _) = arm_client(&fake);
     let acls = serde_json::json!({"properties": {"networkAcls": {"defaultAction": "Deny", "bypass": "Logging",
         "ipRules": [{"value": "203.0.113.10"}]}}});
-    client.patch(&account_id(), "2023-05-01", &acls).await.unwrap();
+    patch_as_caller(&fake, &account_id(), "2023-05-01", &acls).await;
     fake.clear_log();
     let o = apply_file(&fake, &file);
     let (_, err) = text(&o);
@@ -809,7 +733,6 @@ async fn a_fact_that_moved_elsewhere_still_refuses_the_plan_and_names_it() {
     // A fact moving to what the plan sets is fine; the same fact moving back the other way is not.
     let fake = FakeArm::start(shared_key_mixed().topology()).await;
     let plan = plan_live(&fake, PlanKind::EnableIdentity).await;
-    let (client, _) = arm_client(&fake);
     let server = plan.changes.iter().find(|c| c.kind == ChangeKind::SetServerIdentity).unwrap();
     let other = serde_json::json!({"properties": {"identity": true, "applicationId": P_S1}});
     assert_eq!(server.request.body, other, "the plan switches server 1 to its identity");
@@ -817,13 +740,11 @@ async fn a_fact_that_moved_elsewhere_still_refuses_the_plan_and_names_it() {
     let mut d = shared_key_mixed();
     d.server_mut(SERVER1).server_role = "ClusterNode".into();
     let moved = FakeArm::start(d.topology()).await;
-    let (moved_client, _) = arm_client(&moved);
-    let e = apply::apply(&moved_client, &plan, &fast_apply()).await.unwrap_err();
+    let e = apply_plan(&moved, &plan, &fast_apply()).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Conflict, "{e}");
     assert!(e.to_string().contains(&format!("registered server '{SERVER1}'")), "{e}");
     assert!(e.to_string().contains("standalone") && e.to_string().contains("clusternode"), "{e}");
     assert_eq!(moved.write_count(), 0);
-    drop(client);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -864,7 +785,7 @@ async fn posture_changes_are_applied_and_turn_the_storage_checks_to_pass() {
     // The plan, then the report.
     let docs: Vec<serde_json::Value> =
         serde_json::Deserializer::from_str(&out).into_iter().collect::<Result<_, _>>().unwrap();
-    let report: apply::ApplyReport = serde_json::from_value(docs.last().unwrap().clone()).unwrap();
+    let report: ApplyReport = serde_json::from_value(docs.last().unwrap().clone()).unwrap();
     assert_eq!(report.summary.failed, 0, "{report:#?}");
     let posture: Vec<_> = report
         .results
@@ -920,13 +841,12 @@ async fn a_403_on_a_storage_patch_fails_that_change_only() {
     });
     let fake = FakeArm::start(t).await;
     let run = diagnose(&fake).await;
-    let plan = filesync_identity::repair::planners::plan_repair_with(
+    let plan = filesync_identity::api::plan(
         &run.snapshot,
-        &run.report.findings,
+        PlanKind::Repair,
         PlanOptions { include_security_posture_changes: true },
     );
-    let (client, _) = arm_client(&fake);
-    let report = apply::apply(&client, &plan, &fast_apply()).await.unwrap();
+    let report = apply_plan(&fake, &plan, &fast_apply()).await.unwrap();
     let failed: Vec<_> = report.results.iter().filter(|r| r.outcome == Outcome::Failed).collect();
     assert_eq!(failed.len(), 1, "{report:#?}");
     let f = failed[0];

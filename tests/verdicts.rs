@@ -46,7 +46,7 @@ fn a_resource_group_without_a_storage_sync_service_is_incomplete_not_healthy() {
     topo.resource_groups.push(ResourceGroupSeed { subscription_id: SUB.into(), name: "rg-typo".into() });
     let fake = FakeArm::start_blocking(topo);
     let (code, out, err) = test_live(&fake, &["--subscription", SUB, "--resource-group", "rg-typo"]);
-    assert_eq!(code, Some(filesync_identity::checks::EXIT_INCOMPLETE), "{out}{err}");
+    assert_eq!(code, Some(filesync_identity::api::EXIT_INCOMPLETE), "{out}{err}");
     assert!(!out.contains("All checks passed"), "{out}");
     assert!(out.contains("Nothing was checked"), "{out}");
 }
@@ -59,7 +59,7 @@ fn unreadable_storage_accounts_make_an_incomplete_diagnosis() {
     d.assignments.push((service_id(), roles::READER, CALLER.to_string()));
     let fake = FakeArm::start_blocking(d.topology());
     let (code, out, err) = test_live(&fake, &["--check", "storage.shared-key-access"]);
-    assert_eq!(code, Some(filesync_identity::checks::EXIT_INCOMPLETE), "{out}{err}");
+    assert_eq!(code, Some(filesync_identity::api::EXIT_INCOMPLETE), "{out}{err}");
     assert!(out.contains("UNKN"), "{out}");
     assert!(!out.contains("????"), "{out}");
     assert!(out.contains("Incomplete:"), "{out}");

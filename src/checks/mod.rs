@@ -88,18 +88,48 @@ pub fn explaining(code: &str) -> Vec<CheckId> {
     all().iter().filter(|c| c.error_codes.iter().any(|e| e.eq_ignore_ascii_case(code.trim()))).map(|c| c.id).collect()
 }
 
-/// Which checks to run.
+/// Which checks to run: every check ([`Selection::all`], the default), or a selection validated once,
+/// where it is made from what a user typed ([`Selection::new`]), so that what runs it need not check again.
 #[derive(Debug, Clone, Default)]
 pub struct Selection {
     /// Run only these (empty: all).
-    pub only: Vec<String>,
+    only: Vec<String>,
     /// Skip these.
-    pub skip: Vec<String>,
+    skip: Vec<String>,
 }
 
 impl Selection {
-    /// Validate the ids; unknown ones are an error that lists the known ones.
-    pub fn validate(&self) -> Result<()> {
+    /// Every check.
+    pub fn all() -> Selection {
+        Selection::default()
+    }
+
+    /// Only the checks `only` names (none: every check), less those `skip` names; each a check id or an
+    /// area (`storage.*`). An id that names no check is an error that lists the checks, and so is a
+    /// selection that leaves no check to run.
+    pub fn new(only: Vec<String>, skip: Vec<String>) -> Result<Selection> {
+        let selection = Selection { only, skip };
+        selection.validate()?;
+        Ok(selection)
+    }
+
+    /// The ids and areas to run only (empty: every check).
+    pub fn only(&self) -> &[String] {
+        &self.only
+    }
+
+    /// The ids and areas to skip.
+    pub fn skip(&self) -> &[String] {
+        &self.skip
+    }
+
+    /// Does it run every check?
+    pub fn is_all(&self) -> bool {
+        self.only.is_empty() && self.skip.is_empty()
+    }
+
+    /// The ids are known, and some check is left.
+    fn validate(&self) -> Result<()> {
         for id in self.only.iter().chain(&self.skip) {
             let known = all()
                 .iter()

@@ -552,7 +552,7 @@ fn live_errors_are_tied_to_the_finding_that_explains_them() {
     let unknown = live.iter().find(|f| f.error_codes.is_empty()).unwrap();
     assert!(unknown.message.contains("not in this tool's catalog"), "{}", unknown.message);
     // Selecting the live check alone still explains (it runs the others itself).
-    let sel = Selection { only: vec![CheckId::SYNC_LIVE_ERRORS.into()], skip: vec![] };
+    let sel = Selection::new(vec![CheckId::SYNC_LIVE_ERRORS.into()], vec![]).unwrap();
     let alone = report(&s, &CheckContext::at(now()), &sel).findings;
     assert!(alone.iter().all(|f| f.check == CheckId::SYNC_LIVE_ERRORS));
     assert!(alone.iter().any(|f| f.evidence.contains_key("explainedBy")));
@@ -915,4 +915,30 @@ fn a_machine_in_another_tenant_fails_the_tenant_rule_in_identity_mode() {
     let f = of(&fs, CheckId::IDENTITY_TENANT)[0];
     assert_eq!(f.status, Status::Fail, "{f:#?}");
     assert!(f.message.contains("the machine of server 'fs1'") && f.message.contains(other), "{}", f.message);
+}
+
+/// A selection is validated once, where it is made from what a user typed: an id that names no check, or
+/// a selection that leaves none, is refused there; one that is made runs as it is.
+#[test]
+fn a_selection_is_validated_where_it_is_made() {
+    let e = Selection::new(vec!["no.such-check".into()], vec![]).unwrap_err();
+    assert_eq!(e.kind(), crate::error::ErrorKind::InvalidInput);
+    assert!(
+        e.to_string().contains("unknown check 'no.such-check'") && e.to_string().contains("service.identity"),
+        "{e}"
+    );
+    let e = Selection::new(vec![], vec!["no.such-area.*".into()]).unwrap_err();
+    assert!(e.to_string().contains("unknown check 'no.such-area.*'"), "{e}");
+    let e = Selection::new(vec!["storage.*".into()], vec!["storage.*".into()]).unwrap_err();
+    assert!(e.to_string().contains("runs no check"), "{e}");
+    let storage = Selection::new(vec!["storage.*".into()], vec![CheckId::STORAGE_SMB_SETTINGS.into()]).unwrap();
+    assert!(storage.includes(&CheckId::STORAGE_TRUSTED_SERVICES) && !storage.includes(&CheckId::STORAGE_SMB_SETTINGS));
+    assert!(!storage.includes(&CheckId::SERVICE_IDENTITY) && !storage.is_all());
+    assert_eq!(storage.only(), ["storage.*"]);
+    assert!(Selection::all().is_all() && Selection::all().includes(&CheckId::SERVICE_IDENTITY));
+    let fs = report(&healthy(), &CheckContext::at(now()), &storage).findings;
+    assert!(
+        !fs.is_empty()
+            && fs.iter().all(|f| f.check.starts_with("storage.") && f.check != CheckId::STORAGE_SMB_SETTINGS)
+    );
 }

@@ -233,6 +233,13 @@ struct SelectArgs {
     all: bool,
 }
 
+impl SelectArgs {
+    /// The checks `--check` and `--skip` select, validated.
+    fn selection(&self) -> Result<Selection> {
+        Selection::new(self.check.clone(), self.skip.clone())
+    }
+}
+
 #[derive(Args, Debug)]
 struct TestArgs {
     #[command(flatten)]
@@ -402,9 +409,8 @@ fn table_width() -> usize {
     report::output_width(std::env::var("COLUMNS").ok().as_deref(), terminal, 100)
 }
 
-fn print_report(snapshot: &Snapshot, select: &SelectArgs) -> Result<i32> {
-    let selection = Selection { only: select.check.clone(), skip: select.skip.clone() };
-    let report = api::test_report(snapshot, &selection, &[])?;
+fn print_report(snapshot: &Snapshot, select: &SelectArgs, selection: &Selection) -> Result<i32> {
+    let report = api::test_report(snapshot, selection, &[])?;
     let text = match select.format {
         ReportFormat::Json => {
             // Streamed: the JSON of a large estate is as big as the findings themselves.
@@ -429,7 +435,7 @@ fn print_report(snapshot: &Snapshot, select: &SelectArgs) -> Result<i32> {
                     show_all: select.all,
                     width: Some(table_width()),
                 },
-                Some(&api::repair_outlook(snapshot, &report, &selection)),
+                Some(&api::repair_outlook(snapshot, &report, selection)),
             );
             if let Some(line) = filesync_identity::report::activity_summary_line(snapshot) {
                 text.push_str(&line);
@@ -466,9 +472,12 @@ async fn tenant_runs(
 }
 
 /// Print the report over many services; its exit code is the set's verdict's.
-fn print_tenant_report(runs: &[filesync_identity::model::tenant::TenantSnapshot], select: &SelectArgs) -> Result<i32> {
-    let selection = Selection { only: select.check.clone(), skip: select.skip.clone() };
-    let report = api::tenant_report(runs, &selection)?;
+fn print_tenant_report(
+    runs: &[filesync_identity::model::tenant::TenantSnapshot],
+    select: &SelectArgs,
+    selection: &Selection,
+) -> Result<i32> {
+    let report = api::tenant_report(runs, selection)?;
     let text = match select.format {
         ReportFormat::Json => format!("{}\n", serde_json::to_string_pretty(&report).expect("reports serialize")),
         ReportFormat::Table => report::render_tenant_table(
@@ -719,7 +728,7 @@ async fn run(cli: Cli) -> Result<i32> {
         Command::Demo(args) => {
             let snapshot = Snapshot::from_json(SAMPLE)
                 .map_err(|e| Error::internal(format!("the bundled sample is broken: {e}")))?;
-            print_report(&snapshot, &args.select)
+            print_report(&snapshot, &args.select, &args.select.selection()?)
         }
         Command::ListChecks(args) => list_checks(args.format),
         Command::Explain(args) => {
@@ -743,15 +752,15 @@ async fn run(cli: Cli) -> Result<i32> {
         Command::Test(args) if args.local.local => run_local(args, sink).await,
         Command::Test(args) => {
             // A wrong --check or --skip is refused before minutes of collection, not after.
-            Selection { only: args.select.check.clone(), skip: args.select.skip.clone() }.validate()?;
+            let selection = args.select.selection()?;
             if let Some(runs) = tenant_runs(&args, sink.clone()).await? {
-                return print_tenant_report(&runs, &args.select);
+                return print_tenant_report(&runs, &args.select, &selection);
             }
             let snapshot = match args.snapshot.first() {
                 Some(path) => Snapshot::load(path)?,
                 None => collect_live(&args.target, &args.connection, args.activity_days, sink).await?,
             };
-            let code = print_report(&snapshot, &args.select);
+            let code = print_report(&snapshot, &args.select, &selection);
             // The process ends next: letting the OS take a large estate's snapshot back at once is faster
             // than freeing it piece by piece.
             std::mem::forget(snapshot);
@@ -831,7 +840,8 @@ async fn run(cli: Cli) -> Result<i32> {
 /// two (1 a failure, 4 undecided, 0 fine); a machine that is no registered server of the service is an
 /// error (one line).
 async fn run_local(args: TestArgs, sink: Arc<dyn EventSink>) -> Result<i32> {
-    Selection { only: args.select.check.clone(), skip: args.select.skip.clone() }.validate()?;
+    // A wrong --check or --skip is refused before minutes of collection, not after.
+    let selection = args.select.selection()?;
     if args.select.format == ReportFormat::Html {
         return Err(Error::invalid_input("test --local writes table, json or markdown; not html"));
     }
@@ -858,7 +868,6 @@ async fn run_local(args: TestArgs, sink: Arc<dyn EventSink>) -> Result<i32> {
         }
     };
     let local = api::local_report(&session, &snapshot, &options, &cancel).await?;
-    let selection = Selection { only: args.select.check.clone(), skip: args.select.skip.clone() };
     let report = api::test_report(&snapshot, &selection, &[])?;
     let arm_code = api::exit_code(&report);
     let text = match args.select.format {

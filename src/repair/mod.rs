@@ -6,3 +6,6 @@ pub mod apply;
 pub mod basis;
 pub mod plan;
 pub mod planners;
+
+#[cfg(test)]
+mod tests;

@@ -10,9 +10,9 @@
 //! mid-run, a principal that is not replicated yet) must end in success.
 //!
 //! The ARM client is built with short timeouts and back-offs (`ClientOptions`), so each cell takes well
-//! under a second or two.
-
-mod support;
+//! under a second or two. That tuning is the client's own, not the front door's, so the matrix is a unit
+//! test of the crate; it sits at the front door because it spans the stages (the client, collect, the
+//! checks, apply), on the integration tests' deployments (`tests/support/deployment.rs`).
 
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -20,18 +20,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use fake_arm::{FakeArm, Fault, FaultAction};
-use filesync_identity::api::{AccessToken, TokenCredential};
-use filesync_identity::api::{BufferSink, EventSink};
-use filesync_identity::api::{CancellationToken, Session};
-use filesync_identity::arm::{ArmClient, ClientOptions};
-use filesync_identity::checks::{self, CheckContext, Selection};
-use filesync_identity::collect::{self, CollectOptions, TargetSpec};
-use filesync_identity::model::resource_id::ResourceId;
-use filesync_identity::model::snapshot::Snapshot;
-use filesync_identity::repair::apply::{self, ApplyReport, Outcome};
-use filesync_identity::repair::plan::{Plan, NAME_PLACEHOLDER};
-use filesync_identity::{Result, Secret};
-use support::*;
+
+use crate::api::{BufferSink, CancellationToken, EventSink, Session};
+use crate::arm::{ArmClient, ClientOptions};
+use crate::checks::{self, CheckContext, Selection};
+use crate::collect::{self, CollectOptions, TargetSpec};
+use crate::credentials::{AccessToken, TokenCredential};
+use crate::model::resource_id::ResourceId;
+use crate::model::snapshot::Snapshot;
+use crate::repair::apply::{self, ApplyReport, Outcome};
+use crate::repair::plan::{Plan, NAME_PLACEHOLDER};
+use crate::test_support::*;
+use crate::{Result, Secret};
 
 /// The token a credential hands out once the first one was refused (see [`Rotating`]).
 const FRESH_TOKEN: &str = "fault-matrix-fresh-token-2d9b";
@@ -199,7 +199,7 @@ struct EndState {
     servers: Vec<(serde_json::Value, serde_json::Value)>,
 }
 
-fn findings_key(report: &filesync_identity::model::findings::Report) -> BTreeSet<Vec<String>> {
+fn findings_key(report: &crate::model::findings::Report) -> BTreeSet<Vec<String>> {
     report
         .findings
         .iter()
@@ -240,14 +240,14 @@ async fn collect_with(client: &ArmClient) -> Result<Snapshot> {
     collect::collect(client, &CollectOptions::new(target())).await
 }
 
-fn report_of(s: &Snapshot) -> filesync_identity::model::findings::Report {
+fn report_of(s: &Snapshot) -> crate::model::findings::Report {
     checks::report(s, &CheckContext::at(s.collected_at), &Selection::default())
 }
 
 fn make_plan(op: Op, s: &Snapshot) -> Plan {
     match op {
-        Op::Repair => filesync_identity::repair::planners::plan_repair(s, &report_of(s).findings),
-        _ => filesync_identity::repair::planners::plan_enable_identity(s),
+        Op::Repair => crate::repair::planners::plan_repair(s, &report_of(s).findings),
+        _ => crate::repair::planners::plan_enable_identity(s),
     }
 }
 
@@ -261,7 +261,7 @@ async fn clean_run(op: Op) -> Ended {
         return Ended::Findings(findings_key(&report_of(&snapshot)));
     }
     let plan = make_plan(op, &snapshot);
-    assert!(plan.changes.len() >= 3, "{}", filesync_identity::report::render_plan_table(&plan));
+    assert!(plan.changes.len() >= 3, "{}", crate::report::render_plan_table(&plan));
     let report = apply::apply(&c, &plan, &fast_apply()).await.expect("the clean run applies");
     assert_eq!(report.summary.failed, 0, "{report:#?}");
     Ended::State(end_state(&fake))
@@ -478,18 +478,15 @@ macro_rules! matrix {
     };
 }
 
-mod fault_matrix {
-    use super::*;
-    matrix! {
-        status_429_retry_after => Kind::Throttled,
-        status_500 => Kind::Status500,
-        status_503 => Kind::Status503,
-        connection_reset => Kind::Reset,
-        request_timeout => Kind::Timeout,
-        malformed_json => Kind::Malformed,
-        truncated_body => Kind::Truncated,
-        token_expires_mid_run => Kind::TokenExpiry,
-        principal_not_found => Kind::PrincipalNotFound,
-        forbidden_one_resource => Kind::Forbidden,
-    }
+matrix! {
+    status_429_retry_after => Kind::Throttled,
+    status_500 => Kind::Status500,
+    status_503 => Kind::Status503,
+    connection_reset => Kind::Reset,
+    request_timeout => Kind::Timeout,
+    malformed_json => Kind::Malformed,
+    truncated_body => Kind::Truncated,
+    token_expires_mid_run => Kind::TokenExpiry,
+    principal_not_found => Kind::PrincipalNotFound,
+    forbidden_one_resource => Kind::Forbidden,
 }
