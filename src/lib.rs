@@ -26,22 +26,20 @@ pub mod fuzzing;
 pub mod model;
 pub mod report;
 
-// Still public only because `bench/` and `tests/tenant.rs` reach into them; the other integration tests and
-// `tests/support` go through `api`, and the tests of these modules' internals are unit tests (sharing
-// `tests/support/deployment.rs`, below). Each is to become `pub(crate)`.
-pub mod arm;
-pub mod checks;
-pub mod collect;
-pub mod repair;
-
+// Every stage behind the door is the crate's own: the tests of their internals are unit tests (sharing
+// `tests/support/deployment.rs`, below), and integration tests and `bench/` go through `api`.
+pub(crate) mod arm;
 pub(crate) mod catalog;
+pub(crate) mod checks;
 pub(crate) mod cloud;
+pub(crate) mod collect;
 pub(crate) mod credentials;
 pub(crate) mod diff;
 pub(crate) mod events;
 pub(crate) mod ffi;
 pub(crate) mod fsutil;
 pub(crate) mod local;
+pub(crate) mod repair;
 pub(crate) mod secret;
 pub(crate) mod sync;
 pub(crate) mod wording;

@@ -23,7 +23,7 @@ use crate::arm::{ArmClient, Priority};
 use crate::error::{ErrorKind, Result};
 use crate::events::{log, LogLevel};
 use crate::model::resource_id::ResourceId;
-use crate::model::snapshot::{ActivityEvent, ActivityLog, ActivityLogScope, MachineIdentity, MachineLookup, Snapshot};
+use crate::model::snapshot::{ActivityEvent, ActivityLog, ActivityLogScope, MachineIdentity, MachineLookup};
 
 /// The api-version of ActivityLogs_List.
 pub const API_VERSION: &str = "2015-04-01";
@@ -210,21 +210,6 @@ pub fn assemble(window: &Window, queried: Vec<Queried>) -> ActivityLog {
     ActivityLog { days: window.days, from: window.from, to: window.to, scopes, events }
 }
 
-/// The resource groups whose Activity Log bears on a snapshot: those of its services, storage accounts
-/// and the servers' machines (Azure Arc or VMs often live in resource groups of their own: a reset or
-/// re-created machine identity is written there), as (subscription, resource group), lower case.
-pub fn resource_groups(snapshot: &Snapshot) -> BTreeSet<(String, String)> {
-    let machines = snapshot
-        .services
-        .iter()
-        .flat_map(|s| &s.registered_servers)
-        .filter_map(|s| s.machine.as_ref())
-        .filter_map(machine_resource);
-    let ids =
-        snapshot.services.iter().map(|s| s.id.clone()).chain(snapshot.storage_accounts.iter().map(|a| a.id.clone()));
-    ids.chain(machines).filter_map(|id| group_of(&id)).collect()
-}
-
 /// The machine whose resource group's log is read: one that was read, or named but unreadable.
 pub fn machine_resource(m: &MachineIdentity) -> Option<ResourceId> {
     if !matches!(m.lookup, MachineLookup::MachineRead | MachineLookup::MachineUnreadable) {
@@ -236,17 +221,6 @@ pub fn machine_resource(m: &MachineIdentity) -> Option<ResourceId> {
 /// A resource's (subscription, resource group), lower case.
 pub fn group_of(id: &ResourceId) -> Option<(String, String)> {
     Some((id.subscription_id()?.to_ascii_lowercase(), id.resource_group()?.to_ascii_lowercase()))
-}
-
-/// Read the Activity Log for a snapshot's deployment: one query per subscription and resource group of
-/// [`resource_groups`], over the `days` before now. (The collector itself sends each query as soon as
-/// the resource group is known, with the same pieces.)
-pub async fn collect(client: &ArmClient, snapshot: &Snapshot, days: u32) -> Result<Option<ActivityLog>> {
-    let Some(window) = window(days, Utc::now())? else { return Ok(None) };
-    let groups = resource_groups(snapshot);
-    let queries = groups.iter().map(|(sub, rg)| query(client, &window, sub, rg));
-    let queried = futures::future::join_all(queries).await.into_iter().collect::<Result<Vec<_>>>()?;
-    Ok(Some(assemble(&window, queried)))
 }
 
 #[cfg(test)]

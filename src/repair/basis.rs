@@ -5,7 +5,7 @@
 use super::plan::*;
 use crate::model::resource_id::{is_zero_guid, ResourceId};
 use crate::model::snapshot::Snapshot;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 fn norm(id: Option<&str>) -> Option<String> {
     id.filter(|s| !s.is_empty() && !is_zero_guid(s)).map(str::to_ascii_lowercase)
@@ -60,10 +60,6 @@ pub fn basis_facts(snapshot: &Snapshot) -> BasisFacts {
 pub fn fingerprint(facts: &BasisFacts) -> String {
     let text = serde_json::to_string(facts).expect("facts serialize");
     uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, text.as_bytes()).to_string()
-}
-
-pub fn basis(snapshot: &Snapshot) -> Basis {
-    basis_for(snapshot, &[])
 }
 
 /// The basis of a plan with these changes: the snapshot's facts, plus the storage settings that its
@@ -308,35 +304,4 @@ fn storage_drift(plan: &Plan, id: &str, p: &StorageFacts, l: &StorageFacts, out:
             out.push(BasisDrift::new(format!("networkAcls.{field} of storage account '{id}'"), pv, lv, towards));
         }
     }
-}
-
-fn flatten(v: &serde_json::Value, prefix: &str, out: &mut BTreeMap<String, String>) {
-    match v {
-        serde_json::Value::Object(m) => {
-            for (k, x) in m {
-                flatten(x, &if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") }, out);
-            }
-        }
-        other => {
-            out.insert(prefix.to_string(), other.to_string());
-        }
-    }
-}
-
-/// What differs between two sets of facts, in words (empty when equal).
-pub fn basis_differences(planned: &BasisFacts, live: &BasisFacts) -> Vec<String> {
-    let (mut a, mut b) = (BTreeMap::new(), BTreeMap::new());
-    flatten(&serde_json::to_value(planned).unwrap_or_default(), "", &mut a);
-    flatten(&serde_json::to_value(live).unwrap_or_default(), "", &mut b);
-    let keys: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
-    keys.into_iter()
-        .filter(|k| a.get(*k) != b.get(*k))
-        .map(|k| {
-            format!(
-                "{k}: planned {}, now {}",
-                a.get(k).map(String::as_str).unwrap_or("(absent)"),
-                b.get(k).map(String::as_str).unwrap_or("(absent)")
-            )
-        })
-        .collect()
 }

@@ -203,6 +203,8 @@ fn arc_or_vm_step(svc: &StorageSyncService, s: &RegisteredServer) -> ManualStep 
 
 /// The repair plan: grant every role the permission checks found missing (fail or warning), at the
 /// narrowest correct scope. Everything else the findings report is listed as a manual step or a note.
+/// (The doors plan through [`make`] or [`plan_repair_with`]; the tests use this default.)
+#[cfg(test)]
 pub fn plan_repair(snapshot: &Snapshot, findings: &[Finding]) -> Plan {
     plan_repair_with(snapshot, findings, PlanOptions::default())
 }
