@@ -9,8 +9,11 @@
 //! of ARM's `GET` of the resource ([`arm_shape`]) and read by the same code as ARM's answer, so a snapshot
 //! does not show where a fact came from.
 //!
-//! When the gathered ids go out: as soon as a query is full, else once the first of them has waited
-//! [`GATHER_MAX`].
+//! When the gathered ids go out: as soon as a query is full; else once the first of them has waited
+//! [`GATHER_MIN`] and the client has a free slot (nothing else is queued, so a query now costs the run
+//! nothing and waiting longer would leave the client idle); and at the latest after [`GATHER_MAX`]. While
+//! the client is busy with other reads, a service waiting for its rows loses no time, and the ids pile up
+//! into fuller queries.
 //!
 //! Anything Resource Graph does not return is read from ARM as in a one-service run (the answer is None):
 //! not indexed yet, in a subscription ARG left out, a row lacking what the snapshot needs of its kind, an
@@ -77,9 +80,11 @@ const ACCOUNT_COLUMNS: [&str; 4] =
 
 /// Ids in one query (each some 130 characters: a query stays near 30 KB).
 pub const IDS_PER_QUERY: usize = 200;
+/// The least time the first id of a query waits for others.
+pub const GATHER_MIN: Duration = Duration::from_millis(250);
 /// The most time the first id of a query waits for others.
-pub const GATHER_MAX: Duration = Duration::from_millis(500);
-/// How often the gatherer looks again while ids wait.
+pub const GATHER_MAX: Duration = Duration::from_secs(4);
+/// How often the gatherer looks at the client's room while ids wait.
 const GATHER_TICK: Duration = Duration::from_millis(25);
 
 /// The query for `ids` (lower case, each checked by [`quotable_id`]), of any of the [`RowKind`]s.
@@ -250,7 +255,10 @@ async fn serve(client: &ArmClient, mut rx: mpsc::UnboundedReceiver<Ask>) -> Grap
         }
         let Some(first) = since else { continue };
         let waited = first.elapsed();
-        let go = !open || fresh.len() >= IDS_PER_QUERY || waited >= GATHER_MAX;
+        let go = !open
+            || fresh.len() >= IDS_PER_QUERY
+            || waited >= GATHER_MAX
+            || (waited >= GATHER_MIN && client.has_room());
         if !go {
             continue;
         }
