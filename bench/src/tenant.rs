@@ -17,11 +17,11 @@ use crate::gen::{CALLER, GRAPH_TOKEN, P_SYNC, SYNC_APP_ID, TOKEN};
 use crate::model::{self, Count};
 use crate::requests::RequestCounter;
 
-/// The most storage account ids the collector writes into one Resource Graph query (its
-/// `ACCOUNT_IDS_PER_QUERY`, in `src/collect/tenant.rs`), a design choice of the collector and not a fact
-/// the front door answers with: the floor of the accounts' queries counts with it, so a change there is
-/// made here too.
-pub const ACCOUNT_IDS_PER_QUERY: usize = 200;
+/// The most resource ids (storage accounts and machines) the collector writes into one Resource Graph
+/// query (its `IDS_PER_QUERY`, in `src/collect/graph_rows.rs`), a design choice of the collector and not
+/// a fact the front door answers with: the floor of the row queries counts with it, so a change there is
+/// made here too (a unit test of the crate holds the two equal).
+pub const IDS_PER_QUERY: usize = 200;
 
 /// The size of a generated tenant.
 #[derive(Debug, Clone)]
@@ -171,8 +171,9 @@ pub struct TenantModels {
     pub per_service_floor: Count,
     /// Resource Graph pages discovery needs: the subscriptions that answer and the services.
     pub arg_floor: u64,
-    /// Resource Graph queries the services' storage accounts need at the least, were every id known at
-    /// once: `ceil(accounts / ids per query)` (a page holds 1,000 rows, more than a query's ids).
+    /// Resource Graph queries the services' storage accounts and machines need at the least, were every
+    /// id known at once: `ceil((accounts + machines) / ids per query)` (a page holds 1,000 rows, more
+    /// than a query's ids).
     pub arg_accounts_floor: u64,
     /// ARM pages of the management group's descendants.
     pub descendants_pages: u64,
@@ -205,9 +206,12 @@ pub fn tenant_models(g: &TenantGenerated) -> TenantModels {
         for c in [&mut m.ours, &mut m.floor] {
             c.by_kind.remove("GET servicePrincipals (list)");
         }
-        // The storage accounts come from Resource Graph in a tenant run, not from one ARM GET each.
-        accounts += m.ours.by_kind.remove("GET storageAccounts").unwrap_or(0);
-        m.floor.by_kind.remove("GET storageAccounts");
+        // The storage accounts and the servers' machines come from Resource Graph in a tenant run, not
+        // from one ARM GET each.
+        for kind in ["GET storageAccounts", "GET machines", "GET virtualMachines"] {
+            accounts += m.ours.by_kind.remove(kind).unwrap_or(0);
+            m.floor.by_kind.remove(kind);
+        }
         add(&mut ours, &m.ours, false);
         add(&mut floor, &m.floor, false);
         ours.critical_path = ours.critical_path.max(m.ours.critical_path);
@@ -225,7 +229,7 @@ pub fn tenant_models(g: &TenantGenerated) -> TenantModels {
         per_service_ours: ours,
         per_service_floor: floor,
         arg_floor: model::pages(g.shape.subscriptions, 1000) + model::pages(g.services.len(), 1000),
-        arg_accounts_floor: model::pages(accounts as usize, ACCOUNT_IDS_PER_QUERY),
+        arg_accounts_floor: model::pages(accounts as usize, IDS_PER_QUERY),
         descendants_pages: model::pages(g.shape.subscriptions + groups, g.shape.page_size),
         per_subscription_discovery: g.shape.subscriptions as u64,
     }

@@ -133,7 +133,7 @@ fn bench_program_measures_the_cli_run() {
 }
 
 /// Issue 23: a small tenant under a management group: every service found through Resource Graph in the
-/// fewest pages, its storage accounts from Resource Graph, the rest read from ARM with exactly the
+/// fewest pages, its storage accounts and machines from Resource Graph, the rest read from ARM with exactly the
 /// one-service design's requests, nothing unreadable.
 #[tokio::test]
 async fn tenant_smoke() {
@@ -154,6 +154,7 @@ async fn tenant_smoke() {
     assert!(arg >= m.arg_floor + m.arg_accounts_floor, "{by_kind:?}");
     assert!(m.arg_accounts_floor >= 1);
     assert_eq!(by_kind.get("GET storageAccounts"), None, "no ARM GET of an account: {by_kind:?}");
+    assert_eq!(by_kind.get("GET machines"), None, "no ARM GET of a machine: {by_kind:?}");
     assert_eq!(by_kind.get("GET descendants (list)"), Some(&m.descendants_pages), "{by_kind:?}");
     // After discovery: the one-service design per service, and the one Graph lookup of the tenant.
     let mut rest = by_kind.clone();

@@ -113,6 +113,11 @@ impl Limiter {
         }
     }
 
+    /// A slot is free and no request waits for one: the client has room to spare right now.
+    pub(crate) fn has_room(&self) -> bool {
+        self.state.lock_unpoisoned().free > 0
+    }
+
     #[cfg(test)]
     fn free(&self) -> usize {
         self.state.lock().unwrap().free
@@ -123,6 +128,16 @@ impl Limiter {
 mod tests {
     use super::*;
     use std::sync::Mutex as StdMutex;
+
+    #[tokio::test]
+    async fn room_is_a_free_slot_with_nobody_waiting() {
+        let limiter = Limiter::new(1);
+        assert!(limiter.has_room());
+        let held = limiter.acquire(Priority::Normal).await;
+        assert!(!limiter.has_room());
+        drop(held);
+        assert!(limiter.has_room());
+    }
 
     #[tokio::test]
     async fn normal_waiters_go_before_background_ones() {

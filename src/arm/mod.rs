@@ -318,6 +318,12 @@ impl ArmClient {
     pub fn events(&self) -> &dyn EventSink {
         &*self.events
     }
+    /// Whether a request sent now would get a slot at once (nothing queued for one): reads that may be put
+    /// off and asked together (Resource Graph rows in a scope run) go out when the client has room.
+    pub(crate) fn has_room(&self) -> bool {
+        self.limiter.has_room()
+    }
+
     pub fn cancel_token(&self) -> &CancellationToken {
         &self.cancel
     }

@@ -21,6 +21,7 @@
 //! servers and their machines), so no chain of round trips is left for the end.
 
 pub mod activity;
+pub mod graph_rows;
 pub mod tenant;
 
 use std::collections::HashMap;
@@ -185,8 +186,9 @@ enum SubscriptionList<T> {
 pub struct SharedReads {
     role_assignments: Mutex<HashMap<String, Arc<OnceCell<SubscriptionList<RoleAssignment>>>>>,
     deny_assignments: Mutex<HashMap<String, Arc<OnceCell<SubscriptionList<DenyAssignment>>>>>,
-    /// In a run over a scope: the storage accounts, from Resource Graph (ARM for any it does not return).
-    accounts: Option<tenant::AccountReads>,
+    /// In a run over a scope: the storage accounts and the servers' machines, from Resource Graph (ARM for
+    /// any it does not return).
+    graph: Option<graph_rows::GraphReads>,
 }
 
 impl SharedReads {
@@ -194,9 +196,18 @@ impl SharedReads {
         Self::default()
     }
 
-    /// Shared reads whose storage accounts come from Resource Graph (see [`tenant::AccountReads`]).
-    pub(crate) fn with_accounts(accounts: tenant::AccountReads) -> Self {
-        SharedReads { accounts: Some(accounts), ..Self::default() }
+    /// Shared reads whose storage accounts and machines come from Resource Graph (see
+    /// [`graph_rows::GraphReads`]).
+    pub(crate) fn with_graph(graph: graph_rows::GraphReads) -> Self {
+        SharedReads { graph: Some(graph), ..Self::default() }
+    }
+
+    /// A resource as ARM's `GET` shows it, from Resource Graph in a run over a scope; None: read it from ARM.
+    async fn graph_row(&self, id: &ResourceId) -> Option<Value> {
+        match &self.graph {
+            Some(graph) => graph.get(id).await,
+            None => None,
+        }
     }
 }
 
@@ -458,10 +469,7 @@ impl<'a> Collector<'a> {
         let leaf = Priority::Background;
         // In a run over a scope, the account's row from Resource Graph when it has it, else ARM's.
         let account_read = async {
-            if let Some(v) = match &self.shared.accounts {
-                Some(graph) => graph.get(&id).await,
-                None => None,
-            } {
+            if let Some(v) = self.shared.graph_row(&id).await {
                 return Ok(v);
             }
             c.get(&base, api_versions::STORAGE).await
@@ -787,25 +795,13 @@ impl Collector<'_> {
             MachineKind::ArcMachine => api_versions::HYBRID_COMPUTE,
             MachineKind::VirtualMachine => api_versions::COMPUTE,
         };
-        match self.client.get(machine.as_str(), api).await {
-            Ok(v) => {
-                out.lookup = MachineLookup::MachineRead;
-                out.machine_principal_id = m::system_principal_id(&v).map(|p| p.to_ascii_lowercase());
-                out.machine_tenant_id = v
-                    .pointer("/identity/tenantId")
-                    .and_then(|t| t.as_str())
-                    .map(str::trim)
-                    .filter(|t| !t.is_empty() && !crate::model::resource_id::is_zero_guid(t))
-                    .map(str::to_ascii_lowercase);
-                if kind == MachineKind::ArcMachine {
-                    out.machine_status = v
-                        .pointer("/properties/status")
-                        .and_then(Value::as_str)
-                        .map(str::trim)
-                        .filter(|s| !s.is_empty())
-                        .map(str::to_string);
-                }
-            }
+        // In a run over a scope, the machine's row from Resource Graph when it has it, else ARM's.
+        let read = match self.shared.graph_row(&machine).await {
+            Some(v) => Ok(v),
+            None => self.client.get(machine.as_str(), api).await,
+        };
+        match read {
+            Ok(v) => read_machine(&v, kind, &mut out),
             Err(e) if is_fatal(&e) => return Err(e),
             Err(e) => {
                 log(
@@ -820,6 +816,27 @@ impl Collector<'_> {
             }
         }
         Ok(out)
+    }
+}
+
+/// What a snapshot keeps of a machine, from ARM's `GET` of it (or Resource Graph's row in that shape): its
+/// system-assigned identity's principal and tenant, and an Arc machine's agent status.
+fn read_machine(v: &Value, kind: MachineKind, out: &mut MachineIdentity) {
+    out.lookup = MachineLookup::MachineRead;
+    out.machine_principal_id = m::system_principal_id(v).map(|p| p.to_ascii_lowercase());
+    out.machine_tenant_id = v
+        .pointer("/identity/tenantId")
+        .and_then(|t| t.as_str())
+        .map(str::trim)
+        .filter(|t| !t.is_empty() && !crate::model::resource_id::is_zero_guid(t))
+        .map(str::to_ascii_lowercase);
+    if kind == MachineKind::ArcMachine {
+        out.machine_status = v
+            .pointer("/properties/status")
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string);
     }
 }
 

@@ -15,22 +15,16 @@
 //! per subscription (role and deny assignments) is read once for all the services of that subscription
 //! ([`super::SharedReads`]), not once per service.
 //!
-//! The storage accounts the cloud endpoints name are read from Resource Graph's `resources` table
-//! ([`AccountReads`]): the ids the services' collections ask for are gathered for a moment
-//! ([`ACCOUNT_GATHER`]) and asked for together, [`ACCOUNT_IDS_PER_QUERY`] ids and at most
-//! [`SUBSCRIPTION_BATCH`] subscriptions a query, each projecting `id` (so ARG pages it) and only what the
-//! snapshot keeps of an account. Any account Resource Graph did not return (not indexed yet, a subscription
-//! it left out, a row without the fields the snapshot needs, a query that failed) is read from ARM as in a
-//! one-service run. The row is put back in ARM's shape and read by the same parser as ARM's answer, so a
-//! snapshot does not show where a fact came from. A repair's apply re-reads its service from ARM before it
-//! writes, so a fact Resource Graph still shows stale is never what a change rests on.
+//! The storage accounts the cloud endpoints name and the machines whose identities the registered servers
+//! use are read from Resource Graph's `resources` table ([`super::graph_rows`]), gathered and asked for
+//! together, each row put back in ARM's shape and read by the same code; ARM reads any that Resource
+//! Graph does not return, as in a one-service run. A repair's apply re-reads its service from ARM before
+//! it writes, so a fact Resource Graph still shows stale is never what a change rests on.
 
-use std::collections::{BTreeSet, HashMap};
-use std::time::Duration;
+use std::collections::BTreeSet;
 
 use futures::StreamExt;
-use serde_json::{Map, Value};
-use tokio::sync::{mpsc, oneshot};
+use serde_json::Value;
 
 use crate::arm::resource_graph::{QueryScope, SUBSCRIPTION_BATCH};
 use crate::arm::{api_versions, ArmClient};
@@ -47,206 +41,12 @@ pub const SERVICES_QUERY: &str = "resources | where type =~ 'microsoft.storagesy
 pub const SUBSCRIPTIONS_QUERY: &str =
     "resourcecontainers | where type =~ 'microsoft.resources/subscriptions' | project id, subscriptionId";
 
-/// The storage accounts of `ids` (lower case, each checked by [`quotable_id`]), projecting `id` (so that
-/// Resource Graph pages it) and what the snapshot keeps of an account, named as ARM's properties are.
-pub fn accounts_query(ids: &[String]) -> String {
-    let list: Vec<String> = ids.iter().map(|id| format!("'{id}'")).collect();
-    format!(
-        "resources | where type =~ 'microsoft.storage/storageaccounts' | where id in~ ({}) | project id, name, location, networkAcls = properties.networkAcls, allowSharedKeyAccess = properties.allowSharedKeyAccess, publicNetworkAccess = properties.publicNetworkAccess, privateEndpointConnections = properties.privateEndpointConnections",
-        list.join(", ")
-    )
-}
-
-/// Storage account ids in one query (each some 130 characters: the query stays near 30 KB).
-pub const ACCOUNT_IDS_PER_QUERY: usize = 200;
-/// How long the account ids asked for are gathered before they are asked of Resource Graph together: the
-/// account's row is one of several reads of an account that go out at once, so the wait costs little,
-/// and it keeps the queries to a few a second, inside ARG's quota (15 per 5 seconds in its example).
-pub const ACCOUNT_GATHER: Duration = Duration::from_millis(500);
-
-/// An account id that can be written between single quotes in a query as it is (a storage account id,
-/// lower case, no quote, backslash or control character); None otherwise (that account is read from ARM).
-fn quotable_id(id: &ResourceId) -> Option<String> {
-    let s = id.as_str().to_ascii_lowercase();
-    let is_account = s.split('/').filter(|x| !x.is_empty()).count() == 8
-        && s.contains("/providers/microsoft.storage/storageaccounts/");
-    (is_account && !s.chars().any(|c| c == '\'' || c == '\\' || c.is_control())).then_some(s)
-}
-
-/// A Resource Graph row of [`accounts_query`] put back in the shape of ARM's `GET` of the account (the
-/// properties the query projected, those ARG has as null left out, as ARM leaves them out); None when it
-/// lacks what the snapshot needs of every account (its id, name, location and network rules), which
-/// ARM's answer always has: that account is then read from ARM.
-fn account_from_row(row: &Value) -> Option<Value> {
-    let text = |k: &str| row.get(k).and_then(Value::as_str).filter(|s| !s.trim().is_empty());
-    let (id, name, location) = (text("id")?, text("name")?, text("location")?);
-    row.get("networkAcls").filter(|n| n.is_object())?;
-    let mut properties = Map::new();
-    for k in ["networkAcls", "allowSharedKeyAccess", "publicNetworkAccess", "privateEndpointConnections"] {
-        match row.get(k) {
-            None | Some(Value::Null) => {}
-            Some(v) => {
-                properties.insert(k.to_string(), v.clone());
-            }
-        }
-    }
-    Some(serde_json::json!({"id": id, "name": name, "location": location, "properties": properties}))
-}
-
-type AccountAsk = (ResourceId, oneshot::Sender<Option<Value>>);
-
-/// Where the collections of a run ask for a storage account's Resource Graph row (see the module's
-/// description). None: Resource Graph did not return it; read it from ARM.
-pub(crate) struct AccountReads {
-    asks: mpsc::UnboundedSender<AccountAsk>,
-}
-
-impl AccountReads {
-    /// The reader and the loop that answers it (run it beside the collections; it ends once the reader
-    /// is dropped).
-    pub(crate) fn new(client: &ArmClient) -> (AccountReads, impl std::future::Future<Output = AccountStats> + '_) {
-        let (asks, rx) = mpsc::unbounded_channel();
-        (AccountReads { asks }, serve_accounts(client, rx))
-    }
-
-    /// The account as ARM's `GET` would show it, from Resource Graph; None to read it from ARM.
-    pub(crate) async fn get(&self, id: &ResourceId) -> Option<Value> {
-        let (tx, rx) = oneshot::channel();
-        self.asks.send((id.clone(), tx)).ok()?;
-        rx.await.ok().flatten()
-    }
-}
-
-/// What the account reads came to.
-#[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct AccountStats {
-    /// Resource Graph pages asked for.
-    pub pages: u32,
-    /// Accounts asked for, and those Resource Graph returned in full.
-    pub asked: usize,
-    pub found: usize,
-}
-
-async fn serve_accounts(client: &ArmClient, mut rx: mpsc::UnboundedReceiver<AccountAsk>) -> AccountStats {
-    let mut known: HashMap<String, Option<Value>> = HashMap::new();
-    let mut stats = AccountStats::default();
-    // The asks waiting for the next query, the ids it will name, and when it goes out (the first of them
-    // waits at most ACCOUNT_GATHER).
-    let mut waiting: Vec<(String, oneshot::Sender<Option<Value>>)> = Vec::new();
-    let mut fresh: BTreeSet<String> = BTreeSet::new();
-    let mut deadline: Option<tokio::time::Instant> = None;
-    loop {
-        let ask = match deadline {
-            None => match rx.recv().await {
-                Some(ask) => Some(ask),
-                None => break,
-            },
-            Some(at) => tokio::select! {
-                ask = rx.recv() => ask,
-                _ = tokio::time::sleep_until(at) => None,
-                _ = client.cancel_token().cancelled() => None,
-            },
-        };
-        if let Some((id, tx)) = ask {
-            // An account already asked of Resource Graph (or one a query cannot name) is answered at once.
-            match quotable_id(&id) {
-                None => {
-                    let _ = tx.send(None);
-                }
-                Some(q) => match known.get(&q) {
-                    Some(row) => {
-                        let _ = tx.send(row.clone());
-                    }
-                    None => {
-                        fresh.insert(q.clone());
-                        waiting.push((q, tx));
-                        deadline.get_or_insert_with(|| tokio::time::Instant::now() + ACCOUNT_GATHER);
-                    }
-                },
-            }
-            if fresh.len() < ACCOUNT_IDS_PER_QUERY {
-                continue;
-            }
-        }
-        // The window is over (or the query is full, or no more asks can come): ask, then answer.
-        let ids: Vec<String> = std::mem::take(&mut fresh).into_iter().collect();
-        deadline = None;
-        if !ids.is_empty() {
-            let (mut found, pages) = query_accounts(client, &ids).await;
-            stats.pages += pages;
-            stats.asked += ids.len();
-            stats.found += found.len();
-            for id in ids {
-                let row = found.remove(&id);
-                known.insert(id, row);
-            }
-        }
-        for (q, tx) in waiting.drain(..) {
-            let _ = tx.send(known.get(&q).cloned().flatten());
-        }
-    }
-    stats
-}
-
-/// Ask Resource Graph for the accounts `ids` (lower case): their ARM-shaped bodies by id, and the pages
-/// asked for. What it could not answer is left out (read from ARM); why is logged.
-async fn query_accounts(client: &ArmClient, ids: &[String]) -> (HashMap<String, Value>, u32) {
-    // Batches of at most ACCOUNT_IDS_PER_QUERY ids naming at most SUBSCRIPTION_BATCH subscriptions.
-    let mut batches: Vec<(BTreeSet<String>, Vec<String>)> = Vec::new();
-    for id in ids {
-        let sub = id.split('/').nth(2).unwrap_or_default().to_string();
-        let fits = batches.last().is_some_and(|(subs, ids)| {
-            ids.len() < ACCOUNT_IDS_PER_QUERY && (subs.contains(&sub) || subs.len() < SUBSCRIPTION_BATCH)
-        });
-        if !fits {
-            batches.push((BTreeSet::new(), Vec::new()));
-        }
-        let last = batches.last_mut().expect("a batch");
-        last.0.insert(sub);
-        last.1.push(id.clone());
-    }
-    let queries = batches.into_iter().map(|(subs, ids)| async move {
-        let scope = QueryScope::Subscriptions(subs.into_iter().collect());
-        (ids.len(), client.resource_graph(&scope, &accounts_query(&ids)).await)
-    });
-    let mut found = HashMap::new();
-    let mut pages = 0;
-    for (n, answer) in futures::future::join_all(queries).await {
-        match answer {
-            Ok(result) => {
-                pages += result.pages;
-                if result.truncated {
-                    log(client.events(), LogLevel::Verbose, "Resource Graph cut an answer about storage accounts; the accounts it left out are read from ARM".to_string());
-                }
-                for row in &result.rows {
-                    let Some(id) = row.get("id").and_then(Value::as_str).map(str::to_ascii_lowercase) else { continue };
-                    if !ids.contains(&id) {
-                        continue;
-                    }
-                    match account_from_row(row) {
-                        Some(body) => {
-                            found.insert(id, body);
-                        }
-                        None => log(
-                            client.events(),
-                            LogLevel::Verbose,
-                            format!("Resource Graph's row of {id} lacks what the snapshot needs; reading it from ARM"),
-                        ),
-                    }
-                }
-            }
-            Err(e) => log(
-                client.events(),
-                LogLevel::Verbose,
-                format!("Resource Graph could not say of {n} storage accounts ({e}); reading them from ARM"),
-            ),
-        }
-    }
-    (found, pages)
-}
-
-/// Services collected at once (each one's reads go through the client's shared slots anyway).
-const SERVICES_AT_ONCE: usize = 8;
+/// Services collected at once (each one's reads go through the client's shared slots anyway). Twice the
+/// 8 it was before the machines came from Resource Graph: services whose rows wait to be asked together
+/// hold their place without using the client, and the others in flight keep it busy and bring more ids
+/// to the next query (tenant bench: 52 row queries with 8 and a 0.5 s window, 13 with 16 and the
+/// client's room deciding, against a floor of 12).
+const SERVICES_AT_ONCE: usize = 16;
 
 /// Check a scope's names before any request.
 pub fn validate_scope(scope: &Scope) -> Result<()> {
@@ -430,13 +230,13 @@ pub async fn collect_tenant(client: &ArmClient, scope: &Scope, template: &Collec
     }
     let total = services.len();
     let template = &template;
-    // The services' storage accounts, from Resource Graph, answered beside the collections.
-    let (accounts, serve_accounts) = AccountReads::new(client);
+    // The services' storage accounts and machines, from Resource Graph, answered beside the collections.
+    let (rows, serve_rows) = super::graph_rows::GraphReads::new(client);
     let coverage_ref = &mut coverage;
     let collecting = async move {
         // A subscription's role- and deny-assignment lists are read once for all its services; the reader of
-        // accounts ends with it, and with it the loop that answers it.
-        let shared = super::SharedReads::with_accounts(accounts);
+        // Resource Graph rows ends with it, and with it the loop that answers it.
+        let shared = super::SharedReads::with_graph(rows);
         let shared = &shared;
         let coverage = coverage_ref;
         let mut done = 0usize;
@@ -481,67 +281,14 @@ pub async fn collect_tenant(client: &ArmClient, scope: &Scope, template: &Collec
         drop(results);
         Ok::<_, Error>(snapshots)
     };
-    let (stats, snapshots) = futures::join!(serve_accounts, collecting);
+    let (stats, snapshots) = futures::join!(serve_rows, collecting);
     let mut snapshots = snapshots?;
     coverage.resource_graph_requests += stats.pages;
-    log(
-        client.events(),
-        LogLevel::Verbose,
-        format!(
-            "storage accounts: {} asked of Resource Graph in {} pages, {} returned; the others read from ARM",
-            stats.asked, stats.pages, stats.found
-        ),
-    );
+    log(client.events(), LogLevel::Verbose, stats.summary());
     snapshots.sort_by(|a, b| {
         let key = |s: &crate::model::snapshot::Snapshot| s.services.first().map(|x| x.id.as_str().to_ascii_lowercase());
         key(a).cmp(&key(b))
     });
     coverage.services_not_collected.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(TenantSnapshot::new(Some(coverage), snapshots))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    const ID: &str = "/subscriptions/2b4e6a8c-1d3f-4a5b-9c7d-0e1f2a3b4c5d/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st1";
-
-    fn row() -> Value {
-        json!({
-            "id": ID, "name": "st1", "location": "westus",
-            "networkAcls": {"bypass": "AzureServices", "defaultAction": "Deny", "ipRules": [], "virtualNetworkRules": []},
-            "allowSharedKeyAccess": false, "publicNetworkAccess": null, "privateEndpointConnections": [],
-        })
-    }
-
-    #[test]
-    fn a_row_reads_as_arms_answer_and_one_lacking_what_the_snapshot_needs_is_left_to_arm() {
-        let body = account_from_row(&row()).expect("a whole row");
-        // ARM leaves out a property it has no value for; so does the row put back in its shape.
-        assert!(body["properties"].get("publicNetworkAccess").is_none());
-        let arm = json!({"id": ID, "name": "st1", "location": "westus", "kind": "StorageV2", "properties": {
-            "networkAcls": row()["networkAcls"], "allowSharedKeyAccess": false, "privateEndpointConnections": [],
-            "minimumTlsVersion": "TLS1_2"}});
-        assert_eq!(crate::arm::wire::storage_account(&body).unwrap(), crate::arm::wire::storage_account(&arm).unwrap());
-        for missing in ["id", "name", "location", "networkAcls"] {
-            let mut r = row();
-            r.as_object_mut().unwrap().remove(missing);
-            assert!(account_from_row(&r).is_none(), "{missing}");
-            let mut r = row();
-            r[missing] = Value::Null;
-            assert!(account_from_row(&r).is_none(), "{missing} null");
-        }
-    }
-
-    #[test]
-    fn only_plain_account_ids_are_written_into_a_query() {
-        let id = ResourceId::parse(ID).unwrap();
-        assert_eq!(quotable_id(&id).as_deref(), Some(ID.to_ascii_lowercase().as_str()));
-        let share = ResourceId::parse(&format!("{ID}/fileServices/default/shares/s")).unwrap();
-        assert_eq!(quotable_id(&share), None);
-        let q = accounts_query(&[ID.to_ascii_lowercase()]);
-        assert!(q.contains(&format!("where id in~ ('{}')", ID.to_ascii_lowercase())), "{q}");
-        assert!(q.contains("| project id, name, location, networkAcls = properties.networkAcls"), "{q}");
-    }
 }

@@ -10,8 +10,10 @@
 //! subscriptions the caller cannot read left out without a word (403 only when none of the scope is
 //! readable); a management-group scope covers the subscriptions under it. A lag mode
 //! (`resourceGraph.staleServiceIds`) keeps rows ARG has not yet dropped though ARM has; for storage
-//! accounts, `staleAccounts` shows an account as it was before ARM changed it and `unindexedAccountIds`
-//! leaves out accounts ARG has not indexed yet. Any other query,
+//! accounts and machines, `staleAccounts` / `staleMachines` show one as it was before ARM changed it and
+//! `unindexedAccountIds` / `unindexedMachineIds` leave out those ARG has not indexed yet. Rows of
+//! `resources` carry ARG's columns as the tool projects them: `type` in lower case, the top-level
+//! `identity` (null when the resource has none), properties as ARM's `GET` shows them. Any other query,
 //! option or result format is refused with ARG's 400 shape rather than answered.
 
 use std::collections::BTreeSet;
@@ -27,7 +29,7 @@ pub(crate) const API_VERSION: &str = "2024-04-01";
 pub(crate) const MANAGEMENT_APIS: &[&str] = &["2020-05-01", "2023-04-01"];
 pub(crate) const SUBSCRIPTION_APIS: &[&str] = &["2020-01-01", "2022-12-01"];
 
-/// The queries served: these, and the storage accounts of a list of ids (`ACCOUNTS_HEAD`).
+/// The queries served: these, and the storage accounts and machines of a list of ids (`ROWS_HEAD`).
 const SERVICES: &str =
     "resources | where type =~ 'microsoft.storagesync/storagesyncservices' | project id, name, subscriptionId, resourceGroup, location";
 /// The same rows without `id`: ARG cannot page it, so a large answer is truncated.
@@ -36,14 +38,18 @@ const SERVICES_NO_ID: &str =
 const SUBSCRIPTIONS: &str =
     "resourcecontainers | where type =~ 'microsoft.resources/subscriptions' | project id, subscriptionId";
 
-/// The storage accounts of a list of ids: this head, the ids (`'id', 'id'`), this tail (projects `id`).
-const ACCOUNTS_HEAD: &str = "resources | where type =~ 'microsoft.storage/storageaccounts' | where id in~ (";
-const ACCOUNTS_TAIL: &str = ") | project id, name, location, networkAcls = properties.networkAcls, allowSharedKeyAccess = properties.allowSharedKeyAccess, publicNetworkAccess = properties.publicNetworkAccess, privateEndpointConnections = properties.privateEndpointConnections";
+/// The storage accounts and machines of a list of ids: this head, the ids (`'id', 'id'`), this tail
+/// (projects `id`; the account's properties, the machines' identity and an Arc machine's status).
+const ROWS_HEAD: &str = "resources | where type in~ ('microsoft.storage/storageaccounts', 'microsoft.hybridcompute/machines', 'microsoft.compute/virtualmachines') | where id in~ (";
+const ROWS_TAIL: &str = ") | project id, type, name, location, identity, networkAcls = properties.networkAcls, allowSharedKeyAccess = properties.allowSharedKeyAccess, publicNetworkAccess = properties.publicNetworkAccess, privateEndpointConnections = properties.privateEndpointConnections, status = properties.status";
+/// The columns of `ROWS_TAIL` taken from `properties`.
+const ROW_PROPERTIES: [&str; 5] =
+    ["networkAcls", "allowSharedKeyAccess", "publicNetworkAccess", "privateEndpointConnections", "status"];
 
-/// The ids of a storage-account query (None: not that query; Err: that query, but its list is not a list
-/// of single-quoted ids).
-fn account_ids(query: &str) -> Option<Result<Vec<String>, String>> {
-    let list = query.strip_prefix(ACCOUNTS_HEAD)?.strip_suffix(ACCOUNTS_TAIL)?;
+/// The ids of a rows query (None: not that query; Err: that query, but its list is not a list of
+/// single-quoted ids).
+fn row_ids(query: &str) -> Option<Result<Vec<String>, String>> {
+    let list = query.strip_prefix(ROWS_HEAD)?.strip_suffix(ROWS_TAIL)?;
     if list.trim().is_empty() {
         return Some(Err("the list of 'in~' is empty: the fake Resource Graph wants at least one id".into()));
     }
@@ -213,13 +219,13 @@ pub(crate) fn query(
     }
     let text = body.get("query").and_then(Value::as_str).unwrap_or_default();
     let normalized = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    let accounts = match account_ids(&normalized) {
+    let wanted = match row_ids(&normalized) {
         Some(Ok(ids)) => Some(ids),
         Some(Err(why)) => return bad_query(why, correlation),
         None => None,
     };
     let (table_subscriptions, projects_id) = match normalized.as_str() {
-        _ if accounts.is_some() => (false, true),
+        _ if wanted.is_some() => (false, true),
         SERVICES => (false, true),
         SERVICES_NO_ID => (false, false),
         SUBSCRIPTIONS => (true, true),
@@ -357,8 +363,10 @@ pub(crate) fn query(
             .iter()
             .map(|s| (format!("/subscriptions/{s}"), json!({"id": format!("/subscriptions/{s}"), "subscriptionId": s})))
             .collect()
-    } else if let Some(wanted) = &accounts {
-        account_rows(st, principal, &readable, wanted)
+    } else if let Some(wanted) = &wanted {
+        let mut rows = account_rows(st, principal, &readable, wanted);
+        rows.extend(machine_rows(st, principal, &readable, wanted));
+        rows
     } else {
         let mut ids: Vec<(String, String, String, String)> = st
             .services
@@ -442,9 +450,24 @@ pub(crate) fn query(
     quota_headers(Reply::json(200, answer))
 }
 
-/// The `resources` rows of the storage accounts `wanted` (lower-case ids) that ARG has and the caller may
-/// read, in the columns the query projects (null where the account has no such property). Lag: an
-/// account of `unindexedAccountIds` is not listed yet; one of `staleAccounts` shows its older state.
+/// A `resources` row of a rows query from ARM's `GET` of the resource: the columns `ROWS_TAIL` projects,
+/// null where the resource has no such property (`identity` null when it has none).
+fn row_of(arm: &Value) -> Value {
+    let mut row = json!({
+        "id": arm["id"],
+        "type": arm["type"].as_str().map(str::to_ascii_lowercase),
+        "name": arm["name"],
+        "location": arm["location"],
+        "identity": arm.get("identity").cloned().unwrap_or(Value::Null),
+    });
+    for k in ROW_PROPERTIES {
+        row[k] = arm["properties"].get(k).cloned().unwrap_or(Value::Null);
+    }
+    row
+}
+
+/// The rows of the storage accounts `wanted` (lower-case ids) that ARG has and the caller may read. Lag:
+/// an account of `unindexedAccountIds` is not listed yet; one of `staleAccounts` shows its older state.
 fn account_rows(st: &State, principal: &str, readable: &BTreeSet<String>, wanted: &[String]) -> Vec<(String, Value)> {
     st.accounts
         .iter()
@@ -455,20 +478,28 @@ fn account_rows(st: &State, principal: &str, readable: &BTreeSet<String>, wanted
             matches!(st.decide(principal, &a.id(), "Microsoft.Storage/storageAccounts/read", None), Decision::Allowed)
         })
         .map(|a| st.arg.stale_accounts.iter().find(|s| s.id().eq_ignore_ascii_case(&a.id())).unwrap_or(a))
-        .map(|a| {
-            let arm = crate::render::render_account(a);
-            let prop = |k: &str| arm["properties"].get(k).cloned().unwrap_or(Value::Null);
-            let row = json!({
-                "id": arm["id"],
-                "name": arm["name"],
-                "location": arm["location"],
-                "networkAcls": prop("networkAcls"),
-                "allowSharedKeyAccess": prop("allowSharedKeyAccess"),
-                "publicNetworkAccess": prop("publicNetworkAccess"),
-                "privateEndpointConnections": prop("privateEndpointConnections"),
-            });
-            (a.id().to_ascii_lowercase(), row)
+        .map(|a| (a.id().to_ascii_lowercase(), row_of(&crate::render::render_account(a))))
+        .collect()
+}
+
+/// The rows of the machines `wanted` (Azure Arc-enabled servers, Azure VMs) that ARG has and the caller
+/// may read. Lag: a machine of `unindexedMachineIds` is not listed yet; one of `staleMachines` shows its
+/// older state.
+fn machine_rows(st: &State, principal: &str, readable: &BTreeSet<String>, wanted: &[String]) -> Vec<(String, Value)> {
+    st.machines
+        .iter()
+        .filter(|m| wanted.contains(&m.id().to_ascii_lowercase()))
+        .filter(|m| readable.contains(&m.subscription_id.to_ascii_lowercase()))
+        .filter(|m| !st.arg.unindexed_machine_ids.iter().any(|u| u.eq_ignore_ascii_case(&m.id())))
+        .filter(|m| {
+            let action = match m.kind {
+                crate::topology::MachineKindSeed::Arc => "Microsoft.HybridCompute/machines/read",
+                crate::topology::MachineKindSeed::Vm => "Microsoft.Compute/virtualMachines/read",
+            };
+            matches!(st.decide(principal, &m.id(), action, None), Decision::Allowed)
         })
+        .map(|m| st.arg.stale_machines.iter().find(|s| s.id().eq_ignore_ascii_case(&m.id())).unwrap_or(m))
+        .map(|m| (m.id().to_ascii_lowercase(), row_of(&crate::render::render_machine(m, &st.tenant))))
         .collect()
 }
 

@@ -113,6 +113,8 @@ pub struct ArgState {
     pub stale_service_ids: Vec<String>,
     pub stale_accounts: Vec<StorageAccountSeed>,
     pub unindexed_account_ids: Vec<String>,
+    pub stale_machines: Vec<MachineSeed>,
+    pub unindexed_machine_ids: Vec<String>,
 }
 
 pub(crate) enum Decision {
@@ -401,6 +403,8 @@ impl State {
                 stale_service_ids: t.resource_graph.stale_service_ids.clone(),
                 stale_accounts: t.resource_graph.stale_accounts.clone(),
                 unindexed_account_ids: t.resource_graph.unindexed_account_ids.clone(),
+                stale_machines: t.resource_graph.stale_machines.clone(),
+                unindexed_machine_ids: t.resource_graph.unindexed_machine_ids.clone(),
             },
         };
         for f in t.faults {

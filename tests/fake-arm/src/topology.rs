@@ -98,6 +98,13 @@ pub struct ResourceGraphSeed {
     /// Lag: storage account ids ARM has that ARG does not list yet (created minutes ago).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unindexed_account_ids: Vec<String>,
+    /// Lag: machines (Azure Arc-enabled servers, Azure VMs) as ARG still shows them (matched to ARM's
+    /// machine by id), though ARM has changed them since (an identity reset, a disconnected agent).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub stale_machines: Vec<MachineSeed>,
+    /// Lag: machine ids ARM has that ARG does not list yet.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unindexed_machine_ids: Vec<String>,
 }
 
 impl Default for ResourceGraphSeed {
@@ -108,6 +115,8 @@ impl Default for ResourceGraphSeed {
             stale_service_ids: Vec::new(),
             stale_accounts: Vec::new(),
             unindexed_account_ids: Vec::new(),
+            stale_machines: Vec::new(),
+            unindexed_machine_ids: Vec::new(),
         }
     }
 }

@@ -188,11 +188,11 @@ async fn lag_mode_lists_a_service_arm_no_longer_has() {
     assert_eq!(arm_says.status, 404);
 }
 
-/// The storage-account query the tool sends, for these ids.
+/// The query the tool sends for storage accounts and machines, for these ids.
 fn accounts_query(ids: &[String]) -> String {
     let list: Vec<String> = ids.iter().map(|id| format!("'{}'", id.to_ascii_lowercase())).collect();
     format!(
-        "resources | where type =~ 'microsoft.storage/storageaccounts' | where id in~ ({}) | project id, name, location, networkAcls = properties.networkAcls, allowSharedKeyAccess = properties.allowSharedKeyAccess, publicNetworkAccess = properties.publicNetworkAccess, privateEndpointConnections = properties.privateEndpointConnections",
+        "resources | where type in~ ('microsoft.storage/storageaccounts', 'microsoft.hybridcompute/machines', 'microsoft.compute/virtualmachines') | where id in~ ({}) | project id, type, name, location, identity, networkAcls = properties.networkAcls, allowSharedKeyAccess = properties.allowSharedKeyAccess, publicNetworkAccess = properties.publicNetworkAccess, privateEndpointConnections = properties.privateEndpointConnections, status = properties.status",
         list.join(", ")
     )
 }
@@ -227,13 +227,18 @@ async fn storage_accounts_by_id_in_the_projected_columns_as_arm_shows_them() {
         [
             "allowSharedKeyAccess",
             "id",
+            "identity",
             "location",
             "name",
             "networkAcls",
             "privateEndpointConnections",
-            "publicNetworkAccess"
+            "publicNetworkAccess",
+            "status",
+            "type"
         ]
     );
+    assert_eq!(one["type"], "microsoft.storage/storageaccounts");
+    assert_eq!((&one["identity"], &one["status"]), (&Value::Null, &Value::Null));
     // The same values as ARM's GET of the account; null where ARM shows nothing.
     let arm_says = get(&arm, TOK, &format!("{}?api-version=2023-05-01", account_id(A, "stone"))).await;
     assert_eq!(one["networkAcls"], arm_says.body["properties"]["networkAcls"]);
@@ -297,6 +302,9 @@ async fn an_account_query_of_another_shape_is_refused() {
         good.replace(&format!("'{id}'"), &format!("\"{id}\"")),
         good.replace(", location", ""),
         good.replace("networkAcls = properties.networkAcls", "properties"),
+        // The old accounts-only head, a machine query without the identity column.
+        good.replace("type in~ ('microsoft.storage/storageaccounts', 'microsoft.hybridcompute/machines', 'microsoft.compute/virtualmachines')", "type =~ 'microsoft.storage/storageaccounts'"),
+        good.replace(", identity,", ","),
     ] {
         let r = query(&arm, json!({"subscriptions": [A], "query": q})).await;
         assert_eq!(r.status, 400, "{q}: {}", r.body);
@@ -305,4 +313,62 @@ async fn an_account_query_of_another_shape_is_refused() {
     }
     let ok = query(&arm, json!({"subscriptions": [A], "query": good})).await;
     assert_eq!(ok.status, 200, "{}", ok.body);
+}
+
+fn arc_id(sub: &str, name: &str) -> String {
+    MachineSeed::arc(sub, "rg-servers", name, None).id()
+}
+
+#[tokio::test]
+async fn machines_by_id_with_their_identity_and_arc_status_as_arm_shows_them() {
+    const P1: &str = "11111111-0000-4000-8000-000000000001";
+    let t = tenant(0)
+        .with_machine(MachineSeed::arc(A, "rg-servers", "fs1", Some(P1)).with_status("Disconnected"))
+        .with_machine(MachineSeed::vm(A, "rg-servers", "fs2", None))
+        .with_machine(MachineSeed::arc(C, "rg-servers", "fs3", Some(P1)))
+        .with_storage_account(StorageAccountSeed::new(A, "rg-st", "stone"));
+    let arm = FakeArm::start(t).await;
+    let vm = MachineSeed::vm(A, "rg-servers", "fs2", None).id();
+    let asked = vec![arc_id(A, "fs1"), vm.clone(), arc_id(C, "fs3"), account_id(A, "stone")];
+    let r = query(&arm, json!({"subscriptions": [A, C], "query": accounts_query(&asked)})).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    // Every kind in one answer; C (unreadable) left out without a word.
+    let mut got = ids(&r);
+    got.sort();
+    let mut want = vec![arc_id(A, "fs1"), vm.clone(), account_id(A, "stone")];
+    want.sort();
+    assert_eq!(got, want);
+    let row = |id: &str| r.body["data"].as_array().unwrap().iter().find(|v| v["id"] == id).unwrap().clone();
+    let arc = row(&arc_id(A, "fs1"));
+    let arm_says = get(&arm, TOK, &format!("{}?api-version=2024-07-10", arc_id(A, "fs1"))).await;
+    assert_eq!(arm_says.status, 200, "{}", arm_says.body);
+    assert_eq!(arc["type"], "microsoft.hybridcompute/machines");
+    assert_eq!(arc["identity"], arm_says.body["identity"]);
+    assert_eq!(arc["status"], "Disconnected");
+    assert_eq!(arc["networkAcls"], Value::Null);
+    // A VM without an identity: no identity, no status.
+    let vm_row = row(&vm);
+    assert_eq!(
+        (&vm_row["type"], &vm_row["identity"], &vm_row["status"]),
+        (&json!("microsoft.compute/virtualmachines"), &Value::Null, &Value::Null)
+    );
+}
+
+#[tokio::test]
+async fn lag_mode_shows_a_stale_machine_and_leaves_out_an_unindexed_one() {
+    const OLD: &str = "11111111-0000-4000-8000-0000000000a1";
+    const NEW: &str = "11111111-0000-4000-8000-0000000000b2";
+    let mut t = tenant(0)
+        .with_machine(MachineSeed::arc(A, "rg-servers", "fs1", Some(NEW)))
+        .with_machine(MachineSeed::arc(A, "rg-servers", "fs2", Some(NEW)));
+    // fs1's identity was reset in ARM (a new principal); ARG still shows the old one. fs2 is not indexed.
+    t.resource_graph.stale_machines.push(MachineSeed::arc(A, "rg-servers", "fs1", Some(OLD)));
+    t.resource_graph.unindexed_machine_ids.push(arc_id(A, "fs2"));
+    let arm = FakeArm::start(t).await;
+    let r = query(&arm, json!({"subscriptions": [A], "query": accounts_query(&[arc_id(A, "fs1"), arc_id(A, "fs2")])}))
+        .await;
+    assert_eq!(ids(&r), vec![arc_id(A, "fs1")], "{}", r.body);
+    assert_eq!(r.body["data"][0]["identity"]["principalId"], OLD);
+    let arm_says = get(&arm, TOK, &format!("{}?api-version=2024-07-10", arc_id(A, "fs1"))).await;
+    assert_eq!(arm_says.body["identity"]["principalId"], NEW);
 }
