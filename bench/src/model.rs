@@ -16,6 +16,9 @@ pub struct Count {
     pub by_kind: BTreeMap<String, u64>,
     /// Dependent round trips: the longest chain of requests that each need the previous answer.
     pub critical_path: u64,
+    /// The same requests by the earliest round trip each can go out in (0: with the first, knowing only
+    /// the target; k: after k answers, one after another). Empty when not worked out (the baseline).
+    pub earliest: BTreeMap<u64, u64>,
 }
 
 impl Count {
@@ -28,6 +31,31 @@ impl Count {
     }
     fn add(&mut self, kind: &str, n: u64) {
         *self.by_kind.entry(kind.to_string()).or_default() += n;
+    }
+    /// `n` pages of one list whose first page can go out in round trip `from` (each page needs the one
+    /// before it).
+    fn pages_from(&mut self, from: u64, n: u64) {
+        for i in 0..n {
+            *self.earliest.entry(from + i).or_default() += 1;
+        }
+    }
+
+    /// The fewest round trips in which `slots` requests at a time can send these requests, given when each
+    /// can go out at the earliest: for every `k`, the requests that cannot go out before round trip `k`
+    /// need `ceil(their number / slots)` more after it, so the run takes at least the largest
+    /// `k + ceil(n(>= k) / slots)`. With `k = 0` that is the throughput term `ceil(total / slots)`; with `k`
+    /// the last round trip of the longest chain, the critical path. It is larger than both when the first
+    /// round trips cannot fill the slots (a one-service run starts with 5 to 7 requests, all that the
+    /// target alone names). 0 when `earliest` is empty.
+    pub fn rounds(&self, slots: usize) -> u64 {
+        let slots = slots.max(1) as u64;
+        let mut later: u64 = self.earliest.values().sum();
+        let mut rounds = 0;
+        for (k, n) in &self.earliest {
+            rounds = rounds.max(k + later.div_ceil(slots));
+            later -= n;
+        }
+        rounds
     }
 }
 
@@ -95,30 +123,45 @@ impl AccountReads {
 /// (not a cluster's name object), and one ARM read per Arc machine / VM its service principal names; and
 /// those machines' ids.
 fn machine_reads(topo: &Topology, s: &fake_arm::ServiceSeed) -> (u64, u64, u64, Vec<String>) {
-    let set = |v: &Option<String>| {
-        v.as_deref().filter(|g| !g.is_empty() && *g != "00000000-0000-0000-0000-000000000000").map(lower)
-    };
     let (mut lookups, mut arc, mut vms, mut machines) = (0, 0, 0, Vec::new());
-    for r in s.registered_servers.iter().filter(|r| !r.server_role.eq_ignore_ascii_case("ClusterName")) {
-        let identity = if r.active_auth_type.eq_ignore_ascii_case("ManagedIdentity") {
-            set(&r.application_id).or_else(|| set(&r.latest_application_id))
-        } else {
-            set(&r.latest_application_id).or_else(|| set(&r.application_id))
-        };
-        let Some(p) = identity else { continue };
+    for r in &s.registered_servers {
+        let Some(machine) = machine_lookup(topo, r) else { continue };
         lookups += 1;
-        let sp = topo.graph.service_principals.iter().find(|sp| lower(&sp.id) == p);
-        let names: Vec<String> =
-            sp.map(|sp| sp.alternative_names.iter().map(|n| lower(n)).collect()).unwrap_or_default();
-        if let Some(m) = names.iter().find(|n| n.contains("/providers/microsoft.hybridcompute/machines/")) {
-            arc += 1;
-            machines.push(m.clone());
-        } else if let Some(m) = names.iter().find(|n| n.contains("/providers/microsoft.compute/virtualmachines/")) {
-            vms += 1;
-            machines.push(m.clone());
+        match machine {
+            Some(m) if m.contains("/providers/microsoft.hybridcompute/machines/") => {
+                arc += 1;
+                machines.push(m);
+            }
+            Some(m) => {
+                vms += 1;
+                machines.push(m);
+            }
+            None => {}
         }
     }
     (lookups, arc, vms, machines)
+}
+
+/// One registered server's machine lookup: None when there is none (no identity, or a cluster's name
+/// object); else the Arc machine or VM its identity's service principal names (lower case), if any.
+fn machine_lookup(topo: &Topology, r: &fake_arm::RegisteredServerSeed) -> Option<Option<String>> {
+    if r.server_role.eq_ignore_ascii_case("ClusterName") {
+        return None;
+    }
+    let set = |v: &Option<String>| {
+        v.as_deref().filter(|g| !g.is_empty() && *g != "00000000-0000-0000-0000-000000000000").map(lower)
+    };
+    let identity = if r.active_auth_type.eq_ignore_ascii_case("ManagedIdentity") {
+        set(&r.application_id).or_else(|| set(&r.latest_application_id))
+    } else {
+        set(&r.latest_application_id).or_else(|| set(&r.application_id))
+    };
+    let p = identity?;
+    let sp = topo.graph.service_principals.iter().find(|sp| lower(&sp.id) == p);
+    let names: Vec<String> = sp.map(|sp| sp.alternative_names.iter().map(|n| lower(n)).collect()).unwrap_or_default();
+    let arc = names.iter().find(|n| n.contains("/providers/microsoft.hybridcompute/machines/"));
+    let vm = || names.iter().find(|n| n.contains("/providers/microsoft.compute/virtualmachines/"));
+    Some(arc.or_else(vm).cloned())
 }
 
 /// Compute the models. `graph_lookup`: the collector asks Microsoft Graph: the Microsoft.StorageSync
@@ -320,6 +363,15 @@ pub fn models(topo: &Topology, target: &TargetSpec, graph_lookup: bool) -> Model
         floor.add("GET denyAssignments (list)", deny_floor);
         ours.add("GET denyAssignments (list)", deny_floor);
     }
+    floor.earliest = floor_earliest(&EarliestInputs {
+        topo,
+        services: &services,
+        by_id: matches!(target, TargetSpec::Service(_)),
+        graph_lookup,
+        accounts: &accounts,
+        ra_per_account_subs: &ra_per_account_subs,
+        ra_whole: &ra_ours,
+    });
     let g = u64::from(graph_lookup);
     floor.critical_path = depth(&|a: &AccountReads| a.depth(ra_per_account_subs.contains(&a.sub)))
         .max(ra_floor_depth)
@@ -348,6 +400,103 @@ pub fn models(topo: &Topology, target: &TargetSpec, graph_lookup: bool) -> Model
         accounts: accounts.len(),
         role_assignments: topo.role_assignments.len(),
     }
+}
+
+/// What [`floor_earliest`] needs of [`models`]' work.
+struct EarliestInputs<'a> {
+    topo: &'a Topology,
+    services: &'a [&'a fake_arm::ServiceSeed],
+    /// One service by id (else the services come from a listing).
+    by_id: bool,
+    graph_lookup: bool,
+    accounts: &'a BTreeMap<String, AccountReads>,
+    /// Subscriptions where the floor lists role assignments per account.
+    ra_per_account_subs: &'a BTreeSet<String>,
+    /// Pages of each subscription's whole role-assignment list.
+    ra_whole: &'a BTreeMap<String, u64>,
+}
+
+/// The floor's requests by the earliest round trip each can go out in, whatever the collector (see
+/// [`Count::earliest`]). A list's page `i` goes out `i` round trips after its first; what a list names is
+/// known once the page holding it is answered (items are paged in the fake's order, the topology's).
+/// Known from the target alone (round trip 0): the Microsoft.StorageSync principal's lookup, the service
+/// (or the listing of services), a service by id's two lists and its resource group's Activity Log query,
+/// and, generously, every subscription-wide list the floor sends (a collector that guessed the storage
+/// accounts' subscription could send them at once). Then: servers -> their identities' Graph lookups ->
+/// the machines -> a machine's new resource group's Activity Log query; sync groups -> cloud and server
+/// endpoint lists; cloud endpoints -> the storage account's reads (its perimeter list one later) and its
+/// resource group's Activity Log query. Each resource group's query at the earliest its group is seen.
+fn floor_earliest(i: &EarliestInputs) -> BTreeMap<u64, u64> {
+    let page = i.topo.page_size.max(1);
+    let at = |index: usize| (index / page) as u64;
+    let mut c = Count::default();
+    if i.graph_lookup {
+        c.pages_from(0, 1);
+    }
+    if i.by_id {
+        c.pages_from(0, 1);
+    } else {
+        c.pages_from(0, pages(i.services.len(), page));
+    }
+    let mut log_at: BTreeMap<(String, String), u64> = BTreeMap::new();
+    let mut seen = |id: &str, round: u64| {
+        let key = (subscription_of(id), id.split('/').nth(4).unwrap_or_default().to_ascii_lowercase());
+        let r = log_at.entry(key).or_insert(round);
+        *r = (*r).min(round);
+    };
+    let mut account_at: BTreeMap<String, u64> = BTreeMap::new();
+    for (k, s) in i.services.iter().enumerate() {
+        let known = if i.by_id { 0 } else { at(k) + 1 };
+        seen(&s.id(), known);
+        c.pages_from(known, pages(s.registered_servers.len(), page));
+        c.pages_from(known, pages(s.sync_groups.len(), page));
+        if i.graph_lookup {
+            for (n, r) in s.registered_servers.iter().enumerate() {
+                let Some(machine) = machine_lookup(i.topo, r) else { continue };
+                let looked_up = known + at(n) + 1;
+                c.pages_from(looked_up, 1);
+                if let Some(m) = machine {
+                    c.pages_from(looked_up + 1, 1);
+                    seen(&m, looked_up + 2);
+                }
+            }
+        }
+        for (n, g) in s.sync_groups.iter().enumerate() {
+            let group = known + at(n) + 1;
+            c.pages_from(group, pages(g.cloud_endpoints.len(), page));
+            c.pages_from(group, pages(g.server_endpoints.len(), page));
+            for (e, ce) in g.cloud_endpoints.iter().enumerate() {
+                let round = group + at(e) + 1;
+                let r = account_at.entry(lower(&ce.storage_account_resource_id)).or_insert(round);
+                *r = (*r).min(round);
+            }
+        }
+    }
+    for (id, a) in i.accounts {
+        let Some(&round) = account_at.get(id) else { continue };
+        seen(id, round);
+        c.pages_from(round, 1); // the account
+        c.pages_from(round, 1); // its file service
+        c.pages_from(round + 1, a.perimeter);
+        c.pages_from(round, a.shares);
+        c.pages_from(round, a.permissions);
+        c.pages_from(round, a.locks);
+        if i.ra_per_account_subs.contains(&a.sub) {
+            c.pages_from(round, a.role_assignments);
+        }
+    }
+    let subs: BTreeSet<&String> = i.accounts.values().map(|a| &a.sub).collect();
+    for sub in subs {
+        if !i.ra_per_account_subs.contains(sub) {
+            c.pages_from(0, i.ra_whole.get(sub).copied().unwrap_or(0));
+        }
+        let scope = format!("/subscriptions/{sub}");
+        c.pages_from(0, pages(i.topo.deny_assignments.iter().filter(|d| related(&d.scope, &scope)).count(), page));
+    }
+    for round in log_at.into_values() {
+        c.pages_from(round, 1);
+    }
+    c.earliest
 }
 
 /// Microsoft's per-grant pattern (Az.StorageSync `Set-AzStorageSyncServiceIdentity`), reads only, run once
@@ -383,12 +532,83 @@ pub fn baseline(topo: &Topology, services: &[fake_arm::ServiceSeed]) -> Count {
 pub const BASELINE_SLEEP_SECS: f64 = 120.0;
 
 /// Lower bound on wall time under a 30 ms-style latency: `max(critical path x latency, requests x latency
-/// / concurrency)`.
+/// / concurrency, rounds x latency)`, where rounds is [`Count::rounds`] (every request takes at least the
+/// latency, and one that needs another's answer cannot go out before it).
 pub fn latency_bound(count: &Count, latency_s: f64, concurrency: usize) -> f64 {
-    (count.critical_path as f64 * latency_s).max(count.total() as f64 * latency_s / concurrency.max(1) as f64)
+    (count.critical_path as f64 * latency_s)
+        .max(count.total() as f64 * latency_s / concurrency.max(1) as f64)
+        .max(count.rounds(concurrency) as f64 * latency_s)
 }
 
 /// Lower bound under a token bucket: the reads past the burst come at the refill rate.
 pub fn throttle_bound(count: &Count, burst: f64, refill_per_s: f64) -> f64 {
     ((count.arm_reads() as f64 - burst) / refill_per_s).max(0.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gen::{generate, Shape};
+
+    #[test]
+    fn every_floor_request_has_its_earliest_round_trip() {
+        for shape in [Shape::typical(), Shape::limits(), Shape::typical_quick(), Shape::limits_quick()] {
+            let g = generate(&shape);
+            let m = models(&g.topology, &g.target, true);
+            assert_eq!(m.floor.earliest.values().sum::<u64>(), m.floor.total(), "{}", shape.name);
+            // The longest chain ends in the last round trip with a request. (The critical path may be
+            // longer: it waits for a storage account's reads after every cloud endpoint that names it,
+            // where the earliest round trip takes the first.)
+            let last = m.floor.earliest.keys().last().copied().unwrap_or(0);
+            assert!(
+                last < m.floor.critical_path,
+                "{}: {:?}, critical path {}",
+                shape.name,
+                m.floor.earliest,
+                m.floor.critical_path
+            );
+            if !shape.name.ends_with("quick") {
+                assert_eq!(last + 1, m.floor.critical_path, "{}", shape.name);
+            }
+        }
+    }
+
+    #[test]
+    fn a_one_service_run_starts_with_the_requests_its_target_names() {
+        let g = generate(&Shape::typical());
+        let m = models(&g.topology, &g.target, true);
+        // The principal's lookup, the service, its two lists, its group's Activity Log query, and the
+        // subscription's role- and deny-assignment lists.
+        assert_eq!(m.floor.earliest[&0], 7);
+        assert_eq!(m.floor.total(), 198);
+        // 191 requests after the first round trip need 12 more of 16 slots: 13 round trips, not the
+        // throughput term's 198 / 16 = 12.4.
+        assert_eq!(m.floor.rounds(16), 13);
+        assert!((latency_bound(&m.floor, 0.03, 16) - 0.39).abs() < 1e-9);
+    }
+
+    #[test]
+    fn rounds_is_at_least_throughput_and_chain() {
+        let at = |c: &mut Count, round: u64, n: u64| *c.earliest.entry(round).or_default() += n;
+        let mut c = Count::default();
+        at(&mut c, 0, 1);
+        assert_eq!(c.rounds(16), 1);
+        // 33 requests all known at once: 3 round trips of 16.
+        at(&mut c, 0, 32);
+        assert_eq!(c.rounds(16), 3);
+        // A chain of 5 pages from the start: 5 round trips.
+        c.pages_from(0, 5);
+        assert_eq!(c.rounds(16), 5);
+        // 40 more that need one answer first: 1 + ceil((40 + 4 chain pages) / 16) = 4 < 5.
+        at(&mut c, 1, 40);
+        assert_eq!(c.rounds(16), 5);
+        // 40 more again: 1 + ceil(84 / 16) = 7, and all 118 at 16 a round trip need 8.
+        at(&mut c, 1, 40);
+        assert_eq!(c.rounds(16), 8);
+        // Only 2 known at once, 118 - 2 after: 1 + ceil(116 / 16) = 9, above the throughput term's 8.
+        let mut d = Count::default();
+        at(&mut d, 0, 2);
+        at(&mut d, 1, 116);
+        assert_eq!(d.rounds(16), 9);
+    }
 }

@@ -15,10 +15,13 @@
 //! Order: every read goes out as soon as what it needs is known, not after a whole stage. A service by
 //! id is read together with its two lists and its resource group's Activity Log query (the id gives their
 //! paths); each resource group's Activity Log query goes out when the group is first seen (the service's,
-//! an account's, a machine's), not after the collection. Reads that nothing waits on (server endpoints, an
-//! account's file service, shares, permissions and locks, the Activity Log) yield their turn in the
-//! client to those that lead further (cloud endpoints, the subscription's role-assignment pages, the
-//! servers and their machines), so no chain of round trips is left for the end.
+//! an account's, a machine's), not after the collection. Each of the service's lists leads on as soon as it
+//! is answered (the servers to their machines, the sync groups to their endpoints), not once both and the
+//! service's read are. A run of one service by id also sends its subscription's role- and deny-assignment
+//! lists in that first round trip (kept only if a storage account there is read). Reads that nothing
+//! waits on (server endpoints, an account's file service, shares, permissions and locks, the Activity
+//! Log) yield their turn in the client to those that lead further (cloud endpoints, the subscription's
+//! role-assignment pages, the servers and their machines), so no chain of round trips is left for the end.
 
 pub mod activity;
 pub mod graph_rows;
@@ -329,59 +332,52 @@ impl<'a> Collector<'a> {
         let groups_path = format!("{base}/syncGroups");
         // The servers' list leads to their machines' lookups; without those nothing waits on it.
         let servers_priority = if self.lookup_machines { Priority::Normal } else { Priority::Background };
-        let rest = async {
-            let lists = futures::future::join(
-                self.client.list_with(&servers_path, api_versions::STORAGE_SYNC, servers_priority),
-                self.client.list(&groups_path, api_versions::STORAGE_SYNC),
-            );
-            let (svc, (servers, groups)) =
-                futures::future::try_join(read, futures::FutureExt::map(lists, Ok::<_, Error>)).await?;
-            self.fill_service_from(svc, servers, groups).await
+        // Each list's own reads go out as soon as that list is answered: the servers' machine lookups do
+        // not wait for the sync groups, nor the groups' endpoints for the servers or the service's read.
+        let servers = async {
+            let list = self.client.list_with(&servers_path, api_versions::STORAGE_SYNC, servers_priority).await;
+            let mut servers = self.parse_list(&base, "registeredServers", list, m::registered_server)?;
+            self.progress(format!("{}: {} servers", id.name().unwrap_or_default(), servers.len()));
+            self.machines_of(&mut servers).await?;
+            Ok::<_, Error>(servers)
         };
-        let (svc, ()) = futures::future::try_join(rest, self.activity_of(&id)).await?;
+        let groups = async {
+            let list = self.client.list(&groups_path, api_versions::STORAGE_SYNC).await;
+            let parsed = self.parse_list(&base, "syncGroups", list, m::sync_group)?;
+            self.groups_total.fetch_add(parsed.len(), Ordering::Relaxed);
+            self.progress(format!("{}: {} sync groups", id.name().unwrap_or_default(), parsed.len()));
+            join_all(parsed.into_iter().map(|g| self.fill_sync_group(g))).await.into_iter().collect::<Result<Vec<_>>>()
+        };
+        // Boxed: the collection's futures nest deeply, and a thread's stack need not hold them all.
+        let (mut svc, servers, groups, ()) =
+            futures::future::try_join4(read, Box::pin(servers), Box::pin(groups), self.activity_of(&id)).await?;
+        svc.registered_servers.extend(servers);
+        svc.sync_groups.extend(groups);
         Ok(svc)
     }
 
-    async fn fill_service_from(
-        &self,
-        mut svc: StorageSyncService,
-        servers: Result<Vec<Value>>,
-        groups: Result<Vec<Value>>,
-    ) -> Result<StorageSyncService> {
-        let base = svc.id.as_str().to_string();
-        svc.registered_servers.extend(self.parse_list(&base, "registeredServers", servers, m::registered_server)?);
-        let parsed = self.parse_list(&base, "syncGroups", groups, m::sync_group)?;
-        self.groups_total.fetch_add(parsed.len(), Ordering::Relaxed);
-        self.progress(format!("{}: {} servers, {} sync groups", svc.name, svc.registered_servers.len(), parsed.len()));
-        // The servers' machines are looked up while the sync groups are read.
-        let machines = async {
-            if !self.lookup_machines {
-                return Vec::new();
-            }
-            let lookups = svc.registered_servers.iter().enumerate().filter_map(|(i, s)| {
-                let principal = s.any_identity().filter(|_| !s.is_cluster_name())?.to_ascii_lowercase();
-                Some(async move {
-                    let found = self.machine_of(&principal).await;
-                    // The machine's resource group's log, as soon as the machine is known.
-                    let machine = found.as_ref().ok().and_then(activity::machine_resource);
-                    let logged = match machine {
-                        Some(m) => self.activity_of(&m).await,
-                        None => Ok(()),
-                    };
-                    (i, logged.and(found))
-                })
-            });
-            join_all(lookups).await
-        };
-        let (filled, machines) =
-            futures::join!(join_all(parsed.into_iter().map(|g| self.fill_sync_group(g))), machines);
-        for (i, found) in machines {
-            svc.registered_servers[i].machine = Some(found?);
+    /// Look up each registered server's machine (see [`CollectOptions::lookup_machines`]), all at once;
+    /// each machine's resource group's Activity Log query goes out as soon as the machine is known.
+    async fn machines_of(&self, servers: &mut [RegisteredServer]) -> Result<()> {
+        if !self.lookup_machines {
+            return Ok(());
         }
-        for g in filled {
-            svc.sync_groups.push(g?);
+        let lookups = servers.iter().enumerate().filter_map(|(i, s)| {
+            let principal = s.any_identity().filter(|_| !s.is_cluster_name())?.to_ascii_lowercase();
+            Some(async move {
+                let found = self.machine_of(&principal).await;
+                let machine = found.as_ref().ok().and_then(activity::machine_resource);
+                let logged = match machine {
+                    Some(m) => self.activity_of(&m).await,
+                    None => Ok(()),
+                };
+                (i, logged.and(found))
+            })
+        });
+        for (i, found) in join_all(lookups).await {
+            servers[i].machine = Some(found?);
         }
-        Ok(svc)
+        Ok(())
     }
 
     /// A sync group's endpoints. Both lists are asked for at once; the server endpoint lists yield their turn
@@ -583,18 +579,7 @@ impl<'a> Collector<'a> {
     /// needs it), kept here as if this collection had read them itself.
     async fn read_subscription_assignments(&self, subscription: &str) -> Result<Listing> {
         let cell = once_cell_for(&self.shared.role_assignments, subscription);
-        let listed = cell
-            .get_or_try_init(|| async {
-                Ok::<_, Error>(
-                    match self.list_at_subscription(subscription, "roleAssignments", "role assignments").await? {
-                        Some((scope, list)) => {
-                            parse_subscription_list(self.client, &scope, "roleAssignments", &list, m::role_assignment)?
-                        }
-                        None => SubscriptionList::Refused,
-                    },
-                )
-            })
-            .await?;
+        let listed = cell.get_or_try_init(|| self.list_subscription_assignments(subscription)).await?;
         Ok(match listed {
             SubscriptionList::Listed { items, errors } => {
                 let mut kept = self.assignments.lock_unpoisoned();
@@ -606,6 +591,43 @@ impl<'a> Collector<'a> {
             }
             SubscriptionList::Refused => Listing::PerAccount,
         })
+    }
+
+    /// A subscription's role assignments as the run reads them once (see [`SharedReads`]).
+    async fn list_subscription_assignments(&self, subscription: &str) -> Result<SubscriptionList<RoleAssignment>> {
+        Ok(match self.list_at_subscription(subscription, "roleAssignments", "role assignments").await? {
+            Some((scope, list)) => {
+                parse_subscription_list(self.client, &scope, "roleAssignments", &list, m::role_assignment)?
+            }
+            None => SubscriptionList::Refused,
+        })
+    }
+
+    /// A subscription's deny assignments as the run reads them once (see [`SharedReads`]).
+    async fn list_subscription_denies(&self, subscription: &str) -> Result<SubscriptionList<DenyAssignment>> {
+        Ok(match self.list_at_subscription(subscription, "denyAssignments", "deny assignments").await? {
+            Some((scope, list)) => {
+                parse_subscription_list(self.client, &scope, "denyAssignments", &list, m::deny_assignment)?
+            }
+            None => SubscriptionList::Refused,
+        })
+    }
+
+    /// Send a subscription's role- and deny-assignment lists now, into the run's shared reads, before any
+    /// storage account asks for them: a one-service run knows the service's subscription from its target,
+    /// and its storage accounts are mostly there. Their answers count only once a storage account of
+    /// that subscription is read ([`read_subscription_assignments`](Self::read_subscription_assignments)
+    /// keeps them then, and the snapshot is the same as without this); for a service with none there, two
+    /// lists are read for nothing. A fatal error ends the collection, as it would have later.
+    async fn prefetch_subscription_lists(&self, subscription: &str) -> Result<()> {
+        let assignments = once_cell_for(&self.shared.role_assignments, subscription);
+        let denies = once_cell_for(&self.shared.deny_assignments, subscription);
+        futures::future::try_join(
+            assignments.get_or_try_init(|| self.list_subscription_assignments(subscription)),
+            denies.get_or_try_init(|| self.list_subscription_denies(subscription)),
+        )
+        .await?;
+        Ok(())
     }
 
     /// List `Microsoft.Authorization/{kind}` at a subscription (at, above and below it), with its scope.
@@ -672,18 +694,7 @@ impl<'a> Collector<'a> {
     /// (From the run's list of them, read by the first collection that needs it.)
     async fn read_subscription_denies(&self, subscription: &str) -> Result<bool> {
         let cell = once_cell_for(&self.shared.deny_assignments, subscription);
-        let listed = cell
-            .get_or_try_init(|| async {
-                Ok::<_, Error>(
-                    match self.list_at_subscription(subscription, "denyAssignments", "deny assignments").await? {
-                        Some((scope, list)) => {
-                            parse_subscription_list(self.client, &scope, "denyAssignments", &list, m::deny_assignment)?
-                        }
-                        None => SubscriptionList::Refused,
-                    },
-                )
-            })
-            .await?;
+        let listed = cell.get_or_try_init(|| self.list_subscription_denies(subscription)).await?;
         Ok(match listed {
             SubscriptionList::Listed { items, errors } => {
                 let mut kept = self.denies.lock_unpoisoned();
@@ -962,12 +973,24 @@ pub async fn lookup_storage_sync_principal(client: &ArmClient) -> std::result::R
 
 /// Collect a snapshot.
 pub async fn collect(client: &ArmClient, options: &CollectOptions) -> Result<Snapshot> {
-    collect_with(client, options, &SharedReads::new()).await
+    collect_inner(client, options, &SharedReads::new(), true).await
 }
 
 /// Collect a snapshot, one of a run over many services whose subscription-wide lists are read once for
 /// all of them (`shared`, see [`SharedReads`]).
 pub async fn collect_with(client: &ArmClient, options: &CollectOptions, shared: &SharedReads) -> Result<Snapshot> {
+    collect_inner(client, options, shared, false).await
+}
+
+/// `prefetch`: a run of one service by id sends its subscription's role- and deny-assignment lists with
+/// its first round trip (see [`Collector::prefetch_subscription_lists`]); a run over many services reads
+/// them once a storage account there needs them, so that no subscription without one is listed.
+async fn collect_inner(
+    client: &ArmClient,
+    options: &CollectOptions,
+    shared: &SharedReads,
+    prefetch: bool,
+) -> Result<Snapshot> {
     crate::collect::activity::validate_days(options.activity_days)?;
     let c = Collector {
         client,
@@ -1010,7 +1033,17 @@ pub async fn collect_with(client: &ArmClient, options: &CollectOptions, shared: 
     };
     let services = async {
         let listing = match &options.target {
-            TargetSpec::Service(id) => return Ok(vec![c.fill_service(id.clone(), c.service_by_id(id)).await?]),
+            TargetSpec::Service(id) => {
+                let service = c.fill_service(id.clone(), c.service_by_id(id));
+                let prefetch = async {
+                    match id.subscription_id() {
+                        Some(sub) if prefetch => c.prefetch_subscription_lists(sub).await,
+                        _ => Ok(()),
+                    }
+                };
+                let (service, ()) = futures::future::try_join(Box::pin(service), Box::pin(prefetch)).await?;
+                return Ok(vec![service]);
+            }
             TargetSpec::ResourceGroup { subscription_id, resource_group } => format!("/subscriptions/{subscription_id}/resourceGroups/{resource_group}/providers/Microsoft.StorageSync/storageSyncServices"),
             TargetSpec::Subscription { subscription_id } => {
                 format!("/subscriptions/{subscription_id}/providers/Microsoft.StorageSync/storageSyncServices")
@@ -1092,3 +1125,155 @@ fn c_progress_done(client: &ArmClient, services: usize, accounts: usize) {
 #[cfg(test)]
 #[path = "tests/tenant.rs"]
 mod tenant_tests;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::arm::ClientOptions;
+    use crate::cloud::Cloud;
+    use crate::credentials::StaticTokenCredential;
+    use crate::events::NullSink;
+    use crate::Secret;
+    use fake_arm::topology::roles;
+    use fake_arm::{
+        CloudEndpointSeed, DenyAssignmentSeed, FakeArm, Fault, FaultAction, ServiceSeed, StorageAccountSeed,
+        SyncGroupSeed, Topology,
+    };
+
+    const SUB: &str = "11111111-2222-4333-8444-555555555555";
+    const OTHER_SUB: &str = "99999999-2222-4333-8444-555555555555";
+    const TOKEN: &str = "collect-unit-token";
+    const CALLER: &str = "c0ffee00-0000-4000-8000-00000000c0de";
+
+    /// A service in `SUB` with one sync group whose cloud endpoint names an account in `account_sub`, the
+    /// caller Owner of both subscriptions, and a deny assignment at `SUB`.
+    fn topology(account_sub: &str) -> (Topology, ResourceId) {
+        let account = StorageAccountSeed::new(account_sub, "rg-data", "sa1").with_share("share1");
+        let service = ServiceSeed::new(SUB, "rg-sync", "svc1").with_sync_group(
+            SyncGroupSeed::new("sg1").with_cloud_endpoint(CloudEndpointSeed::new("ce1", &account.id(), "share1")),
+        );
+        let id = ResourceId::parse(&service.id()).unwrap();
+        let deny = DenyAssignmentSeed {
+            name: "d1".into(),
+            scope: format!("/subscriptions/{SUB}"),
+            data_actions: vec!["*".into()],
+            principals: vec!["00000000-0000-0000-0000-000000000000".into()],
+            ..Default::default()
+        };
+        let topo = Topology::new()
+            .with_token(TOKEN, CALLER)
+            .with_storage_account(account)
+            .with_service(service)
+            .with_deny_assignment(deny)
+            .assign(&format!("/subscriptions/{SUB}"), roles::OWNER, CALLER)
+            .assign(&format!("/subscriptions/{OTHER_SUB}"), roles::OWNER, CALLER);
+        (topo, id)
+    }
+
+    fn client(url: &str) -> ArmClient {
+        let cloud = Cloud::resolve(None, Some(url), None).unwrap();
+        let credential = Arc::new(StaticTokenCredential::new(Secret::new(TOKEN)).unwrap());
+        ArmClient::new(cloud, credential, ClientOptions::default(), Arc::new(NullSink), Default::default()).unwrap()
+    }
+
+    fn options(id: &ResourceId) -> CollectOptions {
+        let mut o = CollectOptions::new(TargetSpec::Service(id.clone()));
+        o.lookup_storage_sync_principal = false;
+        o.lookup_machines = false;
+        o.activity_days = 0;
+        o
+    }
+
+    fn logged(fake: &FakeArm, path: &str) -> fake_arm::LoggedRequest {
+        let log = fake.request_log();
+        log.iter()
+            .find(|r| r.path.eq_ignore_ascii_case(path))
+            .unwrap_or_else(|| panic!("no GET {path} in {:#?}", log.iter().map(|r| &r.path).collect::<Vec<_>>()))
+            .clone()
+    }
+
+    /// A snapshot without what differs from run to run.
+    fn comparable(mut s: Snapshot) -> Value {
+        s.collected_at = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH;
+        serde_json::to_value(&s).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_one_service_run_sends_its_subscriptions_assignment_lists_with_its_first_round_trip() {
+        let (topo, id) = topology(SUB);
+        let fake = FakeArm::start(topo).await;
+        // The service's read is slow, and so are its cloud endpoints (which name the storage account): the
+        // subscription's lists need only the target's subscription, so they go out at once.
+        fake.inject(Fault::new("GET", "/storageSyncServices/svc1", FaultAction::Delay(300)).times(1));
+        fake.inject(Fault::new("GET", "/cloudEndpoints", FaultAction::Delay(300)).times(1));
+        let snapshot = collect(&client(fake.url()), &options(&id)).await.unwrap();
+        let service = logged(&fake, id.as_str());
+        let answered = service.at + chrono::Duration::milliseconds(service.duration_ms as i64);
+        for kind in ["roleAssignments", "denyAssignments"] {
+            let list = logged(&fake, &format!("/subscriptions/{SUB}/providers/Microsoft.Authorization/{kind}"));
+            assert!(
+                list.at < answered,
+                "{kind} was listed at {} after the service's read was answered at {answered}",
+                list.at
+            );
+        }
+        // And they serve the account as before: the caller's Owner grant bears on it, the deny assignment too.
+        assert!(snapshot.storage_accounts[0].role_assignments_read);
+        assert_eq!(snapshot.role_assignments.len(), 1, "{:#?}", snapshot.role_assignments);
+        assert_eq!(snapshot.deny_assignments.len(), 1);
+        let lists = fake.request_log().iter().filter(|r| r.path.ends_with("Assignments")).count();
+        assert_eq!(lists, 2, "each list once");
+    }
+
+    #[tokio::test]
+    async fn a_sync_groups_endpoints_do_not_wait_for_the_servers_or_the_services_read() {
+        let (topo, id) = topology(SUB);
+        let fake = FakeArm::start(topo).await;
+        fake.inject(Fault::new("GET", "/storageSyncServices/svc1", FaultAction::Delay(300)).times(1));
+        fake.inject(Fault::new("GET", "/registeredServers", FaultAction::Delay(300)).times(1));
+        let snapshot = collect(&client(fake.url()), &options(&id)).await.unwrap();
+        assert_eq!(snapshot.services[0].sync_groups[0].cloud_endpoints.len(), 1);
+        let answered = |r: fake_arm::LoggedRequest| r.at + chrono::Duration::milliseconds(r.duration_ms as i64);
+        let service = answered(logged(&fake, id.as_str()));
+        let servers = answered(logged(&fake, &format!("{id}/registeredServers")));
+        for list in ["cloudEndpoints", "serverEndpoints"] {
+            let sent = logged(&fake, &format!("{id}/syncGroups/sg1/{list}")).at;
+            assert!(sent < service, "{list} asked for at {sent}, after the service's read was answered at {service}");
+            assert!(sent < servers, "{list} asked for at {sent}, after the servers' list was answered at {servers}");
+        }
+    }
+
+    #[tokio::test]
+    async fn lists_sent_early_count_only_for_a_storage_account_in_that_subscription() {
+        // The account lives in another subscription: the service's subscription's lists go out with the
+        // first round trip but nothing of them enters the snapshot, which is the one a collection
+        // without them makes.
+        let (topo, id) = topology(OTHER_SUB);
+        let fake = FakeArm::start(topo).await;
+        let early = collect(&client(fake.url()), &options(&id)).await.unwrap();
+        let sent = |kind: &str| {
+            fake.request_log()
+                .iter()
+                .filter(|r| {
+                    r.path
+                        .eq_ignore_ascii_case(&format!("/subscriptions/{SUB}/providers/Microsoft.Authorization/{kind}"))
+                })
+                .count()
+        };
+        assert_eq!((sent("roleAssignments"), sent("denyAssignments")), (1, 1));
+        assert!(early.deny_assignments.is_empty(), "{:#?}", early.deny_assignments);
+        assert!(early
+            .role_assignments
+            .iter()
+            .all(|r| !r.scope.as_str().eq_ignore_ascii_case(&format!("/subscriptions/{SUB}"))));
+        let fake2 = FakeArm::start(topology(OTHER_SUB).0).await;
+        let late = collect_with(&client(fake2.url()), &options(&id), &SharedReads::new()).await.unwrap();
+        assert_eq!(sent_in(&fake2, SUB), 0, "a run over many services lists no subscription without an account");
+        assert_eq!(comparable(early), comparable(late));
+    }
+
+    fn sent_in(fake: &FakeArm, sub: &str) -> usize {
+        let prefix = format!("/subscriptions/{sub}/providers/microsoft.authorization/");
+        fake.request_log().iter().filter(|r| r.path.to_ascii_lowercase().starts_with(&prefix)).count()
+    }
+}
