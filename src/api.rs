@@ -65,6 +65,7 @@ pub use tokio_util::sync::CancellationToken;
 // What the doors and the tests name besides requests, re-exported so that the command line and the
 // integration tests reach the library through `api`, `model`, `report` and `error` alone (`tests/layers.rs`).
 pub use crate::checks::{exit_code, Selection, EXIT_INCOMPLETE, EXIT_PROBLEMS};
+pub use crate::cloud::{Cloud, CloudName};
 pub use crate::collect::TargetSpec;
 pub use crate::credentials::{AccessToken, CredentialOptions, TokenCredential};
 pub use crate::diff::{Change, Diff};
@@ -73,6 +74,42 @@ pub use crate::fsutil::{check_output_path, release_free_memory};
 pub use crate::local::gather::{parse_pins, probe_timeout};
 pub use crate::repair::apply::{ApplyOptions, ApplyReport, ApplySummary, ChangeResult, Outcome};
 pub use crate::repair::plan::{ChangeKind, Plan, PlanKind, PlanOptions, PRINCIPAL_PLACEHOLDER};
+
+/// The parts of the answers, by family, for a caller that names them (most read them through fields):
+/// every type an answer or a call of the front door carries can be named here or above (the crate warns
+/// on an unnameable one, and the build refuses warnings).
+pub mod parts {
+    /// An error code's catalog entry (`explain`).
+    pub mod catalog {
+        pub use crate::catalog::{CatalogEntry, Category, Context, LookupError, Table};
+    }
+    /// The registered checks (`listChecks`) and the time they judge at.
+    pub mod checks {
+        pub use crate::checks::{CheckContext, CheckInfo};
+    }
+    /// What moved between two snapshots (`diff`).
+    pub mod diff {
+        pub use crate::diff::{
+            Change, Diff, DiffSummary, FindingChange, ResourceChange, RoleAssignmentChange, SettingChange, Side,
+        };
+    }
+    /// A server's own view (`testLocal`).
+    pub mod local {
+        pub use crate::local::facts::{
+            AgentState, Endpoint, IdentityFacts, InstanceFacts, LocalFacts, MachineSource, ProbeResult, ProxyFacts,
+            Purpose, Step,
+        };
+        pub use crate::local::gather::Pin;
+        pub use crate::local::judge::LocalFinding;
+        pub use crate::local::LocalReport;
+    }
+    /// A plan's changes, reasons, manual steps and the basis it rests on (`plan`).
+    pub mod plan {
+        pub use crate::repair::plan::{
+            AclFacts, ArmRequest, Basis, BasisFacts, Change, Grant, ManualStep, Reason, ServiceFacts, StorageFacts,
+        };
+    }
+}
 /// The command line's phrases the `wording` request answers.
 pub use crate::wording::{Phrase, PHRASES};
 
@@ -228,7 +265,7 @@ impl Session {
     }
 
     /// An ARM client for one request.
-    pub fn client(
+    pub(crate) fn client(
         &self,
         events: std::sync::Arc<dyn EventSink>,
         cancel: CancellationToken,

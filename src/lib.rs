@@ -15,6 +15,10 @@
 //!
 //! `docs/architecture.md` says what each stage may import and how to add a check.
 
+// The public face is closed: a type a caller can receive from it can also be named through it (the
+// answers' parts are in `api::parts`).
+#![deny(unnameable_types)]
+
 // The public face: the front door (typed requests, and the types its calls take and give), what results
 // are made of, the renderers, the error. The command line is a separate binary on this face; the C ABI's
 // exports (`ffi`) are `#[no_mangle]` and need no public module. Integration tests, `bench/` and `fuzz/`

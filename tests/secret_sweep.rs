@@ -236,8 +236,6 @@ async fn sweep_library(corpus: &mut Corpus, dir: &Path) {
     corpus.add("CredentialOptions Debug", format!("{opts:?} {opts:#?}"));
     let sink = Arc::new(BufferSink::new());
     let dyn_sink: Arc<dyn EventSink> = sink.clone();
-    let client = session.client(dyn_sink.clone(), CancellationToken::new()).unwrap();
-    corpus.add("ArmClient Debug", format!("{client:?}"));
     corpus.add("ApplyOptions Debug", format!("{:?}", fast_apply()));
 
     let cancel = CancellationToken::new();

@@ -744,7 +744,7 @@ mod walk {
     use super::Shape;
 
     #[derive(Debug)]
-    pub struct Never;
+    pub(crate) struct Never;
     impl std::fmt::Display for Never {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str("never")
@@ -757,9 +757,9 @@ mod walk {
         }
     }
 
-    pub struct Walker {
-        pub depth: usize,
-        pub shape: Shape,
+    pub(crate) struct Walker {
+        pub(crate) depth: usize,
+        pub(crate) shape: Shape,
     }
 
     impl Walker {

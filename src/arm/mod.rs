@@ -69,34 +69,23 @@ impl Default for ClientOptions {
 /// Counts of requests, by kind, for benchmarks and `--verbose` summaries.
 #[derive(Debug, Default)]
 pub struct Stats {
-    by_kind: Mutex<BTreeMap<String, u64>>,
     attempts: AtomicU64,
-    throttled: AtomicU64,
     retries: AtomicU64,
     writes: AtomicU64,
 }
 
 impl Stats {
-    /// Logical requests by kind (`GET storageAccounts`, `GET roleAssignments`, ...), retries not counted.
-    pub fn by_kind(&self) -> BTreeMap<String, u64> {
-        self.by_kind.lock_unpoisoned().clone()
-    }
     /// Every HTTP attempt, retries included.
+    #[cfg(test)]
     pub fn attempts(&self) -> u64 {
         self.attempts.load(Ordering::Relaxed)
     }
-    /// Responses with status 429.
-    pub fn throttled(&self) -> u64 {
-        self.throttled.load(Ordering::Relaxed)
-    }
+    #[cfg(test)]
     pub fn retries(&self) -> u64 {
         self.retries.load(Ordering::Relaxed)
     }
     pub fn writes(&self) -> u64 {
         self.writes.load(Ordering::Relaxed)
-    }
-    fn count(&self, kind: String) {
-        *self.by_kind.lock_unpoisoned().entry(kind).or_default() += 1;
     }
 }
 
@@ -167,55 +156,6 @@ impl std::fmt::Debug for ArmClient {
 /// Which HTTP statuses are worth a retry.
 fn transient(status: u16) -> bool {
     matches!(status, 408 | 429 | 500 | 502 | 503 | 504)
-}
-
-/// A short label for a path, used to count requests by kind: the method and the last resource type
-/// segment (`GET storageAccounts`, `GET roleAssignments`, `PUT roleAssignments`).
-pub fn request_kind(method: &str, path: &str) -> String {
-    let path = path.split('?').next().unwrap_or("");
-    let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    // Known collection names, searched from the end.
-    const TYPES: &[&str] = &[
-        "roleAssignments",
-        "permissions",
-        "denyAssignments",
-        "locks",
-        "serverEndpoints",
-        "cloudEndpoints",
-        "syncGroups",
-        "registeredServers",
-        "shares",
-        "fileServices",
-        "networkSecurityPerimeterConfigurations",
-        "privateEndpointConnections",
-        "operations",
-        "operationresults",
-        "storageAccounts",
-        "storageSyncServices",
-        "servicePrincipals",
-        "machines",
-        "virtualMachines",
-        "descendants",
-    ];
-    if segs.len() == 3 && segs[1].eq_ignore_ascii_case("Microsoft.ResourceGraph") {
-        return format!("{method} resourceGraph");
-    }
-    if segs.len() == 1 && segs[0].eq_ignore_ascii_case("subscriptions") {
-        return format!("{method} subscriptions (list)");
-    }
-    let mut kind = "other".to_string();
-    if segs.iter().any(|s| s.eq_ignore_ascii_case("eventtypes")) {
-        return format!("{method} activityLog (list)");
-    }
-    for (i, s) in segs.iter().enumerate().rev() {
-        if let Some(t) = TYPES.iter().find(|t| t.eq_ignore_ascii_case(s)) {
-            // `.../storageAccounts/{name}` is a GET of one; `.../storageAccounts` a list.
-            let is_list = i == segs.len() - 1;
-            kind = if is_list && !matches!(*t, "permissions") { format!("{t} (list)") } else { t.to_string() };
-            break;
-        }
-    }
-    format!("{method} {kind}")
 }
 
 fn header(resp: &reqwest::Response, name: &str) -> Option<String> {
@@ -451,12 +391,6 @@ impl ArmClient {
         self.send(Method::PUT, url, Some(body), &self.cloud.arm_scope()).await
     }
 
-    /// PATCH a body (retried only when the request was surely not processed: 429 and connect errors).
-    pub async fn patch(&self, path: &str, api_version: &str, body: &Value) -> Result<Response> {
-        let url = self.url(&Self::path_with_version(path, api_version))?;
-        self.send(Method::PATCH, url, Some(body), &self.cloud.arm_scope()).await
-    }
-
     /// PATCH a body that sets absolute values (`identity.type`, `useIdentity`, `applicationId`, ...), so
     /// that sending it twice has the effect of sending it once: retried like a PUT (5xx, 408, a reset
     /// connection, a timeout, a body cut short), not only when the request was surely not processed.
@@ -504,7 +438,6 @@ impl ArmClient {
         priority: Priority,
     ) -> Result<Response> {
         let what = describe(&method, &url);
-        self.stats.count(request_kind(method.as_str(), url.path()));
         if method != Method::GET {
             self.stats.writes.fetch_add(1, Ordering::Relaxed);
         }
@@ -616,9 +549,6 @@ impl ArmClient {
         let body = self.read_body(resp, what).await;
         drop(permit);
         self.emit_request(method, url, status, request_id.clone(), started, attempt);
-        if status == 429 {
-            self.stats.throttled.fetch_add(1, Ordering::Relaxed);
-        }
         Ok(Answer::Response { status, request_id, correlation_id, headers, body })
     }
 
@@ -966,22 +896,6 @@ mod tests {
         assert!(!e.message().contains("Owner"), "{}", e.message());
         let arm = arm_error("GET /subscriptions/x", detail);
         assert!(!arm.message().contains("Application.Read.All"), "{}", arm.message());
-    }
-
-    #[test]
-    fn kinds() {
-        assert_eq!(
-            request_kind("GET", "/subscriptions/x/resourceGroups/r/providers/Microsoft.Storage/storageAccounts/sa"),
-            "GET storageAccounts"
-        );
-        assert_eq!(
-            request_kind("GET", "/subscriptions/x/resourceGroups/r/providers/Microsoft.Storage/storageAccounts/sa/providers/Microsoft.Authorization/roleAssignments"),
-            "GET roleAssignments (list)"
-        );
-        assert_eq!(
-            request_kind("GET", "/subscriptions/x/providers/Microsoft.Authorization/permissions"),
-            "GET permissions"
-        );
     }
 
     #[test]

@@ -135,3 +135,13 @@ async fn a_refused_endpoint_fails_after_a_few_connection_attempts_naming_it() {
     assert_eq!(c.stats().attempts(), 3, "connection attempts");
     assert_eq!(c.stats().retries(), 2);
 }
+
+/// A client's Debug names its endpoint and nothing it holds: not the token it was built with, nor the
+/// credential (the secret sweep of the public face cannot reach the client, so it is held here).
+#[tokio::test]
+async fn a_clients_debug_shows_its_endpoint_and_never_its_token() {
+    let c = client("http://127.0.0.1:9", 1 << 20);
+    let shown = format!("{c:?} {c:#?}");
+    assert!(shown.contains("127.0.0.1:9"), "{shown}");
+    assert!(!shown.contains(TOKEN), "{shown}");
+}
