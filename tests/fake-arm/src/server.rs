@@ -236,19 +236,27 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
     };
     let request_id = uuid::Uuid::new_v4().to_string();
 
-    let latency = shared.lock().latency_ms;
-    if latency > 0 {
-        tokio::time::sleep(Duration::from_millis(latency)).await;
-    }
+    // The configured latency stands for the network and ARM's own time: it runs from the request's arrival,
+    // and the fake's work (the state's lock, building and serializing the answer) happens inside it, off the
+    // runtime's worker threads, so one request's rendering neither lengthens its own answer nor delays
+    // another's past arrival + latency. A fault's delay still comes before the work (a client that gives up
+    // meanwhile drops the request unprocessed).
+    let latency = Duration::from_millis(shared.lock().latency_ms);
+    let answer_at = tokio::time::Instant::from_std(started) + latency;
     let fault = shared.lock().take_fault(&req.method, &req.path);
     let fault_label = fault.as_ref().map(|f| f.action.label().to_string());
     let mut truncate = false;
     let mut lro_failure = None;
     let mut early: Option<Reply> = None;
+    let mut delayed = Duration::ZERO;
     if let Some(f) = fault {
         match f.action {
-            FaultAction::Delay(ms) => tokio::time::sleep(Duration::from_millis(ms)).await,
+            FaultAction::Delay(ms) => {
+                delayed = Duration::from_millis(ms);
+                tokio::time::sleep(delayed).await;
+            }
             FaultAction::ResetConnection => {
+                tokio::time::sleep_until(answer_at).await;
                 record(&shared, &req, None, 0, None, fault_label, &request_id, &correlation_id, at, started);
                 return Err(ResetConnection);
             }
@@ -271,13 +279,29 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
             FaultAction::FailOperation { code, message } => lro_failure = Some((code, message)),
         }
     }
-    let reply = match early {
-        Some(r) => r,
+    let (req, reply) = match early {
+        Some(r) => (req, r),
         None => {
-            let mut st = shared.lock();
-            handlers::process(&mut st, &shared.base_url, &req, lro_failure)
+            let worker = shared.clone();
+            let work = tokio::task::spawn_blocking(move || {
+                let mut reply = {
+                    let mut st = worker.lock();
+                    handlers::process(&mut st, &worker.base_url, &req, lro_failure)
+                };
+                if reply.raw.is_none() {
+                    reply.raw = reply.body.take().map(|v| Bytes::from(serde_json::to_vec(&v).unwrap_or_default()));
+                }
+                (req, reply)
+            });
+            match work.await {
+                Ok(done) => done,
+                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                // Cancelled: the runtime is shutting down.
+                Err(_) => return Err(ResetConnection),
+            }
         }
     };
+    tokio::time::sleep_until(answer_at + delayed).await;
     record(
         &shared,
         &req,

@@ -62,7 +62,8 @@ pub struct Topology {
     /// Azure Arc-enabled servers (`Microsoft.HybridCompute/machines`) and Azure VMs
     /// (`Microsoft.Compute/virtualMachines`), with their system-assigned identities.
     pub machines: Vec<MachineSeed>,
-    /// Added to every request (an async sleep: other requests are served meanwhile).
+    /// Every answer goes out this long after its request arrived (an async sleep: other requests are served
+    /// meanwhile; the fake's own work on the request is done within it, off the runtime's worker threads).
     pub latency_ms: u64,
     /// Per-subscription token bucket for reads (GET). None: unlimited.
     pub throttle: Option<ThrottleSeed>,

@@ -118,6 +118,37 @@ async fn latency_applies_to_every_request_without_serializing_them() {
 }
 
 #[tokio::test]
+async fn latency_runs_from_arrival_and_the_work_is_done_within_it() {
+    // The configured latency stands for the network and ARM's own time: the fake does its work while it
+    // runs (a write counts right after the request arrives), and the answer still waits for all of it.
+    let arm = FakeArm::start(topology().with_latency_ms(1500)).await;
+    let body = ra_body(roles::READER_AND_DATA_ACCESS, SERVER1_MI);
+    let path = ra_path(&sa_id(), &uuid::Uuid::new_v4().to_string());
+    let url = format!("{}{path}", arm.url());
+    let started = Instant::now();
+    let put = tokio::spawn(async move {
+        client().put(url).bearer_auth("owner").json(&body).send().await.unwrap().status().as_u16()
+    });
+    let mut counted_after = None;
+    while started.elapsed() < Duration::from_millis(1000) {
+        if arm.write_count() == 1 {
+            counted_after = Some(started.elapsed());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert!(counted_after.is_some(), "the write was not processed within the first 1000 ms of a 1500 ms latency");
+    assert!(arm.request_log().is_empty(), "the request is logged when it is answered, not before");
+    assert_eq!(put.await.unwrap(), 201);
+    assert!(
+        started.elapsed() >= Duration::from_millis(1500),
+        "answered before the latency ran out: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(arm.request_log().len(), 1);
+}
+
+#[tokio::test]
 async fn throttling_returns_429_once_the_burst_is_spent() {
     let arm = FakeArm::start(topology().with_throttle(5.0, 1.0)).await;
     let path = format!("{}?{V}", svc_path());
