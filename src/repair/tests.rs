@@ -5,7 +5,7 @@
 use fake_arm::{roles, FakeArm};
 
 use super::basis;
-use super::plan::{assignment_name, known_principals, ChangeKind, Plan, PlanKind, PlanOptions, PRINCIPAL_PLACEHOLDER};
+use super::plan::{assignment_name, known_principals, ChangeKind, PlanKind, PlanOptions, PRINCIPAL_PLACEHOLDER};
 use super::planners;
 use crate::model::principal::PrincipalId;
 use crate::test_support::*;
@@ -98,17 +98,14 @@ async fn a_repair_puts_every_assignment_under_its_deterministic_name() {
     }
 }
 
-/// A plan saved and loaded keeps its basis, whose fingerprint is its facts'.
+/// A plan's basis carries the fingerprint of its facts (that a saved plan loads back equal, basis and
+/// all, is the integration tests' `plan_files_round_trip_and_a_stale_plan_is_refused`).
 #[tokio::test]
-async fn a_plan_files_fingerprint_is_its_facts() {
+async fn a_plans_fingerprint_is_its_facts() {
     let mut d = broken_with_keys();
     d.service.use_identity = false;
     let fake = FakeArm::start(d.topology()).await;
     let plan = plan_live(&fake, PlanKind::Repair).await;
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("plan.json");
-    plan.save(&path).unwrap();
-    let loaded = Plan::load(&path).unwrap();
-    assert_eq!(loaded, plan);
-    assert_eq!(loaded.basis.fingerprint, basis::fingerprint(&plan.basis.facts));
+    assert!(!plan.changes.is_empty(), "the broken deployment needs changes");
+    assert_eq!(plan.basis.fingerprint, basis::fingerprint(&plan.basis.facts));
 }
