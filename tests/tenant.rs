@@ -482,6 +482,7 @@ async fn a_subscription_refusing_its_assignment_list_is_asked_once_and_each_serv
     t.faults.push(Fault {
         method: Some("GET".into()),
         path_contains: format!("/subscriptions/{SUB}/providers/Microsoft.Authorization/roleAssignments"),
+        path_is: None,
         action: FaultAction::Status {
             status: 403,
             code: "AuthorizationFailed".into(),

@@ -1192,6 +1192,11 @@ mod tests {
             .clone()
     }
 
+    /// When the fake answered a logged request.
+    fn answered(r: &fake_arm::LoggedRequest) -> chrono::DateTime<chrono::Utc> {
+        r.at + chrono::Duration::milliseconds(r.duration_ms as i64)
+    }
+
     /// A snapshot without what differs from run to run.
     fn comparable(mut s: Snapshot) -> Value {
         s.collected_at = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH;
@@ -1204,11 +1209,11 @@ mod tests {
         let fake = FakeArm::start(topo).await;
         // The service's read is slow, and so are its cloud endpoints (which name the storage account): the
         // subscription's lists need only the target's subscription, so they go out at once.
-        fake.inject(Fault::new("GET", "/storageSyncServices/svc1", FaultAction::Delay(300)).times(1));
+        fake.inject(Fault::at_path("GET", id.as_str(), FaultAction::Delay(300)).times(1));
         fake.inject(Fault::new("GET", "/cloudEndpoints", FaultAction::Delay(300)).times(1));
         let snapshot = collect(&client(fake.url()), &options(&id)).await.unwrap();
         let service = logged(&fake, id.as_str());
-        let answered = service.at + chrono::Duration::milliseconds(service.duration_ms as i64);
+        let answered = answered(&service);
         for kind in ["roleAssignments", "denyAssignments"] {
             let list = logged(&fake, &format!("/subscriptions/{SUB}/providers/Microsoft.Authorization/{kind}"));
             assert!(
@@ -1229,13 +1234,12 @@ mod tests {
     async fn a_sync_groups_endpoints_do_not_wait_for_the_servers_or_the_services_read() {
         let (topo, id) = topology(SUB);
         let fake = FakeArm::start(topo).await;
-        fake.inject(Fault::new("GET", "/storageSyncServices/svc1", FaultAction::Delay(300)).times(1));
+        fake.inject(Fault::at_path("GET", id.as_str(), FaultAction::Delay(300)).times(1));
         fake.inject(Fault::new("GET", "/registeredServers", FaultAction::Delay(300)).times(1));
         let snapshot = collect(&client(fake.url()), &options(&id)).await.unwrap();
         assert_eq!(snapshot.services[0].sync_groups[0].cloud_endpoints.len(), 1);
-        let answered = |r: fake_arm::LoggedRequest| r.at + chrono::Duration::milliseconds(r.duration_ms as i64);
-        let service = answered(logged(&fake, id.as_str()));
-        let servers = answered(logged(&fake, &format!("{id}/registeredServers")));
+        let service = answered(&logged(&fake, id.as_str()));
+        let servers = answered(&logged(&fake, &format!("{id}/registeredServers")));
         for list in ["cloudEndpoints", "serverEndpoints"] {
             let sent = logged(&fake, &format!("{id}/syncGroups/sg1/{list}")).at;
             assert!(sent < service, "{list} asked for at {sent}, after the service's read was answered at {service}");

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// JSON form (also accepted in a topology's `faults`):
 /// `{"method":"GET","pathContains":"roleAssignments","action":{"status":{"status":503,"code":"ServiceUnavailable","message":"try later","retryAfter":2}},"times":1}`;
+/// `"pathIs"` in place of `"pathContains"` names one path exactly (not the paths below it);
 /// actions: `"resetConnection"`, `"malformedJson"`, `"truncatedBody"`, `{"delay":1500}`,
 /// `{"status":{...}}`, `{"failOperation":{"code":"...","message":"..."}}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -17,6 +18,10 @@ pub struct Fault {
     /// Case-insensitive substring of the decoded request path; empty matches every path.
     #[serde(default)]
     pub path_contains: String,
+    /// When given, the whole decoded request path (case-insensitive) instead: a fault on one resource's
+    /// own read, not on every path under it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path_is: Option<String>,
     pub action: FaultAction,
     /// How many matching requests it applies to; None = forever.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -65,7 +70,11 @@ impl Fault {
     /// A fault for requests with `method` (`*` for any) whose path contains `path_contains`.
     pub fn new(method: &str, path_contains: &str, action: FaultAction) -> Self {
         let method = if method == "*" || method.is_empty() { None } else { Some(method.to_string()) };
-        Fault { method, path_contains: path_contains.to_string(), action, times: None }
+        Fault { method, path_contains: path_contains.to_string(), path_is: None, action, times: None }
+    }
+    /// A fault for requests with `method` (`*` for any) whose path is `path` (no more below it).
+    pub fn at_path(method: &str, path: &str, action: FaultAction) -> Self {
+        Fault { path_is: Some(path.to_string()), ..Fault::new(method, "", action) }
     }
     /// Apply to the next `n` matching requests only.
     pub fn times(mut self, n: u32) -> Self {
@@ -78,7 +87,10 @@ impl Fault {
                 return false;
             }
         }
-        path.to_ascii_lowercase().contains(&self.path_contains.to_ascii_lowercase())
+        match &self.path_is {
+            Some(p) => path.trim_end_matches('/').eq_ignore_ascii_case(p.trim_end_matches('/')),
+            None => path.to_ascii_lowercase().contains(&self.path_contains.to_ascii_lowercase()),
+        }
     }
 }
 

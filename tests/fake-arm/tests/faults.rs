@@ -40,6 +40,20 @@ async fn status_fault_with_retry_after_applies_the_given_number_of_times() {
     assert_eq!(log.iter().filter(|r| r.fault.as_deref() == Some("status")).count(), 2);
 }
 
+/// A fault at a path hits that resource's own read and none below it (a fault by substring hits both).
+#[tokio::test]
+async fn a_fault_at_a_path_hits_that_path_only() {
+    let arm = FakeArm::start(topology()).await;
+    arm.inject(Fault::at_path("GET", &svc_path().to_uppercase(), FaultAction::status(503, "ServiceUnavailable", "x")));
+    let below = get(&arm, "owner", &format!("{}/syncGroups?{V}", svc_path())).await;
+    assert_eq!(below.status, 200);
+    let own = get(&arm, "owner", &format!("{}?{V}", svc_path())).await;
+    assert_eq!((own.status, own.code()), (503, "ServiceUnavailable"));
+    // Its JSON form, as a topology's `faults` take it.
+    let f: Fault = serde_json::from_value(json!({"pathIs": "/x", "action": "resetConnection"})).unwrap();
+    assert_eq!(f.path_is.as_deref(), Some("/x"));
+}
+
 #[tokio::test]
 async fn reset_connection_gives_no_response() {
     let arm = FakeArm::start(topology()).await;
