@@ -3,7 +3,7 @@
 
 mod support;
 
-use fake_arm::{roles, FakeArm};
+use fake_arm::{roles, FakeArm, ManagementGroupSeed};
 use filesync_identity::model::findings::Status;
 use support::*;
 
@@ -648,4 +648,22 @@ async fn live_error_right_after_the_grant_is_reported_as_pending() {
     assert_eq!(f.status, Status::Warning);
     assert!(f.message.contains("still taking effect"), "{}", f.message);
     assert_eq!(f.principal_id.as_deref(), Some(P_S1));
+}
+
+/// Azure RBAC: a role assigned at a management group is inherited by every subscription under it. ARM's
+/// list of a scope's role assignments without a filter names those at, above and below the scope, so the
+/// collection sees the assignment at the management group and the check counts it.
+#[tokio::test]
+async fn service_account_role_inherited_from_management_group_counts() {
+    const MG: &str = "mg-files";
+    let mg_scope = format!("/providers/Microsoft.Management/managementGroups/{MG}");
+    let mut d = healthy().without_assignment(roles::STORAGE_ACCOUNT_CONTRIBUTOR, P_SVC);
+    d.assignments.push((mg_scope.clone(), roles::STORAGE_ACCOUNT_CONTRIBUTOR, P_SVC.into()));
+    let fake = FakeArm::start(d.topology().with_management_group(ManagementGroupSeed::new(MG, &[SUB]))).await;
+    let run = diagnose(&fake).await;
+    let f = &run.of("cloud-endpoint.service-account-role")[0];
+    assert_eq!(f.status, Status::Pass, "{f:#?}");
+    let held =
+        run.snapshot.role_assignments.iter().find(|ra| ra.principal_id == P_SVC && ra.scope.as_str() == mg_scope);
+    assert!(held.is_some(), "{:#?}", run.snapshot.role_assignments);
 }

@@ -22,7 +22,12 @@ const MG_READER_ROLE: &str = "99999999-0000-4000-8000-000000000001";
 /// The healthy deployment in SUB; a service without an identity in SUB_B; one in SUB_C, which the caller
 /// cannot read. All three subscriptions under MG, whose tree the caller may list.
 fn tenant() -> Topology {
-    let mut t = healthy()
+    tenant_from(healthy())
+}
+
+/// [`tenant`] around another deployment in SUB.
+fn tenant_from(d: Deployment) -> Topology {
+    let mut t = d
         .topology()
         .with_management_group(ManagementGroupSeed::new(MG, &[SUB, SUB_B, SUB_C]))
         .with_service(ServiceSeed::new(SUB_B, "rg-b", "svc-b"))
@@ -543,4 +548,40 @@ async fn an_account_resource_graph_still_shows_stale_is_re_read_from_arm_before_
     assert!(e.to_string().contains("networkAcls.defaultAction"), "{e}");
     assert_eq!(arm_account_gets(&fake, Some(OTHER_ACCOUNT)), 1, "the live re-read asks ARM");
     assert_eq!(fake.write_count(), 0);
+}
+
+/// Azure RBAC: an assignment at a management group is inherited by the subscriptions under it. A scope run
+/// reads role assignments from ARM (a subscription's list names those at, above and below it), not from
+/// Resource Graph's `authorizationresources` (see docs/tenant.md), so the service's role held at the
+/// management group counts as in a one-service run.
+#[tokio::test]
+async fn a_role_held_at_the_management_group_counts_in_a_scope_run() {
+    let mg_scope = format!("/providers/Microsoft.Management/managementGroups/{MG}");
+    let mut d = healthy().without_assignment(roles::STORAGE_ACCOUNT_CONTRIBUTOR, P_SVC);
+    d.assignments.push((mg_scope.clone(), roles::STORAGE_ACCOUNT_CONTRIBUTOR, P_SVC.into()));
+    let fake = FakeArm::start(tenant_from(d)).await;
+    let runs = runs(&fake, mg(MG)).await;
+    let ours = runs[0]
+        .snapshots
+        .iter()
+        .find(|s| s.services[0].id.as_str().ends_with(&format!("/{SVC}")))
+        .expect("SUB's service");
+    assert!(
+        ours.role_assignments.iter().any(|ra| ra.principal_id == P_SVC && ra.scope.as_str() == mg_scope),
+        "{:#?}",
+        ours.role_assignments
+    );
+    let report = api::test_report(ours, &Selection::default(), &[]).unwrap();
+    let role: Vec<_> = report.findings.iter().filter(|f| f.check == "cloud-endpoint.service-account-role").collect();
+    assert_eq!(role.len(), 1);
+    assert_eq!(role[0].status, filesync_identity::model::findings::Status::Pass, "{:#?}", role[0]);
+    // Resource Graph was asked for services and rows of the resources table only.
+    for q in arg_requests(&fake) {
+        let text = q["query"].as_str().unwrap_or_default().to_ascii_lowercase();
+        assert!(!text.contains("authorizationresources"), "{text}");
+    }
+    // The same assignments as a one-service run reads.
+    let alone = collected_alone(&fake, &ours.services[0].id).await;
+    let json = |s: &Snapshot| serde_json::to_value(&s.role_assignments).unwrap();
+    assert_eq!(json(ours), json(&alone));
 }
