@@ -2,13 +2,20 @@
 //! Resource Graph's `resources` table with the storage accounts, in the same queries, and each service's
 //! snapshot is still the one its one-service collection (ARM only) makes; ARM reads what Resource Graph
 //! leaves out. Through the public request API only.
+//!
+//! Resource Graph does not write every id as ARM does (its `id` can carry a resource group lower-cased
+//! where ARM's answer has capitals; see the fake's `arg.rs` for the sources): the run still takes its
+//! rows, and names every resource as the one-service collection (ARM's answers and the resources that
+//! refer to them) does.
 
 mod support;
 
 use std::sync::Arc;
 
 use fake_arm::*;
-use filesync_identity::api::{self, BufferSink, CancellationToken, EventSink, ScopeRequest, Session, Source};
+use filesync_identity::api::{
+    self, BufferSink, CancellationToken, EventSink, ScopeRequest, Selection, Session, Source,
+};
 use filesync_identity::model::snapshot::Snapshot;
 use filesync_identity::model::tenant::TenantSnapshot;
 use serde_json::{json, Value};
@@ -153,4 +160,131 @@ async fn machines_in_a_subscription_resource_graph_leaves_out_are_read_from_arm(
     assert_each_as_collected_alone(&fake, &run).await;
     let servers = &run.snapshots[0].services[0].registered_servers;
     assert!(servers.iter().all(|s| s.machine.as_ref().is_some_and(|m| m.machine_principal_id.is_some())));
+}
+
+/// The deployment with capitals in its resource groups' names (ARM keeps the casing a resource was
+/// created with): `RG-Sync`, `RG-Storage`, `RG-Servers`. The cloud endpoint, the role assignments and the
+/// machines' identities in Graph name them as ARM does.
+fn cased() -> Deployment {
+    let recase = |s: &str| s.replace(RG, "RG-Sync").replace(RG_STORAGE, "RG-Storage").replace(RG_SERVERS, "RG-Servers");
+    let mut d = deployment();
+    d.service.resource_group = recase(&d.service.resource_group);
+    for g in &mut d.service.sync_groups {
+        for c in &mut g.cloud_endpoints {
+            c.storage_account_resource_id = recase(&c.storage_account_resource_id);
+        }
+    }
+    d.account.resource_group = recase(&d.account.resource_group);
+    for (scope, _, _) in &mut d.assignments {
+        *scope = recase(scope);
+    }
+    for m in &mut d.machines {
+        m.resource_group = recase(&m.resource_group);
+    }
+    d
+}
+
+/// The resource group segment of `id` lower-cased, as Resource Graph has been seen to write it.
+fn group_lowered(id: &str) -> String {
+    let mut parts: Vec<String> = id.split('/').map(str::to_string).collect();
+    parts[4] = parts[4].to_ascii_lowercase();
+    parts.join("/")
+}
+
+/// (check, resource, status) of each finding: what names what.
+fn named(report: &filesync_identity::model::findings::Report) -> Vec<(String, String, String)> {
+    report
+        .findings
+        .iter()
+        .map(|f| (f.check.to_string(), f.resource_id.to_string(), format!("{:?}", f.status)))
+        .collect()
+}
+
+#[tokio::test]
+async fn rows_resource_graph_writes_in_its_own_casing_are_taken_and_named_as_arm_names_them() {
+    let d = cased();
+    let (service, account) = (d.service.id(), d.account.id());
+    let machines: Vec<String> = d.machines.iter().map(|m| m.id()).collect();
+    assert!(service.contains("/RG-Sync/") && account.contains("/RG-Storage/") && machines[0].contains("/RG-Servers/"));
+    let mut t = d.topology();
+    // Resource Graph writes the service's, the account's and the machines' resource groups lower-cased.
+    t.resource_graph.recased_ids =
+        [&service, &account].into_iter().chain(&machines).map(|id| group_lowered(id)).collect();
+    let fake = FakeArm::start(t).await;
+    let run = scope_run(&fake).await;
+    // The rows were taken: no ARM GET of the account or of a machine, one row query.
+    let gets_of_account = fake
+        .request_log()
+        .into_iter()
+        .filter(|r| r.method == "GET" && r.path.split('?').next().unwrap_or("").eq_ignore_ascii_case(&account))
+        .count();
+    assert_eq!(gets_of_account, 0);
+    assert_eq!(arm_machine_gets(&fake), Vec::<String>::new());
+    assert_eq!(row_queries(&fake).len(), 1);
+    // ARG's casing reached nothing of the snapshot: the target, the account and the service as ARM
+    // names them.
+    assert_eq!(run.snapshots.len(), 1);
+    let s = &run.snapshots[0];
+    assert_eq!(s.services[0].id.as_str(), service);
+    assert_eq!(s.storage_accounts[0].id.as_str(), account);
+    assert_eq!(s.target.resource_group.as_deref(), Some("RG-Sync"));
+    // The snapshot is the one-service collection of the service by its ARM id, and the report over the
+    // run names every resource as that collection's report does.
+    let alone = alone(&fake, &service).await;
+    assert_eq!(without_time(s), without_time(&alone));
+    let report = api::tenant_report(std::slice::from_ref(&run), &Selection::default()).unwrap();
+    assert_eq!(report.services.len(), 1);
+    assert_eq!(report.services[0].id, service);
+    let one = api::test_report(&alone, &Selection::default(), &[]).unwrap();
+    assert_eq!(report.services[0].report.target, one.target);
+    assert_eq!(named(&report.services[0].report), named(&one));
+    assert!(named(&one).iter().any(|(_, r, _)| r == &account), "{:?}", named(&one));
+}
+
+#[tokio::test]
+async fn an_account_named_in_another_casing_by_its_cloud_endpoint_and_by_resource_graph_is_named_as_arm_names_it() {
+    // ARM has the account in `RG-Storage`; the cloud endpoint was made with `rg-storage`, and Resource
+    // Graph writes it so too. Neither is ARM's casing; the run still takes the row, and names the account
+    // as ARM does (as the one-service collection's GET of it shows).
+    let mut d = cased();
+    let account = d.account.id();
+    for c in d.service.sync_groups.iter_mut().flat_map(|g| g.cloud_endpoints.iter_mut()) {
+        c.storage_account_resource_id = group_lowered(&account);
+    }
+    let mut t = d.topology();
+    t.resource_graph.recased_ids = vec![group_lowered(&account)];
+    let fake = FakeArm::start(t).await;
+    let run = scope_run(&fake).await;
+    let gets_of_account = fake
+        .request_log()
+        .into_iter()
+        .filter(|r| r.method == "GET" && r.path.split('?').next().unwrap_or("").eq_ignore_ascii_case(&account))
+        .count();
+    assert_eq!(gets_of_account, 0);
+    assert_eq!(run.snapshots[0].storage_accounts[0].id.as_str(), account);
+    let alone = alone(&fake, &d.service.id()).await;
+    assert_eq!(without_time(&run.snapshots[0]), without_time(&alone));
+    let report = api::tenant_report(std::slice::from_ref(&run), &Selection::default()).unwrap();
+    let one = api::test_report(&alone, &Selection::default(), &[]).unwrap();
+    assert_eq!(named(&report.services[0].report), named(&one));
+}
+
+#[tokio::test]
+async fn a_service_resource_graph_lists_in_its_own_casing_keeps_arms_name_on_the_errors_of_its_lists() {
+    // The service's sync groups cannot be read: the snapshot records that against the service, named
+    // as ARM names it (as the one-service collection by its ARM id does), not as Resource Graph wrote it.
+    let d = cased();
+    let service = d.service.id();
+    let mut t = d.topology();
+    t.resource_graph.recased_ids = vec![group_lowered(&service)];
+    t.faults.push(Fault::at_path("GET", &format!("{service}/syncGroups"), FaultAction::forbidden("no sync groups")));
+    let fake = FakeArm::start(t).await;
+    let run = scope_run(&fake).await;
+    let alone = alone(&fake, &service).await;
+    let errors = |s: &Snapshot| -> Vec<(String, String, Option<u16>)> {
+        s.collection_errors.iter().map(|e| (e.resource_id.clone(), e.operation.clone(), e.status)).collect()
+    };
+    assert_eq!(errors(&alone), vec![(service.clone(), "syncGroups".to_string(), Some(403))]);
+    assert_eq!(errors(&run.snapshots[0]), errors(&alone));
+    assert_eq!(run.snapshots[0].target, alone.target);
 }

@@ -7,7 +7,8 @@
 //! [`IDS_PER_QUERY`] ids and [`SUBSCRIPTION_BATCH`] subscriptions a query, projecting `id` (so ARG pages
 //! it, 1,000 rows a page) and only what a snapshot keeps of each kind. Each row is put back in the shape
 //! of ARM's `GET` of the resource ([`arm_shape`]) and read by the same code as ARM's answer, so a snapshot
-//! does not show where a fact came from.
+//! does not show where a fact came from. Ids are matched ignoring case, and a row's `id` is not taken as
+//! the resource's name: Resource Graph's casing of an id is not reliably ARM's ([`GraphReads::get`]).
 //!
 //! When the gathered ids go out: as soon as a query is full; else once the first of them has waited
 //! [`GATHER_MIN`] and the client has a free slot (nothing else is queued, so a query now costs the run
@@ -170,10 +171,18 @@ impl GraphReads {
     }
 
     /// The resource as ARM's `GET` would show it, from Resource Graph; None to read it from ARM.
+    ///
+    /// Its `id` is `id` as the caller names it (the cloud endpoint or the server that refers to the
+    /// resource), not the row's: Resource Graph's `id` is the same resource ignoring case, but its casing
+    /// is not ARM's for certain (a resource group lower-cased, and back again later; see docs/tenant.md),
+    /// and a snapshot names a resource as the one-service collection does, whose ARM `GET` went to that
+    /// same id.
     pub(crate) async fn get(&self, id: &ResourceId) -> Option<Value> {
         let (tx, rx) = oneshot::channel();
         self.asks.send((id.clone(), tx)).ok()?;
-        rx.await.ok().flatten()
+        let mut body = rx.await.ok().flatten()?;
+        body["id"] = Value::String(id.as_str().to_string());
+        Some(body)
     }
 }
 

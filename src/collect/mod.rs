@@ -214,6 +214,23 @@ impl SharedReads {
     }
 }
 
+/// An account read from Resource Graph's row is named as the resource that refers to it names it (see
+/// [`graph_rows::GraphReads::get`]), which need not be ARM's casing. ARM's `GET` of its file service,
+/// read beside the row at the same path, names it as the storage provider does, and so as its `GET` of
+/// the account (the one-service collection's read) would: take that casing when it is the same id.
+fn account_named_as_arm(account: &mut StorageAccount, file_service: &Value) {
+    const SUFFIX: &str = "/fileServices/default";
+    let Some(id) = file_service.get("id").and_then(Value::as_str) else { return };
+    let Some(cut) = id.len().checked_sub(SUFFIX.len()) else { return };
+    let (Some(prefix), Some(suffix)) = (id.get(..cut), id.get(cut..)) else { return };
+    if !suffix.eq_ignore_ascii_case(SUFFIX) || !prefix.eq_ignore_ascii_case(account.id.as_str()) {
+        return;
+    }
+    if let Ok(arm) = ResourceId::parse(prefix) {
+        account.id = arm;
+    }
+}
+
 /// A failed request or item as the snapshot records it.
 fn collection_error(resource: &str, operation: &str, e: &Error) -> CollectionError {
     CollectionError {
@@ -466,9 +483,9 @@ impl<'a> Collector<'a> {
         // In a run over a scope, the account's row from Resource Graph when it has it, else ARM's.
         let account_read = async {
             if let Some(v) = self.shared.graph_row(&id).await {
-                return Ok(v);
+                return Ok((v, true));
             }
-            c.get(&base, api_versions::STORAGE).await
+            c.get(&base, api_versions::STORAGE).await.map(|v| (v, false))
         };
         let (account, file_service, shares, assignments, permissions, denies, locks) = futures::join!(
             account_read,
@@ -481,8 +498,13 @@ impl<'a> Collector<'a> {
         );
         denies?;
         let mut acct = match account {
-            Ok(v) => match m::storage_account(&v) {
-                Ok(a) => a,
+            Ok((v, from_graph)) => match m::storage_account(&v) {
+                Ok(mut a) => {
+                    if let (true, Ok(fs)) = (from_graph, &file_service) {
+                        account_named_as_arm(&mut a, fs);
+                    }
+                    a
+                }
                 Err(e) => {
                     self.record(&base, "storageAccount", e)?;
                     unread_account(&id)

@@ -19,7 +19,8 @@
 //! use are read from Resource Graph's `resources` table ([`super::graph_rows`]), gathered and asked for
 //! together, each row put back in ARM's shape and read by the same code; ARM reads any that Resource
 //! Graph does not return, as in a one-service run. A repair's apply re-reads its service from ARM before
-//! it writes, so a fact Resource Graph still shows stale is never what a change rests on.
+//! it writes, so a fact Resource Graph still shows stale is never what a change rests on. Resource
+//! Graph's ids are ARM's ignoring case only; a snapshot names each resource as ARM does (`named_as_arm`).
 
 use std::collections::BTreeSet;
 
@@ -31,6 +32,7 @@ use crate::arm::{api_versions, ArmClient};
 use crate::error::{Error, ErrorKind, Result};
 use crate::events::{log, Event, LogLevel};
 use crate::model::resource_id::{validate_guid, validate_segment, ResourceId};
+use crate::model::snapshot::Snapshot;
 use crate::model::tenant::{Coverage, Scope, ServiceNotCollected, TenantSnapshot};
 
 use super::{CollectOptions, TargetSpec};
@@ -206,6 +208,28 @@ fn subscription_ids(items: &[Value], descendants: bool) -> BTreeSet<String> {
         .collect()
 }
 
+/// A service is collected by the id Resource Graph listed, which is ARM's ignoring case but not always in
+/// ARM's casing (a resource group lower-cased; see docs/tenant.md). Its snapshot names it as ARM's answer
+/// does, as the one-service collection by that id would: the target, and the errors recorded against the
+/// service's own lists (the only places the listed id's text reaches; everything else comes from ARM's
+/// answers).
+fn named_as_arm(snapshot: &mut Snapshot, listed: &ResourceId) {
+    let Some(arm) = snapshot.services.first().map(|s| s.id.clone()) else { return };
+    if arm != *listed || arm.as_str() == listed.as_str() {
+        return;
+    }
+    snapshot.target = TargetSpec::Service(arm.clone()).to_target();
+    let (from, to) = (listed.as_str(), arm.as_str());
+    for e in &mut snapshot.collection_errors {
+        let under = e.resource_id.get(..from.len()).is_some_and(|p| p.eq_ignore_ascii_case(from))
+            && matches!(e.resource_id.as_bytes().get(from.len()), None | Some(b'/'));
+        if under {
+            e.resource_id = format!("{to}{}", &e.resource_id[from.len()..]);
+        }
+    }
+    snapshot.collection_errors.sort_by(|a, b| (&a.resource_id, &a.operation).cmp(&(&b.resource_id, &b.operation)));
+}
+
 fn progress(client: &ArmClient, status: String) {
     client.events().emit(Event::Progress {
         activity: "Collecting the File Sync deployments".into(),
@@ -255,7 +279,10 @@ pub async fn collect_tenant(client: &ArmClient, scope: &Scope, template: &Collec
                 percent: Some(((done * 100) / total.max(1)).min(99) as u8),
             });
             match result {
-                Ok(s) => snapshots.push(s),
+                Ok(mut s) => {
+                    named_as_arm(&mut s, &id);
+                    snapshots.push(s)
+                }
                 Err(e)
                     if matches!(e.kind(), ErrorKind::Cancelled | ErrorKind::Authentication | ErrorKind::Internal) =>
                 {
@@ -286,7 +313,7 @@ pub async fn collect_tenant(client: &ArmClient, scope: &Scope, template: &Collec
     coverage.resource_graph_requests += stats.pages;
     log(client.events(), LogLevel::Verbose, stats.summary());
     snapshots.sort_by(|a, b| {
-        let key = |s: &crate::model::snapshot::Snapshot| s.services.first().map(|x| x.id.as_str().to_ascii_lowercase());
+        let key = |s: &Snapshot| s.services.first().map(|x| x.id.as_str().to_ascii_lowercase());
         key(a).cmp(&key(b))
     });
     coverage.services_not_collected.sort_by(|a, b| a.id.cmp(&b.id));

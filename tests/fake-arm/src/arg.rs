@@ -15,6 +15,26 @@
 //! `resources` carry ARG's columns as the tool projects them: `type` in lower case, the top-level
 //! `identity` (null when the resource has none), properties as ARM's `GET` shows them. Any other query,
 //! option or result format is refused with ARG's 400 shape rather than answered.
+//!
+//! Casing, as real ARG writes its columns (looked up in December 2026):
+//! - `type`: always lower case (`microsoft.compute/virtualmachines` for a query that asked
+//!   `type =~ 'Microsoft.Compute/virtualMachines'`: azure-rest-api-specs, resourcegraph stable/2024-04-01
+//!   examples `ResourcesFilterQuery.json`, `ResourcesBasicQuery.json`); so is `subscriptionId`.
+//! - `resourceGroup`: lower case, whatever the group's own casing (a filter `resourceGroup == 'MyGroup'`
+//!   finds nothing: Azure/azure-dev issue 115 and PR 119, 2022-07; tomkerkhove/promitor issue 1492,
+//!   2021-02). `name` keeps its casing (Azure/azure-dev issue 477, 2022-08).
+//! - `id`: the casing the provider gave, mostly the same as ARM's `GET` (the spec examples keep
+//!   `resourceGroups/RG1/providers/Microsoft.Compute/virtualMachines/myVm1`), but not reliably: the
+//!   resource group segment has been returned lower-cased for one resource and flipped back later
+//!   (Azure/azure-rest-api-specs issue 31379, 2024-11-01; Azure/azure-sdk-for-python issue 37740,
+//!   2024-10-07), and a type segment in another casing than a role assignment's scope names it
+//!   (Azure/azure-sdk-for-go issue 23446, 2024-09-17: `where id == ...` is case-sensitive, `=~`/`in~`
+//!   are not). ARM itself is no steadier: Microsoft.Compute answers a VM's resource group upper-cased by
+//!   design (azure-rest-api-specs issues 8068, 2020-01, and 13491, 2021-03), and a resource group's
+//!   casing is not kept (MicrosoftDocs/azure-docs issue 98457, 2022-09). So ids are equal ignoring case,
+//!   and which casing ARG shows varies: the fake writes ARM's casing in `id` unless
+//!   `resourceGraph.recasedIds` gives ARG's own text for a resource (a service's, account's or machine's
+//!   row then carries that text); `type`, `resourceGroup` and `subscriptionId` are always lower case.
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
@@ -402,7 +422,7 @@ pub(crate) fn query(
                     return None;
                 }
                 let row = if projects_id {
-                    json!({"id": id, "name": name, "subscriptionId": sub, "resourceGroup": rg.to_ascii_lowercase(), "location": location})
+                    json!({"id": arg_id(st, &id), "name": name, "subscriptionId": sub, "resourceGroup": rg.to_ascii_lowercase(), "location": location})
                 } else {
                     json!({"name": name, "subscriptionId": sub, "resourceGroup": rg.to_ascii_lowercase()})
                 };
@@ -450,11 +470,16 @@ pub(crate) fn query(
     quota_headers(Reply::json(200, answer))
 }
 
+/// The id of a resource as ARG writes it: its text in `recasedIds` when given there, else ARM's.
+fn arg_id(st: &State, arm_id: &str) -> String {
+    st.arg.recased_ids.iter().find(|r| r.eq_ignore_ascii_case(arm_id)).cloned().unwrap_or_else(|| arm_id.to_string())
+}
+
 /// A `resources` row of a rows query from ARM's `GET` of the resource: the columns `ROWS_TAIL` projects,
-/// null where the resource has no such property (`identity` null when it has none).
-fn row_of(arm: &Value) -> Value {
+/// null where the resource has no such property (`identity` null when it has none); `id` as ARG writes it.
+fn row_of(st: &State, arm: &Value) -> Value {
     let mut row = json!({
-        "id": arm["id"],
+        "id": arm["id"].as_str().map(|id| arg_id(st, id)),
         "type": arm["type"].as_str().map(str::to_ascii_lowercase),
         "name": arm["name"],
         "location": arm["location"],
@@ -478,7 +503,7 @@ fn account_rows(st: &State, principal: &str, readable: &BTreeSet<String>, wanted
             matches!(st.decide(principal, &a.id(), "Microsoft.Storage/storageAccounts/read", None), Decision::Allowed)
         })
         .map(|a| st.arg.stale_accounts.iter().find(|s| s.id().eq_ignore_ascii_case(&a.id())).unwrap_or(a))
-        .map(|a| (a.id().to_ascii_lowercase(), row_of(&crate::render::render_account(a))))
+        .map(|a| (a.id().to_ascii_lowercase(), row_of(st, &crate::render::render_account(a))))
         .collect()
 }
 
@@ -499,7 +524,7 @@ fn machine_rows(st: &State, principal: &str, readable: &BTreeSet<String>, wanted
             matches!(st.decide(principal, &m.id(), action, None), Decision::Allowed)
         })
         .map(|m| st.arg.stale_machines.iter().find(|s| s.id().eq_ignore_ascii_case(&m.id())).unwrap_or(m))
-        .map(|m| (m.id().to_ascii_lowercase(), row_of(&crate::render::render_machine(m, &st.tenant))))
+        .map(|m| (m.id().to_ascii_lowercase(), row_of(st, &crate::render::render_machine(m, &st.tenant))))
         .collect()
 }
 

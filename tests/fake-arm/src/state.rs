@@ -115,6 +115,8 @@ pub struct ArgState {
     pub unindexed_account_ids: Vec<String>,
     pub stale_machines: Vec<MachineSeed>,
     pub unindexed_machine_ids: Vec<String>,
+    /// ARG's own casing of some ids (see `ResourceGraphSeed::recased_ids`).
+    pub recased_ids: Vec<String>,
 }
 
 pub(crate) enum Decision {
@@ -317,6 +319,25 @@ impl State {
             subscriptions.insert(m.subscription_id.to_ascii_lowercase());
             resource_groups.insert((m.subscription_id.to_ascii_lowercase(), m.resource_group.to_ascii_lowercase()));
         }
+        // ARG's own casing of an id: of a resource the topology has, and once.
+        let mut recased = HashSet::new();
+        for r in &t.resource_graph.recased_ids {
+            let known = t
+                .storage_sync_services
+                .iter()
+                .map(|s| s.id())
+                .chain(t.storage_accounts.iter().map(|a| a.id()))
+                .chain(t.machines.iter().map(|m| m.id()))
+                .any(|id| id.eq_ignore_ascii_case(r));
+            if !known {
+                errors.push(format!(
+                    "resourceGraph.recasedIds names '{r}', which is no storage sync service, storage account or machine of the topology"
+                ));
+            }
+            if !recased.insert(r.to_ascii_lowercase()) {
+                errors.push(format!("resourceGraph.recasedIds names '{r}' twice"));
+            }
+        }
         if let Some(th) = &t.throttle {
             if th.burst < 1.0 || th.refill_per_second <= 0.0 {
                 errors.push("throttle needs burst >= 1 and refillPerSecond > 0".into());
@@ -405,6 +426,7 @@ impl State {
                 unindexed_account_ids: t.resource_graph.unindexed_account_ids.clone(),
                 stale_machines: t.resource_graph.stale_machines.clone(),
                 unindexed_machine_ids: t.resource_graph.unindexed_machine_ids.clone(),
+                recased_ids: t.resource_graph.recased_ids.clone(),
             },
         };
         for f in t.faults {

@@ -106,6 +106,12 @@ pub struct ResourceGraphSeed {
     /// Lag: machine ids ARM has that ARG does not list yet.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unindexed_machine_ids: Vec<String>,
+    /// Casing: ids as ARG writes them where it writes them otherwise than ARM (each names a service,
+    /// storage account or machine of the topology, ignoring case). A row of that resource carries this
+    /// text as its `id`. Real ARG mostly keeps the provider's casing in `id` but not always: it has been
+    /// seen to lower-case the resource group segment, and to flip back later (see `arg.rs`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub recased_ids: Vec<String>,
 }
 
 impl Default for ResourceGraphSeed {
@@ -118,6 +124,7 @@ impl Default for ResourceGraphSeed {
             unindexed_account_ids: Vec::new(),
             stale_machines: Vec::new(),
             unindexed_machine_ids: Vec::new(),
+            recased_ids: Vec::new(),
         }
     }
 }

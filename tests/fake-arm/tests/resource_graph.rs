@@ -372,3 +372,46 @@ async fn lag_mode_shows_a_stale_machine_and_leaves_out_an_unindexed_one() {
     let arm_says = get(&arm, TOK, &format!("{}?api-version=2024-07-10", arc_id(A, "fs1"))).await;
     assert_eq!(arm_says.body["identity"]["principalId"], NEW);
 }
+
+#[tokio::test]
+async fn rows_write_type_and_resource_group_in_lower_case_and_an_id_in_args_own_casing_when_told() {
+    // ARG writes a service's resource group lower-cased in one place and its id as ARM does; with
+    // `recasedIds` a row carries ARG's own text for the id (here a resource group lower-cased in the
+    // service's and the account's ids, upper-cased in the machine's), and `in~` still finds it.
+    let mut t = tenant(0)
+        .with_service(ServiceSeed::new(A, "RG-Files", "svc-cased"))
+        .with_storage_account(StorageAccountSeed::new(A, "RG-St", "stcased"))
+        .with_machine(MachineSeed::arc(A, "rg-servers", "fs1", None).with_status("Connected"));
+    let svc = t.storage_sync_services.last().unwrap().id();
+    let account =
+        format!("/subscriptions/{A}/resourceGroups/RG-St/providers/Microsoft.Storage/storageAccounts/stcased");
+    let machine = arc_id(A, "fs1");
+    let (svc_arg, account_arg, machine_arg) = (
+        svc.replace("RG-Files", "rg-files"),
+        account.replace("RG-St", "rg-st"),
+        machine.replace("rg-servers", "RG-SERVERS"),
+    );
+    let plain = FakeArm::start(t.clone()).await;
+    let r = query(&plain, json!({"subscriptions": [A], "query": SERVICES})).await;
+    let row = r.body["data"].as_array().unwrap().iter().find(|v| v["name"] == "svc-cased").unwrap().clone();
+    assert_eq!((row["id"].as_str(), row["resourceGroup"].as_str()), (Some(svc.as_str()), Some("rg-files")));
+    t.resource_graph.recased_ids = vec![svc_arg.clone(), account_arg.clone(), machine_arg.clone()];
+    let arm = FakeArm::start(t.clone()).await;
+    let r = query(&arm, json!({"subscriptions": [A], "query": SERVICES})).await;
+    assert!(ids(&r).contains(&svc_arg), "{}", r.body);
+    // Asked for in ARM's casing (lower-cased, as the tool writes the list), answered in ARG's.
+    let r =
+        query(&arm, json!({"subscriptions": [A], "query": accounts_query(&[account.clone(), machine.clone()])})).await;
+    let mut got = ids(&r);
+    got.sort();
+    let mut want = vec![account_arg.clone(), machine_arg.clone()];
+    want.sort();
+    assert_eq!(got, want, "{}", r.body);
+    // ARM still answers with its own casing.
+    let arm_says = get(&arm, TOK, &format!("{account_arg}?api-version=2023-05-01")).await;
+    assert_eq!(arm_says.body["id"], account);
+    // A recased id must name a resource of the topology.
+    t.resource_graph.recased_ids.push(account_id(A, "nosuchaccount"));
+    let refused = FakeArm::try_start_with(t, Options::default()).await.err().expect("refused");
+    assert!(refused.contains("recasedIds") && refused.contains("nosuchaccount"), "{refused}");
+}
