@@ -200,6 +200,14 @@ fn named(report: &filesync_identity::model::findings::Report) -> Vec<(String, St
         .collect()
 }
 
+/// ARM `GET`s of the resource `id` (its own path, any casing).
+fn arm_gets_of(fake: &FakeArm, id: &str) -> usize {
+    fake.request_log()
+        .into_iter()
+        .filter(|r| r.method == "GET" && r.path.split('?').next().unwrap_or("").eq_ignore_ascii_case(id))
+        .count()
+}
+
 #[tokio::test]
 async fn rows_resource_graph_writes_in_its_own_casing_are_taken_and_named_as_arm_names_them() {
     let d = cased();
@@ -213,12 +221,7 @@ async fn rows_resource_graph_writes_in_its_own_casing_are_taken_and_named_as_arm
     let fake = FakeArm::start(t).await;
     let run = scope_run(&fake).await;
     // The rows were taken: no ARM GET of the account or of a machine, one row query.
-    let gets_of_account = fake
-        .request_log()
-        .into_iter()
-        .filter(|r| r.method == "GET" && r.path.split('?').next().unwrap_or("").eq_ignore_ascii_case(&account))
-        .count();
-    assert_eq!(gets_of_account, 0);
+    assert_eq!(arm_gets_of(&fake, &account), 0);
     assert_eq!(arm_machine_gets(&fake), Vec::<String>::new());
     assert_eq!(row_queries(&fake).len(), 1);
     // ARG's casing reached nothing of the snapshot: the target, the account and the service as ARM
@@ -255,12 +258,7 @@ async fn an_account_named_in_another_casing_by_its_cloud_endpoint_and_by_resourc
     t.resource_graph.recased_ids = vec![group_lowered(&account)];
     let fake = FakeArm::start(t).await;
     let run = scope_run(&fake).await;
-    let gets_of_account = fake
-        .request_log()
-        .into_iter()
-        .filter(|r| r.method == "GET" && r.path.split('?').next().unwrap_or("").eq_ignore_ascii_case(&account))
-        .count();
-    assert_eq!(gets_of_account, 0);
+    assert_eq!(arm_gets_of(&fake, &account), 0);
     assert_eq!(run.snapshots[0].storage_accounts[0].id.as_str(), account);
     let alone = alone(&fake, &d.service.id()).await;
     assert_eq!(without_time(&run.snapshots[0]), without_time(&alone));
