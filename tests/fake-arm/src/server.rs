@@ -256,7 +256,7 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
                 tokio::time::sleep(delayed).await;
             }
             FaultAction::ResetConnection => {
-                tokio::time::sleep_until(answer_at).await;
+                answer_no_earlier_than(answer_at).await;
                 record(&shared, &req, None, 0, None, fault_label, &request_id, &correlation_id, at, started);
                 return Err(ResetConnection);
             }
@@ -301,7 +301,7 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
             }
         }
     };
-    tokio::time::sleep_until(answer_at + delayed).await;
+    answer_no_earlier_than(answer_at + delayed).await;
     record(
         &shared,
         &req,
@@ -317,6 +317,35 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
     Ok(build_response(reply, &request_id, &correlation_id, truncate))
 }
 
+/// How long before an answer's time tokio's timer is asked to wake the request: its timer counts whole
+/// milliseconds and rounds a deadline up to the next one, and a worker that parks for it wakes a little
+/// later still, so a request that slept on it to the deadline was answered up to 1 to 2 ms late.
+const COARSE_WAKE_BEFORE: Duration = Duration::from_millis(2);
+
+/// Wait until `deadline` and not much past it: tokio's timer to within [`COARSE_WAKE_BEFORE`] of it (no
+/// thread held meanwhile), then the rest (under 2 ms) as a thread's sleep on one of tokio's blocking
+/// threads, which the kernel ends within tens of microseconds. The configured latency stands for the network
+/// and ARM, so an answer a timer tick late is the fake's error, not the client's.
+async fn answer_no_earlier_than(deadline: tokio::time::Instant) {
+    if let Some(coarse) = deadline.checked_sub(COARSE_WAKE_BEFORE) {
+        if coarse > tokio::time::Instant::now() {
+            tokio::time::sleep_until(coarse).await;
+        }
+    }
+    let deadline = deadline.into_std();
+    if deadline > Instant::now() {
+        // The sleep is measured on the thread itself, which may start a moment after it was asked for.
+        let finish = tokio::task::spawn_blocking(move || {
+            let now = Instant::now();
+            if deadline > now {
+                std::thread::sleep(deadline - now);
+            }
+        });
+        // An error is a cancelled finish: the runtime is shutting down.
+        let _ = finish.await;
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn record(
     shared: &Shared,
@@ -330,6 +359,7 @@ fn record(
     at: chrono::DateTime<chrono::Utc>,
     started: Instant,
 ) {
+    let elapsed = started.elapsed();
     let entry = LoggedRequest {
         method: req.method.clone(),
         path: req.path.clone(),
@@ -344,7 +374,8 @@ fn record(
         request_id: request_id.to_string(),
         correlation_id: correlation_id.to_string(),
         at,
-        duration_ms: started.elapsed().as_millis() as u64,
+        duration_ms: elapsed.as_millis() as u64,
+        duration_us: elapsed.as_micros() as u64,
     };
     if let Some(f) = &shared.log_file {
         if let Ok(line) = serde_json::to_string(&entry) {

@@ -39,6 +39,8 @@ pub struct LoggedRequest {
     pub correlation_id: String,
     pub at: DateTime<Utc>,
     pub duration_ms: u64,
+    /// The same to the microsecond: from the request's arrival to its answer handed to the connection.
+    pub duration_us: u64,
 }
 
 impl LoggedRequest {
