@@ -28,11 +28,18 @@ pub(crate) struct Shared {
     pub state: Mutex<State>,
     pub base_url: String,
     pub log_file: Option<Mutex<std::fs::File>>,
+    /// The request log, apart from the state: an answer is logged without waiting for another request's
+    /// work, which holds the state's lock.
+    pub log: Mutex<Vec<LoggedRequest>>,
 }
 
 impl Shared {
     pub fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn log(&self) -> std::sync::MutexGuard<'_, Vec<LoggedRequest>> {
+        self.log.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -241,9 +248,29 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
     // runtime's worker threads, so one request's rendering neither lengthens its own answer nor delays
     // another's past arrival + latency. A fault's delay still comes before the work (a client that gives up
     // meanwhile drops the request unprocessed).
-    let latency = Duration::from_millis(shared.lock().latency_ms);
+    // The latency and the fault are read at arrival under the state's lock; while another request's work
+    // holds it, on a blocking thread, not on a runtime worker (which would stop the fake's other
+    // connections, answers due among them, until that work is done).
+    let arrival = |st: &mut State, method: &str, path: &str| (st.latency_ms, st.take_fault(method, path));
+    let at_once = match shared.state.try_lock() {
+        Ok(mut st) => Some(arrival(&mut st, &req.method, &req.path)),
+        Err(std::sync::TryLockError::Poisoned(p)) => Some(arrival(&mut p.into_inner(), &req.method, &req.path)),
+        Err(std::sync::TryLockError::WouldBlock) => None,
+    };
+    let (latency_ms, fault) = match at_once {
+        Some(read) => read,
+        None => {
+            let (waiting, method, path) = (shared.clone(), req.method.clone(), req.path.clone());
+            match tokio::task::spawn_blocking(move || arrival(&mut waiting.lock(), &method, &path)).await {
+                Ok(read) => read,
+                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                // Cancelled: the runtime is shutting down.
+                Err(_) => return Err(ResetConnection),
+            }
+        }
+    };
+    let latency = Duration::from_millis(latency_ms);
     let answer_at = tokio::time::Instant::from_std(started) + latency;
-    let fault = shared.lock().take_fault(&req.method, &req.path);
     let fault_label = fault.as_ref().map(|f| f.action.label().to_string());
     let mut truncate = false;
     let mut lro_failure = None;
@@ -384,7 +411,7 @@ fn record(
             let _ = f.flush();
         }
     }
-    shared.lock().log.push(entry);
+    shared.log().push(entry);
 }
 
 fn build_response(reply: Reply, request_id: &str, correlation_id: &str, truncate: bool) -> Response<FakeBody> {

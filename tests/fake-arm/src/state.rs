@@ -169,7 +169,6 @@ pub(crate) struct State {
     pub buckets: HashMap<String, (f64, Instant)>,
     pub faults: Vec<FaultEntry>,
     pub next_fault: u64,
-    pub log: Vec<LoggedRequest>,
     pub write_count: u64,
     /// The Activity Log: seeded events, then one per write the fake performed (in time order).
     pub activity: Vec<ActivityEventSeed>,
@@ -395,7 +394,6 @@ impl State {
             buckets: HashMap::new(),
             faults: Vec::new(),
             next_fault: 1,
-            log: Vec::new(),
             write_count: 0,
             activity: t.activity_log.clone(),
             arg: ArgState {
