@@ -736,7 +736,7 @@ pub async fn snapshot_for(
     let mut options = crate::collect::CollectOptions::new(target.0.clone());
     options.storage_sync_principal_id = session.options.storage_sync_principal_id.clone();
     options.activity_days = days;
-    crate::collect::collect(&client, &options).await
+    crate::collect::collect_on_runtime(client, options).await
 }
 
 /// `testLocal`'s on-server half: read this machine, match it to a registered server of the snapshot (an

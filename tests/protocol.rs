@@ -405,3 +405,68 @@ async fn the_activity_log_is_read_while_the_deployment_is_not_after_it() {
     assert_eq!(groups, [RG_SERVERS, RG_STORAGE, RG], "{:?}", log.scopes);
     assert!(log.scopes.iter().all(|s| s.read));
 }
+
+/// The request events a collection emits, with the thread each came from.
+#[derive(Default)]
+struct ThreadsOfRequests(std::sync::Mutex<Vec<std::thread::ThreadId>>);
+
+impl filesync_identity::api::EventSink for ThreadsOfRequests {
+    fn emit(&self, event: filesync_identity::api::Event) {
+        if let filesync_identity::api::Event::Request { .. } = event {
+            self.0.lock().unwrap().push(std::thread::current().id());
+        }
+    }
+}
+
+fn collect_source() -> filesync_identity::api::Source {
+    filesync_identity::api::Source {
+        target: Some(filesync_identity::api::Target(service_target())),
+        ..Default::default()
+    }
+}
+
+/// A collection awaited outside the runtime (as the command line's `block_on` awaits it) runs as a task
+/// of the runtime: its requests are sent and answered on the runtime's worker threads, where the
+/// client's connections are, not on the awaiting thread, which every answer would otherwise cross to
+/// and back from before the request it leads to leaves.
+#[test]
+fn a_collection_runs_on_the_runtime_not_on_the_thread_awaiting_it() {
+    use filesync_identity::api::{self, CancellationToken, Session};
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let fake = rt.block_on(FakeArm::start(healthy().topology()));
+    let session = Session::new(session_options(&fake)).unwrap();
+    let threads = std::sync::Arc::new(ThreadsOfRequests::default());
+    let sink: std::sync::Arc<dyn api::EventSink> = threads.clone();
+    let (days, source) = (api::limits::ACTIVITY_DAYS.default, collect_source());
+    let snapshot = rt
+        .block_on(api::snapshot_for(&session, &source, days, sink, &CancellationToken::new()))
+        .expect("the collection succeeds");
+    assert!(snapshot.collection_errors.is_empty(), "{:#?}", snapshot.collection_errors);
+    let threads = threads.0.lock().unwrap();
+    assert_eq!(threads.len(), fake.request_log().len());
+    let awaiting = std::thread::current().id();
+    assert!(
+        threads.iter().all(|t| *t != awaiting),
+        "{} of {} requests were handled on the thread awaiting the collection",
+        threads.iter().filter(|t| **t == awaiting).count(),
+        threads.len()
+    );
+}
+
+/// Dropping a collection stops it, though it runs as a task of its own: no answer reaches it after it
+/// was dropped (its first requests were waiting for theirs).
+#[tokio::test]
+async fn a_dropped_collection_stops() {
+    use filesync_identity::api::{self, CancellationToken, Session};
+    let fake = FakeArm::start(healthy().topology().with_latency_ms(300)).await;
+    let session = Session::new(session_options(&fake)).unwrap();
+    let threads = std::sync::Arc::new(ThreadsOfRequests::default());
+    let sink: std::sync::Arc<dyn api::EventSink> = threads.clone();
+    let (days, source) = (api::limits::ACTIVITY_DAYS.default, collect_source());
+    let cancel = CancellationToken::new();
+    let collection = api::snapshot_for(&session, &source, days, sink, &cancel);
+    // Dropped while its first requests wait for their answers.
+    assert!(tokio::time::timeout(std::time::Duration::from_millis(100), collection).await.is_err());
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    assert!(threads.0.lock().unwrap().is_empty(), "the dropped collection went on reading");
+}

@@ -998,6 +998,28 @@ pub async fn collect(client: &ArmClient, options: &CollectOptions) -> Result<Sna
     collect_inner(client, options, &SharedReads::new(), true).await
 }
 
+/// [`collect`] as a task of the runtime, whatever thread awaits it. The client's connections are tasks
+/// of the runtime; a collection awaited on a thread outside it (a command line's `block_on`) is woken
+/// there for every answer and hands the requests it leads to back to the runtime, two crossings between
+/// threads per round trip. Dropping the returned future stops the collection, as it stops [`collect`];
+/// a panic in it resumes here.
+pub async fn collect_on_runtime(client: ArmClient, options: CollectOptions) -> Result<Snapshot> {
+    /// Stops the task when its awaiting future is dropped.
+    struct AbortOnDrop(tokio::task::AbortHandle);
+    impl Drop for AbortOnDrop {
+        fn drop(&mut self) {
+            self.0.abort();
+        }
+    }
+    let task = tokio::spawn(async move { collect(&client, &options).await });
+    let _stop = AbortOnDrop(task.abort_handle());
+    match task.await {
+        Ok(snapshot) => snapshot,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(_) => Err(Error::cancelled()),
+    }
+}
+
 /// Collect a snapshot, one of a run over many services whose subscription-wide lists are read once for
 /// all of them (`shared`, see [`SharedReads`]).
 pub async fn collect_with(client: &ArmClient, options: &CollectOptions, shared: &SharedReads) -> Result<Snapshot> {

@@ -55,7 +55,8 @@ struct Row {
     kind: String,
     /// The fake received it.
     arrived: f64,
-    /// The fake's own time (latency included), whole ms.
+    /// The fake's own time (latency included): from its arrival to the answer handed to the connection, ms
+    /// (to the microsecond where the fake's log says it, else whole ms).
     fake_ms: f64,
     /// The client had the answer.
     answered: f64,
@@ -98,7 +99,7 @@ fn now_seconds_of_day() -> f64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64() % 86_400.0).unwrap_or(0.0)
 }
 
-fn run_once(dir: &Path, rows_wanted: bool) -> Result<(f64, f64), String> {
+fn run_once(dir: &Path, rows_wanted: bool) -> Result<(f64, RoundTrip), String> {
     let mut g = gen::generate(&Shape::typical());
     g.topology.latency_ms = LATENCY_MS;
     let topology_path = dir.join("timeline-topology.json");
@@ -144,7 +145,11 @@ fn run_once(dir: &Path, rows_wanted: bool) -> Result<(f64, f64), String> {
             continue;
         };
         let kind = kind_of(v["path"].as_str().unwrap_or(""));
-        fake.insert(id.to_string(), ((at - wall_start) * 1000.0, v["durationMs"].as_f64().unwrap_or(0.0), kind));
+        let fake_ms = match v["durationUs"].as_f64() {
+            Some(us) => us / 1000.0,
+            None => v["durationMs"].as_f64().unwrap_or(0.0),
+        };
+        fake.insert(id.to_string(), ((at - wall_start) * 1000.0, fake_ms, kind));
     }
     let events = recorder.events.lock().unwrap_or_else(|e| e.into_inner());
     let mut rows: Vec<Row> = events
@@ -172,7 +177,7 @@ fn run_once(dir: &Path, rows_wanted: bool) -> Result<(f64, f64), String> {
         for (i, r) in rows.iter().enumerate() {
             let slot = free_at.iter().position(|f| *f <= r.arrived).unwrap_or(SLOTS * 2 - 1);
             free_at[slot] = r.answered;
-            println!("{i:>4} {slot:>4} {:>8.1} {:>8.0} {:>8.1}  {}", r.arrived, r.fake_ms, r.answered, r.kind);
+            println!("{i:>4} {slot:>4} {:>8.1} {:>8.2} {:>8.1}  {}", r.arrived, r.fake_ms, r.answered, r.kind);
         }
     }
     // In flight (arrival at the fake to the answer at the client), in 5 ms steps.
@@ -203,6 +208,7 @@ fn run_once(dir: &Path, rows_wanted: bool) -> Result<(f64, f64), String> {
         d.sort_by(|a, b| a.total_cmp(b));
         d.get(d.len() / 2).copied().unwrap_or(f64::NAN)
     };
+    let round_trip = RoundTrip::of(&rows);
     let first = rows.first().map(|r| r.arrived).unwrap_or(0.0);
     let last = rows.iter().map(|r| r.answered).fold(0.0, f64::max);
     println!(
@@ -221,8 +227,78 @@ fn run_once(dir: &Path, rows_wanted: bool) -> Result<(f64, f64), String> {
         idle_by_third[1],
         idle_by_third[2],
     );
+    println!("per round trip, median (90th percentile) ms: {}", round_trip.line());
     std::io::stdout().flush().map_err(|e| e.to_string())?;
-    Ok((total_ms, idle_ms))
+    Ok((total_ms, round_trip))
+}
+
+/// Where a round trip's time goes beyond the latency, per request (ms): the fake's lateness (its answer
+/// handed to the connection, less arrival + latency); the answer's way to the client (the client's request
+/// event, less the answer sent); the client's reaction (a request's arrival at the fake, less the latest
+/// answer the client had before it: what the client does with an answer until the request it leads to, or
+/// the slot it frees, reaches the fake); and a slot's period (a request's arrival less the arrival of the
+/// request before it in the same slot: latency plus all three).
+#[derive(Default, Clone)]
+struct RoundTrip {
+    late: Vec<f64>,
+    to_client: Vec<f64>,
+    reaction: Vec<f64>,
+    period: Vec<f64>,
+}
+
+impl RoundTrip {
+    fn of(rows: &[Row]) -> RoundTrip {
+        let mut out = RoundTrip::default();
+        let timed: Vec<&Row> = rows.iter().filter(|r| r.fake_ms.is_finite()).collect();
+        for r in &timed {
+            out.late.push(r.fake_ms - LATENCY_MS as f64);
+            out.to_client.push(r.answered - (r.arrived + r.fake_ms));
+        }
+        let mut answers: Vec<f64> = timed.iter().map(|r| r.answered).collect();
+        answers.sort_by(|a, b| a.total_cmp(b));
+        for r in &timed {
+            // The latest answer the client had before this request reached the fake.
+            let before = answers.partition_point(|a| *a < r.arrived);
+            if before > 0 {
+                out.reaction.push(r.arrived - answers[before - 1]);
+            }
+        }
+        // Slots as in the rows: each request takes the lowest slot free (its answer at the client) by its arrival.
+        let mut slots: Vec<(f64, f64)> = Vec::new();
+        for r in &timed {
+            match slots.iter().position(|(_, free)| *free <= r.arrived) {
+                Some(i) => {
+                    out.period.push(r.arrived - slots[i].0);
+                    slots[i] = (r.arrived, r.answered);
+                }
+                None => slots.push((r.arrived, r.answered)),
+            }
+        }
+        out
+    }
+
+    fn merge(&mut self, other: &RoundTrip) {
+        self.late.extend(&other.late);
+        self.to_client.extend(&other.to_client);
+        self.reaction.extend(&other.reaction);
+        self.period.extend(&other.period);
+    }
+
+    fn line(&self) -> String {
+        let q = |v: &[f64], at: f64| {
+            let mut v = v.to_vec();
+            v.sort_by(|a, b| a.total_cmp(b));
+            v.get(((v.len() as f64 * at) as usize).min(v.len().saturating_sub(1))).copied().unwrap_or(f64::NAN)
+        };
+        let both = |v: &[f64]| format!("{:.2} ({:.2})", q(v, 0.5), q(v, 0.9));
+        format!(
+            "the fake's lateness {}; answer to the client {}; the client's reaction to the fake {}; a slot's period {}",
+            both(&self.late),
+            both(&self.to_client),
+            both(&self.reaction),
+            both(&self.period)
+        )
+    }
 }
 
 fn main() {
@@ -239,10 +315,22 @@ fn main() {
         eprintln!("timeline: {e}");
         std::process::exit(1);
     }
+    let (mut totals, mut all) = (Vec::new(), RoundTrip::default());
     for _ in 0..runs {
-        if let Err(e) = run_once(&dir, rows) {
-            eprintln!("timeline: {e}");
-            std::process::exit(1);
+        match run_once(&dir, rows) {
+            Ok((total, round_trip)) => {
+                totals.push(total);
+                all.merge(&round_trip);
+            }
+            Err(e) => {
+                eprintln!("timeline: {e}");
+                std::process::exit(1);
+            }
         }
+    }
+    if runs > 1 {
+        totals.sort_by(|a, b| a.total_cmp(b));
+        let list: Vec<String> = totals.iter().map(|t| format!("{t:.0}")).collect();
+        println!("{runs} runs: collect ms {}; per round trip over all runs: {}", list.join(", "), all.line());
     }
 }

@@ -103,7 +103,12 @@ fn spawn(
                     },
                 };
                 let url = format!("http://127.0.0.1:{port}");
-                let shared = Arc::new(Shared { state: std::sync::Mutex::new(state), base_url: url.clone(), log_file });
+                let shared = Arc::new(Shared {
+                    state: std::sync::Mutex::new(state),
+                    base_url: url.clone(),
+                    log_file,
+                    log: std::sync::Mutex::new(Vec::new()),
+                });
                 ready(Ok((url, shared.clone())));
                 server::serve(listener, shared, stop_rx).await;
             });
@@ -196,14 +201,13 @@ impl FakeArm {
 
     /// Every request served so far (faulted ones included), oldest first.
     pub fn request_log(&self) -> Vec<LoggedRequest> {
-        self.shared.lock().log.clone()
+        self.shared.log().clone()
     }
 
     /// Forget the request log and reset `write_count`.
     pub fn clear_log(&self) {
-        let mut st = self.shared.lock();
-        st.log.clear();
-        st.write_count = 0;
+        self.shared.log().clear();
+        self.shared.lock().write_count = 0;
     }
 
     /// PUT/PATCH/POST/DELETE requests the fake processed, whatever their outcome (401, 403 and 409
@@ -215,7 +219,7 @@ impl FakeArm {
 
     /// How many logged requests satisfy `f`.
     pub fn count_by(&self, f: impl Fn(&LoggedRequest) -> bool) -> usize {
-        self.shared.lock().log.iter().filter(|r| f(r)).count()
+        self.shared.log().iter().filter(|r| f(r)).count()
     }
 
     // ---- faults --------------------------------------------------------------------------------

@@ -28,11 +28,18 @@ pub(crate) struct Shared {
     pub state: Mutex<State>,
     pub base_url: String,
     pub log_file: Option<Mutex<std::fs::File>>,
+    /// The request log, apart from the state: an answer is logged without waiting for another request's
+    /// work, which holds the state's lock.
+    pub log: Mutex<Vec<LoggedRequest>>,
 }
 
 impl Shared {
     pub fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn log(&self) -> std::sync::MutexGuard<'_, Vec<LoggedRequest>> {
+        self.log.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -241,9 +248,29 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
     // runtime's worker threads, so one request's rendering neither lengthens its own answer nor delays
     // another's past arrival + latency. A fault's delay still comes before the work (a client that gives up
     // meanwhile drops the request unprocessed).
-    let latency = Duration::from_millis(shared.lock().latency_ms);
+    // The latency and the fault are read at arrival under the state's lock; while another request's work
+    // holds it, on a blocking thread, not on a runtime worker (which would stop the fake's other
+    // connections, answers due among them, until that work is done).
+    let arrival = |st: &mut State, method: &str, path: &str| (st.latency_ms, st.take_fault(method, path));
+    let at_once = match shared.state.try_lock() {
+        Ok(mut st) => Some(arrival(&mut st, &req.method, &req.path)),
+        Err(std::sync::TryLockError::Poisoned(p)) => Some(arrival(&mut p.into_inner(), &req.method, &req.path)),
+        Err(std::sync::TryLockError::WouldBlock) => None,
+    };
+    let (latency_ms, fault) = match at_once {
+        Some(read) => read,
+        None => {
+            let (waiting, method, path) = (shared.clone(), req.method.clone(), req.path.clone());
+            match tokio::task::spawn_blocking(move || arrival(&mut waiting.lock(), &method, &path)).await {
+                Ok(read) => read,
+                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                // Cancelled: the runtime is shutting down.
+                Err(_) => return Err(ResetConnection),
+            }
+        }
+    };
+    let latency = Duration::from_millis(latency_ms);
     let answer_at = tokio::time::Instant::from_std(started) + latency;
-    let fault = shared.lock().take_fault(&req.method, &req.path);
     let fault_label = fault.as_ref().map(|f| f.action.label().to_string());
     let mut truncate = false;
     let mut lro_failure = None;
@@ -256,7 +283,7 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
                 tokio::time::sleep(delayed).await;
             }
             FaultAction::ResetConnection => {
-                tokio::time::sleep_until(answer_at).await;
+                answer_no_earlier_than(answer_at).await;
                 record(&shared, &req, None, 0, None, fault_label, &request_id, &correlation_id, at, started);
                 return Err(ResetConnection);
             }
@@ -301,7 +328,7 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
             }
         }
     };
-    tokio::time::sleep_until(answer_at + delayed).await;
+    answer_no_earlier_than(answer_at + delayed).await;
     record(
         &shared,
         &req,
@@ -317,6 +344,35 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
     Ok(build_response(reply, &request_id, &correlation_id, truncate))
 }
 
+/// How long before an answer's time tokio's timer is asked to wake the request: its timer counts whole
+/// milliseconds and rounds a deadline up to the next one, and a worker that parks for it wakes a little
+/// later still, so a request that slept on it to the deadline was answered up to 1 to 2 ms late.
+const COARSE_WAKE_BEFORE: Duration = Duration::from_millis(2);
+
+/// Wait until `deadline` and not much past it: tokio's timer to within [`COARSE_WAKE_BEFORE`] of it (no
+/// thread held meanwhile), then the rest (under 2 ms) as a thread's sleep on one of tokio's blocking
+/// threads, which the kernel ends within tens of microseconds. The configured latency stands for the network
+/// and ARM, so an answer a timer tick late is the fake's error, not the client's.
+async fn answer_no_earlier_than(deadline: tokio::time::Instant) {
+    if let Some(coarse) = deadline.checked_sub(COARSE_WAKE_BEFORE) {
+        if coarse > tokio::time::Instant::now() {
+            tokio::time::sleep_until(coarse).await;
+        }
+    }
+    let deadline = deadline.into_std();
+    if deadline > Instant::now() {
+        // The sleep is measured on the thread itself, which may start a moment after it was asked for.
+        let finish = tokio::task::spawn_blocking(move || {
+            let now = Instant::now();
+            if deadline > now {
+                std::thread::sleep(deadline - now);
+            }
+        });
+        // An error is a cancelled finish: the runtime is shutting down.
+        let _ = finish.await;
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn record(
     shared: &Shared,
@@ -330,6 +386,7 @@ fn record(
     at: chrono::DateTime<chrono::Utc>,
     started: Instant,
 ) {
+    let elapsed = started.elapsed();
     let entry = LoggedRequest {
         method: req.method.clone(),
         path: req.path.clone(),
@@ -344,7 +401,8 @@ fn record(
         request_id: request_id.to_string(),
         correlation_id: correlation_id.to_string(),
         at,
-        duration_ms: started.elapsed().as_millis() as u64,
+        duration_ms: elapsed.as_millis() as u64,
+        duration_us: elapsed.as_micros() as u64,
     };
     if let Some(f) = &shared.log_file {
         if let Ok(line) = serde_json::to_string(&entry) {
@@ -353,7 +411,7 @@ fn record(
             let _ = f.flush();
         }
     }
-    shared.lock().log.push(entry);
+    shared.log().push(entry);
 }
 
 fn build_response(reply: Reply, request_id: &str, correlation_id: &str, truncate: bool) -> Response<FakeBody> {

@@ -39,6 +39,8 @@ pub struct LoggedRequest {
     pub correlation_id: String,
     pub at: DateTime<Utc>,
     pub duration_ms: u64,
+    /// The same to the microsecond: from the request's arrival to its answer handed to the connection.
+    pub duration_us: u64,
 }
 
 impl LoggedRequest {
@@ -169,7 +171,6 @@ pub(crate) struct State {
     pub buckets: HashMap<String, (f64, Instant)>,
     pub faults: Vec<FaultEntry>,
     pub next_fault: u64,
-    pub log: Vec<LoggedRequest>,
     pub write_count: u64,
     /// The Activity Log: seeded events, then one per write the fake performed (in time order).
     pub activity: Vec<ActivityEventSeed>,
@@ -414,7 +415,6 @@ impl State {
             buckets: HashMap::new(),
             faults: Vec::new(),
             next_fault: 1,
-            log: Vec::new(),
             write_count: 0,
             activity: t.activity_log.clone(),
             arg: ArgState {
