@@ -214,7 +214,8 @@ namespace AzFileSync.ManagedIdentity.Native
     }
 
     /// <summary>
-    ///  A session: cloud, endpoints and credential. Shared by any number of requests and threads.
+    ///  A session: cloud, endpoints, credential, and the HTTP connections its requests keep and reuse. Shared by
+    ///  any number of requests and threads.
     /// </summary>
     [StructLayout(LayoutKind.Sequential)]
     internal unsafe partial struct FsiSession

@@ -78,7 +78,8 @@ typedef struct fsi_buffer fsi_buffer;
 // A running or finished request.
 typedef struct fsi_request fsi_request;
 
-// A session: cloud, endpoints and credential. Shared by any number of requests and threads.
+// A session: cloud, endpoints, credential, and the HTTP connections its requests keep and reuse. Shared by
+// any number of requests and threads.
 typedef struct fsi_session fsi_session;
 
 #ifdef __cplusplus

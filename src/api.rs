@@ -216,13 +216,17 @@ impl std::fmt::Debug for SessionOptions {
     }
 }
 
-/// A session: settings, the cloud, and the credential. Cheap to share between threads; each request
-/// builds its own ARM client (so each has its own events, cancellation and statistics) over the shared
-/// credential, whose token cache is thereby shared too.
+/// A session: settings, the cloud, the credential and the HTTP transport. Cheap to share between threads;
+/// each request builds its own ARM client (so each has its own events, cancellation and statistics) over
+/// the shared credential, whose token cache is thereby shared too, and over the shared transport, whose
+/// connections are thereby reused: the objects piped into one cmdlet, or the calls a program makes on one
+/// session, open their connections (and load the system's root certificates) once. A kept connection
+/// belongs to the async runtime that opened it; one whose runtime has ended is dropped and a new one made.
 pub struct Session {
     pub options: SessionOptions,
     cloud: crate::cloud::Cloud,
     credential: std::sync::OnceLock<std::sync::Arc<dyn crate::credentials::TokenCredential>>,
+    http: std::sync::OnceLock<reqwest::Client>,
 }
 
 impl std::fmt::Debug for Session {
@@ -247,7 +251,7 @@ impl Session {
         if options.concurrency == Some(0) {
             return Err(Error::invalid_input("concurrency must be at least 1"));
         }
-        Ok(Session { options, cloud, credential: std::sync::OnceLock::new() })
+        Ok(Session { options, cloud, credential: std::sync::OnceLock::new(), http: std::sync::OnceLock::new() })
     }
 
     pub fn cloud(&self) -> &crate::cloud::Cloud {
@@ -280,7 +284,14 @@ impl Session {
         if let Some(r) = self.options.max_retries {
             o.max_retries = r.min(limits::MAX_RETRIES.max);
         }
-        crate::arm::ArmClient::new(self.cloud.clone(), self.credential()?, o, events, cancel)
+        let http = match self.http.get() {
+            Some(h) => h.clone(),
+            None => {
+                let built = crate::arm::http_transport(o.timeout)?;
+                self.http.get_or_init(|| built).clone()
+            }
+        };
+        Ok(crate::arm::ArmClient::with_transport(http, self.cloud.clone(), self.credential()?, o, events, cancel))
     }
 }
 

@@ -470,3 +470,29 @@ async fn a_dropped_collection_stops() {
     tokio::time::sleep(std::time::Duration::from_millis(700)).await;
     assert!(threads.0.lock().unwrap().is_empty(), "the dropped collection went on reading");
 }
+
+/// Collections made on one session share its HTTP transport: the second finds the first's connections
+/// kept and opens few of its own (the objects piped into one cmdlet share its session), where a second
+/// session opens its own.
+#[tokio::test]
+async fn collections_on_one_session_reuse_its_connections() {
+    use filesync_identity::api::{self, BufferSink, CancellationToken, EventSink, Session};
+    async fn once(session: &Session) {
+        let sink: std::sync::Arc<dyn EventSink> = std::sync::Arc::new(BufferSink::new());
+        let (days, source) = (api::limits::ACTIVITY_DAYS.default, collect_source());
+        let s = api::snapshot_for(session, &source, days, sink, &CancellationToken::new()).await.expect("collected");
+        assert!(s.collection_errors.is_empty(), "{:#?}", s.collection_errors);
+    }
+    let fake = FakeArm::start(healthy().topology()).await;
+    let shared = Session::new(session_options(&fake)).unwrap();
+    once(&shared).await;
+    let first = fake.connections_accepted();
+    once(&shared).await;
+    let second = fake.connections_accepted() - first;
+    once(&Session::new(session_options(&fake)).unwrap()).await;
+    let other = fake.connections_accepted() - first - second;
+    assert!(first > 1, "the first collection opens several connections: {first}");
+    assert!(second * 2 <= first, "the second on the same session opened {second} connections, the first {first}");
+    // The control: a session of its own opens about as many as the first did.
+    assert!(other * 2 > first, "another session opened {other} connections, the first {first}");
+}

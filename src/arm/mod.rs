@@ -209,6 +209,19 @@ enum Next {
 /// Time limit for making one connection.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
 
+/// The HTTP transport under ARM clients: its connection pool (kept connections, and the system's root
+/// certificates, loaded as it is built), a time limit for each request and for making a connection, and no
+/// redirect followed (one could carry the Authorization header to another host).
+pub fn http_transport(timeout: Duration) -> Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(CONNECT_TIMEOUT.min(timeout))
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(format!("filesync-identity/{}", crate::VERSION))
+        .build()
+        .map_err(|e| Error::internal(format!("cannot build the HTTP client: {e}")))
+}
+
 /// Connections tried again after one could not be made (so at most `1 + CONNECT_RETRIES` in all, and
 /// none once the connect time limit has passed since the first).
 const CONNECT_RETRIES: u32 = 2;
@@ -218,6 +231,9 @@ impl ArmClient {
         CONNECT_TIMEOUT.min(self.options.timeout)
     }
 
+    /// A client over a transport of its own (the crate's tests; a session shares one, see
+    /// [`with_transport`](Self::with_transport)).
+    #[cfg(test)]
     pub fn new(
         cloud: Cloud,
         credential: Arc<dyn TokenCredential>,
@@ -225,15 +241,22 @@ impl ArmClient {
         events: Arc<dyn EventSink>,
         cancel: CancellationToken,
     ) -> Result<ArmClient> {
-        let http = reqwest::Client::builder()
-            .timeout(options.timeout)
-            .connect_timeout(CONNECT_TIMEOUT.min(options.timeout))
-            // A redirect could carry the Authorization header to another host: never follow one.
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(format!("filesync-identity/{}", crate::VERSION))
-            .build()
-            .map_err(|e| Error::internal(format!("cannot build the HTTP client: {e}")))?;
-        Ok(ArmClient {
+        let http = http_transport(options.timeout)?;
+        Ok(ArmClient::with_transport(http, cloud, credential, options, events, cancel))
+    }
+
+    /// A client over `http`, a transport from [`http_transport`] shared with other clients (its
+    /// connections are kept and reused by all of them). `http`'s time limit is its own: make it with
+    /// `options.timeout`.
+    pub fn with_transport(
+        http: reqwest::Client,
+        cloud: Cloud,
+        credential: Arc<dyn TokenCredential>,
+        options: ClientOptions,
+        events: Arc<dyn EventSink>,
+        cancel: CancellationToken,
+    ) -> ArmClient {
+        ArmClient {
             http,
             cloud,
             credential,
@@ -246,7 +269,7 @@ impl ArmClient {
             cancel,
             stats: Arc::new(Stats::default()),
             arg_quota: Mutex::new(resource_graph::Quota::default()),
-        })
+        }
     }
 
     pub fn cloud(&self) -> &Cloud {

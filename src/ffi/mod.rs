@@ -99,7 +99,8 @@ impl FsiBuffer {
     }
 }
 
-/// A session: cloud, endpoints and credential. Shared by any number of requests and threads.
+/// A session: cloud, endpoints, credential, and the HTTP connections its requests keep and reuse. Shared by
+/// any number of requests and threads.
 pub struct FsiSession {
     inner: Arc<Session>,
 }

@@ -108,6 +108,7 @@ fn spawn(
                     base_url: url.clone(),
                     log_file,
                     log: std::sync::Mutex::new(Vec::new()),
+                    connections: std::sync::atomic::AtomicU64::new(0),
                 });
                 ready(Ok((url, shared.clone())));
                 server::serve(listener, shared, stop_rx).await;
@@ -215,6 +216,11 @@ impl FakeArm {
     /// were not processed and do not count.
     pub fn write_count(&self) -> u64 {
         self.shared.lock().write_count
+    }
+
+    /// How many TCP connections the fake has accepted (a client that keeps its connections opens few).
+    pub fn connections_accepted(&self) -> u64 {
+        self.shared.connections.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// How many logged requests satisfy `f`.

@@ -31,6 +31,8 @@ pub(crate) struct Shared {
     /// The request log, apart from the state: an answer is logged without waiting for another request's
     /// work, which holds the state's lock.
     pub log: Mutex<Vec<LoggedRequest>>,
+    /// TCP connections accepted.
+    pub connections: std::sync::atomic::AtomicU64,
 }
 
 impl Shared {
@@ -184,6 +186,7 @@ pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>, mut shutdo
         tokio::select! {
             accepted = listener.accept() => {
                 let Ok((stream, _)) = accepted else { continue };
+                shared.connections.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let _ = stream.set_nodelay(true);
                 let shared = shared.clone();
                 let mut stop = shutdown.clone();
